@@ -1,0 +1,11 @@
+//! Loupe's analysis engine: dbt projects and loose SQL in, gems, schemas and
+//! diagnostics out, as plain data. Knows nothing of LSP or the network.
+
+pub mod catalog;
+pub mod diagnostics;
+pub mod gems;
+pub mod loose;
+pub mod schema;
+pub mod syntax;
+pub mod text;
+pub mod types;

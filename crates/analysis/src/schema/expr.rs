@@ -1,0 +1,744 @@
+//! Expression typing, column resolution and the not-grouped check.
+
+use sqlparser::ast::{
+    AccessExpr, BinaryOperator, CastKind, DateTimeField, Expr, Function, FunctionArg,
+    FunctionArgExpr, FunctionArguments, Ident, Subscript, UnaryOperator, Value, WindowType,
+};
+
+use super::query::{normalize_expr_text, Analyzer, Grouping};
+use super::scope::{Resolution, Scope};
+use crate::catalog::FunctionKind;
+use crate::diagnostics::{did_you_mean, Code};
+use crate::types::{common_supertype, parse_type, SqlType};
+
+impl Analyzer<'_> {
+    /// Infers an expression's type, reporting resolution problems. With
+    /// `grouping`, column references outside aggregates must be grouped.
+    pub(crate) fn infer(
+        &mut self,
+        e: &Expr,
+        scope: &Scope,
+        grouping: Option<&Grouping>,
+        aliases_ok: bool,
+    ) -> SqlType {
+        // An expression that is itself grouped needs no check inside.
+        let grouping = grouping.filter(|g| !g.texts.contains(&normalize_expr_text(e)));
+        let infer = |a: &mut Self, e: &Expr| a.infer(e, scope, grouping, aliases_ok);
+        match e {
+            Expr::Identifier(_) | Expr::CompoundIdentifier(_) => {
+                self.infer_column(e, scope, grouping, aliases_ok)
+            }
+            Expr::CompoundFieldAccess { root, access_chain } => {
+                let mut ty = infer(self, root);
+                for access in access_chain {
+                    ty = match access {
+                        AccessExpr::Dot(Expr::Identifier(id)) => field_type(&ty, &id.value),
+                        AccessExpr::Dot(_) => SqlType::Unknown,
+                        AccessExpr::Subscript(Subscript::Index { index }) => {
+                            let index_ty = infer(self, index);
+                            subscript_type(&ty, index, &index_ty)
+                        }
+                        AccessExpr::Subscript(Subscript::Slice { lower_bound, upper_bound, .. }) => {
+                            for b in lower_bound.iter().chain(upper_bound) {
+                                infer(self, b);
+                            }
+                            ty
+                        }
+                    };
+                }
+                ty
+            }
+            Expr::Value(v) => literal_type(&v.value),
+            Expr::TypedString(t) => parse_type(&t.data_type.to_string()),
+            Expr::Interval(i) => {
+                infer(self, &i.value);
+                SqlType::Interval
+            }
+            Expr::Nested(inner) => infer(self, inner),
+            Expr::UnaryOp { op, expr } => {
+                let ty = infer(self, expr);
+                match op {
+                    UnaryOperator::Not => SqlType::Boolean,
+                    UnaryOperator::Minus => match ty {
+                        SqlType::IntegerLiteral(v) => SqlType::IntegerLiteral(-v),
+                        other => other,
+                    },
+                    _ => ty,
+                }
+            }
+            Expr::BinaryOp { left, op, right } => {
+                let l = infer(self, left);
+                let r = infer(self, right);
+                self.binary_type(op, &l, &r)
+            }
+            Expr::IsFalse(x) | Expr::IsNotFalse(x) | Expr::IsTrue(x) | Expr::IsNotTrue(x)
+            | Expr::IsNull(x) | Expr::IsNotNull(x) | Expr::IsUnknown(x) | Expr::IsNotUnknown(x) => {
+                infer(self, x);
+                SqlType::Boolean
+            }
+            Expr::IsDistinctFrom(a, b) | Expr::IsNotDistinctFrom(a, b) => {
+                infer(self, a);
+                infer(self, b);
+                SqlType::Boolean
+            }
+            Expr::InList { expr, list, .. } => {
+                infer(self, expr);
+                for x in list {
+                    infer(self, x);
+                }
+                SqlType::Boolean
+            }
+            Expr::InSubquery { expr, subquery, .. } => {
+                infer(self, expr);
+                self.analyze_query(subquery, Some(scope));
+                SqlType::Boolean
+            }
+            Expr::InUnnest { expr, array_expr, .. } => {
+                infer(self, expr);
+                infer(self, array_expr);
+                SqlType::Boolean
+            }
+            Expr::Between { expr, low, high, .. } => {
+                for x in [expr, low, high] {
+                    infer(self, x);
+                }
+                SqlType::Boolean
+            }
+            Expr::Like { expr, pattern, .. }
+            | Expr::ILike { expr, pattern, .. }
+            | Expr::SimilarTo { expr, pattern, .. }
+            | Expr::RLike { expr, pattern, .. } => {
+                infer(self, expr);
+                infer(self, pattern);
+                SqlType::Boolean
+            }
+            Expr::AnyOp { left, right, .. } | Expr::AllOp { left, right, .. } => {
+                infer(self, left);
+                infer(self, right);
+                SqlType::Boolean
+            }
+            Expr::Exists { subquery, .. } => {
+                self.analyze_query(subquery, Some(scope));
+                SqlType::Boolean
+            }
+            Expr::Subquery(q) => {
+                let schema = self.analyze_query(q, Some(scope));
+                match schema.columns.first() {
+                    Some(c) if schema.columns.len() == 1 => c.ty.clone(),
+                    _ => SqlType::Unknown,
+                }
+            }
+            Expr::Cast { kind, expr, data_type, .. } => {
+                infer(self, expr);
+                let _ = kind == &CastKind::TryCast;
+                parse_type(&data_type.to_string())
+            }
+            Expr::AtTimeZone { timestamp, time_zone } => {
+                let ty = infer(self, timestamp);
+                infer(self, time_zone);
+                match ty {
+                    SqlType::TimestampTz => SqlType::Timestamp,
+                    SqlType::Unknown => SqlType::Unknown,
+                    _ => SqlType::TimestampTz,
+                }
+            }
+            Expr::Extract { field, expr, .. } => {
+                infer(self, expr);
+                match field {
+                    DateTimeField::Epoch | DateTimeField::Julian => SqlType::Double,
+                    _ => SqlType::BigInt,
+                }
+            }
+            Expr::Ceil { expr, .. } | Expr::Floor { expr, .. } => {
+                let name = if matches!(e, Expr::Ceil { .. }) { "ceil" } else { "floor" };
+                let ty = infer(self, expr);
+                self.functions.resolve(name, &[ty]).map_or(SqlType::Unknown, |r| r.ty)
+            }
+            Expr::Position { expr, r#in } => {
+                infer(self, expr);
+                infer(self, r#in);
+                SqlType::BigInt
+            }
+            Expr::Substring { expr, substring_from, substring_for, .. } => {
+                infer(self, expr);
+                for x in substring_from.iter().chain(substring_for) {
+                    infer(self, x);
+                }
+                SqlType::Varchar
+            }
+            Expr::Trim { expr, trim_what, .. } => {
+                infer(self, expr);
+                if let Some(w) = trim_what {
+                    infer(self, w);
+                }
+                SqlType::Varchar
+            }
+            Expr::Overlay { expr, .. } => {
+                infer(self, expr);
+                SqlType::Varchar
+            }
+            Expr::Collate { expr, .. } => infer(self, expr),
+            Expr::Function(f) => self.infer_function(f, scope, grouping, aliases_ok),
+            Expr::Case { operand, conditions, else_result, .. } => {
+                if let Some(o) = operand {
+                    infer(self, o);
+                }
+                let mut result: Option<SqlType> = None;
+                for cw in conditions {
+                    infer(self, &cw.condition);
+                    let t = infer(self, &cw.result);
+                    result = Some(unify(result, t));
+                }
+                if let Some(x) = else_result {
+                    let t = infer(self, x);
+                    result = Some(unify(result, t));
+                }
+                result.unwrap_or(SqlType::Unknown)
+            }
+            Expr::Tuple(items) => {
+                for x in items {
+                    infer(self, x);
+                }
+                SqlType::Unknown
+            }
+            Expr::Struct { values, .. } => {
+                for x in values {
+                    infer(self, x);
+                }
+                SqlType::Unknown
+            }
+            Expr::Dictionary(fields) => {
+                let mut out = Vec::new();
+                for f in fields {
+                    let t = infer(self, &f.value);
+                    out.push((f.key.value.clone(), t.materialize()));
+                }
+                SqlType::Struct(out)
+            }
+            Expr::Map(map) => {
+                let mut k: Option<SqlType> = None;
+                let mut v: Option<SqlType> = None;
+                for entry in &map.entries {
+                    let kt = infer(self, &entry.key);
+                    let vt = infer(self, &entry.value);
+                    k = Some(unify(k, kt));
+                    v = Some(unify(v, vt));
+                }
+                match (k, v) {
+                    (Some(k), Some(v)) => SqlType::Map(Box::new(k.materialize()), Box::new(v.materialize())),
+                    _ => SqlType::Unknown,
+                }
+            }
+            Expr::Array(array) => {
+                let mut elem: Option<SqlType> = None;
+                for x in &array.elem {
+                    let t = infer(self, x);
+                    elem = Some(unify(elem, t));
+                }
+                SqlType::List(Box::new(elem.unwrap_or(SqlType::Null).materialize()))
+            }
+            Expr::Named { expr, .. } => infer(self, expr),
+            Expr::GroupingSets(sets) | Expr::Cube(sets) | Expr::Rollup(sets) => {
+                for x in sets.iter().flatten() {
+                    infer(self, x);
+                }
+                SqlType::Unknown
+            }
+            // Lambda bodies refer to their own parameters: not columns.
+            Expr::Lambda(_) => SqlType::Unknown,
+            Expr::JsonAccess { value, .. } => {
+                infer(self, value);
+                SqlType::Unknown
+            }
+            _ => SqlType::Unknown,
+        }
+    }
+
+    /// Type of an expression without reporting anything (used to probe structs).
+    pub(crate) fn try_resolve_silently(&mut self, e: &Expr, scope: &Scope) -> Option<SqlType> {
+        let before = self.diagnostics.len();
+        let ty = self.infer(e, scope, None, false);
+        let failed = self.diagnostics.len() > before;
+        self.diagnostics.truncate(before);
+        (!failed).then_some(ty)
+    }
+
+    fn infer_column(
+        &mut self,
+        e: &Expr,
+        scope: &Scope,
+        grouping: Option<&Grouping>,
+        aliases_ok: bool,
+    ) -> SqlType {
+        let ids: Vec<&Ident> = match e {
+            Expr::Identifier(id) => vec![id],
+            Expr::CompoundIdentifier(ids) => ids.iter().collect(),
+            _ => return SqlType::Unknown,
+        };
+        let range = self.range_of(e);
+        let shown = ids.iter().map(|i| i.value.as_str()).collect::<Vec<_>>().join(".");
+        let (resolution, field_path) = resolve_path(scope, &ids, aliases_ok);
+        match resolution {
+            Resolution::Found { ty, binding, depth } => {
+                if let (Some(g), Some(b), 0) = (grouping, &binding, depth) {
+                    if field_path.is_empty() && !g.bindings.contains(b) {
+                        self.report(
+                            Code::NotGrouped,
+                            range,
+                            format!(
+                                "column `{shown}` must appear in the GROUP BY clause or be used in an aggregate function"
+                            ),
+                        );
+                    }
+                }
+                field_path.iter().fold(ty, |t, f| field_type(&t, f))
+            }
+            Resolution::Unknown => SqlType::Unknown,
+            Resolution::Ambiguous(from) => {
+                self.report(
+                    Code::AmbiguousColumn,
+                    range,
+                    format!("column `{shown}` is ambiguous: it exists in {}", from.join(" and ")),
+                );
+                SqlType::Unknown
+            }
+            Resolution::NotFound | Resolution::NoSuchQualifier => {
+                if ids.len() == 1 && is_keyword_value(&ids[0].value) && ids[0].quote_style.is_none() {
+                    return SqlType::Unknown;
+                }
+                let names = scope.visible_names();
+                let last = ids.last().map_or("", |i| i.value.as_str());
+                let hint = did_you_mean(last, names.iter().map(String::as_str))
+                    .map(|c| format!("; did you mean `{c}`?"))
+                    .unwrap_or_default();
+                let message = if matches!(resolution, Resolution::NoSuchQualifier) {
+                    let q = ids[..ids.len() - 1].iter().map(|i| i.value.as_str()).collect::<Vec<_>>().join(".");
+                    format!("unknown column `{shown}`: no relation named `{q}` in scope{hint}")
+                } else {
+                    format!("unknown column `{shown}`{hint}")
+                };
+                self.report(Code::UnknownColumn, range, message);
+                SqlType::Unknown
+            }
+        }
+    }
+
+    fn infer_function(
+        &mut self,
+        f: &Function,
+        scope: &Scope,
+        grouping: Option<&Grouping>,
+        aliases_ok: bool,
+    ) -> SqlType {
+        let name = f
+            .name
+            .0
+            .last()
+            .map(|p| p.to_string().trim_matches('"').to_lowercase())
+            .unwrap_or_default();
+        let is_window = f.over.is_some();
+        let kind = self.functions.kind_of(&name);
+        let aggregate = !is_window && kind == Some(FunctionKind::Aggregate);
+        // Inside an aggregate, columns need not be grouped.
+        let arg_grouping = if aggregate { None } else { grouping };
+
+        let mut arg_types = Vec::new();
+        let mut named: Vec<(String, SqlType)> = Vec::new();
+        let mut star = false;
+        match &f.args {
+            FunctionArguments::List(list) => {
+                for arg in &list.args {
+                    let (arg_name, arg_expr) = match arg {
+                        FunctionArg::Unnamed(a) => (None, a),
+                        FunctionArg::Named { name, arg, .. } => (Some(name.value.clone()), arg),
+                        FunctionArg::ExprNamed { arg, .. } => (None, arg),
+                    };
+                    let ty = match arg_expr {
+                        FunctionArgExpr::Expr(x) => self.infer(x, scope, arg_grouping, aliases_ok),
+                        _ => {
+                            star = true;
+                            SqlType::Unknown
+                        }
+                    };
+                    match arg_name {
+                        Some(n) => named.push((n, ty)),
+                        None => arg_types.push(ty),
+                    }
+                }
+                for clause in &list.clauses {
+                    if let sqlparser::ast::FunctionArgumentClause::OrderBy(order) = clause {
+                        for o in order {
+                            self.infer(&o.expr, scope, arg_grouping, aliases_ok);
+                        }
+                    }
+                }
+            }
+            FunctionArguments::Subquery(q) => {
+                self.analyze_query(q, Some(scope));
+            }
+            FunctionArguments::None => {}
+        }
+        if let Some(filter) = &f.filter {
+            self.infer(filter, scope, arg_grouping, aliases_ok);
+        }
+        for o in &f.within_group {
+            self.infer(&o.expr, scope, arg_grouping, aliases_ok);
+        }
+        if let Some(WindowType::WindowSpec(spec)) = &f.over {
+            for p in &spec.partition_by {
+                self.infer(p, scope, grouping, aliases_ok);
+            }
+            for o in &spec.order_by {
+                self.infer(&o.expr, scope, grouping, aliases_ok);
+            }
+        }
+        self.function_type(&name, &arg_types, named, star)
+    }
+
+    /// The result type of a call, with DuckDB's rules where the catalog's
+    /// generic signature does not say enough.
+    fn function_type(&self, name: &str, args: &[SqlType], named: Vec<(String, SqlType)>, star: bool) -> SqlType {
+        let first = args.first().cloned().unwrap_or(SqlType::Unknown);
+        let fold = |args: &[SqlType]| {
+            args.iter()
+                .cloned()
+                .try_fold(SqlType::Null, |acc, t| common_supertype(&acc, &t))
+                .unwrap_or(SqlType::Unknown)
+        };
+        match name {
+            "count" | "count_star" | "approx_count_distinct" => return SqlType::BigInt,
+            "sum" | "fsum" | "sumkahan" | "kahan_sum" if matches!(first, SqlType::Decimal(..)) => {
+                if let SqlType::Decimal(_, s) = first {
+                    return SqlType::Decimal(38, s);
+                }
+            }
+            "avg" | "mean" if matches!(first, SqlType::Decimal(..)) => return SqlType::Double,
+            "coalesce" | "ifnull" | "greatest" | "least" => return fold(args),
+            "nullif" => return first.materialize(),
+            "if" | "iff" if args.len() == 3 => return fold(&args[1..]),
+            "struct_pack" | "row" => {
+                return SqlType::Struct(named.into_iter().map(|(n, t)| (n, t.materialize())).collect())
+            }
+            "list_value" | "list_pack" | "array_value" => {
+                return SqlType::List(Box::new(fold(args).materialize()))
+            }
+            "unnest" => return first.element().cloned().unwrap_or(SqlType::Unknown),
+            "round" | "trunc" if matches!(first, SqlType::Decimal(..)) => {
+                // The scale follows a constant digits argument; without one it is 0.
+                if let SqlType::Decimal(w, _) = first {
+                    return match args.get(1) {
+                        None => SqlType::Decimal(w, 0),
+                        Some(SqlType::IntegerLiteral(d)) if *d >= 0 => {
+                            SqlType::Decimal(w, (*d as u8).min(w))
+                        }
+                        Some(_) => first,
+                    };
+                }
+            }
+            "columns" => return SqlType::Unknown,
+            _ => {}
+        }
+        if star && matches!(name, "count") {
+            return SqlType::BigInt;
+        }
+        if args.iter().any(SqlType::is_unknown) && !self.all_overloads_agree(name) {
+            return SqlType::Unknown;
+        }
+        match self.functions.resolve(name, args) {
+            Some(call) => call.ty,
+            None => SqlType::Unknown,
+        }
+    }
+
+    /// Whether every overload returns the same concrete type (so unknown
+    /// arguments do not matter).
+    fn all_overloads_agree(&self, name: &str) -> bool {
+        let overloads = self.functions.overloads(name);
+        let Some(first) = overloads.first() else { return false };
+        matches!(first.ret, Some(crate::catalog::Param::Concrete(_)))
+            && overloads.iter().all(|o| o.ret == first.ret)
+    }
+
+    /// DuckDB's typing of binary operators.
+    fn binary_type(&self, op: &BinaryOperator, l: &SqlType, r: &SqlType) -> SqlType {
+        use BinaryOperator as B;
+        match op {
+            B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq | B::Spaceship | B::And | B::Or
+            | B::Xor | B::Match | B::Regexp | B::Glob | B::PGRegexMatch | B::PGRegexIMatch
+            | B::PGRegexNotMatch | B::PGRegexNotIMatch | B::PGLikeMatch | B::PGILikeMatch
+            | B::PGNotLikeMatch | B::PGNotILikeMatch | B::PGStartsWith | B::PGOverlap => {
+                SqlType::Boolean
+            }
+            _ if l.is_unknown() || r.is_unknown() => SqlType::Unknown,
+            B::StringConcat => match (l, r) {
+                (SqlType::List(_), _) | (_, SqlType::List(_)) => {
+                    common_supertype(l, r).unwrap_or(SqlType::Unknown)
+                }
+                (SqlType::Blob, SqlType::Blob) => SqlType::Blob,
+                _ => SqlType::Varchar,
+            },
+            B::Plus | B::Minus | B::Multiply | B::Modulo => {
+                let symbol = match op {
+                    B::Plus => "+",
+                    B::Minus => "-",
+                    B::Multiply => "*",
+                    _ => "%",
+                };
+                self.arithmetic_type(symbol, l, r)
+            }
+            B::Divide => {
+                if (l.is_integer() || matches!(l, SqlType::Decimal(..) | SqlType::Null))
+                    && (r.is_integer() || matches!(r, SqlType::Decimal(..) | SqlType::Null))
+                {
+                    SqlType::Double
+                } else {
+                    self.functions.resolve("/", &[l.clone(), r.clone()]).map_or(SqlType::Unknown, |c| c.ty)
+                }
+            }
+            B::DuckIntegerDivide | B::MyIntegerDivide => {
+                if matches!(l, SqlType::Decimal(..)) || matches!(r, SqlType::Decimal(..)) {
+                    SqlType::Double
+                } else {
+                    self.arithmetic_type("//", l, r)
+                }
+            }
+            B::Arrow | B::HashArrow => SqlType::Json,
+            B::LongArrow | B::HashLongArrow => SqlType::Varchar,
+            B::Custom(symbol) => self
+                .functions
+                .resolve(symbol, &[l.clone(), r.clone()])
+                .map_or(SqlType::Unknown, |c| c.ty),
+            other => {
+                let symbol = match other {
+                    B::BitwiseOr => "|",
+                    B::BitwiseAnd => "&",
+                    B::BitwiseXor | B::PGBitwiseXor => "xor",
+                    B::PGBitwiseShiftLeft => "<<",
+                    B::PGBitwiseShiftRight => ">>",
+                    B::PGExp => "^",
+                    _ => return SqlType::Unknown,
+                };
+                self.arithmetic_type(symbol, l, r)
+            }
+        }
+    }
+
+    /// `+ - * %` and friends: decimal width/scale rules, else the catalog on
+    /// the operands' common type.
+    fn arithmetic_type(&self, symbol: &str, l: &SqlType, r: &SqlType) -> SqlType {
+        let decimal = matches!(l, SqlType::Decimal(..)) || matches!(r, SqlType::Decimal(..));
+        let other_exact = |t: &SqlType| t.is_integer() || matches!(t, SqlType::Decimal(..) | SqlType::Null);
+        if decimal && other_exact(l) && other_exact(r) {
+            let (wl, sl) = l.decimal_width_scale().unwrap_or((18, 3));
+            let (wr, sr) = r.decimal_width_scale().unwrap_or((18, 3));
+            let (wl, sl) = if matches!(l, SqlType::Null) { (wr, sr) } else { (wl, sl) };
+            let (wr, sr) = if matches!(r, SqlType::Null) { (wl, sl) } else { (wr, sr) };
+            let (width, scale) = match symbol {
+                "+" | "-" => {
+                    let scale = sl.max(sr);
+                    ((wl - sl).max(wr - sr) as u32 + scale as u32 + 1, scale as u32)
+                }
+                "*" => {
+                    let mut width = wl as u32 + wr as u32;
+                    // Both operands fit in 64 bits: DuckDB keeps the result there.
+                    if width > 18 && wl <= 18 && wr <= 18 {
+                        width = 18;
+                    }
+                    (width, sl as u32 + sr as u32)
+                }
+                "%" => {
+                    let scale = sl.max(sr);
+                    ((wl - sl).max(wr - sr) as u32 + scale as u32, scale as u32)
+                }
+                _ => return SqlType::Double,
+            };
+            if scale > 38 {
+                return SqlType::Double;
+            }
+            return SqlType::Decimal(width.min(38) as u8, scale as u8);
+        }
+        // Integer literals adopt the other operand's integer type.
+        let (l, r) = match (l, r) {
+            (SqlType::IntegerLiteral(a), SqlType::IntegerLiteral(b)) => {
+                (crate::types::SqlType::IntegerLiteral(*a).materialize(), SqlType::IntegerLiteral(*b).materialize())
+            }
+            _ => (l.clone(), r.clone()),
+        };
+        if l.is_numeric() && r.is_numeric() {
+            if let Some(common) = common_supertype(&l, &r) {
+                let common = common.materialize();
+                if let Some(call) = self.functions.resolve(symbol, &[common.clone(), common.clone()]) {
+                    return call.ty;
+                }
+                return common;
+            }
+        }
+        self.functions
+            .resolve(symbol, &[l.materialize(), r.materialize()])
+            .map_or(SqlType::Unknown, |c| c.ty)
+    }
+
+    /// Whether an expression aggregates (outside subqueries).
+    pub(crate) fn contains_aggregate(&self, e: &Expr) -> bool {
+        use sqlparser::ast::Visit;
+        let mut finder = AggregateFinder { analyzer: self, query_depth: 0 };
+        e.visit(&mut finder).is_break()
+    }
+}
+
+/// Finds an aggregate call that belongs to the current SELECT.
+struct AggregateFinder<'a, 'b> {
+    analyzer: &'a Analyzer<'b>,
+    query_depth: usize,
+}
+
+impl sqlparser::ast::Visitor for AggregateFinder<'_, '_> {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, _: &sqlparser::ast::Query) -> std::ops::ControlFlow<()> {
+        self.query_depth += 1;
+        std::ops::ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, _: &sqlparser::ast::Query) -> std::ops::ControlFlow<()> {
+        self.query_depth -= 1;
+        std::ops::ControlFlow::Continue(())
+    }
+
+    fn pre_visit_expr(&mut self, e: &Expr) -> std::ops::ControlFlow<()> {
+        if let Expr::Function(f) = e {
+            if self.query_depth == 0 && f.over.is_none() {
+                let name = f.name.0.last().map(|p| p.to_string().to_lowercase()).unwrap_or_default();
+                if self.analyzer.functions.kind_of(&name) == Some(FunctionKind::Aggregate) {
+                    return std::ops::ControlFlow::Break(());
+                }
+            }
+        }
+        std::ops::ControlFlow::Continue(())
+    }
+}
+
+/// Resolves `a`, `t.a`, `s.t.a`, and struct field paths like `t.col.field`.
+fn resolve_path(scope: &Scope, ids: &[&Ident], aliases_ok: bool) -> (Resolution, Vec<String>) {
+    let names: Vec<String> = ids.iter().map(|i| i.value.clone()).collect();
+    if names.len() == 1 {
+        return (scope.resolve(&names[0], aliases_ok), Vec::new());
+    }
+    // Longest qualifier first: `schema.table.col`, then `table.col`, then `col.field`.
+    for q in (1..names.len()).rev() {
+        let qualifier: Vec<String> = names[..q].iter().map(|s| s.to_lowercase()).collect();
+        match scope.resolve_qualified(&qualifier, &names[q]) {
+            Resolution::NoSuchQualifier => continue,
+            res => return (res, names[q + 1..].to_vec()),
+        }
+    }
+    // No relation matched: the first name may be a struct column.
+    match scope.resolve(&names[0], aliases_ok) {
+        Resolution::Found { ty, binding, depth } => (
+            Resolution::Found { ty, binding, depth },
+            names[1..].to_vec(),
+        ),
+        Resolution::Unknown => (Resolution::Unknown, Vec::new()),
+        _ if scope.any_open_anywhere() => (Resolution::Unknown, Vec::new()),
+        _ => (Resolution::NoSuchQualifier, Vec::new()),
+    }
+}
+
+impl Scope<'_> {
+    fn any_open_anywhere(&self) -> bool {
+        let mut s = Some(self);
+        while let Some(scope) = s {
+            if scope.any_open() && scope.items.iter().any(|i| i.qualifier.is_empty()) {
+                return true;
+            }
+            s = scope.parent;
+        }
+        false
+    }
+}
+
+fn field_type(ty: &SqlType, field: &str) -> SqlType {
+    match ty {
+        SqlType::Struct(fields) | SqlType::Union(fields) => fields
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(field))
+            .map_or(SqlType::Unknown, |(_, t)| t.clone()),
+        _ => SqlType::Unknown,
+    }
+}
+
+fn subscript_type(base: &SqlType, index: &Expr, index_ty: &SqlType) -> SqlType {
+    match base {
+        SqlType::List(t) | SqlType::Array(t, _) => (**t).clone(),
+        SqlType::Map(_, v) => (**v).clone(),
+        SqlType::Struct(_) => match index {
+            Expr::Value(v) => match &v.value {
+                Value::SingleQuotedString(s) => field_type(base, s),
+                _ => SqlType::Unknown,
+            },
+            _ => SqlType::Unknown,
+        },
+        SqlType::Varchar if !matches!(index_ty, SqlType::Varchar) => SqlType::Varchar,
+        SqlType::Json => SqlType::Json,
+        _ => SqlType::Unknown,
+    }
+}
+
+fn literal_type(v: &Value) -> SqlType {
+    match v {
+        Value::Number(n, _) => number_literal_type(n),
+        Value::SingleQuotedString(_)
+        | Value::DoubleQuotedString(_)
+        | Value::EscapedStringLiteral(_)
+        | Value::UnicodeStringLiteral(_)
+        | Value::NationalStringLiteral(_)
+        | Value::DollarQuotedString(_)
+        | Value::TripleSingleQuotedString(_)
+        | Value::TripleDoubleQuotedString(_) => SqlType::Varchar,
+        Value::SingleQuotedByteStringLiteral(_) | Value::DoubleQuotedByteStringLiteral(_) | Value::HexStringLiteral(_) => {
+            SqlType::Blob
+        }
+        Value::Boolean(_) => SqlType::Boolean,
+        Value::Null => SqlType::Null,
+        _ => SqlType::Unknown,
+    }
+}
+
+/// DuckDB: integers by value, `1.5` as an exact DECIMAL, exponents as DOUBLE.
+fn number_literal_type(n: &str) -> SqlType {
+    let text = n.replace('_', "");
+    if text.contains(['e', 'E']) {
+        return SqlType::Double;
+    }
+    if let Some((int, frac)) = text.split_once('.') {
+        let int_digits = int.trim_start_matches(['-', '+']).trim_start_matches('0').len();
+        let scale = frac.len();
+        let width = (int_digits + scale).max(1).max(scale);
+        return if width > 38 {
+            SqlType::Double
+        } else {
+            SqlType::Decimal(width as u8, scale as u8)
+        };
+    }
+    match text.parse::<i128>() {
+        Ok(v) => SqlType::IntegerLiteral(v),
+        Err(_) => SqlType::Double,
+    }
+}
+
+fn unify(acc: Option<SqlType>, t: SqlType) -> SqlType {
+    match acc {
+        None => t,
+        Some(a) => common_supertype(&a, &t).unwrap_or(SqlType::Unknown),
+    }
+}
+
+/// Bare words that parse as identifiers but are values or special functions.
+fn is_keyword_value(word: &str) -> bool {
+    matches!(
+        word.to_ascii_lowercase().as_str(),
+        "current_date" | "current_time" | "current_timestamp" | "localtime" | "localtimestamp"
+            | "current_user" | "current_role" | "session_user" | "user" | "current_schema"
+            | "current_catalog" | "default"
+    )
+}

@@ -1,0 +1,115 @@
+//! Name resolution and schema inference for one SQL statement: every gem's
+//! output columns with exact types, and the resolution diagnostics.
+//!
+//! Schemas are gradual: a relation whose columns are not all known is `open`,
+//! and nothing that depends on its unknown part raises an error.
+
+mod expr;
+mod naming;
+mod query;
+mod scope;
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use sqlparser::ast::Statement;
+
+use crate::diagnostics::Diagnostic;
+use crate::gems::Gem;
+use crate::text::TextRange;
+use crate::types::SqlType;
+
+pub use naming::expr_column_name;
+
+/// One column of a relation or port.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Column {
+    pub name: String,
+    pub ty: SqlType,
+}
+
+impl Column {
+    pub fn new(name: impl Into<String>, ty: SqlType) -> Self {
+        Column { name: name.into(), ty }
+    }
+}
+
+/// The columns of a relation; `open` means more columns may exist than are known.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct RelationSchema {
+    pub columns: Vec<Column>,
+    pub open: bool,
+}
+
+impl RelationSchema {
+    pub fn closed(columns: Vec<Column>) -> Self {
+        RelationSchema { columns, open: false }
+    }
+
+    /// Nothing is known: any column may exist.
+    pub fn unknown() -> Self {
+        RelationSchema { columns: Vec::new(), open: true }
+    }
+
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name.eq_ignore_ascii_case(name))
+    }
+
+    /// `[[name, TYPE], ...]`, the shape the CLI prints.
+    pub fn to_pairs(&self) -> Vec<(String, String)> {
+        self.columns
+            .iter()
+            .map(|c| (c.name.clone(), c.ty.clone().materialize().to_string()))
+            .collect()
+    }
+}
+
+/// What a table name in FROM refers to.
+pub enum Lookup {
+    Found(Arc<RelationSchema>),
+    /// It exists (or its error was reported elsewhere) but its columns are unknown.
+    Opaque,
+    NotFound,
+}
+
+/// Resolves relation names for the analyzer: the project's models, seeds and
+/// sources, or a catalog file.
+pub trait RelationLookup {
+    /// `parts` are the lower-cased name parts as written; `range` is where the
+    /// name stands in the analyzed SQL (a rendered `ref()` is found by it).
+    fn lookup(&self, parts: &[String], range: TextRange) -> Lookup;
+
+    /// Names to suggest when a table is not found.
+    fn candidates(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// A table name in FROM that resolved outside the statement (not a CTE).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct TableUse {
+    pub parts: Vec<String>,
+    pub range: TextRange,
+}
+
+/// Everything the analysis of one statement yields.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StatementAnalysis {
+    pub output: RelationSchema,
+    pub gems: Vec<Gem>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub tables: Vec<TableUse>,
+}
+
+/// Analyzes one parsed statement of `sql`. `final_gem` names the gem of the
+/// statement's last SELECT (for a model, the model's name).
+pub fn analyze_statement(
+    statement: &Statement,
+    sql: &str,
+    lookup: &dyn RelationLookup,
+    final_gem: &str,
+) -> StatementAnalysis {
+    let mut analyzer = query::Analyzer::new(sql, lookup);
+    let output = analyzer.analyze_top_statement(statement, final_gem);
+    analyzer.finish(output)
+}

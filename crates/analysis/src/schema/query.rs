@@ -1,0 +1,1025 @@
+//! Queries, CTEs, set operations, SELECT and FROM.
+
+use std::collections::HashSet;
+
+use sqlparser::ast::{
+    Expr, GroupByExpr, Ident, JoinConstraint, JoinOperator, ObjectName, ObjectNamePart,
+    OrderByKind, Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr,
+    SetQuantifier, Spanned, Statement, TableAlias, TableFactor, TableWithJoins,
+    WildcardAdditionalOptions,
+};
+
+use super::scope::{Alias, Binding, FromItem, Scope};
+use super::{naming, Column, Lookup, RelationLookup, RelationSchema, StatementAnalysis, TableUse};
+use crate::catalog::FunctionCatalog;
+use crate::diagnostics::{did_you_mean, Code, Diagnostic};
+use crate::gems::{classify_query, Gem, GemKind};
+use crate::text::{LineIndex, TextRange};
+use crate::types::{common_supertype, SqlType};
+
+/// A CTE visible to the query being analyzed.
+pub(crate) struct CteEntry {
+    pub name: String,
+    pub schema: Option<RelationSchema>,
+    pub used: bool,
+    pub range: TextRange,
+}
+
+/// GROUP BY context for the not-grouped check.
+pub(crate) struct Grouping {
+    pub texts: HashSet<String>,
+    pub bindings: HashSet<Binding>,
+}
+
+pub(crate) struct Analyzer<'a> {
+    pub sql: &'a str,
+    pub lines: LineIndex,
+    pub lookup: &'a dyn RelationLookup,
+    pub functions: &'static FunctionCatalog,
+    pub diagnostics: Vec<Diagnostic>,
+    pub ctes: Vec<CteEntry>,
+    pub current_gem: Option<String>,
+    pub current_inputs: Vec<String>,
+    pub gems: Vec<Gem>,
+    pub tables: Vec<TableUse>,
+}
+
+impl<'a> Analyzer<'a> {
+    pub fn new(sql: &'a str, lookup: &'a dyn RelationLookup) -> Self {
+        Analyzer {
+            sql,
+            lines: LineIndex::new(sql),
+            lookup,
+            functions: FunctionCatalog::duckdb(),
+            diagnostics: Vec::new(),
+            ctes: Vec::new(),
+            current_gem: None,
+            current_inputs: Vec::new(),
+            gems: Vec::new(),
+            tables: Vec::new(),
+        }
+    }
+
+    pub fn finish(self, output: RelationSchema) -> StatementAnalysis {
+        StatementAnalysis {
+            output,
+            gems: self.gems,
+            diagnostics: self.diagnostics,
+            tables: self.tables,
+        }
+    }
+
+    /// The byte range of anything with a sqlparser span.
+    pub fn range_of(&self, node: &impl Spanned) -> TextRange {
+        self.span_range(node.span())
+    }
+
+    pub fn span_range(&self, span: sqlparser::tokenizer::Span) -> TextRange {
+        if span.start.line == 0 {
+            return TextRange::empty(0);
+        }
+        TextRange::new(
+            self.lines.offset(self.sql, span.start.line, span.start.column),
+            self.lines.offset(self.sql, span.end.line, span.end.column),
+        )
+    }
+
+    pub fn report(&mut self, code: Code, range: TextRange, message: String) {
+        let mut d = Diagnostic::new(code, range, message);
+        d.gem = self.current_gem.clone();
+        self.diagnostics.push(d);
+    }
+
+    pub fn analyze_top_statement(&mut self, statement: &Statement, final_gem: &str) -> RelationSchema {
+        match statement {
+            Statement::Query(q) => self.analyze_model_query(q, final_gem),
+            Statement::CreateView(v) => self.analyze_model_query(&v.query, final_gem),
+            Statement::CreateTable(t) if t.query.is_some() => {
+                self.analyze_model_query(t.query.as_ref().unwrap(), final_gem)
+            }
+            Statement::Insert(insert) => match &insert.source {
+                Some(q) => self.analyze_model_query(q, final_gem),
+                None => RelationSchema::unknown(),
+            },
+            other => {
+                let range = self.range_of(other);
+                self.gems.push(Gem {
+                    name: final_gem.to_string(),
+                    kind: GemKind::SQLStatement,
+                    inputs: Vec::new(),
+                    output: RelationSchema::unknown(),
+                    range: TextRange::empty(range.start),
+                    body: range,
+                });
+                RelationSchema::unknown()
+            }
+        }
+    }
+
+    /// A model's statement: each top-level CTE and the final SELECT is a gem.
+    fn analyze_model_query(&mut self, query: &Query, final_gem: &str) -> RelationSchema {
+        let frame = self.ctes.len();
+        if let Some(with) = &query.with {
+            for cte in &with.cte_tables {
+                let name = cte.alias.name.value.clone();
+                self.current_gem = Some(name.clone());
+                self.current_inputs.clear();
+                let schema = self.analyze_cte(cte, with.recursive, None);
+                let range = self.span_range(cte.alias.name.span);
+                self.gems.push(Gem {
+                    name: name.clone(),
+                    kind: classify_query(&cte.query, self.functions),
+                    inputs: std::mem::take(&mut self.current_inputs),
+                    output: schema.clone(),
+                    range,
+                    body: self.range_of(cte.query.as_ref()),
+                });
+            }
+        }
+        self.current_gem = Some(final_gem.to_string());
+        self.current_inputs.clear();
+        let output = self.analyze_body_with_order(query, None);
+        let kind = classify_query(query, self.functions);
+        let select_range = first_select_range(self, &query.body);
+        self.gems.push(Gem {
+            name: final_gem.to_string(),
+            kind,
+            inputs: std::mem::take(&mut self.current_inputs),
+            output: output.clone(),
+            range: select_range,
+            body: self.range_of(query.body.as_ref()),
+        });
+        self.pop_ctes(frame);
+        self.current_gem = None;
+        output
+    }
+
+    /// Analyzes a CTE definition and pushes it into scope.
+    fn analyze_cte(
+        &mut self,
+        cte: &sqlparser::ast::Cte,
+        recursive: bool,
+        parent: Option<&Scope>,
+    ) -> RelationSchema {
+        let name = cte.alias.name.value.clone();
+        let range = self.span_range(cte.alias.name.span);
+        let mut schema = match (recursive, cte.query.body.as_ref()) {
+            (true, SetExpr::SetOperation { left, right, .. }) => {
+                // The anchor defines the columns; the recursive part may read them.
+                let frame = self.ctes.len();
+                if let Some(with) = &cte.query.with {
+                    self.push_ctes(&with.cte_tables, with.recursive, parent);
+                }
+                let anchor = self.analyze_set_expr(left, parent);
+                let anchor = rename_columns(anchor, &cte.alias);
+                self.ctes.push(CteEntry {
+                    name: name.clone(),
+                    schema: Some(anchor.clone()),
+                    used: true,
+                    range,
+                });
+                let _ = self.analyze_set_expr(right, parent);
+                self.ctes.pop();
+                self.pop_ctes(frame);
+                anchor
+            }
+            _ => self.analyze_query(&cte.query, parent),
+        };
+        schema = rename_columns(schema, &cte.alias);
+        self.ctes.push(CteEntry { name, schema: Some(schema.clone()), used: false, range });
+        schema
+    }
+
+    fn push_ctes(&mut self, ctes: &[sqlparser::ast::Cte], recursive: bool, parent: Option<&Scope>) {
+        for cte in ctes {
+            self.analyze_cte(cte, recursive, parent);
+        }
+    }
+
+    /// Pops CTEs above `frame`, warning about the ones nothing read.
+    fn pop_ctes(&mut self, frame: usize) {
+        let popped: Vec<CteEntry> = self.ctes.drain(frame..).collect();
+        for cte in popped {
+            if !cte.used {
+                let mut d = Diagnostic::new(
+                    Code::UnusedGem,
+                    cte.range,
+                    format!("gem `{}` is never used", cte.name),
+                );
+                d.gem = Some(cte.name.clone());
+                self.diagnostics.push(d);
+            }
+        }
+    }
+
+    /// A nested query (subquery, CTE body, derived table).
+    pub fn analyze_query(&mut self, query: &Query, parent: Option<&Scope>) -> RelationSchema {
+        let frame = self.ctes.len();
+        if let Some(with) = &query.with {
+            self.push_ctes(&with.cte_tables, with.recursive, parent);
+        }
+        let out = self.analyze_body_with_order(query, parent);
+        self.pop_ctes(frame);
+        out
+    }
+
+    /// The body, with ORDER BY resolved against the SELECT when there is one.
+    fn analyze_body_with_order(&mut self, query: &Query, parent: Option<&Scope>) -> RelationSchema {
+        let out = match query.body.as_ref() {
+            SetExpr::Select(select) => self.analyze_select(select, parent, Some(query)),
+            body => {
+                let out = self.analyze_set_expr(body, parent);
+                if let Some(order_by) = &query.order_by {
+                    let mut scope = Scope::with_parent(parent);
+                    scope.items.push(FromItem {
+                        qualifier: String::new(),
+                        parts: Vec::new(),
+                        schema: out.clone(),
+                    });
+                    if let OrderByKind::Expressions(exprs) = &order_by.kind {
+                        for o in exprs {
+                            if !is_ordinal(&o.expr) {
+                                self.infer(&o.expr, &scope, None, true);
+                            }
+                        }
+                    }
+                }
+                out
+            }
+        };
+        self.analyze_limit(query, parent);
+        out
+    }
+
+    fn analyze_limit(&mut self, query: &Query, parent: Option<&Scope>) {
+        if let Some(sqlparser::ast::LimitClause::LimitOffset { limit: Some(limit), .. }) =
+            &query.limit_clause
+        {
+            let scope = Scope::with_parent(parent);
+            self.infer(limit, &scope, None, false);
+        }
+    }
+
+    pub fn analyze_set_expr(&mut self, body: &SetExpr, parent: Option<&Scope>) -> RelationSchema {
+        match body {
+            SetExpr::Select(select) => self.analyze_select(select, parent, None),
+            SetExpr::Query(q) => self.analyze_query(q, parent),
+            SetExpr::SetOperation { .. } => self.analyze_set_operation(body, parent),
+            SetExpr::Values(values) => {
+                let scope = Scope::with_parent(parent);
+                let mut columns: Vec<Column> = Vec::new();
+                for row in &values.rows {
+                    for (i, e) in row.iter().enumerate() {
+                        let ty = self.infer(e, &scope, None, false);
+                        match columns.get_mut(i) {
+                            Some(c) => {
+                                c.ty = common_supertype(&c.ty, &ty).unwrap_or(SqlType::Unknown)
+                            }
+                            None => columns.push(Column::new(format!("col{i}"), ty)),
+                        }
+                    }
+                }
+                RelationSchema::closed(materialize(columns))
+            }
+            SetExpr::Table(t) => {
+                let parts: Vec<String> = t
+                    .schema_name
+                    .iter()
+                    .chain(t.table_name.iter())
+                    .map(|s| s.to_lowercase())
+                    .collect();
+                self.lookup_parts(&parts, TextRange::empty(0), false)
+                    .unwrap_or_else(RelationSchema::unknown)
+            }
+            _ => RelationSchema::unknown(),
+        }
+    }
+
+    /// UNION / INTERSECT / EXCEPT: operands flattened left to right.
+    fn analyze_set_operation(&mut self, body: &SetExpr, parent: Option<&Scope>) -> RelationSchema {
+        let mut operands: Vec<(&SetExpr, Option<SetQuantifier>)> = Vec::new();
+        flatten_set_operation(body, None, &mut operands);
+        let mut result: Option<RelationSchema> = None;
+        let mut first_arity: Option<usize> = None;
+        for (operand, quantifier) in operands {
+            let schema = self.analyze_set_expr(operand, parent);
+            let by_name = matches!(
+                quantifier,
+                Some(SetQuantifier::ByName | SetQuantifier::AllByName | SetQuantifier::DistinctByName)
+            );
+            result = Some(match result {
+                None => {
+                    first_arity = (!schema.open).then_some(schema.columns.len());
+                    schema
+                }
+                Some(acc) if by_name => union_by_name(acc, schema),
+                Some(acc) => {
+                    if let Some(n) = first_arity {
+                        if !schema.open && schema.columns.len() != n {
+                            let range = first_select_range(self, operand);
+                            self.report(
+                                Code::SetOperationArity,
+                                range,
+                                format!(
+                                    "this operand has {} columns but the first has {n}",
+                                    schema.columns.len()
+                                ),
+                            );
+                            first_arity = None;
+                        }
+                    }
+                    union_positional(acc, schema)
+                }
+            });
+        }
+        result.unwrap_or_else(RelationSchema::unknown)
+    }
+
+    /// Resolves a table name against CTEs, then the lookup.
+    fn resolve_table(&mut self, name: &ObjectName) -> Option<RelationSchema> {
+        let parts = object_name_parts(name);
+        let range = self.range_of(name);
+        if parts.len() == 1 {
+            if let Some(cte) = self.ctes.iter_mut().rev().find(|c| c.name.eq_ignore_ascii_case(&parts[0])) {
+                if !self.current_gem.as_deref().is_some_and(|g| g.eq_ignore_ascii_case(&cte.name)) {
+                    cte.used = true;
+                }
+                let name = cte.name.clone();
+                let schema = cte.schema.clone();
+                self.current_inputs.push(name);
+                return schema;
+            }
+        }
+        self.current_inputs.push(parts.join("."));
+        self.tables.push(TableUse { parts: parts.clone(), range });
+        self.lookup_parts(&parts, range, true)
+    }
+
+    fn lookup_parts(&mut self, parts: &[String], range: TextRange, report: bool) -> Option<RelationSchema> {
+        match self.lookup.lookup(parts, range) {
+            Lookup::Found(schema) => Some((*schema).clone()),
+            Lookup::Opaque => None,
+            Lookup::NotFound => {
+                if report {
+                    let shown = parts.join(".");
+                    let mut candidates: Vec<String> =
+                        self.ctes.iter().map(|c| c.name.clone()).collect();
+                    candidates.extend(self.lookup.candidates());
+                    let last = parts.last().cloned().unwrap_or_default();
+                    let hint = did_you_mean(&last, candidates.iter().map(String::as_str))
+                        .map(|c| format!("; did you mean `{c}`?"))
+                        .unwrap_or_default();
+                    self.report(Code::UnknownTable, range, format!("unknown table `{shown}`{hint}"));
+                }
+                None
+            }
+        }
+    }
+
+    /// Builds the scope of a FROM clause.
+    fn build_from<'p>(&mut self, from: &[TableWithJoins], parent: Option<&'p Scope<'p>>) -> Scope<'p> {
+        let mut scope = Scope::with_parent(parent);
+        for twj in from {
+            self.add_factor(&mut scope, &twj.relation, None);
+            for join in &twj.joins {
+                let constraint = join_constraint(&join.join_operator);
+                self.add_factor(&mut scope, &join.relation, constraint);
+            }
+        }
+        scope
+    }
+
+    /// Adds one relation of FROM, then applies its join constraint.
+    fn add_factor(&mut self, scope: &mut Scope, factor: &TableFactor, constraint: Option<&JoinConstraint>) {
+        let left_count = scope.items.len();
+        let item = self.factor_item(scope, factor);
+        match item {
+            Some(item) => scope.items.push(item),
+            None => {
+                // A nested join adds its own items.
+                if let TableFactor::NestedJoin { table_with_joins, .. } = factor {
+                    self.add_factor(scope, &table_with_joins.relation, None);
+                    for join in &table_with_joins.joins {
+                        self.add_factor(scope, &join.relation, join_constraint(&join.join_operator));
+                    }
+                }
+            }
+        }
+        match constraint {
+            Some(JoinConstraint::On(expr)) => {
+                self.infer(expr, scope, None, false);
+            }
+            Some(JoinConstraint::Using(names)) => {
+                for name in names {
+                    let parts = object_name_parts(name);
+                    let col = parts.last().cloned().unwrap_or_default();
+                    self.merge_column(scope, left_count, &col, Some(self.range_of(name)));
+                }
+            }
+            Some(JoinConstraint::Natural) => {
+                let right: Vec<String> = scope
+                    .items
+                    .last()
+                    .map(|i| i.schema.columns.iter().map(|c| c.name.clone()).collect())
+                    .unwrap_or_default();
+                for col in right {
+                    let on_left = scope.items[..left_count]
+                        .iter()
+                        .any(|i| i.schema.column(&col).is_some());
+                    if on_left {
+                        self.merge_column(scope, left_count, &col, None);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Records a USING/NATURAL column: one value from the left and right sides.
+    fn merge_column(&mut self, scope: &mut Scope, left_count: usize, col: &str, range: Option<TextRange>) {
+        let left = scope.items[..left_count]
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| item.schema.column(col).map(|c| (i, c.clone())));
+        let right = scope.items[left_count..].iter().find_map(|item| item.schema.column(col).cloned());
+        let already = scope.merged.iter().any(|(n, ..)| n.eq_ignore_ascii_case(col));
+        match (left, right) {
+            (Some((i, l)), Some(r)) => {
+                if !already {
+                    let ty = common_supertype(&l.ty, &r.ty).unwrap_or(l.ty.clone());
+                    scope.merged.push((l.name.clone(), ty, i));
+                }
+            }
+            (None, _) | (_, None) => {
+                let open = scope.items.iter().any(|i| i.schema.open);
+                if !open && !already {
+                    if let Some(range) = range {
+                        self.report(
+                            Code::UnknownColumn,
+                            range,
+                            format!("column `{col}` in USING is not on both sides of the join"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// The scope item for one FROM relation (`None` for nested joins).
+    fn factor_item(&mut self, scope: &Scope, factor: &TableFactor) -> Option<FromItem> {
+        match factor {
+            TableFactor::Table { name, alias, args, .. } => {
+                let parts = object_name_parts(name);
+                let schema = match args {
+                    Some(args) => {
+                        let arg_exprs: Vec<&Expr> = args
+                            .args
+                            .iter()
+                            .filter_map(|a| match a {
+                                sqlparser::ast::FunctionArg::Unnamed(
+                                    sqlparser::ast::FunctionArgExpr::Expr(e),
+                                ) => Some(e),
+                                _ => None,
+                            })
+                            .collect();
+                        self.table_function_schema(parts.last().map_or("", String::as_str), &arg_exprs, scope)
+                    }
+                    None => self.resolve_table(name).unwrap_or_else(RelationSchema::unknown),
+                };
+                let qualifier = alias
+                    .as_ref()
+                    .map(|a| a.name.value.clone())
+                    .unwrap_or_else(|| parts.last().cloned().unwrap_or_default());
+                let schema = match alias {
+                    Some(a) => rename_columns(schema, a),
+                    None => schema,
+                };
+                Some(FromItem { qualifier, parts, schema })
+            }
+            TableFactor::Derived { subquery, alias, .. } => {
+                let schema = self.analyze_query(subquery, Some(scope));
+                let schema = match alias {
+                    Some(a) => rename_columns(schema, a),
+                    None => schema,
+                };
+                let qualifier = alias.as_ref().map(|a| a.name.value.clone()).unwrap_or_else(|| "unnamed_subquery".into());
+                Some(FromItem { qualifier: qualifier.clone(), parts: vec![qualifier], schema })
+            }
+            TableFactor::UNNEST { array_exprs, alias, with_offset, .. } => {
+                let mut columns = Vec::new();
+                for e in array_exprs {
+                    let ty = self.infer(e, scope, None, false);
+                    let elem = match ty {
+                        SqlType::List(t) | SqlType::Array(t, _) => *t,
+                        _ => SqlType::Unknown,
+                    };
+                    columns.push(Column::new("unnest", elem));
+                }
+                if *with_offset {
+                    columns.push(Column::new("offset", SqlType::BigInt));
+                }
+                let schema = RelationSchema::closed(columns);
+                let schema = match alias {
+                    Some(a) => rename_columns(schema, a),
+                    None => schema,
+                };
+                let qualifier = alias.as_ref().map(|a| a.name.value.clone()).unwrap_or_else(|| "unnest".into());
+                Some(FromItem { qualifier: qualifier.clone(), parts: vec![qualifier], schema })
+            }
+            TableFactor::NestedJoin { .. } => None,
+            TableFactor::Function { name, alias, .. } => {
+                let qualifier = alias
+                    .as_ref()
+                    .map(|a| a.name.value.clone())
+                    .unwrap_or_else(|| object_name_parts(name).last().cloned().unwrap_or_default());
+                Some(FromItem { qualifier: qualifier.clone(), parts: vec![qualifier], schema: RelationSchema::unknown() })
+            }
+            other => {
+                let alias = table_factor_alias(other);
+                let qualifier = alias.map(|a| a.name.value.clone()).unwrap_or_default();
+                Some(FromItem { qualifier: qualifier.clone(), parts: vec![qualifier], schema: RelationSchema::unknown() })
+            }
+        }
+    }
+
+    /// Columns of a table function in FROM, where the engine's are known.
+    fn table_function_schema(&mut self, name: &str, args: &[&Expr], scope: &Scope) -> RelationSchema {
+        let types: Vec<SqlType> = args.iter().map(|e| self.infer(e, scope, None, false)).collect();
+        match name.to_lowercase().as_str() {
+            n @ ("range" | "generate_series") => {
+                let ty = match types.first() {
+                    Some(t) if t.is_temporal() => SqlType::Timestamp,
+                    _ => SqlType::BigInt,
+                };
+                RelationSchema::closed(vec![Column::new(n, ty)])
+            }
+            "unnest" => {
+                let elem = types.first().and_then(|t| t.element().cloned()).unwrap_or(SqlType::Unknown);
+                RelationSchema::closed(vec![Column::new("unnest", elem)])
+            }
+            _ => RelationSchema::unknown(),
+        }
+    }
+
+    /// A SELECT: FROM scope, GROUP BY, the select list, WHERE, HAVING, QUALIFY, ORDER BY.
+    fn analyze_select(&mut self, select: &Select, parent: Option<&Scope>, query: Option<&Query>) -> RelationSchema {
+        let scope = self.build_from(&select.from, parent);
+        // Aliases defined by the select list, for WHERE and GROUP BY (DuckDB allows both).
+        let alias_exprs: Vec<(String, &Expr)> = select
+            .projection
+            .iter()
+            .filter_map(|item| match item {
+                SelectItem::ExprWithAlias { expr, alias } => Some((alias.value.to_lowercase(), expr)),
+                _ => None,
+            })
+            .collect();
+
+        let group_all = matches!(select.group_by, GroupByExpr::All(_));
+        let group_exprs: Vec<&Expr> = match &select.group_by {
+            GroupByExpr::Expressions(exprs, _) => exprs.iter().collect(),
+            GroupByExpr::All(_) => Vec::new(),
+        };
+        let aggregated = !group_exprs.is_empty()
+            || group_all
+            || select.having.is_some()
+            || select.projection.iter().any(|item| self.select_item_aggregates(item));
+
+        let mut grouping = Grouping { texts: HashSet::new(), bindings: HashSet::new() };
+        for g in &group_exprs {
+            let target = self.grouping_target(g, select, &scope, &alias_exprs);
+            self.collect_grouping(target, &scope, &mut grouping);
+            if !std::ptr::eq(target, *g) {
+                continue;
+            }
+            self.infer(g, &scope, None, true);
+        }
+        let grouping_ref = (aggregated && !group_all).then_some(&grouping);
+
+        let mut columns: Vec<Column> = Vec::new();
+        let mut open = false;
+        for item in &select.projection {
+            match item {
+                SelectItem::UnnamedExpr(expr) => {
+                    if let Some((cols, is_open)) = self.expand_columns_call(expr, &scope) {
+                        columns.extend(cols);
+                        open |= is_open;
+                        continue;
+                    }
+                    let ty = self.infer(expr, &scope, grouping_ref, true);
+                    let name = naming::expr_column_name(expr);
+                    scope.aliases.borrow_mut().push(Alias { name: name.clone(), ty: ty.clone() });
+                    columns.push(Column::new(name, ty));
+                }
+                SelectItem::ExprWithAlias { expr, alias } => {
+                    let ty = self.infer(expr, &scope, grouping_ref, true);
+                    scope.aliases.borrow_mut().push(Alias { name: alias.value.clone(), ty: ty.clone() });
+                    columns.push(Column::new(alias.value.clone(), ty));
+                }
+                SelectItem::ExprWithAliases { expr, aliases } => {
+                    self.infer(expr, &scope, grouping_ref, true);
+                    for a in aliases {
+                        columns.push(Column::new(a.value.clone(), SqlType::Unknown));
+                    }
+                }
+                SelectItem::Wildcard(opts) => {
+                    let (cols, is_open) = scope.star_columns();
+                    let cols = self.apply_wildcard_options(cols, opts, &scope, is_open);
+                    if aggregated && !group_all && !cols.is_empty() {
+                        self.check_star_grouped(&scope, &grouping, opts);
+                    }
+                    columns.extend(cols);
+                    open |= is_open;
+                }
+                SelectItem::QualifiedWildcard(kind, opts) => {
+                    let (cols, is_open) = match kind {
+                        SelectItemQualifiedWildcardKind::ObjectName(name) => {
+                            let parts = object_name_parts(name);
+                            match scope.find_item(&parts) {
+                                Some((_, _, item)) => (item.schema.columns.clone(), item.schema.open),
+                                None => {
+                                    // `struct_column.*` expands a struct's fields.
+                                    match self.struct_star(&parts, &scope) {
+                                        Some(cols) => (cols, false),
+                                        None => {
+                                            if !scope.any_open() {
+                                                let range = self.range_of(name);
+                                                self.report(
+                                                    Code::UnknownTable,
+                                                    range,
+                                                    format!("no relation named `{}` in FROM", parts.join(".")),
+                                                );
+                                            }
+                                            (Vec::new(), true)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        SelectItemQualifiedWildcardKind::Expr(e) => {
+                            match self.infer(e, &scope, None, false) {
+                                SqlType::Struct(fields) => (
+                                    fields.into_iter().map(|(n, t)| Column::new(n, t)).collect(),
+                                    false,
+                                ),
+                                _ => (Vec::new(), true),
+                            }
+                        }
+                    };
+                    let cols = self.apply_wildcard_options(cols, opts, &scope, is_open);
+                    columns.extend(cols);
+                    open |= is_open;
+                }
+            }
+        }
+
+        if let Some(selection) = &select.selection {
+            self.infer(selection, &scope, None, true);
+        }
+        if let Some(having) = &select.having {
+            self.infer(having, &scope, grouping_ref, true);
+        }
+        if let Some(qualify) = &select.qualify {
+            self.infer(qualify, &scope, grouping_ref, true);
+        }
+        if let Some(sqlparser::ast::Distinct::On(exprs)) = &select.distinct {
+            for e in exprs {
+                self.infer(e, &scope, grouping_ref, true);
+            }
+        }
+        if let Some(order_by) = query.and_then(|q| q.order_by.as_ref()) {
+            if let OrderByKind::Expressions(exprs) = &order_by.kind {
+                for o in exprs {
+                    if is_ordinal(&o.expr) {
+                        continue;
+                    }
+                    // ORDER BY sees output names first.
+                    if let Expr::Identifier(id) = &o.expr {
+                        if columns.iter().any(|c| c.name.eq_ignore_ascii_case(&id.value)) {
+                            continue;
+                        }
+                    }
+                    self.infer(&o.expr, &scope, grouping_ref, true);
+                }
+            }
+        }
+        RelationSchema { columns: materialize(columns), open }
+    }
+
+    /// What a GROUP BY entry groups: a select item for ordinals and aliases.
+    fn grouping_target<'e>(
+        &self,
+        g: &'e Expr,
+        select: &'e Select,
+        scope: &Scope,
+        aliases: &[(String, &'e Expr)],
+    ) -> &'e Expr {
+        if let Some(n) = ordinal(g) {
+            if let Some(item) = select.projection.get(n.wrapping_sub(1)) {
+                return match item {
+                    SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e,
+                    _ => g,
+                };
+            }
+        }
+        if let Expr::Identifier(id) = g {
+            let is_column = !matches!(
+                scope.resolve(&id.value, false),
+                super::scope::Resolution::NotFound
+            );
+            if !is_column {
+                if let Some((_, e)) = aliases.iter().find(|(a, _)| a.eq_ignore_ascii_case(&id.value)) {
+                    return e;
+                }
+            }
+        }
+        g
+    }
+
+    fn collect_grouping(&self, target: &Expr, scope: &Scope, grouping: &mut Grouping) {
+        grouping.texts.insert(normalize_expr_text(target));
+        if let Some(binding) = self.column_binding(target, scope) {
+            grouping.bindings.insert(binding);
+        }
+        // Grouping sets, cube and rollup group each of their expressions.
+        if let Expr::GroupingSets(sets) | Expr::Cube(sets) | Expr::Rollup(sets) = target {
+            for e in sets.iter().flatten() {
+                self.collect_grouping(e, scope, grouping);
+            }
+        }
+        if let Expr::Tuple(items) = target {
+            for e in items {
+                self.collect_grouping(e, scope, grouping);
+            }
+        }
+    }
+
+    /// The binding a plain column reference resolves to.
+    pub fn column_binding(&self, e: &Expr, scope: &Scope) -> Option<Binding> {
+        use super::scope::Resolution;
+        let res = match e {
+            Expr::Identifier(id) => scope.resolve(&id.value, false),
+            Expr::CompoundIdentifier(ids) if ids.len() >= 2 => {
+                let q: Vec<String> = ids[..ids.len() - 1].iter().map(|i| i.value.to_lowercase()).collect();
+                scope.resolve_qualified(&q, &ids[ids.len() - 1].value)
+            }
+            Expr::Nested(inner) => return self.column_binding(inner, scope),
+            _ => return None,
+        };
+        match res {
+            Resolution::Found { binding, depth: 0, .. } => binding,
+            _ => None,
+        }
+    }
+
+    /// Whether a select item aggregates (outside windows and subqueries).
+    fn select_item_aggregates(&self, item: &SelectItem) -> bool {
+        let expr = match item {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e,
+            _ => return false,
+        };
+        self.contains_aggregate(expr)
+    }
+
+    fn apply_wildcard_options(
+        &mut self,
+        mut cols: Vec<Column>,
+        opts: &WildcardAdditionalOptions,
+        scope: &Scope,
+        open: bool,
+    ) -> Vec<Column> {
+        if let Some(exclude) = &opts.opt_exclude {
+            let names: Vec<&ObjectName> = match exclude {
+                sqlparser::ast::ExcludeSelectItem::Single(n) => vec![n],
+                sqlparser::ast::ExcludeSelectItem::Multiple(ns) => ns.iter().collect(),
+            };
+            for name in names {
+                let parts = object_name_parts(name);
+                let col = parts.last().cloned().unwrap_or_default();
+                let before = cols.len();
+                cols.retain(|c| !c.name.eq_ignore_ascii_case(&col));
+                if cols.len() == before && !open {
+                    let range = self.range_of(name);
+                    self.report(Code::UnknownColumn, range, format!("column `{col}` in EXCLUDE does not exist"));
+                }
+            }
+        }
+        if let Some(replace) = &opts.opt_replace {
+            for element in &replace.items {
+                let ty = self.infer(&element.expr, scope, None, true);
+                match cols.iter_mut().find(|c| c.name.eq_ignore_ascii_case(&element.column_name.value)) {
+                    Some(c) => c.ty = ty,
+                    None if !open => {
+                        let range = self.span_range(element.column_name.span);
+                        self.report(
+                            Code::UnknownColumn,
+                            range,
+                            format!("column `{}` in REPLACE does not exist", element.column_name.value),
+                        );
+                    }
+                    None => {}
+                }
+            }
+        }
+        if let Some(rename) = &opts.opt_rename {
+            let items: Vec<&sqlparser::ast::IdentWithAlias> = match rename {
+                sqlparser::ast::RenameSelectItem::Single(i) => vec![i],
+                sqlparser::ast::RenameSelectItem::Multiple(is) => is.iter().collect(),
+            };
+            for i in items {
+                if let Some(c) = cols.iter_mut().find(|c| c.name.eq_ignore_ascii_case(&i.ident.value)) {
+                    c.name = i.alias.value.clone();
+                }
+            }
+        }
+        cols
+    }
+
+    /// `SELECT *` in an aggregated SELECT: every column must be grouped.
+    fn check_star_grouped(&mut self, scope: &Scope, grouping: &Grouping, opts: &WildcardAdditionalOptions) {
+        let (cols, _) = scope.star_columns();
+        for c in cols {
+            let binding = self.column_binding(&Expr::Identifier(Ident::new(c.name.clone())), scope);
+            if binding.is_some_and(|b| !grouping.bindings.contains(&b))
+                && !grouping.texts.contains(&c.name.to_lowercase())
+            {
+                let range = self.span_range(opts.wildcard_token.0.span);
+                self.report(
+                    Code::NotGrouped,
+                    range,
+                    format!("`*` includes column `{}`, which is neither grouped nor aggregated", c.name),
+                );
+                return;
+            }
+        }
+    }
+
+    /// `COLUMNS('regex')` or `COLUMNS(*)` as a whole select item.
+    fn expand_columns_call(&mut self, expr: &Expr, scope: &Scope) -> Option<(Vec<Column>, bool)> {
+        let Expr::Function(f) = expr else { return None };
+        if !f.name.to_string().eq_ignore_ascii_case("columns") {
+            return None;
+        }
+        let (cols, open) = scope.star_columns();
+        let arg = match &f.args {
+            sqlparser::ast::FunctionArguments::List(list) => list.args.first(),
+            _ => None,
+        };
+        let pattern = match arg {
+            Some(sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Wildcard)) => {
+                return Some((cols, open))
+            }
+            Some(sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(Expr::Value(v)))) => {
+                match &v.value {
+                    sqlparser::ast::Value::SingleQuotedString(s) => s.clone(),
+                    _ => return Some((Vec::new(), true)),
+                }
+            }
+            _ => return Some((Vec::new(), true)),
+        };
+        match regex::Regex::new(&pattern) {
+            Ok(re) => Some((cols.into_iter().filter(|c| re.is_match(&c.name)).collect(), open)),
+            Err(_) => Some((Vec::new(), true)),
+        }
+    }
+
+    fn struct_star(&mut self, parts: &[String], scope: &Scope) -> Option<Vec<Column>> {
+        let ids: Vec<Ident> = parts.iter().map(|p| Ident::new(p.clone())).collect();
+        let e = if ids.len() == 1 { Expr::Identifier(ids[0].clone()) } else { Expr::CompoundIdentifier(ids) };
+        match self.try_resolve_silently(&e, scope) {
+            Some(SqlType::Struct(fields)) => Some(fields.into_iter().map(|(n, t)| Column::new(n, t)).collect()),
+            _ => None,
+        }
+    }
+}
+
+pub(crate) fn object_name_parts(name: &ObjectName) -> Vec<String> {
+    name.0
+        .iter()
+        .map(|p| match p {
+            ObjectNamePart::Identifier(id) => id.value.to_lowercase(),
+            ObjectNamePart::Function(f) => f.name.value.to_lowercase(),
+        })
+        .collect()
+}
+
+fn table_factor_alias(f: &TableFactor) -> Option<&TableAlias> {
+    match f {
+        TableFactor::Table { alias, .. }
+        | TableFactor::Derived { alias, .. }
+        | TableFactor::TableFunction { alias, .. }
+        | TableFactor::Function { alias, .. }
+        | TableFactor::UNNEST { alias, .. }
+        | TableFactor::NestedJoin { alias, .. }
+        | TableFactor::Pivot { alias, .. }
+        | TableFactor::Unpivot { alias, .. } => alias.as_ref(),
+        _ => None,
+    }
+}
+
+fn join_constraint(op: &JoinOperator) -> Option<&JoinConstraint> {
+    use JoinOperator::*;
+    match op {
+        Join(c) | Inner(c) | Left(c) | LeftOuter(c) | Right(c) | RightOuter(c) | FullOuter(c)
+        | CrossJoin(c) | Semi(c) | LeftSemi(c) | RightSemi(c) | Anti(c) | LeftAnti(c)
+        | RightAnti(c) | StraightJoin(c) => Some(c),
+        AsOf { constraint, .. } => Some(constraint),
+        _ => None,
+    }
+}
+
+/// Applies `AS alias(c1, c2, ...)` column renames.
+fn rename_columns(mut schema: RelationSchema, alias: &TableAlias) -> RelationSchema {
+    for (c, new) in schema.columns.iter_mut().zip(&alias.columns) {
+        c.name = new.name.value.clone();
+    }
+    if alias.columns.len() > schema.columns.len() && schema.open {
+        for new in &alias.columns[schema.columns.len()..] {
+            schema.columns.push(Column::new(new.name.value.clone(), SqlType::Unknown));
+        }
+    }
+    schema
+}
+
+fn materialize(columns: Vec<Column>) -> Vec<Column> {
+    columns
+        .into_iter()
+        .map(|c| Column::new(c.name, c.ty.materialize()))
+        .collect()
+}
+
+fn flatten_set_operation<'e>(
+    body: &'e SetExpr,
+    quantifier: Option<SetQuantifier>,
+    out: &mut Vec<(&'e SetExpr, Option<SetQuantifier>)>,
+) {
+    match body {
+        SetExpr::SetOperation { left, right, set_quantifier, .. } => {
+            flatten_set_operation(left, quantifier, out);
+            out.push((right, Some(*set_quantifier)));
+        }
+        other => out.push((other, quantifier)),
+    }
+}
+
+fn union_positional(acc: RelationSchema, next: RelationSchema) -> RelationSchema {
+    let columns = acc
+        .columns
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let ty = match next.columns.get(i) {
+                Some(n) => common_supertype(&c.ty, &n.ty).unwrap_or(SqlType::Unknown),
+                None => c.ty,
+            };
+            Column::new(c.name, ty.materialize())
+        })
+        .collect();
+    RelationSchema { columns, open: acc.open || next.open }
+}
+
+fn union_by_name(acc: RelationSchema, next: RelationSchema) -> RelationSchema {
+    let mut columns = acc.columns;
+    for n in next.columns {
+        match columns.iter_mut().find(|c| c.name.eq_ignore_ascii_case(&n.name)) {
+            Some(c) => c.ty = common_supertype(&c.ty, &n.ty).unwrap_or(SqlType::Unknown).materialize(),
+            None => columns.push(n),
+        }
+    }
+    RelationSchema { columns, open: acc.open || next.open }
+}
+
+/// The range of the SELECT keyword of the first SELECT in a set expression.
+fn first_select_range(a: &Analyzer, body: &SetExpr) -> TextRange {
+    match body {
+        SetExpr::Select(s) => a.span_range(s.select_token.0.span),
+        SetExpr::Query(q) => first_select_range(a, &q.body),
+        SetExpr::SetOperation { left, .. } => first_select_range(a, left),
+        other => {
+            let r = a.range_of(other);
+            TextRange::empty(r.start)
+        }
+    }
+}
+
+fn ordinal(e: &Expr) -> Option<usize> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            sqlparser::ast::Value::Number(n, _) => n.parse().ok(),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn is_ordinal(e: &Expr) -> bool {
+    ordinal(e).is_some()
+}
+
+/// Expression text for structural comparison (GROUP BY matching).
+pub(crate) fn normalize_expr_text(e: &Expr) -> String {
+    let text = match e {
+        Expr::Nested(inner) => return normalize_expr_text(inner),
+        _ => e.to_string(),
+    };
+    text.to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ")
+}

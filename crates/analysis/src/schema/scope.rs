@@ -1,0 +1,207 @@
+//! Scopes: the relations a SELECT reads from, and how names resolve in them.
+
+use std::cell::RefCell;
+
+use super::{Column, RelationSchema};
+use crate::types::SqlType;
+
+/// One relation in a FROM clause.
+#[derive(Clone, Debug)]
+pub(crate) struct FromItem {
+    /// The name that qualifies its columns: the alias, or the table's last name part.
+    pub qualifier: String,
+    /// The full lower-cased name as written, for `schema.table.column`.
+    pub parts: Vec<String>,
+    pub schema: RelationSchema,
+}
+
+/// Identity of a column binding, used to check GROUP BY.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Binding {
+    Item(usize, String),
+    /// A column merged by `USING` or `NATURAL`: one value whatever side names it.
+    Merged(String),
+}
+
+/// A select-list alias visible to later items, WHERE, GROUP BY and HAVING.
+#[derive(Clone, Debug)]
+pub(crate) struct Alias {
+    pub name: String,
+    pub ty: SqlType,
+}
+
+#[derive(Default)]
+pub(crate) struct Scope<'p> {
+    pub items: Vec<FromItem>,
+    /// Columns merged by USING/NATURAL joins: name, type, index of the first item.
+    pub merged: Vec<(String, SqlType, usize)>,
+    pub parent: Option<&'p Scope<'p>>,
+    pub aliases: RefCell<Vec<Alias>>,
+}
+
+/// The outcome of resolving a column name.
+pub(crate) enum Resolution {
+    Found { ty: SqlType, binding: Option<Binding>, depth: usize },
+    /// Could come from a relation whose columns are unknown.
+    Unknown,
+    Ambiguous(Vec<String>),
+    NotFound,
+    /// The qualifier names no relation in scope.
+    NoSuchQualifier,
+}
+
+impl<'p> Scope<'p> {
+    pub fn with_parent(parent: Option<&'p Scope<'p>>) -> Self {
+        Scope { parent, ..Default::default() }
+    }
+
+    pub fn any_open(&self) -> bool {
+        self.items.iter().any(|i| i.schema.open)
+    }
+
+    fn merged(&self, name: &str) -> Option<&(String, SqlType, usize)> {
+        self.merged.iter().find(|(n, ..)| n.eq_ignore_ascii_case(name))
+    }
+
+    /// Resolves an unqualified column in this scope only.
+    fn resolve_local(&self, name: &str, with_aliases: bool) -> Resolution {
+        if let Some((n, ty, _)) = self.merged(name) {
+            return Resolution::Found {
+                ty: ty.clone(),
+                binding: Some(Binding::Merged(n.to_lowercase())),
+                depth: 0,
+            };
+        }
+        let mut found: Vec<(usize, &Column)> = Vec::new();
+        for (i, item) in self.items.iter().enumerate() {
+            if let Some(c) = item.schema.column(name) {
+                found.push((i, c));
+            }
+        }
+        match found.len() {
+            1 => {
+                let (i, c) = found[0];
+                Resolution::Found {
+                    ty: c.ty.clone(),
+                    binding: Some(Binding::Item(i, c.name.to_lowercase())),
+                    depth: 0,
+                }
+            }
+            0 => {
+                if with_aliases {
+                    if let Some(a) = self
+                        .aliases
+                        .borrow()
+                        .iter()
+                        .rev()
+                        .find(|a| a.name.eq_ignore_ascii_case(name))
+                    {
+                        return Resolution::Found { ty: a.ty.clone(), binding: None, depth: 0 };
+                    }
+                }
+                if self.any_open() {
+                    Resolution::Unknown
+                } else {
+                    Resolution::NotFound
+                }
+            }
+            _ => Resolution::Ambiguous(
+                found.iter().map(|(i, _)| self.items[*i].qualifier.clone()).collect(),
+            ),
+        }
+    }
+
+    /// Resolves an unqualified column here, then in enclosing scopes (correlation).
+    pub fn resolve(&self, name: &str, with_aliases: bool) -> Resolution {
+        let mut scope = Some(self);
+        let mut depth = 0;
+        while let Some(s) = scope {
+            match s.resolve_local(name, with_aliases && depth == 0) {
+                Resolution::NotFound => {}
+                Resolution::Found { ty, binding, .. } => {
+                    return Resolution::Found { ty, binding, depth }
+                }
+                other => return other,
+            }
+            scope = s.parent;
+            depth += 1;
+        }
+        Resolution::NotFound
+    }
+
+    /// Finds the relation a qualifier (`alias`, `table` or `schema.table`) names.
+    pub fn find_item(&self, qualifier: &[String]) -> Option<(usize, usize, &FromItem)> {
+        let mut scope = Some(self);
+        let mut depth = 0;
+        while let Some(s) = scope {
+            let hit = s.items.iter().enumerate().rev().find(|(_, item)| {
+                if qualifier.len() == 1 {
+                    item.qualifier.eq_ignore_ascii_case(&qualifier[0])
+                } else {
+                    item.parts.len() >= qualifier.len()
+                        && item.parts[item.parts.len() - qualifier.len()..]
+                            .iter()
+                            .zip(qualifier)
+                            .all(|(a, b)| a.eq_ignore_ascii_case(b))
+                }
+            });
+            if let Some((i, item)) = hit {
+                return Some((depth, i, item));
+            }
+            scope = s.parent;
+            depth += 1;
+        }
+        None
+    }
+
+    /// Resolves `qualifier.column`.
+    pub fn resolve_qualified(&self, qualifier: &[String], column: &str) -> Resolution {
+        let Some((depth, i, item)) = self.find_item(qualifier) else {
+            return Resolution::NoSuchQualifier;
+        };
+        match item.schema.column(column) {
+            Some(c) => {
+                let binding = if depth == 0 && self.merged(column).is_some_and(|m| m.2 <= i) {
+                    Binding::Merged(column.to_lowercase())
+                } else {
+                    Binding::Item(i, c.name.to_lowercase())
+                };
+                Resolution::Found { ty: c.ty.clone(), binding: Some(binding), depth }
+            }
+            None if item.schema.open => Resolution::Unknown,
+            None => Resolution::NotFound,
+        }
+    }
+
+    /// Column names visible here, for did-you-mean.
+    pub fn visible_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        let mut scope = Some(self);
+        while let Some(s) = scope {
+            for item in &s.items {
+                names.extend(item.schema.columns.iter().map(|c| c.name.clone()));
+            }
+            names.extend(s.aliases.borrow().iter().map(|a| a.name.clone()));
+            scope = s.parent;
+        }
+        names
+    }
+
+    /// The columns `*` expands to: every item's, merged columns once.
+    pub fn star_columns(&self) -> (Vec<Column>, bool) {
+        let mut out = Vec::new();
+        for (i, item) in self.items.iter().enumerate() {
+            for c in &item.schema.columns {
+                if let Some((_, ty, first)) = self.merged(&c.name) {
+                    if *first != i {
+                        continue;
+                    }
+                    out.push(Column::new(c.name.clone(), ty.clone()));
+                } else {
+                    out.push(c.clone());
+                }
+            }
+        }
+        (out, self.any_open())
+    }
+}

@@ -1,0 +1,97 @@
+//! Byte ranges and line/column conversion.
+
+use serde::Serialize;
+
+/// A half-open byte range in one text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct TextRange {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl TextRange {
+    pub fn new(start: usize, end: usize) -> Self {
+        TextRange { start, end: end.max(start) }
+    }
+
+    pub fn empty(at: usize) -> Self {
+        TextRange { start: at, end: at }
+    }
+
+    pub fn cover(self, other: TextRange) -> TextRange {
+        TextRange::new(self.start.min(other.start), self.end.max(other.end))
+    }
+
+    pub fn contains_range(self, other: TextRange) -> bool {
+        self.start <= other.start && other.end <= self.end
+    }
+
+    pub fn len(self) -> usize {
+        self.end - self.start
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+}
+
+/// A position as humans count it: 1-based line, 1-based column in characters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct LineCol {
+    pub line: u32,
+    pub col: u32,
+}
+
+/// Line starts of a text, for offset <-> line/column conversion.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    /// Byte offset of a 1-based line and 1-based character column.
+    pub fn offset(&self, text: &str, line: u64, col: u64) -> usize {
+        if line == 0 {
+            return 0;
+        }
+        let Some(&start) = self.starts.get(line as usize - 1) else {
+            return text.len();
+        };
+        let line_text = &text[start..];
+        let chars = col.saturating_sub(1) as usize;
+        start
+            + line_text
+                .char_indices()
+                .nth(chars)
+                .map_or(line_text.len(), |(i, _)| i)
+    }
+
+    pub fn line_col(&self, text: &str, offset: usize) -> LineCol {
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let line = self.starts.partition_point(|&s| s <= offset) - 1;
+        let col = text[self.starts[line]..offset].chars().count();
+        LineCol { line: line as u32 + 1, col: col as u32 + 1 }
+    }
+
+    /// The text of the 1-based line, without its newline.
+    pub fn line_text<'a>(&self, text: &'a str, line: u32) -> &'a str {
+        let Some(&start) = self.starts.get(line as usize - 1) else {
+            return "";
+        };
+        let end = self.starts.get(line as usize).map_or(text.len(), |&e| e);
+        text[start..end].trim_end_matches(['\n', '\r'])
+    }
+}
+
+pub fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}

@@ -1,0 +1,286 @@
+//! Parsing type names as written in SQL, YAML or engine catalogs, with the
+//! aliases DuckDB (and Spark/Snowflake spellings it accepts) resolve.
+
+use super::SqlType;
+
+/// Parses a type name; unknown names are kept as `SqlType::Named`.
+pub fn parse_type(text: &str) -> SqlType {
+    let mut p = TypeParser { s: text.trim(), pos: 0 };
+    let ty = p.parse();
+    if p.rest().trim().is_empty() {
+        ty
+    } else {
+        SqlType::Named(text.trim().to_uppercase())
+    }
+}
+
+struct TypeParser<'a> {
+    s: &'a str,
+    pos: usize,
+}
+
+impl<'a> TypeParser<'a> {
+    fn rest(&self) -> &'a str {
+        &self.s[self.pos..]
+    }
+
+    fn skip_ws(&mut self) {
+        while self.rest().starts_with(char::is_whitespace) {
+            self.pos += self.rest().chars().next().map_or(0, char::len_utf8);
+        }
+    }
+
+    fn eat(&mut self, c: char) -> bool {
+        self.skip_ws();
+        if self.rest().starts_with(c) {
+            self.pos += c.len_utf8();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn word(&mut self) -> String {
+        self.skip_ws();
+        let rest = self.rest();
+        if let Some(stripped) = rest.strip_prefix('"') {
+            let end = stripped.find('"').unwrap_or(stripped.len());
+            self.pos += end + 2.min(rest.len() - end);
+            return stripped[..end].to_string();
+        }
+        let len = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        self.pos += len;
+        rest[..len].to_string()
+    }
+
+    fn number(&mut self) -> Option<u32> {
+        self.skip_ws();
+        let rest = self.rest();
+        let len = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        self.pos += len;
+        rest[..len].parse().ok()
+    }
+
+    /// Consumes a following word if it matches (case-insensitively).
+    fn eat_word(&mut self, w: &str) -> bool {
+        let save = self.pos;
+        if self.word().eq_ignore_ascii_case(w) {
+            true
+        } else {
+            self.pos = save;
+            false
+        }
+    }
+
+    fn parse(&mut self) -> SqlType {
+        let mut ty = self.parse_base();
+        // Postfix list / array markers.
+        loop {
+            self.skip_ws();
+            if self.rest().starts_with('[') {
+                self.pos += 1;
+                let n = self.number();
+                if !self.eat(']') {
+                    return SqlType::Named(self.s.to_uppercase());
+                }
+                ty = match n {
+                    Some(n) => SqlType::Array(Box::new(ty), n),
+                    None => SqlType::List(Box::new(ty)),
+                };
+            } else {
+                return ty;
+            }
+        }
+    }
+
+    fn parse_base(&mut self) -> SqlType {
+        let name = self.word().to_ascii_uppercase();
+        use SqlType::*;
+        match name.as_str() {
+            "BOOLEAN" | "BOOL" | "LOGICAL" => Boolean,
+            "TINYINT" | "INT1" | "BYTE" => TinyInt,
+            "SMALLINT" | "INT2" | "SHORT" => SmallInt,
+            "INTEGER" | "INT" | "INT4" | "SIGNED" | "MEDIUMINT" => {
+                self.skip_params();
+                Integer
+            }
+            "BIGINT" | "INT8" | "LONG" => BigInt,
+            "HUGEINT" | "INT128" => HugeInt,
+            "UTINYINT" | "UINT8" => UTinyInt,
+            "USMALLINT" | "UINT16" => USmallInt,
+            "UINTEGER" | "UINT32" => UInteger,
+            "UBIGINT" | "UINT64" => UBigInt,
+            "UHUGEINT" | "UINT128" => UHugeInt,
+            "FLOAT" | "FLOAT4" | "REAL" => {
+                self.skip_params();
+                Float
+            }
+            "DOUBLE" => {
+                self.eat_word("PRECISION");
+                Double
+            }
+            "FLOAT8" => Double,
+            "DECIMAL" | "NUMERIC" | "DEC" | "NUMBER" => {
+                if self.eat('(') {
+                    let w = self.number().unwrap_or(18);
+                    let s = if self.eat(',') { self.number().unwrap_or(0) } else { 0 };
+                    self.eat(')');
+                    Decimal(w.min(38) as u8, s.min(38) as u8)
+                } else {
+                    Decimal(18, 3)
+                }
+            }
+            "VARCHAR" | "TEXT" | "STRING" | "CHAR" | "BPCHAR" | "NVARCHAR" | "CHARACTER" => {
+                self.eat_word("VARYING");
+                self.skip_params();
+                Varchar
+            }
+            "BLOB" | "BYTEA" | "BINARY" | "VARBINARY" => Blob,
+            "BIT" | "BITSTRING" => Bit,
+            "DATE" => Date,
+            "TIME" => {
+                self.skip_params();
+                if self.with_time_zone() {
+                    TimeTz
+                } else {
+                    Time
+                }
+            }
+            "TIMETZ" => TimeTz,
+            "TIMESTAMP" | "DATETIME" => {
+                self.skip_params();
+                if self.with_time_zone() {
+                    TimestampTz
+                } else {
+                    Timestamp
+                }
+            }
+            "TIMESTAMPTZ" | "TIMESTAMP_TZ" => TimestampTz,
+            "TIMESTAMP_NTZ" => Timestamp,
+            "TIMESTAMP_S" => TimestampSec,
+            "TIMESTAMP_MS" => TimestampMs,
+            "TIMESTAMP_NS" => TimestampNs,
+            "TIMESTAMP_US" => Timestamp,
+            "INTERVAL" => Interval,
+            "UUID" => Uuid,
+            "JSON" => Json,
+            "NULL" | "SQLNULL" => Null,
+            "LIST" => {
+                if self.eat('(') {
+                    let inner = self.parse();
+                    self.eat(')');
+                    List(Box::new(inner))
+                } else {
+                    Named(name)
+                }
+            }
+            "ARRAY" => {
+                // Spark/BigQuery style ARRAY<T>.
+                if self.eat('<') {
+                    let inner = self.parse();
+                    self.eat('>');
+                    List(Box::new(inner))
+                } else {
+                    Named(name)
+                }
+            }
+            "STRUCT" | "ROW" | "UNION" => {
+                let (open, close) = if self.eat('(') {
+                    ('(', ')')
+                } else if self.eat('<') {
+                    ('<', '>')
+                } else {
+                    return Named(name);
+                };
+                let _ = open;
+                let mut fields = Vec::new();
+                loop {
+                    if self.eat(close) {
+                        break;
+                    }
+                    let field = self.word();
+                    self.eat(':');
+                    let ty = self.parse();
+                    fields.push((field, ty));
+                    if !self.eat(',') {
+                        self.eat(close);
+                        break;
+                    }
+                }
+                if name == "UNION" {
+                    Union(fields)
+                } else {
+                    Struct(fields)
+                }
+            }
+            "MAP" => {
+                let close = if self.eat('(') {
+                    ')'
+                } else if self.eat('<') {
+                    '>'
+                } else {
+                    return Named(name);
+                };
+                let k = self.parse();
+                self.eat(',');
+                let v = self.parse();
+                self.eat(close);
+                Map(Box::new(k), Box::new(v))
+            }
+            "" => Named(String::new()),
+            _ => {
+                self.skip_params();
+                Named(name)
+            }
+        }
+    }
+
+    fn with_time_zone(&mut self) -> bool {
+        let save = self.pos;
+        if self.eat_word("WITH") && self.eat_word("TIME") && self.eat_word("ZONE") {
+            return true;
+        }
+        self.pos = save;
+        if self.eat_word("WITHOUT") && self.eat_word("TIME") && self.eat_word("ZONE") {
+            return false;
+        }
+        self.pos = save;
+        false
+    }
+
+    fn skip_params(&mut self) {
+        let save = self.pos;
+        if self.eat('(') {
+            match self.rest().find(')') {
+                Some(end) => self.pos += end + 1,
+                None => self.pos = save,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_engine_spellings() {
+        for (text, shown) in [
+            ("DECIMAL(15,2)", "DECIMAL(15,2)"),
+            ("numeric", "DECIMAL(18,3)"),
+            ("timestamp with time zone", "TIMESTAMP WITH TIME ZONE"),
+            ("TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE"),
+            ("int[]", "INTEGER[]"),
+            ("STRUCT(a INTEGER, b VARCHAR)", "STRUCT(a INTEGER, b VARCHAR)"),
+            ("MAP(VARCHAR, INTEGER)", "MAP(VARCHAR, INTEGER)"),
+            ("varchar(10)", "VARCHAR"),
+            ("array<string>", "VARCHAR[]"),
+            ("double precision", "DOUBLE"),
+            ("INTEGER[3]", "INTEGER[3]"),
+        ] {
+            assert_eq!(parse_type(text).to_string(), shown, "{text}");
+        }
+    }
+}

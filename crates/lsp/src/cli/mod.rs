@@ -1,0 +1,96 @@
+//! The `loupe` subcommands. Exit codes: 0 clean, 1 errors found, 2 the input
+//! could not be loaded.
+
+mod check;
+mod schema;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(name = "loupe", version, about = "Schemas, lineage and diagnostics for dbt projects and SQL")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Report diagnostics for a project (or loose SQL files).
+    Check {
+        /// Project folder (with dbt_project.yml) or a folder of .sql files.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Table schemas for loose SQL files.
+        #[arg(long)]
+        catalog: Option<PathBuf>,
+        #[arg(long)]
+        dialect: Option<String>,
+    },
+    /// Print the columns of every relation, or of one query.
+    Schema {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Print JSON (the only format for now; accepted for clarity).
+        #[arg(long)]
+        json: bool,
+        /// Infer the result columns of the query in this file instead.
+        #[arg(long)]
+        sql: Option<PathBuf>,
+        #[arg(long)]
+        dialect: Option<String>,
+        #[arg(long)]
+        catalog: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command {
+        Command::Check { path, format, catalog, dialect } => {
+            check::run(&path, format, catalog.as_deref(), dialect.as_deref())
+        }
+        Command::Schema { path, json: _, sql, dialect, catalog } => match sql {
+            Some(file) => schema::run_sql(&file, dialect.as_deref(), catalog.as_deref()),
+            None => schema::run_project(&path),
+        },
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Reads a file as UTF-8 text, with an error that names it.
+pub fn read_text(path: &std::path::Path) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    String::from_utf8(bytes).map_err(|_| format!("{} is not valid UTF-8 text", path.display()))
+}
+
+pub fn dialect_arg(name: Option<&str>) -> Result<loupe_analysis::syntax::Dialect, String> {
+    match name {
+        None => Ok(Default::default()),
+        Some(n) => loupe_analysis::syntax::Dialect::from_name(n)
+            .ok_or_else(|| format!("unknown dialect `{n}` (expected duckdb, databricks, snowflake, postgres)")),
+    }
+}
+
+pub fn load_catalog(path: Option<&std::path::Path>) -> Result<loupe_analysis::loose::TableCatalog, String> {
+    match path {
+        None => Ok(Default::default()),
+        Some(p) => loupe_analysis::loose::TableCatalog::from_json(&read_text(p)?)
+            .map_err(|e| format!("{}: {e}", p.display())),
+    }
+}

@@ -1,0 +1,29 @@
+//! `loupe schema`: the columns of every relation, or of one query.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use loupe_analysis::loose::analyze_sql;
+
+use super::{dialect_arg, load_catalog, read_text};
+
+/// `loupe schema --sql FILE`: `[[column, TYPE], ...]` of the query's result.
+pub fn run_sql(file: &Path, dialect: Option<&str>, catalog: Option<&Path>) -> Result<ExitCode, String> {
+    let sql = read_text(file)?;
+    let dialect = dialect_arg(dialect)?;
+    let catalog = load_catalog(catalog)?;
+    let analysis = analyze_sql(&sql, dialect, &catalog);
+    for d in &analysis.diagnostics {
+        eprintln!("{}: {} {}", file.display(), d.code.as_str(), d.message);
+    }
+    let Some(output) = analysis.output() else {
+        return Err(format!("{}: no statement could be analyzed", file.display()));
+    };
+    println!("{}", serde_json::to_string(&output.to_pairs()).unwrap());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run_project(path: &Path) -> Result<ExitCode, String> {
+    let _ = path;
+    Err("project schemas are not available yet".into())
+}
