@@ -11,8 +11,9 @@ Run with the pinned DuckDB (see scripts/README.md):
 duckdb_functions.jsonl: one JSON object per function overload, sorted by name:
   {"name": str (lowercase), "kind": "scalar"|"aggregate"|"window"|"macro",
    "params": [type strings], "varargs": type string | null, "ret": type string | null}
-Macros additionally carry "body": the macro definition SQL (their params are
-"ANY" per parameter and ret is null, since DuckDB does not type macros).
+Macros additionally carry "body": the macro definition SQL and "param_names"
+(their params are "ANY" per parameter and ret is null, since DuckDB does not
+type macros; Loupe types a macro call by inferring its body).
 """
 
 import json
@@ -100,6 +101,7 @@ def main():
                 "name": lname,
                 "kind": "macro",
                 "params": ["ANY"] * len(pnames),
+                "param_names": list(pnames),
                 "varargs": None,
                 "ret": None,
                 "body": macro_def,

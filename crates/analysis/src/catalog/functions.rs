@@ -23,51 +23,97 @@ pub struct Overload {
     pub params: Vec<Param>,
     pub varargs: Option<Param>,
     pub ret: Option<Param>,
+    /// For macros: parameter names and the body expression's SQL.
+    pub macro_body: Option<(Vec<String>, String)>,
 }
 
-/// A parameter or return type: concrete, or a template bound from arguments.
+/// A parameter or return type. Concrete types may contain templates
+/// (`ANY`, `T`, `K`, `V` as `SqlType::Named`) bound from the arguments.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Param {
     Concrete(SqlType),
-    /// `ANY`, `T`, `K`, `V`: takes the type of the argument bound to it.
-    Template(String),
-    /// A list of a template (`T[]`, `ANY[]`).
-    ListOf(String),
     /// `DECIMAL` without width and scale: any decimal.
     AnyDecimal,
     /// `STRUCT`, `MAP`, `LIST`, `UNION` without fields: any of that shape.
     AnyNested(&'static str),
 }
 
+fn is_template(t: &SqlType) -> bool {
+    matches!(t, SqlType::Named(n) if matches!(n.as_str(), "ANY" | "T" | "K" | "V" | "TEMPLATE"))
+}
+
+/// Template bindings collected while matching arguments.
+type Bindings = Vec<(String, SqlType)>;
+
+/// Matches an argument against a parameter, binding templates; returns the cost.
+fn bind(param: &SqlType, arg: &SqlType, bindings: &mut Bindings) -> Option<u32> {
+    if is_template(param) {
+        if let SqlType::Named(name) = param {
+            if !matches!(arg, SqlType::Null | SqlType::Unknown)
+                && !bindings.iter().any(|(n, _)| n == name)
+            {
+                bindings.push((name.clone(), arg.clone().materialize()));
+            }
+        }
+        return Some(5);
+    }
+    match (param, arg) {
+        (_, SqlType::Unknown) => Some(5),
+        (SqlType::List(p), SqlType::List(a) | SqlType::Array(a, _)) if contains_template(p) => {
+            bind(p, a, bindings).map(|c| c + 1)
+        }
+        (SqlType::Map(pk, pv), SqlType::Map(ak, av)) if contains_template(param) => {
+            Some(bind(pk, ak, bindings)? + bind(pv, av, bindings)?)
+        }
+        (p, SqlType::Null) if contains_template(p) => Some(5),
+        (p, _) if contains_template(p) => None,
+        (p, a) => implicit_cast_cost(a, p),
+    }
+}
+
+fn contains_template(t: &SqlType) -> bool {
+    match t {
+        SqlType::List(e) | SqlType::Array(e, _) => contains_template(e),
+        SqlType::Map(k, v) => contains_template(k) || contains_template(v),
+        SqlType::Struct(f) | SqlType::Union(f) => f.iter().any(|(_, t)| contains_template(t)),
+        other => is_template(other),
+    }
+}
+
+fn substitute(t: &SqlType, bindings: &Bindings) -> SqlType {
+    match t {
+        SqlType::Named(name) if is_template(t) => bindings
+            .iter()
+            .find(|(n, _)| n == name)
+            .or_else(|| bindings.first())
+            .map_or(SqlType::Unknown, |(_, t)| t.clone()),
+        SqlType::List(e) => SqlType::List(Box::new(substitute(e, bindings))),
+        SqlType::Array(e, n) => SqlType::Array(Box::new(substitute(e, bindings)), *n),
+        SqlType::Map(k, v) => SqlType::Map(Box::new(substitute(k, bindings)), Box::new(substitute(v, bindings))),
+        SqlType::Struct(f) => SqlType::Struct(f.iter().map(|(n, t)| (n.clone(), substitute(t, bindings))).collect()),
+        other => other.clone(),
+    }
+}
+
 impl Param {
     fn parse(text: &str) -> Param {
-        let upper = text.trim().to_ascii_uppercase();
-        match upper.as_str() {
-            "ANY" | "T" | "K" | "V" | "TEMPLATE" => Param::Template(upper),
+        match text.trim().to_ascii_uppercase().as_str() {
             "DECIMAL" => Param::AnyDecimal,
             "STRUCT" => Param::AnyNested("STRUCT"),
             "MAP" => Param::AnyNested("MAP"),
             "LIST" => Param::AnyNested("LIST"),
             "UNION" => Param::AnyNested("UNION"),
-            _ => match upper.strip_suffix("[]") {
-                Some(inner @ ("ANY" | "T" | "K" | "V")) => Param::ListOf(inner.to_string()),
-                _ => Param::Concrete(parse_type(text)),
-            },
+            _ => Param::Concrete(parse_type(text)),
         }
     }
 
     /// Cost of passing `arg` here, `None` when it does not fit.
-    fn cost(&self, arg: &SqlType) -> Option<u32> {
+    fn cost(&self, arg: &SqlType, bindings: &mut Bindings) -> Option<u32> {
         match (self, arg) {
             (_, SqlType::Unknown) => Some(5),
-            (Param::Concrete(p), a) => implicit_cast_cost(a, p),
-            (Param::Template(_), _) => Some(30),
-            (Param::ListOf(_), SqlType::List(_) | SqlType::Array(..) | SqlType::Null) => Some(2),
-            (Param::ListOf(_), _) => None,
+            (Param::Concrete(p), a) => bind(p, a, bindings),
             (Param::AnyDecimal, SqlType::Decimal(..)) => Some(0),
-            (Param::AnyDecimal, a) if a.is_integer() => Some(12),
-            (Param::AnyDecimal, SqlType::Null) => Some(40),
-            (Param::AnyDecimal, _) => None,
+            (Param::AnyDecimal, a) => implicit_cast_cost(a, &SqlType::Decimal(18, 3)),
             (Param::AnyNested("STRUCT"), SqlType::Struct(_)) => Some(0),
             (Param::AnyNested("MAP"), SqlType::Map(..)) => Some(0),
             (Param::AnyNested("LIST"), SqlType::List(_) | SqlType::Array(..)) => Some(0),
@@ -85,6 +131,9 @@ struct RawOverload {
     params: Vec<String>,
     varargs: Option<String>,
     ret: Option<String>,
+    #[serde(default)]
+    param_names: Vec<String>,
+    body: Option<String>,
 }
 
 /// All functions of a dialect, by lower-case name.
@@ -125,6 +174,7 @@ impl FunctionCatalog {
                 params: raw.params.iter().map(|p| Param::parse(p)).collect(),
                 varargs: raw.varargs.as_deref().map(Param::parse),
                 ret: raw.ret.as_deref().map(Param::parse),
+                macro_body: raw.body.map(|b| (raw.param_names, b)),
             });
         }
         FunctionCatalog { by_name }
@@ -155,73 +205,49 @@ impl FunctionCatalog {
     /// Picks the cheapest overload for the argument types and computes its
     /// result type, binding templates to the arguments.
     pub fn resolve(&self, name: &str, args: &[SqlType]) -> Option<ResolvedCall> {
-        let overloads = self.by_name.get(name)?;
-        let mut best: Option<(u32, &Overload)> = None;
-        for o in overloads {
-            if args.len() < o.params.len() || (o.varargs.is_none() && args.len() != o.params.len())
-            {
-                continue;
-            }
-            let mut total = 0;
-            let mut fits = true;
-            for (i, arg) in args.iter().enumerate() {
-                let param = o.params.get(i).or(o.varargs.as_ref()).unwrap();
-                match param.cost(arg) {
-                    Some(c) => total += c,
-                    None => {
-                        fits = false;
-                        break;
-                    }
-                }
-            }
-            if fits && best.is_none_or(|(c, _)| total < c) {
-                best = Some((total, o));
-            }
-        }
-        let (_, o) = best?;
+        let (o, bindings) = self.best_overload(name, args)?;
         let ty = match &o.ret {
             None => SqlType::Unknown,
-            Some(ret) => bind_return(ret, o, args),
+            Some(ret) => bind_return(ret, o, args, &bindings),
         };
         Some(ResolvedCall { ty, kind: o.kind })
+    }
+
+    /// The cheapest overload that accepts the arguments, with its bindings.
+    pub fn best_overload(&self, name: &str, args: &[SqlType]) -> Option<(&Overload, Bindings)> {
+        let overloads = self.by_name.get(name)?;
+        let mut best: Option<(u32, &Overload, Bindings)> = None;
+        for o in overloads {
+            if args.len() < o.params.len() || (o.varargs.is_none() && args.len() != o.params.len()) {
+                continue;
+            }
+            let mut bindings = Bindings::new();
+            let total: Option<u32> = args
+                .iter()
+                .enumerate()
+                .map(|(i, arg)| o.params.get(i).or(o.varargs.as_ref()).unwrap().cost(arg, &mut bindings))
+                .sum();
+            if let Some(total) = total {
+                if best.as_ref().is_none_or(|(c, ..)| total < *c) {
+                    best = Some((total, o, bindings));
+                }
+            }
+        }
+        best.map(|(_, o, b)| (o, b))
     }
 }
 
 /// The return type of an overload once its templates are bound.
-fn bind_return(ret: &Param, o: &Overload, args: &[SqlType]) -> SqlType {
-    let bound_arg = |matches: &dyn Fn(&Param) -> bool| -> Option<&SqlType> {
-        args.iter().enumerate().find_map(|(i, a)| {
-            let p = o.params.get(i).or(o.varargs.as_ref())?;
-            (matches(p) && !matches!(a, SqlType::Null)).then_some(a)
-        })
-    };
+fn bind_return(ret: &Param, o: &Overload, args: &[SqlType], bindings: &Bindings) -> SqlType {
     match ret {
-        Param::Concrete(t) => t.clone(),
-        Param::Template(name) => {
-            if let Some(a) = bound_arg(&|p| p == ret) {
-                return a.clone().materialize();
-            }
-            // `T` bound through a `T[]` parameter: the element type.
-            if let Some(a) = bound_arg(&|p| matches!(p, Param::ListOf(n) if n == name)) {
-                return a.element().cloned().unwrap_or(SqlType::Unknown);
-            }
-            SqlType::Unknown
-        }
-        Param::ListOf(name) => {
-            if let Some(a) = bound_arg(&|p| matches!(p, Param::ListOf(n) if n == name)) {
-                return a.clone().materialize();
-            }
-            if let Some(a) = bound_arg(&|p| matches!(p, Param::Template(n) if n == name)) {
-                return SqlType::List(Box::new(a.clone().materialize()));
-            }
-            SqlType::Unknown
-        }
-        Param::AnyDecimal => bound_arg(&|p| *p == Param::AnyDecimal)
-            .and_then(|a| match a {
+        Param::Concrete(t) => substitute(t, bindings),
+        Param::AnyDecimal => args
+            .iter()
+            .enumerate()
+            .find(|(i, _)| o.params.get(*i).or(o.varargs.as_ref()) == Some(&Param::AnyDecimal))
+            .and_then(|(_, a)| match a {
                 SqlType::Decimal(..) => Some(a.clone()),
-                _ => a
-                    .decimal_width_scale()
-                    .map(|(w, s)| SqlType::Decimal(w, s)),
+                _ => a.decimal_width_scale().map(|(w, s)| SqlType::Decimal(w, s)),
             })
             .unwrap_or(SqlType::Unknown),
         Param::AnyNested(_) => SqlType::Unknown,

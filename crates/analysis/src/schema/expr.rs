@@ -152,7 +152,7 @@ impl Analyzer<'_> {
             Expr::Ceil { expr, .. } | Expr::Floor { expr, .. } => {
                 let name = if matches!(e, Expr::Ceil { .. }) { "ceil" } else { "floor" };
                 let ty = infer(self, expr);
-                self.functions.resolve(name, &[ty]).map_or(SqlType::Unknown, |r| r.ty)
+                self.function_type(name, &[ty], Vec::new(), false)
             }
             Expr::Position { expr, r#in } => {
                 infer(self, expr);
@@ -196,10 +196,8 @@ impl Analyzer<'_> {
                 result.unwrap_or(SqlType::Unknown)
             }
             Expr::Tuple(items) => {
-                for x in items {
-                    infer(self, x);
-                }
-                SqlType::Unknown
+                let fields = items.iter().map(|x| (String::new(), infer(self, x).materialize())).collect();
+                SqlType::Struct(fields)
             }
             Expr::Struct { values, .. } => {
                 for x in values {
@@ -303,8 +301,10 @@ impl Analyzer<'_> {
                 SqlType::Unknown
             }
             Resolution::NotFound | Resolution::NoSuchQualifier => {
-                if ids.len() == 1 && is_keyword_value(&ids[0].value) && ids[0].quote_style.is_none() {
-                    return SqlType::Unknown;
+                if ids.len() == 1 && ids[0].quote_style.is_none() {
+                    if let Some(ty) = keyword_value_type(&ids[0].value) {
+                        return ty;
+                    }
                 }
                 let names = scope.visible_names();
                 let last = ids.last().map_or("", |i| i.value.as_str());
@@ -381,8 +381,9 @@ impl Analyzer<'_> {
         if let Some(filter) = &f.filter {
             self.infer(filter, scope, arg_grouping, aliases_ok);
         }
+        let mut ordered_types = Vec::new();
         for o in &f.within_group {
-            self.infer(&o.expr, scope, arg_grouping, aliases_ok);
+            ordered_types.push(self.infer(&o.expr, scope, arg_grouping, aliases_ok));
         }
         if let Some(WindowType::WindowSpec(spec)) = &f.over {
             for p in &spec.partition_by {
@@ -392,7 +393,47 @@ impl Analyzer<'_> {
                 self.infer(&o.expr, scope, grouping, aliases_ok);
             }
         }
+        // `percentile_cont(0.5) WITHIN GROUP (ORDER BY x)` is `quantile_cont(x, 0.5)`.
+        if let (Some(ordered), Some(q)) = (ordered_types.first(), percentile_as_quantile(&name)) {
+            let mut args = vec![ordered.clone()];
+            args.extend(arg_types);
+            return self.function_type(q, &args, named, star);
+        }
+        if let Some(ty) = date_part_type(&name, f) {
+            return ty;
+        }
+        if let Some(ty) = self.macro_call_type(&name, &arg_types) {
+            return ty;
+        }
         self.function_type(&name, &arg_types, named, star)
+    }
+
+    /// A DuckDB macro's result: its body typed with the arguments' types.
+    fn macro_call_type(&mut self, name: &str, args: &[SqlType]) -> Option<SqlType> {
+        let (overload, _) = self.functions.best_overload(name, args)?;
+        let (params, body) = overload.macro_body.as_ref()?;
+        if self.macro_depth > 4 {
+            return Some(SqlType::Unknown);
+        }
+        let expr = parse_macro_body(body)?;
+        let mut scope = Scope::with_parent(None);
+        scope.items.push(super::scope::FromItem {
+            qualifier: String::new(),
+            parts: Vec::new(),
+            schema: super::RelationSchema::closed(
+                params
+                    .iter()
+                    .zip(args)
+                    .map(|(p, t)| super::Column::new(p.clone(), t.clone()))
+                    .collect(),
+            ),
+        });
+        self.macro_depth += 1;
+        let before = self.diagnostics.len();
+        let ty = self.infer(&expr, &scope, None, false);
+        self.diagnostics.truncate(before);
+        self.macro_depth -= 1;
+        Some(ty)
     }
 
     /// The result type of a call, with DuckDB's rules where the catalog's
@@ -407,7 +448,9 @@ impl Analyzer<'_> {
         };
         match name {
             "count" | "count_star" | "approx_count_distinct" => return SqlType::BigInt,
-            "sum" | "fsum" | "sumkahan" | "kahan_sum" if matches!(first, SqlType::Decimal(..)) => {
+            // DuckDB sums every integer type into a HUGEINT.
+            "sum" if first.is_integer() => return SqlType::HugeInt,
+            "sum" if matches!(first, SqlType::Decimal(..)) => {
                 if let SqlType::Decimal(_, s) = first {
                     return SqlType::Decimal(38, s);
                 }
@@ -416,26 +459,46 @@ impl Analyzer<'_> {
             "coalesce" | "ifnull" | "greatest" | "least" => return fold(args),
             "nullif" => return first.materialize(),
             "if" | "iff" if args.len() == 3 => return fold(&args[1..]),
-            "struct_pack" | "row" => {
+            "struct_pack" | "row" if !named.is_empty() || name == "struct_pack" => {
                 return SqlType::Struct(named.into_iter().map(|(n, t)| (n, t.materialize())).collect())
             }
             "list_value" | "list_pack" | "array_value" => {
                 return SqlType::List(Box::new(fold(args).materialize()))
             }
             "unnest" => return first.element().cloned().unwrap_or(SqlType::Unknown),
-            "round" | "trunc" if matches!(first, SqlType::Decimal(..)) => {
+            "round" | "trunc" | "floor" | "ceil" | "ceiling" if matches!(first, SqlType::Decimal(..)) => {
                 // The scale follows a constant digits argument; without one it is 0.
-                if let SqlType::Decimal(w, _) = first {
+                if let SqlType::Decimal(w, s) = first {
                     return match args.get(1) {
                         None => SqlType::Decimal(w, 0),
-                        Some(SqlType::IntegerLiteral(d)) if *d >= 0 => {
-                            SqlType::Decimal(w, (*d as u8).min(w))
-                        }
+                        Some(SqlType::IntegerLiteral(d)) => SqlType::Decimal(w, (*d).clamp(0, s as i128) as u8),
                         Some(_) => first,
                     };
                 }
             }
+            "concat" if !args.iter().any(|a| matches!(a, SqlType::List(_))) => return SqlType::Varchar,
             "columns" => return SqlType::Unknown,
+            "median" | "quantile_cont" | "quantile_disc" | "quantile" | "approx_quantile" | "mad" => {
+                let scalar = match (name, &first) {
+                    ("median" | "quantile_cont" | "mad", t) if t.is_integer() => SqlType::Double,
+                    ("approx_quantile", SqlType::Decimal(w, _)) => {
+                        if *w > 18 { SqlType::HugeInt } else { SqlType::BigInt }
+                    }
+                    ("approx_quantile", SqlType::UBigInt) => SqlType::HugeInt,
+                    ("approx_quantile", t) if t.is_integer() => SqlType::BigInt,
+                    ("mad", SqlType::Decimal(..)) => first.clone(),
+                    ("median" | "quantile_cont", SqlType::Date) => SqlType::Timestamp,
+                    (_, t) => t.clone().materialize(),
+                };
+                return match args.get(1) {
+                    Some(SqlType::List(_)) => SqlType::List(Box::new(scalar)),
+                    _ => scalar,
+                };
+            }
+            "histogram" => return SqlType::Map(Box::new(first.materialize()), Box::new(SqlType::UBigInt)),
+            "row" if named.is_empty() => {
+                return SqlType::Struct(args.iter().map(|t| (String::new(), t.clone().materialize())).collect())
+            }
             _ => {}
         }
         if star && matches!(name, "count") {
@@ -471,6 +534,7 @@ impl Analyzer<'_> {
             }
             _ if l.is_unknown() || r.is_unknown() => SqlType::Unknown,
             B::StringConcat => match (l, r) {
+                (SqlType::Null, _) | (_, SqlType::Null) => SqlType::Null,
                 (SqlType::List(_), _) | (_, SqlType::List(_)) => {
                     common_supertype(l, r).unwrap_or(SqlType::Unknown)
                 }
@@ -496,8 +560,11 @@ impl Analyzer<'_> {
                 }
             }
             B::DuckIntegerDivide | B::MyIntegerDivide => {
-                if matches!(l, SqlType::Decimal(..)) || matches!(r, SqlType::Decimal(..)) {
-                    SqlType::Double
+                let float = |t: &SqlType| matches!(t, SqlType::Float | SqlType::Double);
+                if (matches!(l, SqlType::Decimal(..)) || matches!(r, SqlType::Decimal(..))) && !float(l) && !float(r) {
+                        SqlType::Double
+                } else if float(l) || float(r) {
+                    common_supertype(l, r).map_or(SqlType::Unknown, |t| t.materialize())
                 } else {
                     self.arithmetic_type("//", l, r)
                 }
@@ -515,7 +582,7 @@ impl Analyzer<'_> {
                     B::BitwiseXor | B::PGBitwiseXor => "xor",
                     B::PGBitwiseShiftLeft => "<<",
                     B::PGBitwiseShiftRight => ">>",
-                    B::PGExp => "^",
+                    B::PGExp => return SqlType::Double,
                     _ => return SqlType::Unknown,
                 };
                 self.arithmetic_type(symbol, l, r)
@@ -548,7 +615,11 @@ impl Analyzer<'_> {
                 }
                 "%" => {
                     let scale = sl.max(sr);
-                    ((wl - sl).max(wr - sr) as u32 + scale as u32, scale as u32)
+                    let width = (wl - sl).max(wr - sr) as u32 + scale as u32;
+                    if width > 38 {
+                        return SqlType::Double;
+                    }
+                    (width, scale as u32)
                 }
                 _ => return SqlType::Double,
             };
@@ -616,6 +687,57 @@ impl sqlparser::ast::Visitor for AggregateFinder<'_, '_> {
         }
         std::ops::ControlFlow::Continue(())
     }
+}
+
+fn percentile_as_quantile(name: &str) -> Option<&'static str> {
+    match name {
+        "percentile_cont" => Some("quantile_cont"),
+        "percentile_disc" => Some("quantile_disc"),
+        "mode" => Some("mode"),
+        _ => None,
+    }
+}
+
+/// `date_part('epoch', x)` is DOUBLE and `date_part(['year', 'month'], x)` a STRUCT.
+fn date_part_type(name: &str, f: &Function) -> Option<SqlType> {
+    if !matches!(name, "date_part" | "datepart") {
+        return None;
+    }
+    let FunctionArguments::List(list) = &f.args else { return None };
+    let first = match list.args.first()? {
+        FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => e,
+        _ => return None,
+    };
+    let part_type = |part: &str| match part.to_ascii_lowercase().as_str() {
+        "epoch" | "julian" => SqlType::Double,
+        _ => SqlType::BigInt,
+    };
+    match first {
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(p) => Some(part_type(p)),
+            _ => None,
+        },
+        Expr::Array(a) => {
+            let mut fields = Vec::new();
+            for e in &a.elem {
+                let Expr::Value(v) = e else { return None };
+                let Value::SingleQuotedString(p) = &v.value else { return None };
+                fields.push((p.clone(), part_type(p)));
+            }
+            Some(SqlType::Struct(fields))
+        }
+        _ => None,
+    }
+}
+
+/// Parses a DuckDB macro body (an expression) once per call site.
+fn parse_macro_body(body: &str) -> Option<Expr> {
+    let dialect = sqlparser::dialect::DuckDbDialect {};
+    sqlparser::parser::Parser::new(&dialect)
+        .try_with_sql(body)
+        .ok()?
+        .parse_expr()
+        .ok()
 }
 
 /// Resolves `a`, `t.a`, `s.t.a`, and struct field paths like `t.col.field`.
@@ -694,10 +816,9 @@ fn literal_type(v: &Value) -> SqlType {
         | Value::NationalStringLiteral(_)
         | Value::DollarQuotedString(_)
         | Value::TripleSingleQuotedString(_)
-        | Value::TripleDoubleQuotedString(_) => SqlType::Varchar,
-        Value::SingleQuotedByteStringLiteral(_) | Value::DoubleQuotedByteStringLiteral(_) | Value::HexStringLiteral(_) => {
-            SqlType::Blob
-        }
+        | Value::TripleDoubleQuotedString(_) => SqlType::StringLiteral,
+        Value::SingleQuotedByteStringLiteral(_) | Value::DoubleQuotedByteStringLiteral(_) => SqlType::Blob,
+        Value::HexStringLiteral(_) => SqlType::StringLiteral,
         Value::Boolean(_) => SqlType::Boolean,
         Value::Null => SqlType::Null,
         _ => SqlType::Unknown,
@@ -711,7 +832,7 @@ fn number_literal_type(n: &str) -> SqlType {
         return SqlType::Double;
     }
     if let Some((int, frac)) = text.split_once('.') {
-        let int_digits = int.trim_start_matches(['-', '+']).trim_start_matches('0').len();
+        let int_digits = int.trim_start_matches(['-', '+']).trim_start_matches('0').len().max(1);
         let scale = frac.len();
         let width = (int_digits + scale).max(1).max(scale);
         return if width > 38 {
@@ -734,11 +855,17 @@ fn unify(acc: Option<SqlType>, t: SqlType) -> SqlType {
 }
 
 /// Bare words that parse as identifiers but are values or special functions.
-fn is_keyword_value(word: &str) -> bool {
-    matches!(
-        word.to_ascii_lowercase().as_str(),
-        "current_date" | "current_time" | "current_timestamp" | "localtime" | "localtimestamp"
-            | "current_user" | "current_role" | "session_user" | "user" | "current_schema"
-            | "current_catalog" | "default"
-    )
+fn keyword_value_type(word: &str) -> Option<SqlType> {
+    Some(match word.to_ascii_lowercase().as_str() {
+        "current_date" => SqlType::Date,
+        "current_time" => SqlType::TimeTz,
+        "current_timestamp" => SqlType::TimestampTz,
+        "localtime" => SqlType::Time,
+        "localtimestamp" => SqlType::Timestamp,
+        "current_user" | "current_role" | "session_user" | "user" | "current_schema" | "current_catalog" => {
+            SqlType::Varchar
+        }
+        "default" => SqlType::Unknown,
+        _ => return None,
+    })
 }

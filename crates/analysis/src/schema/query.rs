@@ -42,6 +42,7 @@ pub(crate) struct Analyzer<'a> {
     pub current_inputs: Vec<String>,
     pub gems: Vec<Gem>,
     pub tables: Vec<TableUse>,
+    pub macro_depth: usize,
 }
 
 impl<'a> Analyzer<'a> {
@@ -57,6 +58,7 @@ impl<'a> Analyzer<'a> {
             current_inputs: Vec::new(),
             gems: Vec::new(),
             tables: Vec::new(),
+            macro_depth: 0,
         }
     }
 

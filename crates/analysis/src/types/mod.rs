@@ -47,6 +47,8 @@ pub enum SqlType {
     Union(Vec<(String, SqlType)>),
     /// The type of a bare `NULL` literal: converts to anything.
     Null,
+    /// A string literal: VARCHAR that converts to whatever it meets.
+    StringLiteral,
     /// An integer literal: behaves as the smallest integer type that holds it
     /// and converts to decimals and floats without widening them.
     IntegerLiteral(i128),
@@ -66,6 +68,7 @@ impl SqlType {
     pub fn materialize(self) -> SqlType {
         match self {
             SqlType::Null => SqlType::Integer,
+            SqlType::StringLiteral => SqlType::Varchar,
             SqlType::IntegerLiteral(v) => integer_type_for(v),
             SqlType::List(t) => SqlType::List(Box::new(t.materialize())),
             SqlType::Array(t, n) => SqlType::Array(Box::new(t.materialize()), n),
@@ -113,7 +116,7 @@ impl SqlType {
     }
 
     pub fn is_string(&self) -> bool {
-        matches!(self, SqlType::Varchar)
+        matches!(self, SqlType::Varchar | SqlType::StringLiteral)
     }
 
     /// Width and scale of a type when it takes part in decimal arithmetic.
@@ -170,7 +173,7 @@ impl fmt::Display for SqlType {
             Float => f.write_str("FLOAT"),
             Double => f.write_str("DOUBLE"),
             Decimal(w, s) => write!(f, "DECIMAL({w},{s})"),
-            Varchar => f.write_str("VARCHAR"),
+            Varchar | StringLiteral => f.write_str("VARCHAR"),
             Blob => f.write_str("BLOB"),
             Bit => f.write_str("BIT"),
             Date => f.write_str("DATE"),
@@ -210,8 +213,11 @@ fn write_fields(f: &mut fmt::Formatter<'_>, fields: &[(String, SqlType)]) -> fmt
         if i > 0 {
             f.write_str(", ")?;
         }
-        if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        if name.is_empty() {
+            write!(f, "{ty}")?;
+        } else if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
             && !name.starts_with(|c: char| c.is_ascii_digit())
+            && !is_keyword(name)
         {
             write!(f, "{name} {ty}")?;
         } else {
@@ -219,4 +225,20 @@ fn write_fields(f: &mut fmt::Formatter<'_>, fields: &[(String, SqlType)]) -> fmt
         }
     }
     Ok(())
+}
+
+/// DuckDB quotes struct field names that are keywords.
+fn is_keyword(name: &str) -> bool {
+    use std::collections::HashSet;
+    use std::sync::OnceLock;
+    static KEYWORDS: OnceLock<HashSet<String>> = OnceLock::new();
+    KEYWORDS
+        .get_or_init(|| {
+            include_str!("../catalog/duckdb_keywords.txt")
+                .lines()
+                .filter_map(|l| l.split('\t').next())
+                .map(|k| k.to_ascii_lowercase())
+                .collect()
+        })
+        .contains(&name.to_ascii_lowercase())
 }

@@ -87,6 +87,9 @@ pub fn common_supertype(a: &SqlType, b: &SqlType) -> Option<SqlType> {
     match (a, b) {
         (Unknown, _) | (_, Unknown) => return Some(Unknown),
         (Null, t) | (t, Null) => return Some(t.clone()),
+        // A string literal takes the other side's type.
+        (StringLiteral, t) | (t, StringLiteral) => return Some(t.clone()),
+        (Boolean, t) | (t, Boolean) if t.is_integer() => return Some(t.clone().materialize()),
         (IntegerLiteral(x), IntegerLiteral(y)) => {
             return Some(IntegerLiteral(if x.unsigned_abs() > y.unsigned_abs() { *x } else { *y }))
         }
@@ -153,6 +156,48 @@ pub fn common_supertype(a: &SqlType, b: &SqlType) -> Option<SqlType> {
     }
 }
 
+/// DuckDB's preference among cast targets (`TargetTypeCost`): lower wins.
+fn target_cost(to: &SqlType) -> u32 {
+    use SqlType::*;
+    match to {
+        Integer => 103,
+        BigInt => 101,
+        Double => 102,
+        HugeInt => 120,
+        Timestamp => 120,
+        TimestampTz => 121,
+        Varchar => 149,
+        Decimal(..) => 104,
+        List(_) | Array(..) | Struct(_) | Map(..) | Union(_) => 160,
+        _ => 110,
+    }
+}
+
+/// Whether DuckDB widens numeric `from` to `to` implicitly.
+fn numeric_widens(from: &SqlType, to: &SqlType) -> bool {
+    use SqlType::*;
+    let targets: &[&str] = match from {
+        TinyInt => &["SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL"],
+        UTinyInt => &["USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL"],
+        SmallInt => &["INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL"],
+        USmallInt => &["UINTEGER", "UBIGINT", "UHUGEINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL"],
+        Integer => &["BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL"],
+        UInteger => &["UBIGINT", "UHUGEINT", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL"],
+        BigInt => &["HUGEINT", "FLOAT", "DOUBLE", "DECIMAL"],
+        UBigInt => &["UHUGEINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL"],
+        HugeInt => &["FLOAT", "DOUBLE", "DECIMAL"],
+        UHugeInt => &["DECIMAL"],
+        Float => &["DOUBLE"],
+        Decimal(..) => &["FLOAT", "DOUBLE"],
+        _ => &[],
+    };
+    let name = match to {
+        Decimal(..) => "DECIMAL".to_string(),
+        other => other.to_string(),
+    };
+    targets.contains(&name.as_str())
+}
+
 /// How costly converting `from` into a parameter of type `to` is, `None` when
 /// DuckDB would not do it implicitly. Lower is better; 0 is exact.
 pub fn implicit_cast_cost(from: &SqlType, to: &SqlType) -> Option<u32> {
@@ -161,29 +206,26 @@ pub fn implicit_cast_cost(from: &SqlType, to: &SqlType) -> Option<u32> {
         return Some(0);
     }
     match (from, to) {
-        (Unknown, _) | (Null, _) => return Some(1),
-        (_, Named(n)) if n == "ANY" || n == "T" || n == "K" || n == "V" => return Some(50),
-        (Decimal(..), Decimal(..)) => return Some(1),
-        (IntegerLiteral(v), t) if t.is_integer() => {
-            return integer_literal_fits(*v, t)
-                .then(|| 1 + numeric_rank(t).unwrap_or(0) as u32)
+        (Unknown, _) | (Null, _) => Some(1),
+        (StringLiteral, Varchar) => Some(0),
+        (StringLiteral, t) => Some(target_cost(t) + 1),
+        (IntegerLiteral(v), t) => {
+            let natural = super::integer_type_for(*v);
+            if natural == *to {
+                Some(0)
+            } else if t.is_integer() {
+                integer_literal_fits(*v, t).then(|| target_cost(t))
+            } else {
+                implicit_cast_cost(&natural, t)
+            }
         }
-        (List(a), List(b)) => return implicit_cast_cost(a, b).map(|c| c + 1),
-        (Array(a, _), List(b)) => return implicit_cast_cost(a, b).map(|c| c + 2),
-        (Varchar, t) if !matches!(t, Blob) => return None,
-        _ => {}
-    }
-    if let (Some(rf), Some(rt)) = (numeric_rank(from), numeric_rank(to)) {
-        if rt < rf || (from.is_integer() && is_unsigned(to) && !is_unsigned(from)) {
-            return None;
-        }
-        return Some(10 + (rt - rf) as u32);
-    }
-    match (from, to) {
-        (Date, Timestamp | TimestampTz) => Some(20),
-        (Timestamp, TimestampTz) => Some(21),
-        (TimestampSec | TimestampMs | TimestampNs, Timestamp) => Some(5),
-        (_, Varchar) => None,
+        (Decimal(..), Decimal(..)) => Some(1),
+        (List(a) | Array(a, _), List(b)) => implicit_cast_cost(a, b).map(|c| c + 1),
+        (Date, Timestamp | TimestampTz) | (Timestamp, TimestampTz) => Some(target_cost(to)),
+        (TimestampSec | TimestampMs | TimestampNs, Timestamp) => Some(target_cost(to)),
+        (Json, Varchar) | (Varchar, Json) => Some(target_cost(to)),
+        (Named(_), _) => Some(50),
+        (f, t) if numeric_widens(f, t) => Some(target_cost(t)),
         _ => None,
     }
 }
