@@ -2,9 +2,14 @@
 //! diagnostics out, as plain data. Knows nothing of LSP or the network.
 
 pub mod catalog;
+pub mod db;
 pub mod diagnostics;
 pub mod gems;
+pub mod host;
+pub mod jinja;
 pub mod loose;
+pub mod model;
+pub mod project;
 pub mod schema;
 pub mod syntax;
 pub mod text;

@@ -3,9 +3,131 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use super::Format;
+use loupe_analysis::diagnostics::Severity;
+use loupe_analysis::host::{AnalysisHost, FileDiagnostic};
+use loupe_analysis::loose::analyze_sql;
+use loupe_analysis::text::LineIndex;
+
+use super::{dialect_arg, load_catalog, read_text, Format};
 
 pub fn run(path: &Path, format: Format, catalog: Option<&Path>, dialect: Option<&str>) -> Result<ExitCode, String> {
-    let _ = (path, format, catalog, dialect);
-    Err("not yet".into())
+    let diagnostics = if path.join("dbt_project.yml").is_file() {
+        let host = AnalysisHost::load(path)?;
+        host.check()
+    } else if path.exists() {
+        check_loose_files(path, catalog, dialect)?
+    } else {
+        return Err(format!("{} does not exist", path.display()));
+    };
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&json_diagnostics(&diagnostics)).unwrap()),
+        Format::Human => print_human(&diagnostics),
+    }
+    let errors = diagnostics.iter().any(|d| d.severity == Severity::Error);
+    Ok(if errors { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// Loose `.sql` files (a file, or every `.sql` under a folder) against a catalog.
+fn check_loose_files(path: &Path, catalog: Option<&Path>, dialect: Option<&str>) -> Result<Vec<FileDiagnostic>, String> {
+    let catalog = load_catalog(catalog)?;
+    let dialect = dialect_arg(dialect)?;
+    let files: Vec<std::path::PathBuf> = if path.is_file() {
+        vec![path.to_path_buf()]
+    } else {
+        let mut v: Vec<_> = walk_sql(path);
+        v.sort();
+        v
+    };
+    let mut out = Vec::new();
+    for file in files {
+        let shown = file.strip_prefix(path).ok().filter(|p| !p.as_os_str().is_empty()).unwrap_or(&file).display().to_string();
+        let sql = match read_text(&file) {
+            Ok(sql) => sql,
+            Err(message) => {
+                out.push(FileDiagnostic {
+                    file: shown,
+                    code: "L013",
+                    name: "project-error",
+                    severity: Severity::Error,
+                    message,
+                    start: loupe_analysis::text::LineCol { line: 1, col: 1 },
+                    end: loupe_analysis::text::LineCol { line: 1, col: 1 },
+                    model: None,
+                    gem: None,
+                    line_text: String::new(),
+                });
+                continue;
+            }
+        };
+        let lines = LineIndex::new(&sql);
+        for d in analyze_sql(&sql, dialect, &catalog).diagnostics {
+            let start = lines.line_col(&sql, d.range.start);
+            out.push(FileDiagnostic {
+                file: shown.clone(),
+                code: d.code.as_str(),
+                name: d.code.name(),
+                severity: d.severity,
+                message: d.message,
+                start,
+                end: lines.line_col(&sql, d.range.end),
+                model: None,
+                gem: d.gem,
+                line_text: lines.line_text(&sql, start.line).to_string(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn walk_sql(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk_sql(&p));
+        } else if p.extension().is_some_and(|x| x == "sql") {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn json_diagnostics(diagnostics: &[FileDiagnostic]) -> serde_json::Value {
+    serde_json::Value::Array(
+        diagnostics
+            .iter()
+            .map(|d| {
+                serde_json::json!({
+                    "file": d.file,
+                    "line": d.start.line,
+                    "column": d.start.col,
+                    "end_line": d.end.line,
+                    "end_column": d.end.col,
+                    "code": d.code,
+                    "name": d.name,
+                    "severity": d.severity,
+                    "message": d.message,
+                    "model": d.model,
+                    "gem": d.gem,
+                })
+            })
+            .collect(),
+    )
+}
+
+fn print_human(diagnostics: &[FileDiagnostic]) {
+    for d in diagnostics {
+        println!("{}:{}:{}: {}[{}] {}", d.file, d.start.line, d.start.col, d.severity.as_str(), d.code, d.message);
+        if !d.line_text.is_empty() {
+            let width = d.start.line.to_string().len();
+            let caret_len = if d.end.line == d.start.line { (d.end.col.saturating_sub(d.start.col)).max(1) } else { 1 };
+            println!("{:width$} |", "");
+            println!("{} | {}", d.start.line, d.line_text);
+            println!("{:width$} | {}{}", "", " ".repeat(d.start.col as usize - 1), "^".repeat(caret_len as usize));
+        }
+    }
+    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    let warnings = diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
+    eprintln!("{errors} error(s), {warnings} warning(s)");
 }

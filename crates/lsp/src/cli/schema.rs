@@ -23,7 +23,14 @@ pub fn run_sql(file: &Path, dialect: Option<&str>, catalog: Option<&Path>) -> Re
     Ok(ExitCode::SUCCESS)
 }
 
+/// `loupe schema PATH --json`: every relation of the project.
 pub fn run_project(path: &Path) -> Result<ExitCode, String> {
-    let _ = path;
-    Err("project schemas are not available yet".into())
+    if !path.join("dbt_project.yml").is_file() {
+        return Err(format!("{} has no dbt_project.yml (use --sql FILE for a single query)", path.display()));
+    }
+    let host = loupe_analysis::host::AnalysisHost::load(path)?;
+    let schemas: std::collections::BTreeMap<String, Vec<(String, String)>> =
+        host.relation_schemas().into_iter().map(|(k, v)| (k, v.to_pairs())).collect();
+    println!("{}", serde_json::to_string_pretty(&schemas).unwrap());
+    Ok(ExitCode::SUCCESS)
 }

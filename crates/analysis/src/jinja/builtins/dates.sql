@@ -524,7 +524,8 @@ that subquery can't contain a nested WITH clause that defines another CTE.
 
 {% endmacro %}
 
-{# dbt-duckdb #}
+{# dbt-duckdb (current main; uses DuckDB's native generate_series table function).
+   dbt_utils.generate_series dispatches in the 'dbt_utils' namespace and does not reach this. #}
 {% macro duckdb__generate_series(upper_bound) %}
     select
         generate_series as generated_number

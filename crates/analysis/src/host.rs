@@ -1,0 +1,226 @@
+//! The entry point for clients (CLI, language server): load a project into
+//! the database, change files, and ask for diagnostics and schemas as plain data.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use salsa::{Durability, Setter};
+use serde::Serialize;
+
+use crate::db::{PackageSettings, Project, ProjectSettings, RootDatabase, SourceFile};
+use crate::diagnostics::{Code, Diagnostic, Severity};
+use crate::model::{model_analysis, project_index, seed_schema};
+use crate::project::{discover, FileKind};
+use crate::schema::RelationSchema;
+use crate::syntax::Dialect;
+use crate::text::{LineIndex, LineCol};
+
+/// Files larger than this are not analyzed (they are reported instead).
+const MAX_FILE_BYTES: usize = 8 * 1024 * 1024;
+
+/// A diagnostic placed in a file, as clients show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FileDiagnostic {
+    pub file: String,
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub start: LineCol,
+    pub end: LineCol,
+    pub model: Option<String>,
+    pub gem: Option<String>,
+    #[serde(skip)]
+    pub line_text: String,
+}
+
+/// A loaded project and its database.
+pub struct AnalysisHost {
+    db: RootDatabase,
+    project: Project,
+    root: PathBuf,
+    files: BTreeMap<PathBuf, SourceFile>,
+    /// Files that could not be read as text.
+    unreadable: Vec<(String, String)>,
+}
+
+fn read_text(path: &Path) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(format!("the file is {} MB, more than Loupe analyzes", bytes.len() / (1024 * 1024)));
+    }
+    String::from_utf8(bytes).map_err(|e| format!("the file is not valid UTF-8 text (byte {})", e.utf8_error().valid_up_to()))
+}
+
+fn dialect_for(adapter: &str) -> Dialect {
+    Dialect::from_name(adapter).unwrap_or(Dialect::Generic)
+}
+
+impl AnalysisHost {
+    /// Loads the dbt project at `root`. Fails only when `dbt_project.yml` is unusable.
+    pub fn load(root: &Path) -> Result<AnalysisHost, String> {
+        let discovered = discover(root)?;
+        let db = RootDatabase::default();
+        let mut files = BTreeMap::new();
+        let mut unreadable = Vec::new();
+        let mut inputs = Vec::new();
+        for f in &discovered.files {
+            let text = match read_text(&f.path) {
+                Ok(t) => t,
+                Err(e) => {
+                    unreadable.push((f.display.clone(), e));
+                    String::new()
+                }
+            };
+            let durability = if f.kind == FileKind::Model { Durability::LOW } else { Durability::MEDIUM };
+            let file = SourceFile::builder(f.display.clone(), Arc::from(text), f.kind, f.package.clone(), f.package_relative.clone())
+                .durability(durability)
+                .new(&db);
+            files.insert(f.path.clone(), file);
+            inputs.push(file);
+        }
+        let settings = ProjectSettings {
+            dispatch: discovered.packages.first().map(|p| p.dispatch.clone()).unwrap_or_default(),
+            dialect: dialect_for(&discovered.target.adapter),
+            target: discovered.target.clone(),
+            packages: discovered
+                .packages
+                .iter()
+                .map(|p| PackageSettings { name: p.name.clone(), models: p.models.clone(), seeds: p.seeds.clone(), vars: p.vars.clone() })
+                .collect(),
+        };
+        let project = Project::builder(Arc::new(settings), Arc::new(inputs)).durability(Durability::HIGH).new(&db);
+        Ok(AnalysisHost { db, project, root: discovered.root, files, unreadable })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn db(&self) -> &RootDatabase {
+        &self.db
+    }
+
+    pub fn project(&self) -> Project {
+        self.project
+    }
+
+    /// Replaces a file's text (an editor change or a change on disk).
+    pub fn set_file_text(&mut self, path: &Path, text: String) -> bool {
+        match self.files.get(path) {
+            Some(file) => {
+                file.set_text(&mut self.db).to(Arc::from(text));
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn file(&self, path: &Path) -> Option<SourceFile> {
+        self.files.get(path).copied()
+    }
+
+    /// Models of the project (not seeds), in file order.
+    pub fn models(&self) -> Vec<SourceFile> {
+        let index = project_index(&self.db, self.project);
+        index.nodes.iter().filter(|n| !n.is_seed).map(|n| n.file).collect()
+    }
+
+    /// Diagnostics of one file, placed by line and column.
+    pub fn file_diagnostics(&self, file: SourceFile) -> Vec<FileDiagnostic> {
+        let db = &self.db;
+        let mut out = Vec::new();
+        match file.kind(db) {
+            FileKind::Model => {
+                let analysis = model_analysis(db, self.project, file);
+                let index = project_index(db, self.project);
+                let model = index.node_for_file(file).map(|n| n.name.clone());
+                for d in &analysis.diagnostics {
+                    out.push(self.place(file, d, model.clone()));
+                }
+            }
+            FileKind::Properties => {
+                let index = project_index(db, self.project);
+                for (f, message) in &index.broken_properties {
+                    if *f == file {
+                        out.push(self.place(file, &Diagnostic::new(Code::ProjectError, Default::default(), message.clone()), None));
+                    }
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
+    fn place(&self, file: SourceFile, d: &Diagnostic, model: Option<String>) -> FileDiagnostic {
+        let text = file.text(&self.db);
+        let lines = LineIndex::new(text);
+        let start = lines.line_col(text, d.range.start);
+        let end = lines.line_col(text, d.range.end);
+        FileDiagnostic {
+            file: file.path(&self.db).clone(),
+            code: d.code.as_str(),
+            name: d.code.name(),
+            severity: d.severity,
+            message: d.message.clone(),
+            start,
+            end,
+            model,
+            gem: d.gem.clone(),
+            line_text: lines.line_text(text, start.line).to_string(),
+        }
+    }
+
+    /// Every diagnostic of the project, sorted by file and position.
+    pub fn check(&self) -> Vec<FileDiagnostic> {
+        let mut out: Vec<FileDiagnostic> = Vec::new();
+        for (display, message) in &self.unreadable {
+            out.push(FileDiagnostic {
+                file: display.clone(),
+                code: Code::ProjectError.as_str(),
+                name: Code::ProjectError.name(),
+                severity: Severity::Error,
+                message: message.clone(),
+                start: LineCol { line: 1, col: 1 },
+                end: LineCol { line: 1, col: 1 },
+                model: None,
+                gem: None,
+                line_text: String::new(),
+            });
+        }
+        let files: Vec<SourceFile> = self.project.files(&self.db).iter().copied().collect();
+        for file in files {
+            out.extend(self.file_diagnostics(file));
+        }
+        out.sort_by(|a, b| (&a.file, a.start, a.code).cmp(&(&b.file, b.start, b.code)));
+        out
+    }
+
+    /// Every relation's columns, keyed `schema.name` in lower case.
+    pub fn relation_schemas(&self) -> BTreeMap<String, RelationSchema> {
+        let db = &self.db;
+        let index = project_index(db, self.project);
+        let mut out = BTreeMap::new();
+        for node in &index.nodes {
+            let ephemeral = node.config.materialized.as_deref() == Some("ephemeral");
+            let schema = match (node.is_seed, ephemeral) {
+                (true, _) => seed_schema(db, self.project, node.file).as_ref().clone(),
+                (false, true) => continue,
+                (false, false) => model_analysis(db, self.project, node.file).output.clone(),
+            };
+            out.insert(format!("{}.{}", node.relation.0, node.relation.1).to_lowercase(), schema);
+        }
+        for s in index.sources.values() {
+            if let Some(cols) = &s.columns {
+                let schema = RelationSchema::closed(
+                    cols.iter()
+                        .map(|(n, t, _)| crate::schema::Column::new(n.clone(), t.clone().unwrap_or(crate::types::SqlType::Unknown)))
+                        .collect(),
+                );
+                out.entry(format!("{}.{}", s.schema, s.identifier).to_lowercase()).or_insert(schema);
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,750 @@
+//! The dbt context: globals, macro resolution, `adapter.dispatch`, `return`,
+//! and the per-render state (calls to `ref`/`source`, `config`).
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use minijinja::value::{Kwargs, Object, ObjectRepr, Rest, Value};
+use minijinja::{Environment, Error, ErrorKind, State};
+
+use super::objects::{make_mutable, DateTime, EmptyTable, MutableDict, Relation, ReModule};
+use super::{defined_macros, rewrite_statements, Call, JinjaProject, MacroTable, MACRO_PREFIX};
+
+/// What the render of one model knows about the model.
+#[derive(Clone, Debug, Default)]
+pub struct RenderContext {
+    pub name: String,
+    pub package: String,
+    pub schema: String,
+    pub alias: String,
+    pub path: String,
+    pub resource_type: String,
+}
+
+#[derive(Default)]
+pub(crate) struct RenderState {
+    pub model: RenderContext,
+    pub calls: Vec<Call>,
+    pub config: BTreeMap<String, String>,
+    config_values: BTreeMap<String, Value>,
+    returns: Vec<Option<Value>>,
+}
+
+thread_local! {
+    static STATE: RefCell<RenderState> = RefCell::new(RenderState::default());
+}
+
+pub(crate) fn begin_render(model: RenderContext) {
+    STATE.with(|s| *s.borrow_mut() = RenderState { model, ..Default::default() });
+}
+
+pub(crate) fn end_render() -> RenderState {
+    STATE.with(|s| std::mem::take(&mut *s.borrow_mut()))
+}
+
+fn with_state<R>(f: impl FnOnce(&mut RenderState) -> R) -> R {
+    STATE.with(|s| f(&mut s.borrow_mut()))
+}
+
+/// Where each macro is defined: name -> [(package, template name)].
+pub(crate) struct MacroIndex {
+    macros: MacroTable,
+    root: String,
+}
+
+impl MacroIndex {
+    /// Registers every macro file as a template and indexes its macros.
+    pub fn build(project: &JinjaProject, env: &mut Environment<'static>) -> MacroIndex {
+        let mut macros = MacroTable::default();
+        let builtin = super::builtins::BUILTIN_MACRO_FILES.iter().map(|(path, text)| ("dbt".to_string(), path.to_string(), text.to_string()));
+        let files = project
+            .macro_files
+            .iter()
+            .map(|f| (f.package.clone(), f.path.clone(), f.text.to_string()))
+            .chain(builtin);
+        for (package, path, text) in files {
+            let rewritten = rewrite_statements(&text).text;
+            let template = format!("{package}::{path}");
+            let names = defined_macros(&rewritten);
+            if env.add_template_owned(template.clone(), rewritten).is_err() {
+                // A macro file with bad syntax: its macros stay undefined.
+                continue;
+            }
+            for name in names {
+                macros.entry(name).or_default().push((package.clone(), template.clone()));
+            }
+        }
+        MacroIndex { macros, root: project.root_package.clone() }
+    }
+
+    /// The template defining `name`, preferring `package`, then the root
+    /// project, then dbt's, then any package.
+    fn find(&self, name: &str, package: Option<&str>, strict: bool) -> Option<&(String, String)> {
+        let defs = self.macros.get(name)?;
+        if let Some(p) = package {
+            if let Some(d) = defs.iter().find(|(pk, _)| pk == p) {
+                return Some(d);
+            }
+            if strict {
+                return None;
+            }
+        }
+        defs.iter()
+            .find(|(pk, _)| *pk == self.root)
+            .or_else(|| defs.iter().find(|(pk, _)| pk == "dbt"))
+            .or_else(|| defs.first())
+    }
+
+    fn packages(&self) -> Vec<String> {
+        let mut p: Vec<String> = self.macros.values().flatten().map(|(p, _)| p.clone()).collect();
+        p.sort();
+        p.dedup();
+        p
+    }
+}
+
+/// The package of the template being rendered (`pkg::path`), if a macro file.
+fn caller_package(state: &State) -> Option<String> {
+    state.name().split_once("::").map(|(p, _)| p.to_string())
+}
+
+/// A macro by name; resolves its definition when called.
+#[derive(Debug)]
+struct MacroRef {
+    name: String,
+    /// Fixed package (`dbt_utils.x`, or a dispatch result); else resolved from the caller.
+    package: Option<String>,
+    index: Arc<MacroIndex>,
+}
+
+impl std::fmt::Debug for MacroIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MacroIndex({} macros)", self.macros.len())
+    }
+}
+
+impl Object for MacroRef {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+
+    fn call(self: &Arc<Self>, state: &State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
+        let caller = caller_package(state);
+        let package = self.package.clone().or(caller);
+        let Some((_, template)) = self.index.find(&self.name, package.as_deref(), self.package.is_some()) else {
+            return Err(Error::new(ErrorKind::UnknownFunction, format!("macro `{}` is not defined", self.name)));
+        };
+        call_macro(state, template, &self.name, args)
+    }
+}
+
+/// Calls macro `name` of `template`, returning its `return()` value if it set one.
+fn call_macro(state: &State, template: &str, name: &str, args: &[Value]) -> Result<Value, Error> {
+    let tmpl = state.env().get_template(template)?;
+    let captured = tmpl.render_captured(())?;
+    let module = captured.state();
+    let mangled = format!("{MACRO_PREFIX}{name}");
+    let Some(macro_value) = module.lookup(&mangled) else {
+        return Err(Error::new(ErrorKind::UnknownFunction, format!("macro `{name}` is not defined")));
+    };
+    let args = fit_arguments(&macro_value, args);
+    with_state(|s| s.returns.push(None));
+    let result = macro_value.call(module, &args);
+    let returned = with_state(|s| s.returns.pop().flatten());
+    match (returned, result) {
+        (Some(v), _) => Ok(v),
+        (None, result) => result,
+    }
+}
+
+/// Drops arguments a macro does not declare, as Jinja's `varargs`/`kwargs` would absorb them.
+fn fit_arguments(macro_value: &Value, args: &[Value]) -> Vec<Value> {
+    let Ok(declared) = macro_value.get_attr("arguments") else { return args.to_vec() };
+    let Ok(declared) = declared.try_iter().map(|i| i.map(|v| v.to_string()).collect::<Vec<_>>()) else {
+        return args.to_vec();
+    };
+    let (positional, kwargs) = match args.last().and_then(|l| Kwargs::try_from(l.clone()).ok()) {
+        Some(k) => (&args[..args.len() - 1], Some(k)),
+        None => (args, None),
+    };
+    let mut out: Vec<Value> = positional.iter().take(declared.len()).cloned().collect();
+    if let Some(kwargs) = kwargs {
+        let kept: Vec<(String, Value)> = kwargs
+            .args()
+            .filter(|k| declared.iter().any(|d| d == k) || *k == "caller")
+            .filter_map(|k| kwargs.peek::<Value>(k).ok().map(|v| (k.to_string(), v)))
+            .collect();
+        if !kept.is_empty() {
+            out.push(Kwargs::from_iter(kept).into());
+        }
+    }
+    out
+}
+
+/// `dbt_utils.x`, `dbt.x`: the macros of one package.
+#[derive(Debug)]
+struct PackageNamespace {
+    package: String,
+    index: Arc<MacroIndex>,
+}
+
+impl Object for PackageNamespace {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let name = key.as_str()?;
+        self.index.find(name, Some(&self.package), true)?;
+        Some(Value::from_object(MacroRef { name: name.to_string(), package: Some(self.package.clone()), index: self.index.clone() }))
+    }
+}
+
+/// `adapter`: dispatch, quoting, and warehouse questions answered emptily.
+#[derive(Debug)]
+struct Adapter {
+    project: Arc<JinjaProject>,
+    index: Arc<MacroIndex>,
+}
+
+impl Adapter {
+    fn dispatch(&self, state: &State, name: &str, namespace: Option<&str>) -> Result<Value, Error> {
+        let mut order: Vec<String> = Vec::new();
+        let namespace = namespace.map(str::to_string).or_else(|| caller_package(state));
+        if let Some(ns) = &namespace {
+            if let Some((_, configured)) = self.project.dispatch.iter().find(|(n, _)| n == ns) {
+                order.extend(configured.iter().cloned());
+            }
+        }
+        order.push(self.project.root_package.clone());
+        order.extend(namespace.clone());
+        order.push("dbt".to_string());
+        let mut prefixes = vec![self.project.adapter.clone()];
+        match self.project.adapter.as_str() {
+            "databricks" => prefixes.push("spark".into()),
+            "redshift" => prefixes.push("postgres".into()),
+            _ => {}
+        }
+        prefixes.push("default".into());
+        for package in &order {
+            for prefix in &prefixes {
+                let candidate = format!("{prefix}__{name}");
+                if self.index.find(&candidate, Some(package), true).is_some() {
+                    return Ok(Value::from_object(MacroRef { name: candidate, package: Some(package.clone()), index: self.index.clone() }));
+                }
+            }
+        }
+        Err(Error::new(
+            ErrorKind::UnknownFunction,
+            format!("no implementation of `{name}` for adapter `{}` in {}", self.project.adapter, order.join(", ")),
+        ))
+    }
+}
+
+impl Object for Adapter {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            "config" => Some(Value::from_serialize(serde_json::json!({
+                "quoting": {"database": false, "schema": false, "identifier": false}
+            }))),
+            _ => None,
+        }
+    }
+
+    fn call_method(self: &Arc<Self>, state: &State, method: &str, args: &[Value]) -> Result<Value, Error> {
+        let (positional, kwargs) = split_kwargs(args);
+        let kw = |name: &str| kwargs.as_ref().and_then(|k| k.peek::<Value>(name).ok());
+        match method {
+            "dispatch" => {
+                let name = positional.first().map(|v| v.to_string()).or_else(|| kw("macro_name").map(|v| v.to_string())).unwrap_or_default();
+                let ns = positional.get(1).or(kw("macro_namespace").as_ref()).filter(|v| !v.is_none() && !v.is_undefined()).map(|v| v.to_string());
+                self.dispatch(state, &name, ns.as_deref())
+            }
+            "quote" => Ok(Value::from(format!("\"{}\"", positional.first().map(|v| v.to_string()).unwrap_or_default()))),
+            "type" => Ok(Value::from(self.project.adapter.clone())),
+            "get_columns_in_relation" | "get_missing_columns" | "list_relations_without_caching" | "get_columns_in_table" => {
+                Ok(Value::from(Vec::<Value>::new()))
+            }
+            "check_schema_exists" | "already_exists" => Ok(Value::from(false)),
+            "execute" => Ok(Value::from(vec![Value::from(()), Value::from_object(EmptyTable)])),
+            _ => Ok(Value::from(())),
+        }
+    }
+}
+
+fn split_kwargs(args: &[Value]) -> (&[Value], Option<Kwargs>) {
+    match args.last().and_then(|l| Kwargs::try_from(l.clone()).ok()) {
+        Some(k) => (&args[..args.len() - 1], Some(k)),
+        None => (args, None),
+    }
+}
+
+/// `config`: a function recording the model's config, with `.get()`.
+#[derive(Debug)]
+struct Config;
+
+impl Object for Config {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+
+    fn call(self: &Arc<Self>, _state: &State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
+        let (_, kwargs) = split_kwargs(args);
+        if let Some(kwargs) = kwargs {
+            with_state(|s| {
+                for key in kwargs.args() {
+                    if let Ok(v) = kwargs.peek::<Value>(key) {
+                        s.config.insert(key.to_string(), if let Some(t) = v.as_str() { t.to_string() } else { v.to_string() });
+                        s.config_values.insert(key.to_string(), v);
+                    }
+                }
+            });
+        }
+        Ok(Value::from(""))
+    }
+
+    fn call_method(self: &Arc<Self>, _state: &State, method: &str, args: &[Value]) -> Result<Value, Error> {
+        let key = args.first().map(|v| v.to_string()).unwrap_or_default();
+        match method {
+            "get" | "require" => {
+                let found = with_state(|s| s.config_values.get(&key).cloned());
+                Ok(found.or_else(|| args.get(1).cloned()).unwrap_or_else(|| match key.as_str() {
+                    "materialized" => Value::from("view"),
+                    "enabled" => Value::from(true),
+                    _ => Value::from(()),
+                }))
+            }
+            "set" => {
+                if let Some(v) = args.get(1) {
+                    with_state(|s| s.config_values.insert(key, v.clone()));
+                }
+                Ok(Value::from(""))
+            }
+            _ => Ok(Value::from(())),
+        }
+    }
+}
+
+/// `this` and `model`: read the model being rendered.
+#[derive(Debug)]
+struct CurrentModel {
+    as_relation: bool,
+}
+
+impl Object for CurrentModel {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let m = with_state(|s| s.model.clone());
+        Some(match key.as_str()? {
+            "name" | "identifier" | "table" => Value::from(if self.as_relation { m.alias } else { m.name }),
+            "alias" => Value::from(m.alias),
+            "schema" => Value::from(m.schema),
+            "database" => Value::from(()),
+            "package_name" => Value::from(m.package.clone()),
+            "unique_id" => Value::from(format!("{}.{}.{}", m.resource_type, m.package, m.name)),
+            "resource_type" => Value::from(m.resource_type),
+            "original_file_path" | "path" => Value::from(m.path),
+            "config" => Value::from_object(MutableDict::default()),
+            "columns" | "meta" => Value::from_object(MutableDict::default()),
+            _ => return None,
+        })
+    }
+
+    fn call_method(self: &Arc<Self>, _state: &State, method: &str, args: &[Value]) -> Result<Value, Error> {
+        match method {
+            "render" => {
+                let m = with_state(|s| s.model.clone());
+                Ok(Value::from(format!("{}.{}", m.schema, m.alias)))
+            }
+            "get" => Ok(args
+                .first()
+                .and_then(|k| self.get_value(k))
+                .or_else(|| args.get(1).cloned())
+                .unwrap_or_default()),
+            "include" | "quote" | "incorporate" => Ok(Value::from_dyn_object(self.clone())),
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
+
+    fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let m = with_state(|s| s.model.clone());
+        write!(f, "{}.{}", m.schema, m.alias)
+    }
+}
+
+/// Python-style methods on plain values (`.items()`, `.format()`, ...).
+pub(crate) fn unknown_method(state: &State, value: &Value, method: &str, args: &[Value]) -> Result<Value, Error> {
+    if method == "format" {
+        if let Some(s) = value.as_str() {
+            return Ok(Value::from(python_format(s, args)));
+        }
+    }
+    if method == "copy" {
+        return Ok(make_mutable(value.clone()));
+    }
+    minijinja_contrib::pycompat::unknown_method_callback(state, value, method, args)
+}
+
+/// `"{} and {name}".format(a, name=b)`, enough for dbt packages.
+fn python_format(template: &str, args: &[Value]) -> String {
+    let (positional, kwargs) = split_kwargs(args);
+    let mut out = String::new();
+    let mut next = 0;
+    let mut chars = template.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '{' {
+            if chars.peek() == Some(&'{') {
+                chars.next();
+                out.push('{');
+                continue;
+            }
+            let mut field = String::new();
+            let mut depth = 1;
+            for d in chars.by_ref() {
+                match d {
+                    '{' => depth += 1,
+                    '}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+                field.push(d);
+            }
+            let key = field.split([':', '!']).next().unwrap_or("");
+            let value = if key.is_empty() {
+                next += 1;
+                positional.get(next - 1).cloned()
+            } else if let Ok(i) = key.parse::<usize>() {
+                positional.get(i).cloned()
+            } else {
+                kwargs.as_ref().and_then(|k| k.peek::<Value>(key).ok())
+            };
+            out.push_str(&value.map(|v| v.to_string()).unwrap_or_default());
+        } else if c == '}' && chars.peek() == Some(&'}') {
+            chars.next();
+            out.push('}');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Looks up `var(name)`: package-scoped vars first, then global ones.
+fn lookup_var(project: &JinjaProject, package: &str, name: &str) -> Option<serde_json::Value> {
+    project
+        .vars
+        .iter()
+        .find(|(p, n, _)| p.as_deref() == Some(package) && n == name)
+        .or_else(|| project.vars.iter().find(|(p, n, _)| p.is_none() && n == name))
+        .or_else(|| project.vars.iter().find(|(_, n, _)| n == name))
+        .map(|(_, _, v)| v.clone())
+}
+
+fn truthy_text(v: &Value) -> bool {
+    match v.as_str() {
+        Some(s) => matches!(s.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes" | "y" | "on"),
+        None => v.is_true(),
+    }
+}
+
+pub(crate) fn install_globals(env: &mut Environment<'static>, project: Arc<JinjaProject>, index: Arc<MacroIndex>) {
+    // Unqualified macros: every name any package defines.
+    for name in index.macros.keys() {
+        env.add_global(name.clone(), Value::from_object(MacroRef { name: name.clone(), package: None, index: index.clone() }));
+    }
+    for package in index.packages() {
+        env.add_global(package.clone(), Value::from_object(PackageNamespace { package, index: index.clone() }));
+    }
+
+    let p = project.clone();
+    let ref_fn = move |args: Rest<Value>| -> Result<Value, Error> {
+        let (positional, _) = split_kwargs(&args);
+        let names: Vec<String> = positional.iter().map(|v| v.to_string()).collect();
+        let (package, name) = match names.as_slice() {
+            [name] => (None, name.clone()),
+            [package, name, ..] => (Some(package.clone()), name.clone()),
+            [] => return Err(Error::new(ErrorKind::MissingArgument, "ref() needs a model name")),
+        };
+        let (schema, identifier) = p.relations.get(&name).cloned().unwrap_or_else(|| (p.target_schema.clone(), name.clone()));
+        let call = with_state(|s| {
+            s.calls.push(Call::Ref { package, name });
+            s.calls.len() - 1
+        });
+        Ok(Value::from_object(Relation { database: None, schema: Some(schema), identifier, call: Some(call) }))
+    };
+    let p = project.clone();
+    let source_fn = move |source: String, table: String| -> Value {
+        let (schema, identifier) = p
+            .sources
+            .get(&(source.clone(), table.clone()))
+            .cloned()
+            .unwrap_or_else(|| (source.clone(), table.clone()));
+        let call = with_state(|s| {
+            s.calls.push(Call::Source { source, table });
+            s.calls.len() - 1
+        });
+        Value::from_object(Relation { database: None, schema: Some(schema), identifier, call: Some(call) })
+    };
+    env.add_function("ref", ref_fn.clone());
+    env.add_function("source", source_fn.clone());
+    env.add_global("config", Value::from_object(Config));
+    let mut builtins = MutableDict::default();
+    {
+        let map = builtins.0.get_mut().unwrap();
+        map.insert(Value::from("ref"), Value::from_function(ref_fn));
+        map.insert(Value::from("source"), Value::from_function(source_fn));
+        map.insert(Value::from("config"), Value::from_object(Config));
+    }
+    env.add_global("builtins", Value::from_object(builtins));
+
+    let p = project.clone();
+    env.add_function("var", move |state: &State, name: String, default: Option<Value>| -> Result<Value, Error> {
+        let package = caller_package(state).unwrap_or_else(|| p.root_package.clone());
+        match lookup_var(&p, &package, &name) {
+            Some(serde_json::Value::String(s)) if s.contains("{{") => {
+                Ok(Value::from(state.env().render_str(&s, ()).unwrap_or(s)))
+            }
+            Some(v) => Ok(Value::from_serialize(v)),
+            None => Ok(default.unwrap_or_default()),
+        }
+    });
+    env.add_function("env_var", |name: String, default: Option<Value>| -> Value {
+        // Secrets stay out of rendered SQL: DBT_ENV_SECRET_* never resolve.
+        if name.starts_with("DBT_ENV_SECRET") {
+            return default.unwrap_or_else(|| Value::from(""));
+        }
+        match std::env::var(&name) {
+            Ok(v) => Value::from(v),
+            Err(_) => default.unwrap_or_else(|| Value::from("")),
+        }
+    });
+    env.add_function("return", |value: Option<Value>| -> Value {
+        with_state(|s| {
+            if let Some(top) = s.returns.last_mut() {
+                if top.is_none() {
+                    *top = Some(value.unwrap_or_default());
+                }
+            }
+        });
+        Value::from("")
+    });
+    env.add_function("__loupe_mutable", |value: Value| make_mutable(value));
+    env.add_function("log", |_args: Rest<Value>| Value::from(""));
+    env.add_function("print", |_args: Rest<Value>| Value::from(""));
+    env.add_function("is_incremental", || false);
+    env.add_function("should_full_refresh", || false);
+    env.add_function("run_query", |_args: Rest<Value>| Value::from_object(EmptyTable));
+    env.add_function("load_result", |_args: Rest<Value>| {
+        Value::from_serialize(serde_json::json!({"data": [], "response": {}}))
+    });
+    env.add_function("statement", |state: &State, args: Rest<Value>| -> Result<Value, Error> {
+        // Render the SQL of the call block (so its errors surface), run nothing.
+        let (_, kwargs) = split_kwargs(&args);
+        if let Some(caller) = kwargs.as_ref().and_then(|k| k.peek::<Value>("caller").ok()) {
+            caller.call(state, &[])?;
+        }
+        Ok(Value::from(""))
+    });
+    env.add_function("fromjson", |text: String, default: Option<Value>| -> Value {
+        serde_json::from_str::<serde_json::Value>(&text).map(Value::from_serialize).unwrap_or_else(|_| default.unwrap_or_default())
+    });
+    env.add_function("tojson", |value: Value| -> Value {
+        Value::from(serde_json::to_string(&value).unwrap_or_default())
+    });
+    env.add_function("fromyaml", |text: String| -> Value {
+        serde_yaml::from_str::<serde_json::Value>(&text).map(Value::from_serialize).unwrap_or_default()
+    });
+    env.add_function("toyaml", |value: Value| -> Value { Value::from(serde_yaml::to_string(&value).unwrap_or_default()) });
+    env.add_function("local_md5", |text: String| -> Value {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        text.hash(&mut h);
+        Value::from(format!("{:032x}", h.finish() as u128 * 0x9e37_79b9_7f4a_7c15))
+    });
+    env.add_function("set", |items: Value| -> Result<Value, Error> {
+        let mut out: Vec<Value> = Vec::new();
+        for v in items.try_iter()? {
+            if !out.contains(&v) {
+                out.push(v);
+            }
+        }
+        Ok(Value::from(out))
+    });
+    env.add_function("zip", |a: Value, b: Value| -> Result<Value, Error> {
+        Ok(Value::from(a.try_iter()?.zip(b.try_iter()?).map(|(x, y)| Value::from(vec![x, y])).collect::<Vec<_>>()))
+    });
+    env.add_function("doc", |_args: Rest<Value>| Value::from(""));
+
+    let adapter = Adapter { project: project.clone(), index: index.clone() };
+    env.add_global("adapter", Value::from_object(adapter));
+    env.add_global("this", Value::from_object(CurrentModel { as_relation: true }));
+    env.add_global("model", Value::from_object(CurrentModel { as_relation: false }));
+    env.add_global("execute", true);
+    env.add_global("project_name", project.root_package.clone());
+    env.add_global("dbt_version", "1.10.0");
+    env.add_global("invocation_id", "00000000-0000-0000-0000-000000000000");
+    env.add_global("run_started_at", Value::from_object(DateTime::now()));
+    env.add_global("selected_resources", Value::from(Vec::<Value>::new()));
+    env.add_global(
+        "target",
+        Value::from_serialize(serde_json::json!({
+            "type": project.adapter,
+            "name": project.target_name,
+            "schema": project.target_schema,
+            "database": project.target_database,
+            "dbname": project.target_database,
+            "profile_name": project.root_package,
+            "threads": 1,
+        })),
+    );
+    env.add_global(
+        "flags",
+        Value::from_serialize(serde_json::json!({"FULL_REFRESH": false, "WHICH": "compile", "STORE_FAILURES": false})),
+    );
+    env.add_global(
+        "graph",
+        Value::from_serialize(serde_json::json!({
+            "nodes": {}, "sources": {}, "exposures": {}, "metrics": {}, "macros": {},
+            "semantic_models": {}, "groups": {}, "saved_queries": {}, "unit_tests": {}
+        })),
+    );
+    env.add_global(
+        "exceptions",
+        Value::from_object(Exceptions),
+    );
+    env.add_global("modules", Value::from_object(Modules));
+    env.add_global("api", Value::from_object(Api { adapter: project.adapter.clone() }));
+
+    env.add_filter("as_bool", |v: Value| truthy_text(&v));
+    env.add_filter("as_number", |v: Value| -> Value {
+        match v.as_str().map(str::trim) {
+            Some(s) => s.parse::<i64>().map(Value::from).or_else(|_| s.parse::<f64>().map(Value::from)).unwrap_or(v.clone()),
+            None => v,
+        }
+    });
+    env.add_filter("as_text", |v: Value| v.to_string());
+    env.add_filter("as_native", |v: Value| v);
+    env.add_filter("round", |v: Value, precision: Option<i32>, method: Option<String>| -> Value {
+        let x = f64::try_from(v).unwrap_or(0.0);
+        let p = 10f64.powi(precision.unwrap_or(0));
+        let r = match method.as_deref() {
+            Some("ceil") => (x * p).ceil() / p,
+            Some("floor") => (x * p).floor() / p,
+            _ => (x * p).round() / p,
+        };
+        Value::from(r)
+    });
+}
+
+/// `exceptions.raise_compiler_error` fails the render with the message; `warn` is quiet.
+#[derive(Debug)]
+struct Exceptions;
+
+impl Object for Exceptions {
+    fn call_method(self: &Arc<Self>, _state: &State, method: &str, args: &[Value]) -> Result<Value, Error> {
+        let message = args.first().map(|v| v.to_string()).unwrap_or_default();
+        match method {
+            "warn" | "warn_snapshot_timestamp_data_types" => Ok(Value::from("")),
+            _ => Err(Error::new(ErrorKind::InvalidOperation, format!("compilation error raised by the project: {message}"))),
+        }
+    }
+}
+
+/// `modules.datetime`, `modules.re`, `modules.pytz`.
+#[derive(Debug)]
+struct Modules;
+
+impl Object for Modules {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        Some(match key.as_str()? {
+            "re" => Value::from_object(ReModule),
+            "datetime" => Value::from_object(DatetimeModule),
+            "pytz" => Value::from_object(DatetimeModule),
+            "itertools" => Value::from_object(DatetimeModule),
+            _ => return None,
+        })
+    }
+}
+
+/// Enough of `datetime` (and `pytz`) for dbt code: constructors give a `DateTime`.
+#[derive(Debug)]
+struct DatetimeModule;
+
+impl Object for DatetimeModule {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            "datetime" | "date" | "timezone" | "utc" | "UTC" => Some(Value::from_object(DatetimeModule)),
+            _ => None,
+        }
+    }
+
+    fn call(self: &Arc<Self>, _state: &State<'_, '_>, _args: &[Value]) -> Result<Value, Error> {
+        Ok(Value::from_object(DateTime::now()))
+    }
+
+    fn call_method(self: &Arc<Self>, _state: &State, method: &str, _args: &[Value]) -> Result<Value, Error> {
+        match method {
+            "now" | "utcnow" | "today" | "fromisoformat" | "strptime" | "timezone" | "timedelta" | "fromtimestamp" => {
+                Ok(Value::from_object(DateTime::now()))
+            }
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
+}
+
+/// `api.Relation.create(...)` and `api.Column.translate_type(...)`.
+#[derive(Debug)]
+struct Api {
+    adapter: String,
+}
+
+impl Object for Api {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            "Relation" | "Column" => Some(Value::from_object(ApiClass { class: key.to_string(), adapter: self.adapter.clone() })),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct ApiClass {
+    class: String,
+    adapter: String,
+}
+
+impl Object for ApiClass {
+    fn call_method(self: &Arc<Self>, _state: &State, method: &str, args: &[Value]) -> Result<Value, Error> {
+        let (positional, kwargs) = split_kwargs(args);
+        let kw = |name: &str| kwargs.as_ref().and_then(|k| k.peek::<Option<String>>(name).ok()).flatten();
+        match (self.class.as_str(), method) {
+            ("Relation", "create") => Ok(Value::from_object(Relation {
+                database: kw("database"),
+                schema: kw("schema"),
+                identifier: kw("identifier").unwrap_or_default(),
+                call: None,
+            })),
+            ("Column", "translate_type") => {
+                let t = positional.first().map(|v| v.to_string()).unwrap_or_default();
+                Ok(Value::from(translate_type(&self.adapter, &t)))
+            }
+            ("Column", "string_type") => Ok(Value::from(if self.adapter == "bigquery" { "string" } else { "varchar" })),
+            ("Column", "numeric_type") => Ok(Value::from("numeric")),
+            _ => Ok(Value::from(())),
+        }
+    }
+}
+
+/// dbt's `Column.translate_type` table per adapter.
+fn translate_type(adapter: &str, t: &str) -> String {
+    let upper = t.to_ascii_uppercase();
+    let translated = match (adapter, upper.as_str()) {
+        ("bigquery", "STRING" | "TEXT") => "STRING",
+        ("bigquery", "INTEGER" | "INT") => "INT64",
+        ("bigquery", "FLOAT") => "FLOAT64",
+        ("spark" | "databricks", "TEXT" | "STRING") => "STRING",
+        (_, "STRING") => "TEXT",
+        _ => return t.to_string(),
+    };
+    translated.to_string()
+}

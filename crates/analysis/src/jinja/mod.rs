@@ -1,0 +1,346 @@
+//! dbt's Jinja, rendered with minijinja and no warehouse: `ref`, `source`,
+//! `config`, `var`, macros from the project, its packages and dbt's global
+//! project (with `adapter.dispatch` and `return`), and a source map from the
+//! rendered SQL back to the template.
+
+pub mod builtins;
+mod context;
+mod objects;
+pub mod source_map;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+
+pub use context::RenderContext;
+use source_map::{instrument, strip_markers, unclosed_block, SourceMap};
+
+use crate::text::TextRange;
+
+/// A macro file of the project, a package, or dbt's global project.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct MacroFile {
+    pub package: String,
+    pub path: String,
+    pub text: Arc<str>,
+}
+
+/// Everything the Jinja environment needs to know about the project.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct JinjaProject {
+    pub root_package: String,
+    /// The dbt adapter type (`duckdb`, `databricks`, ...).
+    pub adapter: String,
+    pub target_name: String,
+    pub target_schema: String,
+    pub target_database: String,
+    /// `vars:` of the root project: global ones, and per package.
+    pub vars: Vec<(Option<String>, String, serde_json::Value)>,
+    /// `dispatch:` search orders by macro namespace.
+    pub dispatch: Vec<(String, Vec<String>)>,
+    /// Relation names of models and seeds for rendering `ref()`: name -> (schema, identifier).
+    pub relations: BTreeMap<String, (String, String)>,
+    /// Sources: (source, table) -> (schema, identifier).
+    pub sources: BTreeMap<(String, String), (String, String)>,
+    pub macro_files: Vec<MacroFile>,
+}
+
+/// A `ref()` or `source()` call made while rendering.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Call {
+    Ref { package: Option<String>, name: String },
+    Source { source: String, table: String },
+}
+
+/// A call and where it printed in the rendered SQL (if it printed).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RenderedRef {
+    pub call: Call,
+    pub range: Option<TextRange>,
+}
+
+/// A Jinja failure with the template range of the tag at fault.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct JinjaError {
+    pub message: String,
+    pub range: TextRange,
+}
+
+/// A model rendered to SQL.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct RenderedModel {
+    pub sql: String,
+    pub source_map: SourceMap,
+    pub calls: Vec<RenderedRef>,
+    /// `config(...)` arguments, as JSON values.
+    pub config: BTreeMap<String, String>,
+    pub error: Option<JinjaError>,
+}
+
+/// The compiled Jinja environment of a project.
+pub struct JinjaEnvironment {
+    env: minijinja::Environment<'static>,
+    project: Arc<JinjaProject>,
+}
+
+impl std::fmt::Debug for JinjaEnvironment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JinjaEnvironment").field("root", &self.project.root_package).finish()
+    }
+}
+
+/// Macro definitions are renamed so every call goes through Loupe's macro
+/// resolution (and so `return()` works): `{% macro x(` -> `{% macro __loupe_macro__x(`.
+pub(crate) const MACRO_PREFIX: &str = "__loupe_macro__";
+
+impl JinjaEnvironment {
+    pub fn new(project: JinjaProject) -> JinjaEnvironment {
+        let project = Arc::new(project);
+        let mut env = minijinja::Environment::new();
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
+        env.set_recursion_limit(200);
+        env.set_keep_trailing_newline(true);
+        env.set_unknown_method_callback(context::unknown_method);
+        let index = context::MacroIndex::build(&project, &mut env);
+        context::install_globals(&mut env, project.clone(), Arc::new(index));
+        JinjaEnvironment { env, project }
+    }
+
+    pub fn project(&self) -> &JinjaProject {
+        &self.project
+    }
+
+    /// Renders a model template for `model` (its name and package).
+    pub fn render_model(&self, template: &str, model: RenderContext) -> RenderedModel {
+        let instrumented = instrument(template);
+        let rewritten = rewrite_statements(&instrumented.text);
+        context::begin_render(model);
+        let result = self.env.render_named_str("model", &rewritten.text, ());
+        let state = context::end_render();
+        let mut rendered = RenderedModel {
+            config: state.config,
+            ..Default::default()
+        };
+        match result {
+            Ok(output) => {
+                let (sql, map, printed) = strip_markers(&output, &instrumented, template.len());
+                rendered.sql = sql;
+                rendered.source_map = map;
+                rendered.calls = state
+                    .calls
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, call)| RenderedRef {
+                        call,
+                        range: printed.iter().find(|p| p.call == i).map(|p| p.range),
+                    })
+                    .collect();
+            }
+            Err(error) => {
+                rendered.calls = state.calls.into_iter().map(|call| RenderedRef { call, range: None }).collect();
+                let range = error_range(&error, template, &instrumented, &rewritten);
+                rendered.error = Some(JinjaError { message: error_message(&error), range });
+            }
+        }
+        rendered
+    }
+
+    /// Renders a small string (a var value, a profile field) with the full context.
+    pub fn render_str(&self, text: &str) -> Result<String, String> {
+        context::begin_render(RenderContext::default());
+        let out = self.env.render_str(text, ());
+        context::end_render();
+        out.map_err(|e| error_message(&e))
+    }
+}
+
+/// The message of a minijinja error, without its internal template names.
+fn error_message(error: &minijinja::Error) -> String {
+    let mut message = match error.detail() {
+        Some(detail) => format!("{}: {detail}", kind_text(error)),
+        None => kind_text(error),
+    };
+    let mut source = std::error::Error::source(error);
+    while let Some(inner) = source {
+        if let Some(e) = inner.downcast_ref::<minijinja::Error>() {
+            if let Some(d) = e.detail() {
+                message.push_str(&format!(" ({d})"));
+            }
+        }
+        source = inner.source();
+    }
+    message.replace(MACRO_PREFIX, "")
+}
+
+fn kind_text(error: &minijinja::Error) -> String {
+    use minijinja::ErrorKind::*;
+    match error.kind() {
+        UnknownFunction => "undefined macro or function".into(),
+        UnknownMethod => "unknown method".into(),
+        SyntaxError => "Jinja syntax error".into(),
+        UndefinedError => "undefined value".into(),
+        InvalidOperation => "invalid operation".into(),
+        MissingArgument => "missing argument".into(),
+        TooManyArguments => "too many arguments".into(),
+        other => format!("{other}"),
+    }
+}
+
+/// The template range of the tag an error belongs to.
+fn error_range(
+    error: &minijinja::Error,
+    template: &str,
+    instrumented: &source_map::Instrumented,
+    rewritten: &Rewritten,
+) -> TextRange {
+    let tags = &instrumented.tags;
+    if error.kind() == minijinja::ErrorKind::SyntaxError {
+        let detail = error.detail().unwrap_or("");
+        if detail.contains("unexpected end of input") || detail.contains("missing end") || detail.contains("expected end") {
+            if let Some(r) = unclosed_block(template, tags) {
+                return r;
+            }
+        }
+    }
+    // An error inside a macro call is reported by the call's line in this template.
+    let offset = error
+        .range()
+        .filter(|_| error.name() == Some("model"))
+        .map(|r| instrumented.original_offset(rewritten.original_offset(r.start)));
+    let offset = offset.or_else(|| {
+        let line = error.line()?;
+        let index = crate::text::LineIndex::new(template);
+        Some(index.offset(template, line as u64, 1))
+    });
+    let Some(offset) = offset else { return TextRange::empty(0) };
+    // The tag containing the offset, else the first tag on its line.
+    if let Some(tag) = tags.iter().find(|t| t.range.start <= offset && offset < t.range.end) {
+        return tag.range;
+    }
+    let index = crate::text::LineIndex::new(template);
+    let line = index.line_col(template, offset).line;
+    tags.iter()
+        .find(|t| index.line_col(template, t.range.start).line == line)
+        .map_or(TextRange::empty(offset), |t| t.range)
+}
+
+/// A template after dbt-only statements are rewritten for minijinja.
+pub(crate) struct Rewritten {
+    pub text: String,
+    shifts: Vec<(usize, usize)>,
+}
+
+impl Rewritten {
+    fn original_offset(&self, rewritten: usize) -> usize {
+        let i = self.shifts.partition_point(|&(at, _)| at <= rewritten);
+        if i == 0 {
+            return rewritten;
+        }
+        let (at, orig) = self.shifts[i - 1];
+        orig + rewritten.saturating_sub(at)
+    }
+}
+
+/// Rewrites what minijinja cannot run as dbt does:
+/// - `{% set x = [..] %}` keeps lists and dicts mutable (`.append`, `.update`);
+/// - `{% macro x(` is renamed so calls resolve through Loupe (`return` works);
+/// - `{% test x(` becomes a macro `test_x`; `{% materialization %}` and
+///   `{% snapshot %}` blocks are dropped.
+pub(crate) fn rewrite_statements(template: &str) -> Rewritten {
+    let tags = source_map::scan_tags(template);
+    let mut text = String::with_capacity(template.len() + 64);
+    let mut shifts = Vec::new();
+    let mut pos = 0;
+    let mut skip_until: Option<&str> = None;
+    for tag in tags.iter().filter(|t| t.kind == source_map::TagKind::Statement) {
+        let raw = &template[tag.range.start..tag.range.end];
+        let (open, close) = (&raw[..2], &raw[raw.len().saturating_sub(2)..]);
+        let inner = &raw[2..raw.len().saturating_sub(2).max(2)];
+        let (ltrim, body) = match inner.strip_prefix(['-', '+']) {
+            Some(rest) => (&inner[..1], rest),
+            None => ("", inner),
+        };
+        let (body, rtrim) = match body.strip_suffix(['-', '+']) {
+            Some(rest) => (rest, &body[body.len() - 1..]),
+            None => (body, ""),
+        };
+        let word = body.trim_start().split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("");
+        if let Some(end) = skip_until {
+            if word == end {
+                skip_until = None;
+                shifts.push((text.len(), tag.range.end));
+                pos = tag.range.end;
+            }
+            continue;
+        }
+        let replacement = match word {
+            "materialization" => {
+                skip_until = Some("endmaterialization");
+                Some(String::new())
+            }
+            "snapshot" => {
+                skip_until = Some("endsnapshot");
+                Some(String::new())
+            }
+            "macro" => {
+                let rest = body.trim_start()["macro".len()..].trim_start();
+                Some(format!("{open}{ltrim} macro {MACRO_PREFIX}{rest}{rtrim}{close}"))
+            }
+            "test" => {
+                let rest = body.trim_start()["test".len()..].trim_start();
+                Some(format!("{open}{ltrim} macro {MACRO_PREFIX}test_{rest}{rtrim}{close}"))
+            }
+            "endtest" => Some(format!("{open}{ltrim} endmacro {rtrim}{close}")),
+            "set" => {
+                let rest = body.trim_start()["set".len()..].trim();
+                match rest.split_once('=') {
+                    Some((target, value))
+                        if !target.trim().is_empty()
+                            && target.trim().chars().all(|c| c.is_alphanumeric() || c == '_')
+                            && !value.starts_with('=')
+                            && {
+                                let v = value.trim_start();
+                                v.starts_with('[') || v.starts_with('{') || v.contains("(") || v.contains("|")
+                            } =>
+                    {
+                        Some(format!(
+                            "{open}{ltrim} set {} = __loupe_mutable({}) {rtrim}{close}",
+                            target.trim(),
+                            value.trim()
+                        ))
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        if let Some(replacement) = replacement {
+            text.push_str(&template[pos..tag.range.start]);
+            shifts.push((text.len(), tag.range.start));
+            text.push_str(&replacement);
+            shifts.push((text.len(), tag.range.end));
+            pos = tag.range.end;
+        }
+    }
+    if skip_until.is_none() {
+        text.push_str(&template[pos..]);
+    }
+    Rewritten { text, shifts }
+}
+
+/// The macro names a (rewritten) macro file defines.
+pub(crate) fn defined_macros(rewritten: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = rewritten;
+    while let Some(i) = rest.find(MACRO_PREFIX) {
+        rest = &rest[i + MACRO_PREFIX.len()..];
+        let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        if !name.is_empty() {
+            names.push(name);
+        }
+    }
+    names
+}
+
+pub(crate) type MacroTable = FxHashMap<String, Vec<(String, String)>>;

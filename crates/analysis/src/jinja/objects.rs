@@ -1,0 +1,450 @@
+//! Objects of the dbt Jinja context that are plain data: relations, mutable
+//! lists and dicts (dbt code calls `.append()` and `.update()`), empty query
+//! results, dates, and the `modules.re` helpers.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use minijinja::value::{Enumerator, Kwargs, Object, ObjectRepr, Value};
+use minijinja::{Error, ErrorKind, State};
+
+use super::source_map::{REF_CLOSE, REF_MID, REF_OPEN};
+
+/// A relation (`ref()`, `source()`, `this`, `api.Relation.create`). When it
+/// came from a call, it prints with markers so the rendered range is known.
+#[derive(Debug, Clone)]
+pub struct Relation {
+    pub database: Option<String>,
+    pub schema: Option<String>,
+    pub identifier: String,
+    pub call: Option<usize>,
+}
+
+impl Relation {
+    fn plain(&self) -> String {
+        let mut parts: Vec<&str> = Vec::new();
+        if let Some(s) = &self.schema {
+            parts.push(s);
+        }
+        parts.push(&self.identifier);
+        parts.join(".")
+    }
+}
+
+impl Object for Relation {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        Some(match key.as_str()? {
+            "database" => self.database.clone().map_or(Value::from(()), Value::from),
+            "schema" => self.schema.clone().map_or(Value::from(()), Value::from),
+            "identifier" | "name" | "table" => Value::from(self.identifier.clone()),
+            "type" => Value::from("table"),
+            "is_table" => Value::from(true),
+            "is_view" | "is_cte" => Value::from(false),
+            _ => return None,
+        })
+    }
+
+    fn call_method(self: &Arc<Self>, _state: &State, method: &str, _args: &[Value]) -> Result<Value, Error> {
+        match method {
+            "render" | "render_pure" => Ok(Value::from(self.plain())),
+            "include" | "quote" | "incorporate" | "replace_path" | "without_identifier" | "information_schema" => {
+                Ok(Value::from_dyn_object(self.clone()))
+            }
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
+
+    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.call {
+            Some(id) => write!(f, "{REF_OPEN}{id}{REF_MID}{}{REF_CLOSE}", self.plain()),
+            None => f.write_str(&self.plain()),
+        }
+    }
+}
+
+/// A list that `.append()`, `.extend()`, `.insert()`, `.pop()` and `.remove()` change.
+#[derive(Debug, Default)]
+pub struct MutableList(pub Mutex<Vec<Value>>);
+
+impl Object for MutableList {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let items = self.0.lock().unwrap();
+        let i = key.as_i64()?;
+        let i = if i < 0 { items.len() as i64 + i } else { i };
+        items.get(usize::try_from(i).ok()?).cloned()
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Values(self.0.lock().unwrap().clone())
+    }
+
+    fn call_method(self: &Arc<Self>, _state: &State, method: &str, args: &[Value]) -> Result<Value, Error> {
+        let mut items = self.0.lock().unwrap();
+        match method {
+            "append" => items.extend(args.first().cloned()),
+            "extend" => {
+                if let Some(seq) = args.first() {
+                    items.extend(seq.try_iter()?);
+                }
+            }
+            "insert" => {
+                if let (Some(i), Some(v)) = (args.first().and_then(|i| i.as_i64()), args.get(1)) {
+                    let i = (i.max(0) as usize).min(items.len());
+                    items.insert(i, v.clone());
+                }
+            }
+            "pop" => {
+                let i = args.first().and_then(|i| i.as_i64()).unwrap_or(-1);
+                let i = if i < 0 { items.len() as i64 + i } else { i };
+                return Ok(match usize::try_from(i) {
+                    Ok(i) if i < items.len() => items.remove(i),
+                    _ => Value::from(()),
+                });
+            }
+            "remove" => {
+                if let Some(pos) = args.first().and_then(|v| items.iter().position(|x| x == v)) {
+                    items.remove(pos);
+                }
+            }
+            "index" => {
+                return Ok(args
+                    .first()
+                    .and_then(|v| items.iter().position(|x| x == v))
+                    .map_or(Value::from(-1), Value::from))
+            }
+            "count" => {
+                return Ok(Value::from(args.first().map_or(0, |v| items.iter().filter(|x| *x == v).count())))
+            }
+            "copy" => return Ok(Value::from_object(MutableList(Mutex::new(items.clone())))),
+            "reverse" => items.reverse(),
+            "clear" => items.clear(),
+            "sort" => items.sort(),
+            _ => return Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+        Ok(Value::from(()))
+    }
+}
+
+/// A dict that `.update()`, `.pop()`, `.setdefault()` and item assignment change.
+#[derive(Debug, Default)]
+pub struct MutableDict(pub Mutex<indexmap::IndexMap<Value, Value>>);
+
+impl Object for MutableDict {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.0.lock().unwrap().get(key).cloned()
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Values(self.0.lock().unwrap().keys().cloned().collect())
+    }
+
+    fn call_method(self: &Arc<Self>, _state: &State, method: &str, args: &[Value]) -> Result<Value, Error> {
+        let mut map = self.0.lock().unwrap();
+        match method {
+            "update" => {
+                for arg in args {
+                    if let Ok(kwargs) = Kwargs::try_from(arg.clone()) {
+                        for k in kwargs.args() {
+                            map.insert(Value::from(k), kwargs.peek::<Value>(k)?);
+                        }
+                        continue;
+                    }
+                    for k in arg.try_iter()? {
+                        let v = arg.get_item(&k)?;
+                        map.insert(k, v);
+                    }
+                }
+                Ok(Value::from(()))
+            }
+            "pop" => {
+                let key = args.first().cloned().unwrap_or_default();
+                Ok(map.shift_remove(&key).or_else(|| args.get(1).cloned()).unwrap_or_default())
+            }
+            "setdefault" => {
+                let key = args.first().cloned().unwrap_or_default();
+                let default = args.get(1).cloned().unwrap_or_default();
+                Ok(map.entry(key).or_insert(default).clone())
+            }
+            "get" => {
+                let key = args.first().cloned().unwrap_or_default();
+                Ok(map.get(&key).cloned().or_else(|| args.get(1).cloned()).unwrap_or_default())
+            }
+            "items" => Ok(Value::from(
+                map.iter().map(|(k, v)| Value::from(vec![k.clone(), v.clone()])).collect::<Vec<_>>(),
+            )),
+            "keys" => Ok(Value::from(map.keys().cloned().collect::<Vec<_>>())),
+            "values" => Ok(Value::from(map.values().cloned().collect::<Vec<_>>())),
+            "copy" => Ok(Value::from_object(MutableDict(Mutex::new(map.clone())))),
+            "clear" => {
+                map.clear();
+                Ok(Value::from(()))
+            }
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
+}
+
+/// Makes list and dict values assigned with `{% set %}` mutable.
+pub fn make_mutable(value: Value) -> Value {
+    if value.as_object().is_some_and(|o| o.downcast_ref::<MutableList>().is_some() || o.downcast_ref::<MutableDict>().is_some()) {
+        return value;
+    }
+    match value.kind() {
+        minijinja::value::ValueKind::Seq => match value.try_iter() {
+            Ok(iter) => Value::from_object(MutableList(Mutex::new(iter.collect()))),
+            Err(_) => value,
+        },
+        minijinja::value::ValueKind::Map if value.as_object().is_none_or(|o| o.repr() == ObjectRepr::Map) => {
+            let Ok(keys) = value.try_iter() else { return value };
+            let mut map = indexmap::IndexMap::new();
+            for k in keys {
+                let v = value.get_item(&k).unwrap_or_default();
+                map.insert(k, v);
+            }
+            // Namespaces and other objects stay as they are.
+            if value.as_object().is_some_and(|o| format!("{o:?}").starts_with("Namespace")) {
+                return value;
+            }
+            Value::from_object(MutableDict(Mutex::new(map)))
+        }
+        _ => value,
+    }
+}
+
+/// The result of a query Loupe does not run: no columns, no rows.
+#[derive(Debug, Default)]
+pub struct EmptyTable;
+
+impl Object for EmptyTable {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        Some(match key.as_str()? {
+            "columns" => Value::from_object(EmptyColumns),
+            "rows" | "column_names" | "column_types" => Value::from(Vec::<Value>::new()),
+            "table" => Value::from_object(EmptyTable),
+            "data" => Value::from(Vec::<Value>::new()),
+            _ => return None,
+        })
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Empty
+    }
+
+    fn call_method(self: &Arc<Self>, _state: &State, method: &str, _args: &[Value]) -> Result<Value, Error> {
+        match method {
+            "print_table" | "print_json" | "print_csv" => Ok(Value::from("")),
+            "select" | "where" | "order_by" | "limit" | "distinct" => Ok(Value::from_object(EmptyTable)),
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
+}
+
+/// `table.columns` of an empty result: any column is an empty column.
+#[derive(Debug, Default)]
+pub struct EmptyColumns;
+
+impl Object for EmptyColumns {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, _key: &Value) -> Option<Value> {
+        Some(Value::from_object(EmptyColumn))
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Empty
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct EmptyColumn;
+
+impl Object for EmptyColumn {
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Empty
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            "name" => Some(Value::from("")),
+            _ => None,
+        }
+    }
+
+    fn call_method(self: &Arc<Self>, _state: &State, method: &str, _args: &[Value]) -> Result<Value, Error> {
+        match method {
+            "values" | "values_distinct" | "values_without_nulls" => Ok(Value::from(Vec::<Value>::new())),
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
+}
+
+/// A point in time for `run_started_at` and `modules.datetime`, with the
+/// methods dbt code calls on it.
+#[derive(Debug, Clone)]
+pub struct DateTime {
+    /// Seconds since the Unix epoch, UTC.
+    pub epoch: i64,
+}
+
+impl DateTime {
+    pub fn now() -> Self {
+        let epoch = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        DateTime { epoch }
+    }
+
+    fn parts(&self) -> (i64, u32, u32, u32, u32, u32) {
+        let days = self.epoch.div_euclid(86_400);
+        let secs = self.epoch.rem_euclid(86_400);
+        // Civil-from-days (Howard Hinnant).
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        let y = yoe + era * 400 + i64::from(m <= 2);
+        (y, m, d, (secs / 3600) as u32, ((secs % 3600) / 60) as u32, (secs % 60) as u32)
+    }
+
+    fn strftime(&self, format: &str) -> String {
+        let (y, m, d, hh, mm, ss) = self.parts();
+        let mut out = String::new();
+        let mut chars = format.chars();
+        while let Some(c) = chars.next() {
+            if c != '%' {
+                out.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some('Y') => out.push_str(&format!("{y:04}")),
+                Some('y') => out.push_str(&format!("{:02}", y % 100)),
+                Some('m') => out.push_str(&format!("{m:02}")),
+                Some('d') => out.push_str(&format!("{d:02}")),
+                Some('H') => out.push_str(&format!("{hh:02}")),
+                Some('M') => out.push_str(&format!("{mm:02}")),
+                Some('S') => out.push_str(&format!("{ss:02}")),
+                Some('f') => out.push_str("000000"),
+                Some('%') => out.push('%'),
+                Some(other) => {
+                    out.push('%');
+                    out.push(other);
+                }
+                None => out.push('%'),
+            }
+        }
+        out
+    }
+}
+
+impl Object for DateTime {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let (y, m, d, hh, mm, ss) = self.parts();
+        Some(match key.as_str()? {
+            "year" => Value::from(y),
+            "month" => Value::from(m),
+            "day" => Value::from(d),
+            "hour" => Value::from(hh),
+            "minute" => Value::from(mm),
+            "second" => Value::from(ss),
+            _ => return None,
+        })
+    }
+
+    fn call_method(self: &Arc<Self>, _state: &State, method: &str, args: &[Value]) -> Result<Value, Error> {
+        match method {
+            "strftime" => Ok(Value::from(self.strftime(args.first().and_then(|a| a.as_str()).unwrap_or("")))),
+            "isoformat" => Ok(Value::from(self.strftime("%Y-%m-%dT%H:%M:%S"))),
+            "astimezone" | "replace" | "date" | "now" | "utcnow" | "today" => Ok(Value::from_dyn_object(self.clone())),
+            "timestamp" => Ok(Value::from(self.epoch)),
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
+
+    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.strftime("%Y-%m-%d %H:%M:%S.%f+00:00"))
+    }
+}
+
+/// `modules.re`: Python regexes where the `regex` crate understands them; a
+/// pattern it cannot compile simply matches nothing.
+#[derive(Debug, Default)]
+pub struct ReModule;
+
+fn python_regex(pattern: &str, flags: i64) -> Option<regex::Regex> {
+    let mut prefix = String::new();
+    if flags & 2 != 0 {
+        prefix.push_str("(?i)");
+    }
+    if flags & 64 != 0 {
+        prefix.push_str("(?x)");
+    }
+    if flags & 8 != 0 {
+        prefix.push_str("(?m)");
+    }
+    if flags & 16 != 0 {
+        prefix.push_str("(?s)");
+    }
+    regex::Regex::new(&format!("{prefix}{pattern}")).ok()
+}
+
+impl Object for ReModule {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        Some(Value::from(match key.as_str()? {
+            "IGNORECASE" | "I" => 2,
+            "MULTILINE" | "M" => 8,
+            "DOTALL" | "S" => 16,
+            "VERBOSE" | "X" => 64,
+            _ => return None,
+        }))
+    }
+
+    fn call_method(self: &Arc<Self>, _state: &State, method: &str, args: &[Value]) -> Result<Value, Error> {
+        let arg = |i: usize| args.get(i).map(|v| v.to_string()).unwrap_or_default();
+        let flags_at = |i: usize| args.get(i).and_then(|v| v.as_i64()).unwrap_or(0);
+        match method {
+            "match" | "search" | "fullmatch" => {
+                let Some(re) = python_regex(&arg(0), flags_at(2)) else { return Ok(Value::from(())) };
+                let text = arg(1);
+                let found = match method {
+                    "match" => re.find(&text).filter(|m| m.start() == 0),
+                    "fullmatch" => re.find(&text).filter(|m| m.start() == 0 && m.end() == text.len()),
+                    _ => re.find(&text),
+                };
+                Ok(found.map_or(Value::from(()), |m| Value::from(m.as_str().to_string())))
+            }
+            "findall" => {
+                let Some(re) = python_regex(&arg(0), flags_at(2)) else { return Ok(Value::from(Vec::<Value>::new())) };
+                let text = arg(1);
+                let found: Vec<Value> = re
+                    .captures_iter(&text)
+                    .map(|c| Value::from(c.get(1).or_else(|| c.get(0)).map_or("", |m| m.as_str()).to_string()))
+                    .collect();
+                Ok(Value::from(found))
+            }
+            "sub" => {
+                let text = arg(2);
+                let Some(re) = python_regex(&arg(0), flags_at(4)) else { return Ok(Value::from(text)) };
+                let replacement = arg(1).replace("\\g<", "${").replace('>', "}");
+                Ok(Value::from(re.replace_all(&text, replacement.as_str()).into_owned()))
+            }
+            "split" => {
+                let text = arg(1);
+                let Some(re) = python_regex(&arg(0), flags_at(3)) else { return Ok(Value::from(vec![Value::from(text)])) };
+                Ok(Value::from(re.split(&text).map(|s| Value::from(s.to_string())).collect::<Vec<_>>()))
+            }
+            "escape" => Ok(Value::from(regex::escape(&arg(0)))),
+            "compile" => Ok(Value::from(arg(0))),
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
+}

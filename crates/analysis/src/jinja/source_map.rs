@@ -1,0 +1,334 @@
+//! A source map from rendered SQL back to the Jinja template.
+//!
+//! Before rendering, the model template is instrumented: each literal text
+//! segment and each `{{ ... }}` expression gets an invisible marker
+//! (private-use characters) naming its template position. After rendering,
+//! the markers are stripped and remembered, so every rendered offset maps to
+//! the literal character it came from, or to the whole tag that printed it,
+//! also inside loops and macro calls.
+
+use crate::text::TextRange;
+
+pub(crate) const SEGMENT_OPEN: char = '\u{E000}';
+pub(crate) const SEGMENT_CLOSE: char = '\u{E001}';
+pub(crate) const REF_OPEN: char = '\u{E002}';
+pub(crate) const REF_MID: char = '\u{E003}';
+pub(crate) const REF_CLOSE: char = '\u{E004}';
+
+/// A Jinja tag in the template.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tag {
+    pub kind: TagKind,
+    pub range: TextRange,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TagKind {
+    Expression,
+    Statement,
+    Comment,
+}
+
+/// What a marker stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Origin {
+    /// Literal template text starting at this offset.
+    Literal(usize),
+    /// Output of the expression tag with this range.
+    Tag(TextRange),
+}
+
+/// The instrumented template and what its markers mean.
+pub(crate) struct Instrumented {
+    pub text: String,
+    origins: Vec<Origin>,
+    /// (instrumented offset, original offset) at each insertion, ascending.
+    shifts: Vec<(usize, usize)>,
+    pub tags: Vec<Tag>,
+}
+
+impl Instrumented {
+    /// Maps an offset in the instrumented template back to the original.
+    pub fn original_offset(&self, instrumented: usize) -> usize {
+        let i = self.shifts.partition_point(|&(at, _)| at <= instrumented);
+        if i == 0 {
+            return instrumented;
+        }
+        let (at, orig) = self.shifts[i - 1];
+        orig + instrumented.saturating_sub(at)
+    }
+}
+
+/// Finds the Jinja tags of a template (`{{ }}`, `{% %}`, `{# #}`), skipping raw blocks.
+pub fn scan_tags(template: &str) -> Vec<Tag> {
+    let bytes = template.as_bytes();
+    let mut tags = Vec::new();
+    let mut i = 0;
+    let mut in_raw = false;
+    while i + 1 < bytes.len() {
+        if bytes[i] != b'{' || !matches!(bytes[i + 1], b'{' | b'%' | b'#') {
+            i += 1;
+            continue;
+        }
+        let (kind, close) = match bytes[i + 1] {
+            b'{' => (TagKind::Expression, "}}"),
+            b'%' => (TagKind::Statement, "%}"),
+            _ => (TagKind::Comment, "#}"),
+        };
+        let end = find_tag_end(template, i + 2, close, kind == TagKind::Comment);
+        let range = TextRange::new(i, end);
+        let inner = template[i + 2..end.saturating_sub(2).max(i + 2)].trim_matches(['-', '+', ' ', '\t', '\n', '\r']);
+        if in_raw {
+            if kind == TagKind::Statement && inner.starts_with("endraw") {
+                in_raw = false;
+                tags.push(Tag { kind, range });
+            }
+            i = end;
+            continue;
+        }
+        if kind == TagKind::Statement && (inner == "raw" || inner.starts_with("raw ")) {
+            in_raw = true;
+        }
+        tags.push(Tag { kind, range });
+        i = end;
+    }
+    tags
+}
+
+/// The end (exclusive) of a tag whose body starts at `from`, skipping quoted strings.
+fn find_tag_end(template: &str, from: usize, close: &str, comment: bool) -> usize {
+    let bytes = template.as_bytes();
+    let mut i = from;
+    let mut quote: Option<u8> = None;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match quote {
+            Some(q) => {
+                if b == b'\\' {
+                    i += 1;
+                } else if b == q {
+                    quote = None;
+                }
+            }
+            None => {
+                if !comment && (b == b'\'' || b == b'"') {
+                    quote = Some(b);
+                } else if template[i..].starts_with(close) {
+                    return i + 2;
+                }
+            }
+        }
+        i += 1;
+    }
+    template.len()
+}
+
+/// Inserts markers before literal segments and inside expression tags.
+pub(crate) fn instrument(template: &str) -> Instrumented {
+    let tags = scan_tags(template);
+    let mut text = String::with_capacity(template.len() + tags.len() * 8);
+    let mut origins = Vec::new();
+    let mut shifts = Vec::new();
+    let mut pos = 0;
+    let mut in_raw = false;
+    let push_marker = |text: &mut String, origins: &mut Vec<Origin>, shifts: &mut Vec<(usize, usize)>, origin: Origin, original_at: usize| {
+        let id = origins.len();
+        origins.push(origin);
+        text.push(SEGMENT_OPEN);
+        text.push_str(&id.to_string());
+        text.push(SEGMENT_CLOSE);
+        shifts.push((text.len(), original_at));
+    };
+    for tag in &tags {
+        // Literal text before the tag: marker after its leading whitespace, so
+        // `-%}` trimming still works.
+        let literal = &template[pos..tag.range.start];
+        let lead = literal.len() - literal.trim_start().len();
+        if !in_raw && lead < literal.len() {
+            text.push_str(&literal[..lead]);
+            push_marker(&mut text, &mut origins, &mut shifts, Origin::Literal(pos + lead), pos + lead);
+            text.push_str(&literal[lead..]);
+        } else {
+            text.push_str(literal);
+        }
+        let tag_text = &template[tag.range.start..tag.range.end];
+        let inner = tag_text.get(2..tag_text.len().saturating_sub(2)).unwrap_or("");
+        if tag.kind == TagKind::Statement {
+            let word = inner.trim_matches(['-', '+', ' ', '\t', '\n', '\r']);
+            if word == "raw" || word.starts_with("raw ") {
+                in_raw = true;
+            } else if word.starts_with("endraw") {
+                in_raw = false;
+            }
+        }
+        if tag.kind == TagKind::Expression && !in_raw && tag_text.ends_with("}}") && tag_text.len() >= 4 {
+            // `{{- expr -}}` becomes `{{- "<marker>" ~ (expr) -}}`.
+            let (ltrim, body) = match inner.strip_prefix(['-', '+']) {
+                Some(rest) => (&inner[..1], rest),
+                None => ("", inner),
+            };
+            let (body, rtrim) = match body.strip_suffix(['-', '+']) {
+                Some(rest) => (rest, &body[body.len() - 1..]),
+                None => (body, ""),
+            };
+            let id = origins.len();
+            origins.push(Origin::Tag(tag.range));
+            let marker = format!("{SEGMENT_OPEN}{id}{SEGMENT_CLOSE}");
+            let rewritten = format!("{{{{{ltrim} \"{marker}\" ~ ({body}){rtrim}}}}}");
+            shifts.push((text.len(), tag.range.start));
+            text.push_str(&rewritten);
+            shifts.push((text.len(), tag.range.end));
+        } else {
+            shifts.push((text.len(), tag.range.start));
+            text.push_str(tag_text);
+        }
+        pos = tag.range.end;
+    }
+    let literal = &template[pos..];
+    let lead = literal.len() - literal.trim_start().len();
+    if !in_raw && lead < literal.len() {
+        text.push_str(&literal[..lead]);
+        push_marker(&mut text, &mut origins, &mut shifts, Origin::Literal(pos + lead), pos + lead);
+        text.push_str(&literal[lead..]);
+    } else {
+        text.push_str(literal);
+    }
+    Instrumented { text, origins, shifts, tags }
+}
+
+/// A rendered ref() or source() call's place in the rendered SQL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RenderedCall {
+    pub call: usize,
+    pub range: TextRange,
+}
+
+/// Maps rendered SQL offsets to template ranges.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct SourceMap {
+    /// (rendered offset, origin) ascending.
+    points: Vec<(usize, MapOrigin)>,
+    template_len: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum MapOrigin {
+    Literal(usize),
+    Tag(TextRange),
+    Unknown,
+}
+
+impl SourceMap {
+    /// The template range a rendered range came from.
+    pub fn to_template(&self, rendered: TextRange, template: &str) -> TextRange {
+        let start = self.point(rendered.start, template);
+        if rendered.is_empty() {
+            return TextRange::empty(start.start);
+        }
+        let end = self.point(rendered.end - 1, template);
+        TextRange::new(start.start.min(end.start), end.end.max(start.start))
+    }
+
+    /// The template range of the character at a rendered offset.
+    fn point(&self, offset: usize, template: &str) -> TextRange {
+        let i = self.points.partition_point(|(at, _)| *at <= offset);
+        if i == 0 {
+            return TextRange::empty(0);
+        }
+        let (at, origin) = self.points[i - 1];
+        match origin {
+            MapOrigin::Literal(t) => {
+                let t = (t + (offset - at)).min(self.template_len);
+                let len = template[t.min(template.len())..].chars().next().map_or(0, char::len_utf8);
+                TextRange::new(t, t + len)
+            }
+            MapOrigin::Tag(r) => r,
+            MapOrigin::Unknown => TextRange::empty(0),
+        }
+    }
+}
+
+/// Strips the markers from rendered output, returning the SQL, its source map
+/// and where each ref/source call landed.
+pub(crate) fn strip_markers(rendered: &str, instrumented: &Instrumented, template_len: usize) -> (String, SourceMap, Vec<RenderedCall>) {
+    let mut sql = String::with_capacity(rendered.len());
+    let mut points = Vec::new();
+    let mut calls = Vec::new();
+    let mut open_calls: Vec<(usize, usize)> = Vec::new();
+    let mut chars = rendered.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        match c {
+            SEGMENT_OPEN | REF_OPEN => {
+                let mut id = String::new();
+                let close = if c == SEGMENT_OPEN { SEGMENT_CLOSE } else { REF_MID };
+                for (_, d) in chars.by_ref() {
+                    if d == close {
+                        break;
+                    }
+                    id.push(d);
+                }
+                let Ok(id) = id.parse::<usize>() else { continue };
+                if c == SEGMENT_OPEN {
+                    let origin = match instrumented.origins.get(id) {
+                        Some(Origin::Literal(t)) => MapOrigin::Literal(*t),
+                        Some(Origin::Tag(r)) => MapOrigin::Tag(*r),
+                        None => MapOrigin::Unknown,
+                    };
+                    points.push((sql.len(), origin));
+                } else {
+                    open_calls.push((id, sql.len()));
+                }
+            }
+            REF_CLOSE => {
+                if let Some((call, start)) = open_calls.pop() {
+                    calls.push(RenderedCall { call, range: TextRange::new(start, sql.len()) });
+                }
+            }
+            SEGMENT_CLOSE | REF_MID => {}
+            other => sql.push(other),
+        }
+    }
+    (sql, SourceMap { points, template_len }, calls)
+}
+
+/// The innermost block tag left open at the end of a template, for
+/// "unexpected end of template" errors.
+pub fn unclosed_block(template: &str, tags: &[Tag]) -> Option<TextRange> {
+    const BLOCKS: &[&str] = &["if", "for", "macro", "call", "filter", "with", "block", "raw", "materialization", "test", "snapshot", "docs"];
+    let mut stack: Vec<(String, TextRange)> = Vec::new();
+    for tag in tags.iter().filter(|t| t.kind == TagKind::Statement) {
+        let inner = template[tag.range.start + 2..tag.range.end.saturating_sub(2).max(tag.range.start + 2)]
+            .trim_matches(['-', '+', ' ', '\t', '\n', '\r']);
+        let word = inner.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("");
+        if let Some(block) = word.strip_prefix("end") {
+            if let Some(i) = stack.iter().rposition(|(b, _)| b == block) {
+                stack.truncate(i);
+            }
+        } else if BLOCKS.contains(&word) || (word == "set" && !inner.contains('=')) {
+            stack.push((word.to_string(), tag.range));
+        }
+    }
+    stack.last().map(|(_, r)| *r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_survive_whitespace_control() {
+        let t = "select\n  {%- for x in [1, 2] %}\n  {{ x }} as c{{ x }},\n  {%- endfor %}\n  1";
+        let ins = instrument(t);
+        let env = minijinja::Environment::new();
+        let out = env.render_str(&ins.text, ()).unwrap();
+        let (sql, map, _) = strip_markers(&out, &ins, t.len());
+        assert_eq!(sql, "select\n  1 as c1,\n  2 as c2,\n  1");
+        // "as c" of the second iteration maps to the literal in the loop body.
+        let at = sql.find("2 as").unwrap() + 2;
+        let r = map.to_template(TextRange::new(at, at + 2), t);
+        assert_eq!(&t[r.start..r.end], "as");
+        // The printed value maps to its whole tag.
+        let r = map.to_template(TextRange::new(at - 2, at - 1), t);
+        assert_eq!(&t[r.start..r.end], "{{ x }}");
+    }
+}

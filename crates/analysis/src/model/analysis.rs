@@ -1,0 +1,260 @@
+//! Per-model analysis: parse the rendered SQL, resolve refs and sources to
+//! upstream schemas, infer every gem's schema, and place diagnostics in the
+//! template.
+
+use std::sync::Arc;
+
+use crate::db::{Db, Project, SourceFile};
+use crate::diagnostics::{did_you_mean, Code, Diagnostic};
+use crate::gems::Gem;
+use crate::jinja::{Call, RenderedModel};
+use crate::project::infer_seed_schema;
+use crate::schema::{analyze_statement, Column, Lookup, RelationLookup, RelationSchema};
+use crate::syntax::parse_sql;
+use crate::text::TextRange;
+
+use super::index::{project_index, NodeInfo, ProjectIndex};
+use super::render::{model_cycles, rendered_model, Cycles};
+
+/// A model's analysis; ranges are in the model's template file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ModelAnalysis {
+    pub output: RelationSchema,
+    pub gems: Vec<Gem>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn seed_schema(db: &dyn Db, project: Project, file: SourceFile) -> Arc<RelationSchema> {
+    let index = project_index(db, project);
+    let column_types = index.node_for_file(file).map(|n| n.config.column_types.clone()).unwrap_or_default();
+    Arc::new(infer_seed_schema(file.text(db), &column_types).unwrap_or_else(|_| RelationSchema::unknown()))
+}
+
+/// A model's output columns: the point where unchanged schemas stop the
+/// wave of recomputation.
+#[salsa::tracked(returns(ref))]
+pub fn model_schema(db: &dyn Db, project: Project, file: SourceFile) -> Arc<RelationSchema> {
+    Arc::new(model_analysis(db, project, file).output.clone())
+}
+
+/// The columns a source declares in YAML, if any.
+fn declared_source_schema(columns: &Option<Vec<(String, Option<crate::types::SqlType>, Option<String>)>>) -> Lookup {
+    match columns {
+        Some(cols) => Lookup::Found(Arc::new(RelationSchema {
+            columns: cols
+                .iter()
+                .map(|(n, t, _)| Column::new(n.clone(), t.clone().unwrap_or(crate::types::SqlType::Unknown)))
+                .collect(),
+            open: false,
+        })),
+        None => Lookup::Opaque,
+    }
+}
+
+/// Resolves the relations a model reads.
+struct ModelLookup<'a> {
+    db: &'a dyn Db,
+    project: Project,
+    index: &'a ProjectIndex,
+    rendered: &'a RenderedModel,
+    cycles: &'a Cycles,
+    model: Option<&'a NodeInfo>,
+}
+
+impl ModelLookup<'_> {
+    fn node_schema(&self, node: &NodeInfo) -> Lookup {
+        if node.is_seed {
+            return Lookup::Found(seed_schema(self.db, self.project, node.file).clone());
+        }
+        // Inside a cycle the upstream schema depends on this model: unknown.
+        if let Some(me) = self.model {
+            let mine = self.cycles.component.get(&me.name);
+            if mine.is_some() && mine == self.cycles.component.get(&node.name) {
+                return Lookup::Opaque;
+            }
+        }
+        Lookup::Found(model_schema(self.db, self.project, node.file).clone())
+    }
+}
+
+impl RelationLookup for ModelLookup<'_> {
+    fn lookup(&self, parts: &[String], range: TextRange) -> Lookup {
+        let call = self
+            .rendered
+            .calls
+            .iter()
+            .find(|c| c.range.is_some_and(|r| r.start <= range.start && range.start < r.end.max(r.start + 1)));
+        if let Some(call) = call {
+            return match &call.call {
+                Call::Ref { package, name } => match self.index.node(name, package.as_deref()) {
+                    Some(node) => self.node_schema(node),
+                    None => Lookup::Opaque,
+                },
+                Call::Source { source, table } => {
+                    match self.index.sources.get(&(source.to_lowercase(), table.to_lowercase())) {
+                        Some(s) => declared_source_schema(&s.columns),
+                        None => Lookup::Opaque,
+                    }
+                }
+            };
+        }
+        // A relation written by name.
+        match parts {
+            [name] => {
+                if let Some(node) = self.index.node(name, None) {
+                    return if node.is_seed { self.node_schema(node) } else { Lookup::Opaque };
+                }
+                Lookup::NotFound
+            }
+            [.., schema, name] => {
+                if let Some(node) = self.index.node_by_relation(schema, name) {
+                    return if node.is_seed { self.node_schema(node) } else { Lookup::Opaque };
+                }
+                if let Some(s) = self.index.source_by_relation(schema, name) {
+                    return declared_source_schema(&s.columns);
+                }
+                // A warehouse table the project does not describe.
+                Lookup::Opaque
+            }
+            [] => Lookup::Opaque,
+        }
+    }
+
+    fn candidates(&self) -> Vec<String> {
+        self.index.names().map(str::to_string).collect()
+    }
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn model_analysis(db: &dyn Db, project: Project, file: SourceFile) -> Arc<ModelAnalysis> {
+    let index = project_index(db, project);
+    let rendered = rendered_model(db, project, file);
+    let template = file.text(db);
+    let node = index.node_for_file(file);
+    let model_name = node.map_or_else(|| file.path(db).clone(), |n| n.name.clone());
+    let mut analysis = ModelAnalysis { output: RelationSchema::unknown(), ..Default::default() };
+    let tag_diag = |d: &mut Diagnostic| {
+        if d.gem.is_none() {
+            d.gem = Some(model_name.clone());
+        }
+    };
+
+    if let Some(name) = node.filter(|n| !n.is_seed && index.duplicates.contains(&n.name.to_lowercase())) {
+        analysis.diagnostics.push(Diagnostic::new(
+            Code::DuplicateModel,
+            TextRange::empty(0),
+            format!("another model in package `{}` is also named `{}`", name.package, name.name),
+        ));
+    }
+
+    if let Some(error) = &rendered.error {
+        analysis.diagnostics.push(Diagnostic::new(Code::JinjaError, error.range, error.message.clone()));
+        return Arc::new(analysis);
+    }
+    let cycles = model_cycles(db, project);
+    call_diagnostics(&mut analysis.diagnostics, index, rendered, template, node, cycles);
+
+    let sql = &rendered.sql;
+    if !sql.trim().is_empty() {
+        let dialect = project.settings(db).dialect;
+        match parse_sql(sql, dialect) {
+            Err(e) => analysis.diagnostics.push(Diagnostic::new(
+                Code::SyntaxError,
+                rendered.source_map.to_template(e.range, template),
+                e.message,
+            )),
+            Ok(statements) => {
+                let lookup = ModelLookup { db, project, index, rendered, cycles, model: node };
+                for statement in &statements {
+                    let result = analyze_statement(statement, sql, &lookup, &model_name);
+                    for mut d in result.diagnostics {
+                        d.range = rendered.source_map.to_template(d.range, template);
+                        analysis.diagnostics.push(d);
+                    }
+                    analysis.gems = result
+                        .gems
+                        .into_iter()
+                        .map(|mut g| {
+                            g.range = rendered.source_map.to_template(g.range, template);
+                            g.body = rendered.source_map.to_template(g.body, template);
+                            g
+                        })
+                        .collect();
+                    analysis.output = result.output;
+                }
+            }
+        }
+    }
+    for d in &mut analysis.diagnostics {
+        tag_diag(d);
+    }
+    analysis.diagnostics.sort_by_key(|d| (d.range.start, d.code));
+    analysis.diagnostics.dedup();
+    Arc::new(analysis)
+}
+
+/// Unknown refs and sources, and refs that close a cycle.
+fn call_diagnostics(
+    out: &mut Vec<Diagnostic>,
+    index: &ProjectIndex,
+    rendered: &RenderedModel,
+    template: &str,
+    node: Option<&NodeInfo>,
+    cycles: &Cycles,
+) {
+    let mut reported_cycle = false;
+    for call in &rendered.calls {
+        let range = |needle: &str| match call.range {
+            Some(r) => rendered.source_map.to_template(r, template),
+            None => tag_with_text(template, needle),
+        };
+        match &call.call {
+            Call::Ref { package, name } => {
+                match index.node(name, package.as_deref()) {
+                    None => {
+                        let hint = did_you_mean(name, index.names())
+                            .map(|c| format!("; did you mean `{c}`?"))
+                            .unwrap_or_default();
+                        out.push(Diagnostic::new(Code::UnknownRef, range(name), format!("`ref('{name}')`: no model or seed named `{name}`{hint}")));
+                    }
+                    Some(target) => {
+                        let Some(me) = node else { continue };
+                        if !reported_cycle && cycles.next.get(&me.name) == Some(&target.name) {
+                            reported_cycle = true;
+                            out.push(Diagnostic::new(
+                                Code::ModelCycle,
+                                range(name),
+                                format!("`{}` and `{}` depend on each other in a cycle", me.name, target.name),
+                            ));
+                        }
+                    }
+                }
+            }
+            Call::Source { source, table } => {
+                if index.sources.contains_key(&(source.to_lowercase(), table.to_lowercase())) {
+                    continue;
+                }
+                let known_source = index.sources.keys().any(|(s, _)| s.eq_ignore_ascii_case(source));
+                let message = if known_source {
+                    let tables: Vec<&str> = index.sources.iter().filter(|((s, _), _)| s.eq_ignore_ascii_case(source)).map(|(_, t)| t.table.as_str()).collect();
+                    let hint = did_you_mean(table, tables).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
+                    format!("source `{source}` has no table `{table}`{hint}")
+                } else {
+                    let names: Vec<&str> = index.sources.values().map(|s| s.source.as_str()).collect();
+                    let hint = did_you_mean(source, names).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
+                    format!("no source named `{source}` is declared{hint}")
+                };
+                out.push(Diagnostic::new(Code::UnknownSource, range(table), message));
+            }
+        }
+    }
+}
+
+/// The Jinja tag that mentions `needle` (for calls that printed nothing).
+fn tag_with_text(template: &str, needle: &str) -> TextRange {
+    crate::jinja::source_map::scan_tags(template)
+        .into_iter()
+        .find(|t| template[t.range.start..t.range.end].contains(needle))
+        .map_or(TextRange::empty(0), |t| t.range)
+}

@@ -1,0 +1,170 @@
+//! The project index: models, seeds and sources by name, with their configs
+//! and relation names. Depends on file names, properties YAML and settings,
+//! not on model SQL, so typing in a model never invalidates it.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::db::{Db, Project, SourceFile};
+use crate::project::{parse_properties, FileKind, ModelConfig, ModelProperties, Properties, SourceTable};
+
+/// A model or seed known to the project.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct NodeInfo {
+    pub file: SourceFile,
+    pub name: String,
+    pub package: String,
+    pub config: ModelConfig,
+    /// The warehouse relation: (schema, identifier).
+    pub relation: (String, String),
+    pub is_seed: bool,
+}
+
+/// Models, seeds and sources of the project.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProjectIndex {
+    pub nodes: Vec<NodeInfo>,
+    by_name: BTreeMap<String, Vec<usize>>,
+    pub sources: BTreeMap<(String, String), SourceTable>,
+    /// Source table declarations: which properties file and where.
+    pub source_files: BTreeMap<(String, String), SourceFile>,
+    pub properties: BTreeMap<String, (SourceFile, ModelProperties)>,
+    /// Names defined by more than one model.
+    pub duplicates: Vec<String>,
+    /// Properties files that failed to parse: (file, message).
+    pub broken_properties: Vec<(SourceFile, String)>,
+}
+
+impl ProjectIndex {
+    /// The node a `ref()` names: the given package's first, else the root's, else any.
+    pub fn node(&self, name: &str, package: Option<&str>) -> Option<&NodeInfo> {
+        let ids = self.by_name.get(&name.to_lowercase())?;
+        let nodes = ids.iter().map(|&i| &self.nodes[i]);
+        let mut first = None;
+        for n in nodes {
+            if package.is_some_and(|p| p == n.package) {
+                return Some(n);
+            }
+            first.get_or_insert(n);
+        }
+        first
+    }
+
+    pub fn node_for_file(&self, file: SourceFile) -> Option<&NodeInfo> {
+        self.nodes.iter().find(|n| n.file == file)
+    }
+
+    /// Models and seeds named `schema.identifier` in the warehouse.
+    pub fn node_by_relation(&self, schema: &str, identifier: &str) -> Option<&NodeInfo> {
+        self.nodes.iter().find(|n| {
+            n.relation.0.eq_ignore_ascii_case(schema) && n.relation.1.eq_ignore_ascii_case(identifier)
+        })
+    }
+
+    pub fn source_by_relation(&self, schema: &str, identifier: &str) -> Option<&SourceTable> {
+        self.sources.values().find(|s| {
+            s.schema.eq_ignore_ascii_case(schema) && s.identifier.eq_ignore_ascii_case(identifier)
+        })
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.by_name.keys().map(String::as_str)
+    }
+}
+
+/// One properties file, parsed.
+#[salsa::tracked(returns(ref))]
+pub fn file_properties(db: &dyn Db, file: SourceFile) -> Arc<Properties> {
+    Arc::new(parse_properties(file.text(db)))
+}
+
+/// dbt's default `generate_schema_name`: the target schema, or `target_custom`.
+fn schema_name(target_schema: &str, custom: Option<&str>) -> String {
+    match custom.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(custom) => format!("{target_schema}_{custom}"),
+        None => target_schema.to_string(),
+    }
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
+    let settings = project.settings(db);
+    let root = settings.packages.first();
+    let mut index = ProjectIndex::default();
+    let mut props_by_name: BTreeMap<String, ModelProperties> = BTreeMap::new();
+    for &file in project.files(db).iter() {
+        if file.kind(db) != FileKind::Properties {
+            continue;
+        }
+        let props = file_properties(db, file);
+        if let Some(e) = &props.error {
+            index.broken_properties.push((file, e.clone()));
+        }
+        for s in &props.sources {
+            let key = (s.source.to_lowercase(), s.table.to_lowercase());
+            index.sources.insert(key.clone(), s.clone());
+            index.source_files.insert(key, file);
+        }
+        for m in props.models.iter().chain(&props.seeds) {
+            props_by_name.insert(m.name.to_lowercase(), m.clone());
+            index.properties.insert(m.name.to_lowercase(), (file, m.clone()));
+        }
+    }
+    for &file in project.files(db).iter() {
+        let kind = file.kind(db);
+        if !matches!(kind, FileKind::Model | FileKind::Seed) {
+            continue;
+        }
+        let package = file.package(db).clone();
+        let rel = file.package_relative(db);
+        let name = rel.rsplit('/').next().unwrap_or(rel).rsplit_once('.').map_or(rel.as_str(), |(n, _)| n).to_string();
+        let tree = |p: &crate::db::PackageSettings| if kind == FileKind::Seed { p.seeds.clone() } else { p.models.clone() };
+        // The package's own config, then the root project's config for that package.
+        let mut config = settings
+            .packages
+            .iter()
+            .find(|p| p.name == package)
+            .map(|p| ModelConfig::from_tree(&tree(p), &package, rel))
+            .unwrap_or_default();
+        if let Some(root) = root.filter(|r| r.name != package) {
+            let overrides = ModelConfig::from_tree(&tree(root), &package, rel);
+            merge_config(&mut config, overrides);
+        }
+        if let Some(props) = props_by_name.get(&name.to_lowercase()) {
+            if props.contract_enforced {
+                config.contract_enforced = Some(true);
+            }
+            if !props.column_types.is_empty() {
+                config.column_types = props.column_types.clone();
+            }
+        }
+        let relation = (
+            schema_name(&settings.target.schema, config.schema.as_deref()),
+            config.alias.clone().unwrap_or_else(|| name.clone()),
+        );
+        let id = index.nodes.len();
+        index.by_name.entry(name.to_lowercase()).or_default().push(id);
+        index.nodes.push(NodeInfo { file, name, package, config, relation, is_seed: kind == FileKind::Seed });
+    }
+    for (name, ids) in &index.by_name {
+        let models: Vec<&NodeInfo> = ids.iter().map(|&i| &index.nodes[i]).filter(|n| !n.is_seed).collect();
+        let same_package = models.iter().any(|a| models.iter().filter(|b| b.package == a.package).count() > 1);
+        if same_package {
+            index.duplicates.push(name.clone());
+        }
+    }
+    Arc::new(index)
+}
+
+fn merge_config(base: &mut ModelConfig, overrides: ModelConfig) {
+    let ModelConfig { materialized, schema, alias, database, enabled, contract_enforced, column_types } = overrides;
+    base.materialized = materialized.or(base.materialized.take());
+    base.schema = schema.or(base.schema.take());
+    base.alias = alias.or(base.alias.take());
+    base.database = database.or(base.database.take());
+    base.enabled = enabled.or(base.enabled);
+    base.contract_enforced = contract_enforced.or(base.contract_enforced);
+    if !column_types.is_empty() {
+        base.column_types = column_types;
+    }
+}

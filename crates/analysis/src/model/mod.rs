@@ -1,0 +1,10 @@
+//! Salsa queries over a dbt project: the index of models, seeds and sources,
+//! rendering, the dependency graph, and each model's analysis.
+
+mod analysis;
+mod index;
+mod render;
+
+pub use analysis::{model_analysis, model_schema, seed_schema, ModelAnalysis};
+pub use index::{file_properties, project_index, NodeInfo, ProjectIndex};
+pub use render::{jinja_environment, model_calls, model_cycles, rendered_model, Cycles};

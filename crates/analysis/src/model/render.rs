@@ -1,0 +1,219 @@
+//! Rendering models through the project's Jinja environment, and the model
+//! dependency graph (with cycles) that the renders reveal.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use crate::db::{Db, Project, SourceFile};
+use crate::jinja::{Call, JinjaEnvironment, JinjaProject, MacroFile, RenderContext, RenderedModel};
+use crate::project::FileKind;
+
+use super::index::project_index;
+
+/// A Jinja environment; compared by identity (it is rebuilt only when macro
+/// files or settings change).
+#[derive(Clone, Debug)]
+pub struct JinjaHandle(pub Arc<JinjaEnvironment>);
+
+impl PartialEq for JinjaHandle {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for JinjaHandle {}
+
+fn yaml_to_json(v: &serde_yaml::Value) -> serde_json::Value {
+    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn jinja_environment(db: &dyn Db, project: Project) -> JinjaHandle {
+    let settings = project.settings(db);
+    let index = project_index(db, project);
+    let mut vars = Vec::new();
+    // Package defaults first, then the root project's (which win on lookup).
+    for package in settings.packages.iter().rev() {
+        let Some(map) = package.vars.as_mapping() else { continue };
+        for (k, v) in map {
+            let Some(key) = k.as_str() else { continue };
+            let is_package_scope = settings.packages.iter().any(|p| p.name == key) && v.is_mapping();
+            if is_package_scope {
+                for (pk, pv) in v.as_mapping().into_iter().flatten() {
+                    if let Some(pk) = pk.as_str() {
+                        vars.insert(0, (Some(key.to_string()), pk.to_string(), yaml_to_json(pv)));
+                    }
+                }
+            } else {
+                let scope = (package.name != settings.root_package()).then(|| package.name.clone());
+                vars.insert(0, (scope, key.to_string(), yaml_to_json(v)));
+            }
+        }
+    }
+    let macro_files = project
+        .files(db)
+        .iter()
+        .filter(|f| f.kind(db) == FileKind::Macro)
+        .map(|f| MacroFile { package: f.package(db).clone(), path: f.path(db).clone(), text: f.text(db).clone() })
+        .collect();
+    let jinja = JinjaProject {
+        root_package: settings.root_package().to_string(),
+        adapter: settings.target.adapter.clone(),
+        target_name: settings.target.name.clone(),
+        target_schema: settings.target.schema.clone(),
+        target_database: settings.target.database.clone(),
+        vars,
+        dispatch: settings.dispatch.clone(),
+        relations: index.nodes.iter().map(|n| (n.name.clone(), n.relation.clone())).collect(),
+        sources: index
+            .sources
+            .iter()
+            .map(|(k, s)| (k.clone(), (s.schema.clone(), s.identifier.clone())))
+            .collect(),
+        macro_files,
+    };
+    JinjaHandle(Arc::new(JinjaEnvironment::new(jinja)))
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn rendered_model(db: &dyn Db, project: Project, file: SourceFile) -> Arc<RenderedModel> {
+    let env = jinja_environment(db, project);
+    let index = project_index(db, project);
+    let node = index.node_for_file(file);
+    let context = RenderContext {
+        name: node.map_or_else(String::new, |n| n.name.clone()),
+        package: file.package(db).clone(),
+        schema: node.map_or_else(String::new, |n| n.relation.0.clone()),
+        alias: node.map_or_else(String::new, |n| n.relation.1.clone()),
+        path: file.path(db).clone(),
+        resource_type: "model".into(),
+    };
+    Arc::new(env.0.render_model(file.text(db), context))
+}
+
+/// The `ref()`/`source()` calls of a model: the edges of the DAG. Separate
+/// from the render so that edits that keep the refs stop here.
+#[salsa::tracked(returns(ref))]
+pub fn model_calls(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Vec<Call>> {
+    let mut calls: Vec<Call> = rendered_model(db, project, file).calls.iter().map(|c| c.call.clone()).collect();
+    calls.dedup();
+    Arc::new(calls)
+}
+
+/// Models that take part in a cycle, and for each the next model around it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Cycles {
+    /// model name -> the ref it makes that closes the cycle (the next model).
+    pub next: BTreeMap<String, String>,
+    /// model name -> id of its strongly connected component (only for cycles).
+    pub component: BTreeMap<String, usize>,
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn model_cycles(db: &dyn Db, project: Project) -> Arc<Cycles> {
+    let index = project_index(db, project);
+    let mut edges: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for node in index.nodes.iter().filter(|n| !n.is_seed) {
+        let targets = model_calls(db, project, node.file)
+            .iter()
+            .filter_map(|c| match c {
+                Call::Ref { package, name } => index.node(name, package.as_deref()).filter(|n| !n.is_seed).map(|n| n.name.clone()),
+                Call::Source { .. } => None,
+            })
+            .collect();
+        edges.insert(node.name.clone(), targets);
+    }
+    Arc::new(find_cycles(&edges))
+}
+
+/// Tarjan's strongly connected components; components of two or more nodes
+/// (or a node referring to itself) are cycles.
+fn find_cycles(edges: &BTreeMap<String, Vec<String>>) -> Cycles {
+    struct Tarjan<'a> {
+        edges: &'a BTreeMap<String, Vec<String>>,
+        index: BTreeMap<&'a str, usize>,
+        low: BTreeMap<&'a str, usize>,
+        on_stack: BTreeSet<&'a str>,
+        stack: Vec<&'a str>,
+        next_index: usize,
+        components: Vec<Vec<&'a str>>,
+    }
+    impl<'a> Tarjan<'a> {
+        fn visit(&mut self, v: &'a str) {
+            // Iterative DFS to stay safe on deep DAGs.
+            let mut work: Vec<(&'a str, usize)> = vec![(v, 0)];
+            self.index.insert(v, self.next_index);
+            self.low.insert(v, self.next_index);
+            self.next_index += 1;
+            self.stack.push(v);
+            self.on_stack.insert(v);
+            while let Some((node, i)) = work.pop() {
+                let succ = self.edges.get(node).map(Vec::as_slice).unwrap_or(&[]);
+                if i < succ.len() {
+                    work.push((node, i + 1));
+                    let w = succ[i].as_str();
+                    let Some((w, _)) = self.edges.get_key_value(w) else { continue };
+                    let w = w.as_str();
+                    if !self.index.contains_key(w) {
+                        self.index.insert(w, self.next_index);
+                        self.low.insert(w, self.next_index);
+                        self.next_index += 1;
+                        self.stack.push(w);
+                        self.on_stack.insert(w);
+                        work.push((w, 0));
+                    } else if self.on_stack.contains(w) {
+                        let lw = self.index[w];
+                        let ln = self.low[node];
+                        self.low.insert(node, ln.min(lw));
+                    }
+                } else {
+                    if let Some(&(parent, _)) = work.last() {
+                        let lp = self.low[parent];
+                        let ln = self.low[node];
+                        self.low.insert(parent, lp.min(ln));
+                    }
+                    if self.low[node] == self.index[node] {
+                        let mut component = Vec::new();
+                        while let Some(w) = self.stack.pop() {
+                            self.on_stack.remove(w);
+                            component.push(w);
+                            if w == node {
+                                break;
+                            }
+                        }
+                        self.components.push(component);
+                    }
+                }
+            }
+        }
+    }
+    let mut t = Tarjan {
+        edges,
+        index: BTreeMap::new(),
+        low: BTreeMap::new(),
+        on_stack: BTreeSet::new(),
+        stack: Vec::new(),
+        next_index: 0,
+        components: Vec::new(),
+    };
+    for v in edges.keys() {
+        if !t.index.contains_key(v.as_str()) {
+            t.visit(v);
+        }
+    }
+    let mut cycles = Cycles::default();
+    for (id, component) in t.components.iter().enumerate() {
+        let self_loop = component.len() == 1 && edges[component[0]].iter().any(|w| w == component[0]);
+        if component.len() < 2 && !self_loop {
+            continue;
+        }
+        let members: BTreeSet<&str> = component.iter().copied().collect();
+        for &m in component {
+            cycles.component.insert(m.to_string(), id);
+            if let Some(next) = edges[m].iter().find(|w| members.contains(w.as_str())) {
+                cycles.next.insert(m.to_string(), next.clone());
+            }
+        }
+    }
+    cycles
+}

@@ -1,0 +1,187 @@
+//! `dbt_project.yml` and `profiles.yml`: paths, vars, dispatch, and the
+//! hierarchical `models:` / `seeds:` configs.
+
+use std::path::{Path, PathBuf};
+
+use serde_yaml::Value as Yaml;
+
+use super::Target;
+
+/// One package's `dbt_project.yml`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PackageConfig {
+    pub name: String,
+    pub dir: PathBuf,
+    pub profile: Option<String>,
+    pub model_paths: Vec<String>,
+    pub seed_paths: Vec<String>,
+    pub macro_paths: Vec<String>,
+    pub vars: Yaml,
+    pub models: Yaml,
+    pub seeds: Yaml,
+    pub dispatch: Vec<(String, Vec<String>)>,
+}
+
+fn string_list(v: Option<&Yaml>, default: &str) -> Vec<String> {
+    match v {
+        Some(Yaml::Sequence(items)) => items.iter().filter_map(|i| i.as_str().map(str::to_string)).collect(),
+        Some(Yaml::String(s)) => vec![s.clone()],
+        _ => vec![default.to_string()],
+    }
+}
+
+impl PackageConfig {
+    pub fn load(dir: &Path) -> Result<PackageConfig, String> {
+        let path = dir.join("dbt_project.yml");
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let yaml: Yaml = serde_yaml::from_str(&text).map_err(|e| format!("{}: invalid YAML: {e}", path.display()))?;
+        let name = yaml
+            .get("name")
+            .and_then(Yaml::as_str)
+            .ok_or_else(|| format!("{}: missing `name`", path.display()))?
+            .to_string();
+        let dispatch = yaml
+            .get("dispatch")
+            .and_then(Yaml::as_sequence)
+            .map(|entries| {
+                entries
+                    .iter()
+                    .filter_map(|e| {
+                        let ns = e.get("macro_namespace")?.as_str()?.to_string();
+                        Some((ns, string_list(e.get("search_order"), "")))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(PackageConfig {
+            name,
+            dir: dir.to_path_buf(),
+            profile: yaml.get("profile").and_then(Yaml::as_str).map(str::to_string),
+            model_paths: string_list(yaml.get("model-paths").or(yaml.get("source-paths")), "models"),
+            seed_paths: string_list(yaml.get("seed-paths").or(yaml.get("data-paths")), "seeds"),
+            macro_paths: string_list(yaml.get("macro-paths"), "macros"),
+            vars: yaml.get("vars").cloned().unwrap_or(Yaml::Null),
+            models: yaml.get("models").cloned().unwrap_or(Yaml::Null),
+            seeds: yaml.get("seeds").cloned().unwrap_or(Yaml::Null),
+            dispatch,
+        })
+    }
+}
+
+/// Directories of `local:` packages in `packages.yml`.
+pub(crate) fn local_packages(root: &Path) -> Vec<PathBuf> {
+    let Ok(text) = std::fs::read_to_string(root.join("packages.yml")) else { return Vec::new() };
+    let Ok(yaml) = serde_yaml::from_str::<Yaml>(&text) else { return Vec::new() };
+    yaml.get("packages")
+        .and_then(Yaml::as_sequence)
+        .map(|ps| {
+            ps.iter()
+                .filter_map(|p| p.get("local")?.as_str())
+                .map(|l| root.join(l))
+                .filter(|d| d.join("dbt_project.yml").is_file())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The target from `profiles.yml` beside the project (a DuckDB output is
+/// preferred, as Loupe's default fabric is DuckDB); DuckDB's `main` otherwise.
+pub(crate) fn load_target(root: &Path, config: &PackageConfig) -> Target {
+    let mut target = Target::default();
+    let Ok(text) = std::fs::read_to_string(root.join("profiles.yml")) else { return target };
+    let Ok(yaml) = serde_yaml::from_str::<Yaml>(&text) else { return target };
+    let profile = config
+        .profile
+        .as_deref()
+        .and_then(|p| yaml.get(p))
+        .or_else(|| yaml.as_mapping().and_then(|m| m.values().next()));
+    let Some(profile) = profile else { return target };
+    let Some(outputs) = profile.get("outputs").and_then(Yaml::as_mapping) else { return target };
+    let default_name = profile.get("target").and_then(Yaml::as_str).unwrap_or("dev");
+    let chosen = outputs
+        .iter()
+        .find(|(_, o)| o.get("type").and_then(Yaml::as_str) == Some("duckdb"))
+        .or_else(|| outputs.iter().find(|(k, _)| k.as_str() == Some(default_name)));
+    if let Some((name, output)) = chosen {
+        target.name = name.as_str().unwrap_or("dev").to_string();
+        if let Some(t) = output.get("type").and_then(Yaml::as_str) {
+            target.adapter = t.to_string();
+        }
+        let plain = |v: Option<&Yaml>| v.and_then(Yaml::as_str).filter(|s| !s.contains("{{")).map(str::to_string);
+        if let Some(s) = plain(output.get("schema").or(output.get("dataset"))) {
+            target.schema = s;
+        } else if target.adapter != "duckdb" {
+            target.schema = "public".into();
+        }
+        if let Some(d) = plain(output.get("database").or(output.get("dbname")).or(output.get("catalog"))) {
+            target.database = d;
+        }
+    }
+    target
+}
+
+/// The configs that shape a model's relation and analysis.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ModelConfig {
+    pub materialized: Option<String>,
+    pub schema: Option<String>,
+    pub alias: Option<String>,
+    pub database: Option<String>,
+    pub enabled: Option<bool>,
+    pub contract_enforced: Option<bool>,
+    pub column_types: Vec<(String, String)>,
+}
+
+impl ModelConfig {
+    /// Applies one level of a config tree (`+materialized: table`, `schema: x`, ...).
+    pub fn apply(&mut self, level: &Yaml) {
+        let Some(map) = level.as_mapping() else { return };
+        for (k, v) in map {
+            let Some(key) = k.as_str() else { continue };
+            let key = key.trim_start_matches('+');
+            let text = || match v {
+                Yaml::String(s) => Some(s.clone()),
+                Yaml::Bool(b) => Some(b.to_string()),
+                Yaml::Number(n) => Some(n.to_string()),
+                _ => None,
+            };
+            match key {
+                "materialized" => self.materialized = text(),
+                "schema" => self.schema = text(),
+                "alias" => self.alias = text(),
+                "database" => self.database = text(),
+                "enabled" => self.enabled = v.as_bool().or_else(|| text().map(|t| t.trim().eq_ignore_ascii_case("true"))),
+                "contract" => self.contract_enforced = v.get("enforced").and_then(Yaml::as_bool),
+                "column_types" => {
+                    if let Some(m) = v.as_mapping() {
+                        self.column_types = m
+                            .iter()
+                            .filter_map(|(c, t)| Some((c.as_str()?.to_string(), t.as_str()?.to_string())))
+                            .collect();
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The config of a file from a `models:`/`seeds:` tree, following the
+    /// package name and the folders of its path.
+    pub fn from_tree(tree: &Yaml, package: &str, package_relative: &str) -> ModelConfig {
+        let mut config = ModelConfig::default();
+        let Some(mut node) = tree.get(package) else { return config };
+        config.apply(node);
+        let parts: Vec<&str> = package_relative.split('/').collect();
+        for (i, part) in parts.iter().enumerate() {
+            let key = if i + 1 == parts.len() { part.rsplit_once('.').map_or(*part, |(s, _)| s) } else { part };
+            match node.get(key) {
+                Some(child) if child.is_mapping() => {
+                    config.apply(child);
+                    node = child;
+                }
+                _ => break,
+            }
+        }
+        config
+    }
+}

@@ -1,0 +1,122 @@
+//! dbt projects on disk: `dbt_project.yml`, `profiles.yml`, installed
+//! packages, and the files that make up each package.
+
+mod config;
+mod seeds;
+mod yaml;
+
+use std::path::{Path, PathBuf};
+
+pub use config::{ModelConfig, PackageConfig};
+pub use seeds::infer_seed_schema;
+pub use yaml::{parse_properties, ModelProperties, Properties, SourceTable};
+
+/// What a file is to the project.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FileKind {
+    Model,
+    Macro,
+    /// A properties YAML file (sources, models, seeds).
+    Properties,
+    Seed,
+}
+
+/// A file found in the project or one of its packages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DiscoveredFile {
+    pub path: PathBuf,
+    /// Path shown to users: relative to the project root.
+    pub display: String,
+    /// Path relative to its package's model/seed/macro folder (for config paths).
+    pub package_relative: String,
+    pub package: String,
+    pub kind: FileKind,
+}
+
+/// The target the project builds into (from `profiles.yml`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Target {
+    pub name: String,
+    pub adapter: String,
+    pub schema: String,
+    pub database: String,
+}
+
+impl Default for Target {
+    fn default() -> Self {
+        Target { name: "dev".into(), adapter: "duckdb".into(), schema: "main".into(), database: "main".into() }
+    }
+}
+
+/// A project's layout: its packages (root first) and their files.
+#[derive(Clone, Debug)]
+pub struct Discovered {
+    pub root: PathBuf,
+    pub packages: Vec<PackageConfig>,
+    pub target: Target,
+    pub files: Vec<DiscoveredFile>,
+}
+
+/// Reads `dbt_project.yml` at `root`, its installed packages, and lists files.
+pub fn discover(root: &Path) -> Result<Discovered, String> {
+    let root_config = PackageConfig::load(root)?;
+    let target = config::load_target(root, &root_config);
+    let mut packages = vec![root_config];
+    for dir in ["dbt_packages", "dbt_modules"] {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else { continue };
+        let mut dirs: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.join("dbt_project.yml").is_file()).collect();
+        dirs.sort();
+        for d in dirs {
+            if let Ok(p) = PackageConfig::load(&d) {
+                if !packages.iter().any(|q| q.name == p.name) {
+                    packages.push(p);
+                }
+            }
+        }
+    }
+    // `local:` packages from packages.yml (the evaluator's integration tests use one).
+    for local in config::local_packages(root) {
+        if let Ok(p) = PackageConfig::load(&local) {
+            if !packages.iter().any(|q| q.name == p.name) {
+                packages.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    for package in &packages {
+        let folders: [(&[String], FileKind); 3] = [
+            (&package.model_paths, FileKind::Model),
+            (&package.seed_paths, FileKind::Seed),
+            (&package.macro_paths, FileKind::Macro),
+        ];
+        for (paths, kind) in folders {
+            for folder in paths {
+                let base = package.dir.join(folder);
+                for entry in walkdir::WalkDir::new(&base).sort_by_file_name().into_iter().flatten() {
+                    let path = entry.path();
+                    if !entry.file_type().is_file() {
+                        continue;
+                    }
+                    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+                    let file_kind = match (kind, ext) {
+                        (FileKind::Model, "sql") => FileKind::Model,
+                        (FileKind::Macro, "sql") => FileKind::Macro,
+                        (FileKind::Seed, "csv") => FileKind::Seed,
+                        (_, "yml" | "yaml") => FileKind::Properties,
+                        _ => continue,
+                    };
+                    let display = path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/");
+                    let package_relative = path.strip_prefix(&base).unwrap_or(path).to_string_lossy().replace('\\', "/");
+                    files.push(DiscoveredFile {
+                        path: path.to_path_buf(),
+                        display,
+                        package_relative,
+                        package: package.name.clone(),
+                        kind: file_kind,
+                    });
+                }
+            }
+        }
+    }
+    Ok(Discovered { root: root.to_path_buf(), packages, target, files })
+}

@@ -1,0 +1,126 @@
+//! Properties YAML: `sources:`, `models:` (columns, data types, contracts,
+//! descriptions) and `seeds:` (column types).
+
+use serde_yaml::Value as Yaml;
+
+use crate::types::{parse_type, SqlType};
+
+/// A source table declared in YAML.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SourceTable {
+    pub source: String,
+    pub table: String,
+    pub schema: String,
+    pub identifier: String,
+    /// Declared columns; `None` when the YAML lists none (schema unknown).
+    pub columns: Option<Vec<(String, Option<SqlType>, Option<String>)>>,
+    pub description: Option<String>,
+    /// Offset of the table's `name:` in the YAML file.
+    pub offset: usize,
+}
+
+/// A model (or seed) described in YAML.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ModelProperties {
+    pub name: String,
+    pub description: Option<String>,
+    pub columns: Vec<(String, Option<SqlType>, Option<String>)>,
+    pub contract_enforced: bool,
+    pub column_types: Vec<(String, String)>,
+    pub offset: usize,
+}
+
+/// Everything one properties file declares.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Properties {
+    pub sources: Vec<SourceTable>,
+    pub models: Vec<ModelProperties>,
+    pub seeds: Vec<ModelProperties>,
+    pub error: Option<String>,
+}
+
+fn text(v: Option<&Yaml>) -> Option<String> {
+    match v? {
+        Yaml::String(s) => Some(s.clone()),
+        Yaml::Number(n) => Some(n.to_string()),
+        Yaml::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn columns(v: Option<&Yaml>) -> Vec<(String, Option<SqlType>, Option<String>)> {
+    v.and_then(Yaml::as_sequence)
+        .map(|cols| {
+            cols.iter()
+                .filter_map(|c| {
+                    let name = text(c.get("name"))?;
+                    let ty = text(c.get("data_type")).map(|t| parse_type(&t));
+                    Some((name, ty, text(c.get("description"))))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Offset of `name: <value>` in the file, to point at a declaration.
+fn offset_of(source: &str, name: &str) -> usize {
+    for pattern in [format!("name: {name}"), format!("name: '{name}'"), format!("name: \"{name}\"")] {
+        if let Some(i) = source.find(&pattern) {
+            return i + "name: ".len();
+        }
+    }
+    0
+}
+
+/// Parses a properties file; a broken file reports its error and declares nothing.
+pub fn parse_properties(source: &str) -> Properties {
+    let yaml: Yaml = match serde_yaml::from_str(source) {
+        Ok(y) => y,
+        Err(e) => return Properties { error: Some(format!("invalid YAML: {e}")), ..Default::default() },
+    };
+    let mut props = Properties::default();
+    for s in yaml.get("sources").and_then(Yaml::as_sequence).into_iter().flatten() {
+        let Some(source) = text(s.get("name")) else { continue };
+        let schema = text(s.get("schema")).unwrap_or_else(|| source.clone());
+        for t in s.get("tables").and_then(Yaml::as_sequence).into_iter().flatten() {
+            let Some(table) = text(t.get("name")) else { continue };
+            let cols = columns(t.get("columns"));
+            props.sources.push(SourceTable {
+                source: source.clone(),
+                identifier: text(t.get("identifier")).unwrap_or_else(|| table.clone()),
+                schema: schema.clone(),
+                columns: (!cols.is_empty()).then_some(cols),
+                description: text(t.get("description")),
+                offset: 0,
+                table,
+            });
+        }
+    }
+    for (key, out) in [("models", &mut props.models), ("seeds", &mut props.seeds)] {
+        for m in yaml.get(key).and_then(Yaml::as_sequence).into_iter().flatten() {
+            let Some(name) = text(m.get("name")) else { continue };
+            let config = m.get("config");
+            let column_types = config
+                .and_then(|c| c.get("column_types"))
+                .and_then(Yaml::as_mapping)
+                .map(|m| m.iter().filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string()))).collect())
+                .unwrap_or_default();
+            out.push(ModelProperties {
+                offset: offset_of(source, &name),
+                description: text(m.get("description")),
+                columns: columns(m.get("columns")),
+                contract_enforced: config
+                    .and_then(|c| c.get("contract"))
+                    .and_then(|c| c.get("enforced"))
+                    .and_then(Yaml::as_bool)
+                    .unwrap_or(false),
+                column_types,
+                name,
+            });
+        }
+    }
+    for t in &mut props.sources {
+        t.offset = offset_of(source, &t.table);
+    }
+    props
+}
