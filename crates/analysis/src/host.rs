@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::db::{PackageSettings, Project, ProjectSettings, RootDatabase, SourceFile};
 use crate::diagnostics::{Code, Diagnostic, Severity};
-use crate::model::{model_analysis, project_index, seed_schema};
+use crate::model::{model_analysis, model_diagnostics, project_index, seed_schema};
 use crate::project::{discover, FileKind};
 use crate::schema::RelationSchema;
 use crate::syntax::Dialect;
@@ -133,10 +133,10 @@ impl AnalysisHost {
         let mut out = Vec::new();
         match file.kind(db) {
             FileKind::Model => {
-                let analysis = model_analysis(db, self.project, file);
+                let diagnostics = model_diagnostics(db, self.project, file);
                 let index = project_index(db, self.project);
                 let model = index.node_for_file(file).map(|n| n.name.clone());
-                for d in &analysis.diagnostics {
+                for d in diagnostics.iter() {
                     out.push(self.place(file, d, model.clone()));
                 }
             }

@@ -20,6 +20,8 @@ pub struct RenderContext {
     pub alias: String,
     pub path: String,
     pub resource_type: String,
+    /// The model's config from the project files (`config()` calls add to it).
+    pub config: BTreeMap<String, String>,
 }
 
 #[derive(Default)]
@@ -29,14 +31,73 @@ pub(crate) struct RenderState {
     pub config: BTreeMap<String, String>,
     config_values: BTreeMap<String, Value>,
     returns: Vec<Option<Value>>,
+    /// Columns of relations, by lower-case `schema.identifier`, for
+    /// `adapter.get_columns_in_relation`.
+    pub known_columns: Arc<BTreeMap<String, Vec<(String, String)>>>,
+    /// Whether the render asked for columns it was not given.
+    pub wants_columns: bool,
 }
 
 thread_local! {
     static STATE: RefCell<RenderState> = RefCell::new(RenderState::default());
 }
 
-pub(crate) fn begin_render(model: RenderContext) {
-    STATE.with(|s| *s.borrow_mut() = RenderState { model, ..Default::default() });
+pub(crate) fn begin_render(model: RenderContext, known_columns: Arc<BTreeMap<String, Vec<(String, String)>>>) {
+    STATE.with(|s| *s.borrow_mut() = RenderState { model, known_columns, ..Default::default() });
+}
+
+/// `adapter.get_columns_in_relation(relation)`: the columns Loupe inferred.
+fn columns_in_relation(relation: Option<&Value>) -> Value {
+    let key = relation.and_then(|r| {
+        let obj = r.as_object()?;
+        let rel = obj.downcast_ref::<Relation>()?;
+        Some(format!("{}.{}", rel.schema.clone().unwrap_or_default(), rel.identifier).to_lowercase())
+    });
+    let found = with_state(|s| {
+        let hit = key.as_ref().and_then(|k| s.known_columns.get(k).cloned());
+        if hit.is_none() {
+            s.wants_columns = true;
+        }
+        hit
+    });
+    Value::from(
+        found
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(name, ty)| Value::from_object(ColumnInfo { name, data_type: ty }))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// A dbt `Column`: name and type, with the predicates packages call.
+#[derive(Debug)]
+struct ColumnInfo {
+    name: String,
+    data_type: String,
+}
+
+impl Object for ColumnInfo {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        Some(match key.as_str()? {
+            "name" | "column" => Value::from(self.name.clone()),
+            "quoted" => Value::from(format!("\"{}\"", self.name)),
+            "data_type" | "dtype" => Value::from(self.data_type.clone()),
+            "char_size" | "numeric_precision" | "numeric_scale" => Value::from(()),
+            _ => return None,
+        })
+    }
+
+    fn call_method(self: &Arc<Self>, _state: &State, method: &str, _args: &[Value]) -> Result<Value, Error> {
+        let t = self.data_type.to_ascii_uppercase();
+        Ok(Value::from(match method {
+            "is_string" => t.starts_with("VARCHAR") || t == "TEXT",
+            "is_number" | "is_numeric" => ["INT", "DECIMAL", "NUMERIC", "DOUBLE", "FLOAT", "REAL"].iter().any(|p| t.contains(p)),
+            "is_integer" => t.contains("INT"),
+            "is_float" => t.contains("DOUBLE") || t.contains("FLOAT") || t == "REAL",
+            "string_size" => return Ok(Value::from(256)),
+            _ => return Err(Error::from(ErrorKind::UnknownMethod)),
+        }))
+    }
 }
 
 pub(crate) fn end_render() -> RenderState {
@@ -259,7 +320,8 @@ impl Object for Adapter {
             }
             "quote" => Ok(Value::from(format!("\"{}\"", positional.first().map(|v| v.to_string()).unwrap_or_default()))),
             "type" => Ok(Value::from(self.project.adapter.clone())),
-            "get_columns_in_relation" | "get_missing_columns" | "list_relations_without_caching" | "get_columns_in_table" => {
+            "get_columns_in_relation" => Ok(columns_in_relation(positional.first().or(kw("relation").as_ref()))),
+            "get_missing_columns" | "list_relations_without_caching" | "get_columns_in_table" => {
                 Ok(Value::from(Vec::<Value>::new()))
             }
             "check_schema_exists" | "already_exists" => Ok(Value::from(false)),
@@ -304,7 +366,9 @@ impl Object for Config {
         let key = args.first().map(|v| v.to_string()).unwrap_or_default();
         match method {
             "get" | "require" => {
-                let found = with_state(|s| s.config_values.get(&key).cloned());
+                let found = with_state(|s| {
+                    s.config_values.get(&key).cloned().or_else(|| s.model.config.get(&key).map(|v| Value::from(v.clone())))
+                });
                 Ok(found.or_else(|| args.get(1).cloned()).unwrap_or_else(|| match key.as_str() {
                     "materialized" => Value::from("view"),
                     "enabled" => Value::from(true),
@@ -329,6 +393,10 @@ struct CurrentModel {
 }
 
 impl Object for CurrentModel {
+    fn is_true(self: &Arc<Self>) -> bool {
+        true
+    }
+
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let m = with_state(|s| s.model.clone());
         Some(match key.as_str()? {
@@ -340,7 +408,7 @@ impl Object for CurrentModel {
             "unique_id" => Value::from(format!("{}.{}.{}", m.resource_type, m.package, m.name)),
             "resource_type" => Value::from(m.resource_type),
             "original_file_path" | "path" => Value::from(m.path),
-            "config" => Value::from_object(MutableDict::default()),
+            "config" => Value::from_object(ModelConfigView),
             "columns" | "meta" => Value::from_object(MutableDict::default()),
             _ => return None,
         })
@@ -365,6 +433,29 @@ impl Object for CurrentModel {
     fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let m = with_state(|s| s.model.clone());
         write!(f, "{}.{}", m.schema, m.alias)
+    }
+}
+
+/// `model.config`: the project config overlaid with this render's `config()` calls.
+#[derive(Debug)]
+struct ModelConfigView;
+
+impl Object for ModelConfigView {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let key = key.as_str()?;
+        with_state(|s| {
+            s.config_values
+                .get(key)
+                .cloned()
+                .or_else(|| s.model.config.get(key).map(|v| Value::from(v.clone())))
+        })
+    }
+
+    fn call_method(self: &Arc<Self>, _state: &State, method: &str, args: &[Value]) -> Result<Value, Error> {
+        match method {
+            "get" => Ok(args.first().and_then(|k| self.get_value(k)).or_else(|| args.get(1).cloned()).unwrap_or_default()),
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
     }
 }
 
@@ -458,12 +549,17 @@ pub(crate) fn install_globals(env: &mut Environment<'static>, project: Arc<Jinja
 
     let p = project.clone();
     let ref_fn = move |args: Rest<Value>| -> Result<Value, Error> {
-        let (positional, _) = split_kwargs(&args);
+        let (positional, kwargs) = split_kwargs(&args);
         let names: Vec<String> = positional.iter().map(|v| v.to_string()).collect();
+        let version = kwargs.as_ref().and_then(|k| k.peek::<Value>("v").or_else(|_| k.peek::<Value>("version")).ok());
         let (package, name) = match names.as_slice() {
             [name] => (None, name.clone()),
             [package, name, ..] => (Some(package.clone()), name.clone()),
             [] => return Err(Error::new(ErrorKind::MissingArgument, "ref() needs a model name")),
+        };
+        let name = match version.filter(|v| !v.is_none() && !v.is_undefined()) {
+            Some(v) => format!("{name}_v{v}"),
+            None => name,
         };
         let (schema, identifier) = p.relations.get(&name).cloned().unwrap_or_else(|| (p.target_schema.clone(), name.clone()));
         let call = with_state(|s| {
@@ -518,11 +614,12 @@ pub(crate) fn install_globals(env: &mut Environment<'static>, project: Arc<Jinja
             Err(_) => default.unwrap_or_else(|| Value::from("")),
         }
     });
-    env.add_function("return", |value: Option<Value>| -> Value {
+    env.add_function("return", |args: Rest<Value>| -> Value {
+        let value = args.first().cloned().unwrap_or(Value::from(()));
         with_state(|s| {
             if let Some(top) = s.returns.last_mut() {
                 if top.is_none() {
-                    *top = Some(value.unwrap_or_default());
+                    *top = Some(value);
                 }
             }
         });
@@ -562,6 +659,15 @@ pub(crate) fn install_globals(env: &mut Environment<'static>, project: Arc<Jinja
         Value::from(format!("{:032x}", h.finish() as u128 * 0x9e37_79b9_7f4a_7c15))
     });
     env.add_function("set", |items: Value| -> Result<Value, Error> {
+        let mut out: Vec<Value> = Vec::new();
+        for v in items.try_iter()? {
+            if !out.contains(&v) {
+                out.push(v);
+            }
+        }
+        Ok(Value::from(out))
+    });
+    env.add_function("set_strict", |items: Value| -> Result<Value, Error> {
         let mut out: Vec<Value> = Vec::new();
         for v in items.try_iter()? {
             if !out.contains(&v) {

@@ -76,7 +76,12 @@ pub struct RenderedModel {
     /// `config(...)` arguments, as JSON values.
     pub config: BTreeMap<String, String>,
     pub error: Option<JinjaError>,
+    /// The render asked a relation's columns that it was not given.
+    pub wants_columns: bool,
 }
+
+/// Relation columns known before rendering, by lower-case `schema.identifier`.
+pub type KnownColumns = Arc<BTreeMap<String, Vec<(String, String)>>>;
 
 /// The compiled Jinja environment of a project.
 pub struct JinjaEnvironment {
@@ -112,14 +117,15 @@ impl JinjaEnvironment {
     }
 
     /// Renders a model template for `model` (its name and package).
-    pub fn render_model(&self, template: &str, model: RenderContext) -> RenderedModel {
+    pub fn render_model(&self, template: &str, model: RenderContext, columns: KnownColumns) -> RenderedModel {
         let instrumented = instrument(template);
         let rewritten = rewrite_statements(&instrumented.text);
-        context::begin_render(model);
+        context::begin_render(model, columns);
         let result = self.env.render_named_str("model", &rewritten.text, ());
         let state = context::end_render();
         let mut rendered = RenderedModel {
             config: state.config,
+            wants_columns: state.wants_columns,
             ..Default::default()
         };
         match result {
@@ -148,7 +154,7 @@ impl JinjaEnvironment {
 
     /// Renders a small string (a var value, a profile field) with the full context.
     pub fn render_str(&self, text: &str) -> Result<String, String> {
-        context::begin_render(RenderContext::default());
+        context::begin_render(RenderContext::default(), Default::default());
         let out = self.env.render_str(text, ());
         context::end_render();
         out.map_err(|e| error_message(&e))
@@ -253,10 +259,26 @@ pub(crate) fn rewrite_statements(template: &str) -> Rewritten {
     let mut shifts = Vec::new();
     let mut pos = 0;
     let mut skip_until: Option<&str> = None;
-    for tag in tags.iter().filter(|t| t.kind == source_map::TagKind::Statement) {
+    for tag in tags.iter().filter(|t| t.kind != source_map::TagKind::Comment) {
         let raw = &template[tag.range.start..tag.range.end];
-        let (open, close) = (&raw[..2], &raw[raw.len().saturating_sub(2)..]);
-        let inner = &raw[2..raw.len().saturating_sub(2).max(2)];
+        if tag.kind == source_map::TagKind::Expression {
+            // Jinja's unary plus (`interval = +1`), which minijinja lacks.
+            if skip_until.is_none() {
+                if let Some(fixed) = drop_unary_plus(raw) {
+                    text.push_str(&template[pos..tag.range.start]);
+                    shifts.push((text.len(), tag.range.start));
+                    text.push_str(&fixed);
+                    shifts.push((text.len(), tag.range.end));
+                    pos = tag.range.end;
+                }
+            }
+            continue;
+        }
+        if !raw.ends_with("%}") {
+            continue;
+        }
+        let (open, close) = (&raw[..2], &raw[raw.len() - 2..]);
+        let inner = source_map::tag_inner(template, tag.range);
         let (ltrim, body) = match inner.strip_prefix(['-', '+']) {
             Some(rest) => (&inner[..1], rest),
             None => ("", inner),
@@ -298,11 +320,7 @@ pub(crate) fn rewrite_statements(template: &str) -> Rewritten {
                     Some((target, value))
                         if !target.trim().is_empty()
                             && target.trim().chars().all(|c| c.is_alphanumeric() || c == '_')
-                            && !value.starts_with('=')
-                            && {
-                                let v = value.trim_start();
-                                v.starts_with('[') || v.starts_with('{') || v.contains("(") || v.contains("|")
-                            } =>
+                            && !value.starts_with('=') =>
                     {
                         Some(format!(
                             "{open}{ltrim} set {} = __loupe_mutable({}) {rtrim}{close}",
@@ -327,6 +345,35 @@ pub(crate) fn rewrite_statements(template: &str) -> Rewritten {
         text.push_str(&template[pos..]);
     }
     Rewritten { text, shifts }
+}
+
+/// `= +1`, `(+1`, `, +1` without the plus; `None` when there is none.
+fn drop_unary_plus(tag: &str) -> Option<String> {
+    let chars: Vec<char> = tag.chars().collect();
+    let mut out = String::with_capacity(tag.len());
+    let mut changed = false;
+    let mut last_significant = ' ';
+    let mut quote: Option<char> = None;
+    for (i, &c) in chars.iter().enumerate() {
+        if let Some(q) = quote {
+            if c == q {
+                quote = None;
+            }
+        } else if c == '\'' || c == '"' {
+            quote = Some(c);
+        } else if c == '+'
+            && matches!(last_significant, '=' | '(' | ',')
+            && chars.get(i + 1).is_some_and(char::is_ascii_digit)
+        {
+            changed = true;
+            continue;
+        }
+        if !c.is_whitespace() {
+            last_significant = c;
+        }
+        out.push(c);
+    }
+    changed.then_some(out)
 }
 
 /// The macro names a (rewritten) macro file defines.

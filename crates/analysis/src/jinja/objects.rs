@@ -32,6 +32,15 @@ impl Relation {
 }
 
 impl Object for Relation {
+    fn is_true(self: &Arc<Self>) -> bool {
+        true
+    }
+
+    /// Relations compare (and hash, as dict keys) by their name parts.
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(&["database", "schema", "identifier"])
+    }
+
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         Some(match key.as_str()? {
             "database" => self.database.clone().map_or(Value::from(()), Value::from),
@@ -39,6 +48,8 @@ impl Object for Relation {
             "identifier" | "name" | "table" => Value::from(self.identifier.clone()),
             "type" => Value::from("table"),
             "is_table" => Value::from(true),
+            // dbt_utils checks `obj.get('metadata', {}).get('type', '').endswith('Relation')`.
+            "metadata" => Value::from_serialize(serde_json::json!({"type": "DuckDBRelation"})),
             "is_view" | "is_cte" => Value::from(false),
             _ => return None,
         })
@@ -47,6 +58,11 @@ impl Object for Relation {
     fn call_method(self: &Arc<Self>, _state: &State, method: &str, _args: &[Value]) -> Result<Value, Error> {
         match method {
             "render" | "render_pure" => Ok(Value::from(self.plain())),
+            "get" => Ok(_args
+                .first()
+                .and_then(|k| self.get_value(k))
+                .or_else(|| _args.get(1).cloned())
+                .unwrap_or_default()),
             "include" | "quote" | "incorporate" | "replace_path" | "without_identifier" | "information_schema" => {
                 Ok(Value::from_dyn_object(self.clone()))
             }
@@ -85,7 +101,7 @@ impl Object for MutableList {
     fn call_method(self: &Arc<Self>, _state: &State, method: &str, args: &[Value]) -> Result<Value, Error> {
         let mut items = self.0.lock().unwrap();
         match method {
-            "append" => items.extend(args.first().cloned()),
+            "append" => items.extend(args.first().cloned().map(make_mutable)),
             "extend" => {
                 if let Some(seq) = args.first() {
                     items.extend(seq.try_iter()?);
@@ -149,13 +165,13 @@ impl Object for MutableDict {
                 for arg in args {
                     if let Ok(kwargs) = Kwargs::try_from(arg.clone()) {
                         for k in kwargs.args() {
-                            map.insert(Value::from(k), kwargs.peek::<Value>(k)?);
+                            map.insert(Value::from(k), make_mutable(kwargs.peek::<Value>(k)?));
                         }
                         continue;
                     }
                     for k in arg.try_iter()? {
                         let v = arg.get_item(&k)?;
-                        map.insert(k, v);
+                        map.insert(k, make_mutable(v));
                     }
                 }
                 Ok(Value::from(()))
@@ -166,7 +182,7 @@ impl Object for MutableDict {
             }
             "setdefault" => {
                 let key = args.first().cloned().unwrap_or_default();
-                let default = args.get(1).cloned().unwrap_or_default();
+                let default = make_mutable(args.get(1).cloned().unwrap_or_default());
                 Ok(map.entry(key).or_insert(default).clone())
             }
             "get" => {
@@ -188,31 +204,23 @@ impl Object for MutableDict {
     }
 }
 
-/// Makes list and dict values assigned with `{% set %}` mutable.
+/// Makes plain list and dict values (from literals and filters) mutable;
+/// other objects (namespaces, relations, columns) stay as they are.
 pub fn make_mutable(value: Value) -> Value {
-    if value.as_object().is_some_and(|o| o.downcast_ref::<MutableList>().is_some() || o.downcast_ref::<MutableDict>().is_some()) {
-        return value;
+    let Some(obj) = value.as_object() else { return value };
+    if let Some(items) = obj.downcast_ref::<Vec<Value>>() {
+        return Value::from_object(MutableList(Mutex::new(items.clone())));
     }
-    match value.kind() {
-        minijinja::value::ValueKind::Seq => match value.try_iter() {
-            Ok(iter) => Value::from_object(MutableList(Mutex::new(iter.collect()))),
-            Err(_) => value,
-        },
-        minijinja::value::ValueKind::Map if value.as_object().is_none_or(|o| o.repr() == ObjectRepr::Map) => {
-            let Ok(keys) = value.try_iter() else { return value };
-            let mut map = indexmap::IndexMap::new();
-            for k in keys {
-                let v = value.get_item(&k).unwrap_or_default();
-                map.insert(k, v);
-            }
-            // Namespaces and other objects stay as they are.
-            if value.as_object().is_some_and(|o| format!("{o:?}").starts_with("Namespace")) {
-                return value;
-            }
-            Value::from_object(MutableDict(Mutex::new(map)))
+    let is_plain_map = obj.downcast_ref::<indexmap::IndexMap<Value, Value>>().is_some();
+    if is_plain_map {
+        let mut map = indexmap::IndexMap::new();
+        for k in value.try_iter().into_iter().flatten() {
+            let v = value.get_item(&k).unwrap_or_default();
+            map.insert(k, v);
         }
-        _ => value,
+        return Value::from_object(MutableDict(Mutex::new(map)));
     }
+    value
 }
 
 /// The result of a query Loupe does not run: no columns, no rows.

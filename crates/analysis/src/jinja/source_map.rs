@@ -77,7 +77,7 @@ pub fn scan_tags(template: &str) -> Vec<Tag> {
         };
         let end = find_tag_end(template, i + 2, close, kind == TagKind::Comment);
         let range = TextRange::new(i, end);
-        let inner = template[i + 2..end.saturating_sub(2).max(i + 2)].trim_matches(['-', '+', ' ', '\t', '\n', '\r']);
+        let inner = tag_inner(template, range).trim_matches(['-', '+', ' ', '\t', '\n', '\r']);
         if in_raw {
             if kind == TagKind::Statement && inner.starts_with("endraw") {
                 in_raw = false;
@@ -113,7 +113,7 @@ fn find_tag_end(template: &str, from: usize, close: &str, comment: bool) -> usiz
             None => {
                 if !comment && (b == b'\'' || b == b'"') {
                     quote = Some(b);
-                } else if template[i..].starts_with(close) {
+                } else if bytes[i..].starts_with(close.as_bytes()) {
                     return i + 2;
                 }
             }
@@ -121,6 +121,16 @@ fn find_tag_end(template: &str, from: usize, close: &str, comment: bool) -> usiz
         i += 1;
     }
     template.len()
+}
+
+/// The text between a tag's delimiters (all of the rest for an unterminated tag).
+pub(crate) fn tag_inner(template: &str, range: TextRange) -> &str {
+    let text = &template[range.start..range.end];
+    let body = text.get(2..).unwrap_or("");
+    match body.len().checked_sub(2) {
+        Some(n) if text.ends_with("}}") || text.ends_with("%}") || text.ends_with("#}") => &body[..n],
+        _ => body,
+    }
 }
 
 /// Inserts markers before literal segments and inside expression tags.
@@ -152,7 +162,7 @@ pub(crate) fn instrument(template: &str) -> Instrumented {
             text.push_str(literal);
         }
         let tag_text = &template[tag.range.start..tag.range.end];
-        let inner = tag_text.get(2..tag_text.len().saturating_sub(2)).unwrap_or("");
+        let inner = tag_inner(template, tag.range);
         if tag.kind == TagKind::Statement {
             let word = inner.trim_matches(['-', '+', ' ', '\t', '\n', '\r']);
             if word == "raw" || word.starts_with("raw ") {
@@ -297,8 +307,7 @@ pub fn unclosed_block(template: &str, tags: &[Tag]) -> Option<TextRange> {
     const BLOCKS: &[&str] = &["if", "for", "macro", "call", "filter", "with", "block", "raw", "materialization", "test", "snapshot", "docs"];
     let mut stack: Vec<(String, TextRange)> = Vec::new();
     for tag in tags.iter().filter(|t| t.kind == TagKind::Statement) {
-        let inner = template[tag.range.start + 2..tag.range.end.saturating_sub(2).max(tag.range.start + 2)]
-            .trim_matches(['-', '+', ' ', '\t', '\n', '\r']);
+        let inner = tag_inner(template, tag.range).trim_matches(['-', '+', ' ', '\t', '\n', '\r']);
         let word = inner.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("");
         if let Some(block) = word.strip_prefix("end") {
             if let Some(i) = stack.iter().rposition(|(b, _)| b == block) {

@@ -14,7 +14,7 @@ use crate::syntax::parse_sql;
 use crate::text::TextRange;
 
 use super::index::{project_index, NodeInfo, ProjectIndex};
-use super::render::{model_cycles, rendered_model, Cycles};
+use super::render::{ephemeral_models_that_run, model_cycles, model_materialization, rendered_model};
 
 /// A model's analysis; ranges are in the model's template file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -32,10 +32,18 @@ pub fn seed_schema(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Relat
 }
 
 /// A model's output columns: the point where unchanged schemas stop the
-/// wave of recomputation.
-#[salsa::tracked(returns(ref))]
+/// wave of recomputation. Inside a dependency cycle the schema is unknown.
+#[salsa::tracked(returns(ref), cycle_result = schema_in_cycle)]
 pub fn model_schema(db: &dyn Db, project: Project, file: SourceFile) -> Arc<RelationSchema> {
     Arc::new(model_analysis(db, project, file).output.clone())
+}
+
+fn analysis_in_cycle(_db: &dyn Db, _id: salsa::Id, _project: Project, _file: SourceFile) -> Arc<ModelAnalysis> {
+    Arc::new(ModelAnalysis { output: RelationSchema::unknown(), ..Default::default() })
+}
+
+fn schema_in_cycle(_db: &dyn Db, _id: salsa::Id, _project: Project, _file: SourceFile) -> Arc<RelationSchema> {
+    Arc::new(RelationSchema::unknown())
 }
 
 /// The columns a source declares in YAML, if any.
@@ -58,8 +66,6 @@ struct ModelLookup<'a> {
     project: Project,
     index: &'a ProjectIndex,
     rendered: &'a RenderedModel,
-    cycles: &'a Cycles,
-    model: Option<&'a NodeInfo>,
 }
 
 impl ModelLookup<'_> {
@@ -67,13 +73,7 @@ impl ModelLookup<'_> {
         if node.is_seed {
             return Lookup::Found(seed_schema(self.db, self.project, node.file).clone());
         }
-        // Inside a cycle the upstream schema depends on this model: unknown.
-        if let Some(me) = self.model {
-            let mine = self.cycles.component.get(&me.name);
-            if mine.is_some() && mine == self.cycles.component.get(&node.name) {
-                return Lookup::Opaque;
-            }
-        }
+        // Inside a cycle, salsa's fallback makes the upstream schema unknown.
         Lookup::Found(model_schema(self.db, self.project, node.file).clone())
     }
 }
@@ -126,7 +126,7 @@ impl RelationLookup for ModelLookup<'_> {
     }
 }
 
-#[salsa::tracked(returns(ref))]
+#[salsa::tracked(returns(ref), cycle_result = analysis_in_cycle)]
 pub fn model_analysis(db: &dyn Db, project: Project, file: SourceFile) -> Arc<ModelAnalysis> {
     let index = project_index(db, project);
     let rendered = rendered_model(db, project, file);
@@ -152,8 +152,7 @@ pub fn model_analysis(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Mo
         analysis.diagnostics.push(Diagnostic::new(Code::JinjaError, error.range, error.message.clone()));
         return Arc::new(analysis);
     }
-    let cycles = model_cycles(db, project);
-    call_diagnostics(&mut analysis.diagnostics, index, rendered, template, node, cycles);
+    call_diagnostics(&mut analysis.diagnostics, index, rendered, template);
 
     let sql = &rendered.sql;
     if !sql.trim().is_empty() {
@@ -165,7 +164,7 @@ pub fn model_analysis(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Mo
                 e.message,
             )),
             Ok(statements) => {
-                let lookup = ModelLookup { db, project, index, rendered, cycles, model: node };
+                let lookup = ModelLookup { db, project, index, rendered };
                 for statement in &statements {
                     let result = analyze_statement(statement, sql, &lookup, &model_name);
                     for mut d in result.diagnostics {
@@ -186,6 +185,14 @@ pub fn model_analysis(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Mo
             }
         }
     }
+    // dbt leaves disabled models out of the DAG: only template errors matter there.
+    let disabled = match rendered.config.get("enabled") {
+        Some(text) => crate::project::ModelConfig::is_false(text),
+        None => node.is_some_and(|n| n.config.enabled == Some(false)),
+    };
+    if disabled {
+        analysis.diagnostics.retain(|d| matches!(d.code, Code::JinjaError | Code::DuplicateModel));
+    }
     for d in &mut analysis.diagnostics {
         tag_diag(d);
     }
@@ -195,40 +202,16 @@ pub fn model_analysis(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Mo
 }
 
 /// Unknown refs and sources, and refs that close a cycle.
-fn call_diagnostics(
-    out: &mut Vec<Diagnostic>,
-    index: &ProjectIndex,
-    rendered: &RenderedModel,
-    template: &str,
-    node: Option<&NodeInfo>,
-    cycles: &Cycles,
-) {
-    let mut reported_cycle = false;
+fn call_diagnostics(out: &mut Vec<Diagnostic>, index: &ProjectIndex, rendered: &RenderedModel, template: &str) {
     for call in &rendered.calls {
-        let range = |needle: &str| match call.range {
-            Some(r) => rendered.source_map.to_template(r, template),
-            None => tag_with_text(template, needle),
-        };
+        let range = |needle: &str| call_range(rendered, call, template, needle);
         match &call.call {
             Call::Ref { package, name } => {
-                match index.node(name, package.as_deref()) {
-                    None => {
-                        let hint = did_you_mean(name, index.names())
-                            .map(|c| format!("; did you mean `{c}`?"))
-                            .unwrap_or_default();
-                        out.push(Diagnostic::new(Code::UnknownRef, range(name), format!("`ref('{name}')`: no model or seed named `{name}`{hint}")));
-                    }
-                    Some(target) => {
-                        let Some(me) = node else { continue };
-                        if !reported_cycle && cycles.next.get(&me.name) == Some(&target.name) {
-                            reported_cycle = true;
-                            out.push(Diagnostic::new(
-                                Code::ModelCycle,
-                                range(name),
-                                format!("`{}` and `{}` depend on each other in a cycle", me.name, target.name),
-                            ));
-                        }
-                    }
+                if index.node(name, package.as_deref()).is_none() {
+                    let hint = did_you_mean(name, index.names())
+                        .map(|c| format!("; did you mean `{c}`?"))
+                        .unwrap_or_default();
+                    out.push(Diagnostic::new(Code::UnknownRef, range(name), format!("`ref('{name}')`: no model or seed named `{name}`{hint}")));
                 }
             }
             Call::Source { source, table } => {
@@ -249,6 +232,52 @@ fn call_diagnostics(
             }
         }
     }
+}
+
+/// Where a ref/source call stands in the template: the tag that printed it.
+fn call_range(rendered: &RenderedModel, call: &crate::jinja::RenderedRef, template: &str, needle: &str) -> TextRange {
+    match call.range {
+        Some(r) => rendered.source_map.to_template(r, template),
+        None => tag_with_text(template, needle),
+    }
+}
+
+/// A model's diagnostics with what needs the whole DAG: cycles, and
+/// ephemeral models that never run.
+#[salsa::tracked(returns(ref))]
+pub fn model_diagnostics(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Vec<Diagnostic>> {
+    let analysis = model_analysis(db, project, file);
+    let mut out = analysis.diagnostics.clone();
+    let index = project_index(db, project);
+    let Some(node) = index.node_for_file(file) else { return Arc::new(out) };
+    let rendered = rendered_model(db, project, file);
+    let template = file.text(db);
+    let cycles = model_cycles(db, project);
+    if let Some(next) = cycles.next.get(&node.name) {
+        let call = rendered.calls.iter().find(|c| {
+            matches!(&c.call, Call::Ref { package, name } if index.node(name, package.as_deref()).is_some_and(|t| &t.name == next))
+        });
+        if let Some(call) = call {
+            let mut d = Diagnostic::new(
+                Code::ModelCycle,
+                call_range(rendered, call, template, next),
+                format!("`{}` and `{next}` depend on each other in a cycle", node.name),
+            );
+            d.gem = Some(node.name.clone());
+            out.push(d);
+        }
+    }
+    // An ephemeral model that no materialized model uses never runs, so the
+    // engine never parses it.
+    let ephemeral = model_materialization(db, project, file).as_deref() == Some("ephemeral");
+    if ephemeral && !ephemeral_models_that_run(db, project).contains(&node.name) {
+        for d in out.iter_mut().filter(|d| d.code == Code::SyntaxError) {
+            d.severity = crate::diagnostics::Severity::Warning;
+            d.message.push_str(" (an ephemeral model that no materialized model uses, so it never runs)");
+        }
+    }
+    out.sort_by_key(|d| (d.range.start, d.code));
+    Arc::new(out)
 }
 
 /// The Jinja tag that mentions `needle` (for calls that printed nothing).

@@ -90,6 +90,8 @@ fn schema_name(target_schema: &str, custom: Option<&str>) -> String {
 pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
     let settings = project.settings(db);
     let root = settings.packages.first();
+    let env = &super::render::settings_environment(db, project).0;
+    let render = |text: &str| env.render_str(text).unwrap_or_default();
     let mut index = ProjectIndex::default();
     let mut props_by_name: BTreeMap<String, ModelProperties> = BTreeMap::new();
     for &file in project.files(db).iter() {
@@ -124,10 +126,10 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
             .packages
             .iter()
             .find(|p| p.name == package)
-            .map(|p| ModelConfig::from_tree(&tree(p), &package, rel))
+            .map(|p| ModelConfig::from_tree(&tree(p), &package, rel, &render))
             .unwrap_or_default();
         if let Some(root) = root.filter(|r| r.name != package) {
-            let overrides = ModelConfig::from_tree(&tree(root), &package, rel);
+            let overrides = ModelConfig::from_tree(&tree(root), &package, rel, &render);
             merge_config(&mut config, overrides);
         }
         if let Some(props) = props_by_name.get(&name.to_lowercase()) {
@@ -145,6 +147,14 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
         let id = index.nodes.len();
         index.by_name.entry(name.to_lowercase()).or_default().push(id);
         index.nodes.push(NodeInfo { file, name, package, config, relation, is_seed: kind == FileKind::Seed });
+    }
+    // Versioned models: `ref('x')` is the latest version, `x_v<N>`.
+    for props in props_by_name.values() {
+        let Some(latest) = props.latest_version.clone().or_else(|| props.versions.last().cloned()) else { continue };
+        let versioned = format!("{}_v{latest}", props.name).to_lowercase();
+        if let Some(ids) = index.by_name.get(&versioned).cloned() {
+            index.by_name.entry(props.name.to_lowercase()).or_default().extend(ids);
+        }
     }
     for (name, ids) in &index.by_name {
         let models: Vec<&NodeInfo> = ids.iter().map(|&i| &index.nodes[i]).filter(|n| !n.is_seed).collect();

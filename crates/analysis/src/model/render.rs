@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use crate::db::{Db, Project, SourceFile};
+use crate::db::{Db, Project, ProjectSettings, SourceFile};
 use crate::jinja::{Call, JinjaEnvironment, JinjaProject, MacroFile, RenderContext, RenderedModel};
 use crate::project::FileKind;
 
@@ -27,10 +27,8 @@ fn yaml_to_json(v: &serde_yaml::Value) -> serde_json::Value {
     serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
 }
 
-#[salsa::tracked(returns(ref))]
-pub fn jinja_environment(db: &dyn Db, project: Project) -> JinjaHandle {
-    let settings = project.settings(db);
-    let index = project_index(db, project);
+/// The Jinja settings of a project without its macros or relations.
+fn base_jinja_project(settings: &ProjectSettings) -> JinjaProject {
     let mut vars = Vec::new();
     // Package defaults first, then the root project's (which win on lookup).
     for package in settings.packages.iter().rev() {
@@ -50,13 +48,7 @@ pub fn jinja_environment(db: &dyn Db, project: Project) -> JinjaHandle {
             }
         }
     }
-    let macro_files = project
-        .files(db)
-        .iter()
-        .filter(|f| f.kind(db) == FileKind::Macro)
-        .map(|f| MacroFile { package: f.package(db).clone(), path: f.path(db).clone(), text: f.text(db).clone() })
-        .collect();
-    let jinja = JinjaProject {
+    JinjaProject {
         root_package: settings.root_package().to_string(),
         adapter: settings.target.adapter.clone(),
         target_name: settings.target.name.clone(),
@@ -64,6 +56,27 @@ pub fn jinja_environment(db: &dyn Db, project: Project) -> JinjaHandle {
         target_database: settings.target.database.clone(),
         vars,
         dispatch: settings.dispatch.clone(),
+        ..Default::default()
+    }
+}
+
+/// An environment with vars and target only, for Jinja inside `dbt_project.yml` configs.
+#[salsa::tracked(returns(ref))]
+pub fn settings_environment(db: &dyn Db, project: Project) -> JinjaHandle {
+    JinjaHandle(Arc::new(JinjaEnvironment::new(base_jinja_project(project.settings(db)))))
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn jinja_environment(db: &dyn Db, project: Project) -> JinjaHandle {
+    let settings = project.settings(db);
+    let index = project_index(db, project);
+    let macro_files = project
+        .files(db)
+        .iter()
+        .filter(|f| f.kind(db) == FileKind::Macro)
+        .map(|f| MacroFile { package: f.package(db).clone(), path: f.path(db).clone(), text: f.text(db).clone() })
+        .collect();
+    let jinja = JinjaProject {
         relations: index.nodes.iter().map(|n| (n.name.clone(), n.relation.clone())).collect(),
         sources: index
             .sources
@@ -71,11 +84,51 @@ pub fn jinja_environment(db: &dyn Db, project: Project) -> JinjaHandle {
             .map(|(k, s)| (k.clone(), (s.schema.clone(), s.identifier.clone())))
             .collect(),
         macro_files,
+        ..base_jinja_project(settings)
     };
     JinjaHandle(Arc::new(JinjaEnvironment::new(jinja)))
 }
 
+/// A model's materialization: its `config()` call, else the project config.
+#[salsa::tracked]
+pub fn model_materialization(db: &dyn Db, project: Project, file: SourceFile) -> Option<String> {
+    let rendered = rendered_model(db, project, file);
+    rendered.config.get("materialized").cloned().or_else(|| {
+        project_index(db, project).node_for_file(file).and_then(|n| n.config.materialized.clone())
+    })
+}
+
+/// Ephemeral models that some materialized model depends on (directly or
+/// through other ephemeral models): the only ephemeral SQL that ever runs.
 #[salsa::tracked(returns(ref))]
+pub fn ephemeral_models_that_run(db: &dyn Db, project: Project) -> Arc<BTreeSet<String>> {
+    let index = project_index(db, project);
+    let models: Vec<_> = index.nodes.iter().filter(|n| !n.is_seed).collect();
+    let is_ephemeral = |file| model_materialization(db, project, file).as_deref() == Some("ephemeral");
+    let mut runs = BTreeSet::new();
+    let mut stack: Vec<SourceFile> = models.iter().filter(|n| !is_ephemeral(n.file)).map(|n| n.file).collect();
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    while let Some(file) = stack.pop() {
+        for call in model_calls(db, project, file).iter() {
+            let Call::Ref { package, name } = call else { continue };
+            let Some(target) = index.node(name, package.as_deref()) else { continue };
+            if target.is_seed || !seen.insert(target.name.clone()) {
+                continue;
+            }
+            if is_ephemeral(target.file) {
+                runs.insert(target.name.clone());
+                stack.push(target.file);
+            }
+        }
+    }
+    Arc::new(runs)
+}
+
+fn render_in_cycle(_db: &dyn Db, _id: salsa::Id, _project: Project, _file: SourceFile) -> Arc<RenderedModel> {
+    Arc::new(RenderedModel::default())
+}
+
+#[salsa::tracked(returns(ref), cycle_result = render_in_cycle)]
 pub fn rendered_model(db: &dyn Db, project: Project, file: SourceFile) -> Arc<RenderedModel> {
     let env = jinja_environment(db, project);
     let index = project_index(db, project);
@@ -87,8 +140,47 @@ pub fn rendered_model(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Re
         alias: node.map_or_else(String::new, |n| n.relation.1.clone()),
         path: file.path(db).clone(),
         resource_type: "model".into(),
+        config: node.map(|n| n.config.as_map()).unwrap_or_default(),
     };
-    Arc::new(env.0.render_model(file.text(db), context))
+    let first = env.0.render_model(file.text(db), context.clone(), Default::default());
+    if !first.wants_columns {
+        return Arc::new(first);
+    }
+    // The template asked for relation columns (`adapter.get_columns_in_relation`):
+    // answer with the schemas Loupe infers for what it refs, and render again.
+    let mut known = BTreeMap::new();
+    for call in &first.calls {
+        let (key, schema) = match &call.call {
+            Call::Ref { package, name } => {
+                let Some(target) = index.node(name, package.as_deref()) else { continue };
+                if target.file == file {
+                    continue;
+                }
+                let schema = if target.is_seed {
+                    super::analysis::seed_schema(db, project, target.file).clone()
+                } else {
+                    super::analysis::model_schema(db, project, target.file).clone()
+                };
+                (format!("{}.{}", target.relation.0, target.relation.1), schema)
+            }
+            Call::Source { source, table } => {
+                let Some(s) = index.sources.get(&(source.to_lowercase(), table.to_lowercase())) else { continue };
+                let Some(cols) = &s.columns else { continue };
+                let schema = crate::schema::RelationSchema::closed(
+                    cols.iter().map(|(n, t, _)| crate::schema::Column::new(n.clone(), t.clone().unwrap_or(crate::types::SqlType::Unknown))).collect(),
+                );
+                (format!("{}.{}", s.schema, s.identifier), Arc::new(schema))
+            }
+        };
+        if schema.open {
+            continue;
+        }
+        known.insert(key.to_lowercase(), schema.to_pairs());
+    }
+    if known.is_empty() {
+        return Arc::new(first);
+    }
+    Arc::new(env.0.render_model(file.text(db), context, Arc::new(known)))
 }
 
 /// The `ref()`/`source()` calls of a model: the edges of the DAG. Separate

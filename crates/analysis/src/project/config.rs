@@ -133,13 +133,33 @@ pub struct ModelConfig {
 }
 
 impl ModelConfig {
-    /// Applies one level of a config tree (`+materialized: table`, `schema: x`, ...).
-    pub fn apply(&mut self, level: &Yaml) {
+    /// The config as `model.config` shows it to Jinja.
+    pub fn as_map(&self) -> std::collections::BTreeMap<String, String> {
+        let mut m = std::collections::BTreeMap::new();
+        m.insert("materialized".into(), self.materialized.clone().unwrap_or_else(|| "view".into()));
+        for (k, v) in [("schema", &self.schema), ("alias", &self.alias), ("database", &self.database)] {
+            if let Some(v) = v {
+                m.insert(k.to_string(), v.clone());
+            }
+        }
+        m.insert("enabled".into(), self.enabled.unwrap_or(true).to_string());
+        m
+    }
+
+    /// Whether a config value (or the `enabled` text of a `config()` call) disables.
+    pub fn is_false(text: &str) -> bool {
+        matches!(text.trim().to_ascii_lowercase().as_str(), "false" | "0" | "no" | "none" | "")
+    }
+
+    /// Applies one level of a config tree (`+materialized: table`, `schema: x`, ...);
+    /// `render` evaluates Jinja in values (`"{{ var('x') }}"`).
+    pub fn apply(&mut self, level: &Yaml, render: &dyn Fn(&str) -> String) {
         let Some(map) = level.as_mapping() else { return };
         for (k, v) in map {
             let Some(key) = k.as_str() else { continue };
             let key = key.trim_start_matches('+');
             let text = || match v {
+                Yaml::String(s) if s.contains("{{") || s.contains("{%") => Some(render(s).trim().to_string()),
                 Yaml::String(s) => Some(s.clone()),
                 Yaml::Bool(b) => Some(b.to_string()),
                 Yaml::Number(n) => Some(n.to_string()),
@@ -150,7 +170,7 @@ impl ModelConfig {
                 "schema" => self.schema = text(),
                 "alias" => self.alias = text(),
                 "database" => self.database = text(),
-                "enabled" => self.enabled = v.as_bool().or_else(|| text().map(|t| t.trim().eq_ignore_ascii_case("true"))),
+                "enabled" => self.enabled = v.as_bool().or_else(|| text().map(|t| !ModelConfig::is_false(&t))),
                 "contract" => self.contract_enforced = v.get("enforced").and_then(Yaml::as_bool),
                 "column_types" => {
                     if let Some(m) = v.as_mapping() {
@@ -167,16 +187,16 @@ impl ModelConfig {
 
     /// The config of a file from a `models:`/`seeds:` tree, following the
     /// package name and the folders of its path.
-    pub fn from_tree(tree: &Yaml, package: &str, package_relative: &str) -> ModelConfig {
+    pub fn from_tree(tree: &Yaml, package: &str, package_relative: &str, render: &dyn Fn(&str) -> String) -> ModelConfig {
         let mut config = ModelConfig::default();
         let Some(mut node) = tree.get(package) else { return config };
-        config.apply(node);
+        config.apply(node, render);
         let parts: Vec<&str> = package_relative.split('/').collect();
         for (i, part) in parts.iter().enumerate() {
             let key = if i + 1 == parts.len() { part.rsplit_once('.').map_or(*part, |(s, _)| s) } else { part };
             match node.get(key) {
                 Some(child) if child.is_mapping() => {
-                    config.apply(child);
+                    config.apply(child, render);
                     node = child;
                 }
                 _ => break,

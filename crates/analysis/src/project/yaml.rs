@@ -27,6 +27,9 @@ pub struct ModelProperties {
     pub columns: Vec<(String, Option<SqlType>, Option<String>)>,
     pub contract_enforced: bool,
     pub column_types: Vec<(String, String)>,
+    /// Model versions (`versions: [{v: 1}, ...]`) and the latest one.
+    pub versions: Vec<String>,
+    pub latest_version: Option<String>,
     pub offset: usize,
 }
 
@@ -115,6 +118,12 @@ pub fn parse_properties(source: &str) -> Properties {
                     .and_then(Yaml::as_bool)
                     .unwrap_or(false),
                 column_types,
+                versions: m
+                    .get("versions")
+                    .and_then(Yaml::as_sequence)
+                    .map(|vs| vs.iter().filter_map(|v| text(v.get("v"))).collect())
+                    .unwrap_or_default(),
+                latest_version: text(m.get("latest_version")),
                 name,
             });
         }

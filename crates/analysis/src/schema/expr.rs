@@ -29,8 +29,29 @@ impl Analyzer<'_> {
                 self.infer_column(e, scope, grouping, aliases_ok)
             }
             Expr::CompoundFieldAccess { root, access_chain } => {
-                let mut ty = infer(self, root);
-                for access in access_chain {
+                // `t.col[1]` parses as `t` followed by `.col` and `[1]`: resolve
+                // the leading dotted names together.
+                let mut ids: Vec<Ident> = Vec::new();
+                match root.as_ref() {
+                    Expr::Identifier(id) => ids.push(id.clone()),
+                    Expr::CompoundIdentifier(parts) => ids.extend(parts.iter().cloned()),
+                    _ => {}
+                }
+                let dotted = access_chain
+                    .iter()
+                    .take_while(|a| matches!(a, AccessExpr::Dot(Expr::Identifier(_))) && !ids.is_empty())
+                    .count();
+                for a in &access_chain[..dotted] {
+                    if let AccessExpr::Dot(Expr::Identifier(id)) = a {
+                        ids.push(id.clone());
+                    }
+                }
+                let mut ty = if ids.is_empty() {
+                    infer(self, root)
+                } else {
+                    self.infer_column(&Expr::CompoundIdentifier(ids), scope, grouping, aliases_ok)
+                };
+                for access in &access_chain[dotted..] {
                     ty = match access {
                         AccessExpr::Dot(Expr::Identifier(id)) => field_type(&ty, &id.value),
                         AccessExpr::Dot(_) => SqlType::Unknown,

@@ -39,6 +39,8 @@ pub(crate) struct Analyzer<'a> {
     pub diagnostics: Vec<Diagnostic>,
     pub ctes: Vec<CteEntry>,
     pub current_gem: Option<String>,
+    /// The CTE whose body is being analyzed (a reference to itself is not a use).
+    pub defining_cte: Option<String>,
     pub current_inputs: Vec<String>,
     pub gems: Vec<Gem>,
     pub tables: Vec<TableUse>,
@@ -55,6 +57,7 @@ impl<'a> Analyzer<'a> {
             diagnostics: Vec::new(),
             ctes: Vec::new(),
             current_gem: None,
+            defining_cte: None,
             current_inputs: Vec::new(),
             gems: Vec::new(),
             tables: Vec::new(),
@@ -165,6 +168,7 @@ impl<'a> Analyzer<'a> {
     ) -> RelationSchema {
         let name = cte.alias.name.value.clone();
         let range = self.span_range(cte.alias.name.span);
+        let outer_cte = self.defining_cte.replace(name.clone());
         let mut schema = match (recursive, cte.query.body.as_ref()) {
             (true, SetExpr::SetOperation { left, right, .. }) => {
                 // The anchor defines the columns; the recursive part may read them.
@@ -187,6 +191,7 @@ impl<'a> Analyzer<'a> {
             }
             _ => self.analyze_query(&cte.query, parent),
         };
+        self.defining_cte = outer_cte;
         schema = rename_columns(schema, &cte.alias);
         self.ctes.push(CteEntry { name, schema: Some(schema.clone()), used: false, range });
         schema
@@ -343,7 +348,7 @@ impl<'a> Analyzer<'a> {
         let range = self.range_of(name);
         if parts.len() == 1 {
             if let Some(cte) = self.ctes.iter_mut().rev().find(|c| c.name.eq_ignore_ascii_case(&parts[0])) {
-                if !self.current_gem.as_deref().is_some_and(|g| g.eq_ignore_ascii_case(&cte.name)) {
+                if !self.defining_cte.as_deref().is_some_and(|g| g.eq_ignore_ascii_case(&cte.name)) {
                     cte.used = true;
                 }
                 let name = cte.name.clone();

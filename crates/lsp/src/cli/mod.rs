@@ -31,6 +31,13 @@ enum Command {
         #[arg(long)]
         dialect: Option<String>,
     },
+    /// Print a model's rendered SQL (like `dbt compile`).
+    Compile {
+        /// Project folder.
+        path: PathBuf,
+        /// The model's name.
+        model: String,
+    },
     /// Print the columns of every relation, or of one query.
     Schema {
         #[arg(default_value = ".")]
@@ -59,6 +66,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check { path, format, catalog, dialect } => {
             check::run(&path, format, catalog.as_deref(), dialect.as_deref())
         }
+        Command::Compile { path, model } => schema::run_compile(&path, &model),
         Command::Schema { path, json: _, sql, dialect, catalog } => match sql {
             Some(file) => schema::run_sql(&file, dialect.as_deref(), catalog.as_deref()),
             None => schema::run_project(&path),

@@ -34,3 +34,21 @@ pub fn run_project(path: &Path) -> Result<ExitCode, String> {
     println!("{}", serde_json::to_string_pretty(&schemas).unwrap());
     Ok(ExitCode::SUCCESS)
 }
+
+/// `loupe compile PATH MODEL`: the model's SQL after Jinja.
+pub fn run_compile(path: &Path, model: &str) -> Result<ExitCode, String> {
+    let host = loupe_analysis::host::AnalysisHost::load(path)?;
+    let file = host
+        .models()
+        .into_iter()
+        .find(|f| f.package_relative(host.db()).rsplit('/').next().and_then(|n| n.strip_suffix(".sql")) == Some(model))
+        .ok_or_else(|| format!("no model named `{model}`"))?;
+    let rendered = loupe_analysis::model::rendered_model(host.db(), host.project(), file);
+    match &rendered.error {
+        Some(e) => Err(format!("{}: {}", file.path(host.db()), e.message)),
+        None => {
+            print!("{}", rendered.sql);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
