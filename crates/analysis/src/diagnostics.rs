@@ -123,7 +123,10 @@ impl Diagnostic {
 }
 
 /// The candidate closest to `name`, when it is close enough to suggest.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let name = name.to_lowercase();
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {

@@ -14,7 +14,7 @@ use crate::model::{model_analysis, model_diagnostics, project_index, seed_schema
 use crate::project::{discover, FileKind};
 use crate::schema::RelationSchema;
 use crate::syntax::Dialect;
-use crate::text::{LineIndex, LineCol};
+use crate::text::{LineCol, LineIndex};
 
 /// Files larger than this are not analyzed (they are reported instead).
 const MAX_FILE_BYTES: usize = 8 * 1024 * 1024;
@@ -48,9 +48,17 @@ pub struct AnalysisHost {
 fn read_text(path: &Path) -> Result<String, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read the file: {e}"))?;
     if bytes.len() > MAX_FILE_BYTES {
-        return Err(format!("the file is {} MB, more than Loupe analyzes", bytes.len() / (1024 * 1024)));
+        return Err(format!(
+            "the file is {} MB, more than Loupe analyzes",
+            bytes.len() / (1024 * 1024)
+        ));
     }
-    String::from_utf8(bytes).map_err(|e| format!("the file is not valid UTF-8 text (byte {})", e.utf8_error().valid_up_to()))
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "the file is not valid UTF-8 text (byte {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
 }
 
 fn dialect_for(adapter: &str) -> Dialect {
@@ -73,25 +81,52 @@ impl AnalysisHost {
                     String::new()
                 }
             };
-            let durability = if f.kind == FileKind::Model { Durability::LOW } else { Durability::MEDIUM };
-            let file = SourceFile::builder(f.display.clone(), Arc::from(text), f.kind, f.package.clone(), f.package_relative.clone())
-                .durability(durability)
-                .new(&db);
+            let durability = if f.kind == FileKind::Model {
+                Durability::LOW
+            } else {
+                Durability::MEDIUM
+            };
+            let file = SourceFile::builder(
+                f.display.clone(),
+                Arc::from(text),
+                f.kind,
+                f.package.clone(),
+                f.package_relative.clone(),
+            )
+            .durability(durability)
+            .new(&db);
             files.insert(f.path.clone(), file);
             inputs.push(file);
         }
         let settings = ProjectSettings {
-            dispatch: discovered.packages.first().map(|p| p.dispatch.clone()).unwrap_or_default(),
+            dispatch: discovered
+                .packages
+                .first()
+                .map(|p| p.dispatch.clone())
+                .unwrap_or_default(),
             dialect: dialect_for(&discovered.target.adapter),
             target: discovered.target.clone(),
             packages: discovered
                 .packages
                 .iter()
-                .map(|p| PackageSettings { name: p.name.clone(), models: p.models.clone(), seeds: p.seeds.clone(), vars: p.vars.clone() })
+                .map(|p| PackageSettings {
+                    name: p.name.clone(),
+                    models: p.models.clone(),
+                    seeds: p.seeds.clone(),
+                    vars: p.vars.clone(),
+                })
                 .collect(),
         };
-        let project = Project::builder(Arc::new(settings), Arc::new(inputs)).durability(Durability::HIGH).new(&db);
-        Ok(AnalysisHost { db, project, root: discovered.root, files, unreadable })
+        let project = Project::builder(Arc::new(settings), Arc::new(inputs))
+            .durability(Durability::HIGH)
+            .new(&db);
+        Ok(AnalysisHost {
+            db,
+            project,
+            root: discovered.root,
+            files,
+            unreadable,
+        })
     }
 
     pub fn root(&self) -> &Path {
@@ -124,7 +159,12 @@ impl AnalysisHost {
     /// Models of the project (not seeds), in file order.
     pub fn models(&self) -> Vec<SourceFile> {
         let index = project_index(&self.db, self.project);
-        index.nodes.iter().filter(|n| !n.is_seed).map(|n| n.file).collect()
+        index
+            .nodes
+            .iter()
+            .filter(|n| !n.is_seed)
+            .map(|n| n.file)
+            .collect()
     }
 
     /// Diagnostics of one file, placed by line and column.
@@ -144,7 +184,15 @@ impl AnalysisHost {
                 let index = project_index(db, self.project);
                 for (f, message) in &index.broken_properties {
                     if *f == file {
-                        out.push(self.place(file, &Diagnostic::new(Code::ProjectError, Default::default(), message.clone()), None));
+                        out.push(self.place(
+                            file,
+                            &Diagnostic::new(
+                                Code::ProjectError,
+                                Default::default(),
+                                message.clone(),
+                            ),
+                            None,
+                        ));
                     }
                 }
             }
@@ -203,22 +251,33 @@ impl AnalysisHost {
         let index = project_index(db, self.project);
         let mut out = BTreeMap::new();
         for node in &index.nodes {
-            let ephemeral = node.config.materialized.as_deref() == Some("ephemeral");
+            let ephemeral = !node.is_seed
+                && crate::model::model_materialization(db, self.project, node.file).as_deref()
+                    == Some("ephemeral");
             let schema = match (node.is_seed, ephemeral) {
                 (true, _) => seed_schema(db, self.project, node.file).as_ref().clone(),
                 (false, true) => continue,
                 (false, false) => model_analysis(db, self.project, node.file).output.clone(),
             };
-            out.insert(format!("{}.{}", node.relation.0, node.relation.1).to_lowercase(), schema);
+            out.insert(
+                format!("{}.{}", node.relation.0, node.relation.1).to_lowercase(),
+                schema,
+            );
         }
         for s in index.sources.values() {
             if let Some(cols) = &s.columns {
                 let schema = RelationSchema::closed(
                     cols.iter()
-                        .map(|(n, t, _)| crate::schema::Column::new(n.clone(), t.clone().unwrap_or(crate::types::SqlType::Unknown)))
+                        .map(|(n, t, _)| {
+                            crate::schema::Column::new(
+                                n.clone(),
+                                t.clone().unwrap_or(crate::types::SqlType::Unknown),
+                            )
+                        })
                         .collect(),
                 );
-                out.entry(format!("{}.{}", s.schema, s.identifier).to_lowercase()).or_insert(schema);
+                out.entry(format!("{}.{}", s.schema, s.identifier).to_lowercase())
+                    .or_insert(schema);
             }
         }
         out

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use crate::diagnostics::{Code, Diagnostic};
-use crate::schema::{analyze_statement, Column, Lookup, RelationLookup, RelationSchema, StatementAnalysis};
+use crate::schema::{
+    analyze_statement, Column, Lookup, RelationLookup, RelationSchema, StatementAnalysis,
+};
 use crate::syntax::{parse_sql, Dialect};
 use crate::text::TextRange;
 use crate::types::parse_type;
@@ -102,8 +104,14 @@ pub fn analyze_sql(sql: &str, dialect: Dialect, catalog: &dyn RelationLookup) ->
                 .iter()
                 .map(|s| analyze_statement(s, sql, catalog, "query"))
                 .collect();
-            let diagnostics = statements.iter().flat_map(|s| s.diagnostics.clone()).collect();
-            SqlAnalysis { statements, diagnostics }
+            let diagnostics = statements
+                .iter()
+                .flat_map(|s| s.diagnostics.clone())
+                .collect();
+            SqlAnalysis {
+                statements,
+                diagnostics,
+            }
         }
         Err(e) => SqlAnalysis {
             statements: Vec::new(),

@@ -11,7 +11,10 @@ pub struct TextRange {
 
 impl TextRange {
     pub fn new(start: usize, end: usize) -> Self {
-        TextRange { start, end: end.max(start) }
+        TextRange {
+            start,
+            end: end.max(start),
+        }
     }
 
     pub fn empty(at: usize) -> Self {
@@ -76,7 +79,10 @@ impl LineIndex {
         let offset = floor_char_boundary(text, offset.min(text.len()));
         let line = self.starts.partition_point(|&s| s <= offset) - 1;
         let col = text[self.starts[line]..offset].chars().count();
-        LineCol { line: line as u32 + 1, col: col as u32 + 1 }
+        LineCol {
+            line: line as u32 + 1,
+            col: col as u32 + 1,
+        }
     }
 
     /// The text of the 1-based line, without its newline.

@@ -35,7 +35,11 @@ fn expression_types_match_duckdb() {
     let corpus = include_str!("data/duckdb_expression_types.tsv");
     let mut lines = corpus.lines();
     let table = table_from_header(lines.next().unwrap());
-    assert!(table.columns.len() > 20, "header parsed: {:?}", table.columns);
+    assert!(
+        table.columns.len() > 20,
+        "header parsed: {:?}",
+        table.columns
+    );
     let mut catalog = TableCatalog::default();
     catalog.insert("t", table);
 
@@ -54,13 +58,26 @@ fn expression_types_match_duckdb() {
         if got == expected && analysis.diagnostics.is_empty() {
             pass += 1;
         } else {
-            failures.push(format!("{expr}\texpected {expected}\tgot {got}\t{:?}", analysis.diagnostics.iter().map(|d| &d.message).collect::<Vec<_>>()));
+            failures.push(format!(
+                "{expr}\texpected {expected}\tgot {got}\t{:?}",
+                analysis
+                    .diagnostics
+                    .iter()
+                    .map(|d| &d.message)
+                    .collect::<Vec<_>>()
+            ));
         }
     }
     let rate = pass as f64 / total as f64;
-    println!("expression types: {pass}/{total} match DuckDB ({:.1}%)", rate * 100.0);
+    println!(
+        "expression types: {pass}/{total} match DuckDB ({:.1}%)",
+        rate * 100.0
+    );
     for f in failures.iter().take(400) {
         println!("  {f}");
     }
-    assert!(rate >= MIN_PASS_RATE, "{pass}/{total} expression types match DuckDB");
+    assert!(
+        rate >= MIN_PASS_RATE,
+        "{pass}/{total} expression types match DuckDB"
+    );
 }

@@ -89,8 +89,15 @@ fn substitute(t: &SqlType, bindings: &Bindings) -> SqlType {
             .map_or(SqlType::Unknown, |(_, t)| t.clone()),
         SqlType::List(e) => SqlType::List(Box::new(substitute(e, bindings))),
         SqlType::Array(e, n) => SqlType::Array(Box::new(substitute(e, bindings)), *n),
-        SqlType::Map(k, v) => SqlType::Map(Box::new(substitute(k, bindings)), Box::new(substitute(v, bindings))),
-        SqlType::Struct(f) => SqlType::Struct(f.iter().map(|(n, t)| (n.clone(), substitute(t, bindings))).collect()),
+        SqlType::Map(k, v) => SqlType::Map(
+            Box::new(substitute(k, bindings)),
+            Box::new(substitute(v, bindings)),
+        ),
+        SqlType::Struct(f) => SqlType::Struct(
+            f.iter()
+                .map(|(n, t)| (n.clone(), substitute(t, bindings)))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }
@@ -152,9 +159,7 @@ pub struct ResolvedCall {
 impl FunctionCatalog {
     pub fn duckdb() -> &'static FunctionCatalog {
         static CATALOG: OnceLock<FunctionCatalog> = OnceLock::new();
-        CATALOG.get_or_init(|| {
-            FunctionCatalog::from_jsonl(include_str!("duckdb_functions.jsonl"))
-        })
+        CATALOG.get_or_init(|| FunctionCatalog::from_jsonl(include_str!("duckdb_functions.jsonl")))
     }
 
     fn from_jsonl(text: &str) -> FunctionCatalog {
@@ -218,14 +223,21 @@ impl FunctionCatalog {
         let overloads = self.by_name.get(name)?;
         let mut best: Option<(u32, &Overload, Bindings)> = None;
         for o in overloads {
-            if args.len() < o.params.len() || (o.varargs.is_none() && args.len() != o.params.len()) {
+            if args.len() < o.params.len() || (o.varargs.is_none() && args.len() != o.params.len())
+            {
                 continue;
             }
             let mut bindings = Bindings::new();
             let total: Option<u32> = args
                 .iter()
                 .enumerate()
-                .map(|(i, arg)| o.params.get(i).or(o.varargs.as_ref()).unwrap().cost(arg, &mut bindings))
+                .map(|(i, arg)| {
+                    o.params
+                        .get(i)
+                        .or(o.varargs.as_ref())
+                        .unwrap()
+                        .cost(arg, &mut bindings)
+                })
                 .sum();
             if let Some(total) = total {
                 if best.as_ref().is_none_or(|(c, ..)| total < *c) {

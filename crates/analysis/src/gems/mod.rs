@@ -1,10 +1,10 @@
 //! Gems: each CTE of a model and its final SELECT, with a kind from its shape.
 
 use serde::Serialize;
+use sqlparser::ast::{visit_expressions, Visit};
 use sqlparser::ast::{
     Distinct, Expr, GroupByExpr, Query, Select, SelectItem, SetExpr, TableFactor,
 };
-use sqlparser::ast::{visit_expressions, Visit};
 
 use crate::catalog::{FunctionCatalog, FunctionKind};
 use crate::schema::RelationSchema;
@@ -91,7 +91,9 @@ fn classify_select(select: &Select, functions: &FunctionCatalog) -> GemKind {
     if grouped || (aggregates > 0 && windows == 0) {
         return GemKind::Aggregate;
     }
-    if matches!(select.distinct, Some(Distinct::Distinct | Distinct::On(_))) || select.qualify.is_some() {
+    if matches!(select.distinct, Some(Distinct::Distinct | Distinct::On(_)))
+        || select.qualify.is_some()
+    {
         return GemKind::Deduplicate;
     }
     if windows > 0 {

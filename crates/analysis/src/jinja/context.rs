@@ -8,7 +8,7 @@ use std::sync::Arc;
 use minijinja::value::{Kwargs, Object, ObjectRepr, Rest, Value};
 use minijinja::{Environment, Error, ErrorKind, State};
 
-use super::objects::{make_mutable, DateTime, EmptyTable, MutableDict, Relation, ReModule};
+use super::objects::{make_mutable, DateTime, EmptyTable, MutableDict, ReModule, Relation};
 use super::{defined_macros, rewrite_statements, Call, JinjaProject, MacroTable, MACRO_PREFIX};
 
 /// What the render of one model knows about the model.
@@ -42,8 +42,17 @@ thread_local! {
     static STATE: RefCell<RenderState> = RefCell::new(RenderState::default());
 }
 
-pub(crate) fn begin_render(model: RenderContext, known_columns: Arc<BTreeMap<String, Vec<(String, String)>>>) {
-    STATE.with(|s| *s.borrow_mut() = RenderState { model, known_columns, ..Default::default() });
+pub(crate) fn begin_render(
+    model: RenderContext,
+    known_columns: Arc<BTreeMap<String, Vec<(String, String)>>>,
+) {
+    STATE.with(|s| {
+        *s.borrow_mut() = RenderState {
+            model,
+            known_columns,
+            ..Default::default()
+        }
+    });
 }
 
 /// `adapter.get_columns_in_relation(relation)`: the columns Loupe inferred.
@@ -51,7 +60,14 @@ fn columns_in_relation(relation: Option<&Value>) -> Value {
     let key = relation.and_then(|r| {
         let obj = r.as_object()?;
         let rel = obj.downcast_ref::<Relation>()?;
-        Some(format!("{}.{}", rel.schema.clone().unwrap_or_default(), rel.identifier).to_lowercase())
+        Some(
+            format!(
+                "{}.{}",
+                rel.schema.clone().unwrap_or_default(),
+                rel.identifier
+            )
+            .to_lowercase(),
+        )
     });
     let found = with_state(|s| {
         let hit = key.as_ref().and_then(|k| s.known_columns.get(k).cloned());
@@ -64,7 +80,12 @@ fn columns_in_relation(relation: Option<&Value>) -> Value {
         found
             .unwrap_or_default()
             .into_iter()
-            .map(|(name, ty)| Value::from_object(ColumnInfo { name, data_type: ty }))
+            .map(|(name, ty)| {
+                Value::from_object(ColumnInfo {
+                    name,
+                    data_type: ty,
+                })
+            })
             .collect::<Vec<_>>(),
     )
 }
@@ -87,11 +108,18 @@ impl Object for ColumnInfo {
         })
     }
 
-    fn call_method(self: &Arc<Self>, _state: &State, method: &str, _args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &State,
+        method: &str,
+        _args: &[Value],
+    ) -> Result<Value, Error> {
         let t = self.data_type.to_ascii_uppercase();
         Ok(Value::from(match method {
             "is_string" => t.starts_with("VARCHAR") || t == "TEXT",
-            "is_number" | "is_numeric" => ["INT", "DECIMAL", "NUMERIC", "DOUBLE", "FLOAT", "REAL"].iter().any(|p| t.contains(p)),
+            "is_number" | "is_numeric" => ["INT", "DECIMAL", "NUMERIC", "DOUBLE", "FLOAT", "REAL"]
+                .iter()
+                .any(|p| t.contains(p)),
             "is_integer" => t.contains("INT"),
             "is_float" => t.contains("DOUBLE") || t.contains("FLOAT") || t == "REAL",
             "string_size" => return Ok(Value::from(256)),
@@ -118,7 +146,9 @@ impl MacroIndex {
     /// Registers every macro file as a template and indexes its macros.
     pub fn build(project: &JinjaProject, env: &mut Environment<'static>) -> MacroIndex {
         let mut macros = MacroTable::default();
-        let builtin = super::builtins::BUILTIN_MACRO_FILES.iter().map(|(path, text)| ("dbt".to_string(), path.to_string(), text.to_string()));
+        let builtin = super::builtins::BUILTIN_MACRO_FILES
+            .iter()
+            .map(|(path, text)| ("dbt".to_string(), path.to_string(), text.to_string()));
         let files = project
             .macro_files
             .iter()
@@ -133,10 +163,16 @@ impl MacroIndex {
                 continue;
             }
             for name in names {
-                macros.entry(name).or_default().push((package.clone(), template.clone()));
+                macros
+                    .entry(name)
+                    .or_default()
+                    .push((package.clone(), template.clone()));
             }
         }
-        MacroIndex { macros, root: project.root_package.clone() }
+        MacroIndex {
+            macros,
+            root: project.root_package.clone(),
+        }
     }
 
     /// The template defining `name`, preferring `package`, then the root
@@ -158,7 +194,12 @@ impl MacroIndex {
     }
 
     fn packages(&self) -> Vec<String> {
-        let mut p: Vec<String> = self.macros.values().flatten().map(|(p, _)| p.clone()).collect();
+        let mut p: Vec<String> = self
+            .macros
+            .values()
+            .flatten()
+            .map(|(p, _)| p.clone())
+            .collect();
         p.sort();
         p.dedup();
         p
@@ -193,8 +234,14 @@ impl Object for MacroRef {
     fn call(self: &Arc<Self>, state: &State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
         let caller = caller_package(state);
         let package = self.package.clone().or(caller);
-        let Some((_, template)) = self.index.find(&self.name, package.as_deref(), self.package.is_some()) else {
-            return Err(Error::new(ErrorKind::UnknownFunction, format!("macro `{}` is not defined", self.name)));
+        let Some((_, template)) =
+            self.index
+                .find(&self.name, package.as_deref(), self.package.is_some())
+        else {
+            return Err(Error::new(
+                ErrorKind::UnknownFunction,
+                format!("macro `{}` is not defined", self.name),
+            ));
         };
         call_macro(state, template, &self.name, args)
     }
@@ -207,7 +254,10 @@ fn call_macro(state: &State, template: &str, name: &str, args: &[Value]) -> Resu
     let module = captured.state();
     let mangled = format!("{MACRO_PREFIX}{name}");
     let Some(macro_value) = module.lookup(&mangled) else {
-        return Err(Error::new(ErrorKind::UnknownFunction, format!("macro `{name}` is not defined")));
+        return Err(Error::new(
+            ErrorKind::UnknownFunction,
+            format!("macro `{name}` is not defined"),
+        ));
     };
     let args = fit_arguments(&macro_value, args);
     with_state(|s| s.returns.push(None));
@@ -221,8 +271,13 @@ fn call_macro(state: &State, template: &str, name: &str, args: &[Value]) -> Resu
 
 /// Drops arguments a macro does not declare, as Jinja's `varargs`/`kwargs` would absorb them.
 fn fit_arguments(macro_value: &Value, args: &[Value]) -> Vec<Value> {
-    let Ok(declared) = macro_value.get_attr("arguments") else { return args.to_vec() };
-    let Ok(declared) = declared.try_iter().map(|i| i.map(|v| v.to_string()).collect::<Vec<_>>()) else {
+    let Ok(declared) = macro_value.get_attr("arguments") else {
+        return args.to_vec();
+    };
+    let Ok(declared) = declared
+        .try_iter()
+        .map(|i| i.map(|v| v.to_string()).collect::<Vec<_>>())
+    else {
         return args.to_vec();
     };
     let (positional, kwargs) = match args.last().and_then(|l| Kwargs::try_from(l.clone()).ok()) {
@@ -254,7 +309,11 @@ impl Object for PackageNamespace {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let name = key.as_str()?;
         self.index.find(name, Some(&self.package), true)?;
-        Some(Value::from_object(MacroRef { name: name.to_string(), package: Some(self.package.clone()), index: self.index.clone() }))
+        Some(Value::from_object(MacroRef {
+            name: name.to_string(),
+            package: Some(self.package.clone()),
+            index: self.index.clone(),
+        }))
     }
 }
 
@@ -268,7 +327,9 @@ struct Adapter {
 impl Adapter {
     fn dispatch(&self, state: &State, name: &str, namespace: Option<&str>) -> Result<Value, Error> {
         let mut order: Vec<String> = Vec::new();
-        let namespace = namespace.map(str::to_string).or_else(|| caller_package(state));
+        let namespace = namespace
+            .map(str::to_string)
+            .or_else(|| caller_package(state));
         if let Some(ns) = &namespace {
             if let Some((_, configured)) = self.project.dispatch.iter().find(|(n, _)| n == ns) {
                 order.extend(configured.iter().cloned());
@@ -277,6 +338,10 @@ impl Adapter {
         order.push(self.project.root_package.clone());
         order.extend(namespace.clone());
         order.push("dbt".to_string());
+        // Like dbt, a namespace that names no package searches everywhere,
+        // the calling package first.
+        order.extend(caller_package(state));
+        order.extend(self.index.packages());
         let mut prefixes = vec![self.project.adapter.clone()];
         match self.project.adapter.as_str() {
             "databricks" => prefixes.push("spark".into()),
@@ -288,13 +353,21 @@ impl Adapter {
             for prefix in &prefixes {
                 let candidate = format!("{prefix}__{name}");
                 if self.index.find(&candidate, Some(package), true).is_some() {
-                    return Ok(Value::from_object(MacroRef { name: candidate, package: Some(package.clone()), index: self.index.clone() }));
+                    return Ok(Value::from_object(MacroRef {
+                        name: candidate,
+                        package: Some(package.clone()),
+                        index: self.index.clone(),
+                    }));
                 }
             }
         }
         Err(Error::new(
             ErrorKind::UnknownFunction,
-            format!("no implementation of `{name}` for adapter `{}` in {}", self.project.adapter, order.join(", ")),
+            format!(
+                "no implementation of `{name}` for adapter `{}` in {}",
+                self.project.adapter,
+                order.join(", ")
+            ),
         ))
     }
 }
@@ -309,23 +382,76 @@ impl Object for Adapter {
         }
     }
 
-    fn call_method(self: &Arc<Self>, state: &State, method: &str, args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        state: &State,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
         let (positional, kwargs) = split_kwargs(args);
         let kw = |name: &str| kwargs.as_ref().and_then(|k| k.peek::<Value>(name).ok());
         match method {
             "dispatch" => {
-                let name = positional.first().map(|v| v.to_string()).or_else(|| kw("macro_name").map(|v| v.to_string())).unwrap_or_default();
-                let ns = positional.get(1).or(kw("macro_namespace").as_ref()).filter(|v| !v.is_none() && !v.is_undefined()).map(|v| v.to_string());
+                let name = positional
+                    .first()
+                    .map(|v| v.to_string())
+                    .or_else(|| kw("macro_name").map(|v| v.to_string()))
+                    .unwrap_or_default();
+                let ns = positional
+                    .get(1)
+                    .or(kw("macro_namespace").as_ref())
+                    .filter(|v| !v.is_none() && !v.is_undefined())
+                    .map(|v| v.to_string());
                 self.dispatch(state, &name, ns.as_deref())
             }
-            "quote" => Ok(Value::from(format!("\"{}\"", positional.first().map(|v| v.to_string()).unwrap_or_default()))),
+            "quote" => Ok(Value::from(format!(
+                "\"{}\"",
+                positional
+                    .first()
+                    .map(|v| v.to_string())
+                    .unwrap_or_default()
+            ))),
             "type" => Ok(Value::from(self.project.adapter.clone())),
-            "get_columns_in_relation" => Ok(columns_in_relation(positional.first().or(kw("relation").as_ref()))),
+            "get_columns_in_relation" => Ok(columns_in_relation(
+                positional.first().or(kw("relation").as_ref()),
+            )),
             "get_missing_columns" | "list_relations_without_caching" | "get_columns_in_table" => {
                 Ok(Value::from(Vec::<Value>::new()))
             }
+            "get_relation" | "load_relation" => {
+                // Loupe's warehouse is the built project: its models, seeds and sources exist.
+                let schema = kw("schema")
+                    .or_else(|| positional.get(1).cloned())
+                    .map(|v| v.to_string())
+                    .unwrap_or_default();
+                let identifier = kw("identifier")
+                    .or_else(|| positional.get(2).cloned())
+                    .map(|v| v.to_string())
+                    .unwrap_or_default();
+                let known = self
+                    .project
+                    .relations
+                    .values()
+                    .chain(self.project.sources.values())
+                    .any(|(s, i)| {
+                        s.eq_ignore_ascii_case(&schema) && i.eq_ignore_ascii_case(&identifier)
+                    });
+                Ok(if known {
+                    Value::from_object(Relation {
+                        database: None,
+                        schema: Some(schema),
+                        identifier,
+                        call: None,
+                    })
+                } else {
+                    Value::from(())
+                })
+            }
             "check_schema_exists" | "already_exists" => Ok(Value::from(false)),
-            "execute" => Ok(Value::from(vec![Value::from(()), Value::from_object(EmptyTable)])),
+            "execute" => Ok(Value::from(vec![
+                Value::from(()),
+                Value::from_object(EmptyTable),
+            ])),
             _ => Ok(Value::from(())),
         }
     }
@@ -353,7 +479,14 @@ impl Object for Config {
             with_state(|s| {
                 for key in kwargs.args() {
                     if let Ok(v) = kwargs.peek::<Value>(key) {
-                        s.config.insert(key.to_string(), if let Some(t) = v.as_str() { t.to_string() } else { v.to_string() });
+                        s.config.insert(
+                            key.to_string(),
+                            if let Some(t) = v.as_str() {
+                                t.to_string()
+                            } else {
+                                v.to_string()
+                            },
+                        );
                         s.config_values.insert(key.to_string(), v);
                     }
                 }
@@ -362,18 +495,28 @@ impl Object for Config {
         Ok(Value::from(""))
     }
 
-    fn call_method(self: &Arc<Self>, _state: &State, method: &str, args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &State,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
         let key = args.first().map(|v| v.to_string()).unwrap_or_default();
         match method {
             "get" | "require" => {
                 let found = with_state(|s| {
-                    s.config_values.get(&key).cloned().or_else(|| s.model.config.get(&key).map(|v| Value::from(v.clone())))
+                    s.config_values
+                        .get(&key)
+                        .cloned()
+                        .or_else(|| s.model.config.get(&key).map(|v| Value::from(v.clone())))
                 });
-                Ok(found.or_else(|| args.get(1).cloned()).unwrap_or_else(|| match key.as_str() {
-                    "materialized" => Value::from("view"),
-                    "enabled" => Value::from(true),
-                    _ => Value::from(()),
-                }))
+                Ok(found
+                    .or_else(|| args.get(1).cloned())
+                    .unwrap_or_else(|| match key.as_str() {
+                        "materialized" => Value::from("view"),
+                        "enabled" => Value::from(true),
+                        _ => Value::from(()),
+                    }))
             }
             "set" => {
                 if let Some(v) = args.get(1) {
@@ -400,7 +543,9 @@ impl Object for CurrentModel {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let m = with_state(|s| s.model.clone());
         Some(match key.as_str()? {
-            "name" | "identifier" | "table" => Value::from(if self.as_relation { m.alias } else { m.name }),
+            "name" | "identifier" | "table" => {
+                Value::from(if self.as_relation { m.alias } else { m.name })
+            }
             "alias" => Value::from(m.alias),
             "schema" => Value::from(m.schema),
             "database" => Value::from(()),
@@ -414,7 +559,12 @@ impl Object for CurrentModel {
         })
     }
 
-    fn call_method(self: &Arc<Self>, _state: &State, method: &str, args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &State,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
         match method {
             "render" => {
                 let m = with_state(|s| s.model.clone());
@@ -451,16 +601,30 @@ impl Object for ModelConfigView {
         })
     }
 
-    fn call_method(self: &Arc<Self>, _state: &State, method: &str, args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &State,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
         match method {
-            "get" => Ok(args.first().and_then(|k| self.get_value(k)).or_else(|| args.get(1).cloned()).unwrap_or_default()),
+            "get" => Ok(args
+                .first()
+                .and_then(|k| self.get_value(k))
+                .or_else(|| args.get(1).cloned())
+                .unwrap_or_default()),
             _ => Err(Error::from(ErrorKind::UnknownMethod)),
         }
     }
 }
 
 /// Python-style methods on plain values (`.items()`, `.format()`, ...).
-pub(crate) fn unknown_method(state: &State, value: &Value, method: &str, args: &[Value]) -> Result<Value, Error> {
+pub(crate) fn unknown_method(
+    state: &State,
+    value: &Value,
+    method: &str,
+    args: &[Value],
+) -> Result<Value, Error> {
     if method == "format" {
         if let Some(s) = value.as_str() {
             return Ok(Value::from(python_format(s, args)));
@@ -526,47 +690,90 @@ fn lookup_var(project: &JinjaProject, package: &str, name: &str) -> Option<serde
         .vars
         .iter()
         .find(|(p, n, _)| p.as_deref() == Some(package) && n == name)
-        .or_else(|| project.vars.iter().find(|(p, n, _)| p.is_none() && n == name))
+        .or_else(|| {
+            project
+                .vars
+                .iter()
+                .find(|(p, n, _)| p.is_none() && n == name)
+        })
         .or_else(|| project.vars.iter().find(|(_, n, _)| n == name))
         .map(|(_, _, v)| v.clone())
 }
 
 fn truthy_text(v: &Value) -> bool {
     match v.as_str() {
-        Some(s) => matches!(s.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes" | "y" | "on"),
+        Some(s) => matches!(
+            s.trim().to_ascii_lowercase().as_str(),
+            "true" | "1" | "yes" | "y" | "on"
+        ),
         None => v.is_true(),
     }
 }
 
-pub(crate) fn install_globals(env: &mut Environment<'static>, project: Arc<JinjaProject>, index: Arc<MacroIndex>) {
+pub(crate) fn install_globals(
+    env: &mut Environment<'static>,
+    project: Arc<JinjaProject>,
+    index: Arc<MacroIndex>,
+) {
     // Unqualified macros: every name any package defines.
     for name in index.macros.keys() {
-        env.add_global(name.clone(), Value::from_object(MacroRef { name: name.clone(), package: None, index: index.clone() }));
+        env.add_global(
+            name.clone(),
+            Value::from_object(MacroRef {
+                name: name.clone(),
+                package: None,
+                index: index.clone(),
+            }),
+        );
     }
     for package in index.packages() {
-        env.add_global(package.clone(), Value::from_object(PackageNamespace { package, index: index.clone() }));
+        env.add_global(
+            package.clone(),
+            Value::from_object(PackageNamespace {
+                package,
+                index: index.clone(),
+            }),
+        );
     }
 
     let p = project.clone();
     let ref_fn = move |args: Rest<Value>| -> Result<Value, Error> {
         let (positional, kwargs) = split_kwargs(&args);
         let names: Vec<String> = positional.iter().map(|v| v.to_string()).collect();
-        let version = kwargs.as_ref().and_then(|k| k.peek::<Value>("v").or_else(|_| k.peek::<Value>("version")).ok());
+        let version = kwargs.as_ref().and_then(|k| {
+            k.peek::<Value>("v")
+                .or_else(|_| k.peek::<Value>("version"))
+                .ok()
+        });
         let (package, name) = match names.as_slice() {
             [name] => (None, name.clone()),
             [package, name, ..] => (Some(package.clone()), name.clone()),
-            [] => return Err(Error::new(ErrorKind::MissingArgument, "ref() needs a model name")),
+            [] => {
+                return Err(Error::new(
+                    ErrorKind::MissingArgument,
+                    "ref() needs a model name",
+                ))
+            }
         };
         let name = match version.filter(|v| !v.is_none() && !v.is_undefined()) {
             Some(v) => format!("{name}_v{v}"),
             None => name,
         };
-        let (schema, identifier) = p.relations.get(&name).cloned().unwrap_or_else(|| (p.target_schema.clone(), name.clone()));
+        let (schema, identifier) = p
+            .relations
+            .get(&name)
+            .cloned()
+            .unwrap_or_else(|| (p.target_schema.clone(), name.clone()));
         let call = with_state(|s| {
             s.calls.push(Call::Ref { package, name });
             s.calls.len() - 1
         });
-        Ok(Value::from_object(Relation { database: None, schema: Some(schema), identifier, call: Some(call) }))
+        Ok(Value::from_object(Relation {
+            database: None,
+            schema: Some(schema),
+            identifier,
+            call: Some(call),
+        }))
     };
     let p = project.clone();
     let source_fn = move |source: String, table: String| -> Value {
@@ -579,7 +786,12 @@ pub(crate) fn install_globals(env: &mut Environment<'static>, project: Arc<Jinja
             s.calls.push(Call::Source { source, table });
             s.calls.len() - 1
         });
-        Value::from_object(Relation { database: None, schema: Some(schema), identifier, call: Some(call) })
+        Value::from_object(Relation {
+            database: None,
+            schema: Some(schema),
+            identifier,
+            call: Some(call),
+        })
     };
     env.add_function("ref", ref_fn.clone());
     env.add_function("source", source_fn.clone());
@@ -594,16 +806,19 @@ pub(crate) fn install_globals(env: &mut Environment<'static>, project: Arc<Jinja
     env.add_global("builtins", Value::from_object(builtins));
 
     let p = project.clone();
-    env.add_function("var", move |state: &State, name: String, default: Option<Value>| -> Result<Value, Error> {
-        let package = caller_package(state).unwrap_or_else(|| p.root_package.clone());
-        match lookup_var(&p, &package, &name) {
-            Some(serde_json::Value::String(s)) if s.contains("{{") => {
-                Ok(Value::from(state.env().render_str(&s, ()).unwrap_or(s)))
+    env.add_function(
+        "var",
+        move |state: &State, name: String, default: Option<Value>| -> Result<Value, Error> {
+            let package = caller_package(state).unwrap_or_else(|| p.root_package.clone());
+            match lookup_var(&p, &package, &name) {
+                Some(serde_json::Value::String(s)) if s.contains("{{") => {
+                    Ok(Value::from(state.env().render_str(&s, ()).unwrap_or(s)))
+                }
+                Some(v) => Ok(Value::from_serialize(v)),
+                None => Ok(default.unwrap_or_default()),
             }
-            Some(v) => Ok(Value::from_serialize(v)),
-            None => Ok(default.unwrap_or_default()),
-        }
-    });
+        },
+    );
     env.add_function("env_var", |name: String, default: Option<Value>| -> Value {
         // Secrets stay out of rendered SQL: DBT_ENV_SECRET_* never resolve.
         if name.starts_with("DBT_ENV_SECRET") {
@@ -626,37 +841,59 @@ pub(crate) fn install_globals(env: &mut Environment<'static>, project: Arc<Jinja
         Value::from("")
     });
     env.add_function("__loupe_mutable", |value: Value| make_mutable(value));
+    env.add_function("__loupe_tuple", |value: Value| -> Result<Value, Error> {
+        Ok(Value::from_object(super::objects::Tuple(
+            value.try_iter()?.collect(),
+        )))
+    });
     env.add_function("log", |_args: Rest<Value>| Value::from(""));
     env.add_function("print", |_args: Rest<Value>| Value::from(""));
     env.add_function("is_incremental", || false);
     env.add_function("should_full_refresh", || false);
-    env.add_function("run_query", |_args: Rest<Value>| Value::from_object(EmptyTable));
+    env.add_function("run_query", |_args: Rest<Value>| {
+        Value::from_object(EmptyTable)
+    });
     env.add_function("load_result", |_args: Rest<Value>| {
         Value::from_serialize(serde_json::json!({"data": [], "response": {}}))
     });
-    env.add_function("statement", |state: &State, args: Rest<Value>| -> Result<Value, Error> {
-        // Render the SQL of the call block (so its errors surface), run nothing.
-        let (_, kwargs) = split_kwargs(&args);
-        if let Some(caller) = kwargs.as_ref().and_then(|k| k.peek::<Value>("caller").ok()) {
-            caller.call(state, &[])?;
-        }
-        Ok(Value::from(""))
-    });
-    env.add_function("fromjson", |text: String, default: Option<Value>| -> Value {
-        serde_json::from_str::<serde_json::Value>(&text).map(Value::from_serialize).unwrap_or_else(|_| default.unwrap_or_default())
-    });
+    env.add_function(
+        "statement",
+        |state: &State, args: Rest<Value>| -> Result<Value, Error> {
+            // Render the SQL of the call block (so its errors surface), run nothing.
+            let (_, kwargs) = split_kwargs(&args);
+            if let Some(caller) = kwargs.as_ref().and_then(|k| k.peek::<Value>("caller").ok()) {
+                caller.call(state, &[])?;
+            }
+            Ok(Value::from(""))
+        },
+    );
+    env.add_function(
+        "fromjson",
+        |text: String, default: Option<Value>| -> Value {
+            serde_json::from_str::<serde_json::Value>(&text)
+                .map(Value::from_serialize)
+                .unwrap_or_else(|_| default.unwrap_or_default())
+        },
+    );
     env.add_function("tojson", |value: Value| -> Value {
         Value::from(serde_json::to_string(&value).unwrap_or_default())
     });
     env.add_function("fromyaml", |text: String| -> Value {
-        serde_yaml::from_str::<serde_json::Value>(&text).map(Value::from_serialize).unwrap_or_default()
+        serde_yaml::from_str::<serde_json::Value>(&text)
+            .map(Value::from_serialize)
+            .unwrap_or_default()
     });
-    env.add_function("toyaml", |value: Value| -> Value { Value::from(serde_yaml::to_string(&value).unwrap_or_default()) });
+    env.add_function("toyaml", |value: Value| -> Value {
+        Value::from(serde_yaml::to_string(&value).unwrap_or_default())
+    });
     env.add_function("local_md5", |text: String| -> Value {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
         text.hash(&mut h);
-        Value::from(format!("{:032x}", h.finish() as u128 * 0x9e37_79b9_7f4a_7c15))
+        Value::from(format!(
+            "{:032x}",
+            h.finish() as u128 * 0x9e37_79b9_7f4a_7c15
+        ))
     });
     env.add_function("set", |items: Value| -> Result<Value, Error> {
         let mut out: Vec<Value> = Vec::new();
@@ -677,14 +914,28 @@ pub(crate) fn install_globals(env: &mut Environment<'static>, project: Arc<Jinja
         Ok(Value::from(out))
     });
     env.add_function("zip", |a: Value, b: Value| -> Result<Value, Error> {
-        Ok(Value::from(a.try_iter()?.zip(b.try_iter()?).map(|(x, y)| Value::from(vec![x, y])).collect::<Vec<_>>()))
+        Ok(Value::from(
+            a.try_iter()?
+                .zip(b.try_iter()?)
+                .map(|(x, y)| Value::from(vec![x, y]))
+                .collect::<Vec<_>>(),
+        ))
     });
     env.add_function("doc", |_args: Rest<Value>| Value::from(""));
 
-    let adapter = Adapter { project: project.clone(), index: index.clone() };
+    let adapter = Adapter {
+        project: project.clone(),
+        index: index.clone(),
+    };
     env.add_global("adapter", Value::from_object(adapter));
-    env.add_global("this", Value::from_object(CurrentModel { as_relation: true }));
-    env.add_global("model", Value::from_object(CurrentModel { as_relation: false }));
+    env.add_global(
+        "this",
+        Value::from_object(CurrentModel { as_relation: true }),
+    );
+    env.add_global(
+        "model",
+        Value::from_object(CurrentModel { as_relation: false }),
+    );
     env.add_global("execute", true);
     env.add_global("project_name", project.root_package.clone());
     env.add_global("dbt_version", "1.10.0");
@@ -705,41 +956,55 @@ pub(crate) fn install_globals(env: &mut Environment<'static>, project: Arc<Jinja
     );
     env.add_global(
         "flags",
-        Value::from_serialize(serde_json::json!({"FULL_REFRESH": false, "WHICH": "compile", "STORE_FAILURES": false})),
+        Value::from_serialize(
+            serde_json::json!({"FULL_REFRESH": false, "WHICH": "compile", "STORE_FAILURES": false}),
+        ),
     );
-    env.add_global(
-        "graph",
-        Value::from_serialize(serde_json::json!({
-            "nodes": {}, "sources": {}, "exposures": {}, "metrics": {}, "macros": {},
-            "semantic_models": {}, "groups": {}, "saved_queries": {}, "unit_tests": {}
-        })),
-    );
-    env.add_global(
-        "exceptions",
-        Value::from_object(Exceptions),
-    );
+    let mut graph = serde_json::json!({
+        "nodes": {}, "sources": {}, "exposures": {}, "metrics": {}, "macros": {},
+        "semantic_models": {}, "groups": {}, "saved_queries": {}, "unit_tests": {}
+    });
+    if let Some(serde_json::Value::Object(known)) = &project.graph {
+        for (k, v) in known {
+            graph[k] = v.clone();
+        }
+    }
+    env.add_global("graph", make_mutable(Value::from_serialize(graph)));
+    env.add_global("exceptions", Value::from_object(Exceptions));
     env.add_global("modules", Value::from_object(Modules));
-    env.add_global("api", Value::from_object(Api { adapter: project.adapter.clone() }));
+    env.add_global(
+        "api",
+        Value::from_object(Api {
+            adapter: project.adapter.clone(),
+        }),
+    );
 
     env.add_filter("as_bool", |v: Value| truthy_text(&v));
     env.add_filter("as_number", |v: Value| -> Value {
         match v.as_str().map(str::trim) {
-            Some(s) => s.parse::<i64>().map(Value::from).or_else(|_| s.parse::<f64>().map(Value::from)).unwrap_or(v.clone()),
+            Some(s) => s
+                .parse::<i64>()
+                .map(Value::from)
+                .or_else(|_| s.parse::<f64>().map(Value::from))
+                .unwrap_or(v.clone()),
             None => v,
         }
     });
     env.add_filter("as_text", |v: Value| v.to_string());
     env.add_filter("as_native", |v: Value| v);
-    env.add_filter("round", |v: Value, precision: Option<i32>, method: Option<String>| -> Value {
-        let x = f64::try_from(v).unwrap_or(0.0);
-        let p = 10f64.powi(precision.unwrap_or(0));
-        let r = match method.as_deref() {
-            Some("ceil") => (x * p).ceil() / p,
-            Some("floor") => (x * p).floor() / p,
-            _ => (x * p).round() / p,
-        };
-        Value::from(r)
-    });
+    env.add_filter(
+        "round",
+        |v: Value, precision: Option<i32>, method: Option<String>| -> Value {
+            let x = f64::try_from(v).unwrap_or(0.0);
+            let p = 10f64.powi(precision.unwrap_or(0));
+            let r = match method.as_deref() {
+                Some("ceil") => (x * p).ceil() / p,
+                Some("floor") => (x * p).floor() / p,
+                _ => (x * p).round() / p,
+            };
+            Value::from(r)
+        },
+    );
 }
 
 /// `exceptions.raise_compiler_error` fails the render with the message; `warn` is quiet.
@@ -747,11 +1012,19 @@ pub(crate) fn install_globals(env: &mut Environment<'static>, project: Arc<Jinja
 struct Exceptions;
 
 impl Object for Exceptions {
-    fn call_method(self: &Arc<Self>, _state: &State, method: &str, args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &State,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
         let message = args.first().map(|v| v.to_string()).unwrap_or_default();
         match method {
             "warn" | "warn_snapshot_timestamp_data_types" => Ok(Value::from("")),
-            _ => Err(Error::new(ErrorKind::InvalidOperation, format!("compilation error raised by the project: {message}"))),
+            _ => Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!("compilation error raised by the project: {message}"),
+            )),
         }
     }
 }
@@ -779,7 +1052,9 @@ struct DatetimeModule;
 impl Object for DatetimeModule {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         match key.as_str()? {
-            "datetime" | "date" | "timezone" | "utc" | "UTC" => Some(Value::from_object(DatetimeModule)),
+            "datetime" | "date" | "timezone" | "utc" | "UTC" => {
+                Some(Value::from_object(DatetimeModule))
+            }
             _ => None,
         }
     }
@@ -788,11 +1063,15 @@ impl Object for DatetimeModule {
         Ok(Value::from_object(DateTime::now()))
     }
 
-    fn call_method(self: &Arc<Self>, _state: &State, method: &str, _args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &State,
+        method: &str,
+        _args: &[Value],
+    ) -> Result<Value, Error> {
         match method {
-            "now" | "utcnow" | "today" | "fromisoformat" | "strptime" | "timezone" | "timedelta" | "fromtimestamp" => {
-                Ok(Value::from_object(DateTime::now()))
-            }
+            "now" | "utcnow" | "today" | "fromisoformat" | "strptime" | "timezone"
+            | "timedelta" | "fromtimestamp" => Ok(Value::from_object(DateTime::now())),
             _ => Err(Error::from(ErrorKind::UnknownMethod)),
         }
     }
@@ -807,7 +1086,10 @@ struct Api {
 impl Object for Api {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         match key.as_str()? {
-            "Relation" | "Column" => Some(Value::from_object(ApiClass { class: key.to_string(), adapter: self.adapter.clone() })),
+            "Relation" | "Column" => Some(Value::from_object(ApiClass {
+                class: key.to_string(),
+                adapter: self.adapter.clone(),
+            })),
             _ => None,
         }
     }
@@ -820,9 +1102,19 @@ struct ApiClass {
 }
 
 impl Object for ApiClass {
-    fn call_method(self: &Arc<Self>, _state: &State, method: &str, args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &State,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
         let (positional, kwargs) = split_kwargs(args);
-        let kw = |name: &str| kwargs.as_ref().and_then(|k| k.peek::<Option<String>>(name).ok()).flatten();
+        let kw = |name: &str| {
+            kwargs
+                .as_ref()
+                .and_then(|k| k.peek::<Option<String>>(name).ok())
+                .flatten()
+        };
         match (self.class.as_str(), method) {
             ("Relation", "create") => Ok(Value::from_object(Relation {
                 database: kw("database"),
@@ -831,10 +1123,17 @@ impl Object for ApiClass {
                 call: None,
             })),
             ("Column", "translate_type") => {
-                let t = positional.first().map(|v| v.to_string()).unwrap_or_default();
+                let t = positional
+                    .first()
+                    .map(|v| v.to_string())
+                    .unwrap_or_default();
                 Ok(Value::from(translate_type(&self.adapter, &t)))
             }
-            ("Column", "string_type") => Ok(Value::from(if self.adapter == "bigquery" { "string" } else { "varchar" })),
+            ("Column", "string_type") => Ok(Value::from(if self.adapter == "bigquery" {
+                "string"
+            } else {
+                "varchar"
+            })),
             ("Column", "numeric_type") => Ok(Value::from("numeric")),
             _ => Ok(Value::from(())),
         }

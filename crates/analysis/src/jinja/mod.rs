@@ -44,13 +44,21 @@ pub struct JinjaProject {
     /// Sources: (source, table) -> (schema, identifier).
     pub sources: BTreeMap<(String, String), (String, String)>,
     pub macro_files: Vec<MacroFile>,
+    /// dbt's `graph` (nodes and sources of the project), as JSON.
+    pub graph: Option<serde_json::Value>,
 }
 
 /// A `ref()` or `source()` call made while rendering.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Call {
-    Ref { package: Option<String>, name: String },
-    Source { source: String, table: String },
+    Ref {
+        package: Option<String>,
+        name: String,
+    },
+    Source {
+        source: String,
+        table: String,
+    },
 }
 
 /// A call and where it printed in the rendered SQL (if it printed).
@@ -91,7 +99,9 @@ pub struct JinjaEnvironment {
 
 impl std::fmt::Debug for JinjaEnvironment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JinjaEnvironment").field("root", &self.project.root_package).finish()
+        f.debug_struct("JinjaEnvironment")
+            .field("root", &self.project.root_package)
+            .finish()
     }
 }
 
@@ -117,7 +127,12 @@ impl JinjaEnvironment {
     }
 
     /// Renders a model template for `model` (its name and package).
-    pub fn render_model(&self, template: &str, model: RenderContext, columns: KnownColumns) -> RenderedModel {
+    pub fn render_model(
+        &self,
+        template: &str,
+        model: RenderContext,
+        columns: KnownColumns,
+    ) -> RenderedModel {
         let instrumented = instrument(template);
         let rewritten = rewrite_statements(&instrumented.text);
         context::begin_render(model, columns);
@@ -144,9 +159,16 @@ impl JinjaEnvironment {
                     .collect();
             }
             Err(error) => {
-                rendered.calls = state.calls.into_iter().map(|call| RenderedRef { call, range: None }).collect();
+                rendered.calls = state
+                    .calls
+                    .into_iter()
+                    .map(|call| RenderedRef { call, range: None })
+                    .collect();
                 let range = error_range(&error, template, &instrumented, &rewritten);
-                rendered.error = Some(JinjaError { message: error_message(&error), range });
+                rendered.error = Some(JinjaError {
+                    message: error_message(&error),
+                    range,
+                });
             }
         }
         rendered
@@ -203,7 +225,10 @@ fn error_range(
     let tags = &instrumented.tags;
     if error.kind() == minijinja::ErrorKind::SyntaxError {
         let detail = error.detail().unwrap_or("");
-        if detail.contains("unexpected end of input") || detail.contains("missing end") || detail.contains("expected end") {
+        if detail.contains("unexpected end of input")
+            || detail.contains("missing end")
+            || detail.contains("expected end")
+        {
             if let Some(r) = unclosed_block(template, tags) {
                 return r;
             }
@@ -219,9 +244,14 @@ fn error_range(
         let index = crate::text::LineIndex::new(template);
         Some(index.offset(template, line as u64, 1))
     });
-    let Some(offset) = offset else { return TextRange::empty(0) };
+    let Some(offset) = offset else {
+        return TextRange::empty(0);
+    };
     // The tag containing the offset, else the first tag on its line.
-    if let Some(tag) = tags.iter().find(|t| t.range.start <= offset && offset < t.range.end) {
+    if let Some(tag) = tags
+        .iter()
+        .find(|t| t.range.start <= offset && offset < t.range.end)
+    {
         return tag.range;
     }
     let index = crate::text::LineIndex::new(template);
@@ -259,7 +289,10 @@ pub(crate) fn rewrite_statements(template: &str) -> Rewritten {
     let mut shifts = Vec::new();
     let mut pos = 0;
     let mut skip_until: Option<&str> = None;
-    for tag in tags.iter().filter(|t| t.kind != source_map::TagKind::Comment) {
+    for tag in tags
+        .iter()
+        .filter(|t| t.kind != source_map::TagKind::Comment)
+    {
         let raw = &template[tag.range.start..tag.range.end];
         if tag.kind == source_map::TagKind::Expression {
             // Jinja's unary plus (`interval = +1`), which minijinja lacks.
@@ -287,7 +320,11 @@ pub(crate) fn rewrite_statements(template: &str) -> Rewritten {
             Some(rest) => (rest, &body[body.len() - 1..]),
             None => (body, ""),
         };
-        let word = body.trim_start().split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("");
+        let word = body
+            .trim_start()
+            .split(|c: char| !c.is_alphanumeric() && c != '_')
+            .next()
+            .unwrap_or("");
         if let Some(end) = skip_until {
             if word == end {
                 skip_until = None;
@@ -307,11 +344,15 @@ pub(crate) fn rewrite_statements(template: &str) -> Rewritten {
             }
             "macro" => {
                 let rest = body.trim_start()["macro".len()..].trim_start();
-                Some(format!("{open}{ltrim} macro {MACRO_PREFIX}{rest}{rtrim}{close}"))
+                Some(format!(
+                    "{open}{ltrim} macro {MACRO_PREFIX}{rest}{rtrim}{close}"
+                ))
             }
             "test" => {
                 let rest = body.trim_start()["test".len()..].trim_start();
-                Some(format!("{open}{ltrim} macro {MACRO_PREFIX}test_{rest}{rtrim}{close}"))
+                Some(format!(
+                    "{open}{ltrim} macro {MACRO_PREFIX}test_{rest}{rtrim}{close}"
+                ))
             }
             "endtest" => Some(format!("{open}{ltrim} endmacro {rtrim}{close}")),
             "set" => {
@@ -319,11 +360,19 @@ pub(crate) fn rewrite_statements(template: &str) -> Rewritten {
                 match rest.split_once('=') {
                     Some((target, value))
                         if !target.trim().is_empty()
-                            && target.trim().chars().all(|c| c.is_alphanumeric() || c == '_')
+                            && target
+                                .trim()
+                                .chars()
+                                .all(|c| c.is_alphanumeric() || c == '_')
                             && !value.starts_with('=') =>
                     {
+                        let wrapper = if is_tuple_literal(value.trim()) {
+                            "__loupe_tuple"
+                        } else {
+                            "__loupe_mutable"
+                        };
                         Some(format!(
-                            "{open}{ltrim} set {} = __loupe_mutable({}) {rtrim}{close}",
+                            "{open}{ltrim} set {} = {wrapper}({}) {rtrim}{close}",
                             target.trim(),
                             value.trim()
                         ))
@@ -376,13 +425,42 @@ fn drop_unary_plus(tag: &str) -> Option<String> {
     changed.then_some(out)
 }
 
+/// `( a, b )`: parentheses around a top-level comma.
+fn is_tuple_literal(value: &str) -> bool {
+    let Some(inner) = value.strip_prefix('(').and_then(|v| v.strip_suffix(')')) else {
+        return false;
+    };
+    let mut depth = 0;
+    let mut quote: Option<char> = None;
+    for c in inner.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')' | ']' | '}') => {
+                depth -= 1;
+                if depth < 0 {
+                    return false;
+                }
+            }
+            (None, ',') if depth == 0 => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
 /// The macro names a (rewritten) macro file defines.
 pub(crate) fn defined_macros(rewritten: &str) -> Vec<String> {
     let mut names = Vec::new();
     let mut rest = rewritten;
     while let Some(i) = rest.find(MACRO_PREFIX) {
         rest = &rest[i + MACRO_PREFIX.len()..];
-        let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
         if !name.is_empty() {
             names.push(name);
         }

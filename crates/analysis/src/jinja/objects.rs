@@ -55,7 +55,12 @@ impl Object for Relation {
         })
     }
 
-    fn call_method(self: &Arc<Self>, _state: &State, method: &str, _args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &State,
+        method: &str,
+        _args: &[Value],
+    ) -> Result<Value, Error> {
         match method {
             "render" | "render_pure" => Ok(Value::from(self.plain())),
             "get" => Ok(_args
@@ -63,9 +68,8 @@ impl Object for Relation {
                 .and_then(|k| self.get_value(k))
                 .or_else(|| _args.get(1).cloned())
                 .unwrap_or_default()),
-            "include" | "quote" | "incorporate" | "replace_path" | "without_identifier" | "information_schema" => {
-                Ok(Value::from_dyn_object(self.clone()))
-            }
+            "include" | "quote" | "incorporate" | "replace_path" | "without_identifier"
+            | "information_schema" => Ok(Value::from_dyn_object(self.clone())),
             _ => Err(Error::from(ErrorKind::UnknownMethod)),
         }
     }
@@ -98,7 +102,12 @@ impl Object for MutableList {
         Enumerator::Values(self.0.lock().unwrap().clone())
     }
 
-    fn call_method(self: &Arc<Self>, _state: &State, method: &str, args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &State,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
         let mut items = self.0.lock().unwrap();
         match method {
             "append" => items.extend(args.first().cloned().map(make_mutable)),
@@ -133,7 +142,10 @@ impl Object for MutableList {
                     .map_or(Value::from(-1), Value::from))
             }
             "count" => {
-                return Ok(Value::from(args.first().map_or(0, |v| items.iter().filter(|x| *x == v).count())))
+                return Ok(Value::from(
+                    args.first()
+                        .map_or(0, |v| items.iter().filter(|x| *x == v).count()),
+                ))
             }
             "copy" => return Ok(Value::from_object(MutableList(Mutex::new(items.clone())))),
             "reverse" => items.reverse(),
@@ -158,7 +170,12 @@ impl Object for MutableDict {
         Enumerator::Values(self.0.lock().unwrap().keys().cloned().collect())
     }
 
-    fn call_method(self: &Arc<Self>, _state: &State, method: &str, args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &State,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
         let mut map = self.0.lock().unwrap();
         match method {
             "update" => {
@@ -178,7 +195,10 @@ impl Object for MutableDict {
             }
             "pop" => {
                 let key = args.first().cloned().unwrap_or_default();
-                Ok(map.shift_remove(&key).or_else(|| args.get(1).cloned()).unwrap_or_default())
+                Ok(map
+                    .shift_remove(&key)
+                    .or_else(|| args.get(1).cloned())
+                    .unwrap_or_default())
             }
             "setdefault" => {
                 let key = args.first().cloned().unwrap_or_default();
@@ -187,10 +207,16 @@ impl Object for MutableDict {
             }
             "get" => {
                 let key = args.first().cloned().unwrap_or_default();
-                Ok(map.get(&key).cloned().or_else(|| args.get(1).cloned()).unwrap_or_default())
+                Ok(map
+                    .get(&key)
+                    .cloned()
+                    .or_else(|| args.get(1).cloned())
+                    .unwrap_or_default())
             }
             "items" => Ok(Value::from(
-                map.iter().map(|(k, v)| Value::from(vec![k.clone(), v.clone()])).collect::<Vec<_>>(),
+                map.iter()
+                    .map(|(k, v)| Value::from(vec![k.clone(), v.clone()]))
+                    .collect::<Vec<_>>(),
             )),
             "keys" => Ok(Value::from(map.keys().cloned().collect::<Vec<_>>())),
             "values" => Ok(Value::from(map.values().cloned().collect::<Vec<_>>())),
@@ -207,11 +233,15 @@ impl Object for MutableDict {
 /// Makes plain list and dict values (from literals and filters) mutable;
 /// other objects (namespaces, relations, columns) stay as they are.
 pub fn make_mutable(value: Value) -> Value {
-    let Some(obj) = value.as_object() else { return value };
+    let Some(obj) = value.as_object() else {
+        return value;
+    };
     if let Some(items) = obj.downcast_ref::<Vec<Value>>() {
         return Value::from_object(MutableList(Mutex::new(items.clone())));
     }
-    let is_plain_map = obj.downcast_ref::<indexmap::IndexMap<Value, Value>>().is_some();
+    let is_plain_map = obj
+        .downcast_ref::<indexmap::IndexMap<Value, Value>>()
+        .is_some();
     if is_plain_map {
         let mut map = indexmap::IndexMap::new();
         for k in value.try_iter().into_iter().flatten() {
@@ -242,10 +272,17 @@ impl Object for EmptyTable {
         Enumerator::Empty
     }
 
-    fn call_method(self: &Arc<Self>, _state: &State, method: &str, _args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &State,
+        method: &str,
+        _args: &[Value],
+    ) -> Result<Value, Error> {
         match method {
             "print_table" | "print_json" | "print_csv" => Ok(Value::from("")),
-            "select" | "where" | "order_by" | "limit" | "distinct" => Ok(Value::from_object(EmptyTable)),
+            "select" | "where" | "order_by" | "limit" | "distinct" => {
+                Ok(Value::from_object(EmptyTable))
+            }
             _ => Err(Error::from(ErrorKind::UnknownMethod)),
         }
     }
@@ -284,9 +321,16 @@ impl Object for EmptyColumn {
         }
     }
 
-    fn call_method(self: &Arc<Self>, _state: &State, method: &str, _args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &State,
+        method: &str,
+        _args: &[Value],
+    ) -> Result<Value, Error> {
         match method {
-            "values" | "values_distinct" | "values_without_nulls" => Ok(Value::from(Vec::<Value>::new())),
+            "values" | "values_distinct" | "values_without_nulls" => {
+                Ok(Value::from(Vec::<Value>::new()))
+            }
             _ => Err(Error::from(ErrorKind::UnknownMethod)),
         }
     }
@@ -321,7 +365,14 @@ impl DateTime {
         let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
         let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
         let y = yoe + era * 400 + i64::from(m <= 2);
-        (y, m, d, (secs / 3600) as u32, ((secs % 3600) / 60) as u32, (secs % 60) as u32)
+        (
+            y,
+            m,
+            d,
+            (secs / 3600) as u32,
+            ((secs % 3600) / 60) as u32,
+            (secs % 60) as u32,
+        )
     }
 
     fn strftime(&self, format: &str) -> String {
@@ -368,11 +419,20 @@ impl Object for DateTime {
         })
     }
 
-    fn call_method(self: &Arc<Self>, _state: &State, method: &str, args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &State,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
         match method {
-            "strftime" => Ok(Value::from(self.strftime(args.first().and_then(|a| a.as_str()).unwrap_or("")))),
+            "strftime" => Ok(Value::from(
+                self.strftime(args.first().and_then(|a| a.as_str()).unwrap_or("")),
+            )),
             "isoformat" => Ok(Value::from(self.strftime("%Y-%m-%dT%H:%M:%S"))),
-            "astimezone" | "replace" | "date" | "now" | "utcnow" | "today" => Ok(Value::from_dyn_object(self.clone())),
+            "astimezone" | "replace" | "date" | "now" | "utcnow" | "today" => {
+                Ok(Value::from_dyn_object(self.clone()))
+            }
             "timestamp" => Ok(Value::from(self.epoch)),
             _ => Err(Error::from(ErrorKind::UnknownMethod)),
         }
@@ -416,43 +476,119 @@ impl Object for ReModule {
         }))
     }
 
-    fn call_method(self: &Arc<Self>, _state: &State, method: &str, args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &State,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
         let arg = |i: usize| args.get(i).map(|v| v.to_string()).unwrap_or_default();
         let flags_at = |i: usize| args.get(i).and_then(|v| v.as_i64()).unwrap_or(0);
         match method {
             "match" | "search" | "fullmatch" => {
-                let Some(re) = python_regex(&arg(0), flags_at(2)) else { return Ok(Value::from(())) };
+                let Some(re) = python_regex(&arg(0), flags_at(2)) else {
+                    return Ok(Value::from(()));
+                };
                 let text = arg(1);
                 let found = match method {
                     "match" => re.find(&text).filter(|m| m.start() == 0),
-                    "fullmatch" => re.find(&text).filter(|m| m.start() == 0 && m.end() == text.len()),
+                    "fullmatch" => re
+                        .find(&text)
+                        .filter(|m| m.start() == 0 && m.end() == text.len()),
                     _ => re.find(&text),
                 };
                 Ok(found.map_or(Value::from(()), |m| Value::from(m.as_str().to_string())))
             }
             "findall" => {
-                let Some(re) = python_regex(&arg(0), flags_at(2)) else { return Ok(Value::from(Vec::<Value>::new())) };
+                let Some(re) = python_regex(&arg(0), flags_at(2)) else {
+                    return Ok(Value::from(Vec::<Value>::new()));
+                };
                 let text = arg(1);
                 let found: Vec<Value> = re
                     .captures_iter(&text)
-                    .map(|c| Value::from(c.get(1).or_else(|| c.get(0)).map_or("", |m| m.as_str()).to_string()))
+                    .map(|c| {
+                        Value::from(
+                            c.get(1)
+                                .or_else(|| c.get(0))
+                                .map_or("", |m| m.as_str())
+                                .to_string(),
+                        )
+                    })
                     .collect();
                 Ok(Value::from(found))
             }
             "sub" => {
                 let text = arg(2);
-                let Some(re) = python_regex(&arg(0), flags_at(4)) else { return Ok(Value::from(text)) };
+                let Some(re) = python_regex(&arg(0), flags_at(4)) else {
+                    return Ok(Value::from(text));
+                };
                 let replacement = arg(1).replace("\\g<", "${").replace('>', "}");
-                Ok(Value::from(re.replace_all(&text, replacement.as_str()).into_owned()))
+                Ok(Value::from(
+                    re.replace_all(&text, replacement.as_str()).into_owned(),
+                ))
             }
             "split" => {
                 let text = arg(1);
-                let Some(re) = python_regex(&arg(0), flags_at(3)) else { return Ok(Value::from(vec![Value::from(text)])) };
-                Ok(Value::from(re.split(&text).map(|s| Value::from(s.to_string())).collect::<Vec<_>>()))
+                let Some(re) = python_regex(&arg(0), flags_at(3)) else {
+                    return Ok(Value::from(vec![Value::from(text)]));
+                };
+                Ok(Value::from(
+                    re.split(&text)
+                        .map(|s| Value::from(s.to_string()))
+                        .collect::<Vec<_>>(),
+                ))
             }
             "escape" => Ok(Value::from(regex::escape(&arg(0)))),
             "compile" => Ok(Value::from(arg(0))),
             _ => Err(Error::from(ErrorKind::UnknownMethod)),
         }
+    }
+}
+
+/// A Python tuple (`{% set t = ('a', 'b') %}`): a sequence that prints as
+/// Python does, `('a', 'b')`, which SQL `IN` lists rely on.
+#[derive(Debug)]
+pub struct Tuple(pub Vec<Value>);
+
+impl Object for Tuple {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let i = key.as_i64()?;
+        let i = if i < 0 { self.0.len() as i64 + i } else { i };
+        self.0.get(usize::try_from(i).ok()?).cloned()
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Values(self.0.clone())
+    }
+
+    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let items: Vec<String> = self.0.iter().map(python_repr).collect();
+        if items.len() == 1 {
+            write!(f, "({},)", items[0])
+        } else {
+            write!(f, "({})", items.join(", "))
+        }
+    }
+}
+
+/// A value as Python's `repr` shows it.
+fn python_repr(v: &Value) -> String {
+    match v.as_str() {
+        Some(s) => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
+        None if v.is_none() => "None".to_string(),
+        None => match v.kind() {
+            minijinja::value::ValueKind::Bool => {
+                if v.is_true() {
+                    "True".into()
+                } else {
+                    "False".into()
+                }
+            }
+            _ => v.to_string(),
+        },
     }
 }

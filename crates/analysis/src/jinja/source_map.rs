@@ -128,7 +128,9 @@ pub(crate) fn tag_inner(template: &str, range: TextRange) -> &str {
     let text = &template[range.start..range.end];
     let body = text.get(2..).unwrap_or("");
     match body.len().checked_sub(2) {
-        Some(n) if text.ends_with("}}") || text.ends_with("%}") || text.ends_with("#}") => &body[..n],
+        Some(n) if text.ends_with("}}") || text.ends_with("%}") || text.ends_with("#}") => {
+            &body[..n]
+        }
         _ => body,
     }
 }
@@ -141,7 +143,11 @@ pub(crate) fn instrument(template: &str) -> Instrumented {
     let mut shifts = Vec::new();
     let mut pos = 0;
     let mut in_raw = false;
-    let push_marker = |text: &mut String, origins: &mut Vec<Origin>, shifts: &mut Vec<(usize, usize)>, origin: Origin, original_at: usize| {
+    let push_marker = |text: &mut String,
+                       origins: &mut Vec<Origin>,
+                       shifts: &mut Vec<(usize, usize)>,
+                       origin: Origin,
+                       original_at: usize| {
         let id = origins.len();
         origins.push(origin);
         text.push(SEGMENT_OPEN);
@@ -156,7 +162,13 @@ pub(crate) fn instrument(template: &str) -> Instrumented {
         let lead = literal.len() - literal.trim_start().len();
         if !in_raw && lead < literal.len() {
             text.push_str(&literal[..lead]);
-            push_marker(&mut text, &mut origins, &mut shifts, Origin::Literal(pos + lead), pos + lead);
+            push_marker(
+                &mut text,
+                &mut origins,
+                &mut shifts,
+                Origin::Literal(pos + lead),
+                pos + lead,
+            );
             text.push_str(&literal[lead..]);
         } else {
             text.push_str(literal);
@@ -171,7 +183,11 @@ pub(crate) fn instrument(template: &str) -> Instrumented {
                 in_raw = false;
             }
         }
-        if tag.kind == TagKind::Expression && !in_raw && tag_text.ends_with("}}") && tag_text.len() >= 4 {
+        if tag.kind == TagKind::Expression
+            && !in_raw
+            && tag_text.ends_with("}}")
+            && tag_text.len() >= 4
+        {
             // `{{- expr -}}` becomes `{{- "<marker>" ~ (expr) -}}`.
             let (ltrim, body) = match inner.strip_prefix(['-', '+']) {
                 Some(rest) => (&inner[..1], rest),
@@ -198,12 +214,23 @@ pub(crate) fn instrument(template: &str) -> Instrumented {
     let lead = literal.len() - literal.trim_start().len();
     if !in_raw && lead < literal.len() {
         text.push_str(&literal[..lead]);
-        push_marker(&mut text, &mut origins, &mut shifts, Origin::Literal(pos + lead), pos + lead);
+        push_marker(
+            &mut text,
+            &mut origins,
+            &mut shifts,
+            Origin::Literal(pos + lead),
+            pos + lead,
+        );
         text.push_str(&literal[lead..]);
     } else {
         text.push_str(literal);
     }
-    Instrumented { text, origins, shifts, tags }
+    Instrumented {
+        text,
+        origins,
+        shifts,
+        tags,
+    }
 }
 
 /// A rendered ref() or source() call's place in the rendered SQL.
@@ -249,7 +276,10 @@ impl SourceMap {
         match origin {
             MapOrigin::Literal(t) => {
                 let t = (t + (offset - at)).min(self.template_len);
-                let len = template[t.min(template.len())..].chars().next().map_or(0, char::len_utf8);
+                let len = template[t.min(template.len())..]
+                    .chars()
+                    .next()
+                    .map_or(0, char::len_utf8);
                 TextRange::new(t, t + len)
             }
             MapOrigin::Tag(r) => r,
@@ -260,7 +290,11 @@ impl SourceMap {
 
 /// Strips the markers from rendered output, returning the SQL, its source map
 /// and where each ref/source call landed.
-pub(crate) fn strip_markers(rendered: &str, instrumented: &Instrumented, template_len: usize) -> (String, SourceMap, Vec<RenderedCall>) {
+pub(crate) fn strip_markers(
+    rendered: &str,
+    instrumented: &Instrumented,
+    template_len: usize,
+) -> (String, SourceMap, Vec<RenderedCall>) {
     let mut sql = String::with_capacity(rendered.len());
     let mut points = Vec::new();
     let mut calls = Vec::new();
@@ -270,14 +304,20 @@ pub(crate) fn strip_markers(rendered: &str, instrumented: &Instrumented, templat
         match c {
             SEGMENT_OPEN | REF_OPEN => {
                 let mut id = String::new();
-                let close = if c == SEGMENT_OPEN { SEGMENT_CLOSE } else { REF_MID };
+                let close = if c == SEGMENT_OPEN {
+                    SEGMENT_CLOSE
+                } else {
+                    REF_MID
+                };
                 for (_, d) in chars.by_ref() {
                     if d == close {
                         break;
                     }
                     id.push(d);
                 }
-                let Ok(id) = id.parse::<usize>() else { continue };
+                let Ok(id) = id.parse::<usize>() else {
+                    continue;
+                };
                 if c == SEGMENT_OPEN {
                     let origin = match instrumented.origins.get(id) {
                         Some(Origin::Literal(t)) => MapOrigin::Literal(*t),
@@ -291,24 +331,50 @@ pub(crate) fn strip_markers(rendered: &str, instrumented: &Instrumented, templat
             }
             REF_CLOSE => {
                 if let Some((call, start)) = open_calls.pop() {
-                    calls.push(RenderedCall { call, range: TextRange::new(start, sql.len()) });
+                    calls.push(RenderedCall {
+                        call,
+                        range: TextRange::new(start, sql.len()),
+                    });
                 }
             }
             SEGMENT_CLOSE | REF_MID => {}
             other => sql.push(other),
         }
     }
-    (sql, SourceMap { points, template_len }, calls)
+    (
+        sql,
+        SourceMap {
+            points,
+            template_len,
+        },
+        calls,
+    )
 }
 
 /// The innermost block tag left open at the end of a template, for
 /// "unexpected end of template" errors.
 pub fn unclosed_block(template: &str, tags: &[Tag]) -> Option<TextRange> {
-    const BLOCKS: &[&str] = &["if", "for", "macro", "call", "filter", "with", "block", "raw", "materialization", "test", "snapshot", "docs"];
+    const BLOCKS: &[&str] = &[
+        "if",
+        "for",
+        "macro",
+        "call",
+        "filter",
+        "with",
+        "block",
+        "raw",
+        "materialization",
+        "test",
+        "snapshot",
+        "docs",
+    ];
     let mut stack: Vec<(String, TextRange)> = Vec::new();
     for tag in tags.iter().filter(|t| t.kind == TagKind::Statement) {
         let inner = tag_inner(template, tag.range).trim_matches(['-', '+', ' ', '\t', '\n', '\r']);
-        let word = inner.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("");
+        let word = inner
+            .split(|c: char| !c.is_alphanumeric() && c != '_')
+            .next()
+            .unwrap_or("");
         if let Some(block) = word.strip_prefix("end") {
             if let Some(i) = stack.iter().rposition(|(b, _)| b == block) {
                 stack.truncate(i);

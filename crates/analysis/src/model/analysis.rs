@@ -14,7 +14,9 @@ use crate::syntax::parse_sql;
 use crate::text::TextRange;
 
 use super::index::{project_index, NodeInfo, ProjectIndex};
-use super::render::{ephemeral_models_that_run, model_cycles, model_materialization, rendered_model};
+use super::render::{
+    ephemeral_models_that_run, model_cycles, model_materialization, rendered_model,
+};
 
 /// A model's analysis; ranges are in the model's template file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -27,8 +29,14 @@ pub struct ModelAnalysis {
 #[salsa::tracked(returns(ref))]
 pub fn seed_schema(db: &dyn Db, project: Project, file: SourceFile) -> Arc<RelationSchema> {
     let index = project_index(db, project);
-    let column_types = index.node_for_file(file).map(|n| n.config.column_types.clone()).unwrap_or_default();
-    Arc::new(infer_seed_schema(file.text(db), &column_types).unwrap_or_else(|_| RelationSchema::unknown()))
+    let column_types = index
+        .node_for_file(file)
+        .map(|n| n.config.column_types.clone())
+        .unwrap_or_default();
+    Arc::new(
+        infer_seed_schema(file.text(db), &column_types)
+            .unwrap_or_else(|_| RelationSchema::unknown()),
+    )
 }
 
 /// A model's output columns: the point where unchanged schemas stop the
@@ -38,21 +46,41 @@ pub fn model_schema(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Rela
     Arc::new(model_analysis(db, project, file).output.clone())
 }
 
-fn analysis_in_cycle(_db: &dyn Db, _id: salsa::Id, _project: Project, _file: SourceFile) -> Arc<ModelAnalysis> {
-    Arc::new(ModelAnalysis { output: RelationSchema::unknown(), ..Default::default() })
+fn analysis_in_cycle(
+    _db: &dyn Db,
+    _id: salsa::Id,
+    _project: Project,
+    _file: SourceFile,
+) -> Arc<ModelAnalysis> {
+    Arc::new(ModelAnalysis {
+        output: RelationSchema::unknown(),
+        ..Default::default()
+    })
 }
 
-fn schema_in_cycle(_db: &dyn Db, _id: salsa::Id, _project: Project, _file: SourceFile) -> Arc<RelationSchema> {
+fn schema_in_cycle(
+    _db: &dyn Db,
+    _id: salsa::Id,
+    _project: Project,
+    _file: SourceFile,
+) -> Arc<RelationSchema> {
     Arc::new(RelationSchema::unknown())
 }
 
 /// The columns a source declares in YAML, if any.
-fn declared_source_schema(columns: &Option<Vec<(String, Option<crate::types::SqlType>, Option<String>)>>) -> Lookup {
+fn declared_source_schema(
+    columns: &Option<Vec<(String, Option<crate::types::SqlType>, Option<String>)>>,
+) -> Lookup {
     match columns {
         Some(cols) => Lookup::Found(Arc::new(RelationSchema {
             columns: cols
                 .iter()
-                .map(|(n, t, _)| Column::new(n.clone(), t.clone().unwrap_or(crate::types::SqlType::Unknown)))
+                .map(|(n, t, _)| {
+                    Column::new(
+                        n.clone(),
+                        t.clone().unwrap_or(crate::types::SqlType::Unknown),
+                    )
+                })
                 .collect(),
             open: false,
         })),
@@ -80,11 +108,10 @@ impl ModelLookup<'_> {
 
 impl RelationLookup for ModelLookup<'_> {
     fn lookup(&self, parts: &[String], range: TextRange) -> Lookup {
-        let call = self
-            .rendered
-            .calls
-            .iter()
-            .find(|c| c.range.is_some_and(|r| r.start <= range.start && range.start < r.end.max(r.start + 1)));
+        let call = self.rendered.calls.iter().find(|c| {
+            c.range
+                .is_some_and(|r| r.start <= range.start && range.start < r.end.max(r.start + 1))
+        });
         if let Some(call) = call {
             return match &call.call {
                 Call::Ref { package, name } => match self.index.node(name, package.as_deref()) {
@@ -92,7 +119,11 @@ impl RelationLookup for ModelLookup<'_> {
                     None => Lookup::Opaque,
                 },
                 Call::Source { source, table } => {
-                    match self.index.sources.get(&(source.to_lowercase(), table.to_lowercase())) {
+                    match self
+                        .index
+                        .sources
+                        .get(&(source.to_lowercase(), table.to_lowercase()))
+                    {
                         Some(s) => declared_source_schema(&s.columns),
                         None => Lookup::Opaque,
                     }
@@ -103,13 +134,21 @@ impl RelationLookup for ModelLookup<'_> {
         match parts {
             [name] => {
                 if let Some(node) = self.index.node(name, None) {
-                    return if node.is_seed { self.node_schema(node) } else { Lookup::Opaque };
+                    return if node.is_seed {
+                        self.node_schema(node)
+                    } else {
+                        Lookup::Opaque
+                    };
                 }
                 Lookup::NotFound
             }
             [.., schema, name] => {
                 if let Some(node) = self.index.node_by_relation(schema, name) {
-                    return if node.is_seed { self.node_schema(node) } else { Lookup::Opaque };
+                    return if node.is_seed {
+                        self.node_schema(node)
+                    } else {
+                        Lookup::Opaque
+                    };
                 }
                 if let Some(s) = self.index.source_by_relation(schema, name) {
                     return declared_source_schema(&s.columns);
@@ -133,23 +172,35 @@ pub fn model_analysis(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Mo
     let template = file.text(db);
     let node = index.node_for_file(file);
     let model_name = node.map_or_else(|| file.path(db).clone(), |n| n.name.clone());
-    let mut analysis = ModelAnalysis { output: RelationSchema::unknown(), ..Default::default() };
+    let mut analysis = ModelAnalysis {
+        output: RelationSchema::unknown(),
+        ..Default::default()
+    };
     let tag_diag = |d: &mut Diagnostic| {
         if d.gem.is_none() {
             d.gem = Some(model_name.clone());
         }
     };
 
-    if let Some(name) = node.filter(|n| !n.is_seed && index.duplicates.contains(&n.name.to_lowercase())) {
+    if let Some(name) =
+        node.filter(|n| !n.is_seed && index.duplicates.contains(&n.name.to_lowercase()))
+    {
         analysis.diagnostics.push(Diagnostic::new(
             Code::DuplicateModel,
             TextRange::empty(0),
-            format!("another model in package `{}` is also named `{}`", name.package, name.name),
+            format!(
+                "another model in package `{}` is also named `{}`",
+                name.package, name.name
+            ),
         ));
     }
 
     if let Some(error) = &rendered.error {
-        analysis.diagnostics.push(Diagnostic::new(Code::JinjaError, error.range, error.message.clone()));
+        analysis.diagnostics.push(Diagnostic::new(
+            Code::JinjaError,
+            error.range,
+            error.message.clone(),
+        ));
         return Arc::new(analysis);
     }
     call_diagnostics(&mut analysis.diagnostics, index, rendered, template);
@@ -164,7 +215,12 @@ pub fn model_analysis(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Mo
                 e.message,
             )),
             Ok(statements) => {
-                let lookup = ModelLookup { db, project, index, rendered };
+                let lookup = ModelLookup {
+                    db,
+                    project,
+                    index,
+                    rendered,
+                };
                 for statement in &statements {
                     let result = analyze_statement(statement, sql, &lookup, &model_name);
                     for mut d in result.diagnostics {
@@ -191,18 +247,27 @@ pub fn model_analysis(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Mo
         None => node.is_some_and(|n| n.config.enabled == Some(false)),
     };
     if disabled {
-        analysis.diagnostics.retain(|d| matches!(d.code, Code::JinjaError | Code::DuplicateModel));
+        analysis
+            .diagnostics
+            .retain(|d| matches!(d.code, Code::JinjaError | Code::DuplicateModel));
     }
     for d in &mut analysis.diagnostics {
         tag_diag(d);
     }
-    analysis.diagnostics.sort_by_key(|d| (d.range.start, d.code));
+    analysis
+        .diagnostics
+        .sort_by_key(|d| (d.range.start, d.code));
     analysis.diagnostics.dedup();
     Arc::new(analysis)
 }
 
 /// Unknown refs and sources, and refs that close a cycle.
-fn call_diagnostics(out: &mut Vec<Diagnostic>, index: &ProjectIndex, rendered: &RenderedModel, template: &str) {
+fn call_diagnostics(
+    out: &mut Vec<Diagnostic>,
+    index: &ProjectIndex,
+    rendered: &RenderedModel,
+    template: &str,
+) {
     for call in &rendered.calls {
         let range = |needle: &str| call_range(rendered, call, template, needle);
         match &call.call {
@@ -211,21 +276,41 @@ fn call_diagnostics(out: &mut Vec<Diagnostic>, index: &ProjectIndex, rendered: &
                     let hint = did_you_mean(name, index.names())
                         .map(|c| format!("; did you mean `{c}`?"))
                         .unwrap_or_default();
-                    out.push(Diagnostic::new(Code::UnknownRef, range(name), format!("`ref('{name}')`: no model or seed named `{name}`{hint}")));
+                    out.push(Diagnostic::new(
+                        Code::UnknownRef,
+                        range(name),
+                        format!("`ref('{name}')`: no model or seed named `{name}`{hint}"),
+                    ));
                 }
             }
             Call::Source { source, table } => {
-                if index.sources.contains_key(&(source.to_lowercase(), table.to_lowercase())) {
+                if index
+                    .sources
+                    .contains_key(&(source.to_lowercase(), table.to_lowercase()))
+                {
                     continue;
                 }
-                let known_source = index.sources.keys().any(|(s, _)| s.eq_ignore_ascii_case(source));
+                let known_source = index
+                    .sources
+                    .keys()
+                    .any(|(s, _)| s.eq_ignore_ascii_case(source));
                 let message = if known_source {
-                    let tables: Vec<&str> = index.sources.iter().filter(|((s, _), _)| s.eq_ignore_ascii_case(source)).map(|(_, t)| t.table.as_str()).collect();
-                    let hint = did_you_mean(table, tables).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
+                    let tables: Vec<&str> = index
+                        .sources
+                        .iter()
+                        .filter(|((s, _), _)| s.eq_ignore_ascii_case(source))
+                        .map(|(_, t)| t.table.as_str())
+                        .collect();
+                    let hint = did_you_mean(table, tables)
+                        .map(|c| format!("; did you mean `{c}`?"))
+                        .unwrap_or_default();
                     format!("source `{source}` has no table `{table}`{hint}")
                 } else {
-                    let names: Vec<&str> = index.sources.values().map(|s| s.source.as_str()).collect();
-                    let hint = did_you_mean(source, names).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
+                    let names: Vec<&str> =
+                        index.sources.values().map(|s| s.source.as_str()).collect();
+                    let hint = did_you_mean(source, names)
+                        .map(|c| format!("; did you mean `{c}`?"))
+                        .unwrap_or_default();
                     format!("no source named `{source}` is declared{hint}")
                 };
                 out.push(Diagnostic::new(Code::UnknownSource, range(table), message));
@@ -235,7 +320,12 @@ fn call_diagnostics(out: &mut Vec<Diagnostic>, index: &ProjectIndex, rendered: &
 }
 
 /// Where a ref/source call stands in the template: the tag that printed it.
-fn call_range(rendered: &RenderedModel, call: &crate::jinja::RenderedRef, template: &str, needle: &str) -> TextRange {
+fn call_range(
+    rendered: &RenderedModel,
+    call: &crate::jinja::RenderedRef,
+    template: &str,
+    needle: &str,
+) -> TextRange {
     match call.range {
         Some(r) => rendered.source_map.to_template(r, template),
         None => tag_with_text(template, needle),
@@ -249,7 +339,9 @@ pub fn model_diagnostics(db: &dyn Db, project: Project, file: SourceFile) -> Arc
     let analysis = model_analysis(db, project, file);
     let mut out = analysis.diagnostics.clone();
     let index = project_index(db, project);
-    let Some(node) = index.node_for_file(file) else { return Arc::new(out) };
+    let Some(node) = index.node_for_file(file) else {
+        return Arc::new(out);
+    };
     let rendered = rendered_model(db, project, file);
     let template = file.text(db);
     let cycles = model_cycles(db, project);
@@ -261,7 +353,10 @@ pub fn model_diagnostics(db: &dyn Db, project: Project, file: SourceFile) -> Arc
             let mut d = Diagnostic::new(
                 Code::ModelCycle,
                 call_range(rendered, call, template, next),
-                format!("`{}` and `{next}` depend on each other in a cycle", node.name),
+                format!(
+                    "`{}` and `{next}` depend on each other in a cycle",
+                    node.name
+                ),
             );
             d.gem = Some(node.name.clone());
             out.push(d);
@@ -273,7 +368,9 @@ pub fn model_diagnostics(db: &dyn Db, project: Project, file: SourceFile) -> Arc
     if ephemeral && !ephemeral_models_that_run(db, project).contains(&node.name) {
         for d in out.iter_mut().filter(|d| d.code == Code::SyntaxError) {
             d.severity = crate::diagnostics::Severity::Warning;
-            d.message.push_str(" (an ephemeral model that no materialized model uses, so it never runs)");
+            d.message.push_str(
+                " (an ephemeral model that no materialized model uses, so it never runs)",
+            );
         }
     }
     out.sort_by_key(|d| (d.range.start, d.code));

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::db::{Db, Project, SourceFile};
-use crate::project::{parse_properties, FileKind, ModelConfig, ModelProperties, Properties, SourceTable};
+use crate::project::{
+    parse_properties, FileKind, ModelConfig, ModelProperties, Properties, SourceTable,
+};
 
 /// A model or seed known to the project.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -18,6 +20,8 @@ pub struct NodeInfo {
     /// The warehouse relation: (schema, identifier).
     pub relation: (String, String),
     pub is_seed: bool,
+    /// Path inside the package's model or seed folder.
+    pub file_relative: String,
 }
 
 /// Models, seeds and sources of the project.
@@ -57,7 +61,8 @@ impl ProjectIndex {
     /// Models and seeds named `schema.identifier` in the warehouse.
     pub fn node_by_relation(&self, schema: &str, identifier: &str) -> Option<&NodeInfo> {
         self.nodes.iter().find(|n| {
-            n.relation.0.eq_ignore_ascii_case(schema) && n.relation.1.eq_ignore_ascii_case(identifier)
+            n.relation.0.eq_ignore_ascii_case(schema)
+                && n.relation.1.eq_ignore_ascii_case(identifier)
         })
     }
 
@@ -72,10 +77,13 @@ impl ProjectIndex {
     }
 }
 
-/// One properties file, parsed.
+/// One properties file, parsed (Jinja in values rendered with vars and target).
 #[salsa::tracked(returns(ref))]
-pub fn file_properties(db: &dyn Db, file: SourceFile) -> Arc<Properties> {
-    Arc::new(parse_properties(file.text(db)))
+pub fn file_properties(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Properties> {
+    let env = &super::render::settings_environment(db, project).0;
+    Arc::new(parse_properties(file.text(db), &|text| {
+        env.render_str(text).unwrap_or_default()
+    }))
 }
 
 /// dbt's default `generate_schema_name`: the target schema, or `target_custom`.
@@ -98,7 +106,7 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
         if file.kind(db) != FileKind::Properties {
             continue;
         }
-        let props = file_properties(db, file);
+        let props = file_properties(db, project, file);
         if let Some(e) = &props.error {
             index.broken_properties.push((file, e.clone()));
         }
@@ -109,7 +117,9 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
         }
         for m in props.models.iter().chain(&props.seeds) {
             props_by_name.insert(m.name.to_lowercase(), m.clone());
-            index.properties.insert(m.name.to_lowercase(), (file, m.clone()));
+            index
+                .properties
+                .insert(m.name.to_lowercase(), (file, m.clone()));
         }
     }
     for &file in project.files(db).iter() {
@@ -119,8 +129,20 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
         }
         let package = file.package(db).clone();
         let rel = file.package_relative(db);
-        let name = rel.rsplit('/').next().unwrap_or(rel).rsplit_once('.').map_or(rel.as_str(), |(n, _)| n).to_string();
-        let tree = |p: &crate::db::PackageSettings| if kind == FileKind::Seed { p.seeds.clone() } else { p.models.clone() };
+        let name = rel
+            .rsplit('/')
+            .next()
+            .unwrap_or(rel)
+            .rsplit_once('.')
+            .map_or(rel.as_str(), |(n, _)| n)
+            .to_string();
+        let tree = |p: &crate::db::PackageSettings| {
+            if kind == FileKind::Seed {
+                p.seeds.clone()
+            } else {
+                p.models.clone()
+            }
+        };
         // The package's own config, then the root project's config for that package.
         let mut config = settings
             .packages
@@ -133,11 +155,9 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
             merge_config(&mut config, overrides);
         }
         if let Some(props) = props_by_name.get(&name.to_lowercase()) {
+            merge_config(&mut config, props.config.clone());
             if props.contract_enforced {
                 config.contract_enforced = Some(true);
-            }
-            if !props.column_types.is_empty() {
-                config.column_types = props.column_types.clone();
             }
         }
         let relation = (
@@ -145,20 +165,48 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
             config.alias.clone().unwrap_or_else(|| name.clone()),
         );
         let id = index.nodes.len();
-        index.by_name.entry(name.to_lowercase()).or_default().push(id);
-        index.nodes.push(NodeInfo { file, name, package, config, relation, is_seed: kind == FileKind::Seed });
+        index
+            .by_name
+            .entry(name.to_lowercase())
+            .or_default()
+            .push(id);
+        index.nodes.push(NodeInfo {
+            file,
+            name,
+            package,
+            config,
+            relation,
+            is_seed: kind == FileKind::Seed,
+            file_relative: rel.clone(),
+        });
     }
     // Versioned models: `ref('x')` is the latest version, `x_v<N>`.
     for props in props_by_name.values() {
-        let Some(latest) = props.latest_version.clone().or_else(|| props.versions.last().cloned()) else { continue };
+        let Some(latest) = props
+            .latest_version
+            .clone()
+            .or_else(|| props.versions.last().cloned())
+        else {
+            continue;
+        };
         let versioned = format!("{}_v{latest}", props.name).to_lowercase();
         if let Some(ids) = index.by_name.get(&versioned).cloned() {
-            index.by_name.entry(props.name.to_lowercase()).or_default().extend(ids);
+            index
+                .by_name
+                .entry(props.name.to_lowercase())
+                .or_default()
+                .extend(ids);
         }
     }
     for (name, ids) in &index.by_name {
-        let models: Vec<&NodeInfo> = ids.iter().map(|&i| &index.nodes[i]).filter(|n| !n.is_seed).collect();
-        let same_package = models.iter().any(|a| models.iter().filter(|b| b.package == a.package).count() > 1);
+        let models: Vec<&NodeInfo> = ids
+            .iter()
+            .map(|&i| &index.nodes[i])
+            .filter(|n| !n.is_seed)
+            .collect();
+        let same_package = models
+            .iter()
+            .any(|a| models.iter().filter(|b| b.package == a.package).count() > 1);
         if same_package {
             index.duplicates.push(name.clone());
         }
@@ -167,7 +215,15 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
 }
 
 fn merge_config(base: &mut ModelConfig, overrides: ModelConfig) {
-    let ModelConfig { materialized, schema, alias, database, enabled, contract_enforced, column_types } = overrides;
+    let ModelConfig {
+        materialized,
+        schema,
+        alias,
+        database,
+        enabled,
+        contract_enforced,
+        column_types,
+    } = overrides;
     base.materialized = materialized.or(base.materialized.take());
     base.schema = schema.or(base.schema.take());
     base.alias = alias.or(base.alias.take());

@@ -7,4 +7,7 @@ mod render;
 
 pub use analysis::{model_analysis, model_diagnostics, model_schema, seed_schema, ModelAnalysis};
 pub use index::{file_properties, project_index, NodeInfo, ProjectIndex};
-pub use render::{jinja_environment, model_calls, model_cycles, ephemeral_models_that_run, model_materialization, rendered_model, settings_environment, Cycles};
+pub use render::{
+    ephemeral_models_that_run, jinja_environment, model_calls, model_cycles, model_materialization,
+    rendered_model, settings_environment, Cycles,
+};

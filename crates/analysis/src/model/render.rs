@@ -32,10 +32,13 @@ fn base_jinja_project(settings: &ProjectSettings) -> JinjaProject {
     let mut vars = Vec::new();
     // Package defaults first, then the root project's (which win on lookup).
     for package in settings.packages.iter().rev() {
-        let Some(map) = package.vars.as_mapping() else { continue };
+        let Some(map) = package.vars.as_mapping() else {
+            continue;
+        };
         for (k, v) in map {
             let Some(key) = k.as_str() else { continue };
-            let is_package_scope = settings.packages.iter().any(|p| p.name == key) && v.is_mapping();
+            let is_package_scope =
+                settings.packages.iter().any(|p| p.name == key) && v.is_mapping();
             if is_package_scope {
                 for (pk, pv) in v.as_mapping().into_iter().flatten() {
                     if let Some(pk) = pk.as_str() {
@@ -63,7 +66,9 @@ fn base_jinja_project(settings: &ProjectSettings) -> JinjaProject {
 /// An environment with vars and target only, for Jinja inside `dbt_project.yml` configs.
 #[salsa::tracked(returns(ref))]
 pub fn settings_environment(db: &dyn Db, project: Project) -> JinjaHandle {
-    JinjaHandle(Arc::new(JinjaEnvironment::new(base_jinja_project(project.settings(db)))))
+    JinjaHandle(Arc::new(JinjaEnvironment::new(base_jinja_project(
+        project.settings(db),
+    ))))
 }
 
 #[salsa::tracked(returns(ref))]
@@ -74,19 +79,146 @@ pub fn jinja_environment(db: &dyn Db, project: Project) -> JinjaHandle {
         .files(db)
         .iter()
         .filter(|f| f.kind(db) == FileKind::Macro)
-        .map(|f| MacroFile { package: f.package(db).clone(), path: f.path(db).clone(), text: f.text(db).clone() })
+        .map(|f| MacroFile {
+            package: f.package(db).clone(),
+            path: f.path(db).clone(),
+            text: f.text(db).clone(),
+        })
         .collect();
     let jinja = JinjaProject {
-        relations: index.nodes.iter().map(|n| (n.name.clone(), n.relation.clone())).collect(),
+        relations: index
+            .nodes
+            .iter()
+            .map(|n| (n.name.clone(), n.relation.clone()))
+            .collect(),
         sources: index
             .sources
             .iter()
             .map(|(k, s)| (k.clone(), (s.schema.clone(), s.identifier.clone())))
             .collect(),
         macro_files,
+        graph: Some(graph_json(index, settings)),
         ..base_jinja_project(settings)
     };
     JinjaHandle(Arc::new(JinjaEnvironment::new(jinja)))
+}
+
+/// dbt's `graph` as Jinja sees it: every model, seed and source with its
+/// config, columns and relation (dependencies are left empty: they come from
+/// rendering, which needs this graph).
+fn graph_json(index: &super::index::ProjectIndex, settings: &ProjectSettings) -> serde_json::Value {
+    use serde_json::json;
+    let mut nodes = serde_json::Map::new();
+    for n in &index.nodes {
+        let resource_type = if n.is_seed { "seed" } else { "model" };
+        let unique_id = format!("{resource_type}.{}.{}", n.package, n.name);
+        let props = index.properties.get(&n.name.to_lowercase()).map(|(_, p)| p);
+        let columns: serde_json::Map<String, serde_json::Value> = props
+            .map(|p| {
+                p.columns
+                    .iter()
+                    .map(|(c, t, d)| {
+                        let mut column = column_json(c, t, d);
+                        // Keep what the YAML says (meta, config, tests) beside the normalized fields.
+                        if let Some((_, serde_json::Value::Object(raw))) =
+                            p.raw_columns.iter().find(|(n, _)| n == c)
+                        {
+                            for (k, v) in raw {
+                                if !matches!(k.as_str(), "name" | "data_type" | "description") {
+                                    column[k] = v.clone();
+                                }
+                            }
+                            if column["config"].get("meta").is_none() {
+                                column["config"]["meta"] = column["meta"].clone();
+                            }
+                        }
+                        (c.clone(), column)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let contract = json!({"enforced": n.config.contract_enforced.unwrap_or(false)});
+        let config = json!({
+            "enabled": n.config.enabled.unwrap_or(true),
+            "materialized": n.config.materialized.clone().unwrap_or_else(|| if n.is_seed { "seed".into() } else { "view".into() }),
+            "schema": n.config.schema,
+            "alias": n.config.alias,
+            "tags": [],
+            "meta": {},
+            "contract": contract,
+        });
+        let folder = if n.is_seed { "seeds" } else { "models" };
+        nodes.insert(
+            unique_id.clone(),
+            json!({
+                "unique_id": unique_id,
+                "name": n.name,
+                "resource_type": resource_type,
+                "package_name": n.package,
+                "original_file_path": format!("{folder}/{}", n.file_relative),
+                "path": n.file_relative,
+                "database": settings.target.database,
+                "schema": n.relation.0,
+                "alias": n.relation.1,
+                "config": config,
+                "columns": columns,
+                "description": props.and_then(|p| p.description.clone()).unwrap_or_default(),
+                "depends_on": {"nodes": [], "macros": []},
+                "refs": [],
+                "sources": [],
+                "tags": [],
+                "meta": {},
+                "fqn": [n.package.clone(), n.name.clone()],
+                "access": "protected",
+                "contract": contract,
+                "raw_code": "",
+                "language": "sql",
+            }),
+        );
+    }
+    let mut sources = serde_json::Map::new();
+    for s in index.sources.values() {
+        let unique_id = format!(
+            "source.{}.{}.{}",
+            settings.root_package(),
+            s.source,
+            s.table
+        );
+        let columns: serde_json::Map<String, serde_json::Value> = s
+            .columns
+            .iter()
+            .flatten()
+            .map(|(c, t, d)| (c.clone(), column_json(c, t, d)))
+            .collect();
+        sources.insert(
+            unique_id.clone(),
+            json!({
+                "unique_id": unique_id, "name": s.table, "source_name": s.source, "resource_type": "source",
+                "package_name": settings.root_package(), "database": settings.target.database,
+                "schema": s.schema, "identifier": s.identifier, "columns": columns,
+                "description": s.description.clone().unwrap_or_default(), "config": {"enabled": true},
+                "meta": {}, "tags": [], "loaded_at_field": null, "freshness": {},
+            }),
+        );
+    }
+    json!({"nodes": nodes, "sources": sources})
+}
+
+fn column_json(
+    name: &str,
+    ty: &Option<crate::types::SqlType>,
+    description: &Option<String>,
+) -> serde_json::Value {
+    serde_json::json!({
+        "name": name,
+        "data_type": ty.as_ref().map(|t| t.to_string()),
+        "description": description.clone().unwrap_or_default(),
+        "meta": {},
+        "tags": [],
+        "config": {"meta": {}, "tags": []},
+        "constraints": [],
+        "quote": null,
+    })
 }
 
 /// A model's materialization: its `config()` call, else the project config.
@@ -94,7 +226,9 @@ pub fn jinja_environment(db: &dyn Db, project: Project) -> JinjaHandle {
 pub fn model_materialization(db: &dyn Db, project: Project, file: SourceFile) -> Option<String> {
     let rendered = rendered_model(db, project, file);
     rendered.config.get("materialized").cloned().or_else(|| {
-        project_index(db, project).node_for_file(file).and_then(|n| n.config.materialized.clone())
+        project_index(db, project)
+            .node_for_file(file)
+            .and_then(|n| n.config.materialized.clone())
     })
 }
 
@@ -104,14 +238,23 @@ pub fn model_materialization(db: &dyn Db, project: Project, file: SourceFile) ->
 pub fn ephemeral_models_that_run(db: &dyn Db, project: Project) -> Arc<BTreeSet<String>> {
     let index = project_index(db, project);
     let models: Vec<_> = index.nodes.iter().filter(|n| !n.is_seed).collect();
-    let is_ephemeral = |file| model_materialization(db, project, file).as_deref() == Some("ephemeral");
+    let is_ephemeral =
+        |file| model_materialization(db, project, file).as_deref() == Some("ephemeral");
     let mut runs = BTreeSet::new();
-    let mut stack: Vec<SourceFile> = models.iter().filter(|n| !is_ephemeral(n.file)).map(|n| n.file).collect();
+    let mut stack: Vec<SourceFile> = models
+        .iter()
+        .filter(|n| !is_ephemeral(n.file))
+        .map(|n| n.file)
+        .collect();
     let mut seen: BTreeSet<String> = BTreeSet::new();
     while let Some(file) = stack.pop() {
         for call in model_calls(db, project, file).iter() {
-            let Call::Ref { package, name } = call else { continue };
-            let Some(target) = index.node(name, package.as_deref()) else { continue };
+            let Call::Ref { package, name } = call else {
+                continue;
+            };
+            let Some(target) = index.node(name, package.as_deref()) else {
+                continue;
+            };
             if target.is_seed || !seen.insert(target.name.clone()) {
                 continue;
             }
@@ -124,7 +267,12 @@ pub fn ephemeral_models_that_run(db: &dyn Db, project: Project) -> Arc<BTreeSet<
     Arc::new(runs)
 }
 
-fn render_in_cycle(_db: &dyn Db, _id: salsa::Id, _project: Project, _file: SourceFile) -> Arc<RenderedModel> {
+fn render_in_cycle(
+    _db: &dyn Db,
+    _id: salsa::Id,
+    _project: Project,
+    _file: SourceFile,
+) -> Arc<RenderedModel> {
     Arc::new(RenderedModel::default())
 }
 
@@ -142,7 +290,9 @@ pub fn rendered_model(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Re
         resource_type: "model".into(),
         config: node.map(|n| n.config.as_map()).unwrap_or_default(),
     };
-    let first = env.0.render_model(file.text(db), context.clone(), Default::default());
+    let first = env
+        .0
+        .render_model(file.text(db), context.clone(), Default::default());
     if !first.wants_columns {
         return Arc::new(first);
     }
@@ -152,7 +302,9 @@ pub fn rendered_model(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Re
     for call in &first.calls {
         let (key, schema) = match &call.call {
             Call::Ref { package, name } => {
-                let Some(target) = index.node(name, package.as_deref()) else { continue };
+                let Some(target) = index.node(name, package.as_deref()) else {
+                    continue;
+                };
                 if target.file == file {
                     continue;
                 }
@@ -161,13 +313,28 @@ pub fn rendered_model(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Re
                 } else {
                     super::analysis::model_schema(db, project, target.file).clone()
                 };
-                (format!("{}.{}", target.relation.0, target.relation.1), schema)
+                (
+                    format!("{}.{}", target.relation.0, target.relation.1),
+                    schema,
+                )
             }
             Call::Source { source, table } => {
-                let Some(s) = index.sources.get(&(source.to_lowercase(), table.to_lowercase())) else { continue };
+                let Some(s) = index
+                    .sources
+                    .get(&(source.to_lowercase(), table.to_lowercase()))
+                else {
+                    continue;
+                };
                 let Some(cols) = &s.columns else { continue };
                 let schema = crate::schema::RelationSchema::closed(
-                    cols.iter().map(|(n, t, _)| crate::schema::Column::new(n.clone(), t.clone().unwrap_or(crate::types::SqlType::Unknown))).collect(),
+                    cols.iter()
+                        .map(|(n, t, _)| {
+                            crate::schema::Column::new(
+                                n.clone(),
+                                t.clone().unwrap_or(crate::types::SqlType::Unknown),
+                            )
+                        })
+                        .collect(),
                 );
                 (format!("{}.{}", s.schema, s.identifier), Arc::new(schema))
             }
@@ -187,7 +354,11 @@ pub fn rendered_model(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Re
 /// from the render so that edits that keep the refs stop here.
 #[salsa::tracked(returns(ref))]
 pub fn model_calls(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Vec<Call>> {
-    let mut calls: Vec<Call> = rendered_model(db, project, file).calls.iter().map(|c| c.call.clone()).collect();
+    let mut calls: Vec<Call> = rendered_model(db, project, file)
+        .calls
+        .iter()
+        .map(|c| c.call.clone())
+        .collect();
     calls.dedup();
     Arc::new(calls)
 }
@@ -209,7 +380,10 @@ pub fn model_cycles(db: &dyn Db, project: Project) -> Arc<Cycles> {
         let targets = model_calls(db, project, node.file)
             .iter()
             .filter_map(|c| match c {
-                Call::Ref { package, name } => index.node(name, package.as_deref()).filter(|n| !n.is_seed).map(|n| n.name.clone()),
+                Call::Ref { package, name } => index
+                    .node(name, package.as_deref())
+                    .filter(|n| !n.is_seed)
+                    .map(|n| n.name.clone()),
                 Call::Source { .. } => None,
             })
             .collect();
@@ -244,7 +418,9 @@ fn find_cycles(edges: &BTreeMap<String, Vec<String>>) -> Cycles {
                 if i < succ.len() {
                     work.push((node, i + 1));
                     let w = succ[i].as_str();
-                    let Some((w, _)) = self.edges.get_key_value(w) else { continue };
+                    let Some((w, _)) = self.edges.get_key_value(w) else {
+                        continue;
+                    };
                     let w = w.as_str();
                     if !self.index.contains_key(w) {
                         self.index.insert(w, self.next_index);
@@ -295,7 +471,8 @@ fn find_cycles(edges: &BTreeMap<String, Vec<String>>) -> Cycles {
     }
     let mut cycles = Cycles::default();
     for (id, component) in t.components.iter().enumerate() {
-        let self_loop = component.len() == 1 && edges[component[0]].iter().any(|w| w == component[0]);
+        let self_loop =
+            component.len() == 1 && edges[component[0]].iter().any(|w| w == component[0]);
         if component.len() < 2 && !self_loop {
             continue;
         }

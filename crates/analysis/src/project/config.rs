@@ -24,7 +24,10 @@ pub struct PackageConfig {
 
 fn string_list(v: Option<&Yaml>, default: &str) -> Vec<String> {
     match v {
-        Some(Yaml::Sequence(items)) => items.iter().filter_map(|i| i.as_str().map(str::to_string)).collect(),
+        Some(Yaml::Sequence(items)) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_string))
+            .collect(),
         Some(Yaml::String(s)) => vec![s.clone()],
         _ => vec![default.to_string()],
     }
@@ -33,8 +36,10 @@ fn string_list(v: Option<&Yaml>, default: &str) -> Vec<String> {
 impl PackageConfig {
     pub fn load(dir: &Path) -> Result<PackageConfig, String> {
         let path = dir.join("dbt_project.yml");
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let yaml: Yaml = serde_yaml::from_str(&text).map_err(|e| format!("{}: invalid YAML: {e}", path.display()))?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let yaml: Yaml = serde_yaml::from_str(&text)
+            .map_err(|e| format!("{}: invalid YAML: {e}", path.display()))?;
         let name = yaml
             .get("name")
             .and_then(Yaml::as_str)
@@ -56,8 +61,14 @@ impl PackageConfig {
         Ok(PackageConfig {
             name,
             dir: dir.to_path_buf(),
-            profile: yaml.get("profile").and_then(Yaml::as_str).map(str::to_string),
-            model_paths: string_list(yaml.get("model-paths").or(yaml.get("source-paths")), "models"),
+            profile: yaml
+                .get("profile")
+                .and_then(Yaml::as_str)
+                .map(str::to_string),
+            model_paths: string_list(
+                yaml.get("model-paths").or(yaml.get("source-paths")),
+                "models",
+            ),
             seed_paths: string_list(yaml.get("seed-paths").or(yaml.get("data-paths")), "seeds"),
             macro_paths: string_list(yaml.get("macro-paths"), "macros"),
             vars: yaml.get("vars").cloned().unwrap_or(Yaml::Null),
@@ -70,8 +81,12 @@ impl PackageConfig {
 
 /// Directories of `local:` packages in `packages.yml`.
 pub(crate) fn local_packages(root: &Path) -> Vec<PathBuf> {
-    let Ok(text) = std::fs::read_to_string(root.join("packages.yml")) else { return Vec::new() };
-    let Ok(yaml) = serde_yaml::from_str::<Yaml>(&text) else { return Vec::new() };
+    let Ok(text) = std::fs::read_to_string(root.join("packages.yml")) else {
+        return Vec::new();
+    };
+    let Ok(yaml) = serde_yaml::from_str::<Yaml>(&text) else {
+        return Vec::new();
+    };
     yaml.get("packages")
         .and_then(Yaml::as_sequence)
         .map(|ps| {
@@ -88,32 +103,56 @@ pub(crate) fn local_packages(root: &Path) -> Vec<PathBuf> {
 /// preferred, as Loupe's default fabric is DuckDB); DuckDB's `main` otherwise.
 pub(crate) fn load_target(root: &Path, config: &PackageConfig) -> Target {
     let mut target = Target::default();
-    let Ok(text) = std::fs::read_to_string(root.join("profiles.yml")) else { return target };
-    let Ok(yaml) = serde_yaml::from_str::<Yaml>(&text) else { return target };
+    let Ok(text) = std::fs::read_to_string(root.join("profiles.yml")) else {
+        return target;
+    };
+    let Ok(yaml) = serde_yaml::from_str::<Yaml>(&text) else {
+        return target;
+    };
     let profile = config
         .profile
         .as_deref()
         .and_then(|p| yaml.get(p))
         .or_else(|| yaml.as_mapping().and_then(|m| m.values().next()));
-    let Some(profile) = profile else { return target };
-    let Some(outputs) = profile.get("outputs").and_then(Yaml::as_mapping) else { return target };
-    let default_name = profile.get("target").and_then(Yaml::as_str).unwrap_or("dev");
+    let Some(profile) = profile else {
+        return target;
+    };
+    let Some(outputs) = profile.get("outputs").and_then(Yaml::as_mapping) else {
+        return target;
+    };
+    let default_name = profile
+        .get("target")
+        .and_then(Yaml::as_str)
+        .unwrap_or("dev");
     let chosen = outputs
         .iter()
         .find(|(_, o)| o.get("type").and_then(Yaml::as_str) == Some("duckdb"))
-        .or_else(|| outputs.iter().find(|(k, _)| k.as_str() == Some(default_name)));
+        .or_else(|| {
+            outputs
+                .iter()
+                .find(|(k, _)| k.as_str() == Some(default_name))
+        });
     if let Some((name, output)) = chosen {
         target.name = name.as_str().unwrap_or("dev").to_string();
         if let Some(t) = output.get("type").and_then(Yaml::as_str) {
             target.adapter = t.to_string();
         }
-        let plain = |v: Option<&Yaml>| v.and_then(Yaml::as_str).filter(|s| !s.contains("{{")).map(str::to_string);
+        let plain = |v: Option<&Yaml>| {
+            v.and_then(Yaml::as_str)
+                .filter(|s| !s.contains("{{"))
+                .map(str::to_string)
+        };
         if let Some(s) = plain(output.get("schema").or(output.get("dataset"))) {
             target.schema = s;
         } else if target.adapter != "duckdb" {
             target.schema = "public".into();
         }
-        if let Some(d) = plain(output.get("database").or(output.get("dbname")).or(output.get("catalog"))) {
+        if let Some(d) = plain(
+            output
+                .get("database")
+                .or(output.get("dbname"))
+                .or(output.get("catalog")),
+        ) {
             target.database = d;
         }
     }
@@ -136,8 +175,15 @@ impl ModelConfig {
     /// The config as `model.config` shows it to Jinja.
     pub fn as_map(&self) -> std::collections::BTreeMap<String, String> {
         let mut m = std::collections::BTreeMap::new();
-        m.insert("materialized".into(), self.materialized.clone().unwrap_or_else(|| "view".into()));
-        for (k, v) in [("schema", &self.schema), ("alias", &self.alias), ("database", &self.database)] {
+        m.insert(
+            "materialized".into(),
+            self.materialized.clone().unwrap_or_else(|| "view".into()),
+        );
+        for (k, v) in [
+            ("schema", &self.schema),
+            ("alias", &self.alias),
+            ("database", &self.database),
+        ] {
             if let Some(v) = v {
                 m.insert(k.to_string(), v.clone());
             }
@@ -148,18 +194,25 @@ impl ModelConfig {
 
     /// Whether a config value (or the `enabled` text of a `config()` call) disables.
     pub fn is_false(text: &str) -> bool {
-        matches!(text.trim().to_ascii_lowercase().as_str(), "false" | "0" | "no" | "none" | "")
+        matches!(
+            text.trim().to_ascii_lowercase().as_str(),
+            "false" | "0" | "no" | "none" | ""
+        )
     }
 
     /// Applies one level of a config tree (`+materialized: table`, `schema: x`, ...);
     /// `render` evaluates Jinja in values (`"{{ var('x') }}"`).
     pub fn apply(&mut self, level: &Yaml, render: &dyn Fn(&str) -> String) {
-        let Some(map) = level.as_mapping() else { return };
+        let Some(map) = level.as_mapping() else {
+            return;
+        };
         for (k, v) in map {
             let Some(key) = k.as_str() else { continue };
             let key = key.trim_start_matches('+');
             let text = || match v {
-                Yaml::String(s) if s.contains("{{") || s.contains("{%") => Some(render(s).trim().to_string()),
+                Yaml::String(s) if s.contains("{{") || s.contains("{%") => {
+                    Some(render(s).trim().to_string())
+                }
                 Yaml::String(s) => Some(s.clone()),
                 Yaml::Bool(b) => Some(b.to_string()),
                 Yaml::Number(n) => Some(n.to_string()),
@@ -170,13 +223,25 @@ impl ModelConfig {
                 "schema" => self.schema = text(),
                 "alias" => self.alias = text(),
                 "database" => self.database = text(),
-                "enabled" => self.enabled = v.as_bool().or_else(|| text().map(|t| !ModelConfig::is_false(&t))),
+                "enabled" => {
+                    self.enabled = v
+                        .as_bool()
+                        .or_else(|| text().map(|t| !ModelConfig::is_false(&t)))
+                }
                 "contract" => self.contract_enforced = v.get("enforced").and_then(Yaml::as_bool),
                 "column_types" => {
                     if let Some(m) = v.as_mapping() {
                         self.column_types = m
                             .iter()
-                            .filter_map(|(c, t)| Some((c.as_str()?.to_string(), t.as_str()?.to_string())))
+                            .filter_map(|(c, t)| {
+                                let t = t.as_str()?;
+                                let t = if t.contains("{{") || t.contains("{%") {
+                                    render(t).trim().to_string()
+                                } else {
+                                    t.to_string()
+                                };
+                                Some((c.as_str()?.to_string(), t))
+                            })
                             .collect();
                     }
                 }
@@ -187,13 +252,24 @@ impl ModelConfig {
 
     /// The config of a file from a `models:`/`seeds:` tree, following the
     /// package name and the folders of its path.
-    pub fn from_tree(tree: &Yaml, package: &str, package_relative: &str, render: &dyn Fn(&str) -> String) -> ModelConfig {
+    pub fn from_tree(
+        tree: &Yaml,
+        package: &str,
+        package_relative: &str,
+        render: &dyn Fn(&str) -> String,
+    ) -> ModelConfig {
         let mut config = ModelConfig::default();
-        let Some(mut node) = tree.get(package) else { return config };
+        let Some(mut node) = tree.get(package) else {
+            return config;
+        };
         config.apply(node, render);
         let parts: Vec<&str> = package_relative.split('/').collect();
         for (i, part) in parts.iter().enumerate() {
-            let key = if i + 1 == parts.len() { part.rsplit_once('.').map_or(*part, |(s, _)| s) } else { part };
+            let key = if i + 1 == parts.len() {
+                part.rsplit_once('.').map_or(*part, |(s, _)| s)
+            } else {
+                part
+            };
             match node.get(key) {
                 Some(child) if child.is_mapping() => {
                     config.apply(child, render);

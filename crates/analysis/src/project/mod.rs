@@ -44,7 +44,12 @@ pub struct Target {
 
 impl Default for Target {
     fn default() -> Self {
-        Target { name: "dev".into(), adapter: "duckdb".into(), schema: "main".into(), database: "main".into() }
+        Target {
+            name: "dev".into(),
+            adapter: "duckdb".into(),
+            schema: "main".into(),
+            database: "main".into(),
+        }
     }
 }
 
@@ -62,9 +67,21 @@ pub fn discover(root: &Path) -> Result<Discovered, String> {
     let root_config = PackageConfig::load(root)?;
     let target = config::load_target(root, &root_config);
     let mut packages = vec![root_config];
-    for dir in ["dbt_packages", "dbt_modules"] {
-        let Ok(entries) = std::fs::read_dir(root.join(dir)) else { continue };
-        let mut dirs: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.join("dbt_project.yml").is_file()).collect();
+    // Installed packages: the project's own, then those installed beside a
+    // `local:` package (its dependencies, when `dbt deps` ran there).
+    let locals = config::local_packages(root);
+    let install_dirs = [root.to_path_buf()]
+        .into_iter()
+        .chain(locals.iter().cloned());
+    for dir in install_dirs.flat_map(|d| [d.join("dbt_packages"), d.join("dbt_modules")]) {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut dirs: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.join("dbt_project.yml").is_file())
+            .collect();
         dirs.sort();
         for d in dirs {
             if let Ok(p) = PackageConfig::load(&d) {
@@ -75,7 +92,7 @@ pub fn discover(root: &Path) -> Result<Discovered, String> {
         }
     }
     // `local:` packages from packages.yml (the evaluator's integration tests use one).
-    for local in config::local_packages(root) {
+    for local in locals {
         if let Ok(p) = PackageConfig::load(&local) {
             if !packages.iter().any(|q| q.name == p.name) {
                 packages.push(p);
@@ -92,7 +109,11 @@ pub fn discover(root: &Path) -> Result<Discovered, String> {
         for (paths, kind) in folders {
             for folder in paths {
                 let base = package.dir.join(folder);
-                for entry in walkdir::WalkDir::new(&base).sort_by_file_name().into_iter().flatten() {
+                for entry in walkdir::WalkDir::new(&base)
+                    .sort_by_file_name()
+                    .into_iter()
+                    .flatten()
+                {
                     let path = entry.path();
                     if !entry.file_type().is_file() {
                         continue;
@@ -105,8 +126,16 @@ pub fn discover(root: &Path) -> Result<Discovered, String> {
                         (_, "yml" | "yaml") => FileKind::Properties,
                         _ => continue,
                     };
-                    let display = path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/");
-                    let package_relative = path.strip_prefix(&base).unwrap_or(path).to_string_lossy().replace('\\', "/");
+                    let display = path
+                        .strip_prefix(root)
+                        .unwrap_or(path)
+                        .to_string_lossy()
+                        .replace('\\', "/");
+                    let package_relative = path
+                        .strip_prefix(&base)
+                        .unwrap_or(path)
+                        .to_string_lossy()
+                        .replace('\\', "/");
                     files.push(DiscoveredFile {
                         path: path.to_path_buf(),
                         display,
@@ -118,5 +147,10 @@ pub fn discover(root: &Path) -> Result<Discovered, String> {
             }
         }
     }
-    Ok(Discovered { root: root.to_path_buf(), packages, target, files })
+    Ok(Discovered {
+        root: root.to_path_buf(),
+        packages,
+        target,
+        files,
+    })
 }

@@ -42,21 +42,36 @@ fn is_date(v: &str) -> bool {
     let parts: Vec<&str> = v.split('-').collect();
     parts.len() == 3
         && parts[0].len() == 4
-        && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
         && parts[1].parse::<u8>().is_ok_and(|m| (1..=12).contains(&m))
         && parts[2].parse::<u8>().is_ok_and(|d| (1..=31).contains(&d))
 }
 
 /// Infers a seed's schema from its CSV text; `column_types` overrides.
-pub fn infer_seed_schema(csv_text: &str, column_types: &[(String, String)]) -> Result<RelationSchema, String> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(csv_text.as_bytes());
+pub fn infer_seed_schema(
+    csv_text: &str,
+    column_types: &[(String, String)],
+) -> Result<RelationSchema, String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(csv_text.as_bytes());
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| format!("cannot read the CSV header: {e}"))?
         .iter()
         .map(|h| h.trim().to_string())
         .collect();
-    let order = [Guess::Integer, Guess::BigInt, Guess::Number, Guess::Date, Guess::DateTime, Guess::Boolean, Guess::Text];
+    let order = [
+        Guess::Integer,
+        Guess::BigInt,
+        Guess::Number,
+        Guess::Date,
+        Guess::DateTime,
+        Guess::Boolean,
+        Guess::Text,
+    ];
     let mut candidates: Vec<usize> = vec![0; headers.len()];
     for record in reader.records() {
         let record = record.map_err(|e| format!("cannot read the CSV: {e}"))?;
@@ -73,7 +88,9 @@ pub fn infer_seed_schema(csv_text: &str, column_types: &[(String, String)]) -> R
         .iter()
         .zip(candidates)
         .map(|(name, c)| {
-            let declared = column_types.iter().find(|(n, _)| n.eq_ignore_ascii_case(name));
+            let declared = column_types
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name));
             let ty = match declared {
                 Some((_, t)) => parse_type(t),
                 None => match order[c] {

@@ -20,7 +20,7 @@ pub struct SourceTable {
 }
 
 /// A model (or seed) described in YAML.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ModelProperties {
     pub name: String,
     pub description: Option<String>,
@@ -30,11 +30,15 @@ pub struct ModelProperties {
     /// Model versions (`versions: [{v: 1}, ...]`) and the latest one.
     pub versions: Vec<String>,
     pub latest_version: Option<String>,
+    /// The `config:` block (materialized, schema, alias, enabled, ...).
+    pub config: super::ModelConfig,
+    /// The YAML of each column as written (meta, tests, config), for dbt's `graph`.
+    pub raw_columns: Vec<(String, serde_json::Value)>,
     pub offset: usize,
 }
 
 /// Everything one properties file declares.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Properties {
     pub sources: Vec<SourceTable>,
     pub models: Vec<ModelProperties>,
@@ -51,13 +55,22 @@ fn text(v: Option<&Yaml>) -> Option<String> {
     }
 }
 
-fn columns(v: Option<&Yaml>) -> Vec<(String, Option<SqlType>, Option<String>)> {
+fn columns(
+    v: Option<&Yaml>,
+    render: &dyn Fn(&str) -> String,
+) -> Vec<(String, Option<SqlType>, Option<String>)> {
     v.and_then(Yaml::as_sequence)
         .map(|cols| {
             cols.iter()
                 .filter_map(|c| {
                     let name = text(c.get("name"))?;
-                    let ty = text(c.get("data_type")).map(|t| parse_type(&t));
+                    let ty = text(c.get("data_type")).map(|t| {
+                        if t.contains("{{") || t.contains("{%") {
+                            parse_type(render(&t).trim())
+                        } else {
+                            parse_type(&t)
+                        }
+                    });
                     Some((name, ty, text(c.get("description"))))
                 })
                 .collect()
@@ -67,7 +80,11 @@ fn columns(v: Option<&Yaml>) -> Vec<(String, Option<SqlType>, Option<String>)> {
 
 /// Offset of `name: <value>` in the file, to point at a declaration.
 fn offset_of(source: &str, name: &str) -> usize {
-    for pattern in [format!("name: {name}"), format!("name: '{name}'"), format!("name: \"{name}\"")] {
+    for pattern in [
+        format!("name: {name}"),
+        format!("name: '{name}'"),
+        format!("name: \"{name}\""),
+    ] {
         if let Some(i) = source.find(&pattern) {
             return i + "name: ".len();
         }
@@ -75,19 +92,39 @@ fn offset_of(source: &str, name: &str) -> usize {
     0
 }
 
-/// Parses a properties file; a broken file reports its error and declares nothing.
-pub fn parse_properties(source: &str) -> Properties {
+/// Parses a properties file; a broken file reports its error and declares
+/// nothing. `render` evaluates Jinja in values (data types often use it).
+pub fn parse_properties(source: &str, render: &dyn Fn(&str) -> String) -> Properties {
     let yaml: Yaml = match serde_yaml::from_str(source) {
         Ok(y) => y,
-        Err(e) => return Properties { error: Some(format!("invalid YAML: {e}")), ..Default::default() },
+        Err(e) => {
+            return Properties {
+                error: Some(format!("invalid YAML: {e}")),
+                ..Default::default()
+            }
+        }
     };
     let mut props = Properties::default();
-    for s in yaml.get("sources").and_then(Yaml::as_sequence).into_iter().flatten() {
-        let Some(source) = text(s.get("name")) else { continue };
+    for s in yaml
+        .get("sources")
+        .and_then(Yaml::as_sequence)
+        .into_iter()
+        .flatten()
+    {
+        let Some(source) = text(s.get("name")) else {
+            continue;
+        };
         let schema = text(s.get("schema")).unwrap_or_else(|| source.clone());
-        for t in s.get("tables").and_then(Yaml::as_sequence).into_iter().flatten() {
-            let Some(table) = text(t.get("name")) else { continue };
-            let cols = columns(t.get("columns"));
+        for t in s
+            .get("tables")
+            .and_then(Yaml::as_sequence)
+            .into_iter()
+            .flatten()
+        {
+            let Some(table) = text(t.get("name")) else {
+                continue;
+            };
+            let cols = columns(t.get("columns"), render);
             props.sources.push(SourceTable {
                 source: source.clone(),
                 identifier: text(t.get("identifier")).unwrap_or_else(|| table.clone()),
@@ -100,18 +137,25 @@ pub fn parse_properties(source: &str) -> Properties {
         }
     }
     for (key, out) in [("models", &mut props.models), ("seeds", &mut props.seeds)] {
-        for m in yaml.get(key).and_then(Yaml::as_sequence).into_iter().flatten() {
-            let Some(name) = text(m.get("name")) else { continue };
+        for m in yaml
+            .get(key)
+            .and_then(Yaml::as_sequence)
+            .into_iter()
+            .flatten()
+        {
+            let Some(name) = text(m.get("name")) else {
+                continue;
+            };
             let config = m.get("config");
-            let column_types = config
-                .and_then(|c| c.get("column_types"))
-                .and_then(Yaml::as_mapping)
-                .map(|m| m.iter().filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string()))).collect())
-                .unwrap_or_default();
+            let mut model_config = super::ModelConfig::default();
+            if let Some(c) = config {
+                model_config.apply(c, render);
+            }
+            let column_types = model_config.column_types.clone();
             out.push(ModelProperties {
                 offset: offset_of(source, &name),
                 description: text(m.get("description")),
-                columns: columns(m.get("columns")),
+                columns: columns(m.get("columns"), render),
                 contract_enforced: config
                     .and_then(|c| c.get("contract"))
                     .and_then(|c| c.get("enforced"))
@@ -124,6 +168,18 @@ pub fn parse_properties(source: &str) -> Properties {
                     .map(|vs| vs.iter().filter_map(|v| text(v.get("v"))).collect())
                     .unwrap_or_default(),
                 latest_version: text(m.get("latest_version")),
+                config: model_config,
+                raw_columns: m
+                    .get("columns")
+                    .and_then(Yaml::as_sequence)
+                    .map(|cols| {
+                        cols.iter()
+                            .filter_map(|c| {
+                                Some((text(c.get("name"))?, serde_json::to_value(c).ok()?))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
                 name,
             });
         }

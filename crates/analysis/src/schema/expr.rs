@@ -39,7 +39,9 @@ impl Analyzer<'_> {
                 }
                 let dotted = access_chain
                     .iter()
-                    .take_while(|a| matches!(a, AccessExpr::Dot(Expr::Identifier(_))) && !ids.is_empty())
+                    .take_while(|a| {
+                        matches!(a, AccessExpr::Dot(Expr::Identifier(_))) && !ids.is_empty()
+                    })
                     .count();
                 for a in &access_chain[..dotted] {
                     if let AccessExpr::Dot(Expr::Identifier(id)) = a {
@@ -59,7 +61,11 @@ impl Analyzer<'_> {
                             let index_ty = infer(self, index);
                             subscript_type(&ty, index, &index_ty)
                         }
-                        AccessExpr::Subscript(Subscript::Slice { lower_bound, upper_bound, .. }) => {
+                        AccessExpr::Subscript(Subscript::Slice {
+                            lower_bound,
+                            upper_bound,
+                            ..
+                        }) => {
                             for b in lower_bound.iter().chain(upper_bound) {
                                 infer(self, b);
                             }
@@ -92,8 +98,14 @@ impl Analyzer<'_> {
                 let r = infer(self, right);
                 self.binary_type(op, &l, &r)
             }
-            Expr::IsFalse(x) | Expr::IsNotFalse(x) | Expr::IsTrue(x) | Expr::IsNotTrue(x)
-            | Expr::IsNull(x) | Expr::IsNotNull(x) | Expr::IsUnknown(x) | Expr::IsNotUnknown(x) => {
+            Expr::IsFalse(x)
+            | Expr::IsNotFalse(x)
+            | Expr::IsTrue(x)
+            | Expr::IsNotTrue(x)
+            | Expr::IsNull(x)
+            | Expr::IsNotNull(x)
+            | Expr::IsUnknown(x)
+            | Expr::IsNotUnknown(x) => {
                 infer(self, x);
                 SqlType::Boolean
             }
@@ -114,12 +126,16 @@ impl Analyzer<'_> {
                 self.analyze_query(subquery, Some(scope));
                 SqlType::Boolean
             }
-            Expr::InUnnest { expr, array_expr, .. } => {
+            Expr::InUnnest {
+                expr, array_expr, ..
+            } => {
                 infer(self, expr);
                 infer(self, array_expr);
                 SqlType::Boolean
             }
-            Expr::Between { expr, low, high, .. } => {
+            Expr::Between {
+                expr, low, high, ..
+            } => {
                 for x in [expr, low, high] {
                     infer(self, x);
                 }
@@ -149,12 +165,20 @@ impl Analyzer<'_> {
                     _ => SqlType::Unknown,
                 }
             }
-            Expr::Cast { kind, expr, data_type, .. } => {
+            Expr::Cast {
+                kind,
+                expr,
+                data_type,
+                ..
+            } => {
                 infer(self, expr);
                 let _ = kind == &CastKind::TryCast;
                 parse_type(&data_type.to_string())
             }
-            Expr::AtTimeZone { timestamp, time_zone } => {
+            Expr::AtTimeZone {
+                timestamp,
+                time_zone,
+            } => {
                 let ty = infer(self, timestamp);
                 infer(self, time_zone);
                 match ty {
@@ -171,7 +195,11 @@ impl Analyzer<'_> {
                 }
             }
             Expr::Ceil { expr, .. } | Expr::Floor { expr, .. } => {
-                let name = if matches!(e, Expr::Ceil { .. }) { "ceil" } else { "floor" };
+                let name = if matches!(e, Expr::Ceil { .. }) {
+                    "ceil"
+                } else {
+                    "floor"
+                };
                 let ty = infer(self, expr);
                 self.function_type(name, &[ty], Vec::new(), false)
             }
@@ -180,14 +208,21 @@ impl Analyzer<'_> {
                 infer(self, r#in);
                 SqlType::BigInt
             }
-            Expr::Substring { expr, substring_from, substring_for, .. } => {
+            Expr::Substring {
+                expr,
+                substring_from,
+                substring_for,
+                ..
+            } => {
                 infer(self, expr);
                 for x in substring_from.iter().chain(substring_for) {
                     infer(self, x);
                 }
                 SqlType::Varchar
             }
-            Expr::Trim { expr, trim_what, .. } => {
+            Expr::Trim {
+                expr, trim_what, ..
+            } => {
                 infer(self, expr);
                 if let Some(w) = trim_what {
                     infer(self, w);
@@ -200,7 +235,12 @@ impl Analyzer<'_> {
             }
             Expr::Collate { expr, .. } => infer(self, expr),
             Expr::Function(f) => self.infer_function(f, scope, grouping, aliases_ok),
-            Expr::Case { operand, conditions, else_result, .. } => {
+            Expr::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => {
                 if let Some(o) = operand {
                     infer(self, o);
                 }
@@ -217,7 +257,10 @@ impl Analyzer<'_> {
                 result.unwrap_or(SqlType::Unknown)
             }
             Expr::Tuple(items) => {
-                let fields = items.iter().map(|x| (String::new(), infer(self, x).materialize())).collect();
+                let fields = items
+                    .iter()
+                    .map(|x| (String::new(), infer(self, x).materialize()))
+                    .collect();
                 SqlType::Struct(fields)
             }
             Expr::Struct { values, .. } => {
@@ -244,7 +287,9 @@ impl Analyzer<'_> {
                     v = Some(unify(v, vt));
                 }
                 match (k, v) {
-                    (Some(k), Some(v)) => SqlType::Map(Box::new(k.materialize()), Box::new(v.materialize())),
+                    (Some(k), Some(v)) => {
+                        SqlType::Map(Box::new(k.materialize()), Box::new(v.materialize()))
+                    }
                     _ => SqlType::Unknown,
                 }
             }
@@ -295,7 +340,11 @@ impl Analyzer<'_> {
             _ => return SqlType::Unknown,
         };
         let range = self.range_of(e);
-        let shown = ids.iter().map(|i| i.value.as_str()).collect::<Vec<_>>().join(".");
+        let shown = ids
+            .iter()
+            .map(|i| i.value.as_str())
+            .collect::<Vec<_>>()
+            .join(".");
         let (resolution, field_path) = resolve_path(scope, &ids, aliases_ok);
         match resolution {
             Resolution::Found { ty, binding, depth } => {
@@ -317,7 +366,10 @@ impl Analyzer<'_> {
                 self.report(
                     Code::AmbiguousColumn,
                     range,
-                    format!("column `{shown}` is ambiguous: it exists in {}", from.join(" and ")),
+                    format!(
+                        "column `{shown}` is ambiguous: it exists in {}",
+                        from.join(" and ")
+                    ),
                 );
                 SqlType::Unknown
             }
@@ -333,7 +385,11 @@ impl Analyzer<'_> {
                     .map(|c| format!("; did you mean `{c}`?"))
                     .unwrap_or_default();
                 let message = if matches!(resolution, Resolution::NoSuchQualifier) {
-                    let q = ids[..ids.len() - 1].iter().map(|i| i.value.as_str()).collect::<Vec<_>>().join(".");
+                    let q = ids[..ids.len() - 1]
+                        .iter()
+                        .map(|i| i.value.as_str())
+                        .collect::<Vec<_>>()
+                        .join(".");
                     format!("unknown column `{shown}`: no relation named `{q}` in scope{hint}")
                 } else {
                     format!("unknown column `{shown}`{hint}")
@@ -459,7 +515,13 @@ impl Analyzer<'_> {
 
     /// The result type of a call, with DuckDB's rules where the catalog's
     /// generic signature does not say enough.
-    fn function_type(&self, name: &str, args: &[SqlType], named: Vec<(String, SqlType)>, star: bool) -> SqlType {
+    fn function_type(
+        &self,
+        name: &str,
+        args: &[SqlType],
+        named: Vec<(String, SqlType)>,
+        star: bool,
+    ) -> SqlType {
         let first = args.first().cloned().unwrap_or(SqlType::Unknown);
         let fold = |args: &[SqlType]| {
             args.iter()
@@ -481,29 +543,45 @@ impl Analyzer<'_> {
             "nullif" => return first.materialize(),
             "if" | "iff" if args.len() == 3 => return fold(&args[1..]),
             "struct_pack" | "row" if !named.is_empty() || name == "struct_pack" => {
-                return SqlType::Struct(named.into_iter().map(|(n, t)| (n, t.materialize())).collect())
+                return SqlType::Struct(
+                    named
+                        .into_iter()
+                        .map(|(n, t)| (n, t.materialize()))
+                        .collect(),
+                )
             }
             "list_value" | "list_pack" | "array_value" => {
                 return SqlType::List(Box::new(fold(args).materialize()))
             }
             "unnest" => return first.element().cloned().unwrap_or(SqlType::Unknown),
-            "round" | "trunc" | "floor" | "ceil" | "ceiling" if matches!(first, SqlType::Decimal(..)) => {
+            "round" | "trunc" | "floor" | "ceil" | "ceiling"
+                if matches!(first, SqlType::Decimal(..)) =>
+            {
                 // The scale follows a constant digits argument; without one it is 0.
                 if let SqlType::Decimal(w, s) = first {
                     return match args.get(1) {
                         None => SqlType::Decimal(w, 0),
-                        Some(SqlType::IntegerLiteral(d)) => SqlType::Decimal(w, (*d).clamp(0, s as i128) as u8),
+                        Some(SqlType::IntegerLiteral(d)) => {
+                            SqlType::Decimal(w, (*d).clamp(0, s as i128) as u8)
+                        }
                         Some(_) => first,
                     };
                 }
             }
-            "concat" if !args.iter().any(|a| matches!(a, SqlType::List(_))) => return SqlType::Varchar,
+            "concat" if !args.iter().any(|a| matches!(a, SqlType::List(_))) => {
+                return SqlType::Varchar
+            }
             "columns" => return SqlType::Unknown,
-            "median" | "quantile_cont" | "quantile_disc" | "quantile" | "approx_quantile" | "mad" => {
+            "median" | "quantile_cont" | "quantile_disc" | "quantile" | "approx_quantile"
+            | "mad" => {
                 let scalar = match (name, &first) {
                     ("median" | "quantile_cont" | "mad", t) if t.is_integer() => SqlType::Double,
                     ("approx_quantile", SqlType::Decimal(w, _)) => {
-                        if *w > 18 { SqlType::HugeInt } else { SqlType::BigInt }
+                        if *w > 18 {
+                            SqlType::HugeInt
+                        } else {
+                            SqlType::BigInt
+                        }
                     }
                     ("approx_quantile", SqlType::UBigInt) => SqlType::HugeInt,
                     ("approx_quantile", t) if t.is_integer() => SqlType::BigInt,
@@ -516,9 +594,15 @@ impl Analyzer<'_> {
                     _ => scalar,
                 };
             }
-            "histogram" => return SqlType::Map(Box::new(first.materialize()), Box::new(SqlType::UBigInt)),
+            "histogram" => {
+                return SqlType::Map(Box::new(first.materialize()), Box::new(SqlType::UBigInt))
+            }
             "row" if named.is_empty() => {
-                return SqlType::Struct(args.iter().map(|t| (String::new(), t.clone().materialize())).collect())
+                return SqlType::Struct(
+                    args.iter()
+                        .map(|t| (String::new(), t.clone().materialize()))
+                        .collect(),
+                )
             }
             _ => {}
         }
@@ -538,7 +622,9 @@ impl Analyzer<'_> {
     /// arguments do not matter).
     fn all_overloads_agree(&self, name: &str) -> bool {
         let overloads = self.functions.overloads(name);
-        let Some(first) = overloads.first() else { return false };
+        let Some(first) = overloads.first() else {
+            return false;
+        };
         matches!(first.ret, Some(crate::catalog::Param::Concrete(_)))
             && overloads.iter().all(|o| o.ret == first.ret)
     }
@@ -547,12 +633,29 @@ impl Analyzer<'_> {
     fn binary_type(&self, op: &BinaryOperator, l: &SqlType, r: &SqlType) -> SqlType {
         use BinaryOperator as B;
         match op {
-            B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq | B::Spaceship | B::And | B::Or
-            | B::Xor | B::Match | B::Regexp | B::Glob | B::PGRegexMatch | B::PGRegexIMatch
-            | B::PGRegexNotMatch | B::PGRegexNotIMatch | B::PGLikeMatch | B::PGILikeMatch
-            | B::PGNotLikeMatch | B::PGNotILikeMatch | B::PGStartsWith | B::PGOverlap => {
-                SqlType::Boolean
-            }
+            B::Eq
+            | B::NotEq
+            | B::Lt
+            | B::LtEq
+            | B::Gt
+            | B::GtEq
+            | B::Spaceship
+            | B::And
+            | B::Or
+            | B::Xor
+            | B::Match
+            | B::Regexp
+            | B::Glob
+            | B::PGRegexMatch
+            | B::PGRegexIMatch
+            | B::PGRegexNotMatch
+            | B::PGRegexNotIMatch
+            | B::PGLikeMatch
+            | B::PGILikeMatch
+            | B::PGNotLikeMatch
+            | B::PGNotILikeMatch
+            | B::PGStartsWith
+            | B::PGOverlap => SqlType::Boolean,
             _ if l.is_unknown() || r.is_unknown() => SqlType::Unknown,
             B::StringConcat => match (l, r) {
                 (SqlType::Null, _) | (_, SqlType::Null) => SqlType::Null,
@@ -577,13 +680,18 @@ impl Analyzer<'_> {
                 {
                     SqlType::Double
                 } else {
-                    self.functions.resolve("/", &[l.clone(), r.clone()]).map_or(SqlType::Unknown, |c| c.ty)
+                    self.functions
+                        .resolve("/", &[l.clone(), r.clone()])
+                        .map_or(SqlType::Unknown, |c| c.ty)
                 }
             }
             B::DuckIntegerDivide | B::MyIntegerDivide => {
                 let float = |t: &SqlType| matches!(t, SqlType::Float | SqlType::Double);
-                if (matches!(l, SqlType::Decimal(..)) || matches!(r, SqlType::Decimal(..))) && !float(l) && !float(r) {
-                        SqlType::Double
+                if (matches!(l, SqlType::Decimal(..)) || matches!(r, SqlType::Decimal(..)))
+                    && !float(l)
+                    && !float(r)
+                {
+                    SqlType::Double
                 } else if float(l) || float(r) {
                     common_supertype(l, r).map_or(SqlType::Unknown, |t| t.materialize())
                 } else {
@@ -615,16 +723,28 @@ impl Analyzer<'_> {
     /// the operands' common type.
     fn arithmetic_type(&self, symbol: &str, l: &SqlType, r: &SqlType) -> SqlType {
         let decimal = matches!(l, SqlType::Decimal(..)) || matches!(r, SqlType::Decimal(..));
-        let other_exact = |t: &SqlType| t.is_integer() || matches!(t, SqlType::Decimal(..) | SqlType::Null);
+        let other_exact =
+            |t: &SqlType| t.is_integer() || matches!(t, SqlType::Decimal(..) | SqlType::Null);
         if decimal && other_exact(l) && other_exact(r) {
             let (wl, sl) = l.decimal_width_scale().unwrap_or((18, 3));
             let (wr, sr) = r.decimal_width_scale().unwrap_or((18, 3));
-            let (wl, sl) = if matches!(l, SqlType::Null) { (wr, sr) } else { (wl, sl) };
-            let (wr, sr) = if matches!(r, SqlType::Null) { (wl, sl) } else { (wr, sr) };
+            let (wl, sl) = if matches!(l, SqlType::Null) {
+                (wr, sr)
+            } else {
+                (wl, sl)
+            };
+            let (wr, sr) = if matches!(r, SqlType::Null) {
+                (wl, sl)
+            } else {
+                (wr, sr)
+            };
             let (width, scale) = match symbol {
                 "+" | "-" => {
                     let scale = sl.max(sr);
-                    ((wl - sl).max(wr - sr) as u32 + scale as u32 + 1, scale as u32)
+                    (
+                        (wl - sl).max(wr - sr) as u32 + scale as u32 + 1,
+                        scale as u32,
+                    )
                 }
                 "*" => {
                     let mut width = wl as u32 + wr as u32;
@@ -651,15 +771,19 @@ impl Analyzer<'_> {
         }
         // Integer literals adopt the other operand's integer type.
         let (l, r) = match (l, r) {
-            (SqlType::IntegerLiteral(a), SqlType::IntegerLiteral(b)) => {
-                (crate::types::SqlType::IntegerLiteral(*a).materialize(), SqlType::IntegerLiteral(*b).materialize())
-            }
+            (SqlType::IntegerLiteral(a), SqlType::IntegerLiteral(b)) => (
+                crate::types::SqlType::IntegerLiteral(*a).materialize(),
+                SqlType::IntegerLiteral(*b).materialize(),
+            ),
             _ => (l.clone(), r.clone()),
         };
         if l.is_numeric() && r.is_numeric() {
             if let Some(common) = common_supertype(&l, &r) {
                 let common = common.materialize();
-                if let Some(call) = self.functions.resolve(symbol, &[common.clone(), common.clone()]) {
+                if let Some(call) = self
+                    .functions
+                    .resolve(symbol, &[common.clone(), common.clone()])
+                {
                     return call.ty;
                 }
                 return common;
@@ -673,7 +797,10 @@ impl Analyzer<'_> {
     /// Whether an expression aggregates (outside subqueries).
     pub(crate) fn contains_aggregate(&self, e: &Expr) -> bool {
         use sqlparser::ast::Visit;
-        let mut finder = AggregateFinder { analyzer: self, query_depth: 0 };
+        let mut finder = AggregateFinder {
+            analyzer: self,
+            query_depth: 0,
+        };
         e.visit(&mut finder).is_break()
     }
 }
@@ -700,7 +827,12 @@ impl sqlparser::ast::Visitor for AggregateFinder<'_, '_> {
     fn pre_visit_expr(&mut self, e: &Expr) -> std::ops::ControlFlow<()> {
         if let Expr::Function(f) = e {
             if self.query_depth == 0 && f.over.is_none() {
-                let name = f.name.0.last().map(|p| p.to_string().to_lowercase()).unwrap_or_default();
+                let name = f
+                    .name
+                    .0
+                    .last()
+                    .map(|p| p.to_string().to_lowercase())
+                    .unwrap_or_default();
                 if self.analyzer.functions.kind_of(&name) == Some(FunctionKind::Aggregate) {
                     return std::ops::ControlFlow::Break(());
                 }
@@ -724,7 +856,9 @@ fn date_part_type(name: &str, f: &Function) -> Option<SqlType> {
     if !matches!(name, "date_part" | "datepart") {
         return None;
     }
-    let FunctionArguments::List(list) = &f.args else { return None };
+    let FunctionArguments::List(list) = &f.args else {
+        return None;
+    };
     let first = match list.args.first()? {
         FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => e,
         _ => return None,
@@ -742,7 +876,9 @@ fn date_part_type(name: &str, f: &Function) -> Option<SqlType> {
             let mut fields = Vec::new();
             for e in &a.elem {
                 let Expr::Value(v) = e else { return None };
-                let Value::SingleQuotedString(p) = &v.value else { return None };
+                let Value::SingleQuotedString(p) = &v.value else {
+                    return None;
+                };
                 fields.push((p.clone(), part_type(p)));
             }
             Some(SqlType::Struct(fields))
@@ -838,7 +974,9 @@ fn literal_type(v: &Value) -> SqlType {
         | Value::DollarQuotedString(_)
         | Value::TripleSingleQuotedString(_)
         | Value::TripleDoubleQuotedString(_) => SqlType::StringLiteral,
-        Value::SingleQuotedByteStringLiteral(_) | Value::DoubleQuotedByteStringLiteral(_) => SqlType::Blob,
+        Value::SingleQuotedByteStringLiteral(_) | Value::DoubleQuotedByteStringLiteral(_) => {
+            SqlType::Blob
+        }
         Value::HexStringLiteral(_) => SqlType::StringLiteral,
         Value::Boolean(_) => SqlType::Boolean,
         Value::Null => SqlType::Null,
@@ -853,7 +991,11 @@ fn number_literal_type(n: &str) -> SqlType {
         return SqlType::Double;
     }
     if let Some((int, frac)) = text.split_once('.') {
-        let int_digits = int.trim_start_matches(['-', '+']).trim_start_matches('0').len().max(1);
+        let int_digits = int
+            .trim_start_matches(['-', '+'])
+            .trim_start_matches('0')
+            .len()
+            .max(1);
         let scale = frac.len();
         let width = (int_digits + scale).max(1).max(scale);
         return if width > 38 {
@@ -883,9 +1025,8 @@ fn keyword_value_type(word: &str) -> Option<SqlType> {
         "current_timestamp" => SqlType::TimestampTz,
         "localtime" => SqlType::Time,
         "localtimestamp" => SqlType::Timestamp,
-        "current_user" | "current_role" | "session_user" | "user" | "current_schema" | "current_catalog" => {
-            SqlType::Varchar
-        }
+        "current_user" | "current_role" | "session_user" | "user" | "current_schema"
+        | "current_catalog" => SqlType::Varchar,
         "default" => SqlType::Unknown,
         _ => return None,
     })

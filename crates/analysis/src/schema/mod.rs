@@ -30,7 +30,10 @@ pub struct Column {
 
 impl Column {
     pub fn new(name: impl Into<String>, ty: SqlType) -> Self {
-        Column { name: name.into(), ty }
+        Column {
+            name: name.into(),
+            ty,
+        }
     }
 }
 
@@ -43,16 +46,24 @@ pub struct RelationSchema {
 
 impl RelationSchema {
     pub fn closed(columns: Vec<Column>) -> Self {
-        RelationSchema { columns, open: false }
+        RelationSchema {
+            columns,
+            open: false,
+        }
     }
 
     /// Nothing is known: any column may exist.
     pub fn unknown() -> Self {
-        RelationSchema { columns: Vec::new(), open: true }
+        RelationSchema {
+            columns: Vec::new(),
+            open: true,
+        }
     }
 
     pub fn column(&self, name: &str) -> Option<&Column> {
-        self.columns.iter().find(|c| c.name.eq_ignore_ascii_case(name))
+        self.columns
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
     }
 
     /// `[[name, TYPE], ...]`, the shape the CLI prints.

@@ -16,10 +16,17 @@ pub fn expr_column_name(e: &Expr) -> String {
         Expr::BinaryOp { left, op, right } => {
             format!("({} {} {})", expr_text(left), op, expr_text(right))
         }
-        Expr::Cast { expr, data_type, kind, .. } => {
+        Expr::Cast {
+            expr,
+            data_type,
+            kind,
+            ..
+        } => {
             let ty = crate::types::parse_type(&data_type.to_string());
             let word = match kind {
-                sqlparser::ast::CastKind::TryCast | sqlparser::ast::CastKind::SafeCast => "TRY_CAST",
+                sqlparser::ast::CastKind::TryCast | sqlparser::ast::CastKind::SafeCast => {
+                    "TRY_CAST"
+                }
                 _ => "CAST",
             };
             format!("{word}({} AS {ty})", expr_text(expr))
@@ -42,12 +49,18 @@ fn function_name_text(f: &Function) -> String {
     let args = match &f.args {
         FunctionArguments::List(list) => {
             if list.args.len() == 1
-                && matches!(list.args[0], FunctionArg::Unnamed(FunctionArgExpr::Wildcard))
+                && matches!(
+                    list.args[0],
+                    FunctionArg::Unnamed(FunctionArgExpr::Wildcard)
+                )
                 && name == "count"
             {
                 return "count_star()".to_string();
             }
-            let distinct = if matches!(list.duplicate_treatment, Some(sqlparser::ast::DuplicateTreatment::Distinct)) {
+            let distinct = if matches!(
+                list.duplicate_treatment,
+                Some(sqlparser::ast::DuplicateTreatment::Distinct)
+            ) {
                 "DISTINCT "
             } else {
                 ""

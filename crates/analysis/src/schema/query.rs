@@ -84,7 +84,8 @@ impl<'a> Analyzer<'a> {
             return TextRange::empty(0);
         }
         TextRange::new(
-            self.lines.offset(self.sql, span.start.line, span.start.column),
+            self.lines
+                .offset(self.sql, span.start.line, span.start.column),
             self.lines.offset(self.sql, span.end.line, span.end.column),
         )
     }
@@ -95,7 +96,11 @@ impl<'a> Analyzer<'a> {
         self.diagnostics.push(d);
     }
 
-    pub fn analyze_top_statement(&mut self, statement: &Statement, final_gem: &str) -> RelationSchema {
+    pub fn analyze_top_statement(
+        &mut self,
+        statement: &Statement,
+        final_gem: &str,
+    ) -> RelationSchema {
         match statement {
             Statement::Query(q) => self.analyze_model_query(q, final_gem),
             Statement::CreateView(v) => self.analyze_model_query(&v.query, final_gem),
@@ -193,7 +198,12 @@ impl<'a> Analyzer<'a> {
         };
         self.defining_cte = outer_cte;
         schema = rename_columns(schema, &cte.alias);
-        self.ctes.push(CteEntry { name, schema: Some(schema.clone()), used: false, range });
+        self.ctes.push(CteEntry {
+            name,
+            schema: Some(schema.clone()),
+            used: false,
+            range,
+        });
         schema
     }
 
@@ -259,8 +269,9 @@ impl<'a> Analyzer<'a> {
     }
 
     fn analyze_limit(&mut self, query: &Query, parent: Option<&Scope>) {
-        if let Some(sqlparser::ast::LimitClause::LimitOffset { limit: Some(limit), .. }) =
-            &query.limit_clause
+        if let Some(sqlparser::ast::LimitClause::LimitOffset {
+            limit: Some(limit), ..
+        }) = &query.limit_clause
         {
             let scope = Scope::with_parent(parent);
             self.infer(limit, &scope, None, false);
@@ -312,7 +323,11 @@ impl<'a> Analyzer<'a> {
             let schema = self.analyze_set_expr(operand, parent);
             let by_name = matches!(
                 quantifier,
-                Some(SetQuantifier::ByName | SetQuantifier::AllByName | SetQuantifier::DistinctByName)
+                Some(
+                    SetQuantifier::ByName
+                        | SetQuantifier::AllByName
+                        | SetQuantifier::DistinctByName
+                )
             );
             result = Some(match result {
                 None => {
@@ -347,8 +362,17 @@ impl<'a> Analyzer<'a> {
         let parts = object_name_parts(name);
         let range = self.range_of(name);
         if parts.len() == 1 {
-            if let Some(cte) = self.ctes.iter_mut().rev().find(|c| c.name.eq_ignore_ascii_case(&parts[0])) {
-                if !self.defining_cte.as_deref().is_some_and(|g| g.eq_ignore_ascii_case(&cte.name)) {
+            if let Some(cte) = self
+                .ctes
+                .iter_mut()
+                .rev()
+                .find(|c| c.name.eq_ignore_ascii_case(&parts[0]))
+            {
+                if !self
+                    .defining_cte
+                    .as_deref()
+                    .is_some_and(|g| g.eq_ignore_ascii_case(&cte.name))
+                {
                     cte.used = true;
                 }
                 let name = cte.name.clone();
@@ -358,11 +382,19 @@ impl<'a> Analyzer<'a> {
             }
         }
         self.current_inputs.push(parts.join("."));
-        self.tables.push(TableUse { parts: parts.clone(), range });
+        self.tables.push(TableUse {
+            parts: parts.clone(),
+            range,
+        });
         self.lookup_parts(&parts, range, true)
     }
 
-    fn lookup_parts(&mut self, parts: &[String], range: TextRange, report: bool) -> Option<RelationSchema> {
+    fn lookup_parts(
+        &mut self,
+        parts: &[String],
+        range: TextRange,
+        report: bool,
+    ) -> Option<RelationSchema> {
         match self.lookup.lookup(parts, range) {
             Lookup::Found(schema) => Some((*schema).clone()),
             Lookup::Opaque => None,
@@ -376,7 +408,11 @@ impl<'a> Analyzer<'a> {
                     let hint = did_you_mean(&last, candidates.iter().map(String::as_str))
                         .map(|c| format!("; did you mean `{c}`?"))
                         .unwrap_or_default();
-                    self.report(Code::UnknownTable, range, format!("unknown table `{shown}`{hint}"));
+                    self.report(
+                        Code::UnknownTable,
+                        range,
+                        format!("unknown table `{shown}`{hint}"),
+                    );
                 }
                 None
             }
@@ -384,7 +420,11 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Builds the scope of a FROM clause.
-    fn build_from<'p>(&mut self, from: &[TableWithJoins], parent: Option<&'p Scope<'p>>) -> Scope<'p> {
+    fn build_from<'p>(
+        &mut self,
+        from: &[TableWithJoins],
+        parent: Option<&'p Scope<'p>>,
+    ) -> Scope<'p> {
         let mut scope = Scope::with_parent(parent);
         for twj in from {
             self.add_factor(&mut scope, &twj.relation, None);
@@ -397,17 +437,29 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Adds one relation of FROM, then applies its join constraint.
-    fn add_factor(&mut self, scope: &mut Scope, factor: &TableFactor, constraint: Option<&JoinConstraint>) {
+    fn add_factor(
+        &mut self,
+        scope: &mut Scope,
+        factor: &TableFactor,
+        constraint: Option<&JoinConstraint>,
+    ) {
         let left_count = scope.items.len();
         let item = self.factor_item(scope, factor);
         match item {
             Some(item) => scope.items.push(item),
             None => {
                 // A nested join adds its own items.
-                if let TableFactor::NestedJoin { table_with_joins, .. } = factor {
+                if let TableFactor::NestedJoin {
+                    table_with_joins, ..
+                } = factor
+                {
                     self.add_factor(scope, &table_with_joins.relation, None);
                     for join in &table_with_joins.joins {
-                        self.add_factor(scope, &join.relation, join_constraint(&join.join_operator));
+                        self.add_factor(
+                            scope,
+                            &join.relation,
+                            join_constraint(&join.join_operator),
+                        );
                     }
                 }
             }
@@ -443,13 +495,24 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Records a USING/NATURAL column: one value from the left and right sides.
-    fn merge_column(&mut self, scope: &mut Scope, left_count: usize, col: &str, range: Option<TextRange>) {
+    fn merge_column(
+        &mut self,
+        scope: &mut Scope,
+        left_count: usize,
+        col: &str,
+        range: Option<TextRange>,
+    ) {
         let left = scope.items[..left_count]
             .iter()
             .enumerate()
             .find_map(|(i, item)| item.schema.column(col).map(|c| (i, c.clone())));
-        let right = scope.items[left_count..].iter().find_map(|item| item.schema.column(col).cloned());
-        let already = scope.merged.iter().any(|(n, ..)| n.eq_ignore_ascii_case(col));
+        let right = scope.items[left_count..]
+            .iter()
+            .find_map(|item| item.schema.column(col).cloned());
+        let already = scope
+            .merged
+            .iter()
+            .any(|(n, ..)| n.eq_ignore_ascii_case(col));
         match (left, right) {
             (Some((i, l)), Some(r)) => {
                 if !already {
@@ -475,7 +538,9 @@ impl<'a> Analyzer<'a> {
     /// The scope item for one FROM relation (`None` for nested joins).
     fn factor_item(&mut self, scope: &Scope, factor: &TableFactor) -> Option<FromItem> {
         match factor {
-            TableFactor::Table { name, alias, args, .. } => {
+            TableFactor::Table {
+                name, alias, args, ..
+            } => {
                 let parts = object_name_parts(name);
                 let schema = match args {
                     Some(args) => {
@@ -489,9 +554,15 @@ impl<'a> Analyzer<'a> {
                                 _ => None,
                             })
                             .collect();
-                        self.table_function_schema(parts.last().map_or("", String::as_str), &arg_exprs, scope)
+                        self.table_function_schema(
+                            parts.last().map_or("", String::as_str),
+                            &arg_exprs,
+                            scope,
+                        )
                     }
-                    None => self.resolve_table(name).unwrap_or_else(RelationSchema::unknown),
+                    None => self
+                        .resolve_table(name)
+                        .unwrap_or_else(RelationSchema::unknown),
                 };
                 let qualifier = alias
                     .as_ref()
@@ -501,18 +572,36 @@ impl<'a> Analyzer<'a> {
                     Some(a) => rename_columns(schema, a),
                     None => schema,
                 };
-                Some(FromItem { qualifier, parts, schema })
+                Some(FromItem {
+                    qualifier,
+                    parts,
+                    schema,
+                })
             }
-            TableFactor::Derived { subquery, alias, .. } => {
+            TableFactor::Derived {
+                subquery, alias, ..
+            } => {
                 let schema = self.analyze_query(subquery, Some(scope));
                 let schema = match alias {
                     Some(a) => rename_columns(schema, a),
                     None => schema,
                 };
-                let qualifier = alias.as_ref().map(|a| a.name.value.clone()).unwrap_or_else(|| "unnamed_subquery".into());
-                Some(FromItem { qualifier: qualifier.clone(), parts: vec![qualifier], schema })
+                let qualifier = alias
+                    .as_ref()
+                    .map(|a| a.name.value.clone())
+                    .unwrap_or_else(|| "unnamed_subquery".into());
+                Some(FromItem {
+                    qualifier: qualifier.clone(),
+                    parts: vec![qualifier],
+                    schema,
+                })
             }
-            TableFactor::UNNEST { array_exprs, alias, with_offset, .. } => {
+            TableFactor::UNNEST {
+                array_exprs,
+                alias,
+                with_offset,
+                ..
+            } => {
                 let mut columns = Vec::new();
                 for e in array_exprs {
                     let ty = self.infer(e, scope, None, false);
@@ -530,8 +619,15 @@ impl<'a> Analyzer<'a> {
                     Some(a) => rename_columns(schema, a),
                     None => schema,
                 };
-                let qualifier = alias.as_ref().map(|a| a.name.value.clone()).unwrap_or_else(|| "unnest".into());
-                Some(FromItem { qualifier: qualifier.clone(), parts: vec![qualifier], schema })
+                let qualifier = alias
+                    .as_ref()
+                    .map(|a| a.name.value.clone())
+                    .unwrap_or_else(|| "unnest".into());
+                Some(FromItem {
+                    qualifier: qualifier.clone(),
+                    parts: vec![qualifier],
+                    schema,
+                })
             }
             TableFactor::NestedJoin { .. } => None,
             TableFactor::Function { name, alias, .. } => {
@@ -539,19 +635,35 @@ impl<'a> Analyzer<'a> {
                     .as_ref()
                     .map(|a| a.name.value.clone())
                     .unwrap_or_else(|| object_name_parts(name).last().cloned().unwrap_or_default());
-                Some(FromItem { qualifier: qualifier.clone(), parts: vec![qualifier], schema: RelationSchema::unknown() })
+                Some(FromItem {
+                    qualifier: qualifier.clone(),
+                    parts: vec![qualifier],
+                    schema: RelationSchema::unknown(),
+                })
             }
             other => {
                 let alias = table_factor_alias(other);
                 let qualifier = alias.map(|a| a.name.value.clone()).unwrap_or_default();
-                Some(FromItem { qualifier: qualifier.clone(), parts: vec![qualifier], schema: RelationSchema::unknown() })
+                Some(FromItem {
+                    qualifier: qualifier.clone(),
+                    parts: vec![qualifier],
+                    schema: RelationSchema::unknown(),
+                })
             }
         }
     }
 
     /// Columns of a table function in FROM, where the engine's are known.
-    fn table_function_schema(&mut self, name: &str, args: &[&Expr], scope: &Scope) -> RelationSchema {
-        let types: Vec<SqlType> = args.iter().map(|e| self.infer(e, scope, None, false)).collect();
+    fn table_function_schema(
+        &mut self,
+        name: &str,
+        args: &[&Expr],
+        scope: &Scope,
+    ) -> RelationSchema {
+        let types: Vec<SqlType> = args
+            .iter()
+            .map(|e| self.infer(e, scope, None, false))
+            .collect();
         match name.to_lowercase().as_str() {
             n @ ("range" | "generate_series") => {
                 let ty = match types.first() {
@@ -561,7 +673,10 @@ impl<'a> Analyzer<'a> {
                 RelationSchema::closed(vec![Column::new(n, ty)])
             }
             "unnest" => {
-                let elem = types.first().and_then(|t| t.element().cloned()).unwrap_or(SqlType::Unknown);
+                let elem = types
+                    .first()
+                    .and_then(|t| t.element().cloned())
+                    .unwrap_or(SqlType::Unknown);
                 RelationSchema::closed(vec![Column::new("unnest", elem)])
             }
             _ => RelationSchema::unknown(),
@@ -569,14 +684,21 @@ impl<'a> Analyzer<'a> {
     }
 
     /// A SELECT: FROM scope, GROUP BY, the select list, WHERE, HAVING, QUALIFY, ORDER BY.
-    fn analyze_select(&mut self, select: &Select, parent: Option<&Scope>, query: Option<&Query>) -> RelationSchema {
+    fn analyze_select(
+        &mut self,
+        select: &Select,
+        parent: Option<&Scope>,
+        query: Option<&Query>,
+    ) -> RelationSchema {
         let scope = self.build_from(&select.from, parent);
         // Aliases defined by the select list, for WHERE and GROUP BY (DuckDB allows both).
         let alias_exprs: Vec<(String, &Expr)> = select
             .projection
             .iter()
             .filter_map(|item| match item {
-                SelectItem::ExprWithAlias { expr, alias } => Some((alias.value.to_lowercase(), expr)),
+                SelectItem::ExprWithAlias { expr, alias } => {
+                    Some((alias.value.to_lowercase(), expr))
+                }
                 _ => None,
             })
             .collect();
@@ -589,9 +711,15 @@ impl<'a> Analyzer<'a> {
         let aggregated = !group_exprs.is_empty()
             || group_all
             || select.having.is_some()
-            || select.projection.iter().any(|item| self.select_item_aggregates(item));
+            || select
+                .projection
+                .iter()
+                .any(|item| self.select_item_aggregates(item));
 
-        let mut grouping = Grouping { texts: HashSet::new(), bindings: HashSet::new() };
+        let mut grouping = Grouping {
+            texts: HashSet::new(),
+            bindings: HashSet::new(),
+        };
         for g in &group_exprs {
             let target = self.grouping_target(g, select, &scope, &alias_exprs);
             self.collect_grouping(target, &scope, &mut grouping);
@@ -614,12 +742,18 @@ impl<'a> Analyzer<'a> {
                     }
                     let ty = self.infer(expr, &scope, grouping_ref, true);
                     let name = naming::expr_column_name(expr);
-                    scope.aliases.borrow_mut().push(Alias { name: name.clone(), ty: ty.clone() });
+                    scope.aliases.borrow_mut().push(Alias {
+                        name: name.clone(),
+                        ty: ty.clone(),
+                    });
                     columns.push(Column::new(name, ty));
                 }
                 SelectItem::ExprWithAlias { expr, alias } => {
                     let ty = self.infer(expr, &scope, grouping_ref, true);
-                    scope.aliases.borrow_mut().push(Alias { name: alias.value.clone(), ty: ty.clone() });
+                    scope.aliases.borrow_mut().push(Alias {
+                        name: alias.value.clone(),
+                        ty: ty.clone(),
+                    });
                     columns.push(Column::new(alias.value.clone(), ty));
                 }
                 SelectItem::ExprWithAliases { expr, aliases } => {
@@ -642,7 +776,9 @@ impl<'a> Analyzer<'a> {
                         SelectItemQualifiedWildcardKind::ObjectName(name) => {
                             let parts = object_name_parts(name);
                             match scope.find_item(&parts) {
-                                Some((_, _, item)) => (item.schema.columns.clone(), item.schema.open),
+                                Some((_, _, item)) => {
+                                    (item.schema.columns.clone(), item.schema.open)
+                                }
                                 None => {
                                     // `struct_column.*` expands a struct's fields.
                                     match self.struct_star(&parts, &scope) {
@@ -653,7 +789,10 @@ impl<'a> Analyzer<'a> {
                                                 self.report(
                                                     Code::UnknownTable,
                                                     range,
-                                                    format!("no relation named `{}` in FROM", parts.join(".")),
+                                                    format!(
+                                                        "no relation named `{}` in FROM",
+                                                        parts.join(".")
+                                                    ),
                                                 );
                                             }
                                             (Vec::new(), true)
@@ -701,7 +840,10 @@ impl<'a> Analyzer<'a> {
                     }
                     // ORDER BY sees output names first.
                     if let Expr::Identifier(id) = &o.expr {
-                        if columns.iter().any(|c| c.name.eq_ignore_ascii_case(&id.value)) {
+                        if columns
+                            .iter()
+                            .any(|c| c.name.eq_ignore_ascii_case(&id.value))
+                        {
                             continue;
                         }
                     }
@@ -709,7 +851,10 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
-        RelationSchema { columns: materialize(columns), open }
+        RelationSchema {
+            columns: materialize(columns),
+            open,
+        }
     }
 
     /// What a GROUP BY entry groups: a select item for ordinals and aliases.
@@ -734,7 +879,10 @@ impl<'a> Analyzer<'a> {
                 super::scope::Resolution::NotFound
             );
             if !is_column {
-                if let Some((_, e)) = aliases.iter().find(|(a, _)| a.eq_ignore_ascii_case(&id.value)) {
+                if let Some((_, e)) = aliases
+                    .iter()
+                    .find(|(a, _)| a.eq_ignore_ascii_case(&id.value))
+                {
                     return e;
                 }
             }
@@ -766,14 +914,19 @@ impl<'a> Analyzer<'a> {
         let res = match e {
             Expr::Identifier(id) => scope.resolve(&id.value, false),
             Expr::CompoundIdentifier(ids) if ids.len() >= 2 => {
-                let q: Vec<String> = ids[..ids.len() - 1].iter().map(|i| i.value.to_lowercase()).collect();
+                let q: Vec<String> = ids[..ids.len() - 1]
+                    .iter()
+                    .map(|i| i.value.to_lowercase())
+                    .collect();
                 scope.resolve_qualified(&q, &ids[ids.len() - 1].value)
             }
             Expr::Nested(inner) => return self.column_binding(inner, scope),
             _ => return None,
         };
         match res {
-            Resolution::Found { binding, depth: 0, .. } => binding,
+            Resolution::Found {
+                binding, depth: 0, ..
+            } => binding,
             _ => None,
         }
     }
@@ -806,21 +959,31 @@ impl<'a> Analyzer<'a> {
                 cols.retain(|c| !c.name.eq_ignore_ascii_case(&col));
                 if cols.len() == before && !open {
                     let range = self.range_of(name);
-                    self.report(Code::UnknownColumn, range, format!("column `{col}` in EXCLUDE does not exist"));
+                    self.report(
+                        Code::UnknownColumn,
+                        range,
+                        format!("column `{col}` in EXCLUDE does not exist"),
+                    );
                 }
             }
         }
         if let Some(replace) = &opts.opt_replace {
             for element in &replace.items {
                 let ty = self.infer(&element.expr, scope, None, true);
-                match cols.iter_mut().find(|c| c.name.eq_ignore_ascii_case(&element.column_name.value)) {
+                match cols
+                    .iter_mut()
+                    .find(|c| c.name.eq_ignore_ascii_case(&element.column_name.value))
+                {
                     Some(c) => c.ty = ty,
                     None if !open => {
                         let range = self.span_range(element.column_name.span);
                         self.report(
                             Code::UnknownColumn,
                             range,
-                            format!("column `{}` in REPLACE does not exist", element.column_name.value),
+                            format!(
+                                "column `{}` in REPLACE does not exist",
+                                element.column_name.value
+                            ),
                         );
                     }
                     None => {}
@@ -833,7 +996,10 @@ impl<'a> Analyzer<'a> {
                 sqlparser::ast::RenameSelectItem::Multiple(is) => is.iter().collect(),
             };
             for i in items {
-                if let Some(c) = cols.iter_mut().find(|c| c.name.eq_ignore_ascii_case(&i.ident.value)) {
+                if let Some(c) = cols
+                    .iter_mut()
+                    .find(|c| c.name.eq_ignore_ascii_case(&i.ident.value))
+                {
                     c.name = i.alias.value.clone();
                 }
             }
@@ -842,7 +1008,12 @@ impl<'a> Analyzer<'a> {
     }
 
     /// `SELECT *` in an aggregated SELECT: every column must be grouped.
-    fn check_star_grouped(&mut self, scope: &Scope, grouping: &Grouping, opts: &WildcardAdditionalOptions) {
+    fn check_star_grouped(
+        &mut self,
+        scope: &Scope,
+        grouping: &Grouping,
+        opts: &WildcardAdditionalOptions,
+    ) {
         let (cols, _) = scope.star_columns();
         for c in cols {
             let binding = self.column_binding(&Expr::Identifier(Ident::new(c.name.clone())), scope);
@@ -853,7 +1024,10 @@ impl<'a> Analyzer<'a> {
                 self.report(
                     Code::NotGrouped,
                     range,
-                    format!("`*` includes column `{}`, which is neither grouped nor aggregated", c.name),
+                    format!(
+                        "`*` includes column `{}`, which is neither grouped nor aggregated",
+                        c.name
+                    ),
                 );
                 return;
             }
@@ -872,28 +1046,37 @@ impl<'a> Analyzer<'a> {
             _ => None,
         };
         let pattern = match arg {
-            Some(sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Wildcard)) => {
-                return Some((cols, open))
-            }
-            Some(sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(Expr::Value(v)))) => {
-                match &v.value {
-                    sqlparser::ast::Value::SingleQuotedString(s) => s.clone(),
-                    _ => return Some((Vec::new(), true)),
-                }
-            }
+            Some(sqlparser::ast::FunctionArg::Unnamed(
+                sqlparser::ast::FunctionArgExpr::Wildcard,
+            )) => return Some((cols, open)),
+            Some(sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(
+                Expr::Value(v),
+            ))) => match &v.value {
+                sqlparser::ast::Value::SingleQuotedString(s) => s.clone(),
+                _ => return Some((Vec::new(), true)),
+            },
             _ => return Some((Vec::new(), true)),
         };
         match regex::Regex::new(&pattern) {
-            Ok(re) => Some((cols.into_iter().filter(|c| re.is_match(&c.name)).collect(), open)),
+            Ok(re) => Some((
+                cols.into_iter().filter(|c| re.is_match(&c.name)).collect(),
+                open,
+            )),
             Err(_) => Some((Vec::new(), true)),
         }
     }
 
     fn struct_star(&mut self, parts: &[String], scope: &Scope) -> Option<Vec<Column>> {
         let ids: Vec<Ident> = parts.iter().map(|p| Ident::new(p.clone())).collect();
-        let e = if ids.len() == 1 { Expr::Identifier(ids[0].clone()) } else { Expr::CompoundIdentifier(ids) };
+        let e = if ids.len() == 1 {
+            Expr::Identifier(ids[0].clone())
+        } else {
+            Expr::CompoundIdentifier(ids)
+        };
         match self.try_resolve_silently(&e, scope) {
-            Some(SqlType::Struct(fields)) => Some(fields.into_iter().map(|(n, t)| Column::new(n, t)).collect()),
+            Some(SqlType::Struct(fields)) => {
+                Some(fields.into_iter().map(|(n, t)| Column::new(n, t)).collect())
+            }
             _ => None,
         }
     }
@@ -941,7 +1124,9 @@ fn rename_columns(mut schema: RelationSchema, alias: &TableAlias) -> RelationSch
     }
     if alias.columns.len() > schema.columns.len() && schema.open {
         for new in &alias.columns[schema.columns.len()..] {
-            schema.columns.push(Column::new(new.name.value.clone(), SqlType::Unknown));
+            schema
+                .columns
+                .push(Column::new(new.name.value.clone(), SqlType::Unknown));
         }
     }
     schema
@@ -960,7 +1145,12 @@ fn flatten_set_operation<'e>(
     out: &mut Vec<(&'e SetExpr, Option<SetQuantifier>)>,
 ) {
     match body {
-        SetExpr::SetOperation { left, right, set_quantifier, .. } => {
+        SetExpr::SetOperation {
+            left,
+            right,
+            set_quantifier,
+            ..
+        } => {
             flatten_set_operation(left, quantifier, out);
             out.push((right, Some(*set_quantifier)));
         }
@@ -981,18 +1171,31 @@ fn union_positional(acc: RelationSchema, next: RelationSchema) -> RelationSchema
             Column::new(c.name, ty.materialize())
         })
         .collect();
-    RelationSchema { columns, open: acc.open || next.open }
+    RelationSchema {
+        columns,
+        open: acc.open || next.open,
+    }
 }
 
 fn union_by_name(acc: RelationSchema, next: RelationSchema) -> RelationSchema {
     let mut columns = acc.columns;
     for n in next.columns {
-        match columns.iter_mut().find(|c| c.name.eq_ignore_ascii_case(&n.name)) {
-            Some(c) => c.ty = common_supertype(&c.ty, &n.ty).unwrap_or(SqlType::Unknown).materialize(),
+        match columns
+            .iter_mut()
+            .find(|c| c.name.eq_ignore_ascii_case(&n.name))
+        {
+            Some(c) => {
+                c.ty = common_supertype(&c.ty, &n.ty)
+                    .unwrap_or(SqlType::Unknown)
+                    .materialize()
+            }
             None => columns.push(n),
         }
     }
-    RelationSchema { columns, open: acc.open || next.open }
+    RelationSchema {
+        columns,
+        open: acc.open || next.open,
+    }
 }
 
 /// The range of the SELECT keyword of the first SELECT in a set expression.
@@ -1028,5 +1231,8 @@ pub(crate) fn normalize_expr_text(e: &Expr) -> String {
         Expr::Nested(inner) => return normalize_expr_text(inner),
         _ => e.to_string(),
     };
-    text.to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ")
+    text.to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }

@@ -41,7 +41,11 @@ pub(crate) struct Scope<'p> {
 
 /// The outcome of resolving a column name.
 pub(crate) enum Resolution {
-    Found { ty: SqlType, binding: Option<Binding>, depth: usize },
+    Found {
+        ty: SqlType,
+        binding: Option<Binding>,
+        depth: usize,
+    },
     /// Could come from a relation whose columns are unknown.
     Unknown,
     Ambiguous(Vec<String>),
@@ -52,7 +56,10 @@ pub(crate) enum Resolution {
 
 impl<'p> Scope<'p> {
     pub fn with_parent(parent: Option<&'p Scope<'p>>) -> Self {
-        Scope { parent, ..Default::default() }
+        Scope {
+            parent,
+            ..Default::default()
+        }
     }
 
     pub fn any_open(&self) -> bool {
@@ -60,7 +67,9 @@ impl<'p> Scope<'p> {
     }
 
     fn merged(&self, name: &str) -> Option<&(String, SqlType, usize)> {
-        self.merged.iter().find(|(n, ..)| n.eq_ignore_ascii_case(name))
+        self.merged
+            .iter()
+            .find(|(n, ..)| n.eq_ignore_ascii_case(name))
     }
 
     /// Resolves an unqualified column in this scope only.
@@ -96,7 +105,11 @@ impl<'p> Scope<'p> {
                         .rev()
                         .find(|a| a.name.eq_ignore_ascii_case(name))
                     {
-                        return Resolution::Found { ty: a.ty.clone(), binding: None, depth: 0 };
+                        return Resolution::Found {
+                            ty: a.ty.clone(),
+                            binding: None,
+                            depth: 0,
+                        };
                     }
                 }
                 if self.any_open() {
@@ -106,7 +119,10 @@ impl<'p> Scope<'p> {
                 }
             }
             _ => Resolution::Ambiguous(
-                found.iter().map(|(i, _)| self.items[*i].qualifier.clone()).collect(),
+                found
+                    .iter()
+                    .map(|(i, _)| self.items[*i].qualifier.clone())
+                    .collect(),
             ),
         }
     }
@@ -166,7 +182,11 @@ impl<'p> Scope<'p> {
                 } else {
                     Binding::Item(i, c.name.to_lowercase())
                 };
-                Resolution::Found { ty: c.ty.clone(), binding: Some(binding), depth }
+                Resolution::Found {
+                    ty: c.ty.clone(),
+                    binding: Some(binding),
+                    depth,
+                }
             }
             None if item.schema.open => Resolution::Unknown,
             None => Resolution::NotFound,

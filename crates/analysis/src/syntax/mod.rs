@@ -66,7 +66,11 @@ fn syntax_error(sql: &str, error: ParserError) -> SyntaxError {
     let offset = location.and_then(|loc| {
         let (line, col) = loc.split_once(", Column: ")?;
         let line: u64 = line.trim().parse().ok()?;
-        let col: u64 = col.trim().trim_end_matches(|c: char| !c.is_ascii_digit()).parse().ok()?;
+        let col: u64 = col
+            .trim()
+            .trim_end_matches(|c: char| !c.is_ascii_digit())
+            .parse()
+            .ok()?;
         Some(LineIndex::new(sql).offset(sql, line, col))
     });
     let range = match offset {
@@ -75,13 +79,18 @@ fn syntax_error(sql: &str, error: ParserError) -> SyntaxError {
         None => TextRange::empty(sql.trim_end().len()),
     };
     let message = message.replace("sql parser error: ", "");
-    SyntaxError { message: format!("syntax error: {message}"), range }
+    SyntaxError {
+        message: format!("syntax error: {message}"),
+        range,
+    }
 }
 
 /// Length of the SQL token that starts `rest`.
 fn token_len(rest: &str) -> usize {
     let mut chars = rest.char_indices();
-    let Some((_, first)) = chars.next() else { return 0 };
+    let Some((_, first)) = chars.next() else {
+        return 0;
+    };
     if first.is_alphanumeric() || first == '_' {
         return rest
             .find(|c: char| !(c.is_alphanumeric() || c == '_'))

@@ -104,14 +104,24 @@ impl SqlType {
     }
 
     pub fn is_numeric(&self) -> bool {
-        self.is_integer() || matches!(self, SqlType::Float | SqlType::Double | SqlType::Decimal(..))
+        self.is_integer()
+            || matches!(
+                self,
+                SqlType::Float | SqlType::Double | SqlType::Decimal(..)
+            )
     }
 
     pub fn is_temporal(&self) -> bool {
         use SqlType::*;
         matches!(
             self,
-            Date | Time | TimeTz | Timestamp | TimestampTz | TimestampSec | TimestampMs | TimestampNs
+            Date | Time
+                | TimeTz
+                | Timestamp
+                | TimestampTz
+                | TimestampSec
+                | TimestampMs
+                | TimestampNs
         )
     }
 

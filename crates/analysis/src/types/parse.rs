@@ -5,7 +5,10 @@ use super::SqlType;
 
 /// Parses a type name; unknown names are kept as `SqlType::Named`.
 pub fn parse_type(text: &str) -> SqlType {
-    let mut p = TypeParser { s: text.trim(), pos: 0 };
+    let mut p = TypeParser {
+        s: text.trim(),
+        pos: 0,
+    };
     let ty = p.parse();
     if p.rest().trim().is_empty() {
         ty
@@ -58,7 +61,9 @@ impl<'a> TypeParser<'a> {
     fn number(&mut self) -> Option<u32> {
         self.skip_ws();
         let rest = self.rest();
-        let len = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let len = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         self.pos += len;
         rest[..len].parse().ok()
     }
@@ -125,7 +130,11 @@ impl<'a> TypeParser<'a> {
             "DECIMAL" | "NUMERIC" | "DEC" | "NUMBER" => {
                 if self.eat('(') {
                     let w = self.number().unwrap_or(18);
-                    let s = if self.eat(',') { self.number().unwrap_or(0) } else { 0 };
+                    let s = if self.eat(',') {
+                        self.number().unwrap_or(0)
+                    } else {
+                        0
+                    };
                     self.eat(')');
                     Decimal(w.min(38) as u8, s.min(38) as u8)
                 } else {
@@ -273,7 +282,10 @@ mod tests {
             ("timestamp with time zone", "TIMESTAMP WITH TIME ZONE"),
             ("TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE"),
             ("int[]", "INTEGER[]"),
-            ("STRUCT(a INTEGER, b VARCHAR)", "STRUCT(a INTEGER, b VARCHAR)"),
+            (
+                "STRUCT(a INTEGER, b VARCHAR)",
+                "STRUCT(a INTEGER, b VARCHAR)",
+            ),
             ("MAP(VARCHAR, INTEGER)", "MAP(VARCHAR, INTEGER)"),
             ("varchar(10)", "VARCHAR"),
             ("array<string>", "VARCHAR[]"),

@@ -91,7 +91,11 @@ pub fn common_supertype(a: &SqlType, b: &SqlType) -> Option<SqlType> {
         (StringLiteral, t) | (t, StringLiteral) => return Some(t.clone()),
         (Boolean, t) | (t, Boolean) if t.is_integer() => return Some(t.clone().materialize()),
         (IntegerLiteral(x), IntegerLiteral(y)) => {
-            return Some(IntegerLiteral(if x.unsigned_abs() > y.unsigned_abs() { *x } else { *y }))
+            return Some(IntegerLiteral(if x.unsigned_abs() > y.unsigned_abs() {
+                *x
+            } else {
+                *y
+            }))
         }
         (IntegerLiteral(v), t) | (t, IntegerLiteral(v)) if t.is_integer() => {
             return Some(if integer_literal_fits(*v, t) {
@@ -177,12 +181,31 @@ fn target_cost(to: &SqlType) -> u32 {
 fn numeric_widens(from: &SqlType, to: &SqlType) -> bool {
     use SqlType::*;
     let targets: &[&str] = match from {
-        TinyInt => &["SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL"],
-        UTinyInt => &["USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL"],
+        TinyInt => &[
+            "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL",
+        ],
+        UTinyInt => &[
+            "USMALLINT",
+            "UINTEGER",
+            "UBIGINT",
+            "UHUGEINT",
+            "SMALLINT",
+            "INTEGER",
+            "BIGINT",
+            "HUGEINT",
+            "FLOAT",
+            "DOUBLE",
+            "DECIMAL",
+        ],
         SmallInt => &["INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL"],
-        USmallInt => &["UINTEGER", "UBIGINT", "UHUGEINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL"],
+        USmallInt => &[
+            "UINTEGER", "UBIGINT", "UHUGEINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE",
+            "DECIMAL",
+        ],
         Integer => &["BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL"],
-        UInteger => &["UBIGINT", "UHUGEINT", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL"],
+        UInteger => &[
+            "UBIGINT", "UHUGEINT", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL",
+        ],
         BigInt => &["HUGEINT", "FLOAT", "DOUBLE", "DECIMAL"],
         UBigInt => &["UHUGEINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL"],
         HugeInt => &["FLOAT", "DOUBLE", "DECIMAL"],

@@ -10,7 +10,12 @@ use loupe_analysis::text::LineIndex;
 
 use super::{dialect_arg, load_catalog, read_text, Format};
 
-pub fn run(path: &Path, format: Format, catalog: Option<&Path>, dialect: Option<&str>) -> Result<ExitCode, String> {
+pub fn run(
+    path: &Path,
+    format: Format,
+    catalog: Option<&Path>,
+    dialect: Option<&str>,
+) -> Result<ExitCode, String> {
     let diagnostics = if path.join("dbt_project.yml").is_file() {
         let host = AnalysisHost::load(path)?;
         host.check()
@@ -20,15 +25,26 @@ pub fn run(path: &Path, format: Format, catalog: Option<&Path>, dialect: Option<
         return Err(format!("{} does not exist", path.display()));
     };
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&json_diagnostics(&diagnostics)).unwrap()),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&json_diagnostics(&diagnostics)).unwrap()
+        ),
         Format::Human => print_human(&diagnostics),
     }
     let errors = diagnostics.iter().any(|d| d.severity == Severity::Error);
-    Ok(if errors { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if errors {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Loose `.sql` files (a file, or every `.sql` under a folder) against a catalog.
-fn check_loose_files(path: &Path, catalog: Option<&Path>, dialect: Option<&str>) -> Result<Vec<FileDiagnostic>, String> {
+fn check_loose_files(
+    path: &Path,
+    catalog: Option<&Path>,
+    dialect: Option<&str>,
+) -> Result<Vec<FileDiagnostic>, String> {
     let catalog = load_catalog(catalog)?;
     let dialect = dialect_arg(dialect)?;
     let files: Vec<std::path::PathBuf> = if path.is_file() {
@@ -40,7 +56,13 @@ fn check_loose_files(path: &Path, catalog: Option<&Path>, dialect: Option<&str>)
     };
     let mut out = Vec::new();
     for file in files {
-        let shown = file.strip_prefix(path).ok().filter(|p| !p.as_os_str().is_empty()).unwrap_or(&file).display().to_string();
+        let shown = file
+            .strip_prefix(path)
+            .ok()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(&file)
+            .display()
+            .to_string();
         let sql = match read_text(&file) {
             Ok(sql) => sql,
             Err(message) => {
@@ -81,7 +103,9 @@ fn check_loose_files(path: &Path, catalog: Option<&Path>, dialect: Option<&str>)
 
 fn walk_sql(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -118,16 +142,39 @@ fn json_diagnostics(diagnostics: &[FileDiagnostic]) -> serde_json::Value {
 
 fn print_human(diagnostics: &[FileDiagnostic]) {
     for d in diagnostics {
-        println!("{}:{}:{}: {}[{}] {}", d.file, d.start.line, d.start.col, d.severity.as_str(), d.code, d.message);
+        println!(
+            "{}:{}:{}: {}[{}] {}",
+            d.file,
+            d.start.line,
+            d.start.col,
+            d.severity.as_str(),
+            d.code,
+            d.message
+        );
         if !d.line_text.is_empty() {
             let width = d.start.line.to_string().len();
-            let caret_len = if d.end.line == d.start.line { (d.end.col.saturating_sub(d.start.col)).max(1) } else { 1 };
+            let caret_len = if d.end.line == d.start.line {
+                (d.end.col.saturating_sub(d.start.col)).max(1)
+            } else {
+                1
+            };
             println!("{:width$} |", "");
             println!("{} | {}", d.start.line, d.line_text);
-            println!("{:width$} | {}{}", "", " ".repeat(d.start.col as usize - 1), "^".repeat(caret_len as usize));
+            println!(
+                "{:width$} | {}{}",
+                "",
+                " ".repeat(d.start.col as usize - 1),
+                "^".repeat(caret_len as usize)
+            );
         }
     }
-    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
-    let warnings = diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let warnings = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
     eprintln!("{errors} error(s), {warnings} warning(s)");
 }

@@ -10,7 +10,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
-#[command(name = "loupe", version, about = "Schemas, lineage and diagnostics for dbt projects and SQL")]
+#[command(
+    name = "loupe",
+    version,
+    about = "Schemas, lineage and diagnostics for dbt projects and SQL"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -63,11 +67,20 @@ pub enum Format {
 
 pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
-        Command::Check { path, format, catalog, dialect } => {
-            check::run(&path, format, catalog.as_deref(), dialect.as_deref())
-        }
+        Command::Check {
+            path,
+            format,
+            catalog,
+            dialect,
+        } => check::run(&path, format, catalog.as_deref(), dialect.as_deref()),
         Command::Compile { path, model } => schema::run_compile(&path, &model),
-        Command::Schema { path, json: _, sql, dialect, catalog } => match sql {
+        Command::Schema {
+            path,
+            json: _,
+            sql,
+            dialect,
+            catalog,
+        } => match sql {
             Some(file) => schema::run_sql(&file, dialect.as_deref(), catalog.as_deref()),
             None => schema::run_project(&path),
         },
@@ -90,12 +103,15 @@ pub fn read_text(path: &std::path::Path) -> Result<String, String> {
 pub fn dialect_arg(name: Option<&str>) -> Result<loupe_analysis::syntax::Dialect, String> {
     match name {
         None => Ok(Default::default()),
-        Some(n) => loupe_analysis::syntax::Dialect::from_name(n)
-            .ok_or_else(|| format!("unknown dialect `{n}` (expected duckdb, databricks, snowflake, postgres)")),
+        Some(n) => loupe_analysis::syntax::Dialect::from_name(n).ok_or_else(|| {
+            format!("unknown dialect `{n}` (expected duckdb, databricks, snowflake, postgres)")
+        }),
     }
 }
 
-pub fn load_catalog(path: Option<&std::path::Path>) -> Result<loupe_analysis::loose::TableCatalog, String> {
+pub fn load_catalog(
+    path: Option<&std::path::Path>,
+) -> Result<loupe_analysis::loose::TableCatalog, String> {
     match path {
         None => Ok(Default::default()),
         Some(p) => loupe_analysis::loose::TableCatalog::from_json(&read_text(p)?)

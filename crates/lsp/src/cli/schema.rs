@@ -8,7 +8,11 @@ use loupe_analysis::loose::analyze_sql;
 use super::{dialect_arg, load_catalog, read_text};
 
 /// `loupe schema --sql FILE`: `[[column, TYPE], ...]` of the query's result.
-pub fn run_sql(file: &Path, dialect: Option<&str>, catalog: Option<&Path>) -> Result<ExitCode, String> {
+pub fn run_sql(
+    file: &Path,
+    dialect: Option<&str>,
+    catalog: Option<&Path>,
+) -> Result<ExitCode, String> {
     let sql = read_text(file)?;
     let dialect = dialect_arg(dialect)?;
     let catalog = load_catalog(catalog)?;
@@ -17,7 +21,10 @@ pub fn run_sql(file: &Path, dialect: Option<&str>, catalog: Option<&Path>) -> Re
         eprintln!("{}: {} {}", file.display(), d.code.as_str(), d.message);
     }
     let Some(output) = analysis.output() else {
-        return Err(format!("{}: no statement could be analyzed", file.display()));
+        return Err(format!(
+            "{}: no statement could be analyzed",
+            file.display()
+        ));
     };
     println!("{}", serde_json::to_string(&output.to_pairs()).unwrap());
     Ok(ExitCode::SUCCESS)
@@ -26,11 +33,17 @@ pub fn run_sql(file: &Path, dialect: Option<&str>, catalog: Option<&Path>) -> Re
 /// `loupe schema PATH --json`: every relation of the project.
 pub fn run_project(path: &Path) -> Result<ExitCode, String> {
     if !path.join("dbt_project.yml").is_file() {
-        return Err(format!("{} has no dbt_project.yml (use --sql FILE for a single query)", path.display()));
+        return Err(format!(
+            "{} has no dbt_project.yml (use --sql FILE for a single query)",
+            path.display()
+        ));
     }
     let host = loupe_analysis::host::AnalysisHost::load(path)?;
-    let schemas: std::collections::BTreeMap<String, Vec<(String, String)>> =
-        host.relation_schemas().into_iter().map(|(k, v)| (k, v.to_pairs())).collect();
+    let schemas: std::collections::BTreeMap<String, Vec<(String, String)>> = host
+        .relation_schemas()
+        .into_iter()
+        .map(|(k, v)| (k, v.to_pairs()))
+        .collect();
     println!("{}", serde_json::to_string_pretty(&schemas).unwrap());
     Ok(ExitCode::SUCCESS)
 }
@@ -41,7 +54,13 @@ pub fn run_compile(path: &Path, model: &str) -> Result<ExitCode, String> {
     let file = host
         .models()
         .into_iter()
-        .find(|f| f.package_relative(host.db()).rsplit('/').next().and_then(|n| n.strip_suffix(".sql")) == Some(model))
+        .find(|f| {
+            f.package_relative(host.db())
+                .rsplit('/')
+                .next()
+                .and_then(|n| n.strip_suffix(".sql"))
+                == Some(model)
+        })
         .ok_or_else(|| format!("no model named `{model}`"))?;
     let rendered = loupe_analysis::model::rendered_model(host.db(), host.project(), file);
     match &rendered.error {

@@ -1,0 +1,130 @@
+//! The project's own fixture projects: every deliberately broken model
+//! raises exactly its diagnostic on its range, and valid SQL raises nothing
+//! while every relation gets the schema DuckDB itself reported.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use loupe_analysis::host::AnalysisHost;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(name)
+}
+
+type Key = (String, String, String, (u32, u32), (u32, u32));
+
+#[test]
+fn broken_models_raise_exactly_the_expected_diagnostics() {
+    let root = fixture("broken_project");
+    let host = AnalysisHost::load(&root).expect("fixture loads");
+    let got: BTreeSet<Key> = host
+        .check()
+        .into_iter()
+        .map(|d| {
+            (
+                d.file,
+                d.code.to_string(),
+                d.severity.as_str().to_string(),
+                (d.start.line, d.start.col),
+                (d.end.line, d.end.col),
+            )
+        })
+        .collect();
+    let expected: Vec<serde_json::Value> = serde_json::from_str(
+        &std::fs::read_to_string(root.join("expected_diagnostics.json")).unwrap(),
+    )
+    .unwrap();
+    let expected: BTreeSet<Key> = expected
+        .iter()
+        .map(|d| {
+            let pos = |k: &str| {
+                (
+                    d[k][0].as_u64().unwrap() as u32,
+                    d[k][1].as_u64().unwrap() as u32,
+                )
+            };
+            (
+                d["file"].as_str().unwrap().to_string(),
+                d["code"].as_str().unwrap().to_string(),
+                d["severity"].as_str().unwrap().to_string(),
+                pos("start"),
+                pos("end"),
+            )
+        })
+        .collect();
+    assert!(
+        expected.len() >= 25,
+        "the fixture covers at least 25 broken models"
+    );
+    let missing: Vec<_> = expected.difference(&got).collect();
+    let extra: Vec<_> = got.difference(&expected).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing: {missing:#?}\nunexpected: {extra:#?}"
+    );
+}
+
+#[test]
+fn every_code_of_the_first_set_is_covered() {
+    let text = std::fs::read_to_string(fixture("broken_project").join("expected_diagnostics.json"))
+        .unwrap();
+    for code in [
+        "L001", "L002", "L003", "L004", "L005", "L006", "L007", "L008", "L009", "L010", "L011",
+        "L012",
+    ] {
+        assert!(text.contains(code), "{code} has a broken model");
+    }
+}
+
+#[test]
+fn did_you_mean_suggests_the_close_column() {
+    let host = AnalysisHost::load(&fixture("broken_project")).unwrap();
+    let d = host
+        .check()
+        .into_iter()
+        .find(|d| d.file.ends_with("l003_unqualified.sql"))
+        .expect("the unqualified unknown column is reported");
+    assert!(d.message.contains("did you mean `amount`"), "{}", d.message);
+}
+
+#[test]
+fn valid_sql_raises_nothing_and_matches_duckdb_schemas() {
+    let root = fixture("valid_project");
+    let host = AnalysisHost::load(&root).unwrap();
+    let diagnostics = host.check();
+    assert!(
+        diagnostics.is_empty(),
+        "false diagnostics on valid SQL: {diagnostics:#?}"
+    );
+
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("expected_schema.json")).unwrap())
+            .unwrap();
+    let schemas = host.relation_schemas();
+    let mut failures = Vec::new();
+    for (relation, truth) in expected.as_object().unwrap() {
+        let want: Vec<(String, String)> = truth["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c[0].as_str().unwrap().to_lowercase(),
+                    c[1].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let got: Option<Vec<(String, String)>> = schemas.get(relation).map(|s| {
+            s.to_pairs()
+                .into_iter()
+                .map(|(n, t)| (n.to_lowercase(), t))
+                .collect()
+        });
+        if got.as_ref() != Some(&want) {
+            failures.push(format!("{relation}: expected {want:?}, got {got:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

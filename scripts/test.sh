@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# The whole test suite. Tests that score against ../shared/corpora skip (and say so) when it is absent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/loupe-target}"
+cargo test --workspace --locked "$@"
