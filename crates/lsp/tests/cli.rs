@@ -1,0 +1,212 @@
+//! The `loupe` command as users and other tools run it: exit codes, output
+//! shapes, and bad input handled with a clear message.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn loupe() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_loupe"))
+}
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(name)
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("loupe-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write(path: &Path, text: &[u8]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn check_exits_1_with_errors_and_prints_json_diagnostics() {
+    let out = loupe()
+        .args(["check", "--format", "json"])
+        .arg(fixture("broken_project"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let diagnostics: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("stdout is one JSON array");
+    let first = &diagnostics.as_array().unwrap()[0];
+    for field in [
+        "file",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "code",
+        "severity",
+        "message",
+        "model",
+        "gem",
+    ] {
+        assert!(
+            first.get(field).is_some(),
+            "diagnostic has `{field}`: {first}"
+        );
+    }
+}
+
+#[test]
+fn check_exits_0_on_a_clean_project() {
+    let out = loupe()
+        .arg("check")
+        .arg(fixture("valid_project"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn human_output_shows_position_code_and_source_line() {
+    let out = loupe()
+        .arg("check")
+        .arg(fixture("broken_project"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = text
+        .lines()
+        .position(|l| {
+            l.starts_with("models/broken/l003_unqualified.sql:") && l.contains("error[L003]")
+        })
+        .expect("the unknown column is reported with file:line:col");
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[line + 2].contains("amont"),
+        "the source line follows: {:?}",
+        &lines[line..line + 4]
+    );
+    assert!(lines[line + 3].contains("^^^^^"), "a caret marks the range");
+}
+
+#[test]
+fn check_exits_2_when_the_project_cannot_be_loaded() {
+    let dir = temp_dir("bad-project");
+    write(&dir.join("dbt_project.yml"), b"name: [unclosed");
+    let out = loupe().arg("check").arg(&dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid YAML"));
+    let missing = loupe().args(["check", "/no/such/folder"]).output().unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+}
+
+#[test]
+fn binary_and_broken_files_are_reported_not_fatal() {
+    let dir = temp_dir("bad-files");
+    write(
+        &dir.join("dbt_project.yml"),
+        b"name: bad_files\nprofile: x\n",
+    );
+    write(&dir.join("models/ok.sql"), b"select 1 as id");
+    write(&dir.join("models/binary.sql"), &[0xff, 0xfe, 0x00, 0x81]);
+    write(
+        &dir.join("models/schema.yml"),
+        b"models:\n  - name: ok\n    columns: [\n",
+    );
+    let out = loupe()
+        .args(["check", "--format", "json"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let diagnostics: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<(&str, &str)> = diagnostics
+        .iter()
+        .map(|d| (d["file"].as_str().unwrap(), d["code"].as_str().unwrap()))
+        .collect();
+    assert!(codes.contains(&("models/binary.sql", "L013")), "{codes:?}");
+    assert!(codes.contains(&("models/schema.yml", "L013")), "{codes:?}");
+    assert!(
+        !codes.iter().any(|(f, _)| *f == "models/ok.sql"),
+        "{codes:?}"
+    );
+}
+
+#[test]
+fn schema_of_a_query_against_a_catalog() {
+    let dir = temp_dir("schema-sql");
+    write(
+        &dir.join("catalog.json"),
+        br#"{"tables": {"main.orders": [["id", "INTEGER"], ["amount", "DECIMAL(15,2)"], ["placed_at", "TIMESTAMP", false]]}}"#,
+    );
+    write(
+        &dir.join("q.sql"),
+        b"select id, sum(amount) as total, avg(amount) as mean, count(*) as n, date_trunc('day', placed_at) as day\nfrom orders group by all",
+    );
+    let out = loupe()
+        .args(["schema", "--json", "--dialect", "duckdb", "--sql"])
+        .arg(dir.join("q.sql"))
+        .arg("--catalog")
+        .arg(dir.join("catalog.json"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let columns: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        columns,
+        serde_json::json!([
+            ["id", "INTEGER"],
+            ["total", "DECIMAL(38,2)"],
+            ["mean", "DOUBLE"],
+            ["n", "BIGINT"],
+            ["day", "TIMESTAMP"]
+        ])
+    );
+}
+
+#[test]
+fn schema_of_a_project_names_relations_as_the_warehouse_does() {
+    let out = loupe()
+        .args(["schema", "--json"])
+        .arg(fixture("valid_project"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let schemas: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        schemas["main.raw_orders"][0],
+        serde_json::json!(["id", "INTEGER"])
+    );
+    assert!(schemas
+        .as_object()
+        .unwrap()
+        .keys()
+        .all(|k| k == &k.to_lowercase() && k.contains('.')));
+}
+
+#[test]
+fn compile_prints_rendered_sql() {
+    let out = loupe()
+        .arg("compile")
+        .arg(fixture("valid_project"))
+        .arg("jinja_pivot")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sql = String::from_utf8(out.stdout).unwrap();
+    assert!(!sql.contains("{{") && !sql.contains("{%"), "{sql}");
+    assert!(sql.contains("main.stg_payments"), "{sql}");
+}
