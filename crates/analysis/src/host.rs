@@ -45,6 +45,74 @@ pub struct AnalysisHost {
     unreadable: Vec<(String, String)>,
 }
 
+/// A diagnostic about a whole file (at its start).
+fn whole_file_diagnostic(file: &str, message: String) -> FileDiagnostic {
+    FileDiagnostic {
+        file: file.to_string(),
+        code: Code::ProjectError.as_str(),
+        name: Code::ProjectError.name(),
+        severity: Severity::Error,
+        message,
+        start: LineCol { line: 1, col: 1 },
+        end: LineCol { line: 1, col: 1 },
+        model: None,
+        gem: None,
+        line_text: String::new(),
+    }
+}
+
+/// Diagnostics of one file, placed by line and column.
+fn file_diagnostics(db: &RootDatabase, project: Project, file: SourceFile) -> Vec<FileDiagnostic> {
+    let index = project_index(db, project);
+    match file.kind(db) {
+        FileKind::Model => {
+            let model = index.node_for_file(file).map(|n| n.name.clone());
+            model_diagnostics(db, project, file)
+                .iter()
+                .map(|d| place(db, file, d, model.clone()))
+                .collect()
+        }
+        FileKind::Properties => index
+            .broken_properties
+            .iter()
+            .filter(|(f, _)| *f == file)
+            .map(|(_, message)| {
+                place(
+                    db,
+                    file,
+                    &Diagnostic::new(Code::ProjectError, Default::default(), message.clone()),
+                    None,
+                )
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn place(
+    db: &RootDatabase,
+    file: SourceFile,
+    d: &Diagnostic,
+    model: Option<String>,
+) -> FileDiagnostic {
+    let text = file.text(db);
+    let lines = LineIndex::new(text);
+    let start = lines.line_col(text, d.range.start);
+    let end = lines.line_col(text, d.range.end);
+    FileDiagnostic {
+        file: file.path(db).clone(),
+        code: d.code.as_str(),
+        name: d.code.name(),
+        severity: d.severity,
+        message: d.message.clone(),
+        start,
+        end,
+        model,
+        gem: d.gem.clone(),
+        line_text: lines.line_text(text, start.line).to_string(),
+    }
+}
+
 fn read_text(path: &Path) -> Result<String, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read the file: {e}"))?;
     if bytes.len() > MAX_FILE_BYTES {
@@ -169,80 +237,77 @@ impl AnalysisHost {
 
     /// Diagnostics of one file, placed by line and column.
     pub fn file_diagnostics(&self, file: SourceFile) -> Vec<FileDiagnostic> {
-        let db = &self.db;
-        let mut out = Vec::new();
-        match file.kind(db) {
-            FileKind::Model => {
-                let diagnostics = model_diagnostics(db, self.project, file);
-                let index = project_index(db, self.project);
-                let model = index.node_for_file(file).map(|n| n.name.clone());
-                for d in diagnostics.iter() {
-                    out.push(self.place(file, d, model.clone()));
-                }
-            }
-            FileKind::Properties => {
-                let index = project_index(db, self.project);
-                for (f, message) in &index.broken_properties {
-                    if *f == file {
-                        out.push(self.place(
-                            file,
-                            &Diagnostic::new(
-                                Code::ProjectError,
-                                Default::default(),
-                                message.clone(),
-                            ),
-                            None,
-                        ));
-                    }
-                }
-            }
-            _ => {}
-        }
-        out
+        file_diagnostics(&self.db, self.project, file)
     }
 
-    fn place(&self, file: SourceFile, d: &Diagnostic, model: Option<String>) -> FileDiagnostic {
-        let text = file.text(&self.db);
-        let lines = LineIndex::new(text);
-        let start = lines.line_col(text, d.range.start);
-        let end = lines.line_col(text, d.range.end);
-        FileDiagnostic {
-            file: file.path(&self.db).clone(),
-            code: d.code.as_str(),
-            name: d.code.name(),
-            severity: d.severity,
-            message: d.message.clone(),
-            start,
-            end,
-            model,
-            gem: d.gem.clone(),
-            line_text: lines.line_text(text, start.line).to_string(),
-        }
-    }
-
-    /// Every diagnostic of the project, sorted by file and position.
+    /// Every diagnostic of the project, sorted by file and position. Files are
+    /// analyzed in parallel; a panic while analyzing one file is reported on
+    /// that file and the others go on.
     pub fn check(&self) -> Vec<FileDiagnostic> {
-        let mut out: Vec<FileDiagnostic> = Vec::new();
-        for (display, message) in &self.unreadable {
-            out.push(FileDiagnostic {
-                file: display.clone(),
-                code: Code::ProjectError.as_str(),
-                name: Code::ProjectError.name(),
-                severity: Severity::Error,
-                message: message.clone(),
-                start: LineCol { line: 1, col: 1 },
-                end: LineCol { line: 1, col: 1 },
-                model: None,
-                gem: None,
-                line_text: String::new(),
-            });
-        }
+        let mut out: Vec<FileDiagnostic> = self
+            .unreadable
+            .iter()
+            .map(|(display, message)| whole_file_diagnostic(display, message.clone()))
+            .collect();
         let files: Vec<SourceFile> = self.project.files(&self.db).iter().copied().collect();
-        for file in files {
-            out.extend(self.file_diagnostics(file));
-        }
-        out.sort_by(|a, b| (&a.file, a.start, a.code).cmp(&(&b.file, b.start, b.code)));
+        // Models first, each on its own (the DAG-wide checks that follow
+        // would otherwise make one thread render everything).
+        let models: Vec<SourceFile> = files
+            .iter()
+            .copied()
+            .filter(|f| f.kind(&self.db) == FileKind::Model)
+            .collect();
+        let project = self.project;
+        self.for_each_parallel(&models, |db, file| {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                model_analysis(db, project, file)
+            }));
+        });
+        let results = std::sync::Mutex::new(Vec::new());
+        self.for_each_parallel(&files, |db, file| {
+            let found = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                file_diagnostics(db, project, file)
+            }))
+            .unwrap_or_else(|panic| {
+                let what = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                let message = format!("internal error while analyzing this file: {what}");
+                vec![whole_file_diagnostic(file.path(db), message)]
+            });
+            results.lock().unwrap().extend(found);
+        });
+        out.extend(results.into_inner().unwrap());
+        out.sort_by(|a, b| {
+            (&a.file, a.start, a.code, &a.message).cmp(&(&b.file, b.start, b.code, &b.message))
+        });
         out
+    }
+
+    /// Runs `work` over `files` on all cores, each thread with its own handle
+    /// on the shared database.
+    fn for_each_parallel(
+        &self,
+        files: &[SourceFile],
+        work: impl Fn(&RootDatabase, SourceFile) + Sync,
+    ) {
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 8);
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                let db = self.db.clone();
+                let (next, work) = (&next, &work);
+                scope.spawn(move || loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(&file) = files.get(i) else { break };
+                    work(&db, file);
+                });
+            }
+        });
     }
 
     /// Every relation's columns, keyed `schema.name` in lower case.

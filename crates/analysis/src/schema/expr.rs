@@ -572,6 +572,7 @@ impl Analyzer<'_> {
                 return SqlType::Varchar
             }
             "columns" => return SqlType::Unknown,
+            "grouping" | "grouping_id" => return SqlType::BigInt,
             "median" | "quantile_cont" | "quantile_disc" | "quantile" | "approx_quantile"
             | "mad" => {
                 let scalar = match (name, &first) {

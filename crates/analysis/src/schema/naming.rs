@@ -22,7 +22,11 @@ pub fn expr_column_name(e: &Expr) -> String {
             kind,
             ..
         } => {
-            let ty = crate::types::parse_type(&data_type.to_string());
+            // DuckDB spells a decimal with a space in generated names: DECIMAL(15, 4).
+            let ty = match crate::types::parse_type(&data_type.to_string()) {
+                crate::types::SqlType::Decimal(w, s) => format!("DECIMAL({w}, {s})"),
+                other => other.to_string(),
+            };
             let word = match kind {
                 sqlparser::ast::CastKind::TryCast | sqlparser::ast::CastKind::SafeCast => {
                     "TRY_CAST"
@@ -30,6 +34,17 @@ pub fn expr_column_name(e: &Expr) -> String {
                 _ => "CAST",
             };
             format!("{word}({} AS {ty})", expr_text(expr))
+        }
+        Expr::Substring {
+            expr,
+            substring_from,
+            substring_for,
+            ..
+        } => {
+            let mut args = vec![expr_text(expr)];
+            args.extend(substring_from.iter().map(|e| expr_text(e)));
+            args.extend(substring_for.iter().map(|e| expr_text(e)));
+            format!("main.\"substring\"({})", args.join(", "))
         }
         other => other.to_string(),
     }
@@ -39,7 +54,7 @@ pub fn expr_column_name(e: &Expr) -> String {
 fn expr_text(e: &Expr) -> String {
     match e {
         Expr::Function(f) => function_name_text(f),
-        Expr::BinaryOp { .. } | Expr::Cast { .. } => expr_column_name(e),
+        Expr::BinaryOp { .. } | Expr::Cast { .. } | Expr::Substring { .. } => expr_column_name(e),
         other => other.to_string(),
     }
 }
