@@ -7,6 +7,7 @@ pub mod diagnostics;
 pub mod gems;
 pub mod host;
 pub mod jinja;
+pub mod lineage;
 pub mod loose;
 pub mod model;
 pub mod project;

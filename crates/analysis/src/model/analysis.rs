@@ -83,6 +83,7 @@ fn declared_source_schema(
                 })
                 .collect(),
             open: false,
+            open_from: Vec::new(),
         })),
         None => Lookup::Opaque,
     }

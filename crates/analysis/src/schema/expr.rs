@@ -346,8 +346,14 @@ impl Analyzer<'_> {
             .collect::<Vec<_>>()
             .join(".");
         let (resolution, field_path) = resolve_path(scope, &ids, aliases_ok);
+        match &resolution {
+            Resolution::Found { lineage, .. } | Resolution::Unknown { lineage } => {
+                self.record_reference(range, lineage.clone())
+            }
+            _ => {}
+        }
         match resolution {
-            Resolution::Found { ty, binding, depth } => {
+            Resolution::Found { ty, binding, depth, .. } => {
                 if let (Some(g), Some(b), 0) = (grouping, &binding, depth) {
                     if field_path.is_empty() && !g.bindings.contains(b) {
                         self.report(
@@ -361,7 +367,7 @@ impl Analyzer<'_> {
                 }
                 field_path.iter().fold(ty, |t, f| field_type(&t, f))
             }
-            Resolution::Unknown => SqlType::Unknown,
+            Resolution::Unknown { .. } => SqlType::Unknown,
             Resolution::Ambiguous(from) => {
                 self.report(
                     Code::AmbiguousColumn,
@@ -914,12 +920,12 @@ fn resolve_path(scope: &Scope, ids: &[&Ident], aliases_ok: bool) -> (Resolution,
     }
     // No relation matched: the first name may be a struct column.
     match scope.resolve(&names[0], aliases_ok) {
-        Resolution::Found { ty, binding, depth } => (
-            Resolution::Found { ty, binding, depth },
+        Resolution::Found { ty, binding, depth, lineage } => (
+            Resolution::Found { ty, binding, depth, lineage },
             names[1..].to_vec(),
         ),
-        Resolution::Unknown => (Resolution::Unknown, Vec::new()),
-        _ if scope.any_open_anywhere() => (Resolution::Unknown, Vec::new()),
+        Resolution::Unknown { lineage } => (Resolution::Unknown { lineage }, Vec::new()),
+        _ if scope.any_open_anywhere() => (Resolution::Unknown { lineage: Vec::new() }, Vec::new()),
         _ => (Resolution::NoSuchQualifier, Vec::new()),
     }
 }

@@ -5,6 +5,7 @@
 //! and nothing that depends on its unknown part raises an error.
 
 mod expr;
+mod lineage;
 mod naming;
 mod query;
 mod scope;
@@ -16,24 +17,25 @@ use sqlparser::ast::Statement;
 
 use crate::diagnostics::Diagnostic;
 use crate::gems::Gem;
+use crate::lineage::{Edge, EdgeKind};
 use crate::text::TextRange;
 use crate::types::SqlType;
 
 pub use naming::expr_column_name;
 
-/// One column of a relation or port.
+/// One column of a relation or port, with the input columns it comes from.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Column {
     pub name: String,
     pub ty: SqlType,
+    pub lineage: Vec<Edge>,
+    /// The engine made the name up from an expression (no alias was written).
+    pub named_by_engine: bool,
 }
 
 impl Column {
     pub fn new(name: impl Into<String>, ty: SqlType) -> Self {
-        Column {
-            name: name.into(),
-            ty,
-        }
+        Column { name: name.into(), ty, lineage: Vec::new(), named_by_engine: false }
     }
 }
 
@@ -42,22 +44,36 @@ impl Column {
 pub struct RelationSchema {
     pub columns: Vec<Column>,
     pub open: bool,
+    /// Relations whose unknown columns pass through (by `*`) into the unknown part.
+    pub open_from: Vec<String>,
 }
 
 impl RelationSchema {
     pub fn closed(columns: Vec<Column>) -> Self {
-        RelationSchema {
-            columns,
-            open: false,
-        }
+        RelationSchema { columns, open: false, open_from: Vec::new() }
     }
 
     /// Nothing is known: any column may exist.
     pub fn unknown() -> Self {
-        RelationSchema {
-            columns: Vec::new(),
-            open: true,
+        RelationSchema { columns: Vec::new(), open: true, open_from: Vec::new() }
+    }
+
+    /// This relation read as a base table named `table`: each column is its own source.
+    pub fn as_base_table(self, table: &str) -> Self {
+        self.read_as(table, false)
+    }
+
+    /// This relation read by name: each column's source is `table`'s column
+    /// (a gem of the statement when `gem`).
+    pub fn read_as(mut self, table: &str, gem: bool) -> Self {
+        for c in &mut self.columns {
+            c.lineage = vec![Edge { from_gem: gem, ..Edge::new(table, c.name.clone(), EdgeKind::Copy) }];
         }
+        // A gem's unknown part keeps coming from the relations it reads.
+        if self.open && !gem {
+            self.open_from = vec![table.to_string()];
+        }
+        self
     }
 
     pub fn column(&self, name: &str) -> Option<&Column> {
@@ -90,10 +106,28 @@ pub trait RelationLookup {
     /// name stands in the analyzed SQL (a rendered `ref()` is found by it).
     fn lookup(&self, parts: &[String], range: TextRange) -> Lookup;
 
+    /// How lineage names the relation (a model, seed or source name for
+    /// `ref()`/`source()`); `None` means as written.
+    fn display_name(&self, _parts: &[String], _range: TextRange) -> Option<String> {
+        None
+    }
+
     /// Names to suggest when a table is not found.
     fn candidates(&self) -> Vec<String> {
         Vec::new()
     }
+}
+
+/// What a statement writes: INSERT, CREATE TABLE/VIEW AS, MERGE, UPDATE.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct StatementTarget {
+    /// The table as written.
+    pub table: String,
+    /// Target columns fed by the statement's result, in order (INSERT column
+    /// list, view column list); empty means the result's own names.
+    pub columns: Vec<String>,
+    /// For UPDATE and MERGE: each assigned target column and its lineage.
+    pub assignments: Vec<(String, Vec<Edge>)>,
 }
 
 /// A table name in FROM that resolved outside the statement (not a CTE).
@@ -107,6 +141,9 @@ pub struct TableUse {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StatementAnalysis {
     pub output: RelationSchema,
+    /// Statement-level influences: WHERE filters, join keys, GROUP BY keys.
+    pub influences: Vec<Edge>,
+    pub target: Option<StatementTarget>,
     pub gems: Vec<Gem>,
     pub diagnostics: Vec<Diagnostic>,
     pub tables: Vec<TableUse>,

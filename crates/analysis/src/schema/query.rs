@@ -14,6 +14,7 @@ use super::{naming, Column, Lookup, RelationLookup, RelationSchema, StatementAna
 use crate::catalog::FunctionCatalog;
 use crate::diagnostics::{did_you_mean, Code, Diagnostic};
 use crate::gems::{classify_query, Gem, GemKind};
+use crate::lineage::{merge_edges, through_gems, Edge, EdgeKind};
 use crate::text::{LineIndex, TextRange};
 use crate::types::{common_supertype, SqlType};
 
@@ -45,6 +46,14 @@ pub(crate) struct Analyzer<'a> {
     pub gems: Vec<Gem>,
     pub tables: Vec<TableUse>,
     pub macro_depth: usize,
+    /// Each resolved column reference: its range and its lineage.
+    pub resolved_refs: Vec<(TextRange, Vec<Edge>)>,
+    /// Statement-level influences (filters, join keys, group keys).
+    pub influences: Vec<Edge>,
+    /// The statement's target table and, for UPDATE/MERGE, its assignments.
+    pub target: Option<super::StatementTarget>,
+    /// Every CTE defined in the statement, for composing lineage through gems.
+    pub cte_defs: Vec<(String, RelationSchema)>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -62,12 +71,31 @@ impl<'a> Analyzer<'a> {
             gems: Vec::new(),
             tables: Vec::new(),
             macro_depth: 0,
+            resolved_refs: Vec::new(),
+            influences: Vec::new(),
+            target: None,
+            cte_defs: Vec::new(),
         }
     }
 
-    pub fn finish(self, output: RelationSchema) -> StatementAnalysis {
+    /// The statement's analysis, with lineage composed through its gems so
+    /// every output edge ends at a relation.
+    pub fn finish(self, mut output: RelationSchema) -> StatementAnalysis {
+        let gems = &self.cte_defs;
+        for c in &mut output.columns {
+            c.lineage = through_gems(&c.lineage, gems);
+        }
+        let influences = through_gems(&self.influences, gems);
+        let target = self.target.map(|mut t| {
+            for (_, lineage) in &mut t.assignments {
+                *lineage = through_gems(lineage, gems);
+            }
+            t
+        });
         StatementAnalysis {
             output,
+            influences,
+            target,
             gems: self.gems,
             diagnostics: self.diagnostics,
             tables: self.tables,
@@ -96,21 +124,42 @@ impl<'a> Analyzer<'a> {
         self.diagnostics.push(d);
     }
 
-    pub fn analyze_top_statement(
-        &mut self,
-        statement: &Statement,
-        final_gem: &str,
-    ) -> RelationSchema {
+    pub fn analyze_top_statement(&mut self, statement: &Statement, final_gem: &str) -> RelationSchema {
         match statement {
             Statement::Query(q) => self.analyze_model_query(q, final_gem),
-            Statement::CreateView(v) => self.analyze_model_query(&v.query, final_gem),
+            Statement::CreateView(v) => {
+                self.set_target(&v.name, v.columns.iter().map(|c| c.name.value.clone()).collect());
+                self.analyze_model_query(&v.query, final_gem)
+            }
             Statement::CreateTable(t) if t.query.is_some() => {
+                self.set_target(&t.name, t.columns.iter().map(|c| c.name.value.clone()).collect());
                 self.analyze_model_query(t.query.as_ref().unwrap(), final_gem)
             }
-            Statement::Insert(insert) => match &insert.source {
-                Some(q) => self.analyze_model_query(q, final_gem),
-                None => RelationSchema::unknown(),
-            },
+            Statement::Insert(insert) => {
+                if let sqlparser::ast::TableObject::TableName(name) = &insert.table {
+                    let mut columns: Vec<String> =
+                        insert.columns.iter().filter_map(|c| object_name_parts_as_written(c).pop()).collect();
+                    if columns.is_empty() {
+                        // Without a column list the values go to the table's columns in order.
+                        if let Lookup::Found(schema) = self.lookup.lookup(&object_name_parts(name), TextRange::empty(0)) {
+                            columns = schema.columns.iter().map(|c| c.name.clone()).collect();
+                        }
+                    }
+                    self.set_target(name, columns);
+                }
+                match &insert.source {
+                    Some(q) => self.analyze_model_query(q, final_gem),
+                    None => RelationSchema::unknown(),
+                }
+            }
+            Statement::Update(update) => {
+                self.analyze_update(update);
+                RelationSchema::unknown()
+            }
+            Statement::Merge(merge) => {
+                self.analyze_merge(merge);
+                RelationSchema::unknown()
+            }
             other => {
                 let range = self.range_of(other);
                 self.gems.push(Gem {
@@ -124,6 +173,86 @@ impl<'a> Analyzer<'a> {
                 RelationSchema::unknown()
             }
         }
+    }
+
+    fn set_target(&mut self, name: &ObjectName, columns: Vec<String>) {
+        self.target = Some(super::StatementTarget { table: name.to_string(), columns, assignments: Vec::new() });
+    }
+
+    /// `UPDATE t SET c = expr [FROM ...] [WHERE ...]`: each `c` is fed by its expression.
+    fn analyze_update(&mut self, update: &sqlparser::ast::Update) {
+        let mut from = vec![update.table.clone()];
+        if let Some(sqlparser::ast::UpdateTableFromKind::BeforeSet(t) | sqlparser::ast::UpdateTableFromKind::AfterSet(t)) = &update.from {
+            from.extend(t.iter().cloned());
+        }
+        let scope = self.build_from(&from, None);
+        let table = match &update.table.relation {
+            TableFactor::Table { name, .. } => name.to_string(),
+            other => other.to_string(),
+        };
+        let assignments = self.assignments_lineage(&update.assignments, &scope);
+        if let Some(selection) = &update.selection {
+            self.infer(selection, &scope, None, false);
+            let filters = self.expr_lineage(selection, EdgeKind::Filter);
+            merge_edges(&mut self.influences, filters);
+        }
+        self.target = Some(super::StatementTarget { table, columns: Vec::new(), assignments });
+    }
+
+    /// `MERGE INTO t USING s ON ... WHEN ... UPDATE SET / INSERT (...) VALUES (...)`.
+    fn analyze_merge(&mut self, merge: &sqlparser::ast::Merge) {
+        let mut scope = Scope::with_parent(None);
+        self.add_factor(&mut scope, &merge.table, None);
+        self.add_factor(&mut scope, &merge.source, Some(&JoinConstraint::On((*merge.on).clone())));
+        let table = match &merge.table {
+            TableFactor::Table { name, .. } => name.to_string(),
+            other => other.to_string(),
+        };
+        let mut assignments: Vec<(String, Vec<Edge>)> = Vec::new();
+        for clause in &merge.clauses {
+            if let Some(p) = &clause.predicate {
+                self.infer(p, &scope, None, false);
+            }
+            match &clause.action {
+                sqlparser::ast::MergeAction::Update(update) => {
+                    if let sqlparser::ast::MergeUpdateKind::Set(set) = &update.kind {
+                        let found = self.assignments_lineage(set, &scope);
+                        merge_assignments(&mut assignments, found);
+                    }
+                }
+                sqlparser::ast::MergeAction::Insert(insert) => {
+                    if let sqlparser::ast::MergeInsertKind::Values(values) = &insert.kind {
+                        for row in &values.rows {
+                            for (column, value) in insert.columns.iter().zip(row.iter()) {
+                                self.infer(value, &scope, None, false);
+                                let lineage = self.expr_lineage(value, EdgeKind::Copy);
+                                let name = object_name_parts_as_written(column).pop().unwrap_or_default();
+                                merge_assignments(&mut assignments, vec![(name, lineage)]);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.target = Some(super::StatementTarget { table, columns: Vec::new(), assignments });
+    }
+
+    fn assignments_lineage(&mut self, assignments: &[sqlparser::ast::Assignment], scope: &Scope) -> Vec<(String, Vec<Edge>)> {
+        let mut out = Vec::new();
+        for a in assignments {
+            self.infer(&a.value, scope, None, false);
+            let lineage = self.expr_lineage(&a.value, EdgeKind::Copy);
+            let targets: Vec<&ObjectName> = match &a.target {
+                sqlparser::ast::AssignmentTarget::ColumnName(n) => vec![n],
+                sqlparser::ast::AssignmentTarget::Tuple(ns) => ns.iter().collect(),
+            };
+            for t in targets {
+                let name = object_name_parts_as_written(t).pop().unwrap_or_default();
+                out.push((name, lineage.clone()));
+            }
+        }
+        out
     }
 
     /// A model's statement: each top-level CTE and the final SELECT is a gem.
@@ -198,6 +327,7 @@ impl<'a> Analyzer<'a> {
         };
         self.defining_cte = outer_cte;
         schema = rename_columns(schema, &cte.alias);
+        self.cte_defs.push((name.clone(), schema.clone()));
         self.ctes.push(CteEntry {
             name,
             schema: Some(schema.clone()),
@@ -376,7 +506,7 @@ impl<'a> Analyzer<'a> {
                     cte.used = true;
                 }
                 let name = cte.name.clone();
-                let schema = cte.schema.clone();
+                let schema = cte.schema.clone().map(|s| s.read_as(&name, true));
                 self.current_inputs.push(name);
                 return schema;
             }
@@ -386,7 +516,9 @@ impl<'a> Analyzer<'a> {
             parts: parts.clone(),
             range,
         });
-        self.lookup_parts(&parts, range, true)
+        let display = self.lookup.display_name(&parts, range).unwrap_or_else(|| name.to_string());
+        let schema = self.lookup_parts(&parts, range, true).unwrap_or_else(RelationSchema::unknown);
+        Some(schema.as_base_table(&display))
     }
 
     fn lookup_parts(
@@ -467,6 +599,8 @@ impl<'a> Analyzer<'a> {
         match constraint {
             Some(JoinConstraint::On(expr)) => {
                 self.infer(expr, scope, None, false);
+                let keys = self.expr_lineage(expr, EdgeKind::JoinKey);
+                merge_edges(&mut self.influences, keys);
             }
             Some(JoinConstraint::Using(names)) => {
                 for name in names {
@@ -517,7 +651,9 @@ impl<'a> Analyzer<'a> {
             (Some((i, l)), Some(r)) => {
                 if !already {
                     let ty = common_supertype(&l.ty, &r.ty).unwrap_or(l.ty.clone());
-                    scope.merged.push((l.name.clone(), ty, i));
+                    let mut lineage = l.lineage.clone();
+                    merge_edges(&mut lineage, r.lineage.iter().cloned());
+                    scope.merged.push((l.name.clone(), ty, i, lineage));
                 }
             }
             (None, _) | (_, None) => {
@@ -609,7 +745,8 @@ impl<'a> Analyzer<'a> {
                         SqlType::List(t) | SqlType::Array(t, _) => *t,
                         _ => SqlType::Unknown,
                     };
-                    columns.push(Column::new("unnest", elem));
+                    let lineage = self.expr_lineage(e, EdgeKind::Transform);
+                    columns.push(Column { name: "unnest".into(), ty: elem, lineage, named_by_engine: false });
                 }
                 if *with_offset {
                     columns.push(Column::new("offset", SqlType::BigInt));
@@ -723,10 +860,11 @@ impl<'a> Analyzer<'a> {
         for g in &group_exprs {
             let target = self.grouping_target(g, select, &scope, &alias_exprs);
             self.collect_grouping(target, &scope, &mut grouping);
-            if !std::ptr::eq(target, *g) {
-                continue;
+            if std::ptr::eq(target, *g) {
+                self.infer(g, &scope, None, true);
             }
-            self.infer(g, &scope, None, true);
+            let keys = self.expr_lineage(target, EdgeKind::GroupKey);
+            merge_edges(&mut self.influences, keys);
         }
         let grouping_ref = (aggregated && !group_all).then_some(&grouping);
 
@@ -742,19 +880,24 @@ impl<'a> Analyzer<'a> {
                     }
                     let ty = self.infer(expr, &scope, grouping_ref, true);
                     let name = naming::expr_column_name(expr);
+                    let lineage = self.expr_lineage(expr, EdgeKind::Copy);
                     scope.aliases.borrow_mut().push(Alias {
                         name: name.clone(),
                         ty: ty.clone(),
+                        lineage: lineage.clone(),
                     });
-                    columns.push(Column::new(name, ty));
+                    let named_by_engine = !matches!(expr, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
+                    columns.push(Column { name, ty, lineage, named_by_engine });
                 }
                 SelectItem::ExprWithAlias { expr, alias } => {
                     let ty = self.infer(expr, &scope, grouping_ref, true);
+                    let lineage = self.expr_lineage(expr, EdgeKind::Copy);
                     scope.aliases.borrow_mut().push(Alias {
                         name: alias.value.clone(),
                         ty: ty.clone(),
+                        lineage: lineage.clone(),
                     });
-                    columns.push(Column::new(alias.value.clone(), ty));
+                    columns.push(Column { name: alias.value.clone(), ty, lineage, named_by_engine: false });
                 }
                 SelectItem::ExprWithAliases { expr, aliases } => {
                     self.infer(expr, &scope, grouping_ref, true);
@@ -818,14 +961,12 @@ impl<'a> Analyzer<'a> {
             }
         }
 
-        if let Some(selection) = &select.selection {
-            self.infer(selection, &scope, None, true);
-        }
-        if let Some(having) = &select.having {
-            self.infer(having, &scope, grouping_ref, true);
-        }
-        if let Some(qualify) = &select.qualify {
-            self.infer(qualify, &scope, grouping_ref, true);
+        for (clause, grouped) in [(&select.selection, None), (&select.having, grouping_ref), (&select.qualify, grouping_ref)] {
+            if let Some(condition) = clause {
+                self.infer(condition, &scope, grouped, true);
+                let filters = self.expr_lineage(condition, EdgeKind::Filter);
+                merge_edges(&mut self.influences, filters);
+            }
         }
         if let Some(sqlparser::ast::Distinct::On(exprs)) = &select.distinct {
             for e in exprs {
@@ -851,10 +992,8 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
-        RelationSchema {
-            columns: materialize(columns),
-            open,
-        }
+        let open_from = if open { scope.open_from() } else { Vec::new() };
+        RelationSchema { columns: materialize(columns), open, open_from }
     }
 
     /// What a GROUP BY entry groups: a select item for ordinals and aliases.
@@ -970,11 +1109,15 @@ impl<'a> Analyzer<'a> {
         if let Some(replace) = &opts.opt_replace {
             for element in &replace.items {
                 let ty = self.infer(&element.expr, scope, None, true);
+                let lineage = self.expr_lineage(&element.expr, EdgeKind::Copy);
                 match cols
                     .iter_mut()
                     .find(|c| c.name.eq_ignore_ascii_case(&element.column_name.value))
                 {
-                    Some(c) => c.ty = ty,
+                    Some(c) => {
+                        c.ty = ty;
+                        c.lineage = lineage;
+                    }
                     None if !open => {
                         let range = self.span_range(element.column_name.span);
                         self.report(
@@ -1082,6 +1225,26 @@ impl<'a> Analyzer<'a> {
     }
 }
 
+fn merge_assignments(into: &mut Vec<(String, Vec<Edge>)>, more: Vec<(String, Vec<Edge>)>) {
+    for (column, lineage) in more {
+        match into.iter_mut().find(|(c, _)| c.eq_ignore_ascii_case(&column)) {
+            Some((_, existing)) => merge_edges(existing, lineage),
+            None => into.push((column, lineage)),
+        }
+    }
+}
+
+/// Name parts with their case as written.
+fn object_name_parts_as_written(name: &ObjectName) -> Vec<String> {
+    name.0
+        .iter()
+        .map(|p| match p {
+            ObjectNamePart::Identifier(id) => id.value.clone(),
+            ObjectNamePart::Function(f) => f.name.value.clone(),
+        })
+        .collect()
+}
+
 pub(crate) fn object_name_parts(name: &ObjectName) -> Vec<String> {
     name.0
         .iter()
@@ -1135,7 +1298,7 @@ fn rename_columns(mut schema: RelationSchema, alias: &TableAlias) -> RelationSch
 fn materialize(columns: Vec<Column>) -> Vec<Column> {
     columns
         .into_iter()
-        .map(|c| Column::new(c.name, c.ty.materialize()))
+        .map(|c| Column { ty: c.ty.materialize(), ..c })
         .collect()
 }
 
@@ -1168,12 +1331,23 @@ fn union_positional(acc: RelationSchema, next: RelationSchema) -> RelationSchema
                 Some(n) => common_supertype(&c.ty, &n.ty).unwrap_or(SqlType::Unknown),
                 None => c.ty,
             };
-            Column::new(c.name, ty.materialize())
+            let mut lineage = c.lineage;
+            if let Some(n) = next.columns.get(i) {
+                merge_edges(&mut lineage, n.lineage.iter().cloned());
+            }
+            Column { name: c.name, ty: ty.materialize(), lineage, named_by_engine: c.named_by_engine }
         })
         .collect();
-    RelationSchema {
-        columns,
-        open: acc.open || next.open,
+    let mut open_from = acc.open_from;
+    merge_strings(&mut open_from, next.open_from);
+    RelationSchema { columns, open: acc.open || next.open, open_from }
+}
+
+fn merge_strings(into: &mut Vec<String>, more: Vec<String>) {
+    for m in more {
+        if !into.contains(&m) {
+            into.push(m);
+        }
     }
 }
 
@@ -1185,17 +1359,15 @@ fn union_by_name(acc: RelationSchema, next: RelationSchema) -> RelationSchema {
             .find(|c| c.name.eq_ignore_ascii_case(&n.name))
         {
             Some(c) => {
-                c.ty = common_supertype(&c.ty, &n.ty)
-                    .unwrap_or(SqlType::Unknown)
-                    .materialize()
+                c.ty = common_supertype(&c.ty, &n.ty).unwrap_or(SqlType::Unknown).materialize();
+                merge_edges(&mut c.lineage, n.lineage);
             }
             None => columns.push(n),
         }
     }
-    RelationSchema {
-        columns,
-        open: acc.open || next.open,
-    }
+    let mut open_from = acc.open_from;
+    merge_strings(&mut open_from, next.open_from);
+    RelationSchema { columns, open: acc.open || next.open, open_from }
 }
 
 /// The range of the SELECT keyword of the first SELECT in a set expression.

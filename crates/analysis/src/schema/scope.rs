@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 
 use super::{Column, RelationSchema};
+use crate::lineage::{Edge, EdgeKind};
 use crate::types::SqlType;
 
 /// One relation in a FROM clause.
@@ -28,13 +29,15 @@ pub(crate) enum Binding {
 pub(crate) struct Alias {
     pub name: String,
     pub ty: SqlType,
+    pub lineage: Vec<Edge>,
 }
 
 #[derive(Default)]
 pub(crate) struct Scope<'p> {
     pub items: Vec<FromItem>,
-    /// Columns merged by USING/NATURAL joins: name, type, index of the first item.
-    pub merged: Vec<(String, SqlType, usize)>,
+    /// Columns merged by USING/NATURAL joins: name, type, index of the first
+    /// item, and the lineage of both sides.
+    pub merged: Vec<(String, SqlType, usize, Vec<Edge>)>,
     pub parent: Option<&'p Scope<'p>>,
     pub aliases: RefCell<Vec<Alias>>,
 }
@@ -45,9 +48,11 @@ pub(crate) enum Resolution {
         ty: SqlType,
         binding: Option<Binding>,
         depth: usize,
+        lineage: Vec<Edge>,
     },
-    /// Could come from a relation whose columns are unknown.
-    Unknown,
+    /// Could come from a relation whose columns are unknown; the lineage is
+    /// known when only one such relation could provide it.
+    Unknown { lineage: Vec<Edge> },
     Ambiguous(Vec<String>),
     NotFound,
     /// The qualifier names no relation in scope.
@@ -66,7 +71,7 @@ impl<'p> Scope<'p> {
         self.items.iter().any(|i| i.schema.open)
     }
 
-    fn merged(&self, name: &str) -> Option<&(String, SqlType, usize)> {
+    fn merged(&self, name: &str) -> Option<&(String, SqlType, usize, Vec<Edge>)> {
         self.merged
             .iter()
             .find(|(n, ..)| n.eq_ignore_ascii_case(name))
@@ -74,11 +79,12 @@ impl<'p> Scope<'p> {
 
     /// Resolves an unqualified column in this scope only.
     fn resolve_local(&self, name: &str, with_aliases: bool) -> Resolution {
-        if let Some((n, ty, _)) = self.merged(name) {
+        if let Some((n, ty, _, lineage)) = self.merged(name) {
             return Resolution::Found {
                 ty: ty.clone(),
                 binding: Some(Binding::Merged(n.to_lowercase())),
                 depth: 0,
+                lineage: lineage.clone(),
             };
         }
         let mut found: Vec<(usize, &Column)> = Vec::new();
@@ -94,6 +100,7 @@ impl<'p> Scope<'p> {
                     ty: c.ty.clone(),
                     binding: Some(Binding::Item(i, c.name.to_lowercase())),
                     depth: 0,
+                    lineage: c.lineage.clone(),
                 }
             }
             0 => {
@@ -109,11 +116,17 @@ impl<'p> Scope<'p> {
                             ty: a.ty.clone(),
                             binding: None,
                             depth: 0,
+                            lineage: a.lineage.clone(),
                         };
                     }
                 }
                 if self.any_open() {
-                    Resolution::Unknown
+                    let open: Vec<&FromItem> = self.items.iter().filter(|i| i.schema.open).collect();
+                    let lineage = match open.as_slice() {
+                        [only] => open_lineage(&only.schema, name),
+                        _ => Vec::new(),
+                    };
+                    Resolution::Unknown { lineage }
                 } else {
                     Resolution::NotFound
                 }
@@ -134,8 +147,8 @@ impl<'p> Scope<'p> {
         while let Some(s) = scope {
             match s.resolve_local(name, with_aliases && depth == 0) {
                 Resolution::NotFound => {}
-                Resolution::Found { ty, binding, .. } => {
-                    return Resolution::Found { ty, binding, depth }
+                Resolution::Found { ty, binding, lineage, .. } => {
+                    return Resolution::Found { ty, binding, depth, lineage }
                 }
                 other => return other,
             }
@@ -186,9 +199,12 @@ impl<'p> Scope<'p> {
                     ty: c.ty.clone(),
                     binding: Some(binding),
                     depth,
+                    lineage: c.lineage.clone(),
                 }
             }
-            None if item.schema.open => Resolution::Unknown,
+            None if item.schema.open => Resolution::Unknown {
+                lineage: open_lineage(&item.schema, column),
+            },
             None => Resolution::NotFound,
         }
     }
@@ -207,21 +223,43 @@ impl<'p> Scope<'p> {
         names
     }
 
+    /// Relations whose unknown columns flow through this scope's open items.
+    pub fn open_from(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for item in self.items.iter().filter(|i| i.schema.open) {
+            for t in &item.schema.open_from {
+                if !out.contains(t) {
+                    out.push(t.clone());
+                }
+            }
+        }
+        out
+    }
+
     /// The columns `*` expands to: every item's, merged columns once.
     pub fn star_columns(&self) -> (Vec<Column>, bool) {
         let mut out = Vec::new();
         for (i, item) in self.items.iter().enumerate() {
             for c in &item.schema.columns {
-                if let Some((_, ty, first)) = self.merged(&c.name) {
+                if let Some((_, ty, first, lineage)) = self.merged(&c.name) {
                     if *first != i {
                         continue;
                     }
-                    out.push(Column::new(c.name.clone(), ty.clone()));
+                    out.push(Column { name: c.name.clone(), ty: ty.clone(), lineage: lineage.clone(), named_by_engine: false });
                 } else {
                     out.push(c.clone());
                 }
             }
         }
         (out, self.any_open())
+    }
+}
+
+/// Lineage of a column not in a relation's known part: the relations its
+/// unknown part comes from, when there is exactly one.
+fn open_lineage(schema: &RelationSchema, column: &str) -> Vec<Edge> {
+    match schema.open_from.as_slice() {
+        [table] => vec![Edge::new(table.clone(), column, EdgeKind::Copy)],
+        _ => Vec::new(),
     }
 }

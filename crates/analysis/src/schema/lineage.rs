@@ -1,0 +1,101 @@
+//! Lineage of an expression: which resolved column references it contains
+//! and through what (copy, transformation, aggregate, condition, window key,
+//! filter).
+
+use sqlparser::ast::{Expr, FunctionArg, FunctionArgExpr, FunctionArguments, WindowType};
+
+use super::query::Analyzer;
+use crate::catalog::FunctionKind;
+use crate::lineage::{merge_edges, Edge, EdgeKind};
+use crate::text::TextRange;
+
+impl Analyzer<'_> {
+    /// Records the lineage of a column reference resolved at `range`.
+    pub(crate) fn record_reference(&mut self, range: TextRange, lineage: Vec<Edge>) {
+        // Macro bodies are typed from another text: their ranges mean nothing here.
+        if self.macro_depth == 0 && !lineage.is_empty() {
+            self.resolved_refs.push((range, lineage));
+        }
+    }
+
+    /// The lineage of an expression reached with `kind` (Copy at the root of a select item).
+    pub(crate) fn expr_lineage(&self, e: &Expr, kind: EdgeKind) -> Vec<Edge> {
+        let mut out = Vec::new();
+        self.walk_lineage(e, kind, &mut out);
+        out
+    }
+
+    fn walk_lineage(&self, e: &Expr, kind: EdgeKind, out: &mut Vec<Edge>) {
+        let inside = kind.inside_expression();
+        match e {
+            Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::CompoundFieldAccess { .. } => {
+                self.references_within(self.range_of(e), kind, out)
+            }
+            Expr::Nested(inner) => self.walk_lineage(inner, kind, out),
+            Expr::BinaryOp { left, right, .. } => {
+                self.walk_lineage(left, inside, out);
+                self.walk_lineage(right, inside, out);
+            }
+            Expr::UnaryOp { expr, .. } | Expr::Cast { expr, .. } | Expr::Collate { expr, .. } => {
+                self.walk_lineage(expr, inside, out)
+            }
+            Expr::Case { operand, conditions, else_result, .. } => {
+                if let Some(o) = operand {
+                    self.walk_lineage(o, EdgeKind::Condition, out);
+                }
+                for cw in conditions {
+                    self.walk_lineage(&cw.condition, EdgeKind::Condition, out);
+                    self.walk_lineage(&cw.result, inside, out);
+                }
+                if let Some(x) = else_result {
+                    self.walk_lineage(x, inside, out);
+                }
+            }
+            Expr::Function(f) => {
+                let name = f.name.0.last().map(|p| p.to_string().to_lowercase()).unwrap_or_default();
+                let aggregate = self.functions.kind_of(&name) == Some(FunctionKind::Aggregate);
+                let arg_kind = if aggregate { kind.compose(EdgeKind::Aggregate) } else { inside };
+                if let FunctionArguments::List(list) = &f.args {
+                    for arg in &list.args {
+                        let expr = match arg {
+                            FunctionArg::Unnamed(FunctionArgExpr::Expr(x))
+                            | FunctionArg::Named { arg: FunctionArgExpr::Expr(x), .. }
+                            | FunctionArg::ExprNamed { arg: FunctionArgExpr::Expr(x), .. } => x,
+                            _ => continue,
+                        };
+                        self.walk_lineage(expr, arg_kind, out);
+                    }
+                } else if let FunctionArguments::Subquery(q) = &f.args {
+                    self.references_within(self.range_of(q.as_ref()), arg_kind, out);
+                }
+                for o in &f.within_group {
+                    self.walk_lineage(&o.expr, arg_kind, out);
+                }
+                if let Some(filter) = &f.filter {
+                    self.walk_lineage(filter, EdgeKind::Filter, out);
+                }
+                if let Some(WindowType::WindowSpec(spec)) = &f.over {
+                    for p in &spec.partition_by {
+                        self.walk_lineage(p, EdgeKind::WindowKey, out);
+                    }
+                    for o in &spec.order_by {
+                        self.walk_lineage(&o.expr, EdgeKind::WindowKey, out);
+                    }
+                }
+            }
+            // Anything else: every reference inside it, transformed.
+            other => self.references_within(self.range_of(other), inside, out),
+        }
+    }
+
+    fn references_within(&self, range: TextRange, kind: EdgeKind, out: &mut Vec<Edge>) {
+        if range.is_empty() {
+            return;
+        }
+        for (r, lineage) in &self.resolved_refs {
+            if range.contains_range(*r) {
+                merge_edges(out, lineage.iter().map(|e| Edge { kind: kind.compose(e.kind), ..e.clone() }));
+            }
+        }
+    }
+}
