@@ -4,11 +4,11 @@
 //! keys, aggregate filters). Statement-level influences (WHERE filters, join
 //! keys, GROUP BY keys) are kept apart: they shape every row, not a column.
 
-mod graph;
+mod statement;
 
 use serde::Serialize;
 
-
+pub use statement::{statement_edges, StatementEdge};
 
 /// How an input column reaches an output column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -48,7 +48,10 @@ impl EdgeKind {
 
     /// Whether the input flows into the value (copy, transform, aggregate).
     pub fn is_direct(self) -> bool {
-        matches!(self, EdgeKind::Copy | EdgeKind::Transform | EdgeKind::Aggregate)
+        matches!(
+            self,
+            EdgeKind::Copy | EdgeKind::Transform | EdgeKind::Aggregate
+        )
     }
 
     /// The kind of an edge seen through an outer expression of kind `self`.
@@ -84,7 +87,12 @@ pub struct Edge {
 
 impl Edge {
     pub fn new(table: impl Into<String>, column: impl Into<String>, kind: EdgeKind) -> Self {
-        Edge { table: table.into(), column: column.into(), kind, from_gem: false }
+        Edge {
+            table: table.into(),
+            column: column.into(),
+            kind,
+            from_gem: false,
+        }
     }
 }
 
@@ -96,7 +104,12 @@ pub fn through_gems(edges: &[Edge], gems: &[(String, crate::schema::RelationSche
     out
 }
 
-fn expand(edges: &[Edge], gems: &[(String, crate::schema::RelationSchema)], visiting: &mut Vec<String>, out: &mut Vec<Edge>) {
+fn expand(
+    edges: &[Edge],
+    gems: &[(String, crate::schema::RelationSchema)],
+    visiting: &mut Vec<String>,
+    out: &mut Vec<Edge>,
+) {
     for e in edges {
         if !e.from_gem {
             merge_edges(out, [e.clone()]);
@@ -107,12 +120,28 @@ fn expand(edges: &[Edge], gems: &[(String, crate::schema::RelationSchema)], visi
         if visiting.contains(&key) {
             continue;
         }
-        let Some((_, gem)) = gems.iter().rev().find(|(n, _)| n.eq_ignore_ascii_case(&e.table)) else { continue };
+        let Some((_, gem)) = gems
+            .iter()
+            .rev()
+            .find(|(n, _)| n.eq_ignore_ascii_case(&e.table))
+        else {
+            continue;
+        };
         let inner: Vec<Edge> = match gem.column(&e.column) {
             Some(c) => c.lineage.clone(),
-            None => gem.open_from.iter().map(|t| Edge::new(t.clone(), e.column.clone(), EdgeKind::Copy)).collect(),
+            None => gem
+                .open_from
+                .iter()
+                .map(|t| Edge::new(t.clone(), e.column.clone(), EdgeKind::Copy))
+                .collect(),
         };
-        let composed: Vec<Edge> = inner.into_iter().map(|i| Edge { kind: e.kind.compose(i.kind), ..i }).collect();
+        let composed: Vec<Edge> = inner
+            .into_iter()
+            .map(|i| Edge {
+                kind: e.kind.compose(i.kind),
+                ..i
+            })
+            .collect();
         visiting.push(key);
         expand(&composed, gems, visiting, out);
         visiting.pop();

@@ -24,6 +24,10 @@ pub struct ModelAnalysis {
     pub output: RelationSchema,
     pub gems: Vec<Gem>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Statement-level lineage influences (filters, join keys, group keys).
+    pub influences: Vec<crate::lineage::Edge>,
+    /// Every CTE of the model (nested ones too), for composing gem lineage.
+    pub gem_defs: Vec<(String, RelationSchema)>,
 }
 
 #[salsa::tracked(returns(ref))]
@@ -164,6 +168,21 @@ impl RelationLookup for ModelLookup<'_> {
     fn candidates(&self) -> Vec<String> {
         self.index.names().map(str::to_string).collect()
     }
+
+    /// Lineage names a ref by its model or seed, and a source as `source.table`.
+    fn display_name(&self, _parts: &[String], range: TextRange) -> Option<String> {
+        let call = self.rendered.calls.iter().find(|c| {
+            c.range
+                .is_some_and(|r| r.start <= range.start && range.start < r.end.max(r.start + 1))
+        })?;
+        Some(match &call.call {
+            Call::Ref { package, name } => self
+                .index
+                .node(name, package.as_deref())
+                .map_or_else(|| name.clone(), |n| n.name.clone()),
+            Call::Source { source, table } => format!("{source}.{table}"),
+        })
+    }
 }
 
 #[salsa::tracked(returns(ref), cycle_result = analysis_in_cycle)]
@@ -238,6 +257,8 @@ pub fn model_analysis(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Mo
                         })
                         .collect();
                     analysis.output = result.output;
+                    analysis.influences = result.influences;
+                    analysis.gem_defs = result.gem_defs;
                 }
             }
         }

@@ -3,10 +3,14 @@
 
 mod analysis;
 mod index;
+mod lineage;
 mod render;
 
 pub use analysis::{model_analysis, model_diagnostics, model_schema, seed_schema, ModelAnalysis};
 pub use index::{file_properties, project_index, NodeInfo, ProjectIndex};
+pub use lineage::{
+    downstream, model_lineage, upstream, LineageGraph, LineageLink, LineageNode, ModelLineage,
+};
 pub use render::{
     ephemeral_models_that_run, jinja_environment, model_calls, model_cycles, model_materialization,
     rendered_model, settings_environment, Cycles,

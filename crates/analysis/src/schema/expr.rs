@@ -353,7 +353,9 @@ impl Analyzer<'_> {
             _ => {}
         }
         match resolution {
-            Resolution::Found { ty, binding, depth, .. } => {
+            Resolution::Found {
+                ty, binding, depth, ..
+            } => {
                 if let (Some(g), Some(b), 0) = (grouping, &binding, depth) {
                     if field_path.is_empty() && !g.bindings.contains(b) {
                         self.report(
@@ -920,12 +922,27 @@ fn resolve_path(scope: &Scope, ids: &[&Ident], aliases_ok: bool) -> (Resolution,
     }
     // No relation matched: the first name may be a struct column.
     match scope.resolve(&names[0], aliases_ok) {
-        Resolution::Found { ty, binding, depth, lineage } => (
-            Resolution::Found { ty, binding, depth, lineage },
+        Resolution::Found {
+            ty,
+            binding,
+            depth,
+            lineage,
+        } => (
+            Resolution::Found {
+                ty,
+                binding,
+                depth,
+                lineage,
+            },
             names[1..].to_vec(),
         ),
         Resolution::Unknown { lineage } => (Resolution::Unknown { lineage }, Vec::new()),
-        _ if scope.any_open_anywhere() => (Resolution::Unknown { lineage: Vec::new() }, Vec::new()),
+        _ if scope.any_open_anywhere() => (
+            Resolution::Unknown {
+                lineage: Vec::new(),
+            },
+            Vec::new(),
+        ),
         _ => (Resolution::NoSuchQualifier, Vec::new()),
     }
 }

@@ -28,7 +28,9 @@ impl Analyzer<'_> {
     fn walk_lineage(&self, e: &Expr, kind: EdgeKind, out: &mut Vec<Edge>) {
         let inside = kind.inside_expression();
         match e {
-            Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::CompoundFieldAccess { .. } => {
+            Expr::Identifier(_)
+            | Expr::CompoundIdentifier(_)
+            | Expr::CompoundFieldAccess { .. } => {
                 self.references_within(self.range_of(e), kind, out)
             }
             Expr::Nested(inner) => self.walk_lineage(inner, kind, out),
@@ -39,7 +41,12 @@ impl Analyzer<'_> {
             Expr::UnaryOp { expr, .. } | Expr::Cast { expr, .. } | Expr::Collate { expr, .. } => {
                 self.walk_lineage(expr, inside, out)
             }
-            Expr::Case { operand, conditions, else_result, .. } => {
+            Expr::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => {
                 if let Some(o) = operand {
                     self.walk_lineage(o, EdgeKind::Condition, out);
                 }
@@ -52,15 +59,30 @@ impl Analyzer<'_> {
                 }
             }
             Expr::Function(f) => {
-                let name = f.name.0.last().map(|p| p.to_string().to_lowercase()).unwrap_or_default();
+                let name = f
+                    .name
+                    .0
+                    .last()
+                    .map(|p| p.to_string().to_lowercase())
+                    .unwrap_or_default();
                 let aggregate = self.functions.kind_of(&name) == Some(FunctionKind::Aggregate);
-                let arg_kind = if aggregate { kind.compose(EdgeKind::Aggregate) } else { inside };
+                let arg_kind = if aggregate {
+                    kind.compose(EdgeKind::Aggregate)
+                } else {
+                    inside
+                };
                 if let FunctionArguments::List(list) = &f.args {
                     for arg in &list.args {
                         let expr = match arg {
                             FunctionArg::Unnamed(FunctionArgExpr::Expr(x))
-                            | FunctionArg::Named { arg: FunctionArgExpr::Expr(x), .. }
-                            | FunctionArg::ExprNamed { arg: FunctionArgExpr::Expr(x), .. } => x,
+                            | FunctionArg::Named {
+                                arg: FunctionArgExpr::Expr(x),
+                                ..
+                            }
+                            | FunctionArg::ExprNamed {
+                                arg: FunctionArgExpr::Expr(x),
+                                ..
+                            } => x,
                             _ => continue,
                         };
                         self.walk_lineage(expr, arg_kind, out);
@@ -94,7 +116,13 @@ impl Analyzer<'_> {
         }
         for (r, lineage) in &self.resolved_refs {
             if range.contains_range(*r) {
-                merge_edges(out, lineage.iter().map(|e| Edge { kind: kind.compose(e.kind), ..e.clone() }));
+                merge_edges(
+                    out,
+                    lineage.iter().map(|e| Edge {
+                        kind: kind.compose(e.kind),
+                        ..e.clone()
+                    }),
+                );
             }
         }
     }

@@ -35,7 +35,12 @@ pub struct Column {
 
 impl Column {
     pub fn new(name: impl Into<String>, ty: SqlType) -> Self {
-        Column { name: name.into(), ty, lineage: Vec::new(), named_by_engine: false }
+        Column {
+            name: name.into(),
+            ty,
+            lineage: Vec::new(),
+            named_by_engine: false,
+        }
     }
 }
 
@@ -50,12 +55,20 @@ pub struct RelationSchema {
 
 impl RelationSchema {
     pub fn closed(columns: Vec<Column>) -> Self {
-        RelationSchema { columns, open: false, open_from: Vec::new() }
+        RelationSchema {
+            columns,
+            open: false,
+            open_from: Vec::new(),
+        }
     }
 
     /// Nothing is known: any column may exist.
     pub fn unknown() -> Self {
-        RelationSchema { columns: Vec::new(), open: true, open_from: Vec::new() }
+        RelationSchema {
+            columns: Vec::new(),
+            open: true,
+            open_from: Vec::new(),
+        }
     }
 
     /// This relation read as a base table named `table`: each column is its own source.
@@ -67,7 +80,10 @@ impl RelationSchema {
     /// (a gem of the statement when `gem`).
     pub fn read_as(mut self, table: &str, gem: bool) -> Self {
         for c in &mut self.columns {
-            c.lineage = vec![Edge { from_gem: gem, ..Edge::new(table, c.name.clone(), EdgeKind::Copy) }];
+            c.lineage = vec![Edge {
+                from_gem: gem,
+                ..Edge::new(table, c.name.clone(), EdgeKind::Copy)
+            }];
         }
         // A gem's unknown part keeps coming from the relations it reads.
         if self.open && !gem {
@@ -145,6 +161,8 @@ pub struct StatementAnalysis {
     pub influences: Vec<Edge>,
     pub target: Option<StatementTarget>,
     pub gems: Vec<Gem>,
+    /// Every CTE of the statement (nested ones too), for composing gem lineage.
+    pub gem_defs: Vec<(String, RelationSchema)>,
     pub diagnostics: Vec<Diagnostic>,
     pub tables: Vec<TableUse>,
 }

@@ -96,6 +96,7 @@ impl<'a> Analyzer<'a> {
             output,
             influences,
             target,
+            gem_defs: self.cte_defs.clone(),
             gems: self.gems,
             diagnostics: self.diagnostics,
             tables: self.tables,
@@ -124,24 +125,40 @@ impl<'a> Analyzer<'a> {
         self.diagnostics.push(d);
     }
 
-    pub fn analyze_top_statement(&mut self, statement: &Statement, final_gem: &str) -> RelationSchema {
+    pub fn analyze_top_statement(
+        &mut self,
+        statement: &Statement,
+        final_gem: &str,
+    ) -> RelationSchema {
         match statement {
             Statement::Query(q) => self.analyze_model_query(q, final_gem),
             Statement::CreateView(v) => {
-                self.set_target(&v.name, v.columns.iter().map(|c| c.name.value.clone()).collect());
+                self.set_target(
+                    &v.name,
+                    v.columns.iter().map(|c| c.name.value.clone()).collect(),
+                );
                 self.analyze_model_query(&v.query, final_gem)
             }
             Statement::CreateTable(t) if t.query.is_some() => {
-                self.set_target(&t.name, t.columns.iter().map(|c| c.name.value.clone()).collect());
+                self.set_target(
+                    &t.name,
+                    t.columns.iter().map(|c| c.name.value.clone()).collect(),
+                );
                 self.analyze_model_query(t.query.as_ref().unwrap(), final_gem)
             }
             Statement::Insert(insert) => {
                 if let sqlparser::ast::TableObject::TableName(name) = &insert.table {
-                    let mut columns: Vec<String> =
-                        insert.columns.iter().filter_map(|c| object_name_parts_as_written(c).pop()).collect();
+                    let mut columns: Vec<String> = insert
+                        .columns
+                        .iter()
+                        .filter_map(|c| object_name_parts_as_written(c).pop())
+                        .collect();
                     if columns.is_empty() {
                         // Without a column list the values go to the table's columns in order.
-                        if let Lookup::Found(schema) = self.lookup.lookup(&object_name_parts(name), TextRange::empty(0)) {
+                        if let Lookup::Found(schema) = self
+                            .lookup
+                            .lookup(&object_name_parts(name), TextRange::empty(0))
+                        {
                             columns = schema.columns.iter().map(|c| c.name.clone()).collect();
                         }
                     }
@@ -176,13 +193,21 @@ impl<'a> Analyzer<'a> {
     }
 
     fn set_target(&mut self, name: &ObjectName, columns: Vec<String>) {
-        self.target = Some(super::StatementTarget { table: name.to_string(), columns, assignments: Vec::new() });
+        self.target = Some(super::StatementTarget {
+            table: name.to_string(),
+            columns,
+            assignments: Vec::new(),
+        });
     }
 
     /// `UPDATE t SET c = expr [FROM ...] [WHERE ...]`: each `c` is fed by its expression.
     fn analyze_update(&mut self, update: &sqlparser::ast::Update) {
         let mut from = vec![update.table.clone()];
-        if let Some(sqlparser::ast::UpdateTableFromKind::BeforeSet(t) | sqlparser::ast::UpdateTableFromKind::AfterSet(t)) = &update.from {
+        if let Some(
+            sqlparser::ast::UpdateTableFromKind::BeforeSet(t)
+            | sqlparser::ast::UpdateTableFromKind::AfterSet(t),
+        ) = &update.from
+        {
             from.extend(t.iter().cloned());
         }
         let scope = self.build_from(&from, None);
@@ -196,14 +221,22 @@ impl<'a> Analyzer<'a> {
             let filters = self.expr_lineage(selection, EdgeKind::Filter);
             merge_edges(&mut self.influences, filters);
         }
-        self.target = Some(super::StatementTarget { table, columns: Vec::new(), assignments });
+        self.target = Some(super::StatementTarget {
+            table,
+            columns: Vec::new(),
+            assignments,
+        });
     }
 
     /// `MERGE INTO t USING s ON ... WHEN ... UPDATE SET / INSERT (...) VALUES (...)`.
     fn analyze_merge(&mut self, merge: &sqlparser::ast::Merge) {
         let mut scope = Scope::with_parent(None);
         self.add_factor(&mut scope, &merge.table, None);
-        self.add_factor(&mut scope, &merge.source, Some(&JoinConstraint::On((*merge.on).clone())));
+        self.add_factor(
+            &mut scope,
+            &merge.source,
+            Some(&JoinConstraint::On((*merge.on).clone())),
+        );
         let table = match &merge.table {
             TableFactor::Table { name, .. } => name.to_string(),
             other => other.to_string(),
@@ -226,7 +259,9 @@ impl<'a> Analyzer<'a> {
                             for (column, value) in insert.columns.iter().zip(row.iter()) {
                                 self.infer(value, &scope, None, false);
                                 let lineage = self.expr_lineage(value, EdgeKind::Copy);
-                                let name = object_name_parts_as_written(column).pop().unwrap_or_default();
+                                let name = object_name_parts_as_written(column)
+                                    .pop()
+                                    .unwrap_or_default();
                                 merge_assignments(&mut assignments, vec![(name, lineage)]);
                             }
                         }
@@ -235,10 +270,18 @@ impl<'a> Analyzer<'a> {
                 _ => {}
             }
         }
-        self.target = Some(super::StatementTarget { table, columns: Vec::new(), assignments });
+        self.target = Some(super::StatementTarget {
+            table,
+            columns: Vec::new(),
+            assignments,
+        });
     }
 
-    fn assignments_lineage(&mut self, assignments: &[sqlparser::ast::Assignment], scope: &Scope) -> Vec<(String, Vec<Edge>)> {
+    fn assignments_lineage(
+        &mut self,
+        assignments: &[sqlparser::ast::Assignment],
+        scope: &Scope,
+    ) -> Vec<(String, Vec<Edge>)> {
         let mut out = Vec::new();
         for a in assignments {
             self.infer(&a.value, scope, None, false);
@@ -516,8 +559,13 @@ impl<'a> Analyzer<'a> {
             parts: parts.clone(),
             range,
         });
-        let display = self.lookup.display_name(&parts, range).unwrap_or_else(|| name.to_string());
-        let schema = self.lookup_parts(&parts, range, true).unwrap_or_else(RelationSchema::unknown);
+        let display = self
+            .lookup
+            .display_name(&parts, range)
+            .unwrap_or_else(|| name.to_string());
+        let schema = self
+            .lookup_parts(&parts, range, true)
+            .unwrap_or_else(RelationSchema::unknown);
         Some(schema.as_base_table(&display))
     }
 
@@ -746,7 +794,12 @@ impl<'a> Analyzer<'a> {
                         _ => SqlType::Unknown,
                     };
                     let lineage = self.expr_lineage(e, EdgeKind::Transform);
-                    columns.push(Column { name: "unnest".into(), ty: elem, lineage, named_by_engine: false });
+                    columns.push(Column {
+                        name: "unnest".into(),
+                        ty: elem,
+                        lineage,
+                        named_by_engine: false,
+                    });
                 }
                 if *with_offset {
                     columns.push(Column::new("offset", SqlType::BigInt));
@@ -886,8 +939,14 @@ impl<'a> Analyzer<'a> {
                         ty: ty.clone(),
                         lineage: lineage.clone(),
                     });
-                    let named_by_engine = !matches!(expr, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
-                    columns.push(Column { name, ty, lineage, named_by_engine });
+                    let named_by_engine =
+                        !matches!(expr, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
+                    columns.push(Column {
+                        name,
+                        ty,
+                        lineage,
+                        named_by_engine,
+                    });
                 }
                 SelectItem::ExprWithAlias { expr, alias } => {
                     let ty = self.infer(expr, &scope, grouping_ref, true);
@@ -897,7 +956,12 @@ impl<'a> Analyzer<'a> {
                         ty: ty.clone(),
                         lineage: lineage.clone(),
                     });
-                    columns.push(Column { name: alias.value.clone(), ty, lineage, named_by_engine: false });
+                    columns.push(Column {
+                        name: alias.value.clone(),
+                        ty,
+                        lineage,
+                        named_by_engine: false,
+                    });
                 }
                 SelectItem::ExprWithAliases { expr, aliases } => {
                     self.infer(expr, &scope, grouping_ref, true);
@@ -961,7 +1025,11 @@ impl<'a> Analyzer<'a> {
             }
         }
 
-        for (clause, grouped) in [(&select.selection, None), (&select.having, grouping_ref), (&select.qualify, grouping_ref)] {
+        for (clause, grouped) in [
+            (&select.selection, None),
+            (&select.having, grouping_ref),
+            (&select.qualify, grouping_ref),
+        ] {
             if let Some(condition) = clause {
                 self.infer(condition, &scope, grouped, true);
                 let filters = self.expr_lineage(condition, EdgeKind::Filter);
@@ -993,7 +1061,11 @@ impl<'a> Analyzer<'a> {
             }
         }
         let open_from = if open { scope.open_from() } else { Vec::new() };
-        RelationSchema { columns: materialize(columns), open, open_from }
+        RelationSchema {
+            columns: materialize(columns),
+            open,
+            open_from,
+        }
     }
 
     /// What a GROUP BY entry groups: a select item for ordinals and aliases.
@@ -1227,7 +1299,10 @@ impl<'a> Analyzer<'a> {
 
 fn merge_assignments(into: &mut Vec<(String, Vec<Edge>)>, more: Vec<(String, Vec<Edge>)>) {
     for (column, lineage) in more {
-        match into.iter_mut().find(|(c, _)| c.eq_ignore_ascii_case(&column)) {
+        match into
+            .iter_mut()
+            .find(|(c, _)| c.eq_ignore_ascii_case(&column))
+        {
             Some((_, existing)) => merge_edges(existing, lineage),
             None => into.push((column, lineage)),
         }
@@ -1298,7 +1373,10 @@ fn rename_columns(mut schema: RelationSchema, alias: &TableAlias) -> RelationSch
 fn materialize(columns: Vec<Column>) -> Vec<Column> {
     columns
         .into_iter()
-        .map(|c| Column { ty: c.ty.materialize(), ..c })
+        .map(|c| Column {
+            ty: c.ty.materialize(),
+            ..c
+        })
         .collect()
 }
 
@@ -1335,12 +1413,21 @@ fn union_positional(acc: RelationSchema, next: RelationSchema) -> RelationSchema
             if let Some(n) = next.columns.get(i) {
                 merge_edges(&mut lineage, n.lineage.iter().cloned());
             }
-            Column { name: c.name, ty: ty.materialize(), lineage, named_by_engine: c.named_by_engine }
+            Column {
+                name: c.name,
+                ty: ty.materialize(),
+                lineage,
+                named_by_engine: c.named_by_engine,
+            }
         })
         .collect();
     let mut open_from = acc.open_from;
     merge_strings(&mut open_from, next.open_from);
-    RelationSchema { columns, open: acc.open || next.open, open_from }
+    RelationSchema {
+        columns,
+        open: acc.open || next.open,
+        open_from,
+    }
 }
 
 fn merge_strings(into: &mut Vec<String>, more: Vec<String>) {
@@ -1359,7 +1446,9 @@ fn union_by_name(acc: RelationSchema, next: RelationSchema) -> RelationSchema {
             .find(|c| c.name.eq_ignore_ascii_case(&n.name))
         {
             Some(c) => {
-                c.ty = common_supertype(&c.ty, &n.ty).unwrap_or(SqlType::Unknown).materialize();
+                c.ty = common_supertype(&c.ty, &n.ty)
+                    .unwrap_or(SqlType::Unknown)
+                    .materialize();
                 merge_edges(&mut c.lineage, n.lineage);
             }
             None => columns.push(n),
@@ -1367,7 +1456,11 @@ fn union_by_name(acc: RelationSchema, next: RelationSchema) -> RelationSchema {
     }
     let mut open_from = acc.open_from;
     merge_strings(&mut open_from, next.open_from);
-    RelationSchema { columns, open: acc.open || next.open, open_from }
+    RelationSchema {
+        columns,
+        open: acc.open || next.open,
+        open_from,
+    }
 }
 
 /// The range of the SELECT keyword of the first SELECT in a set expression.

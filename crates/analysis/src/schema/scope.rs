@@ -52,7 +52,9 @@ pub(crate) enum Resolution {
     },
     /// Could come from a relation whose columns are unknown; the lineage is
     /// known when only one such relation could provide it.
-    Unknown { lineage: Vec<Edge> },
+    Unknown {
+        lineage: Vec<Edge>,
+    },
     Ambiguous(Vec<String>),
     NotFound,
     /// The qualifier names no relation in scope.
@@ -121,7 +123,8 @@ impl<'p> Scope<'p> {
                     }
                 }
                 if self.any_open() {
-                    let open: Vec<&FromItem> = self.items.iter().filter(|i| i.schema.open).collect();
+                    let open: Vec<&FromItem> =
+                        self.items.iter().filter(|i| i.schema.open).collect();
                     let lineage = match open.as_slice() {
                         [only] => open_lineage(&only.schema, name),
                         _ => Vec::new(),
@@ -147,8 +150,18 @@ impl<'p> Scope<'p> {
         while let Some(s) = scope {
             match s.resolve_local(name, with_aliases && depth == 0) {
                 Resolution::NotFound => {}
-                Resolution::Found { ty, binding, lineage, .. } => {
-                    return Resolution::Found { ty, binding, depth, lineage }
+                Resolution::Found {
+                    ty,
+                    binding,
+                    lineage,
+                    ..
+                } => {
+                    return Resolution::Found {
+                        ty,
+                        binding,
+                        depth,
+                        lineage,
+                    }
                 }
                 other => return other,
             }
@@ -245,7 +258,12 @@ impl<'p> Scope<'p> {
                     if *first != i {
                         continue;
                     }
-                    out.push(Column { name: c.name.clone(), ty: ty.clone(), lineage: lineage.clone(), named_by_engine: false });
+                    out.push(Column {
+                        name: c.name.clone(),
+                        ty: ty.clone(),
+                        lineage: lineage.clone(),
+                        named_by_engine: false,
+                    });
                 } else {
                     out.push(c.clone());
                 }

@@ -2,6 +2,7 @@
 //! could not be loaded.
 
 mod check;
+mod lineage;
 mod schema;
 
 use std::path::PathBuf;
@@ -34,6 +35,35 @@ enum Command {
         catalog: Option<PathBuf>,
         #[arg(long)]
         dialect: Option<String>,
+    },
+    /// Column lineage of a model column across the project, or of a SQL file.
+    Lineage {
+        /// `MODEL.COLUMN` (project mode).
+        target: Option<String>,
+        /// Project folder (project mode).
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Where the column comes from (the default).
+        #[arg(long, conflicts_with = "downstream")]
+        upstream: bool,
+        /// What the column feeds.
+        #[arg(long)]
+        downstream: bool,
+        /// How many steps to follow.
+        #[arg(long)]
+        depth: Option<usize>,
+        #[arg(long)]
+        json: bool,
+        /// The edges of the statements in this SQL file instead.
+        #[arg(long)]
+        sql: Option<PathBuf>,
+        #[arg(long)]
+        dialect: Option<String>,
+        #[arg(long)]
+        catalog: Option<PathBuf>,
+        /// Also print the columns that shape a column without flowing into it.
+        #[arg(long)]
+        include_indirect: bool,
     },
     /// Print a model's rendered SQL (like `dbt compile`).
     Compile {
@@ -74,6 +104,29 @@ pub fn run(cli: Cli) -> ExitCode {
             dialect,
         } => check::run(&path, format, catalog.as_deref(), dialect.as_deref()),
         Command::Compile { path, model } => schema::run_compile(&path, &model),
+        Command::Lineage {
+            target,
+            path,
+            upstream: _,
+            downstream,
+            depth,
+            json,
+            sql,
+            dialect,
+            catalog,
+            include_indirect,
+        } => match sql {
+            Some(file) => lineage::run_sql(
+                &file,
+                dialect.as_deref(),
+                catalog.as_deref(),
+                include_indirect,
+            ),
+            None => match target {
+                Some(target) => lineage::run_project(&path, &target, downstream, depth, json),
+                None => Err("give MODEL.COLUMN, or --sql FILE".into()),
+            },
+        },
         Command::Schema {
             path,
             json: _,

@@ -1,0 +1,66 @@
+//! Lineage of one analyzed statement as flat edges, the shape other lineage
+//! tools exchange: source table and column, target table (null for a bare
+//! query) and column, and the kind.
+
+use serde::Serialize;
+
+use super::{Edge, EdgeKind};
+use crate::schema::StatementAnalysis;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct StatementEdge {
+    pub source_table: String,
+    pub source_column: String,
+    pub target_table: Option<String>,
+    pub target_column: String,
+    pub kind: EdgeKind,
+}
+
+/// Column edges of a statement. Unaliased expressions are named `_0`, `_1`,
+/// ... (in order among such columns), as lineage tools name them. Indirect
+/// kinds (conditions, window keys, aggregate filters) only with `include_indirect`.
+pub fn statement_edges(analysis: &StatementAnalysis, include_indirect: bool) -> Vec<StatementEdge> {
+    let mut out = Vec::new();
+    let target_table = analysis.target.as_ref().map(|t| t.table.clone());
+    let mut push = |target_column: &str, lineage: &[Edge]| {
+        for e in lineage
+            .iter()
+            .filter(|e| include_indirect || e.kind.is_direct())
+        {
+            let edge = StatementEdge {
+                source_table: e.table.clone(),
+                source_column: e.column.clone(),
+                target_table: target_table.clone(),
+                target_column: target_column.to_string(),
+                kind: e.kind,
+            };
+            if !out.contains(&edge) {
+                out.push(edge);
+            }
+        }
+    };
+    match &analysis.target {
+        Some(t) if !t.assignments.is_empty() => {
+            for (column, lineage) in &t.assignments {
+                push(column, lineage);
+            }
+        }
+        target => {
+            let target_columns: &[String] =
+                target.as_ref().map(|t| t.columns.as_slice()).unwrap_or(&[]);
+            let mut unnamed = 0;
+            for (i, column) in analysis.output.columns.iter().enumerate() {
+                let name = match target_columns.get(i) {
+                    Some(n) => n.clone(),
+                    None if column.named_by_engine => {
+                        unnamed += 1;
+                        format!("_{}", unnamed - 1)
+                    }
+                    None => column.name.clone(),
+                };
+                push(&name, &column.lineage);
+            }
+        }
+    }
+    out
+}

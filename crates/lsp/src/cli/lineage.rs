@@ -1,0 +1,129 @@
+//! `loupe lineage`: a column's lineage across the project, or the edges of a SQL file.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use loupe_analysis::host::AnalysisHost;
+use loupe_analysis::lineage::statement_edges;
+use loupe_analysis::loose::analyze_sql;
+use loupe_analysis::model::{self, LineageGraph, LineageLink, LineageNode};
+
+use super::{dialect_arg, load_catalog, read_text};
+
+/// `loupe lineage --sql FILE --json`: `{"edges": [...], "influences": [...]}`.
+pub fn run_sql(
+    file: &Path,
+    dialect: Option<&str>,
+    catalog: Option<&Path>,
+    include_indirect: bool,
+) -> Result<ExitCode, String> {
+    let sql = read_text(file)?;
+    let dialect = dialect_arg(dialect)?;
+    let catalog = load_catalog(catalog)?;
+    let analysis = analyze_sql(&sql, dialect, &catalog);
+    if analysis.statements.is_empty() {
+        let why = analysis
+            .diagnostics
+            .first()
+            .map(|d| d.message.clone())
+            .unwrap_or_default();
+        return Err(format!("{}: {why}", file.display()));
+    }
+    let mut edges = Vec::new();
+    let mut influences = Vec::new();
+    for statement in &analysis.statements {
+        for e in statement_edges(statement, include_indirect) {
+            if !edges.contains(&e) {
+                edges.push(e);
+            }
+        }
+        influences.extend(statement.influences.iter().map(|e| {
+            serde_json::json!({"source_table": e.table, "source_column": e.column, "kind": e.kind})
+        }));
+    }
+    let out = serde_json::json!({"edges": edges, "influences": influences});
+    println!("{}", serde_json::to_string_pretty(&out).unwrap());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `loupe lineage MODEL.COLUMN [PATH]`: a readable tree, or nodes and edges with `--json`.
+pub fn run_project(
+    path: &Path,
+    target: &str,
+    downstream: bool,
+    depth: Option<usize>,
+    json: bool,
+) -> Result<ExitCode, String> {
+    let (relation, column) = target
+        .rsplit_once('.')
+        .ok_or_else(|| format!("`{target}`: expected MODEL.COLUMN"))?;
+    let host = AnalysisHost::load(path)?;
+    let (db, project) = (host.db(), host.project());
+    let graph = if downstream {
+        model::downstream(db, project, relation, column, depth)?
+    } else {
+        model::upstream(db, project, relation, column, depth)?
+    };
+    if json {
+        let out = serde_json::json!({
+            "direction": if downstream { "downstream" } else { "upstream" },
+            "root": graph.root,
+            "nodes": graph.nodes.iter().enumerate().map(|(i, n)| {
+                let mut v = serde_json::to_value(n).unwrap();
+                v["id"] = i.into();
+                v
+            }).collect::<Vec<_>>(),
+            "edges": graph.edges,
+        });
+        println!("{}", serde_json::to_string_pretty(&out).unwrap());
+    } else {
+        print_tree(&graph, downstream);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn label(n: &LineageNode) -> String {
+    match &n.gem {
+        Some(g) => format!("{} \u{203a} {}.{}", n.relation, g, n.column),
+        None => format!("{}.{}", n.relation, n.column),
+    }
+}
+
+/// An indented tree from the root; a node seen before is shown once more, not expanded.
+fn print_tree(graph: &LineageGraph, downstream: bool) {
+    println!("{}", label(&graph.nodes[graph.root]));
+    let mut seen = vec![graph.root];
+    walk(graph, graph.root, downstream, "", &mut seen);
+}
+
+fn walk(graph: &LineageGraph, node: usize, downstream: bool, prefix: &str, seen: &mut Vec<usize>) {
+    let next: Vec<&LineageLink> = graph
+        .edges
+        .iter()
+        .filter(|e| {
+            if downstream {
+                e.from == node
+            } else {
+                e.to == node
+            }
+        })
+        .collect();
+    for (i, link) in next.iter().enumerate() {
+        let child = if downstream { link.to } else { link.from };
+        let last = i + 1 == next.len();
+        let (branch, indent) = if last {
+            ("\u{2514}\u{2500} ", "   ")
+        } else {
+            ("\u{251c}\u{2500} ", "\u{2502}  ")
+        };
+        println!(
+            "{prefix}{branch}{} ({})",
+            label(&graph.nodes[child]),
+            link.kind.as_str()
+        );
+        if !seen.contains(&child) {
+            seen.push(child);
+            walk(graph, child, downstream, &format!("{prefix}{indent}"), seen);
+        }
+    }
+}
