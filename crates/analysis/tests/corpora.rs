@@ -143,3 +143,108 @@ fn tuva_checks_without_errors() {
         assert_eq!(errors(&host), Vec::<String>::new(), "{}", project.display());
     }
 }
+
+#[test]
+fn openlineage_cases_give_exactly_the_expected_edges() {
+    let Some(root) = corpus("openlineage-sql") else {
+        return;
+    };
+    let cases: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("openlineage_sql_column_cases.json")).unwrap(),
+    )
+    .unwrap();
+    let norm = |t: &str| {
+        t.to_lowercase()
+            .trim_start_matches("<default>.")
+            .to_string()
+    };
+    let mut failures = Vec::new();
+    let cases = cases["column_cases"].as_array().unwrap();
+    for case in cases {
+        let analysis = analyze_sql(
+            case["sql"].as_str().unwrap(),
+            Dialect::Postgres,
+            &TableCatalog::default(),
+        );
+        let got: std::collections::BTreeSet<(String, String, Option<String>, String)> = analysis
+            .statements
+            .iter()
+            .flat_map(|s| loupe_analysis::lineage::statement_edges(s, true))
+            .map(|e| {
+                (
+                    norm(&e.source_table),
+                    e.source_column.to_lowercase(),
+                    e.target_table.map(|t| norm(&t)),
+                    e.target_column.to_lowercase(),
+                )
+            })
+            .collect();
+        let want: std::collections::BTreeSet<(String, String, Option<String>, String)> = case
+            ["expected_edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    norm(e["source_table"].as_str().unwrap()),
+                    e["source_column"].as_str().unwrap().to_lowercase(),
+                    e["target_table"].as_str().map(norm),
+                    e["target_column"].as_str().unwrap().to_lowercase(),
+                )
+            })
+            .collect();
+        if got != want {
+            failures.push(format!("{}: expected {want:?}, got {got:?}", case["id"]));
+        }
+    }
+    println!(
+        "openlineage: {}/{} cases exact",
+        cases.len() - failures.len(),
+        cases.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn jaffle_shop_lineage_reaches_seeds_through_gems_and_models() {
+    let Some(root) = corpus("jaffle_shop_duckdb") else {
+        return;
+    };
+    let host = AnalysisHost::load(&root).unwrap();
+    let up = loupe_analysis::model::upstream(
+        host.db(),
+        host.project(),
+        "customers",
+        "customer_lifetime_value",
+        None,
+    )
+    .unwrap();
+    let shown: Vec<String> = up
+        .nodes
+        .iter()
+        .map(|n| match &n.gem {
+            Some(g) => format!("{}/{}.{}", n.relation, g, n.column),
+            None => format!("{}.{}", n.relation, n.column),
+        })
+        .collect();
+    for expected in [
+        "customers/customer_payments.total_amount",
+        "stg_payments.amount",
+        "raw_payments.amount",
+    ] {
+        assert!(
+            shown.contains(&expected.to_string()),
+            "{expected} in {shown:?}"
+        );
+    }
+    let down =
+        loupe_analysis::model::downstream(host.db(), host.project(), "raw_orders", "status", None)
+            .unwrap();
+    assert!(
+        down.nodes
+            .iter()
+            .any(|n| n.relation == "orders" && n.column == "status"),
+        "{:?}",
+        down.nodes
+    );
+}

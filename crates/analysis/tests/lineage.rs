@@ -1,0 +1,223 @@
+//! Column lineage in the user's terms: a statement and the edges it must give.
+
+use std::path::PathBuf;
+
+use loupe_analysis::host::AnalysisHost;
+use loupe_analysis::lineage::{statement_edges, EdgeKind};
+use loupe_analysis::loose::{analyze_sql, TableCatalog};
+use loupe_analysis::model;
+use loupe_analysis::syntax::Dialect;
+
+fn catalog() -> TableCatalog {
+    TableCatalog::from_json(
+        r#"{"tables": {
+            "orders": [["id", "INTEGER"], ["customer_id", "INTEGER"], ["amount", "DECIMAL(10,2)"], ["status", "VARCHAR"]],
+            "customers": [["id", "INTEGER"], ["name", "VARCHAR"], ["region", "VARCHAR"]],
+            "analytics.summary": [["customer", "VARCHAR"], ["total", "DECIMAL(38,2)"]]
+        }}"#,
+    )
+    .unwrap()
+}
+
+/// `target_table.target_column <- source_table.source_column (kind)`, sorted.
+fn edges(sql: &str, indirect: bool) -> Vec<String> {
+    let analysis = analyze_sql(sql, Dialect::DuckDb, &catalog());
+    assert!(
+        !analysis.statements.is_empty(),
+        "parses: {:?}",
+        analysis.diagnostics
+    );
+    let mut out: Vec<String> = analysis
+        .statements
+        .iter()
+        .flat_map(|s| statement_edges(s, indirect))
+        .map(|e| {
+            format!(
+                "{}.{} <- {}.{} ({})",
+                e.target_table.as_deref().unwrap_or("-"),
+                e.target_column,
+                e.source_table,
+                e.source_column,
+                e.kind.as_str()
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn copies_transforms_and_aggregates_through_ctes_and_joins() {
+    let got = edges(
+        "with paid as (select * from orders where status = 'paid')
+         select c.name, sum(p.amount) as total, p.customer_id + 1 as next_id
+         from customers c join paid p on p.customer_id = c.id
+         group by c.name, p.customer_id",
+        false,
+    );
+    assert_eq!(
+        got,
+        [
+            "-.name <- customers.name (copy)",
+            "-.next_id <- orders.customer_id (transform)",
+            "-.total <- orders.amount (aggregate)",
+        ]
+    );
+}
+
+#[test]
+fn star_expands_with_a_schema_and_exclude_drops_columns() {
+    let got = edges("select * exclude (status) from orders", false);
+    assert_eq!(
+        got,
+        [
+            "-.amount <- orders.amount (copy)",
+            "-.customer_id <- orders.customer_id (copy)",
+            "-.id <- orders.id (copy)"
+        ]
+    );
+}
+
+#[test]
+fn star_over_an_unknown_table_resolves_named_columns_only() {
+    let got = edges(
+        "with t as (select * from raw.events) select t.user_id from t",
+        false,
+    );
+    assert_eq!(got, ["-.user_id <- raw.events.user_id (copy)"]);
+    assert!(edges("select * from raw.events", false).is_empty());
+}
+
+#[test]
+fn indirect_kinds_only_on_request() {
+    let sql = "select case when status = 'paid' then amount end as paid_amount,
+                      row_number() over (partition by customer_id order by id) as rn,
+                      count(*) filter (where status = 'open') as open_orders
+               from orders group by all";
+    assert_eq!(
+        edges(sql, false),
+        ["-.paid_amount <- orders.amount (transform)"]
+    );
+    let all = edges(sql, true);
+    for expected in [
+        "-.paid_amount <- orders.status (condition)",
+        "-.rn <- orders.customer_id (window_key)",
+        "-.rn <- orders.id (window_key)",
+        "-.open_orders <- orders.status (filter)",
+    ] {
+        assert!(
+            all.contains(&expected.to_string()),
+            "{expected} in {all:#?}"
+        );
+    }
+}
+
+#[test]
+fn using_joins_and_set_operations_keep_every_source() {
+    let got = edges(
+        "select id, name from customers join orders using (id)
+         union all
+         select customer_id, status from orders",
+        false,
+    );
+    assert_eq!(
+        got,
+        [
+            "-.id <- customers.id (copy)",
+            "-.id <- orders.customer_id (copy)",
+            "-.id <- orders.id (copy)",
+            "-.name <- customers.name (copy)",
+            "-.name <- orders.status (copy)",
+        ]
+    );
+}
+
+#[test]
+fn insert_ctas_update_and_merge_name_the_target() {
+    assert_eq!(
+        edges("insert into analytics.summary select name, sum(amount) from customers join orders on orders.customer_id = customers.id group by name", false),
+        ["analytics.summary.customer <- customers.name (copy)", "analytics.summary.total <- orders.amount (aggregate)"]
+    );
+    assert_eq!(
+        edges(
+            "create table big_orders as select id as order_id, amount * 2 as doubled from orders",
+            false
+        ),
+        [
+            "big_orders.doubled <- orders.amount (transform)",
+            "big_orders.order_id <- orders.id (copy)"
+        ]
+    );
+    assert_eq!(
+        edges("update customers set name = upper(o.status) from orders o where o.customer_id = customers.id", false),
+        ["customers.name <- orders.status (transform)"]
+    );
+    assert_eq!(
+        edges(
+            "merge into customers c using orders o on c.id = o.customer_id
+             when matched then update set region = o.status
+             when not matched then insert (id, name) values (o.customer_id, o.status)",
+            false
+        ),
+        [
+            "customers.id <- orders.customer_id (copy)",
+            "customers.name <- orders.status (copy)",
+            "customers.region <- orders.status (copy)",
+        ]
+    );
+}
+
+#[test]
+fn lateral_aliases_and_unnamed_expressions() {
+    assert_eq!(
+        edges(
+            "select amount * 2 as doubled, doubled + 1 as plus_one, id + customer_id from orders",
+            false
+        ),
+        [
+            "-._0 <- orders.customer_id (transform)",
+            "-._0 <- orders.id (transform)",
+            "-.doubled <- orders.amount (transform)",
+            "-.plus_one <- orders.amount (transform)",
+        ]
+    );
+}
+
+#[test]
+fn project_lineage_follows_gems_and_models() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/valid_project");
+    let host = AnalysisHost::load(&root).unwrap();
+    let up = model::upstream(
+        host.db(),
+        host.project(),
+        "customers",
+        "lifetime_value",
+        None,
+    )
+    .unwrap();
+    let names: Vec<String> = up
+        .nodes
+        .iter()
+        .map(|n| format!("{}.{}", n.relation, n.column))
+        .collect();
+    assert!(
+        names.contains(&"raw_payments.amount".to_string()),
+        "{names:?}"
+    );
+    assert!(
+        names.iter().any(|n| n.starts_with("stg_payments.")),
+        "{names:?}"
+    );
+    let down = model::downstream(host.db(), host.project(), "raw_orders", "status", None).unwrap();
+    let staged = down
+        .nodes
+        .iter()
+        .position(|n| n.relation == "stg_orders" && n.column == "status")
+        .expect("stg_orders.status");
+    let link = down
+        .edges
+        .iter()
+        .find(|e| e.from == down.root && e.to == staged)
+        .expect("raw_orders.status feeds it");
+    assert_eq!(link.kind, EdgeKind::Copy);
+}
