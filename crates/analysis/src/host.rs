@@ -310,6 +310,37 @@ impl AnalysisHost {
         });
     }
 
+    /// Every model's column lineage (model name -> column -> edges), computed
+    /// in parallel.
+    pub fn all_lineage(&self) -> BTreeMap<String, Vec<(String, Vec<crate::lineage::Edge>)>> {
+        let index = project_index(&self.db, self.project);
+        let models: Vec<SourceFile> = index
+            .nodes
+            .iter()
+            .filter(|n| !n.is_seed)
+            .map(|n| n.file)
+            .collect();
+        let project = self.project;
+        self.for_each_parallel(&models, |db, file| {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                crate::model::model_lineage(db, project, file)
+            }));
+        });
+        index
+            .nodes
+            .iter()
+            .filter(|n| !n.is_seed)
+            .map(|n| {
+                (
+                    n.name.clone(),
+                    crate::model::model_lineage(&self.db, project, n.file)
+                        .columns
+                        .clone(),
+                )
+            })
+            .collect()
+    }
+
     /// Every relation's columns, keyed `schema.name` in lower case.
     pub fn relation_schemas(&self) -> BTreeMap<String, RelationSchema> {
         let db = &self.db;

@@ -248,3 +248,98 @@ fn jaffle_shop_lineage_reaches_seeds_through_gems_and_models() {
         down.nodes
     );
 }
+
+/// sqlglot's `qualify_columns.sql`: for every case over the optimizer test
+/// tables, the columns Loupe resolves for the query (each `*` expanded) are
+/// the ones sqlglot's qualified output lists. sqlglot names unaliased
+/// expressions `_col_N` and DuckDB does not, so those columns are not compared.
+#[test]
+fn sqlglot_qualify_columns_star_expansion_and_names() {
+    let Some(root) = corpus("sqlglot-fixtures") else {
+        return;
+    };
+    // The tables of sqlglot's optimizer tests (tests/test_optimizer.py).
+    let catalog = TableCatalog::from_json(
+        r#"{"tables": {
+            "x": [["a", "INT"], ["b", "INT"]],
+            "y": [["b", "INT"], ["c", "INT"]],
+            "z": [["b", "INT"], ["c", "INT"]],
+            "w": [["d", "TEXT"], ["e", "TEXT"]],
+            "temporal": [["d", "DATE"], ["t", "TIMESTAMP"]],
+            "t_bool": [["a", "BOOLEAN"]]
+        }}"#,
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(root.join("qualify_columns.sql")).unwrap();
+    let (mut total, mut passed, mut failures) = (0, 0, Vec::new());
+    for block in text.split("\n\n") {
+        let directives: Vec<&str> = block.lines().filter(|l| l.starts_with('#')).collect();
+        let lines: Vec<&str> = block
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#') && !l.starts_with("--"))
+            .collect();
+        let [input, expected] = lines.as_slice() else {
+            continue;
+        };
+        // Only the default dialect, and only over tables the schema knows.
+        if directives.iter().any(|d| d.starts_with("# dialect:")) {
+            continue;
+        }
+        let Ok(statements) =
+            sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::GenericDialect {}, expected)
+        else {
+            continue;
+        };
+        let Some(sqlparser::ast::Statement::Query(query)) = statements.first() else {
+            continue;
+        };
+        let sqlparser::ast::SetExpr::Select(select) = query.body.as_ref() else {
+            continue;
+        };
+        let names: Option<Vec<String>> = select
+            .projection
+            .iter()
+            .map(|item| match item {
+                sqlparser::ast::SelectItem::ExprWithAlias { alias, .. } => {
+                    Some(alias.value.to_lowercase())
+                }
+                sqlparser::ast::SelectItem::UnnamedExpr(
+                    sqlparser::ast::Expr::CompoundIdentifier(ids),
+                ) => ids.last().map(|i| i.value.to_lowercase()),
+                sqlparser::ast::SelectItem::UnnamedExpr(sqlparser::ast::Expr::Identifier(id)) => {
+                    Some(id.value.to_lowercase())
+                }
+                _ => None,
+            })
+            .collect();
+        let Some(want) = names else { continue };
+        let analysis = analyze_sql(input, Dialect::DuckDb, &catalog);
+        if analysis
+            .diagnostics
+            .iter()
+            .any(|d| d.code == loupe_analysis::diagnostics::Code::UnknownTable)
+        {
+            continue;
+        }
+        total += 1;
+        let got: Vec<String> = analysis
+            .output()
+            .map(|o| o.columns.iter().map(|c| c.name.to_lowercase()).collect())
+            .unwrap_or_default();
+        let same = got.len() == want.len()
+            && got.iter().zip(&want).all(|(g, w)| {
+                g == w || (w.starts_with("_col_") && w[5..].chars().all(|c| c.is_ascii_digit()))
+            });
+        if same {
+            passed += 1;
+        } else {
+            failures.push(format!("{input}\n    want {want:?}\n    got  {got:?}"));
+        }
+    }
+    println!("sqlglot qualify_columns: {passed}/{total} cases resolve the expected columns");
+    for f in &failures {
+        println!("  {f}");
+    }
+    assert!(total >= 50, "{total} cases compared");
+    assert!(passed * 100 >= total * 95, "{passed}/{total}");
+}

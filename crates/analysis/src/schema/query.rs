@@ -610,7 +610,16 @@ impl<'a> Analyzer<'a> {
             self.add_factor(&mut scope, &twj.relation, None);
             for join in &twj.joins {
                 let constraint = join_constraint(&join.join_operator);
+                let before = scope.items.len();
                 self.add_factor(&mut scope, &join.relation, constraint);
+                // A semi or anti join only filters: its columns are not in the result.
+                use JoinOperator::*;
+                if matches!(
+                    join.join_operator,
+                    Semi(_) | LeftSemi(_) | RightSemi(_) | Anti(_) | LeftAnti(_) | RightAnti(_)
+                ) {
+                    scope.items.truncate(before);
+                }
             }
         }
         scope
@@ -1158,10 +1167,18 @@ impl<'a> Analyzer<'a> {
         scope: &Scope,
         open: bool,
     ) -> Vec<Column> {
-        if let Some(exclude) = &opts.opt_exclude {
-            let names: Vec<&ObjectName> = match exclude {
-                sqlparser::ast::ExcludeSelectItem::Single(n) => vec![n],
-                sqlparser::ast::ExcludeSelectItem::Multiple(ns) => ns.iter().collect(),
+        // `* EXCEPT (a, b)` (BigQuery, ClickHouse) means EXCLUDE.
+        let except: Option<Vec<ObjectName>> = opts.opt_except.as_ref().map(|e| {
+            std::iter::once(&e.first_element)
+                .chain(&e.additional_elements)
+                .map(|id| ObjectName::from(vec![id.clone()]))
+                .collect()
+        });
+        if opts.opt_exclude.is_some() || except.is_some() {
+            let names: Vec<&ObjectName> = match &opts.opt_exclude {
+                Some(sqlparser::ast::ExcludeSelectItem::Single(n)) => vec![n],
+                Some(sqlparser::ast::ExcludeSelectItem::Multiple(ns)) => ns.iter().collect(),
+                None => except.iter().flatten().collect(),
             };
             for name in names {
                 let parts = object_name_parts(name);

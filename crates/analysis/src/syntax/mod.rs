@@ -48,9 +48,19 @@ pub struct SyntaxError {
     pub range: TextRange,
 }
 
-/// Parses every statement of `sql`.
+/// Parses every statement of `sql`. When the target's dialect cannot parse
+/// it, the generic dialect (which accepts more syntax) gets a chance before
+/// the dialect's error is reported: a false syntax error is worse than a
+/// missed one.
 pub fn parse_sql(sql: &str, dialect: Dialect) -> Result<Vec<Statement>, SyntaxError> {
-    dialect.parse(sql).map_err(|e| syntax_error(sql, e))
+    dialect.parse(sql).or_else(|error| {
+        if dialect == Dialect::Generic {
+            return Err(syntax_error(sql, error));
+        }
+        Dialect::Generic
+            .parse(sql)
+            .map_err(|_| syntax_error(sql, error))
+    })
 }
 
 fn syntax_error(sql: &str, error: ParserError) -> SyntaxError {

@@ -46,6 +46,34 @@ pub fn run_sql(
     Ok(ExitCode::SUCCESS)
 }
 
+/// `loupe lineage --all PATH`: every model column's edges (JSON), or a count.
+pub fn run_all(path: &Path, json: bool, include_indirect: bool) -> Result<ExitCode, String> {
+    let host = AnalysisHost::load(path)?;
+    let lineage = host.all_lineage();
+    let (mut columns, mut edges) = (0, 0);
+    let mut out = serde_json::Map::new();
+    for (model, cols) in &lineage {
+        let mut model_out = serde_json::Map::new();
+        for (column, column_edges) in cols {
+            columns += 1;
+            let kept: Vec<serde_json::Value> = column_edges
+                .iter()
+                .filter(|e| include_indirect || e.kind.is_direct())
+                .map(|e| serde_json::json!({"source_table": e.table, "source_column": e.column, "kind": e.kind}))
+                .collect();
+            edges += kept.len();
+            model_out.insert(column.clone(), kept.into());
+        }
+        out.insert(model.clone(), model_out.into());
+    }
+    if json {
+        println!("{}", serde_json::to_string(&out).unwrap());
+    } else {
+        println!("{} models, {columns} columns, {edges} edges", lineage.len());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `loupe lineage MODEL.COLUMN [PATH]`: a readable tree, or nodes and edges with `--json`.
 pub fn run_project(
     path: &Path,

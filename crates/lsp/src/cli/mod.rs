@@ -64,6 +64,9 @@ enum Command {
         /// Also print the columns that shape a column without flowing into it.
         #[arg(long)]
         include_indirect: bool,
+        /// Every column of every model of the project at PATH (then no MODEL.COLUMN).
+        #[arg(long, conflicts_with_all = ["sql", "downstream", "upstream"])]
+        all: bool,
     },
     /// Print a model's rendered SQL (like `dbt compile`).
     Compile {
@@ -95,6 +98,16 @@ pub enum Format {
     Json,
 }
 
+fn finish(result: Result<ExitCode, String>) -> ExitCode {
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Check {
@@ -115,18 +128,27 @@ pub fn run(cli: Cli) -> ExitCode {
             dialect,
             catalog,
             include_indirect,
-        } => match sql {
-            Some(file) => lineage::run_sql(
-                &file,
-                dialect.as_deref(),
-                catalog.as_deref(),
-                include_indirect,
-            ),
-            None => match target {
-                Some(target) => lineage::run_project(&path, &target, downstream, depth, json),
-                None => Err("give MODEL.COLUMN, or --sql FILE".into()),
-            },
-        },
+            all,
+        } => {
+            if all {
+                // With --all, a lone positional argument is the project folder.
+                let path = target.map(PathBuf::from).unwrap_or(path);
+                lineage::run_all(&path, json, include_indirect)
+            } else {
+                match (sql, target) {
+                    (Some(file), _) => lineage::run_sql(
+                        &file,
+                        dialect.as_deref(),
+                        catalog.as_deref(),
+                        include_indirect,
+                    ),
+                    (None, Some(target)) => {
+                        lineage::run_project(&path, &target, downstream, depth, json)
+                    }
+                    (None, None) => Err("give MODEL.COLUMN, --sql FILE, or --all".into()),
+                }
+            }
+        }
         Command::Schema {
             path,
             json: _,
@@ -138,13 +160,7 @@ pub fn run(cli: Cli) -> ExitCode {
             None => schema::run_project(&path),
         },
     };
-    match result {
-        Ok(code) => code,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::from(2)
-        }
-    }
+    finish(result)
 }
 
 /// Reads a file as UTF-8 text, with an error that names it.
