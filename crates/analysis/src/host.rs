@@ -35,14 +35,16 @@ pub struct FileDiagnostic {
     pub line_text: String,
 }
 
-/// A loaded project and its database.
+/// A loaded project and its database. A clone is a snapshot: it answers
+/// queries on its own thread, and is cancelled when the original changes.
+#[derive(Clone)]
 pub struct AnalysisHost {
     db: RootDatabase,
     project: Project,
     root: PathBuf,
-    files: BTreeMap<PathBuf, SourceFile>,
+    files: Arc<BTreeMap<PathBuf, SourceFile>>,
     /// Files that could not be read as text.
-    unreadable: Vec<(String, String)>,
+    unreadable: Arc<Vec<(String, String)>>,
 }
 
 /// A diagnostic about a whole file (at its start).
@@ -192,8 +194,8 @@ impl AnalysisHost {
             db,
             project,
             root: discovered.root,
-            files,
-            unreadable,
+            files: Arc::new(files),
+            unreadable: Arc::new(unreadable),
         })
     }
 
@@ -222,6 +224,16 @@ impl AnalysisHost {
 
     pub fn file(&self, path: &Path) -> Option<SourceFile> {
         self.files.get(path).copied()
+    }
+
+    /// Every file of the project and its packages.
+    pub fn files(&self) -> impl Iterator<Item = SourceFile> + '_ {
+        self.files.values().copied()
+    }
+
+    /// The absolute path of a project file.
+    pub fn path_of(&self, file: SourceFile) -> PathBuf {
+        self.root.join(file.path(&self.db))
     }
 
     /// Models of the project (not seeds), in file order.

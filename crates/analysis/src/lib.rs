@@ -6,6 +6,7 @@ pub mod db;
 pub mod diagnostics;
 pub mod gems;
 pub mod host;
+pub mod ide;
 pub mod jinja;
 pub mod lineage;
 pub mod loose;

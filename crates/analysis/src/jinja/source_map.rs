@@ -266,6 +266,23 @@ impl SourceMap {
         TextRange::new(start.start.min(end.start), end.end.max(start.start))
     }
 
+    /// A rendered offset that came from template offset `t` (literal text only;
+    /// the first occurrence when a loop repeats it).
+    pub fn to_rendered(&self, t: usize, rendered_len: usize) -> Option<usize> {
+        for (i, (at, origin)) in self.points.iter().enumerate() {
+            if let MapOrigin::Literal(start) = origin {
+                let end = self
+                    .points
+                    .get(i + 1)
+                    .map_or(rendered_len, |(next, _)| *next);
+                if *start <= t && t <= start + (end - at) {
+                    return Some(at + (t - start));
+                }
+            }
+        }
+        None
+    }
+
     /// The template range of the character at a rendered offset.
     fn point(&self, offset: usize, template: &str) -> TextRange {
         let i = self.points.partition_point(|(at, _)| *at <= offset);

@@ -28,6 +28,10 @@ pub struct ModelAnalysis {
     pub influences: Vec<crate::lineage::Edge>,
     /// Every CTE of the model (nested ones too), for composing gem lineage.
     pub gem_defs: Vec<(String, RelationSchema)>,
+    /// Column references, stars and scopes, with ranges in the template.
+    pub ide: crate::schema::IdeFacts,
+    /// Relation names in FROM (ranges in the template).
+    pub tables: Vec<crate::schema::TableUse>,
 }
 
 #[salsa::tracked(returns(ref))]
@@ -259,6 +263,22 @@ pub fn model_analysis(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Mo
                     analysis.output = result.output;
                     analysis.influences = result.influences;
                     analysis.gem_defs = result.gem_defs;
+                    let map = |r: TextRange| rendered.source_map.to_template(r, template);
+                    let mut ide = result.ide;
+                    ide.references
+                        .iter_mut()
+                        .for_each(|r| r.range = map(r.range));
+                    ide.stars.iter_mut().for_each(|s| s.0 = map(s.0));
+                    ide.scopes.iter_mut().for_each(|s| s.range = map(s.range));
+                    analysis.ide = ide;
+                    analysis.tables = result
+                        .tables
+                        .into_iter()
+                        .map(|mut t| {
+                            t.range = map(t.range);
+                            t
+                        })
+                        .collect();
                 }
             }
         }
@@ -405,4 +425,78 @@ fn tag_with_text(template: &str, needle: &str) -> TextRange {
         .into_iter()
         .find(|t| template[t.range.start..t.range.end].contains(needle))
         .map_or(TextRange::empty(0), |t| t.range)
+}
+
+/// The scopes at a cursor in SQL that does not parse (half-typed): a
+/// placeholder goes in at the cursor and dangling words at the end are
+/// dropped, then the statement is analyzed once, outside the database.
+pub fn scopes_at_cursor(
+    db: &dyn Db,
+    project: Project,
+    file: SourceFile,
+    offset: usize,
+) -> Vec<crate::schema::ScopeInfo> {
+    const PLACEHOLDER: &str = "__loupe_cursor";
+    let index = project_index(db, project);
+    let rendered = rendered_model(db, project, file);
+    let template = file.text(db);
+    let Some(at) = rendered.source_map.to_rendered(offset, rendered.sql.len()) else {
+        return Vec::new();
+    };
+    let mut sql = rendered.sql.clone();
+    sql.insert_str(at, PLACEHOLDER);
+    let shift = |r: TextRange| {
+        let s = |p: usize| if p >= at { p + PLACEHOLDER.len() } else { p };
+        TextRange::new(s(r.start), s(r.end))
+    };
+    let mut shifted = (**rendered).clone();
+    for call in &mut shifted.calls {
+        call.range = call.range.map(shift);
+    }
+    let dialect = project.settings(db).dialect;
+    let mut statements = parse_sql(&sql, dialect).ok();
+    // Drop what dangles at the end (`where`, `and`, a trailing comma) until it parses.
+    let mut end = sql.len();
+    for _ in 0..4 {
+        if statements.is_some() {
+            break;
+        }
+        let trimmed = sql[..end].trim_end();
+        let cut = trimmed
+            .rfind(|c: char| c.is_whitespace() || c == ',')
+            .map_or(0, |i| i)
+            .max(at + PLACEHOLDER.len());
+        if cut >= end {
+            break;
+        }
+        end = cut;
+        statements = parse_sql(&sql[..end], dialect).ok();
+    }
+    let Some(statements) = statements else {
+        return Vec::new();
+    };
+    let text = &sql[..end];
+    let lookup = ModelLookup {
+        db,
+        project,
+        index,
+        rendered: &shifted,
+    };
+    let unshift = |p: usize| {
+        if p >= at + PLACEHOLDER.len() {
+            p - PLACEHOLDER.len()
+        } else {
+            p.min(at)
+        }
+    };
+    let mut scopes = Vec::new();
+    for statement in &statements {
+        let result = analyze_statement(statement, text, &lookup, "cursor");
+        for mut scope in result.ide.scopes {
+            let r = TextRange::new(unshift(scope.range.start), unshift(scope.range.end));
+            scope.range = rendered.source_map.to_template(r, template);
+            scopes.push(scope);
+        }
+    }
+    scopes
 }

@@ -6,7 +6,9 @@ mod index;
 mod lineage;
 mod render;
 
-pub use analysis::{model_analysis, model_diagnostics, model_schema, seed_schema, ModelAnalysis};
+pub use analysis::{
+    model_analysis, model_diagnostics, model_schema, scopes_at_cursor, seed_schema, ModelAnalysis,
+};
 pub use index::{file_properties, project_index, NodeInfo, ProjectIndex};
 pub use lineage::{
     downstream, model_lineage, upstream, LineageGraph, LineageLink, LineageNode, ModelLineage,

@@ -352,6 +352,22 @@ impl Analyzer<'_> {
             }
             _ => {}
         }
+        if self.macro_depth == 0 {
+            let (ty, lineage) = match &resolution {
+                Resolution::Found { ty, lineage, .. } => (
+                    field_path.iter().fold(ty.clone(), |t, f| field_type(&t, f)),
+                    lineage.clone(),
+                ),
+                Resolution::Unknown { lineage } => (SqlType::Unknown, lineage.clone()),
+                _ => (SqlType::Unknown, Vec::new()),
+            };
+            self.ide.references.push(super::ColumnReference {
+                range,
+                name: shown.clone(),
+                ty,
+                lineage,
+            });
+        }
         match resolution {
             Resolution::Found {
                 ty, binding, depth, ..

@@ -146,6 +146,32 @@ pub struct StatementTarget {
     pub assignments: Vec<(String, Vec<Edge>)>,
 }
 
+/// A resolved column reference, for hover and go-to-definition.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ColumnReference {
+    pub range: TextRange,
+    pub name: String,
+    pub ty: SqlType,
+    pub lineage: Vec<Edge>,
+}
+
+/// The relations a SELECT reads and their columns, for completion.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ScopeInfo {
+    pub range: TextRange,
+    /// (qualifier, columns) of each relation in FROM.
+    pub items: Vec<(String, Vec<Column>)>,
+}
+
+/// Facts for editor features, gathered while analyzing.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct IdeFacts {
+    pub references: Vec<ColumnReference>,
+    /// Each `*` and the columns it expands to.
+    pub stars: Vec<(TextRange, Vec<Column>)>,
+    pub scopes: Vec<ScopeInfo>,
+}
+
 /// A table name in FROM that resolved outside the statement (not a CTE).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct TableUse {
@@ -165,6 +191,7 @@ pub struct StatementAnalysis {
     pub gem_defs: Vec<(String, RelationSchema)>,
     pub diagnostics: Vec<Diagnostic>,
     pub tables: Vec<TableUse>,
+    pub ide: IdeFacts,
 }
 
 /// Analyzes one parsed statement of `sql`. `final_gem` names the gem of the

@@ -54,6 +54,7 @@ pub(crate) struct Analyzer<'a> {
     pub target: Option<super::StatementTarget>,
     /// Every CTE defined in the statement, for composing lineage through gems.
     pub cte_defs: Vec<(String, RelationSchema)>,
+    pub ide: super::IdeFacts,
 }
 
 impl<'a> Analyzer<'a> {
@@ -75,6 +76,7 @@ impl<'a> Analyzer<'a> {
             influences: Vec::new(),
             target: None,
             cte_defs: Vec::new(),
+            ide: Default::default(),
         }
     }
 
@@ -97,6 +99,7 @@ impl<'a> Analyzer<'a> {
             influences,
             target,
             gem_defs: self.cte_defs.clone(),
+            ide: self.ide,
             gems: self.gems,
             diagnostics: self.diagnostics,
             tables: self.tables,
@@ -890,6 +893,17 @@ impl<'a> Analyzer<'a> {
         query: Option<&Query>,
     ) -> RelationSchema {
         let scope = self.build_from(&select.from, parent);
+        if self.macro_depth == 0 {
+            let items = scope
+                .items
+                .iter()
+                .map(|i| (i.qualifier.clone(), i.schema.columns.clone()))
+                .collect();
+            self.ide.scopes.push(super::ScopeInfo {
+                range: self.range_of(select),
+                items,
+            });
+        }
         // Aliases defined by the select list, for WHERE and GROUP BY (DuckDB allows both).
         let alias_exprs: Vec<(String, &Expr)> = select
             .projection
@@ -981,6 +995,9 @@ impl<'a> Analyzer<'a> {
                 SelectItem::Wildcard(opts) => {
                     let (cols, is_open) = scope.star_columns();
                     let cols = self.apply_wildcard_options(cols, opts, &scope, is_open);
+                    self.ide
+                        .stars
+                        .push((self.span_range(opts.wildcard_token.0.span), cols.clone()));
                     if aggregated && !group_all && !cols.is_empty() {
                         self.check_star_grouped(&scope, &grouping, opts);
                     }

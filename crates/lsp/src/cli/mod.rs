@@ -23,6 +23,8 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Serve the Language Server Protocol over stdin/stdout.
+    Lsp,
     /// Report diagnostics for a project (or loose SQL files).
     Check {
         /// Project folder (with dbt_project.yml) or a folder of .sql files.
@@ -110,6 +112,10 @@ fn finish(result: Result<ExitCode, String>) -> ExitCode {
 
 pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
+        Command::Lsp => {
+            loupe_lsp::run_stdio();
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Check {
             path,
             format,

@@ -1,0 +1,64 @@
+//! Editor answers as plain data: hover, completion, go to definition and
+//! symbols, over byte offsets in a model's template. Only the LSP crate turns
+//! them into LSP.
+
+mod completion;
+mod definition;
+mod hover;
+mod symbols;
+
+pub use completion::{completions, Completion, CompletionKind};
+pub use definition::{goto_definition, Target};
+pub use hover::{hover, Hover};
+pub use symbols::{document_symbols, Symbol};
+
+use crate::db::{Db, Project, SourceFile};
+use crate::jinja::source_map::{scan_tags, TagKind};
+use crate::model::{project_index, rendered_model};
+use crate::text::TextRange;
+
+/// The `ref()`/`source()` expression tag under the cursor, if any, and the call it makes.
+pub(crate) fn call_at(
+    db: &dyn Db,
+    project: Project,
+    file: SourceFile,
+    offset: usize,
+) -> Option<(TextRange, crate::jinja::Call)> {
+    let template = file.text(db);
+    let tag = scan_tags(template).into_iter().find(|t| {
+        t.kind == TagKind::Expression && t.range.start <= offset && offset < t.range.end
+    })?;
+    let rendered = rendered_model(db, project, file);
+    let call = rendered.calls.iter().find(|c| {
+        c.range.is_some_and(|r| {
+            tag.range
+                .contains_range(rendered.source_map.to_template(r, template))
+        })
+    })?;
+    Some((tag.range, call.call.clone()))
+}
+
+/// A markdown table of columns.
+pub(crate) fn columns_table(columns: &[crate::schema::Column], open: bool) -> String {
+    let mut out = String::from("| column | type |\n|---|---|\n");
+    for c in columns {
+        out.push_str(&format!(
+            "| {} | {} |\n",
+            c.name,
+            c.ty.clone().materialize()
+        ));
+    }
+    if open {
+        out.push_str("| … | more columns whose names Loupe does not know |\n");
+    }
+    out
+}
+
+/// The node (model or seed) a relation name in lineage refers to.
+pub(crate) fn node_named<'a>(
+    db: &'a dyn Db,
+    project: Project,
+    name: &str,
+) -> Option<&'a crate::model::NodeInfo> {
+    project_index(db, project).node(name, None)
+}

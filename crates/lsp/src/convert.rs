@@ -1,0 +1,80 @@
+//! Engine data to LSP types and back. LSP counts columns in UTF-16 code
+//! units; the engine counts bytes.
+
+use tower_lsp_server::ls_types::{Position, Range};
+
+use loupe_analysis::text::TextRange;
+
+/// The byte offset of an LSP position in `text` (clamped to the text).
+pub fn offset(text: &str, position: Position) -> usize {
+    let mut line_start = 0;
+    for _ in 0..position.line {
+        match text[line_start..].find('\n') {
+            Some(i) => line_start += i + 1,
+            None => return text.len(),
+        }
+    }
+    let line_end = text[line_start..]
+        .find('\n')
+        .map_or(text.len(), |i| line_start + i);
+    let mut units = 0;
+    for (i, c) in text[line_start..line_end].char_indices() {
+        if units >= position.character {
+            return line_start + i;
+        }
+        units += c.len_utf16() as u32;
+    }
+    line_end
+}
+
+/// The LSP position of a byte offset.
+pub fn position(text: &str, offset: usize) -> Position {
+    let offset = loupe_analysis::text::floor_char_boundary(text, offset.min(text.len()));
+    let before = &text[..offset];
+    let line = before.matches('\n').count() as u32;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let character = text[line_start..offset]
+        .chars()
+        .map(|c| c.len_utf16() as u32)
+        .sum();
+    Position { line, character }
+}
+
+pub fn range(text: &str, range: TextRange) -> Range {
+    Range {
+        start: position(text, range.start),
+        end: position(text, range.end),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf16_columns_after_multibyte_characters() {
+        let text = "select 'é😀' as x,\n  amount";
+        // `x` sits after a 2-byte char and a 4-byte char (2 UTF-16 units).
+        let x = text.find("x,").unwrap();
+        let p = position(text, x);
+        assert_eq!(
+            p,
+            Position {
+                line: 0,
+                character: 15
+            }
+        );
+        assert_eq!(offset(text, p), x);
+        let amount = text.find("amount").unwrap();
+        assert_eq!(
+            offset(
+                text,
+                Position {
+                    line: 1,
+                    character: 2
+                }
+            ),
+            amount
+        );
+    }
+}

@@ -1,0 +1,182 @@
+//! Loupe's own methods (`loupe/...`), documented in docs/lsp-extensions.md.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types::Uri;
+
+use crate::server::Backend;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SchemaParams {
+    /// A model file; with `gem`, that gem's output, else the model's.
+    pub uri: Option<Uri>,
+    pub gem: Option<String>,
+    /// Or a relation by name (model, seed, or `source.table`).
+    pub relation: Option<String>,
+}
+
+fn columns_json(schema: &loupe_analysis::schema::RelationSchema) -> Value {
+    json!({
+        "columns": schema.columns.iter().map(|c| json!({"name": c.name, "type": c.ty.clone().materialize().to_string()})).collect::<Vec<_>>(),
+        "complete": !schema.open,
+    })
+}
+
+/// `loupe/schema`: the columns of a gem, a model or a relation.
+pub async fn schema(backend: &Backend, params: SchemaParams) -> Result<Value> {
+    let answer = backend
+        .with_snapshot(move |host| -> std::result::Result<Value, String> {
+            let (db, project) = (host.db(), host.project());
+            if let Some(uri) = &params.uri {
+                let file = uri
+                    .to_file_path()
+                    .and_then(|p| host.file(&p))
+                    .ok_or("not a project file")?;
+                let analysis = loupe_analysis::model::model_analysis(db, project, file);
+                return match &params.gem {
+                    Some(gem) => analysis
+                        .gems
+                        .iter()
+                        .find(|g| g.name.eq_ignore_ascii_case(gem))
+                        .map(|g| columns_json(&g.output))
+                        .ok_or_else(|| format!("no gem `{gem}`")),
+                    None => Ok(columns_json(&analysis.output)),
+                };
+            }
+            let relation = params
+                .relation
+                .as_deref()
+                .ok_or("give `uri` or `relation`")?;
+            let schemas = host.relation_schemas();
+            let index = loupe_analysis::model::project_index(db, project);
+            let key = match index.node(relation, None) {
+                Some(n) => format!("{}.{}", n.relation.0, n.relation.1),
+                None => relation.to_lowercase(),
+            };
+            schemas
+                .get(&key.to_lowercase())
+                .map(columns_json)
+                .ok_or_else(|| format!("no relation `{relation}`"))
+        })
+        .await?;
+    answer
+        .unwrap_or(Err("no project is loaded".into()))
+        .map_err(Error::invalid_params)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LineageParams {
+    pub model: String,
+    pub column: String,
+    /// "upstream" (default) or "downstream".
+    pub direction: Option<String>,
+    pub depth: Option<usize>,
+}
+
+/// `loupe/lineage`: a column's lineage graph.
+pub async fn lineage(backend: &Backend, params: LineageParams) -> Result<Value> {
+    let answer = backend
+        .with_snapshot(move |host| {
+            let (db, project) = (host.db(), host.project());
+            let graph = if params.direction.as_deref() == Some("downstream") {
+                loupe_analysis::model::downstream(
+                    db,
+                    project,
+                    &params.model,
+                    &params.column,
+                    params.depth,
+                )
+            } else {
+                loupe_analysis::model::upstream(
+                    db,
+                    project,
+                    &params.model,
+                    &params.column,
+                    params.depth,
+                )
+            };
+            graph.map(|g| serde_json::to_value(g).unwrap())
+        })
+        .await?;
+    answer
+        .unwrap_or(Err("no project is loaded".into()))
+        .map_err(Error::invalid_params)
+}
+
+/// `loupe/graph`: models, their gems with ports and schemas, and the edges.
+pub async fn graph(backend: &Backend, _params: Value) -> Result<Value> {
+    let answer = backend
+        .with_snapshot(|host| {
+            let (db, project) = (host.db(), host.project());
+            let index = loupe_analysis::model::project_index(db, project);
+            let mut models = Vec::new();
+            let mut edges = Vec::new();
+            for node in index.nodes.iter() {
+                if node.is_seed {
+                    models.push(json!({"name": node.name, "kind": "seed", "file": node.file.path(db), "gems": []}));
+                    continue;
+                }
+                let analysis = loupe_analysis::model::model_analysis(db, project, node.file);
+                let gems: Vec<Value> = analysis
+                    .gems
+                    .iter()
+                    .map(|g| json!({"name": g.name, "kind": g.kind.as_str(), "inputs": g.inputs, "output": columns_json(&g.output)}))
+                    .collect();
+                for call in loupe_analysis::model::model_calls(db, project, node.file).iter() {
+                    let from = match call {
+                        loupe_analysis::jinja::Call::Ref { name, .. } => name.clone(),
+                        loupe_analysis::jinja::Call::Source { source, table } => format!("{source}.{table}"),
+                    };
+                    edges.push(json!({"from": from, "to": node.name}));
+                }
+                models.push(json!({"name": node.name, "kind": "model", "file": node.file.path(db), "gems": gems}));
+            }
+            json!({"models": models, "edges": edges})
+        })
+        .await?;
+    answer.ok_or_else(|| Error::invalid_params("no project is loaded"))
+}
+
+#[derive(Deserialize)]
+pub struct CompiledParams {
+    pub uri: Uri,
+}
+
+/// `loupe/compiled`: a model's rendered SQL and where each piece came from.
+pub async fn compiled(backend: &Backend, params: CompiledParams) -> Result<Value> {
+    let answer = backend
+        .with_snapshot(move |host| -> std::result::Result<Value, String> {
+            let file = params
+                .uri
+                .to_file_path()
+                .and_then(|p| host.file(&p))
+                .ok_or("not a project file")?;
+            let rendered = loupe_analysis::model::rendered_model(host.db(), host.project(), file);
+            if let Some(e) = &rendered.error {
+                return Err(e.message.clone());
+            }
+            let template = file.text(host.db());
+            // Line by line: each rendered line's first character and where it came from.
+            let mut map = Vec::new();
+            let mut start = 0;
+            for (i, line) in rendered.sql.split('\n').enumerate() {
+                let r = rendered.source_map.to_template(
+                    loupe_analysis::text::TextRange::new(start, start + line.len().min(1)),
+                    template,
+                );
+                let at = crate::convert::position(template, r.start);
+                map.push(
+                    json!({"line": i, "templateLine": at.line, "templateCharacter": at.character}),
+                );
+                start += line.len() + 1;
+            }
+            Ok(json!({"sql": rendered.sql, "sourceMap": map}))
+        })
+        .await?;
+    answer
+        .unwrap_or(Err("no project is loaded".into()))
+        .map_err(Error::invalid_params)
+}

@@ -1,0 +1,34 @@
+//! Loupe's language server: the only crate that knows LSP. Requests run on
+//! snapshots of the analysis; edits cancel stale requests.
+
+pub mod convert;
+pub mod handlers;
+pub mod server;
+
+use tower_lsp_server::{ClientSocket, LspService, Server};
+
+use server::Backend;
+
+/// The service with the standard methods and Loupe's `loupe/*` methods.
+pub fn service() -> (LspService<Backend>, ClientSocket) {
+    LspService::build(Backend::new)
+        .custom_method("loupe/schema", handlers::custom::schema)
+        .custom_method("loupe/lineage", handlers::custom::lineage)
+        .custom_method("loupe/graph", handlers::custom::graph)
+        .custom_method("loupe/compiled", handlers::custom::compiled)
+        .finish()
+}
+
+/// Serves LSP over stdin/stdout until the client exits.
+pub fn run_stdio() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    runtime.block_on(async {
+        let (service, socket) = service();
+        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+            .serve(service)
+            .await;
+    });
+}

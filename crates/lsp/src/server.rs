@@ -1,0 +1,409 @@
+//! The language server: open documents (ropey), the analysis host, snapshots
+//! for requests, debounced diagnostics, cancellation and panic isolation.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use loupe_analysis::host::{AnalysisHost, FileDiagnostic};
+use ropey::Rope;
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer};
+
+use crate::handlers;
+
+/// How long typing must pause before diagnostics are recomputed.
+const DIAGNOSTICS_DELAY: Duration = Duration::from_millis(120);
+
+pub struct State {
+    pub host: Option<AnalysisHost>,
+    pub documents: HashMap<Uri, Rope>,
+    /// What was last published per file, to send only changes.
+    pub published: HashMap<Uri, Vec<Diagnostic>>,
+    /// The last scopes of each file whose SQL parsed, for completion in half-typed SQL.
+    pub last_scopes: HashMap<PathBuf, Vec<loupe_analysis::schema::ScopeInfo>>,
+}
+
+pub struct Backend {
+    pub client: Client,
+    pub state: Arc<Mutex<State>>,
+    generation: Arc<AtomicU64>,
+}
+
+impl Backend {
+    pub fn new(client: Client) -> Backend {
+        Backend {
+            client,
+            state: Arc::new(Mutex::new(State {
+                host: None,
+                documents: HashMap::new(),
+                published: HashMap::new(),
+                last_scopes: HashMap::new(),
+            })),
+            generation: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// A snapshot of the analysis, if a project is loaded.
+    pub fn snapshot(&self) -> Option<AnalysisHost> {
+        self.state.lock().unwrap().host.clone()
+    }
+
+    /// Runs `work` on a snapshot off the async runtime. A stale request (the
+    /// text changed meanwhile) answers ContentModified; a panic answers an
+    /// internal error and the server goes on.
+    pub async fn with_snapshot<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&AnalysisHost) -> T + Send + 'static,
+    ) -> Result<Option<T>> {
+        let Some(snapshot) = self.snapshot() else {
+            return Ok(None);
+        };
+        let outcome = tokio::task::spawn_blocking(move || {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&snapshot)))
+        })
+        .await
+        .map_err(|_| Error::internal_error())?;
+        match outcome {
+            Ok(value) => Ok(Some(value)),
+            Err(panic) if panic.is::<salsa::Cancelled>() => Err(Error {
+                code: ErrorCode::ServerError(-32801),
+                message: "content modified".into(),
+                data: None,
+            }),
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "unknown".into());
+                Err(Error {
+                    code: ErrorCode::InternalError,
+                    message: format!("internal error: {what}").into(),
+                    data: None,
+                })
+            }
+        }
+    }
+
+    /// Applies a document's new text to the analysis and schedules diagnostics.
+    fn update_document(&self, uri: &Uri, text: String) {
+        if let Some(path) = uri.to_file_path() {
+            let mut state = self.state.lock().unwrap();
+            if let Some(host) = state.host.as_mut() {
+                host.set_file_text(&path, text);
+            }
+        }
+        self.schedule_diagnostics();
+    }
+
+    /// Recomputes and publishes diagnostics once typing pauses.
+    fn schedule_diagnostics(&self) {
+        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        let (client, state, current) = (
+            self.client.clone(),
+            self.state.clone(),
+            self.generation.clone(),
+        );
+        tokio::spawn(async move {
+            tokio::time::sleep(DIAGNOSTICS_DELAY).await;
+            if current.load(Ordering::SeqCst) != generation {
+                return;
+            }
+            publish_diagnostics(client, state, current, generation).await;
+        });
+    }
+
+    fn load_project(&self, root: &Path) {
+        let host = AnalysisHost::load(root).ok();
+        let mut state = self.state.lock().unwrap();
+        // Editors' unsaved text wins over the disk.
+        let mut host = host;
+        if let Some(h) = host.as_mut() {
+            for (uri, rope) in &state.documents {
+                if let Some(path) = uri.to_file_path() {
+                    h.set_file_text(&path, rope.to_string());
+                }
+            }
+        }
+        state.host = host;
+    }
+}
+
+/// Diagnostics of the whole project, published per file where they changed
+/// (files that are not open but depend on an edited one included).
+pub async fn publish_diagnostics(
+    client: Client,
+    state: Arc<Mutex<State>>,
+    current: Arc<AtomicU64>,
+    generation: u64,
+) {
+    let Some(snapshot) = state.lock().unwrap().host.clone() else {
+        return;
+    };
+    let computed = tokio::task::spawn_blocking(move || {
+        salsa::Cancelled::catch(std::panic::AssertUnwindSafe(|| {
+            let diagnostics = snapshot.check();
+            let mut scopes = Vec::new();
+            for file in snapshot.models() {
+                let analysis =
+                    loupe_analysis::model::model_analysis(snapshot.db(), snapshot.project(), file);
+                if !analysis.ide.scopes.is_empty() {
+                    scopes.push((snapshot.path_of(file), analysis.ide.scopes.clone()));
+                }
+            }
+            let texts: HashMap<String, (PathBuf, Arc<str>)> = snapshot
+                .files()
+                .map(|f| {
+                    (
+                        f.path(snapshot.db()).clone(),
+                        (snapshot.path_of(f), f.text(snapshot.db()).clone()),
+                    )
+                })
+                .collect();
+            (diagnostics, scopes, texts)
+        }))
+        .ok()
+    })
+    .await;
+    let Ok(Some((diagnostics, scopes, texts))) = computed else {
+        return;
+    };
+    if current.load(Ordering::SeqCst) != generation {
+        return;
+    }
+    let mut by_file: HashMap<Uri, Vec<Diagnostic>> = HashMap::new();
+    for (_, (path, _)) in texts.iter() {
+        if let Some(uri) = Uri::from_file_path(path) {
+            by_file.entry(uri).or_default();
+        }
+    }
+    for d in &diagnostics {
+        let Some((path, text)) = texts.get(&d.file) else {
+            continue;
+        };
+        let Some(uri) = Uri::from_file_path(path) else {
+            continue;
+        };
+        by_file
+            .entry(uri)
+            .or_default()
+            .push(to_lsp_diagnostic(text, d));
+    }
+    let changed: Vec<(Uri, Vec<Diagnostic>)> = {
+        let mut state = state.lock().unwrap();
+        for (path, s) in scopes {
+            state.last_scopes.insert(path, s);
+        }
+        let mut changed = Vec::new();
+        for (uri, list) in by_file {
+            // Unchanged, or clean and never reported: nothing to send.
+            let unchanged = match state.published.get(&uri) {
+                Some(previous) => previous == &list,
+                None => list.is_empty(),
+            };
+            if !unchanged {
+                state.published.insert(uri.clone(), list.clone());
+                changed.push((uri, list));
+            }
+        }
+        changed
+    };
+    for (uri, list) in changed {
+        client.publish_diagnostics(uri, list, None).await;
+    }
+}
+
+fn to_lsp_diagnostic(text: &str, d: &FileDiagnostic) -> Diagnostic {
+    let lines = loupe_analysis::text::LineIndex::new(text);
+    let start = lines.offset(text, d.start.line as u64, d.start.col as u64);
+    let end = lines.offset(text, d.end.line as u64, d.end.col as u64);
+    Diagnostic {
+        range: crate::convert::range(text, loupe_analysis::text::TextRange::new(start, end)),
+        severity: Some(match d.severity {
+            loupe_analysis::diagnostics::Severity::Error => DiagnosticSeverity::ERROR,
+            loupe_analysis::diagnostics::Severity::Warning => DiagnosticSeverity::WARNING,
+            loupe_analysis::diagnostics::Severity::Info => DiagnosticSeverity::INFORMATION,
+        }),
+        code: Some(NumberOrString::String(d.code.to_string())),
+        source: Some("loupe".into()),
+        message: match &d.gem {
+            Some(gem) => format!("{} (gem `{gem}`)", d.message),
+            None => d.message.clone(),
+        },
+        ..Default::default()
+    }
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        #[allow(deprecated)]
+        let root = params
+            .workspace_folders
+            .as_ref()
+            .and_then(|f| f.first())
+            .and_then(|f| f.uri.to_file_path().map(|p| p.into_owned()))
+            .or_else(|| {
+                params
+                    .root_uri
+                    .as_ref()
+                    .and_then(|u| u.to_file_path().map(|p| p.into_owned()))
+            });
+        if let Some(root) = root {
+            let root = find_project_root(&root);
+            tokio::task::block_in_place(|| self.load_project(&root));
+        }
+        Ok(InitializeResult {
+            server_info: Some(ServerInfo {
+                name: "loupe".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            }),
+            capabilities: ServerCapabilities {
+                position_encoding: Some(PositionEncodingKind::UTF16),
+                text_document_sync: Some(TextDocumentSyncCapability::Kind(
+                    TextDocumentSyncKind::INCREMENTAL,
+                )),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                completion_provider: Some(CompletionOptions {
+                    trigger_characters: Some(vec![".".into(), "'".into(), "\"".into()]),
+                    ..Default::default()
+                }),
+                definition_provider: Some(OneOf::Left(true)),
+                document_symbol_provider: Some(OneOf::Left(true)),
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        self.schedule_diagnostics();
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let doc = params.text_document;
+        self.state
+            .lock()
+            .unwrap()
+            .documents
+            .insert(doc.uri.clone(), Rope::from_str(&doc.text));
+        self.update_document(&doc.uri, doc.text);
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let uri = params.text_document.uri;
+        // Edits apply in order under the lock, so no request sees half of them.
+        let text = {
+            let mut state = self.state.lock().unwrap();
+            let Some(rope) = state.documents.get_mut(&uri) else {
+                return;
+            };
+            for change in params.content_changes {
+                match change.range {
+                    Some(range) => {
+                        let text = rope.to_string();
+                        let start = rope.byte_to_char(crate::convert::offset(&text, range.start));
+                        let end = rope.byte_to_char(crate::convert::offset(&text, range.end));
+                        rope.remove(start..end);
+                        rope.insert(start, &change.text);
+                    }
+                    None => *rope = Rope::from_str(&change.text),
+                }
+            }
+            rope.to_string()
+        };
+        self.update_document(&uri, text);
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let uri = params.text_document.uri;
+        self.state.lock().unwrap().documents.remove(&uri);
+        // The file on disk is the truth again.
+        if let Some(path) = uri.to_file_path() {
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                self.update_document(&uri, text);
+            }
+        }
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        let structural = params
+            .changes
+            .iter()
+            .any(|c| c.typ != FileChangeType::CHANGED);
+        let root = self.snapshot().map(|h| h.root().to_path_buf());
+        match (structural, root) {
+            // Files appeared or went away (a git checkout): load the project again.
+            (true, Some(root)) => tokio::task::block_in_place(|| self.load_project(&root)),
+            _ => {
+                for change in params.changes {
+                    let open = self
+                        .state
+                        .lock()
+                        .unwrap()
+                        .documents
+                        .contains_key(&change.uri);
+                    if open {
+                        continue;
+                    }
+                    if let Some(path) = change.uri.to_file_path() {
+                        if path.ends_with("dbt_project.yml") || path.ends_with("profiles.yml") {
+                            if let Some(root) = self.snapshot().map(|h| h.root().to_path_buf()) {
+                                tokio::task::block_in_place(|| self.load_project(&root));
+                            }
+                            break;
+                        }
+                        if let Ok(text) = std::fs::read_to_string(&path) {
+                            let mut state = self.state.lock().unwrap();
+                            if let Some(host) = state.host.as_mut() {
+                                host.set_file_text(&path, text);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        self.schedule_diagnostics();
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        handlers::hover::handle(self, params).await
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        handlers::completion::handle(self, params).await
+    }
+
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        handlers::definition::handle(self, params).await
+    }
+
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        handlers::document_symbol::handle(self, params).await
+    }
+}
+
+/// The folder with `dbt_project.yml` at or above `start` (else `start`).
+fn find_project_root(start: &Path) -> PathBuf {
+    let mut dir = Some(start);
+    while let Some(d) = dir {
+        if d.join("dbt_project.yml").is_file() {
+            return d.to_path_buf();
+        }
+        dir = d.parent();
+    }
+    start.to_path_buf()
+}

@@ -1,0 +1,405 @@
+//! End-to-end: the real server, in memory, spoken to in JSON-RPC the way an
+//! editor does. Positions are written with a `$0` cursor marker.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tokio::io::{
+    AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, DuplexStream, ReadHalf, WriteHalf,
+};
+use tower_lsp_server::ls_types::Uri;
+
+struct Client {
+    writer: WriteHalf<DuplexStream>,
+    reader: BufReader<ReadHalf<DuplexStream>>,
+    next_id: i64,
+    notifications: Vec<Value>,
+}
+
+impl Client {
+    async fn start(root: &Path) -> Client {
+        let (client_end, server_end) = tokio::io::duplex(1 << 20);
+        let (server_read, server_write) = tokio::io::split(server_end);
+        let (service, socket) = loupe_lsp::service();
+        tokio::spawn(
+            tower_lsp_server::Server::new(server_read, server_write, socket).serve(service),
+        );
+        let (reader, writer) = tokio::io::split(client_end);
+        let mut client = Client {
+            writer,
+            reader: BufReader::new(reader),
+            next_id: 1,
+            notifications: Vec::new(),
+        };
+        let root_uri = Uri::from_file_path(root).unwrap();
+        let init = client
+            .request("initialize", json!({"processId": null, "rootUri": root_uri, "capabilities": {}, "workspaceFolders": [{"uri": root_uri, "name": "fixture"}]}))
+            .await;
+        assert_eq!(init["capabilities"]["hoverProvider"], json!(true));
+        client.notify("initialized", json!({})).await;
+        client
+    }
+
+    async fn send(&mut self, message: Value) {
+        let body = serde_json::to_string(&message).unwrap();
+        let frame = format!("Content-Length: {}\r\n\r\n{body}", body.len());
+        self.writer.write_all(frame.as_bytes()).await.unwrap();
+    }
+
+    async fn read(&mut self) -> Value {
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            self.reader.read_line(&mut line).await.unwrap();
+            let line = line.trim();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(n) = line.strip_prefix("Content-Length: ") {
+                length = n.parse().unwrap();
+            }
+        }
+        let mut body = vec![0; length];
+        self.reader.read_exact(&mut body).await.unwrap();
+        serde_json::from_slice(&body).unwrap()
+    }
+
+    async fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+            .await;
+        loop {
+            let message = tokio::time::timeout(Duration::from_secs(30), self.read())
+                .await
+                .expect("a reply in time");
+            if message["id"] == json!(id) && message.get("method").is_none() {
+                if let Some(error) = message.get("error") {
+                    return json!({"error": error});
+                }
+                return message["result"].clone();
+            }
+            self.notifications.push(message);
+        }
+    }
+
+    async fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}))
+            .await;
+    }
+
+    /// The next diagnostics published for `uri` that satisfy `want`.
+    async fn diagnostics(&mut self, uri: &Uri, want: impl Fn(&Vec<Value>) -> bool) -> Vec<Value> {
+        let uri = serde_json::to_value(uri).unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(i) = self.notifications.iter().position(|n| {
+                n["method"] == "textDocument/publishDiagnostics"
+                    && n["params"]["uri"] == uri
+                    && want(n["params"]["diagnostics"].as_array().unwrap())
+            }) {
+                let n = self.notifications.remove(i);
+                return n["params"]["diagnostics"].as_array().unwrap().clone();
+            }
+            let message = tokio::time::timeout_at(deadline, self.read())
+                .await
+                .expect("diagnostics in time");
+            self.notifications.push(message);
+        }
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn fixture(name: &str, test: &str) -> PathBuf {
+    let from = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(name);
+    let to = std::env::temp_dir().join(format!("loupe-lsp-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&to);
+    copy_dir(&from, &to);
+    to
+}
+
+/// Writes `text` (with one `$0` marker) to `path`; returns the text without
+/// the marker and the LSP position of the marker (UTF-16 columns).
+fn with_cursor(path: &Path, text: &str) -> (String, Value) {
+    let at = text.find("$0").expect("a $0 marker");
+    let clean = text.replacen("$0", "", 1);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, &clean).unwrap();
+    let before = &clean[..at];
+    let line = before.matches('\n').count();
+    let character: usize = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+        .chars()
+        .map(char::len_utf16)
+        .sum();
+    (clean, json!({"line": line, "character": character}))
+}
+
+async fn open(client: &mut Client, path: &Path, text: &str) -> Uri {
+    let uri = Uri::from_file_path(path).unwrap();
+    client
+        .notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "sql", "version": 1, "text": text}}),
+        )
+        .await;
+    uri
+}
+
+fn labels(completion: &Value) -> Vec<String> {
+    completion
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn diagnostics_are_pushed_also_for_files_not_open() {
+    let root = fixture("broken_project", "push");
+    let mut client = Client::start(&root).await;
+    let path = root.join("models/broken/l003_unqualified.sql");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let uri = open(&mut client, &path, &text).await;
+    let diagnostics = client.diagnostics(&uri, |d| !d.is_empty()).await;
+    assert_eq!(diagnostics[0]["code"], "L003");
+    assert!(diagnostics[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("did you mean `amount`"));
+    // A cycle is reported on both models, neither of which is open.
+    let cycle = Uri::from_file_path(root.join("models/cycle/cycle_a.sql")).unwrap();
+    let d = client.diagnostics(&cycle, |d| !d.is_empty()).await;
+    assert_eq!(d[0]["code"], "L010");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_that_breaks_then_fixes_a_model() {
+    let root = fixture("valid_project", "edit");
+    let mut client = Client::start(&root).await;
+    let path = root.join("models/staging/stg_orders.sql");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let uri = open(&mut client, &path, &text).await;
+    let target = text.find("user_id").expect("stg_orders renames user_id");
+    let start = json!({"line": text[..target].matches('\n').count(), "character": target - text[..target].rfind('\n').map_or(0, |i| i + 1)});
+    let end = json!({"line": start["line"], "character": start["character"].as_u64().unwrap() + 7});
+    client
+        .notify("textDocument/didChange", json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"range": {"start": start, "end": end}, "text": "usr_id"}]}))
+        .await;
+    let broken = client.diagnostics(&uri, |d| !d.is_empty()).await;
+    assert_eq!(broken[0]["code"], "L003");
+    assert!(broken[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("did you mean `user_id`"));
+    let end = json!({"line": start["line"], "character": start["character"].as_u64().unwrap() + 6});
+    client
+        .notify("textDocument/didChange", json!({"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"range": {"start": start, "end": end}, "text": "user_id"}]}))
+        .await;
+    let fixed = client.diagnostics(&uri, |d| d.is_empty()).await;
+    assert!(fixed.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hover_on_columns_gems_refs_and_multibyte_text() {
+    let root = fixture("valid_project", "hover");
+    let path = root.join("models/marts/hover_me.sql");
+    let (text, position) = with_cursor(
+        &path,
+        "with paid as (\n    select * from {{ ref('stg_payments') }}\n)\nselect 'héllo 😀' as greeting, am$0ount from paid\n",
+    );
+    let mut client = Client::start(&root).await;
+    let uri = open(&mut client, &path, &text).await;
+    let hover = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": position}),
+        )
+        .await;
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(value.contains("`amount`: **DOUBLE**"), "{value}");
+    assert!(
+        value.contains("root source: `raw_payments.amount`"),
+        "{value}"
+    );
+
+    let gem = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 6}}),
+        )
+        .await;
+    let value = gem["contents"]["value"].as_str().unwrap();
+    assert!(
+        value.contains("**gem** `paid` — Source") && value.contains("| payment_method | VARCHAR |"),
+        "{value}"
+    );
+
+    let reference = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": {"line": 1, "character": 24}}),
+        )
+        .await;
+    let value = reference["contents"]["value"].as_str().unwrap();
+    assert!(value.contains("**model** `stg_payments`"), "{value}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completion_of_refs_columns_after_alias_and_in_half_typed_sql() {
+    let root = fixture("valid_project", "complete");
+    let path = root.join("models/marts/complete_me.sql");
+    let (text, position) = with_cursor(&path, "select o.$0 from {{ ref('stg_orders') }} as o\n");
+    let mut client = Client::start(&root).await;
+    let uri = open(&mut client, &path, &text).await;
+    let columns = client
+        .request(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": uri}, "position": position}),
+        )
+        .await;
+    let names = labels(&columns);
+    for c in ["order_id", "customer_id", "order_date", "status"] {
+        assert!(names.contains(&c.to_string()), "{names:?}");
+    }
+    let detail = columns
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["label"] == "order_date")
+        .unwrap()["detail"]
+        .clone();
+    assert_eq!(detail, json!("DATE · o"));
+
+    // Inside ref(' the models and seeds.
+    let (text2, position2) = with_cursor(&path, "select * from {{ ref('stg_$0\n");
+    client
+        .notify("textDocument/didChange", json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": text2}]}))
+        .await;
+    let refs = labels(
+        &client
+            .request(
+                "textDocument/completion",
+                json!({"textDocument": {"uri": uri}, "position": position2}),
+            )
+            .await,
+    );
+    assert!(
+        refs.contains(&"stg_orders".to_string()) && refs.contains(&"raw_orders".to_string()),
+        "{refs:?}"
+    );
+
+    // Half-typed SQL: the columns of the last analysis that parsed.
+    let _ = client.diagnostics(&uri, |_| true).await;
+    let (text3, position3) = with_cursor(
+        &path,
+        "select o.order_id, $0 from {{ ref('stg_orders') }} as o where\n",
+    );
+    client
+        .notify("textDocument/didChange", json!({"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": text3}]}))
+        .await;
+    let half = labels(
+        &client
+            .request(
+                "textDocument/completion",
+                json!({"textDocument": {"uri": uri}, "position": position3}),
+            )
+            .await,
+    );
+    assert!(half.contains(&"status".to_string()), "{half:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn definition_symbols_and_loupe_methods() {
+    let root = fixture("valid_project", "navigate");
+    let path = root.join("models/marts/customers.sql");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut client = Client::start(&root).await;
+    let uri = open(&mut client, &path, &text).await;
+    let at = text.find("ref('stg_orders')").unwrap();
+    let position = json!({"line": text[..at].matches('\n').count(), "character": at - text[..at].rfind('\n').map_or(0, |i| i + 1)});
+    let definition = client
+        .request(
+            "textDocument/definition",
+            json!({"textDocument": {"uri": uri}, "position": position}),
+        )
+        .await;
+    assert!(
+        definition[0]["uri"]
+            .as_str()
+            .unwrap()
+            .ends_with("models/staging/stg_orders.sql"),
+        "{definition}"
+    );
+
+    let symbols = client
+        .request(
+            "textDocument/documentSymbol",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    let names: Vec<&str> = symbols
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"customer_orders") && names.contains(&"customers"),
+        "{names:?}"
+    );
+
+    let schema = client
+        .request(
+            "loupe/schema",
+            json!({"uri": uri, "gem": "customer_orders"}),
+        )
+        .await;
+    assert_eq!(
+        schema["columns"][1],
+        json!({"name": "first_order", "type": "DATE"})
+    );
+    let lineage = client
+        .request(
+            "loupe/lineage",
+            json!({"model": "customers", "column": "lifetime_value"}),
+        )
+        .await;
+    assert!(
+        lineage["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["relation"] == "raw_payments"),
+        "{lineage}"
+    );
+    let graph = client.request("loupe/graph", json!({})).await;
+    assert!(graph["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["from"] == "stg_orders" && e["to"] == "customers"));
+    let compiled = client.request("loupe/compiled", json!({"uri": uri})).await;
+    assert!(compiled["sql"]
+        .as_str()
+        .unwrap()
+        .contains("main.stg_orders"));
+    let unknown = client
+        .request("loupe/schema", json!({"relation": "no_such_model"}))
+        .await;
+    assert!(unknown.get("error").is_some());
+}
