@@ -61,7 +61,7 @@ mod tests {
             p,
             Position {
                 line: 0,
-                character: 15
+                character: 16
             }
         );
         assert_eq!(offset(text, p), x);

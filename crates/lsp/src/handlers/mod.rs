@@ -1,5 +1,6 @@
 //! One file per LSP method; each turns plain engine answers into LSP.
 
+pub mod code_action;
 pub mod completion;
 pub mod custom;
 pub mod definition;

@@ -1,0 +1,93 @@
+//! textDocument/codeAction: quick fixes that apply a diagnostic's did-you-mean.
+
+use std::collections::HashMap;
+
+use tower_lsp_server::jsonrpc::Result;
+use tower_lsp_server::ls_types::{
+    CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, CodeActionResponse,
+    NumberOrString, TextEdit, WorkspaceEdit,
+};
+
+use crate::server::Backend;
+
+pub async fn handle(
+    backend: &Backend,
+    params: CodeActionParams,
+) -> Result<Option<CodeActionResponse>> {
+    let uri = params.text_document.uri;
+    let answer = backend
+        .with_snapshot(move |host| {
+            let file = host.file(&uri.to_file_path()?)?;
+            let text = file.text(host.db());
+            let mut actions = Vec::new();
+            for diagnostic in &params.context.diagnostics {
+                let Some(NumberOrString::String(code)) = &diagnostic.code else {
+                    continue;
+                };
+                if !matches!(code.as_str(), "L003" | "L005" | "L006" | "L007") {
+                    continue;
+                }
+                let Some((wrong, right)) = suggestion(&diagnostic.message) else {
+                    continue;
+                };
+                let start = crate::convert::offset(text, diagnostic.range.start);
+                let end = crate::convert::offset(text, diagnostic.range.end);
+                let Some(written) = text.get(start..end) else {
+                    continue;
+                };
+                let Some(at) = written.rfind(&wrong) else {
+                    continue;
+                };
+                let new_text = format!("{}{right}{}", &written[..at], &written[at + wrong.len()..]);
+                let edit = TextEdit {
+                    range: diagnostic.range,
+                    new_text,
+                };
+                actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                    title: format!("Change `{wrong}` to `{right}`"),
+                    kind: Some(CodeActionKind::QUICKFIX),
+                    diagnostics: Some(vec![diagnostic.clone()]),
+                    edit: Some(WorkspaceEdit {
+                        changes: Some(HashMap::from([(uri.clone(), vec![edit])])),
+                        ..Default::default()
+                    }),
+                    is_preferred: Some(true),
+                    ..Default::default()
+                }));
+            }
+            Some(actions)
+        })
+        .await?;
+    Ok(answer.flatten())
+}
+
+/// (the misspelled name, the suggestion) from "... `x.amont` ...; did you mean `amount`?".
+fn suggestion(message: &str) -> Option<(String, String)> {
+    let (before, after) = message.split_once("did you mean `")?;
+    let right = after.split('`').next()?.to_string();
+    let quoted = before.split('`').nth(1)?;
+    // `ref('stg_order')` names the model inside the quotes; `p.amont` the last part.
+    let wrong = match quoted.split_once('\'') {
+        Some((_, rest)) => rest.split('\'').next()?.to_string(),
+        None => quoted.rsplit('.').next()?.to_string(),
+    };
+    Some((wrong, right))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::suggestion;
+
+    #[test]
+    fn reads_the_suggestion_from_messages() {
+        assert_eq!(
+            suggestion("unknown column `p.amont`; did you mean `amount`?"),
+            Some(("amont".into(), "amount".into()))
+        );
+        assert_eq!(
+            suggestion("`ref('stg_order')`: no model or seed named `stg_order`; did you mean `stg_orders`?"),
+            Some(("stg_order".into(), "stg_orders".into()))
+        );
+        assert_eq!(suggestion("unknown column `x`"), None);
+    }
+}
