@@ -3,6 +3,7 @@
 
 pub mod convert;
 pub mod handlers;
+pub mod memory_client;
 pub mod server;
 
 use tower_lsp_server::{ClientSocket, LspService, Server};

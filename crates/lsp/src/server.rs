@@ -16,7 +16,7 @@ use tower_lsp_server::{Client, LanguageServer};
 use crate::handlers;
 
 /// How long typing must pause before diagnostics are recomputed.
-const DIAGNOSTICS_DELAY: Duration = Duration::from_millis(120);
+const DIAGNOSTICS_DELAY: Duration = Duration::from_millis(30);
 
 pub struct State {
     pub host: Option<AnalysisHost>,
@@ -133,88 +133,113 @@ impl Backend {
     }
 }
 
-/// Diagnostics of the whole project, published per file where they changed
-/// (files that are not open but depend on an edited one included).
+/// Diagnostics published per file where they changed: the open files first
+/// (what the user looks at), then the whole project (files that are not open
+/// but depend on an edited one included).
 pub async fn publish_diagnostics(
     client: Client,
     state: Arc<Mutex<State>>,
     current: Arc<AtomicU64>,
     generation: u64,
 ) {
-    let Some(snapshot) = state.lock().unwrap().host.clone() else {
-        return;
-    };
-    let computed = tokio::task::spawn_blocking(move || {
-        salsa::Cancelled::catch(std::panic::AssertUnwindSafe(|| {
-            let diagnostics = snapshot.check();
-            let mut scopes = Vec::new();
-            for file in snapshot.models() {
-                let analysis =
-                    loupe_analysis::model::model_analysis(snapshot.db(), snapshot.project(), file);
-                if !analysis.ide.scopes.is_empty() {
-                    scopes.push((snapshot.path_of(file), analysis.ide.scopes.clone()));
+    let open: Vec<PathBuf> = state
+        .lock()
+        .unwrap()
+        .documents
+        .keys()
+        .filter_map(|u| u.to_file_path().map(|p| p.into_owned()))
+        .collect();
+    for scope in [Some(open), None] {
+        if current.load(Ordering::SeqCst) != generation {
+            return;
+        }
+        let Some(snapshot) = state.lock().unwrap().host.clone() else {
+            return;
+        };
+        let computed = tokio::task::spawn_blocking(move || {
+            salsa::Cancelled::catch(std::panic::AssertUnwindSafe(|| {
+                compute_diagnostics(&snapshot, scope.as_deref())
+            }))
+            .ok()
+        })
+        .await;
+        let Ok(Some((by_file, scopes))) = computed else {
+            return;
+        };
+        if current.load(Ordering::SeqCst) != generation {
+            return;
+        }
+        let changed = {
+            let mut state = state.lock().unwrap();
+            for (path, s) in scopes {
+                state.last_scopes.insert(path, s);
+            }
+            let mut changed = Vec::new();
+            for (uri, list) in by_file {
+                // Unchanged, or clean and never reported (and not open): nothing to send.
+                let unchanged = match state.published.get(&uri) {
+                    Some(previous) => previous == &list,
+                    None => list.is_empty() && !state.documents.contains_key(&uri),
+                };
+                if !unchanged {
+                    state.published.insert(uri.clone(), list.clone());
+                    changed.push((uri, list));
                 }
             }
-            let texts: HashMap<String, (PathBuf, Arc<str>)> = snapshot
-                .files()
-                .map(|f| {
-                    (
-                        f.path(snapshot.db()).clone(),
-                        (snapshot.path_of(f), f.text(snapshot.db()).clone()),
-                    )
-                })
-                .collect();
-            (diagnostics, scopes, texts)
-        }))
-        .ok()
-    })
-    .await;
-    let Ok(Some((diagnostics, scopes, texts))) = computed else {
-        return;
-    };
-    if current.load(Ordering::SeqCst) != generation {
-        return;
+            changed
+        };
+        for (uri, list) in changed {
+            client.publish_diagnostics(uri, list, None).await;
+        }
     }
+}
+
+type Scopes = Vec<(PathBuf, Vec<loupe_analysis::schema::ScopeInfo>)>;
+
+/// LSP diagnostics of the given files (all project files with `None`), and
+/// the scopes of models that parsed, for completion in half-typed SQL.
+fn compute_diagnostics(
+    snapshot: &AnalysisHost,
+    only: Option<&[PathBuf]>,
+) -> (HashMap<Uri, Vec<Diagnostic>>, Scopes) {
+    let (db, project) = (snapshot.db(), snapshot.project());
+    let diagnostics = match only {
+        None => snapshot.check(),
+        Some(paths) => paths
+            .iter()
+            .filter_map(|p| snapshot.file(p))
+            .flat_map(|f| snapshot.file_diagnostics(f))
+            .collect(),
+    };
+    let files: Vec<_> = match only {
+        None => snapshot.files().collect(),
+        Some(paths) => paths.iter().filter_map(|p| snapshot.file(p)).collect(),
+    };
     let mut by_file: HashMap<Uri, Vec<Diagnostic>> = HashMap::new();
-    for (_, (path, _)) in texts.iter() {
-        if let Some(uri) = Uri::from_file_path(path) {
-            by_file.entry(uri).or_default();
+    let mut scopes = Vec::new();
+    let mut texts: HashMap<String, (Uri, Arc<str>)> = HashMap::new();
+    for f in files {
+        let Some(uri) = Uri::from_file_path(snapshot.path_of(f)) else {
+            continue;
+        };
+        by_file.entry(uri.clone()).or_default();
+        texts.insert(f.path(db).clone(), (uri, f.text(db).clone()));
+        if f.kind(db) == loupe_analysis::project::FileKind::Model {
+            let analysis = loupe_analysis::model::model_analysis(db, project, f);
+            if !analysis.ide.scopes.is_empty() {
+                scopes.push((snapshot.path_of(f), analysis.ide.scopes.clone()));
+            }
         }
     }
     for d in &diagnostics {
-        let Some((path, text)) = texts.get(&d.file) else {
-            continue;
-        };
-        let Some(uri) = Uri::from_file_path(path) else {
-            continue;
-        };
-        by_file
-            .entry(uri)
-            .or_default()
-            .push(to_lsp_diagnostic(text, d));
-    }
-    let changed: Vec<(Uri, Vec<Diagnostic>)> = {
-        let mut state = state.lock().unwrap();
-        for (path, s) in scopes {
-            state.last_scopes.insert(path, s);
+        if let Some((uri, text)) = texts.get(&d.file) {
+            by_file
+                .entry(uri.clone())
+                .or_default()
+                .push(to_lsp_diagnostic(text, d));
         }
-        let mut changed = Vec::new();
-        for (uri, list) in by_file {
-            // Unchanged, or clean and never reported: nothing to send.
-            let unchanged = match state.published.get(&uri) {
-                Some(previous) => previous == &list,
-                None => list.is_empty(),
-            };
-            if !unchanged {
-                state.published.insert(uri.clone(), list.clone());
-                changed.push((uri, list));
-            }
-        }
-        changed
-    };
-    for (uri, list) in changed {
-        client.publish_diagnostics(uri, list, None).await;
     }
+    (by_file, scopes)
 }
 
 fn to_lsp_diagnostic(text: &str, d: &FileDiagnostic) -> Diagnostic {

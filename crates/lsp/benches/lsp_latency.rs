@@ -1,0 +1,213 @@
+//! Latency over LSP on a generated project of 1,000 models: completion,
+//! hover, and "edit to fresh diagnostics" for a leaf model and for the root
+//! model that hundreds of models depend on. Prints p50 and p95.
+//!
+//! Run: `cargo bench -p loupe-lsp --bench lsp_latency`
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use loupe_lsp::memory_client::Client;
+use serde_json::{json, Value};
+use tower_lsp_server::ls_types::Uri;
+
+const MODELS: usize = 1000;
+const DIRECT_DEPENDENTS_OF_ROOT: usize = 300;
+
+fn generate(root: &Path) {
+    let _ = std::fs::remove_dir_all(root);
+    std::fs::create_dir_all(root.join("models")).unwrap();
+    std::fs::create_dir_all(root.join("seeds")).unwrap();
+    std::fs::write(
+        root.join("dbt_project.yml"),
+        "name: bench\nprofile: bench\n",
+    )
+    .unwrap();
+    let mut csv = String::from("id,user_id,amount,kind,created_at\n");
+    for i in 0..50 {
+        csv.push_str(&format!(
+            "{i},{},{}.5,k{},2024-01-0{} 10:00:00\n",
+            i % 7,
+            i * 3,
+            i % 3,
+            1 + i % 9
+        ));
+    }
+    std::fs::write(root.join("seeds/raw_events.csv"), csv).unwrap();
+    std::fs::write(
+        root.join("models/base.sql"),
+        "select id, user_id, amount, kind, created_at\nfrom {{ ref('raw_events') }}\n",
+    )
+    .unwrap();
+    for i in 1..MODELS {
+        let parent = if i <= DIRECT_DEPENDENTS_OF_ROOT {
+            "base".to_string()
+        } else {
+            format!("m_{}", i - DIRECT_DEPENDENTS_OF_ROOT)
+        };
+        std::fs::write(
+            root.join(format!("models/m_{i}.sql")),
+            format!(
+                "with src as (\n    select * from {{{{ ref('{parent}') }}}}\n),\n\nagg as (\n    select user_id, kind, sum(amount) as amount, count(*) as n,\n        max(created_at) as created_at, min(id) as id\n    from src\n    group by user_id, kind\n)\n\nselect id, user_id, amount, kind, created_at, n\nfrom agg\n"
+            ),
+        )
+        .unwrap();
+    }
+}
+
+fn percentiles(mut samples: Vec<Duration>) -> (f64, f64) {
+    samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let at = |q: f64| ms(samples[((samples.len() as f64 - 1.0) * q).round() as usize]);
+    (at(0.5), at(0.95))
+}
+
+async fn open(client: &mut Client, path: &Path) -> (Uri, String) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let uri = Uri::from_file_path(path).unwrap();
+    client
+        .notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "sql", "version": 1, "text": text}}),
+        )
+        .await;
+    (uri, text)
+}
+
+/// Time from an edit to fresh diagnostics on `watched` (the edited file, or
+/// one that depends on it), alternating a break and its fix `rounds` times.
+async fn edit_to_diagnostics(
+    client: &mut Client,
+    uri: &Uri,
+    watched: &Uri,
+    text: &str,
+    from: &str,
+    to: &str,
+    rounds: usize,
+) -> Vec<Duration> {
+    let mut samples = Vec::new();
+    for round in 0..rounds {
+        let broken = round % 2 == 0;
+        let new_text = if broken {
+            text.replacen(from, to, 1)
+        } else {
+            text.to_string()
+        };
+        let start = Instant::now();
+        client
+            .notify("textDocument/didChange", json!({"textDocument": {"uri": uri, "version": round + 2}, "contentChanges": [{"text": new_text}]}))
+            .await;
+        client
+            .diagnostics(watched, |d| d.is_empty() != broken)
+            .await;
+        samples.push(start.elapsed());
+        client.notifications.clear();
+    }
+    samples
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let root: PathBuf = std::env::temp_dir().join("loupe-bench-1000-models");
+        generate(&root);
+        let start = Instant::now();
+        let mut client = Client::start(&root).await;
+        let leaf_path = root.join(format!("models/m_{}.sql", MODELS - 1));
+        let (leaf, leaf_text) = open(&mut client, &leaf_path).await;
+        client.diagnostics(&leaf, |_| true).await.len();
+        println!(
+            "{MODELS} models: initialize and first diagnostics in {:.0} ms",
+            start.elapsed().as_secs_f64() * 1000.0
+        );
+        client.notifications.clear();
+
+        // Completion in the final SELECT of the leaf model, after `select id, `.
+        let line = leaf_text
+            .lines()
+            .position(|l| l.starts_with("select id"))
+            .unwrap();
+        let completion_at = json!({"line": line, "character": 11});
+        let mut completion = Vec::new();
+        for _ in 0..200 {
+            let t = Instant::now();
+            let r = client
+                .request(
+                    "textDocument/completion",
+                    json!({"textDocument": {"uri": leaf}, "position": completion_at}),
+                )
+                .await;
+            completion.push(t.elapsed());
+            assert!(r
+                .as_array()
+                .is_some_and(|a| a.iter().any(|i| i["label"] == "amount")));
+        }
+        let hover_at = json!({"line": line, "character": 15});
+        let mut hover = Vec::new();
+        for _ in 0..200 {
+            let t = Instant::now();
+            let r: Value = client
+                .request(
+                    "textDocument/hover",
+                    json!({"textDocument": {"uri": leaf}, "position": hover_at}),
+                )
+                .await;
+            hover.push(t.elapsed());
+            assert!(r["contents"]["value"].as_str().is_some());
+        }
+        let leaf_edits = edit_to_diagnostics(
+            &mut client,
+            &leaf,
+            &leaf,
+            &leaf_text,
+            "select id, user_id",
+            "select idd, user_id",
+            40,
+        )
+        .await;
+
+        let (base, base_text) = open(&mut client, &root.join("models/base.sql")).await;
+        client.notifications.clear();
+        let root_edits = edit_to_diagnostics(
+            &mut client,
+            &base,
+            &base,
+            &base_text,
+            "select id, user_id",
+            "select idd, user_id",
+            20,
+        )
+        .await;
+        // The same edit, until a model that depends on the root (not open) is fresh.
+        let dependent = Uri::from_file_path(root.join("models/m_1.sql")).unwrap();
+        let dependent_edits = edit_to_diagnostics(
+            &mut client,
+            &base,
+            &dependent,
+            &base_text,
+            "select id, user_id",
+            "select idd, user_id",
+            20,
+        )
+        .await;
+
+        for (name, samples) in [
+            ("completion", completion),
+            ("hover", hover),
+            ("edit to diagnostics, leaf model", leaf_edits),
+            (
+                "edit to diagnostics, root model (999 dependents)",
+                root_edits,
+            ),
+            ("root edit to a dependent's diagnostics", dependent_edits),
+        ] {
+            let n = samples.len();
+            let (p50, p95) = percentiles(samples);
+            println!("{name:<50} p50 {p50:>7.2} ms   p95 {p95:>7.2} ms   ({n} samples)");
+        }
+    });
+}
