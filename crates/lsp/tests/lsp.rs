@@ -300,3 +300,138 @@ async fn definition_symbols_and_loupe_methods() {
         .await;
     assert!(unknown.get("error").is_some());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lenses_folding_hints_references_signatures_symbols_and_refactors() {
+    let root = fixture("valid_project", "margin");
+    let path = root.join("models/marts/margin.sql");
+    let (text, position) = with_cursor(
+        &path,
+        "with paid as (\n    select * from {{ ref('stg_payments') }}\n)\nselect round(amount, $02) as amount, order_id\nfrom paid\n",
+    );
+    let mut client = Client::start(&root).await;
+    let uri = open(&mut client, &path, &text).await;
+    let doc = json!({"uri": uri});
+
+    let lenses = client
+        .request("textDocument/codeLens", json!({"textDocument": doc}))
+        .await;
+    let titles: Vec<&str> = lenses
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["command"]["title"].as_str().unwrap())
+        .collect();
+    assert!(
+        titles.contains(&"4 columns") && titles.contains(&"Run"),
+        "{titles:?}"
+    );
+
+    let folds = client
+        .request("textDocument/foldingRange", json!({"textDocument": doc}))
+        .await;
+    assert!(
+        folds
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["startLine"] == 0 && f["endLine"].as_u64().unwrap() >= 1),
+        "{folds}"
+    );
+
+    let hints = client
+        .request("textDocument/inlayHint", json!({"textDocument": doc, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 5, "character": 0}}}))
+        .await;
+    let labels: Vec<&str> = hints
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["label"].as_str().unwrap())
+        .collect();
+    assert!(
+        labels.contains(&": DOUBLE") && labels.contains(&": INTEGER"),
+        "{labels:?}"
+    );
+
+    let help = client
+        .request(
+            "textDocument/signatureHelp",
+            json!({"textDocument": doc, "position": position}),
+        )
+        .await;
+    assert_eq!(help["activeParameter"], 1);
+    assert!(
+        help["signatures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["label"] == "round(DOUBLE, INTEGER) -> DOUBLE"),
+        "{help}"
+    );
+
+    // `order_id` here reads stg_payments.order_id: references include other models reading it.
+    let at = text.rfind("order_id").unwrap();
+    let refs = client
+        .request("textDocument/references", json!({"textDocument": doc, "position": {"line": 3, "character": at - text[..at].rfind('\n').unwrap() - 1}, "context": {"includeDeclaration": true}}))
+        .await;
+    let files: Vec<&str> = refs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["uri"].as_str().unwrap())
+        .collect();
+    assert!(
+        files.iter().any(|f| f.ends_with("margin.sql"))
+            && files.iter().any(|f| !f.ends_with("margin.sql")),
+        "{files:?}"
+    );
+
+    let symbols = client
+        .request("workspace/symbol", json!({"query": "stg_"}))
+        .await;
+    let names: Vec<&str> = symbols
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"stg_orders") && names.contains(&"stg_payments"),
+        "{names:?}"
+    );
+
+    // Expanding the `*` of the `paid` gem.
+    let star = json!({"start": {"line": 1, "character": 11}, "end": {"line": 1, "character": 12}});
+    let actions = client
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": doc, "range": star, "context": {"diagnostics": []}}),
+        )
+        .await;
+    let expand = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"].as_str().unwrap().starts_with("Expand `*`"))
+        .expect("an expand action");
+    let edit = &expand["edit"]["changes"][uri.as_str()][0];
+    assert_eq!(
+        edit["newText"],
+        "payment_id, order_id, payment_method, amount"
+    );
+
+    // A stub model for an unknown ref.
+    let diagnostic = json!({"range": {"start": {"line": 1, "character": 18}, "end": {"line": 1, "character": 45}}, "code": "L006",
+        "message": "`ref('dim_dates')`: no model or seed named `dim_dates`"});
+    let actions = client.request("textDocument/codeAction", json!({"textDocument": doc, "range": diagnostic["range"], "context": {"diagnostics": [diagnostic]}})).await;
+    let stub = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"] == "Create a stub model `dim_dates`")
+        .expect("a stub action");
+    assert!(stub["edit"]["documentChanges"][0]["uri"]
+        .as_str()
+        .unwrap()
+        .ends_with("models/marts/dim_dates.sql"));
+}

@@ -2,14 +2,24 @@
 //! symbols, over byte offsets in a model's template. Only the LSP crate turns
 //! them into LSP.
 
+mod actions;
 mod completion;
 mod definition;
 mod hover;
+mod lenses;
+mod references;
+mod signature;
 mod symbols;
 
+pub use actions::{actions, Action};
 pub use completion::{completions, Completion, CompletionKind};
 pub use definition::{goto_definition, Target};
 pub use hover::{hover, Hover};
+pub use lenses::{
+    folding_ranges, gem_lenses, inlay_hints, workspace_symbols, GemLens, WorkspaceSymbol,
+};
+pub use references::find_references;
+pub use signature::{signature_help, SignatureHelp};
 pub use symbols::{document_symbols, Symbol};
 
 use crate::db::{Db, Project, SourceFile};

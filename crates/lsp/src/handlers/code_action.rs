@@ -2,10 +2,13 @@
 
 use std::collections::HashMap;
 
+use loupe_analysis::ide::Action;
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, CodeActionResponse,
-    NumberOrString, TextEdit, WorkspaceEdit,
+    CreateFile, DocumentChangeOperation, DocumentChanges, NumberOrString, OneOf,
+    OptionalVersionedTextDocumentIdentifier, Position, Range, ResourceOp, TextDocumentEdit,
+    TextEdit, Uri, WorkspaceEdit,
 };
 
 use crate::server::Backend;
@@ -53,6 +56,90 @@ pub async fn handle(
                     }),
                     is_preferred: Some(true),
                     ..Default::default()
+                }));
+            }
+            // Refactors and fixes from the engine: expand `*`, qualify, stub a model.
+            let wanted = loupe_analysis::text::TextRange::new(
+                crate::convert::offset(text, params.range.start),
+                crate::convert::offset(text, params.range.end),
+            );
+            let diagnostics: Vec<(String, String, loupe_analysis::text::TextRange)> = params
+                .context
+                .diagnostics
+                .iter()
+                .filter_map(|d| match &d.code {
+                    Some(NumberOrString::String(code)) => Some((
+                        code.clone(),
+                        d.message.clone(),
+                        loupe_analysis::text::TextRange::new(
+                            crate::convert::offset(text, d.range.start),
+                            crate::convert::offset(text, d.range.end),
+                        ),
+                    )),
+                    _ => None,
+                })
+                .collect();
+            for action in
+                loupe_analysis::ide::actions(host.db(), host.project(), file, wanted, &diagnostics)
+            {
+                actions.push(CodeActionOrCommand::CodeAction(match action {
+                    Action::Replace {
+                        title,
+                        range,
+                        text: new_text,
+                    } => CodeAction {
+                        title,
+                        kind: Some(CodeActionKind::REFACTOR_REWRITE),
+                        edit: Some(WorkspaceEdit {
+                            changes: Some(HashMap::from([(
+                                uri.clone(),
+                                vec![TextEdit {
+                                    range: crate::convert::range(text, range),
+                                    new_text,
+                                }],
+                            )])),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    },
+                    Action::CreateFile {
+                        title,
+                        path,
+                        text: content,
+                    } => {
+                        let Some(new_uri) = Uri::from_file_path(host.root().join(&path)) else {
+                            continue;
+                        };
+                        let start = Position {
+                            line: 0,
+                            character: 0,
+                        };
+                        CodeAction {
+                            title,
+                            kind: Some(CodeActionKind::QUICKFIX),
+                            edit: Some(WorkspaceEdit {
+                                document_changes: Some(DocumentChanges::Operations(vec![
+                                    DocumentChangeOperation::Op(ResourceOp::Create(CreateFile {
+                                        uri: new_uri.clone(),
+                                        options: None,
+                                        annotation_id: None,
+                                    })),
+                                    DocumentChangeOperation::Edit(TextDocumentEdit {
+                                        text_document: OptionalVersionedTextDocumentIdentifier {
+                                            uri: new_uri,
+                                            version: None,
+                                        },
+                                        edits: vec![OneOf::Left(TextEdit {
+                                            range: Range { start, end: start },
+                                            new_text: content,
+                                        })],
+                                    }),
+                                ])),
+                                ..Default::default()
+                            }),
+                            ..Default::default()
+                        }
+                    }
                 }));
             }
             Some(actions)

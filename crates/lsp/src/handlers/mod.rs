@@ -1,11 +1,17 @@
 //! One file per LSP method; each turns plain engine answers into LSP.
 
 pub mod code_action;
+pub mod code_lens;
 pub mod completion;
 pub mod custom;
 pub mod definition;
 pub mod document_symbol;
+pub mod folding_range;
 pub mod hover;
+pub mod inlay_hint;
+pub mod references;
+pub mod signature_help;
+pub mod workspace_symbol;
 
 use loupe_analysis::db::SourceFile;
 use loupe_analysis::host::AnalysisHost;

@@ -1,0 +1,121 @@
+//! Per-gem facts for the editor margin: code lenses (column count and run),
+//! folding ranges, inlay hints with column types, workspace symbols.
+
+use crate::db::{Db, Project, SourceFile};
+use crate::model::{model_analysis, project_index};
+use crate::text::TextRange;
+
+/// A gem's lens: where it stands, its name and how many columns it outputs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GemLens {
+    pub range: TextRange,
+    pub gem: String,
+    pub columns: usize,
+    pub complete: bool,
+}
+
+pub fn gem_lenses(db: &dyn Db, project: Project, file: SourceFile) -> Vec<GemLens> {
+    model_analysis(db, project, file)
+        .gems
+        .iter()
+        .map(|g| GemLens {
+            range: g.range,
+            gem: g.name.clone(),
+            columns: g.output.columns.len(),
+            complete: !g.output.open,
+        })
+        .collect()
+}
+
+/// Foldable ranges: each gem, from its name to the end of its body.
+pub fn folding_ranges(db: &dyn Db, project: Project, file: SourceFile) -> Vec<TextRange> {
+    model_analysis(db, project, file)
+        .gems
+        .iter()
+        .map(|g| g.range.cover(g.body))
+        .filter(|r| !r.is_empty())
+        .collect()
+}
+
+/// `: TYPE` after each column reference whose type is known, within `range`.
+pub fn inlay_hints(
+    db: &dyn Db,
+    project: Project,
+    file: SourceFile,
+    range: TextRange,
+) -> Vec<(usize, String)> {
+    let analysis = model_analysis(db, project, file);
+    let mut hints: Vec<(usize, String)> = analysis
+        .ide
+        .references
+        .iter()
+        .filter(|r| range.contains_range(r.range) && !r.ty.is_unknown() && !r.range.is_empty())
+        .map(|r| (r.range.end, format!(": {}", r.ty.clone().materialize())))
+        .collect();
+    hints.sort();
+    hints.dedup();
+    hints
+}
+
+/// A symbol anywhere in the project: a model, seed, source or gem.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkspaceSymbol {
+    pub name: String,
+    pub kind: &'static str,
+    pub file: SourceFile,
+    pub range: TextRange,
+    /// The model a gem belongs to.
+    pub container: Option<String>,
+}
+
+/// Symbols whose name contains `query` (case-insensitively).
+pub fn workspace_symbols(db: &dyn Db, project: Project, query: &str) -> Vec<WorkspaceSymbol> {
+    let query = query.to_lowercase();
+    let index = project_index(db, project);
+    let mut out = Vec::new();
+    for node in &index.nodes {
+        if node.name.to_lowercase().contains(&query) {
+            let kind = if node.is_seed { "seed" } else { "model" };
+            out.push(WorkspaceSymbol {
+                name: node.name.clone(),
+                kind,
+                file: node.file,
+                range: TextRange::empty(0),
+                container: None,
+            });
+        }
+        if node.is_seed {
+            continue;
+        }
+        let analysis = model_analysis(db, project, node.file);
+        for gem in &analysis.gems[..analysis.gems.len().saturating_sub(1)] {
+            if gem.name.to_lowercase().contains(&query) {
+                out.push(WorkspaceSymbol {
+                    name: gem.name.clone(),
+                    kind: "gem",
+                    file: node.file,
+                    range: gem.range,
+                    container: Some(node.name.clone()),
+                });
+            }
+        }
+    }
+    for ((_, _), s) in &index.sources {
+        let name = format!("{}.{}", s.source, s.table);
+        if name.to_lowercase().contains(&query) {
+            if let Some(&file) = index
+                .source_files
+                .get(&(s.source.to_lowercase(), s.table.to_lowercase()))
+            {
+                out.push(WorkspaceSymbol {
+                    name,
+                    kind: "source",
+                    file,
+                    range: TextRange::new(s.offset, s.offset + s.table.len()),
+                    container: None,
+                });
+            }
+        }
+    }
+    out
+}
