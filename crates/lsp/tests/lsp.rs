@@ -435,3 +435,94 @@ async fn lenses_folding_hints_references_signatures_symbols_and_refactors() {
         .unwrap()
         .ends_with("models/marts/dim_dates.sql"));
 }
+
+fn edits_by_file(edit: &Value) -> Vec<(String, Vec<String>)> {
+    edit["documentChanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c.get("edits").is_some())
+        .map(|c| {
+            let file = c["textDocument"]["uri"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_string();
+            (
+                file,
+                c["edits"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|e| e["newText"].as_str().unwrap().to_string())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rename_a_gem_a_column_alias_and_a_model() {
+    let root = fixture("valid_project", "rename");
+    let path = root.join("models/marts/customers.sql");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut client = Client::start(&root).await;
+    let uri = open(&mut client, &path, &text).await;
+    // The position `skip` bytes into the `nth` occurrence of `needle`.
+    let pos = |needle: &str, nth: usize, skip: usize| {
+        let at = text.match_indices(needle).nth(nth).unwrap().0 + skip;
+        json!({"line": text[..at].matches('\n').count(), "character": at - text[..at].rfind('\n').map_or(0, |i| i + 1)})
+    };
+
+    // The gem `customer_orders`: its definition, the FROM/JOIN that reads it, and `customer_orders.col` qualifiers.
+    let gem = client.request("textDocument/rename", json!({"textDocument": {"uri": uri}, "position": pos("customer_orders", 0, 0), "newName": "order_stats"})).await;
+    let edits = edits_by_file(&gem);
+    assert_eq!(edits.len(), 1);
+    assert_eq!(
+        edits[0].1.len(),
+        text.matches("customer_orders").count(),
+        "{edits:?}"
+    );
+
+    // The output alias `lifetime_value`: the alias, and downstream readers (none outside), plus earlier gem alias untouched.
+    let alias = client.request("textDocument/rename", json!({"textDocument": {"uri": uri}, "position": pos("as lifetime_value", 1, 3), "newName": "ltv"})).await;
+    let edits = edits_by_file(&alias);
+    assert_eq!(
+        edits,
+        vec![("customers.sql".to_string(), vec!["ltv".to_string()])]
+    );
+
+    // The model `stg_orders` from a ref(): every ref to it, and its file.
+    let at = text.find("ref('stg_orders')").unwrap() + 6;
+    let position = json!({"line": text[..at].matches('\n').count(), "character": at - text[..at].rfind('\n').unwrap() - 1});
+    let model = client.request("textDocument/rename", json!({"textDocument": {"uri": uri}, "position": position, "newName": "stg_order_lines"})).await;
+    let edits = edits_by_file(&model);
+    let files: Vec<&str> = edits.iter().map(|(f, _)| f.as_str()).collect();
+    for f in [
+        "customers.sql",
+        "aggregates.sql",
+        "outer_joins.sql",
+        "subqueries.sql",
+    ] {
+        assert!(files.contains(&f), "{files:?}");
+    }
+    let renamed = model["documentChanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "rename")
+        .expect("the file is renamed");
+    assert!(renamed["newUri"]
+        .as_str()
+        .unwrap()
+        .ends_with("models/staging/stg_order_lines.sql"));
+    let bad = client
+        .request(
+            "textDocument/rename",
+            json!({"textDocument": {"uri": uri}, "position": position, "newName": "no spaces"}),
+        )
+        .await;
+    assert!(bad.get("error").is_some());
+}

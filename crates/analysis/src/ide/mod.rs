@@ -8,6 +8,7 @@ mod definition;
 mod hover;
 mod lenses;
 mod references;
+mod rename;
 mod signature;
 mod symbols;
 
@@ -19,6 +20,7 @@ pub use lenses::{
     folding_ranges, gem_lenses, inlay_hints, workspace_symbols, GemLens, WorkspaceSymbol,
 };
 pub use references::find_references;
+pub use rename::{rename, RenameEdits};
 pub use signature::{signature_help, SignatureHelp};
 pub use symbols::{document_symbols, Symbol};
 

@@ -270,6 +270,7 @@ pub fn model_analysis(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Mo
                         .for_each(|r| r.range = map(r.range));
                     ide.stars.iter_mut().for_each(|s| s.0 = map(s.0));
                     ide.scopes.iter_mut().for_each(|s| s.range = map(s.range));
+                    ide.aliases.iter_mut().for_each(|a| a.0 = map(a.0));
                     analysis.ide = ide;
                     analysis.tables = result
                         .tables

@@ -170,6 +170,8 @@ pub struct IdeFacts {
     /// Each `*` and the columns it expands to.
     pub stars: Vec<(TextRange, Vec<Column>)>,
     pub scopes: Vec<ScopeInfo>,
+    /// Column aliases written in select lists: range, name, gem.
+    pub aliases: Vec<(TextRange, String, Option<String>)>,
 }
 
 /// A table name in FROM that resolved outside the statement (not a CTE).

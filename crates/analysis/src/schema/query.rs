@@ -553,6 +553,10 @@ impl<'a> Analyzer<'a> {
                 }
                 let name = cte.name.clone();
                 let schema = cte.schema.clone().map(|s| s.read_as(&name, true));
+                self.tables.push(TableUse {
+                    parts: parts.clone(),
+                    range,
+                });
                 self.current_inputs.push(name);
                 return schema;
             }
@@ -974,6 +978,13 @@ impl<'a> Analyzer<'a> {
                 SelectItem::ExprWithAlias { expr, alias } => {
                     let ty = self.infer(expr, &scope, grouping_ref, true);
                     let lineage = self.expr_lineage(expr, EdgeKind::Copy);
+                    if self.macro_depth == 0 {
+                        self.ide.aliases.push((
+                            self.span_range(alias.span),
+                            alias.value.clone(),
+                            self.current_gem.clone(),
+                        ));
+                    }
                     scope.aliases.borrow_mut().push(Alias {
                         name: alias.value.clone(),
                         ty: ty.clone(),

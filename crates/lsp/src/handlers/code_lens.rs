@@ -1,4 +1,4 @@
-//! textDocument/codeLens: each gem's column count, and "Run" for the gem.
+//! textDocument/codeLens: each gem's column count.
 
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::{CodeLens, CodeLensParams, Command};
@@ -22,15 +22,6 @@ pub async fn handle(backend: &Backend, params: CodeLensParams) -> Result<Option<
                         title: format!("{}{more} columns", lens.columns),
                         command: String::new(),
                         arguments: None,
-                    }),
-                    data: None,
-                });
-                out.push(CodeLens {
-                    range,
-                    command: Some(Command {
-                        title: "Run".into(),
-                        command: "loupe.runGem".into(),
-                        arguments: Some(vec![serde_json::json!({"uri": uri, "gem": lens.gem})]),
                     }),
                     data: None,
                 });

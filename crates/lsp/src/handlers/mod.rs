@@ -10,6 +10,7 @@ pub mod folding_range;
 pub mod hover;
 pub mod inlay_hint;
 pub mod references;
+pub mod rename;
 pub mod signature_help;
 pub mod workspace_symbol;
 
