@@ -323,7 +323,7 @@ async fn lenses_folding_hints_references_signatures_symbols_and_refactors() {
         .map(|l| l["command"]["title"].as_str().unwrap())
         .collect();
     assert!(
-        titles.contains(&"4 columns") && titles.contains(&"Run"),
+        titles.contains(&"4 columns") && titles.contains(&"2 columns"),
         "{titles:?}"
     );
 
