@@ -373,17 +373,7 @@ impl AnalysisHost {
             );
         }
         for s in index.sources.values() {
-            if let Some(cols) = &s.columns {
-                let schema = RelationSchema::closed(
-                    cols.iter()
-                        .map(|(n, t, _)| {
-                            crate::schema::Column::new(
-                                n.clone(),
-                                t.clone().unwrap_or(crate::types::SqlType::Unknown),
-                            )
-                        })
-                        .collect(),
-                );
+            if let Some(schema) = s.schema() {
                 out.entry(format!("{}.{}", s.schema, s.identifier).to_lowercase())
                     .or_insert(schema);
             }

@@ -3,21 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use loupe_lsp::memory_client::Client;
+use loupe_lsp::memory_client::{copy_dir, Client};
 use serde_json::{json, Value};
 use tower_lsp_server::ls_types::Uri;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 fn fixture(name: &str, test: &str) -> PathBuf {
     let from = PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -5,17 +5,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
+use loupe_lsp::memory_client::copy_dir;
 
 #[test]
 fn headless_neovim_gets_diagnostics_hover_completion_and_a_fix() {

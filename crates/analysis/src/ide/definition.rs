@@ -22,7 +22,7 @@ pub fn goto_definition(
     offset: usize,
 ) -> Vec<Target> {
     let index = project_index(db, project);
-    let at = |r: &TextRange| r.start <= offset && offset < r.end.max(r.start + 1);
+    let at = |r: &TextRange| super::covers(r, offset);
     if let Some((_, call)) = call_at(db, project, file, offset) {
         return match call {
             Call::Ref { package, name } => index
@@ -64,13 +64,7 @@ pub fn goto_definition(
         }
     }
     // A column: where its value is defined one step upstream.
-    let Some(reference) = analysis
-        .ide
-        .references
-        .iter()
-        .filter(|r| at(&r.range))
-        .min_by_key(|r| r.range.len())
-    else {
+    let Some(reference) = super::reference_at(&analysis.ide, offset) else {
         return Vec::new();
     };
     let mut out = Vec::new();

@@ -17,7 +17,7 @@ pub struct Hover {
 pub fn hover(db: &dyn Db, project: Project, file: SourceFile, offset: usize) -> Option<Hover> {
     let analysis = model_analysis(db, project, file);
     let index = project_index(db, project);
-    let at = |r: &TextRange| r.start <= offset && offset < r.end.max(r.start + 1);
+    let at = |r: &TextRange| super::covers(r, offset);
 
     if let Some(gem) = analysis.gems.iter().find(|g| at(&g.range)) {
         let inputs = if gem.inputs.is_empty() {
@@ -49,12 +49,7 @@ pub fn hover(db: &dyn Db, project: Project, file: SourceFile, offset: usize) -> 
             range: *range,
         });
     }
-    let reference = analysis
-        .ide
-        .references
-        .iter()
-        .filter(|r| at(&r.range))
-        .min_by_key(|r| r.range.len())?;
+    let reference = super::reference_at(&analysis.ide, offset)?;
     let mut markdown = format!(
         "`{}`: **{}**",
         reference.name,
@@ -142,14 +137,8 @@ fn call_hover(db: &dyn Db, project: Project, call: &Call) -> String {
         {
             None => format!("`source('{source}', '{table}')` is not declared"),
             Some(s) => {
-                let body = match &s.columns {
-                    Some(cols) => {
-                        let columns: Vec<crate::schema::Column> = cols
-                            .iter()
-                            .map(|(n, t, _)| crate::schema::Column::new(n.clone(), t.clone().unwrap_or(crate::types::SqlType::Unknown)))
-                            .collect();
-                        columns_table(&columns, false)
-                    }
+                let body = match s.schema() {
+                    Some(schema) => columns_table(&schema.columns, false),
                     None => "columns unknown: the YAML declares none (list them, or fetch the schema from a fabric)".to_string(),
                 };
                 let description = s

@@ -50,6 +50,23 @@ pub(crate) fn call_at(
     Some((tag.range, call.call.clone()))
 }
 
+/// Whether `offset` falls in `range` (an empty range counts its own position).
+pub(crate) fn covers(range: &TextRange, offset: usize) -> bool {
+    range.start <= offset && offset < range.end.max(range.start + 1)
+}
+
+/// The innermost column reference at `offset`.
+pub(crate) fn reference_at(
+    facts: &crate::schema::IdeFacts,
+    offset: usize,
+) -> Option<&crate::schema::ColumnReference> {
+    facts
+        .references
+        .iter()
+        .filter(|r| covers(&r.range, offset))
+        .min_by_key(|r| r.range.len())
+}
+
 /// A markdown table of columns.
 pub(crate) fn columns_table(columns: &[crate::schema::Column], open: bool) -> String {
     let mut out = String::from("| column | type |\n|---|---|\n");

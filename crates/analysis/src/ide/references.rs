@@ -4,7 +4,6 @@
 use crate::db::{Db, Project, SourceFile};
 use crate::lineage::through_gems;
 use crate::model::{model_analysis, project_index};
-use crate::text::TextRange;
 
 use super::Target;
 
@@ -16,14 +15,7 @@ pub fn find_references(
 ) -> Vec<Target> {
     let index = project_index(db, project);
     let analysis = model_analysis(db, project, file);
-    let at = |r: &TextRange| r.start <= offset && offset < r.end.max(r.start + 1);
-    let Some(reference) = analysis
-        .ide
-        .references
-        .iter()
-        .filter(|r| at(&r.range))
-        .min_by_key(|r| r.range.len())
-    else {
+    let Some(reference) = super::reference_at(&analysis.ide, offset) else {
         return Vec::new();
     };
     // The column's identity: the relation columns it reads, and this model's

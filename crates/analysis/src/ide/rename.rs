@@ -35,7 +35,7 @@ pub fn rename(
     if new_name.is_empty() || !new_name.chars().all(|c| c.is_alphanumeric() || c == '_') {
         return Err(format!("`{new_name}` is not a plain identifier"));
     }
-    let at = |r: &TextRange| r.start <= offset && offset < r.end.max(r.start + 1);
+    let at = |r: &TextRange| super::covers(r, offset);
     if let Some((_, Call::Ref { package, name })) = call_at(db, project, file, offset) {
         return rename_model(db, project, &name, package.as_deref(), new_name);
     }

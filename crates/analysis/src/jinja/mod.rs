@@ -312,14 +312,7 @@ pub(crate) fn rewrite_statements(template: &str) -> Rewritten {
         }
         let (open, close) = (&raw[..2], &raw[raw.len() - 2..]);
         let inner = source_map::tag_inner(template, tag.range);
-        let (ltrim, body) = match inner.strip_prefix(['-', '+']) {
-            Some(rest) => (&inner[..1], rest),
-            None => ("", inner),
-        };
-        let (body, rtrim) = match body.strip_suffix(['-', '+']) {
-            Some(rest) => (rest, &body[body.len() - 1..]),
-            None => (body, ""),
-        };
+        let (ltrim, body, rtrim) = source_map::split_trim(inner);
         let word = body
             .trim_start()
             .split(|c: char| !c.is_alphanumeric() && c != '_')

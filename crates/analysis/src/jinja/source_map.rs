@@ -135,44 +135,66 @@ pub(crate) fn tag_inner(template: &str, range: TextRange) -> &str {
     }
 }
 
+/// A tag's inner text split into its whitespace-control marks and body:
+/// `- x -` gives `("-", " x ", "-")`.
+pub(crate) fn split_trim(inner: &str) -> (&str, &str, &str) {
+    let (ltrim, body) = match inner.strip_prefix(['-', '+']) {
+        Some(rest) => (&inner[..1], rest),
+        None => ("", inner),
+    };
+    match body.strip_suffix(['-', '+']) {
+        Some(rest) => (ltrim, rest, &body[body.len() - 1..]),
+        None => (ltrim, body, ""),
+    }
+}
+
+/// Builds the instrumented text, remembering what each marker stands for.
+struct Instrumenter {
+    text: String,
+    origins: Vec<Origin>,
+    shifts: Vec<(usize, usize)>,
+}
+
+impl Instrumenter {
+    /// Copies literal template text; outside raw blocks, a marker goes after
+    /// its leading whitespace so that `-%}` trimming still works.
+    fn literal(&mut self, template: &str, from: usize, to: usize, in_raw: bool) {
+        let literal = &template[from..to];
+        let lead = literal.len() - literal.trim_start().len();
+        if in_raw || lead == literal.len() {
+            self.text.push_str(literal);
+            return;
+        }
+        self.text.push_str(&literal[..lead]);
+        let id = self.origins.len();
+        self.origins.push(Origin::Literal(from + lead));
+        self.text.push(SEGMENT_OPEN);
+        self.text.push_str(&id.to_string());
+        self.text.push(SEGMENT_CLOSE);
+        self.shifts.push((self.text.len(), from + lead));
+        self.text.push_str(&literal[lead..]);
+    }
+
+    /// Copies a tag as it is, or rewritten, mapping it to its original range.
+    fn tag(&mut self, range: TextRange, text: &str) {
+        self.shifts.push((self.text.len(), range.start));
+        self.text.push_str(text);
+        self.shifts.push((self.text.len(), range.end));
+    }
+}
+
 /// Inserts markers before literal segments and inside expression tags.
 pub(crate) fn instrument(template: &str) -> Instrumented {
     let tags = scan_tags(template);
-    let mut text = String::with_capacity(template.len() + tags.len() * 8);
-    let mut origins = Vec::new();
-    let mut shifts = Vec::new();
+    let mut out = Instrumenter {
+        text: String::with_capacity(template.len() + tags.len() * 8),
+        origins: Vec::new(),
+        shifts: Vec::new(),
+    };
     let mut pos = 0;
     let mut in_raw = false;
-    let push_marker = |text: &mut String,
-                       origins: &mut Vec<Origin>,
-                       shifts: &mut Vec<(usize, usize)>,
-                       origin: Origin,
-                       original_at: usize| {
-        let id = origins.len();
-        origins.push(origin);
-        text.push(SEGMENT_OPEN);
-        text.push_str(&id.to_string());
-        text.push(SEGMENT_CLOSE);
-        shifts.push((text.len(), original_at));
-    };
     for tag in &tags {
-        // Literal text before the tag: marker after its leading whitespace, so
-        // `-%}` trimming still works.
-        let literal = &template[pos..tag.range.start];
-        let lead = literal.len() - literal.trim_start().len();
-        if !in_raw && lead < literal.len() {
-            text.push_str(&literal[..lead]);
-            push_marker(
-                &mut text,
-                &mut origins,
-                &mut shifts,
-                Origin::Literal(pos + lead),
-                pos + lead,
-            );
-            text.push_str(&literal[lead..]);
-        } else {
-            text.push_str(literal);
-        }
+        out.literal(template, pos, tag.range.start, in_raw);
         let tag_text = &template[tag.range.start..tag.range.end];
         let inner = tag_inner(template, tag.range);
         if tag.kind == TagKind::Statement {
@@ -189,46 +211,24 @@ pub(crate) fn instrument(template: &str) -> Instrumented {
             && tag_text.len() >= 4
         {
             // `{{- expr -}}` becomes `{{- "<marker>" ~ (expr) -}}`.
-            let (ltrim, body) = match inner.strip_prefix(['-', '+']) {
-                Some(rest) => (&inner[..1], rest),
-                None => ("", inner),
-            };
-            let (body, rtrim) = match body.strip_suffix(['-', '+']) {
-                Some(rest) => (rest, &body[body.len() - 1..]),
-                None => (body, ""),
-            };
-            let id = origins.len();
-            origins.push(Origin::Tag(tag.range));
+            let (ltrim, body, rtrim) = split_trim(inner);
+            let id = out.origins.len();
+            out.origins.push(Origin::Tag(tag.range));
             let marker = format!("{SEGMENT_OPEN}{id}{SEGMENT_CLOSE}");
-            let rewritten = format!("{{{{{ltrim} \"{marker}\" ~ ({body}){rtrim}}}}}");
-            shifts.push((text.len(), tag.range.start));
-            text.push_str(&rewritten);
-            shifts.push((text.len(), tag.range.end));
+            out.tag(
+                tag.range,
+                &format!("{{{{{ltrim} \"{marker}\" ~ ({body}){rtrim}}}}}"),
+            );
         } else {
-            shifts.push((text.len(), tag.range.start));
-            text.push_str(tag_text);
+            out.tag(tag.range, tag_text);
         }
         pos = tag.range.end;
     }
-    let literal = &template[pos..];
-    let lead = literal.len() - literal.trim_start().len();
-    if !in_raw && lead < literal.len() {
-        text.push_str(&literal[..lead]);
-        push_marker(
-            &mut text,
-            &mut origins,
-            &mut shifts,
-            Origin::Literal(pos + lead),
-            pos + lead,
-        );
-        text.push_str(&literal[lead..]);
-    } else {
-        text.push_str(literal);
-    }
+    out.literal(template, pos, template.len(), in_raw);
     Instrumented {
-        text,
-        origins,
-        shifts,
+        text: out.text,
+        origins: out.origins,
+        shifts: out.shifts,
         tags,
     }
 }

@@ -9,7 +9,7 @@ use crate::diagnostics::{did_you_mean, Code, Diagnostic};
 use crate::gems::Gem;
 use crate::jinja::{Call, RenderedModel};
 use crate::project::infer_seed_schema;
-use crate::schema::{analyze_statement, Column, Lookup, RelationLookup, RelationSchema};
+use crate::schema::{analyze_statement, Lookup, RelationLookup, RelationSchema};
 use crate::syntax::parse_sql;
 use crate::text::TextRange;
 
@@ -76,25 +76,10 @@ fn schema_in_cycle(
 }
 
 /// The columns a source declares in YAML, if any.
-fn declared_source_schema(
-    columns: &Option<Vec<(String, Option<crate::types::SqlType>, Option<String>)>>,
-) -> Lookup {
-    match columns {
-        Some(cols) => Lookup::Found(Arc::new(RelationSchema {
-            columns: cols
-                .iter()
-                .map(|(n, t, _)| {
-                    Column::new(
-                        n.clone(),
-                        t.clone().unwrap_or(crate::types::SqlType::Unknown),
-                    )
-                })
-                .collect(),
-            open: false,
-            open_from: Vec::new(),
-        })),
-        None => Lookup::Opaque,
-    }
+fn declared_source_schema(source: &crate::project::SourceTable) -> Lookup {
+    source
+        .schema()
+        .map_or(Lookup::Opaque, |s| Lookup::Found(Arc::new(s)))
 }
 
 /// Resolves the relations a model reads.
@@ -133,7 +118,7 @@ impl RelationLookup for ModelLookup<'_> {
                         .sources
                         .get(&(source.to_lowercase(), table.to_lowercase()))
                     {
-                        Some(s) => declared_source_schema(&s.columns),
+                        Some(s) => declared_source_schema(s),
                         None => Lookup::Opaque,
                     }
                 }
@@ -160,7 +145,7 @@ impl RelationLookup for ModelLookup<'_> {
                     };
                 }
                 if let Some(s) = self.index.source_by_relation(schema, name) {
-                    return declared_source_schema(&s.columns);
+                    return declared_source_schema(s);
                 }
                 // A warehouse table the project does not describe.
                 Lookup::Opaque

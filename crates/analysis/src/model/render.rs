@@ -325,17 +325,7 @@ pub fn rendered_model(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Re
                 else {
                     continue;
                 };
-                let Some(cols) = &s.columns else { continue };
-                let schema = crate::schema::RelationSchema::closed(
-                    cols.iter()
-                        .map(|(n, t, _)| {
-                            crate::schema::Column::new(
-                                n.clone(),
-                                t.clone().unwrap_or(crate::types::SqlType::Unknown),
-                            )
-                        })
-                        .collect(),
-                );
+                let Some(schema) = s.schema() else { continue };
                 (format!("{}.{}", s.schema, s.identifier), Arc::new(schema))
             }
         };

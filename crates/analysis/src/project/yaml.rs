@@ -19,6 +19,21 @@ pub struct SourceTable {
     pub offset: usize,
 }
 
+impl SourceTable {
+    /// The declared columns as a schema (a column without a type has an unknown one).
+    pub fn schema(&self) -> Option<crate::schema::RelationSchema> {
+        let columns = self.columns.as_ref()?;
+        Some(crate::schema::RelationSchema::closed(
+            columns
+                .iter()
+                .map(|(n, t, _)| {
+                    crate::schema::Column::new(n.clone(), t.clone().unwrap_or(SqlType::Unknown))
+                })
+                .collect(),
+        ))
+    }
+}
+
 /// A model (or seed) described in YAML.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ModelProperties {
