@@ -514,3 +514,35 @@ async fn rename_a_gem_a_column_alias_and_a_model() {
         .await;
     assert!(bad.get("error").is_some());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_column_neither_grouped_nor_aggregated_gets_added_to_group_by() {
+    let root = fixture("broken_project", "group-by");
+    let path = root.join("models/broken/l008_not_grouped.sql");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut client = Client::start(&root).await;
+    let uri = open(&mut client, &path, &text).await;
+    let diagnostics = client.diagnostics(&uri, |d| !d.is_empty()).await;
+    assert_eq!(diagnostics[0]["code"], "L008");
+    let actions = client
+        .request("textDocument/codeAction", json!({"textDocument": {"uri": uri}, "range": diagnostics[0]["range"], "context": {"diagnostics": diagnostics}}))
+        .await;
+    let action = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"] == "Add `status` to GROUP BY")
+        .expect("a GROUP BY fix");
+    let edit = &action["edit"]["changes"][uri.as_str()][0];
+    assert_eq!(edit["newText"], ", status");
+    // Applying it gives a model that checks clean.
+    let offset = loupe_lsp::convert::offset(
+        &text,
+        serde_json::from_value(edit["range"]["start"].clone()).unwrap(),
+    );
+    let fixed = format!("{}, status{}", &text[..offset], &text[offset..]);
+    client
+        .notify("textDocument/didChange", json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": fixed}]}))
+        .await;
+    assert!(client.diagnostics(&uri, |d| d.is_empty()).await.is_empty());
+}

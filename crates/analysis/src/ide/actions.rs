@@ -64,6 +64,25 @@ pub fn actions(
                     });
                 }
             }
+            // "column `x` must appear in the GROUP BY clause ..."
+            "L008" => {
+                let Some(column) = message.split('`').nth(1) else {
+                    continue;
+                };
+                let group_by = analysis
+                    .ide
+                    .group_by_ends
+                    .iter()
+                    .filter(|(select, _)| select.contains_range(*at))
+                    .min_by_key(|(select, _)| select.len());
+                if let Some((_, end)) = group_by {
+                    out.push(Action::Replace {
+                        title: format!("Add `{column}` to GROUP BY"),
+                        range: TextRange::empty(*end),
+                        text: format!(", {column}"),
+                    });
+                }
+            }
             // "`ref('x')`: no model or seed named `x`"
             "L006" => {
                 let Some(name) = message.split('`').nth(3) else {

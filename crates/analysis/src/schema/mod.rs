@@ -172,6 +172,8 @@ pub struct IdeFacts {
     pub scopes: Vec<ScopeInfo>,
     /// Column aliases written in select lists: range, name, gem.
     pub aliases: Vec<(TextRange, String, Option<String>)>,
+    /// Each SELECT with a GROUP BY list: the SELECT's range and where the list ends.
+    pub group_by_ends: Vec<(TextRange, usize)>,
 }
 
 /// A table name in FROM that resolved outside the statement (not a CTE).

@@ -947,6 +947,10 @@ impl<'a> Analyzer<'a> {
             merge_edges(&mut self.influences, keys);
         }
         let grouping_ref = (aggregated && !group_all).then_some(&grouping);
+        if let (Some(last), 0) = (group_exprs.last(), self.macro_depth) {
+            let end = self.range_of(*last).end;
+            self.ide.group_by_ends.push((self.range_of(select), end));
+        }
 
         let mut columns: Vec<Column> = Vec::new();
         let mut open = false;
