@@ -18,6 +18,7 @@ pub enum CompletionKind {
     Source,
     Function,
     Keyword,
+    Macro,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,6 +104,30 @@ pub fn completions(
             }
         }
         return sources;
+    }
+
+    // Inside `{{ ... ` or `{% ... `: macros.
+    if let Some(open) = prefix.rfind("{{").or_else(|| prefix.rfind("{%")) {
+        if !prefix[open..].contains("}}") && !prefix[open..].contains("%}") {
+            let env = crate::model::jinja_environment(db, project);
+            return env
+                .0
+                .macros()
+                .iter()
+                .filter(|(_, name)| !name.contains("__"))
+                .map(|(package, name)| {
+                    Completion::new(
+                        if package == "dbt" || package == &env.0.project().root_package {
+                            name.clone()
+                        } else {
+                            format!("{package}.{name}")
+                        },
+                        CompletionKind::Macro,
+                        format!("macro · {package}"),
+                    )
+                })
+                .collect();
+        }
     }
 
     let analysis = model_analysis(db, project, file);

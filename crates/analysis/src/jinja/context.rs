@@ -193,6 +193,20 @@ impl MacroIndex {
             .or_else(|| defs.first())
     }
 
+    /// Every (package, macro name), macros of dbt's global project included.
+    pub fn all(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .macros
+            .iter()
+            .flat_map(|(name, defs)| {
+                defs.iter()
+                    .map(move |(package, _)| (package.clone(), name.clone()))
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
     fn packages(&self) -> Vec<String> {
         let mut p: Vec<String> = self
             .macros

@@ -95,6 +95,8 @@ pub type KnownColumns = Arc<BTreeMap<String, Vec<(String, String)>>>;
 pub struct JinjaEnvironment {
     env: minijinja::Environment<'static>,
     project: Arc<JinjaProject>,
+    /// (package, macro) of every macro the templates can call.
+    macros: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for JinjaEnvironment {
@@ -118,8 +120,18 @@ impl JinjaEnvironment {
         env.set_keep_trailing_newline(true);
         env.set_unknown_method_callback(context::unknown_method);
         let index = context::MacroIndex::build(&project, &mut env);
+        let macros = index.all();
         context::install_globals(&mut env, project.clone(), Arc::new(index));
-        JinjaEnvironment { env, project }
+        JinjaEnvironment {
+            env,
+            project,
+            macros,
+        }
+    }
+
+    /// (package, macro) of every macro, for completion.
+    pub fn macros(&self) -> &[(String, String)] {
+        &self.macros
     }
 
     pub fn project(&self) -> &JinjaProject {

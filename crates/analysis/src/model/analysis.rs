@@ -256,6 +256,10 @@ pub fn model_analysis(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Mo
                     ide.stars.iter_mut().for_each(|s| s.0 = map(s.0));
                     ide.scopes.iter_mut().for_each(|s| s.range = map(s.range));
                     ide.aliases.iter_mut().for_each(|a| a.0 = map(a.0));
+                    ide.derived.iter_mut().for_each(|d| {
+                        d.0 = map(d.0);
+                        d.1 = map(d.1);
+                    });
                     ide.group_by_ends.iter_mut().for_each(|g| {
                         g.0 = map(g.0);
                         g.1 = map(TextRange::new(g.1.saturating_sub(1), g.1)).end;

@@ -174,6 +174,8 @@ pub struct IdeFacts {
     pub aliases: Vec<(TextRange, String, Option<String>)>,
     /// Each SELECT with a GROUP BY list: the SELECT's range and where the list ends.
     pub group_by_ends: Vec<(TextRange, usize)>,
+    /// Derived tables in FROM: the whole `(subquery) [as] alias`, the subquery, the alias.
+    pub derived: Vec<(TextRange, TextRange, Option<String>)>,
 }
 
 /// A table name in FROM that resolved outside the statement (not a CTE).

@@ -781,6 +781,14 @@ impl<'a> Analyzer<'a> {
             TableFactor::Derived {
                 subquery, alias, ..
             } => {
+                if self.macro_depth == 0 {
+                    let whole = self.range_of(factor);
+                    self.ide.derived.push((
+                        whole,
+                        self.range_of(subquery.as_ref()),
+                        alias.as_ref().map(|a| a.name.value.clone()),
+                    ));
+                }
                 let schema = self.analyze_query(subquery, Some(scope));
                 let schema = match alias {
                     Some(a) => rename_columns(schema, a),

@@ -102,6 +102,32 @@ pub async fn handle(
                         }),
                         ..Default::default()
                     },
+                    Action::Edits {
+                        title,
+                        file: target,
+                        edits,
+                    } => {
+                        let Some(target_uri) = Uri::from_file_path(host.path_of(target)) else {
+                            continue;
+                        };
+                        let target_text = target.text(host.db());
+                        let edits = edits
+                            .into_iter()
+                            .map(|(range, new_text)| TextEdit {
+                                range: crate::convert::range(target_text, range),
+                                new_text,
+                            })
+                            .collect();
+                        CodeAction {
+                            title,
+                            kind: Some(CodeActionKind::REFACTOR),
+                            edit: Some(WorkspaceEdit {
+                                changes: Some(HashMap::from([(target_uri, edits)])),
+                                ..Default::default()
+                            }),
+                            ..Default::default()
+                        }
+                    }
                     Action::CreateFile {
                         title,
                         path,

@@ -46,6 +46,7 @@ pub async fn handle(
                             | CompletionKind::Source => CompletionItemKind::MODULE,
                             CompletionKind::Function => CompletionItemKind::FUNCTION,
                             CompletionKind::Keyword => CompletionItemKind::KEYWORD,
+                            CompletionKind::Macro => CompletionItemKind::SNIPPET,
                         }),
                         detail: Some(c.detail),
                         ..Default::default()

@@ -1,0 +1,159 @@
+//! Editor refactors as the user applies them: the edited project must check
+//! clean and keep its output schema.
+
+use std::path::{Path, PathBuf};
+
+use loupe_analysis::host::AnalysisHost;
+use loupe_analysis::ide::{actions, completions, Action};
+use loupe_analysis::text::TextRange;
+
+fn project_with(files: &[(&str, &str)], test: &str) -> PathBuf {
+    let root = std::env::temp_dir().join(format!("loupe-ide-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("seeds")).unwrap();
+    std::fs::write(root.join("dbt_project.yml"), "name: ide\nprofile: ide\n").unwrap();
+    std::fs::write(
+        root.join("seeds/raw_orders.csv"),
+        "id,status,amount\n1,paid,2.5\n2,open,3.0\n",
+    )
+    .unwrap();
+    for (path, text) in files {
+        let p = root.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    root
+}
+
+fn apply(text: &str, edits: &[(TextRange, String)]) -> String {
+    let mut edits = edits.to_vec();
+    edits.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
+    let mut out = text.to_string();
+    for (r, new) in edits {
+        out.replace_range(r.start..r.end, &new);
+    }
+    out
+}
+
+/// Applies the action titled `title` offered at `needle` in `model`; returns the new text.
+fn refactor(
+    host: &mut AnalysisHost,
+    root: &Path,
+    model: &str,
+    needle: &str,
+    title: &str,
+) -> (PathBuf, String) {
+    let path = root.join(model);
+    let file = host.file(&path).unwrap();
+    let text = file.text(host.db()).to_string();
+    let at = text.find(needle).unwrap();
+    let offered = actions(
+        host.db(),
+        host.project(),
+        file,
+        TextRange::new(at, at + needle.len()),
+        &[],
+    );
+    let titles: Vec<String> = offered
+        .iter()
+        .map(|a| match a {
+            Action::Replace { title, .. }
+            | Action::Edits { title, .. }
+            | Action::CreateFile { title, .. } => title.clone(),
+        })
+        .collect();
+    let Some(Action::Edits {
+        file: target,
+        edits,
+        ..
+    }) = offered
+        .into_iter()
+        .find(|a| matches!(a, Action::Edits { title: t, .. } if t == title))
+    else {
+        panic!("`{title}` not offered at `{needle}`: {titles:?}")
+    };
+    let target_path = host.path_of(target);
+    let new_text = apply(target.text(host.db()), &edits);
+    host.set_file_text(&target_path, new_text.clone());
+    (target_path, new_text)
+}
+
+#[test]
+fn extract_a_derived_table_into_a_gem_and_inline_it_back() {
+    let model =
+        "select d.id, d.status\nfrom (select id, status from {{ ref('raw_orders') }}) as d\n";
+    let root = project_with(&[("models/m.sql", model)], "extract");
+    let mut host = AnalysisHost::load(&root).unwrap();
+    let before = host.relation_schemas()["main.m"].to_pairs();
+
+    let (_, extracted) = refactor(
+        &mut host,
+        &root,
+        "models/m.sql",
+        "(select id",
+        "Extract into a gem `d`",
+    );
+    assert!(extracted.starts_with("with d as ("), "{extracted}");
+    assert!(host.check().is_empty(), "{extracted}\n{:?}", host.check());
+    assert_eq!(host.relation_schemas()["main.m"].to_pairs(), before);
+
+    let (_, inlined) = refactor(&mut host, &root, "models/m.sql", "from d", "Inline gem `d`");
+    assert!(!inlined.contains("with d as"), "{inlined}");
+    assert!(host.check().is_empty(), "{inlined}\n{:?}", host.check());
+    assert_eq!(host.relation_schemas()["main.m"].to_pairs(), before);
+}
+
+#[test]
+fn missing_columns_are_added_to_the_model_yaml() {
+    let yaml = "version: 2\nmodels:\n  - name: m\n    description: orders\n    columns:\n      - name: id\n        description: the key\n";
+    let root = project_with(
+        &[
+            (
+                "models/m.sql",
+                "select id, status, amount from {{ ref('raw_orders') }}\n",
+            ),
+            ("models/schema.yml", yaml),
+        ],
+        "yaml",
+    );
+    let mut host = AnalysisHost::load(&root).unwrap();
+    let (_, new_yaml) = refactor(
+        &mut host,
+        &root,
+        "models/m.sql",
+        "select",
+        "Add 2 missing column(s) to the YAML of `m`",
+    );
+    let parsed: serde_yaml::Value = serde_yaml::from_str(&new_yaml).unwrap();
+    let names: Vec<&str> = parsed["models"][0]["columns"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["id", "status", "amount"], "{new_yaml}");
+}
+
+#[test]
+fn macros_complete_inside_jinja_tags() {
+    let root = project_with(
+        &[
+            ("models/m.sql", "select {{ dbt.\n"),
+            (
+                "macros/cents.sql",
+                "{% macro cents(c) %}{{ c }} * 100{% endmacro %}\n",
+            ),
+        ],
+        "macros",
+    );
+    let host = AnalysisHost::load(&root).unwrap();
+    let file = host.file(&root.join("models/m.sql")).unwrap();
+    let labels: Vec<String> = completions(host.db(), host.project(), file, 13, None)
+        .into_iter()
+        .map(|c| c.label)
+        .collect();
+    assert!(
+        labels.contains(&"cents".to_string()) && labels.contains(&"dateadd".to_string()),
+        "{labels:?}"
+    );
+}
