@@ -40,7 +40,7 @@ fn model_path(root: &Path, host: &AnalysisHost, name: &str) -> PathBuf {
 
 #[test]
 fn edits_in_any_order_give_the_same_answers_as_a_fresh_analysis() {
-    let root = fixture_copy("valid_project");
+    let root = fixture_copy("valid_project", "walk");
     let mut host = AnalysisHost::load(&root).unwrap();
     let models = [
         "stg_orders",
@@ -85,7 +85,7 @@ fn edits_in_any_order_give_the_same_answers_as_a_fresh_analysis() {
 
 #[test]
 fn an_edit_recomputes_only_what_depends_on_it() {
-    let root = fixture_copy("valid_project");
+    let root = fixture_copy("valid_project", "reuse");
     let mut host = AnalysisHost::load(&root).unwrap();
     let staging = model_path(&root, &host, "stg_orders");
     let mart = model_path(&root, &host, "customers");
