@@ -19,11 +19,15 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-fn fixture_copy(name: &str) -> PathBuf {
+/// A private copy of a fixture project (each test its own: they run in parallel).
+fn fixture_copy(name: &str, test: &str) -> PathBuf {
     let from = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/fixtures")
         .join(name);
-    let to = std::env::temp_dir().join(format!("loupe-incremental-{}-{name}", std::process::id()));
+    let to = std::env::temp_dir().join(format!(
+        "loupe-incremental-{}-{name}-{test}",
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&to);
     copy_dir(&from, &to);
     to
