@@ -157,3 +157,34 @@ fn macros_complete_inside_jinja_tags() {
         "{labels:?}"
     );
 }
+
+#[test]
+fn functions_complete_with_their_signatures() {
+    let root = project_with(
+        &[("models/m.sql", "select ro from {{ ref('raw_orders') }}\n")],
+        "functions",
+    );
+    let host = AnalysisHost::load(&root).unwrap();
+    let file = host.file(&root.join("models/m.sql")).unwrap();
+    let items = completions(host.db(), host.project(), file, 9, None);
+    let round = items
+        .iter()
+        .find(|c| c.label == "round")
+        .expect("round is offered");
+    assert!(
+        round.detail.starts_with("function · round(") && round.detail.contains("more)"),
+        "{}",
+        round.detail
+    );
+    let sum = items
+        .iter()
+        .find(|c| c.label == "sum")
+        .expect("sum is offered");
+    assert!(sum.detail.starts_with("aggregate · sum("), "{}", sum.detail);
+    // Columns in scope come with their type.
+    let status = items
+        .iter()
+        .find(|c| c.label == "status")
+        .expect("status is offered");
+    assert_eq!(status.detail, "VARCHAR · raw_orders");
+}

@@ -209,13 +209,24 @@ pub fn completions(
         .collect();
     names.sort_unstable();
     for name in names {
-        let kind = functions.kind_of(name);
-        let detail = match kind {
-            Some(FunctionKind::Aggregate) => "aggregate function",
-            Some(FunctionKind::Window) => "window function",
-            Some(FunctionKind::Macro) => "macro function",
+        let kind = match functions.kind_of(name) {
+            Some(FunctionKind::Aggregate) => "aggregate",
+            Some(FunctionKind::Window) => "window",
             _ => "function",
         };
+        // The first signature, and how many more there are.
+        let overloads = functions.overloads(name);
+        let more = if overloads.len() > 1 {
+            format!(" (+{} more)", overloads.len() - 1)
+        } else {
+            String::new()
+        };
+        let detail = overloads.first().map_or(kind.to_string(), |o| {
+            format!(
+                "{kind} · {}{more}",
+                super::signature::signature_text(name, o)
+            )
+        });
         out.push(Completion::new(name, CompletionKind::Function, detail));
     }
     for keyword in [

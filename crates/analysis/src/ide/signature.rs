@@ -37,17 +37,7 @@ pub fn signature_help(text: &str, offset: usize) -> Option<SignatureHelp> {
                 if overloads.is_empty() {
                     return None;
                 }
-                let signatures = overloads
-                    .iter()
-                    .map(|o| {
-                        let mut params: Vec<String> = o.params.iter().map(param_text).collect();
-                        if let Some(v) = &o.varargs {
-                            params.push(format!("{}...", param_text(v)));
-                        }
-                        let ret = o.ret.as_ref().map_or("?".to_string(), param_text);
-                        format!("{name}({}) -> {ret}", params.join(", "))
-                    })
-                    .collect();
+                let signatures = overloads.iter().map(|o| signature_text(&name, o)).collect();
                 return Some(SignatureHelp {
                     signatures,
                     active_parameter: commas,
@@ -59,6 +49,16 @@ pub fn signature_help(text: &str, offset: usize) -> Option<SignatureHelp> {
         }
     }
     None
+}
+
+/// `round(DOUBLE, INTEGER) -> DOUBLE`.
+pub(crate) fn signature_text(name: &str, o: &crate::catalog::Overload) -> String {
+    let mut params: Vec<String> = o.params.iter().map(param_text).collect();
+    if let Some(v) = &o.varargs {
+        params.push(format!("{}...", param_text(v)));
+    }
+    let ret = o.ret.as_ref().map_or("?".to_string(), param_text);
+    format!("{name}({}) -> {ret}", params.join(", "))
 }
 
 fn param_text(p: &Param) -> String {
