@@ -16,10 +16,13 @@ fn corpus(name: &str) -> Option<PathBuf> {
     if path.is_dir() {
         Some(path)
     } else {
-        eprintln!(
-            "SKIPPED: corpus {} not found (set LOUPE_SHARED to the shared folder)",
+        // Straight to the process's stderr: the test harness would swallow eprintln!.
+        use std::io::Write;
+        let message = format!(
+            "SKIPPED: corpus {} not found (set LOUPE_SHARED to the shared folder)\n",
             path.display()
         );
+        let _ = std::io::stderr().write_all(message.as_bytes());
         None
     }
 }
