@@ -242,7 +242,7 @@ impl AnalysisHost {
         index
             .nodes
             .iter()
-            .filter(|n| !n.is_seed)
+            .filter(|n| n.is_sql_model())
             .map(|n| n.file)
             .collect()
     }
@@ -329,7 +329,7 @@ impl AnalysisHost {
         let models: Vec<SourceFile> = index
             .nodes
             .iter()
-            .filter(|n| !n.is_seed)
+            .filter(|n| n.is_sql_model())
             .map(|n| n.file)
             .collect();
         let project = self.project;
@@ -341,7 +341,7 @@ impl AnalysisHost {
         index
             .nodes
             .iter()
-            .filter(|n| !n.is_seed)
+            .filter(|n| n.is_sql_model())
             .map(|n| {
                 (
                     n.name.clone(),
@@ -358,7 +358,7 @@ impl AnalysisHost {
         let db = &self.db;
         let index = project_index(db, self.project);
         let mut out = BTreeMap::new();
-        for node in &index.nodes {
+        for node in index.nodes.iter().filter(|n| !n.opaque) {
             let ephemeral = !node.is_seed
                 && crate::model::model_materialization(db, self.project, node.file).as_deref()
                     == Some("ephemeral");
@@ -367,10 +367,8 @@ impl AnalysisHost {
                 (false, true) => continue,
                 (false, false) => model_analysis(db, self.project, node.file).output.clone(),
             };
-            out.insert(
-                format!("{}.{}", node.relation.0, node.relation.1).to_lowercase(),
-                schema,
-            );
+            let (schema_name, identifier) = crate::model::model_relation(db, self.project, node);
+            out.insert(format!("{schema_name}.{identifier}").to_lowercase(), schema);
         }
         for s in index.sources.values() {
             if let Some(schema) = s.schema() {

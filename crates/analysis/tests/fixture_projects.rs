@@ -128,3 +128,28 @@ fn valid_sql_raises_nothing_and_matches_duckdb_schemas() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn snapshots_and_python_models_can_be_referenced() {
+    let root = std::env::temp_dir().join(format!("loupe-opaque-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    for (path, text) in [
+        ("dbt_project.yml", "name: opaque\nprofile: opaque\n"),
+        ("snapshots/orders_snapshot.sql", "{% snapshot orders_history %}\n{{ config(unique_key='id', strategy='check', check_cols='all') }}\nselect 1 as id\n{% endsnapshot %}\n"),
+        ("models/scored.py", "def model(dbt, session):\n    return dbt.ref('base').df()\n"),
+        ("models/base.sql", "{{ config(schema='staging', alias='base_rows') }}\nselect 1 as id, 'a' as label\n"),
+        ("models/report.sql", "select h.id, s.score\nfrom {{ ref('orders_history') }} as h\njoin {{ ref('scored') }} as s on s.id = h.id\n"),
+    ] {
+        let p = root.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let host = AnalysisHost::load(&root).unwrap();
+    assert_eq!(host.check(), Vec::new());
+    let schemas = host.relation_schemas();
+    assert!(
+        schemas.contains_key("main.report") && !schemas.contains_key("main.scored"),
+        "{:?}",
+        schemas.keys()
+    );
+}

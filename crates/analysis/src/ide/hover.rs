@@ -77,7 +77,7 @@ pub fn hover(db: &dyn Db, project: Project, file: SourceFile, offset: usize) -> 
         if let Some(description) = column_description(db, project, &edge.table, &edge.column) {
             markdown.push_str(&format!("\n\n{description}"));
         }
-        match node_named(db, project, &edge.table).filter(|n| !n.is_seed) {
+        match node_named(db, project, &edge.table).filter(|n| n.is_sql_model()) {
             None => roots.push(format!("`{}.{}`", edge.table, edge.column)),
             Some(node) => {
                 let upstream =

@@ -36,7 +36,7 @@ pub fn find_references(
         }
     }
     let mut out = Vec::new();
-    for node in index.nodes.iter().filter(|n| !n.is_seed) {
+    for node in index.nodes.iter().filter(|n| n.is_sql_model()) {
         let other = model_analysis(db, project, node.file);
         for r in &other.ide.references {
             let reads = through_gems(&r.lineage, &other.gem_defs).iter().any(|e| {

@@ -152,7 +152,7 @@ fn rename_alias(
                         && e.column.eq_ignore_ascii_case(alias)
                 }))
     };
-    for node in index.nodes.iter().filter(|n| !n.is_seed) {
+    for node in index.nodes.iter().filter(|n| n.is_sql_model()) {
         let other = model_analysis(db, project, node.file);
         let text = node.file.text(db);
         for r in &other.ide.references {
@@ -209,7 +209,7 @@ fn rename_model(
     }
     let mut out = RenameEdits::default();
     // Every ref('name') in templates.
-    for other in index.nodes.iter().filter(|n| !n.is_seed) {
+    for other in index.nodes.iter().filter(|n| n.is_sql_model()) {
         let text = other.file.text(db);
         for tag in scan_tags(text)
             .into_iter()

@@ -92,6 +92,9 @@ struct ModelLookup<'a> {
 
 impl ModelLookup<'_> {
     fn node_schema(&self, node: &NodeInfo) -> Lookup {
+        if node.opaque {
+            return Lookup::Opaque;
+        }
         if node.is_seed {
             return Lookup::Found(seed_schema(self.db, self.project, node.file).clone());
         }

@@ -20,8 +20,18 @@ pub struct NodeInfo {
     /// The warehouse relation: (schema, identifier).
     pub relation: (String, String),
     pub is_seed: bool,
+    /// A snapshot or a Python model: it exists, but Loupe does not read its columns.
+    pub opaque: bool,
+    pub file_kind: FileKind,
     /// Path inside the package's model or seed folder.
     pub file_relative: String,
+}
+
+impl NodeInfo {
+    /// A SQL model Loupe renders and analyzes.
+    pub fn is_sql_model(&self) -> bool {
+        !self.is_seed && !self.opaque
+    }
 }
 
 /// Models, seeds and sources of the project.
@@ -124,61 +134,74 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
     }
     for &file in project.files(db).iter() {
         let kind = file.kind(db);
-        if !matches!(kind, FileKind::Model | FileKind::Seed) {
+        if !matches!(
+            kind,
+            FileKind::Model | FileKind::Seed | FileKind::Snapshot | FileKind::PythonModel
+        ) {
             continue;
         }
         let package = file.package(db).clone();
         let rel = file.package_relative(db);
-        let name = rel
+        let stem = rel
             .rsplit('/')
             .next()
             .unwrap_or(rel)
             .rsplit_once('.')
             .map_or(rel.as_str(), |(n, _)| n)
             .to_string();
-        let tree = |p: &crate::db::PackageSettings| {
-            if kind == FileKind::Seed {
-                p.seeds.clone()
-            } else {
-                p.models.clone()
-            }
+        // A snapshot file names its snapshots in `{% snapshot name %}` blocks.
+        let names = if kind == FileKind::Snapshot {
+            snapshot_names(file.text(db))
+        } else {
+            vec![stem]
         };
-        // The package's own config, then the root project's config for that package.
-        let mut config = settings
-            .packages
-            .iter()
-            .find(|p| p.name == package)
-            .map(|p| ModelConfig::from_tree(&tree(p), &package, rel, &render))
-            .unwrap_or_default();
-        if let Some(root) = root.filter(|r| r.name != package) {
-            let overrides = ModelConfig::from_tree(&tree(root), &package, rel, &render);
-            merge_config(&mut config, overrides);
-        }
-        if let Some(props) = props_by_name.get(&name.to_lowercase()) {
-            merge_config(&mut config, props.config.clone());
-            if props.contract_enforced {
-                config.contract_enforced = Some(true);
+        for name in names {
+            let tree = |p: &crate::db::PackageSettings| {
+                if kind == FileKind::Seed {
+                    p.seeds.clone()
+                } else {
+                    p.models.clone()
+                }
+            };
+            // The package's own config, then the root project's config for that package.
+            let mut config = settings
+                .packages
+                .iter()
+                .find(|p| p.name == package)
+                .map(|p| ModelConfig::from_tree(&tree(p), &package, rel, &render))
+                .unwrap_or_default();
+            if let Some(root) = root.filter(|r| r.name != package) {
+                let overrides = ModelConfig::from_tree(&tree(root), &package, rel, &render);
+                merge_config(&mut config, overrides);
             }
+            if let Some(props) = props_by_name.get(&name.to_lowercase()) {
+                merge_config(&mut config, props.config.clone());
+                if props.contract_enforced {
+                    config.contract_enforced = Some(true);
+                }
+            }
+            let relation = (
+                schema_name(&settings.target.schema, config.schema.as_deref()),
+                config.alias.clone().unwrap_or_else(|| name.clone()),
+            );
+            let id = index.nodes.len();
+            index
+                .by_name
+                .entry(name.to_lowercase())
+                .or_default()
+                .push(id);
+            index.nodes.push(NodeInfo {
+                file,
+                name,
+                package: package.clone(),
+                config,
+                relation,
+                is_seed: kind == FileKind::Seed,
+                opaque: matches!(kind, FileKind::Snapshot | FileKind::PythonModel),
+                file_kind: kind,
+                file_relative: rel.clone(),
+            });
         }
-        let relation = (
-            schema_name(&settings.target.schema, config.schema.as_deref()),
-            config.alias.clone().unwrap_or_else(|| name.clone()),
-        );
-        let id = index.nodes.len();
-        index
-            .by_name
-            .entry(name.to_lowercase())
-            .or_default()
-            .push(id);
-        index.nodes.push(NodeInfo {
-            file,
-            name,
-            package,
-            config,
-            relation,
-            is_seed: kind == FileKind::Seed,
-            file_relative: rel.clone(),
-        });
     }
     // Versioned models: `ref('x')` is the latest version, `x_v<N>`.
     for props in props_by_name.values() {
@@ -202,7 +225,7 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
         let models: Vec<&NodeInfo> = ids
             .iter()
             .map(|&i| &index.nodes[i])
-            .filter(|n| !n.is_seed)
+            .filter(|n| n.is_sql_model())
             .collect();
         let same_package = models
             .iter()
@@ -212,6 +235,20 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
         }
     }
     Arc::new(index)
+}
+
+/// The names of the `{% snapshot name %}` blocks of a file.
+fn snapshot_names(text: &str) -> Vec<String> {
+    crate::jinja::source_map::scan_tags(text)
+        .into_iter()
+        .filter_map(|t| {
+            let inner = crate::jinja::source_map::tag_inner(text, t.range)
+                .trim_matches(['-', '+', ' ', '\t', '\n', '\r']);
+            let name = inner.strip_prefix("snapshot")?.trim();
+            (!name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_'))
+                .then(|| name.to_string())
+        })
+        .collect()
 }
 
 fn merge_config(base: &mut ModelConfig, overrides: ModelConfig) {

@@ -249,7 +249,7 @@ pub fn downstream(
     // Who reads each (relation, column): built from every model's lineage.
     let mut readers: BTreeMap<(String, String), Vec<(String, SourceFile, String, EdgeKind)>> =
         BTreeMap::new();
-    for n in index.nodes.iter().filter(|n| !n.is_seed) {
+    for n in index.nodes.iter().filter(|n| n.is_sql_model()) {
         for (out_column, edges) in &model_lineage(db, project, n.file).columns {
             for e in edges {
                 readers

@@ -15,5 +15,5 @@ pub use lineage::{
 };
 pub use render::{
     ephemeral_models_that_run, jinja_environment, model_calls, model_cycles, model_materialization,
-    rendered_model, settings_environment, Cycles,
+    model_relation, rendered_model, settings_environment, Cycles,
 };

@@ -110,7 +110,11 @@ fn graph_json(index: &super::index::ProjectIndex, settings: &ProjectSettings) ->
     use serde_json::json;
     let mut nodes = serde_json::Map::new();
     for n in &index.nodes {
-        let resource_type = if n.is_seed { "seed" } else { "model" };
+        let resource_type = match n.file_kind {
+            FileKind::Seed => "seed",
+            FileKind::Snapshot => "snapshot",
+            _ => "model",
+        };
         let unique_id = format!("{resource_type}.{}.{}", n.package, n.name);
         let props = index.properties.get(&n.name.to_lowercase()).map(|(_, p)| p);
         let columns: serde_json::Map<String, serde_json::Value> = props
@@ -221,6 +225,34 @@ fn column_json(
     })
 }
 
+/// The warehouse relation a model builds: `config(schema=, alias=)` in the
+/// file wins over the project's config (dbt's default schema naming).
+pub fn model_relation(
+    db: &dyn Db,
+    project: Project,
+    node: &super::index::NodeInfo,
+) -> (String, String) {
+    if !node.is_sql_model() {
+        return node.relation.clone();
+    }
+    let rendered = rendered_model(db, project, node.file);
+    let schema = match rendered
+        .config
+        .get("schema")
+        .filter(|s| !s.trim().is_empty() && s.as_str() != "none")
+    {
+        Some(custom) => format!("{}_{}", project.settings(db).target.schema, custom.trim()),
+        None => node.relation.0.clone(),
+    };
+    let alias = rendered
+        .config
+        .get("alias")
+        .filter(|a| !a.trim().is_empty() && a.as_str() != "none")
+        .cloned()
+        .unwrap_or_else(|| node.relation.1.clone());
+    (schema, alias)
+}
+
 /// A model's materialization: its `config()` call, else the project config.
 #[salsa::tracked]
 pub fn model_materialization(db: &dyn Db, project: Project, file: SourceFile) -> Option<String> {
@@ -237,7 +269,7 @@ pub fn model_materialization(db: &dyn Db, project: Project, file: SourceFile) ->
 #[salsa::tracked(returns(ref))]
 pub fn ephemeral_models_that_run(db: &dyn Db, project: Project) -> Arc<BTreeSet<String>> {
     let index = project_index(db, project);
-    let models: Vec<_> = index.nodes.iter().filter(|n| !n.is_seed).collect();
+    let models: Vec<_> = index.nodes.iter().filter(|n| n.is_sql_model()).collect();
     let is_ephemeral =
         |file| model_materialization(db, project, file).as_deref() == Some("ephemeral");
     let mut runs = BTreeSet::new();
@@ -366,13 +398,13 @@ pub struct Cycles {
 pub fn model_cycles(db: &dyn Db, project: Project) -> Arc<Cycles> {
     let index = project_index(db, project);
     let mut edges: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for node in index.nodes.iter().filter(|n| !n.is_seed) {
+    for node in index.nodes.iter().filter(|n| n.is_sql_model()) {
         let targets = model_calls(db, project, node.file)
             .iter()
             .filter_map(|c| match c {
                 Call::Ref { package, name } => index
                     .node(name, package.as_deref())
-                    .filter(|n| !n.is_seed)
+                    .filter(|n| n.is_sql_model())
                     .map(|n| n.name.clone()),
                 Call::Source { .. } => None,
             })

@@ -19,6 +19,10 @@ pub enum FileKind {
     /// A properties YAML file (sources, models, seeds).
     Properties,
     Seed,
+    /// A file of `{% snapshot %}` blocks.
+    Snapshot,
+    /// A Python model (`models/**/*.py`).
+    PythonModel,
 }
 
 /// A file found in the project or one of its packages.
@@ -101,10 +105,11 @@ pub fn discover(root: &Path) -> Result<Discovered, String> {
     }
     let mut files = Vec::new();
     for package in &packages {
-        let folders: [(&[String], FileKind); 3] = [
+        let folders: [(&[String], FileKind); 4] = [
             (&package.model_paths, FileKind::Model),
             (&package.seed_paths, FileKind::Seed),
             (&package.macro_paths, FileKind::Macro),
+            (&package.snapshot_paths, FileKind::Snapshot),
         ];
         for (paths, kind) in folders {
             for folder in paths {
@@ -121,6 +126,8 @@ pub fn discover(root: &Path) -> Result<Discovered, String> {
                     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
                     let file_kind = match (kind, ext) {
                         (FileKind::Model, "sql") => FileKind::Model,
+                        (FileKind::Model, "py") => FileKind::PythonModel,
+                        (FileKind::Snapshot, "sql") => FileKind::Snapshot,
                         (FileKind::Macro, "sql") => FileKind::Macro,
                         (FileKind::Seed, "csv") => FileKind::Seed,
                         (_, "yml" | "yaml") => FileKind::Properties,
