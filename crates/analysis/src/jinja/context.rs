@@ -901,13 +901,7 @@ pub(crate) fn install_globals(
         Value::from(serde_yaml::to_string(&value).unwrap_or_default())
     });
     env.add_function("local_md5", |text: String| -> Value {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        text.hash(&mut h);
-        Value::from(format!(
-            "{:032x}",
-            h.finish() as u128 * 0x9e37_79b9_7f4a_7c15
-        ))
+        Value::from(format!("{:x}", md5::compute(text.as_bytes())))
     });
     env.add_function("set", |items: Value| -> Result<Value, Error> {
         let mut out: Vec<Value> = Vec::new();

@@ -210,7 +210,14 @@ fn error_message(error: &minijinja::Error) -> String {
         }
         source = inner.source();
     }
-    message.replace(MACRO_PREFIX, "")
+    let message = message.replace(MACRO_PREFIX, "");
+    // Calling a method on something undefined is nearly always a missing package or a typo.
+    match message.split_once("undefined has no method named ") {
+        Some((_, method)) => format!(
+            "`{method}` was called on something undefined: a package that is not installed (run `dbt deps`) or a misspelled name"
+        ),
+        None => message,
+    }
 }
 
 fn kind_text(error: &minijinja::Error) -> String {
