@@ -1,0 +1,133 @@
+//! `loupe.toml`: the fabrics of a project and the default one. Tokens never
+//! live here; remote fabrics read them from the environment.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FabricKind {
+    Duckdb,
+    Databricks,
+    Livy,
+}
+
+/// One `[fabrics.NAME]` table.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct FabricConfig {
+    pub kind: FabricKind,
+    /// DuckDB: the database file (relative to the project root).
+    pub path: Option<String>,
+    pub host: Option<String>,
+    pub profile: Option<String>,
+    pub warehouse_id: Option<String>,
+    pub cluster_id: Option<String>,
+    pub url: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct FabricsFile {
+    pub default: Option<String>,
+    #[serde(default)]
+    pub fabrics: BTreeMap<String, FabricConfig>,
+}
+
+/// The embedded DuckDB database a project uses when `loupe.toml` names none.
+pub const DEFAULT_DUCKDB: &str = "target/loupe.duckdb";
+
+impl FabricsFile {
+    /// Reads `loupe.toml` at the project root; no file means the default fabric only.
+    pub fn load(root: &Path) -> Result<FabricsFile, String> {
+        let path = root.join("loupe.toml");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return Ok(FabricsFile::default());
+        };
+        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// The names of the fabrics, the default first; `duckdb` when none is configured.
+    pub fn names(&self) -> Vec<String> {
+        if self.fabrics.is_empty() {
+            return vec!["duckdb".into()];
+        }
+        let mut names: Vec<String> = self.fabrics.keys().cloned().collect();
+        if let Some(d) = &self.default {
+            names.retain(|n| n != d);
+            names.insert(0, d.clone());
+        }
+        names
+    }
+
+    /// The configuration of `name` (or of the default fabric).
+    pub fn get(&self, name: Option<&str>) -> Result<(String, FabricConfig), String> {
+        let wanted = name.map(str::to_string).or_else(|| self.default.clone());
+        match wanted {
+            None if self.fabrics.is_empty() => Ok(("duckdb".into(), FabricConfig::embedded())),
+            None => self
+                .fabrics
+                .iter()
+                .next()
+                .map(|(n, c)| (n.clone(), c.clone()))
+                .ok_or_else(|| "no fabric".into()),
+            Some(n) if n == "duckdb" && self.fabrics.is_empty() => {
+                Ok((n, FabricConfig::embedded()))
+            }
+            Some(n) => self
+                .fabrics
+                .get(&n)
+                .map(|c| (n.clone(), c.clone()))
+                .ok_or_else(|| {
+                    format!(
+                        "no fabric named `{n}` in loupe.toml (known: {})",
+                        self.names().join(", ")
+                    )
+                }),
+        }
+    }
+}
+
+impl FabricConfig {
+    fn embedded() -> FabricConfig {
+        FabricConfig {
+            kind: FabricKind::Duckdb,
+            path: Some(DEFAULT_DUCKDB.into()),
+            host: None,
+            profile: None,
+            warehouse_id: None,
+            cluster_id: None,
+            url: None,
+        }
+    }
+
+    /// The DuckDB database file for a project root.
+    pub fn duckdb_path(&self, root: &Path) -> PathBuf {
+        root.join(self.path.as_deref().unwrap_or(DEFAULT_DUCKDB))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_fabrics_and_the_default() {
+        let file: FabricsFile = toml::from_str(
+            "default = \"local\"\n[fabrics.local]\nkind = \"duckdb\"\npath = \"dev.duckdb\"\n[fabrics.prod]\nkind = \"databricks\"\nhost = \"https://x.cloud.databricks.com\"\nwarehouse_id = \"abc\"\n",
+        )
+        .unwrap();
+        assert_eq!(file.names(), ["local", "prod"]);
+        let (name, config) = file.get(None).unwrap();
+        assert_eq!((name.as_str(), config.kind), ("local", FabricKind::Duckdb));
+        assert_eq!(
+            file.get(Some("prod")).unwrap().1.warehouse_id.as_deref(),
+            Some("abc")
+        );
+        assert!(file
+            .get(Some("nope"))
+            .unwrap_err()
+            .contains("known: local, prod"));
+        assert_eq!(FabricsFile::default().get(None).unwrap().0, "duckdb");
+    }
+}

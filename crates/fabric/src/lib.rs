@@ -1,0 +1,55 @@
+//! Loupe's fabrics: the engines gems run on. Only this crate executes SQL
+//! (and, for remote fabrics, touches the network). It knows nothing of the
+//! analysis: callers hand it SQL and the seeds to load.
+
+mod config;
+mod duckdb_fabric;
+
+use std::fmt;
+
+use serde::Serialize;
+
+pub use config::{FabricConfig, FabricKind, FabricsFile};
+pub use duckdb_fabric::{DuckDbFabric, QueryCanceller};
+
+/// A seed table to load from its CSV before running (columns with their types).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeedLoad {
+    pub schema: String,
+    pub table: String,
+    pub csv: std::path::PathBuf,
+    pub columns: Vec<(String, String)>,
+}
+
+/// The rows a run returned, as text, with the engine's column types.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RunResult {
+    pub columns: Vec<(String, String)>,
+    pub rows: Vec<Vec<Option<String>>>,
+    /// More rows exist than the limit let through.
+    pub truncated: bool,
+    /// The total number of rows, when it came for free (not truncated).
+    pub row_count: Option<u64>,
+    pub elapsed_ms: f64,
+    /// The exact SQL that produced the rows (the sample's cache key).
+    pub sql: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FabricError {
+    /// The engine rejected or failed the statement; the engine's message.
+    Query(String),
+    /// The fabric could not be opened or reached.
+    Unavailable(String),
+}
+
+impl fmt::Display for FabricError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FabricError::Query(m) => write!(f, "the query failed: {m}"),
+            FabricError::Unavailable(m) => write!(f, "the fabric is unavailable: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for FabricError {}
