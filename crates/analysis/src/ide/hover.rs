@@ -12,6 +12,9 @@ use super::{call_at, columns_table, node_named};
 pub struct Hover {
     pub markdown: String,
     pub range: TextRange,
+    /// The gem hovered, when it is one (clients add its sample rows); `None`
+    /// in the name for the model's final SELECT.
+    pub gem: Option<Option<String>>,
 }
 
 pub fn hover(db: &dyn Db, project: Project, file: SourceFile, offset: usize) -> Option<Hover> {
@@ -32,21 +35,25 @@ pub fn hover(db: &dyn Db, project: Project, file: SourceFile, offset: usize) -> 
             inputs,
             columns_table(&gem.output.columns, gem.output.open)
         );
+        let is_final = std::ptr::eq(gem, analysis.gems.last().unwrap());
         return Some(Hover {
             markdown,
             range: gem.range,
+            gem: Some((!is_final).then(|| gem.name.clone())),
         });
     }
     if let Some((range, call)) = call_at(db, project, file, offset) {
         return Some(Hover {
             markdown: call_hover(db, project, &call),
             range,
+            gem: None,
         });
     }
     if let Some((range, columns)) = analysis.ide.stars.iter().find(|(r, _)| at(r)) {
         return Some(Hover {
             markdown: format!("`*` expands to\n\n{}", columns_table(columns, false)),
             range: *range,
+            gem: None,
         });
     }
     let reference = super::reference_at(&analysis.ide, offset)?;
@@ -101,6 +108,7 @@ pub fn hover(db: &dyn Db, project: Project, file: SourceFile, offset: usize) -> 
     Some(Hover {
         markdown,
         range: reference.range,
+        gem: None,
     })
 }
 

@@ -9,18 +9,22 @@ use crate::text::TextRange;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GemLens {
     pub range: TextRange,
-    pub gem: String,
+    /// The gem's name; `None` for the model's final SELECT.
+    pub gem: Option<String>,
     pub columns: usize,
     pub complete: bool,
 }
 
 pub fn gem_lenses(db: &dyn Db, project: Project, file: SourceFile) -> Vec<GemLens> {
-    model_analysis(db, project, file)
+    let analysis = model_analysis(db, project, file);
+    let last = analysis.gems.len().saturating_sub(1);
+    analysis
         .gems
         .iter()
-        .map(|g| GemLens {
+        .enumerate()
+        .map(|(i, g)| GemLens {
             range: g.range,
-            gem: g.name.clone(),
+            gem: (i < last).then(|| g.name.clone()),
             columns: g.output.columns.len(),
             complete: !g.output.open,
         })

@@ -1,0 +1,199 @@
+//! Compiling a gem to SQL a fabric can run on its own: the model up to that
+//! gem, with every upstream model inlined as a CTE (no prior build needed),
+//! seeds named as tables the fabric loads from their CSVs, sources as they are.
+
+use sqlparser::ast::helpers::attached_token::AttachedToken;
+use sqlparser::ast::{Cte, Ident, Query, Statement, TableAlias, With};
+
+use crate::db::{Db, Project, SourceFile};
+use crate::jinja::Call;
+use crate::schema::RelationSchema;
+use crate::syntax::parse_sql;
+
+use super::analysis::seed_schema;
+use super::index::project_index;
+use super::render::rendered_model;
+
+/// A seed the fabric must have as a table before the SQL runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeedTable {
+    pub schema: String,
+    pub table: String,
+    /// The CSV's path relative to the project root.
+    pub csv: String,
+    pub columns: RelationSchema,
+}
+
+/// The SQL of a gem, ready for a fabric.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompiledGem {
+    pub sql: String,
+    pub seeds: Vec<SeedTable>,
+}
+
+/// Compiles `gem` of the model in `file` (its final SELECT when `None`).
+pub fn compile_gem(
+    db: &dyn Db,
+    project: Project,
+    file: SourceFile,
+    gem: Option<&str>,
+) -> Result<CompiledGem, String> {
+    let mut upstream: Vec<(String, Query)> = Vec::new();
+    let mut seeds = Vec::new();
+    let mut visiting = Vec::new();
+    let mut query = inline_model(db, project, file, &mut upstream, &mut seeds, &mut visiting)?;
+    if let Some(gem) = gem.filter(|g| !gem_is_final(db, project, file, Some(g))) {
+        let own = query
+            .with
+            .as_ref()
+            .map(|w| w.cte_tables.as_slice())
+            .unwrap_or(&[]);
+        if !own
+            .iter()
+            .any(|c| c.alias.name.value.eq_ignore_ascii_case(gem))
+        {
+            return Err(format!("the model has no gem named `{gem}`"));
+        }
+        // The model up to that gem: its CTEs, then the gem's rows.
+        let select = parse_sql(
+            &format!("select * from {gem}"),
+            project.settings(db).dialect,
+        )
+        .map_err(|e| e.message)?;
+        let Some(Statement::Query(q)) = select.into_iter().next() else {
+            return Err("cannot build the gem's query".into());
+        };
+        query.body = q.body;
+        query.order_by = None;
+        query.limit_clause = None;
+    }
+    let mut ctes: Vec<Cte> = upstream
+        .into_iter()
+        .map(|(name, q)| cte(&name, q))
+        .collect();
+    let recursive = query.with.as_ref().is_some_and(|w| w.recursive);
+    if let Some(with) = query.with.take() {
+        ctes.extend(with.cte_tables);
+    }
+    if !ctes.is_empty() {
+        query.with = Some(With {
+            with_token: AttachedToken::empty(),
+            recursive,
+            cte_tables: ctes,
+        });
+    }
+    Ok(CompiledGem {
+        sql: query.to_string(),
+        seeds,
+    })
+}
+
+fn cte(name: &str, query: Query) -> Cte {
+    Cte {
+        alias: TableAlias {
+            explicit: false,
+            name: Ident::new(name),
+            columns: Vec::new(),
+            at: None,
+        },
+        query: Box::new(query),
+        from: None,
+        materialized: None,
+        closing_paren_token: AttachedToken::empty(),
+    }
+}
+
+/// Whether `gem` names the model's final SELECT: no gem, or the model's own
+/// name when no CTE is called that (a CTE may share the model's name).
+pub fn gem_is_final(db: &dyn Db, project: Project, file: SourceFile, gem: Option<&str>) -> bool {
+    let Some(gem) = gem else { return true };
+    let analysis = super::analysis::model_analysis(db, project, file);
+    let is_cte = analysis.gems[..analysis.gems.len().saturating_sub(1)]
+        .iter()
+        .any(|g| g.name.eq_ignore_ascii_case(gem));
+    !is_cte
+        && project_index(db, project)
+            .node_for_file(file)
+            .is_some_and(|n| n.name.eq_ignore_ascii_case(gem))
+}
+
+/// The CTE name an inlined upstream model gets.
+fn inlined_name(model: &str) -> String {
+    format!("__loupe_{model}")
+}
+
+/// The model's query with each `ref()` to a model replaced by its inlined CTE
+/// (pushed to `upstream` after its own dependencies).
+fn inline_model(
+    db: &dyn Db,
+    project: Project,
+    file: SourceFile,
+    upstream: &mut Vec<(String, Query)>,
+    seeds: &mut Vec<SeedTable>,
+    visiting: &mut Vec<SourceFile>,
+) -> Result<Query, String> {
+    let index = project_index(db, project);
+    let name = index
+        .node_for_file(file)
+        .map_or_else(|| file.path(db).clone(), |n| n.name.clone());
+    if visiting.contains(&file) {
+        return Err(format!("`{name}` is part of a cycle of refs"));
+    }
+    visiting.push(file);
+    let rendered = rendered_model(db, project, file);
+    if let Some(e) = &rendered.error {
+        return Err(format!("{}: {}", file.path(db), e.message));
+    }
+    let mut sql = rendered.sql.clone();
+    let mut replacements: Vec<(crate::text::TextRange, String)> = Vec::new();
+    for call in &rendered.calls {
+        let (
+            Call::Ref {
+                package,
+                name: target,
+            },
+            Some(range),
+        ) = (&call.call, call.range)
+        else {
+            continue;
+        };
+        let Some(node) = index.node(target, package.as_deref()) else {
+            return Err(format!("`ref('{target}')`: no such model or seed"));
+        };
+        if node.is_seed {
+            if !seeds
+                .iter()
+                .any(|s| s.table == node.relation.1 && s.schema == node.relation.0)
+            {
+                seeds.push(SeedTable {
+                    schema: node.relation.0.clone(),
+                    table: node.relation.1.clone(),
+                    csv: node.file.path(db).clone(),
+                    columns: seed_schema(db, project, node.file).as_ref().clone(),
+                });
+            }
+            continue;
+        }
+        if node.opaque {
+            continue;
+        }
+        let cte_name = inlined_name(&node.name);
+        if !upstream.iter().any(|(n, _)| *n == cte_name) {
+            let q = inline_model(db, project, node.file, upstream, seeds, visiting)?;
+            upstream.push((cte_name.clone(), q));
+        }
+        replacements.push((range, cte_name));
+    }
+    replacements.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
+    for (range, text) in replacements {
+        sql.replace_range(range.start..range.end, &text);
+    }
+    visiting.pop();
+    let statements = parse_sql(&sql, project.settings(db).dialect)
+        .map_err(|e| format!("{}: {}", file.path(db), e.message))?;
+    match statements.into_iter().last() {
+        Some(Statement::Query(q)) => Ok(*q),
+        Some(_) => Err(format!("`{name}` is not a SELECT")),
+        None => Err(format!("`{name}` has no SQL")),
+    }
+}
