@@ -4,6 +4,8 @@
 pub mod convert;
 pub mod handlers;
 pub mod memory_client;
+#[cfg(feature = "fabric")]
+pub mod run;
 pub mod server;
 
 use tower_lsp_server::{ClientSocket, LspService, Server};
@@ -12,12 +14,17 @@ use server::Backend;
 
 /// The service with the standard methods and Loupe's `loupe/*` methods.
 pub fn service() -> (LspService<Backend>, ClientSocket) {
-    LspService::build(Backend::new)
+    let builder = LspService::build(Backend::new)
         .custom_method("loupe/schema", handlers::custom::schema)
         .custom_method("loupe/lineage", handlers::custom::lineage)
         .custom_method("loupe/graph", handlers::custom::graph)
-        .custom_method("loupe/compiled", handlers::custom::compiled)
-        .finish()
+        .custom_method("loupe/compiled", handlers::custom::compiled);
+    #[cfg(feature = "fabric")]
+    let builder = builder
+        .custom_method("loupe/runGem", handlers::run_gem::run_gem)
+        .custom_method("loupe/fabrics", handlers::run_gem::fabrics)
+        .custom_method("loupe/selectFabric", handlers::run_gem::select_fabric);
+    builder.finish()
 }
 
 /// Serves LSP over stdin/stdout until the client exits.

@@ -3,6 +3,8 @@
 
 mod check;
 mod lineage;
+#[cfg(feature = "fabric")]
+mod run;
 mod schema;
 
 use std::path::PathBuf;
@@ -70,6 +72,19 @@ enum Command {
         #[arg(long, conflicts_with_all = ["sql", "downstream", "upstream"])]
         all: bool,
     },
+    /// Run a gem (FILE#GEM, or the model's final SELECT) on a fabric and print its rows.
+    #[cfg(feature = "fabric")]
+    Run {
+        /// `models/x.sql` or `models/x.sql#gem`.
+        target: String,
+        /// A fabric of loupe.toml (the default one otherwise).
+        #[arg(long)]
+        fabric: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        #[arg(long, value_enum, default_value_t = run::RunFormat::Table)]
+        format: run::RunFormat,
+    },
     /// Print a model's rendered SQL (like `dbt compile`).
     Compile {
         /// Project folder.
@@ -123,6 +138,13 @@ pub fn run(cli: Cli) -> ExitCode {
             dialect,
         } => check::run(&path, format, catalog.as_deref(), dialect.as_deref()),
         Command::Compile { path, model } => schema::run_compile(&path, &model),
+        #[cfg(feature = "fabric")]
+        Command::Run {
+            target,
+            fabric,
+            limit,
+            format,
+        } => run::run(&target, fabric.as_deref(), limit, format),
         Command::Lineage {
             target,
             path,

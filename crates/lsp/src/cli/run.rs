@@ -1,0 +1,120 @@
+//! `loupe run FILE[#GEM]`: a gem's rows from a fabric, as a table, JSON or CSV.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::ValueEnum;
+use loupe_fabric::RunResult;
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum RunFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+pub fn run(
+    target: &str,
+    fabric: Option<&str>,
+    limit: usize,
+    format: RunFormat,
+) -> Result<ExitCode, String> {
+    let (file, gem) = match target.split_once('#') {
+        Some((f, g)) => (f, Some(g)),
+        None => (target, None),
+    };
+    let (host, model) = loupe_lsp::run::load_model(Path::new(file))?;
+    let result = loupe_lsp::run::run_gem(&host, model, gem, fabric, limit)?;
+    match format {
+        RunFormat::Json => println!("{}", serde_json::to_string_pretty(&result).unwrap()),
+        RunFormat::Csv => print_csv(&result),
+        RunFormat::Table => print_table(&result),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_csv(result: &RunResult) {
+    let field = |v: &str| {
+        if v.contains([',', '"', '\n']) {
+            format!("\"{}\"", v.replace('"', "\"\""))
+        } else {
+            v.to_string()
+        }
+    };
+    println!(
+        "{}",
+        result
+            .columns
+            .iter()
+            .map(|(n, _)| field(n))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    for row in &result.rows {
+        println!(
+            "{}",
+            row.iter()
+                .map(|v| v.as_deref().map(field).unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+    }
+}
+
+fn print_table(result: &RunResult) {
+    let cells: Vec<Vec<String>> = result
+        .rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|v| v.clone().unwrap_or_else(|| "NULL".into()))
+                .collect()
+        })
+        .collect();
+    let widths: Vec<usize> = result
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, (n, t))| {
+            cells
+                .iter()
+                .map(|r| r[i].chars().count())
+                .chain([n.chars().count(), t.chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |values: Vec<&str>| {
+        values
+            .iter()
+            .zip(&widths)
+            .map(|(v, w)| format!("{v:<w$}"))
+            .collect::<Vec<_>>()
+            .join(" │ ")
+    };
+    println!(
+        "{}",
+        line(result.columns.iter().map(|(n, _)| n.as_str()).collect())
+    );
+    println!(
+        "{}",
+        line(result.columns.iter().map(|(_, t)| t.as_str()).collect())
+    );
+    println!(
+        "{}",
+        widths
+            .iter()
+            .map(|w| "─".repeat(*w))
+            .collect::<Vec<_>>()
+            .join("─┼─")
+    );
+    for row in &cells {
+        println!("{}", line(row.iter().map(String::as_str).collect()));
+    }
+    let shown = if result.truncated {
+        format!("first {} rows (more exist)", cells.len())
+    } else {
+        format!("{} rows", cells.len())
+    };
+    eprintln!("{shown} in {:.1} ms", result.elapsed_ms);
+}

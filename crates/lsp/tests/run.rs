@@ -1,0 +1,192 @@
+//! Running gems on the embedded DuckDB fabric: the rows equal what DuckDB
+//! returns for dbt's own compiled SQL, gems inside a model run on their own,
+//! and a failing statement comes back with the engine's message.
+#![cfg(feature = "fabric")]
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::Command;
+
+use loupe_fabric::{DuckDbFabric, SeedLoad};
+use loupe_lsp::memory_client::copy_dir;
+
+fn corpus(name: &str) -> Option<PathBuf> {
+    let base = std::env::var_os("LOUPE_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
+    let path = base.join("corpora").join(name);
+    if path.is_dir() {
+        return Some(path);
+    }
+    use std::io::Write;
+    let _ = std::io::stderr()
+        .write_all(format!("SKIPPED: corpus {} not found\n", path.display()).as_bytes());
+    None
+}
+
+fn private_copy(from: &std::path::Path, test: &str) -> PathBuf {
+    let to = std::env::temp_dir().join(format!("loupe-run-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&to);
+    copy_dir(from, &to);
+    to
+}
+
+fn rows(result: &loupe_fabric::RunResult) -> BTreeSet<Vec<Option<String>>> {
+    result.rows.iter().cloned().collect()
+}
+
+#[test]
+fn jaffle_shop_models_return_the_rows_of_dbts_compiled_sql() {
+    let Some(corpus) = corpus("jaffle_shop_duckdb") else {
+        return;
+    };
+    let root = private_copy(&corpus, "jaffle");
+    let truth = corpus.join("_ground_truth");
+
+    // The reference: seeds with the types dbt gave them, then dbt's compiled SQL as views.
+    let reference = DuckDbFabric::open(None).unwrap();
+    reference
+        .execute("attach ':memory:' as jaffle_shop; use jaffle_shop;")
+        .unwrap();
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(truth.join("expected_schema.json")).unwrap())
+            .unwrap();
+    let seeds: Vec<SeedLoad> = ["raw_customers", "raw_orders", "raw_payments"]
+        .iter()
+        .map(|s| SeedLoad {
+            schema: "main".into(),
+            table: s.to_string(),
+            csv: corpus.join(format!("seeds/{s}.csv")),
+            columns: expected[format!("main.{s}")]["columns"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| {
+                    (
+                        c[0].as_str().unwrap().to_string(),
+                        c[1].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    reference.load_seeds(&seeds).unwrap();
+    for model in [
+        "staging/stg_customers",
+        "staging/stg_orders",
+        "staging/stg_payments",
+        "customers",
+        "orders",
+    ] {
+        let sql =
+            std::fs::read_to_string(truth.join(format!("compiled/jaffle_shop/models/{model}.sql")))
+                .unwrap();
+        let name = model.rsplit('/').next().unwrap();
+        reference
+            .execute(&format!("create view main.{name} as {sql}"))
+            .unwrap();
+    }
+
+    let (host, _) = loupe_lsp::run::load_model(&root.join("models/customers.sql")).unwrap();
+    for model in ["customers", "orders", "staging/stg_payments"] {
+        let file = host
+            .file(&root.join(format!("models/{model}.sql")))
+            .unwrap();
+        let got = loupe_lsp::run::run_gem(&host, file, None, None, 10_000).unwrap();
+        let name = model.rsplit('/').next().unwrap();
+        let want = reference
+            .run(&format!("select * from main.{name}"), 10_000)
+            .unwrap();
+        assert_eq!(got.columns, want.columns, "{model}");
+        assert!(!got.rows.is_empty() && !got.truncated);
+        assert_eq!(rows(&got), rows(&want), "{model}");
+    }
+}
+
+#[test]
+fn a_gem_inside_a_model_runs_on_its_own_and_errors_come_back() {
+    let root = private_copy(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/valid_project"),
+        "gem",
+    );
+    let (host, file) =
+        loupe_lsp::run::load_model(&root.join("models/marts/customers.sql")).unwrap();
+    let gem = loupe_lsp::run::run_gem(&host, file, Some("customer_orders"), None, 3).unwrap();
+    let names: Vec<&str> = gem.columns.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "customer_id",
+            "first_order",
+            "most_recent_order",
+            "number_of_orders"
+        ]
+    );
+    assert_eq!(gem.columns[3].1, "BIGINT");
+    assert_eq!(gem.rows.len(), 3);
+    // The seed tables now live in the project's default database under target/.
+    assert!(root.join("target/loupe.duckdb").is_file());
+
+    let missing = loupe_lsp::run::run_gem(&host, file, Some("no_such_gem"), None, 3).unwrap_err();
+    assert!(missing.contains("no gem named `no_such_gem`"), "{missing}");
+    // A statement the engine rejects: its message reaches the user.
+    let (broken_host, broken) = {
+        std::fs::write(
+            root.join("models/marts/bad_cast.sql"),
+            "select cast('x' as integer) as n\n",
+        )
+        .unwrap();
+        loupe_lsp::run::load_model(&root.join("models/marts/bad_cast.sql")).unwrap()
+    };
+    let error = loupe_lsp::run::run_gem(&broken_host, broken, None, None, 3).unwrap_err();
+    assert!(
+        error.contains("Conversion Error") || error.contains("Could not convert"),
+        "{error}"
+    );
+}
+
+#[test]
+fn loupe_run_prints_a_table_json_and_csv() {
+    let root = private_copy(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/valid_project"),
+        "cli",
+    );
+    let target = format!(
+        "{}#renamed",
+        root.join("models/staging/stg_orders.sql").display()
+    );
+    let json = Command::new(env!("CARGO_BIN_EXE_loupe"))
+        .args(["run", &target, "--limit", "2", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        json.status.success(),
+        "{}",
+        String::from_utf8_lossy(&json.stderr)
+    );
+    let result: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        result["columns"][0],
+        serde_json::json!(["order_id", "INTEGER"])
+    );
+    assert_eq!(result["rows"].as_array().unwrap().len(), 2);
+    assert_eq!(result["truncated"], true);
+    let csv = Command::new(env!("CARGO_BIN_EXE_loupe"))
+        .args(["run", &target, "--limit", "1", "--format", "csv"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(csv.stdout).unwrap();
+    assert!(
+        text.starts_with("order_id,customer_id,order_date,status\n1,"),
+        "{text}"
+    );
+    let table = Command::new(env!("CARGO_BIN_EXE_loupe"))
+        .args(["run", &target, "--limit", "1"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(table.stdout).unwrap();
+    assert!(
+        text.lines().nth(1).unwrap().starts_with("INTEGER"),
+        "{text}"
+    );
+}
