@@ -25,6 +25,19 @@ pub struct State {
     pub published: HashMap<Uri, Vec<Diagnostic>>,
     /// The last scopes of each file whose SQL parsed, for completion in half-typed SQL.
     pub last_scopes: HashMap<PathBuf, Vec<loupe_analysis::schema::ScopeInfo>>,
+    /// Rows captured by running a gem: (model file, gem or "" for the final SELECT).
+    pub samples: HashMap<(PathBuf, String), Sample>,
+    /// The fabric chosen with `loupe/selectFabric`.
+    pub selected_fabric: Option<String>,
+}
+
+/// A gem's sample rows, keyed by the SQL that produced them (stale once it changes).
+#[derive(Clone, Debug)]
+pub struct Sample {
+    pub sql: String,
+    pub columns: Vec<(String, String)>,
+    pub rows: Vec<Vec<Option<String>>>,
+    pub truncated: bool,
 }
 
 pub struct Backend {
@@ -42,6 +55,8 @@ impl Backend {
                 documents: HashMap::new(),
                 published: HashMap::new(),
                 last_scopes: HashMap::new(),
+                samples: HashMap::new(),
+                selected_fabric: None,
             })),
             generation: Arc::new(AtomicU64::new(0)),
         }
@@ -311,6 +326,14 @@ impl LanguageServer for Backend {
                     trigger_characters: Some(vec!["(".into(), ",".into()]),
                     ..Default::default()
                 }),
+                #[cfg(feature = "fabric")]
+                execute_command_provider: Some(ExecuteCommandOptions {
+                    commands: handlers::execute_command::COMMANDS
+                        .iter()
+                        .map(|c| c.to_string())
+                        .collect(),
+                    ..Default::default()
+                }),
                 ..Default::default()
             },
             ..Default::default()
@@ -435,6 +458,14 @@ impl LanguageServer for Backend {
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         handlers::code_action::handle(self, params).await
+    }
+
+    #[cfg(feature = "fabric")]
+    async fn execute_command(
+        &self,
+        params: ExecuteCommandParams,
+    ) -> Result<Option<serde_json::Value>> {
+        handlers::execute_command::handle(self, params).await
     }
 
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {

@@ -546,3 +546,135 @@ async fn a_column_neither_grouped_nor_aggregated_gets_added_to_group_by() {
         .await;
     assert!(client.diagnostics(&uri, |d| d.is_empty()).await.is_empty());
 }
+
+#[cfg(feature = "fabric")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_a_gem_and_see_its_sample_on_hover_until_it_changes() {
+    let root = fixture("valid_project", "run-gem");
+    let path = root.join("models/marts/customers.sql");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut client = Client::start(&root).await;
+    let uri = open(&mut client, &path, &text).await;
+    let fabrics = client.request("loupe/fabrics", json!({})).await;
+    assert_eq!(fabrics["default"], "duckdb");
+    let lenses = client
+        .request(
+            "textDocument/codeLens",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    let run = lenses
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| {
+            l["command"]["title"] == "Run"
+                && l["command"]["arguments"][0]["gem"] == "customer_orders"
+        })
+        .expect("a Run lens on customer_orders");
+    // Clicking the lens: the client sends the lens's command back.
+    let command =
+        json!({"command": run["command"]["command"], "arguments": run["command"]["arguments"]});
+    let result = client.request("workspace/executeCommand", command).await;
+    assert_eq!(result["columns"][0], json!(["customer_id", "INTEGER"]));
+    assert_eq!(result["columns"].as_array().unwrap().len(), 4);
+    assert!(!result["rows"].as_array().unwrap().is_empty());
+    let told = client.notifications.iter().any(|n| {
+        n["method"] == "window/showMessage"
+            && n["params"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("customer_orders: ")
+    });
+    assert!(
+        told,
+        "a message reports the run: {:?}",
+        client.notifications
+    );
+
+    let result = client
+        .request(
+            "loupe/runGem",
+            json!({"uri": uri, "gem": "customer_orders", "limit": 2}),
+        )
+        .await;
+    assert_eq!(result["rows"].as_array().unwrap().len(), 2);
+    assert_eq!(result["truncated"], true);
+    let at = text.find("customer_orders").unwrap();
+    let position = json!({"line": text[..at].matches('\n').count(), "character": 0});
+    let hover = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": position}),
+        )
+        .await;
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        value.contains("**sample**\n") && value.contains("| customer_id | first_order |"),
+        "{value}"
+    );
+
+    // Editing the gem makes its sample stale.
+    let edited = text.replacen(
+        "count(order_id) as number_of_orders",
+        "count(*) as number_of_orders",
+        1,
+    );
+    client
+        .notify("textDocument/didChange", json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": edited}]}))
+        .await;
+    let hover = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": position}),
+        )
+        .await;
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("(stale"),
+        "{hover}"
+    );
+
+    let failed = client
+        .request("loupe/runGem", json!({"uri": uri, "gem": "nope"}))
+        .await;
+    assert!(failed["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("no gem named `nope`"));
+}
+
+#[cfg(feature = "fabric")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_run_answers_request_cancelled_and_the_server_goes_on() {
+    let root = fixture("valid_project", "cancel-run");
+    let path = root.join("models/marts/forever.sql");
+    let text = "select sum(range % 7) as total from range(1000000000000)\n";
+    std::fs::write(&path, text).unwrap();
+    let mut client = Client::start(&root).await;
+    let uri = open(&mut client, &path, text).await;
+    client
+        .send(
+            json!({"jsonrpc": "2.0", "id": 900, "method": "loupe/runGem", "params": {"uri": uri}}),
+        )
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    client.notify("$/cancelRequest", json!({"id": 900})).await;
+    let reply = loop {
+        let message = tokio::time::timeout(std::time::Duration::from_secs(30), client.read())
+            .await
+            .expect("a reply in time");
+        if message["id"] == json!(900) {
+            break message;
+        }
+    };
+    assert_eq!(reply["error"]["code"], json!(-32800), "{reply}");
+    // The query stopped (runs take turns on the database file): the next run answers.
+    let other = Uri::from_file_path(root.join("models/staging/stg_orders.sql")).unwrap();
+    let result = client
+        .request("loupe/runGem", json!({"uri": other, "limit": 1}))
+        .await;
+    assert_eq!(result["rows"].as_array().map(Vec::len), Some(1), "{result}");
+}

@@ -25,6 +25,18 @@ pub async fn handle(backend: &Backend, params: CodeLensParams) -> Result<Option<
                     }),
                     data: None,
                 });
+                // Running a gem needs a fabric (built with the `fabric` feature).
+                if cfg!(feature = "fabric") {
+                    out.push(CodeLens {
+                        range,
+                        command: Some(Command {
+                            title: "Run".into(),
+                            command: "loupe.runGem".into(),
+                            arguments: Some(vec![serde_json::json!({"uri": uri, "gem": lens.gem})]),
+                        }),
+                        data: None,
+                    });
+                }
             }
             Some(out)
         })

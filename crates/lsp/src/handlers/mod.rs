@@ -6,11 +6,15 @@ pub mod completion;
 pub mod custom;
 pub mod definition;
 pub mod document_symbol;
+#[cfg(feature = "fabric")]
+pub mod execute_command;
 pub mod folding_range;
 pub mod hover;
 pub mod inlay_hint;
 pub mod references;
 pub mod rename;
+#[cfg(feature = "fabric")]
+pub mod run_gem;
 pub mod signature_help;
 pub mod workspace_symbol;
 

@@ -1,0 +1,111 @@
+//! `loupe/runGem`, `loupe/fabrics` and `loupe/selectFabric`: run a gem on a
+//! fabric and keep its rows as the gem's sample.
+
+use std::sync::{Arc, Mutex};
+
+use loupe_fabric::QueryCanceller;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types::Uri;
+
+use crate::server::{Backend, Sample};
+
+#[derive(Deserialize)]
+pub struct RunGemParams {
+    pub uri: Uri,
+    /// The gem; the model's final SELECT when absent.
+    pub gem: Option<String>,
+    pub limit: Option<usize>,
+    /// A fabric of loupe.toml; else the selected one, else the default.
+    pub fabric: Option<String>,
+}
+
+pub async fn run_gem(backend: &Backend, params: RunGemParams) -> Result<Value> {
+    let fabric = params
+        .fabric
+        .clone()
+        .or_else(|| backend.state.lock().unwrap().selected_fabric.clone());
+    let limit = params.limit.unwrap_or(100);
+    let gem = params.gem.clone();
+    let uri = params.uri.clone();
+    // Compile on a snapshot, then let it go: edits must not wait for the engine.
+    let prepared = backend
+        .with_snapshot(move |host| {
+            let path = uri.to_file_path().ok_or("not a file")?.into_owned();
+            let file = host.file(&path).ok_or("not a model of the project")?;
+            let run = crate::run::prepare_run(host, file, gem.as_deref(), fabric.as_deref())?;
+            // Samples are keyed like hovers name gems: "" for the final SELECT.
+            let final_gem = loupe_analysis::model::gem_is_final(
+                host.db(),
+                host.project(),
+                file,
+                gem.as_deref(),
+            );
+            let key = if final_gem {
+                String::new()
+            } else {
+                gem.clone().unwrap_or_default()
+            };
+            Ok::<_, String>(((path, key), run))
+        })
+        .await?;
+    let (key, run) = prepared
+        .unwrap_or(Err("no project is loaded".into()))
+        .map_err(Error::invalid_params)?;
+
+    // A cancelled request drops this future; the guard then interrupts the query.
+    let canceller = Arc::new(Mutex::new(None::<QueryCanceller>));
+    let _cancel_on_drop = CancelOnDrop(canceller.clone());
+    let result = tokio::task::spawn_blocking(move || {
+        let result = crate::run::execute_run(&run, limit, |c| *canceller.lock().unwrap() = Some(c));
+        canceller.lock().unwrap().take();
+        result
+    })
+    .await
+    .map_err(|_| Error::internal_error())?
+    .map_err(Error::invalid_params)?;
+    let sample = Sample {
+        sql: result.sql.clone(),
+        columns: result.columns.clone(),
+        rows: result.rows.clone(),
+        truncated: result.truncated,
+    };
+    backend.state.lock().unwrap().samples.insert(key, sample);
+    Ok(serde_json::to_value(result).unwrap())
+}
+
+struct CancelOnDrop(Arc<Mutex<Option<QueryCanceller>>>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        // Empty once the run finished: only a query still running is interrupted.
+        if let Some(c) = self.0.lock().unwrap().take() {
+            c.cancel();
+        }
+    }
+}
+
+pub async fn fabrics(backend: &Backend, _params: Value) -> Result<Value> {
+    let selected = backend.state.lock().unwrap().selected_fabric.clone();
+    let answer = backend
+        .with_snapshot(|host| {
+            loupe_fabric::FabricsFile::load(host.root()).map(|f| (f.names(), f.default.clone()))
+        })
+        .await?;
+    let (names, default) = answer
+        .unwrap_or(Err("no project is loaded".into()))
+        .map_err(Error::invalid_params)?;
+    let default = default.or_else(|| names.first().cloned());
+    Ok(json!({"fabrics": names, "default": default, "selected": selected.or(default.clone())}))
+}
+
+#[derive(Deserialize)]
+pub struct SelectFabricParams {
+    pub name: String,
+}
+
+pub async fn select_fabric(backend: &Backend, params: SelectFabricParams) -> Result<Value> {
+    backend.state.lock().unwrap().selected_fabric = Some(params.name.clone());
+    Ok(json!({"selected": params.name}))
+}
