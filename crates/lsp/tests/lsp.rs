@@ -579,18 +579,20 @@ async fn run_a_gem_and_see_its_sample_on_hover_until_it_changes() {
     assert_eq!(result["columns"][0], json!(["customer_id", "INTEGER"]));
     assert_eq!(result["columns"].as_array().unwrap().len(), 4);
     assert!(!result["rows"].as_array().unwrap().is_empty());
-    let told = client.notifications.iter().any(|n| {
+    // The message may come just after the reply.
+    let is_report = |n: &Value| {
         n["method"] == "window/showMessage"
             && n["params"]["message"]
                 .as_str()
                 .unwrap_or("")
                 .starts_with("customer_orders: ")
-    });
-    assert!(
-        told,
-        "a message reports the run: {:?}",
-        client.notifications
-    );
+    };
+    while !client.notifications.iter().any(is_report) {
+        let message = tokio::time::timeout(std::time::Duration::from_secs(10), client.read())
+            .await
+            .expect("a message reports the run");
+        client.notifications.push(message);
+    }
 
     let result = client
         .request(
@@ -677,4 +679,50 @@ async fn a_cancelled_run_answers_request_cancelled_and_the_server_goes_on() {
         .request("loupe/runGem", json!({"uri": other, "limit": 1}))
         .await;
     assert_eq!(result["rows"].as_array().map(Vec::len), Some(1), "{result}");
+}
+
+#[cfg(feature = "fabric")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_code_action_runs_the_gem_under_the_cursor() {
+    let root = fixture("valid_project", "run-action");
+    let path = root.join("models/marts/customers.sql");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut client = Client::start(&root).await;
+    let uri = open(&mut client, &path, &text).await;
+    let inside = |needle: &str| {
+        let at = text.find(needle).unwrap();
+        json!({"line": text[..at].matches('\n').count(), "character": 4})
+    };
+    let actions_at = |position: Value| json!({"textDocument": {"uri": uri}, "range": {"start": position, "end": position}, "context": {"diagnostics": []}});
+    let actions = client
+        .request(
+            "textDocument/codeAction",
+            actions_at(inside("min(order_date)")),
+        )
+        .await;
+    let run = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["command"]["command"] == "loupe.runGem")
+        .expect("a run action");
+    assert_eq!(run["title"], "Run gem `customer_orders` on the fabric");
+    assert_eq!(run["command"]["arguments"][0]["gem"], "customer_orders");
+    let actions = client
+        .request(
+            "textDocument/codeAction",
+            actions_at(inside("coalesce(customer_payments")),
+        )
+        .await;
+    let run = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["command"]["command"] == "loupe.runGem")
+        .expect("a run action");
+    assert_eq!(run["command"]["arguments"][0]["gem"], Value::Null);
+    let result = client
+        .request("workspace/executeCommand", run["command"].clone())
+        .await;
+    assert_eq!(result["columns"][0][0], "customer_id", "{result}");
 }

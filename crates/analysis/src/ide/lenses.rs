@@ -31,6 +31,26 @@ pub fn gem_lenses(db: &dyn Db, project: Project, file: SourceFile) -> Vec<GemLen
         .collect()
 }
 
+/// The gem whose name or body holds `offset`: `Some(None)` for the model's
+/// final SELECT (everything after its CTEs), `None` outside any gem.
+pub fn gem_at(
+    db: &dyn Db,
+    project: Project,
+    file: SourceFile,
+    offset: usize,
+) -> Option<Option<String>> {
+    let analysis = model_analysis(db, project, file);
+    let (_final_select, ctes) = analysis.gems.split_last()?;
+    if let Some(gem) = ctes.iter().find(|g| {
+        let span = g.range.cover(g.body);
+        span.start <= offset && offset <= span.end
+    }) {
+        return Some(Some(gem.name.clone()));
+    }
+    let after_ctes = ctes.last().map_or(0, |g| g.body.end);
+    (offset >= after_ctes).then_some(None)
+}
+
 /// Foldable ranges: each gem, from its name to the end of its body.
 pub fn folding_ranges(db: &dyn Db, project: Project, file: SourceFile) -> Vec<TextRange> {
     model_analysis(db, project, file)

@@ -17,7 +17,7 @@ pub use completion::{completions, Completion, CompletionKind};
 pub use definition::{goto_definition, Target};
 pub use hover::{hover, Hover};
 pub use lenses::{
-    folding_ranges, gem_lenses, inlay_hints, workspace_symbols, GemLens, WorkspaceSymbol,
+    folding_ranges, gem_at, gem_lenses, inlay_hints, workspace_symbols, GemLens, WorkspaceSymbol,
 };
 pub use references::find_references;
 pub use rename::{rename, RenameEdits};

@@ -58,6 +58,28 @@ pub async fn handle(
                     ..Default::default()
                 }));
             }
+            // Run the gem under the cursor, as its "Run" lens does.
+            #[cfg(feature = "fabric")]
+            if let Some(gem) = loupe_analysis::ide::gem_at(
+                host.db(),
+                host.project(),
+                file,
+                crate::convert::offset(text, params.range.start),
+            ) {
+                let title = match &gem {
+                    Some(name) => format!("Run gem `{name}` on the fabric"),
+                    None => "Run the model's final SELECT on the fabric".to_string(),
+                };
+                actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                    title: title.clone(),
+                    command: Some(tower_lsp_server::ls_types::Command {
+                        title,
+                        command: "loupe.runGem".into(),
+                        arguments: Some(vec![serde_json::json!({"uri": uri, "gem": gem})]),
+                    }),
+                    ..Default::default()
+                }));
+            }
             // Refactors and fixes from the engine: expand `*`, qualify, stub a model.
             let wanted = loupe_analysis::text::TextRange::new(
                 crate::convert::offset(text, params.range.start),

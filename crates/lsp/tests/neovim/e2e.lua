@@ -54,8 +54,11 @@ local ok, err = pcall(function()
   local actions = vim.lsp.buf_request_sync(buf, "textDocument/codeAction", params, 10000)
   for _, r in pairs(actions or {}) do
     for _, action in ipairs(r.result or {}) do
-      out.action = action.title
-      vim.lsp.util.apply_workspace_edit(action.edit, 'utf-16')
+      -- Edits only: a command action (running a gem) changes no text.
+      if action.edit then
+        out.action = action.title
+        vim.lsp.util.apply_workspace_edit(action.edit, 'utf-16')
+      end
     end
   end
   out.fixed_line = vim.api.nvim_buf_get_lines(buf, 3, 4, false)[1]
