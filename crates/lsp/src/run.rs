@@ -10,6 +10,7 @@ use std::sync::Mutex;
 
 use loupe_analysis::db::SourceFile;
 use loupe_analysis::host::AnalysisHost;
+use loupe_analysis::model::Upstream;
 use loupe_fabric::{
     DuckDbFabric, FabricConfig, FabricKind, FabricsFile, QueryCanceller, RunResult, SeedLoad,
 };
@@ -30,8 +31,10 @@ pub fn prepare_run(
     file: SourceFile,
     gem: Option<&str>,
     fabric: Option<&str>,
+    upstream: Upstream,
 ) -> Result<PreparedRun, String> {
-    let compiled = loupe_analysis::model::compile_gem(host.db(), host.project(), file, gem)?;
+    let compiled =
+        loupe_analysis::model::compile_gem(host.db(), host.project(), file, gem, upstream)?;
     let (fabric_name, fabric) = FabricsFile::load(host.root())?.get(fabric)?;
     let seeds = compiled
         .seeds
@@ -85,9 +88,14 @@ pub fn run_gem(
     file: SourceFile,
     gem: Option<&str>,
     fabric: Option<&str>,
+    upstream: Upstream,
     limit: usize,
 ) -> Result<RunResult, String> {
-    execute_run(&prepare_run(host, file, gem, fabric)?, limit, |_| ())
+    execute_run(
+        &prepare_run(host, file, gem, fabric, upstream)?,
+        limit,
+        |_| (),
+    )
 }
 
 /// The project file of a model path (its project is the nearest dbt_project.yml above it).

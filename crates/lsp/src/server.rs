@@ -38,6 +38,8 @@ pub struct Sample {
     pub columns: Vec<(String, String)>,
     pub rows: Vec<Vec<Option<String>>>,
     pub truncated: bool,
+    /// How the run took its upstream models (the same compile tells staleness).
+    pub upstream: loupe_analysis::model::Upstream,
 }
 
 pub struct Backend {

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::Command;
 
+use loupe_analysis::model::Upstream;
 use loupe_fabric::{DuckDbFabric, SeedLoad};
 use loupe_lsp::memory_client::copy_dir;
 
@@ -92,7 +93,8 @@ fn jaffle_shop_models_return_the_rows_of_dbts_compiled_sql() {
         let file = host
             .file(&root.join(format!("models/{model}.sql")))
             .unwrap();
-        let got = loupe_lsp::run::run_gem(&host, file, None, None, 10_000).unwrap();
+        let got =
+            loupe_lsp::run::run_gem(&host, file, None, None, Upstream::Inline, 10_000).unwrap();
         let name = model.rsplit('/').next().unwrap();
         let want = reference
             .run(&format!("select * from main.{name}"), 10_000)
@@ -111,7 +113,15 @@ fn a_gem_inside_a_model_runs_on_its_own_and_errors_come_back() {
     );
     let (host, file) =
         loupe_lsp::run::load_model(&root.join("models/marts/customers.sql")).unwrap();
-    let gem = loupe_lsp::run::run_gem(&host, file, Some("customer_orders"), None, 3).unwrap();
+    let gem = loupe_lsp::run::run_gem(
+        &host,
+        file,
+        Some("customer_orders"),
+        None,
+        Upstream::Inline,
+        3,
+    )
+    .unwrap();
     let names: Vec<&str> = gem.columns.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,
@@ -127,7 +137,9 @@ fn a_gem_inside_a_model_runs_on_its_own_and_errors_come_back() {
     // The seed tables now live in the project's default database under target/.
     assert!(root.join("target/loupe.duckdb").is_file());
 
-    let missing = loupe_lsp::run::run_gem(&host, file, Some("no_such_gem"), None, 3).unwrap_err();
+    let missing =
+        loupe_lsp::run::run_gem(&host, file, Some("no_such_gem"), None, Upstream::Inline, 3)
+            .unwrap_err();
     assert!(missing.contains("no gem named `no_such_gem`"), "{missing}");
     // A statement the engine rejects: its message reaches the user.
     let (broken_host, broken) = {
@@ -138,7 +150,8 @@ fn a_gem_inside_a_model_runs_on_its_own_and_errors_come_back() {
         .unwrap();
         loupe_lsp::run::load_model(&root.join("models/marts/bad_cast.sql")).unwrap()
     };
-    let error = loupe_lsp::run::run_gem(&broken_host, broken, None, None, 3).unwrap_err();
+    let error =
+        loupe_lsp::run::run_gem(&broken_host, broken, None, None, Upstream::Inline, 3).unwrap_err();
     assert!(
         error.contains("Conversion Error") || error.contains("Could not convert"),
         "{error}"
@@ -189,4 +202,39 @@ fn loupe_run_prints_a_table_json_and_csv() {
         text.lines().nth(1).unwrap().starts_with("INTEGER"),
         "{text}"
     );
+}
+
+#[test]
+fn upstream_models_come_inlined_or_from_the_database_as_asked() {
+    let root = private_copy(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/valid_project"),
+        "built",
+    );
+    std::fs::write(
+        root.join("models/marts/order_count.sql"),
+        "select count(*) as n from {{ ref('stg_orders') }}\n",
+    )
+    .unwrap();
+    let (host, file) =
+        loupe_lsp::run::load_model(&root.join("models/marts/order_count.sql")).unwrap();
+    let seed_rows = std::fs::read_to_string(root.join("seeds/raw_orders.csv"))
+        .unwrap()
+        .lines()
+        .count()
+        - 1;
+
+    let inline = loupe_lsp::run::run_gem(&host, file, None, None, Upstream::Inline, 10).unwrap();
+    assert_eq!(inline.rows, [[Some(seed_rows.to_string())]]);
+    // Not built yet: the engine says which table is missing.
+    let missing =
+        loupe_lsp::run::run_gem(&host, file, None, None, Upstream::Built, 10).unwrap_err();
+    assert!(missing.contains("stg_orders"), "{missing}");
+
+    let database = DuckDbFabric::open(Some(&root.join("target/loupe.duckdb"))).unwrap();
+    database
+        .execute("create table main.stg_orders as select range as order_id from range(7)")
+        .unwrap();
+    drop(database);
+    let built = loupe_lsp::run::run_gem(&host, file, None, None, Upstream::Built, 10).unwrap();
+    assert_eq!(built.rows, [[Some("7".to_string())]]);
 }

@@ -12,7 +12,7 @@ use crate::syntax::parse_sql;
 
 use super::analysis::seed_schema;
 use super::index::project_index;
-use super::render::rendered_model;
+use super::render::{model_materialization, rendered_model};
 
 /// A seed the fabric must have as a table before the SQL runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,17 +31,35 @@ pub struct CompiledGem {
     pub seeds: Vec<SeedTable>,
 }
 
+/// Where a gem's upstream models come from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Upstream {
+    /// Inlined from their SQL: nothing needs building first.
+    #[default]
+    Inline,
+    /// Already built in the fabric's database (ephemeral models are still inlined).
+    Built,
+}
+
 /// Compiles `gem` of the model in `file` (its final SELECT when `None`).
 pub fn compile_gem(
     db: &dyn Db,
     project: Project,
     file: SourceFile,
     gem: Option<&str>,
+    upstream_from: Upstream,
 ) -> Result<CompiledGem, String> {
     let mut upstream: Vec<(String, Query)> = Vec::new();
     let mut seeds = Vec::new();
     let mut visiting = Vec::new();
-    let mut query = inline_model(db, project, file, &mut upstream, &mut seeds, &mut visiting)?;
+    let mut inliner = Inliner {
+        upstream_from,
+        upstream: &mut upstream,
+        seeds: &mut seeds,
+        visiting: &mut visiting,
+    };
+    let mut query = inliner.inline_model(db, project, file)?;
     if let Some(gem) = gem.filter(|g| !gem_is_final(db, project, file, Some(g))) {
         let own = query
             .with
@@ -122,78 +140,89 @@ fn inlined_name(model: &str) -> String {
     format!("__loupe_{model}")
 }
 
-/// The model's query with each `ref()` to a model replaced by its inlined CTE
-/// (pushed to `upstream` after its own dependencies).
-fn inline_model(
-    db: &dyn Db,
-    project: Project,
-    file: SourceFile,
-    upstream: &mut Vec<(String, Query)>,
-    seeds: &mut Vec<SeedTable>,
-    visiting: &mut Vec<SourceFile>,
-) -> Result<Query, String> {
-    let index = project_index(db, project);
-    let name = index
-        .node_for_file(file)
-        .map_or_else(|| file.path(db).clone(), |n| n.name.clone());
-    if visiting.contains(&file) {
-        return Err(format!("`{name}` is part of a cycle of refs"));
-    }
-    visiting.push(file);
-    let rendered = rendered_model(db, project, file);
-    if let Some(e) = &rendered.error {
-        return Err(format!("{}: {}", file.path(db), e.message));
-    }
-    let mut sql = rendered.sql.clone();
-    let mut replacements: Vec<(crate::text::TextRange, String)> = Vec::new();
-    for call in &rendered.calls {
-        let (
-            Call::Ref {
-                package,
-                name: target,
-            },
-            Some(range),
-        ) = (&call.call, call.range)
-        else {
-            continue;
-        };
-        let Some(node) = index.node(target, package.as_deref()) else {
-            return Err(format!("`ref('{target}')`: no such model or seed"));
-        };
-        if node.is_seed {
-            if !seeds
-                .iter()
-                .any(|s| s.table == node.relation.1 && s.schema == node.relation.0)
-            {
-                seeds.push(SeedTable {
-                    schema: node.relation.0.clone(),
-                    table: node.relation.1.clone(),
-                    csv: node.file.path(db).clone(),
-                    columns: seed_schema(db, project, node.file).as_ref().clone(),
-                });
+/// Collects the upstream models to inline (each after its own dependencies)
+/// and the seeds the fabric must load.
+struct Inliner<'a> {
+    upstream_from: Upstream,
+    upstream: &'a mut Vec<(String, Query)>,
+    seeds: &'a mut Vec<SeedTable>,
+    visiting: &'a mut Vec<SourceFile>,
+}
+
+impl Inliner<'_> {
+    /// The model's query with each `ref()` to an inlined model replaced by its CTE name.
+    fn inline_model(
+        &mut self,
+        db: &dyn Db,
+        project: Project,
+        file: SourceFile,
+    ) -> Result<Query, String> {
+        let index = project_index(db, project);
+        let name = index
+            .node_for_file(file)
+            .map_or_else(|| file.path(db).clone(), |n| n.name.clone());
+        if self.visiting.contains(&file) {
+            return Err(format!("`{name}` is part of a cycle of refs"));
+        }
+        self.visiting.push(file);
+        let rendered = rendered_model(db, project, file);
+        if let Some(e) = &rendered.error {
+            return Err(format!("{}: {}", file.path(db), e.message));
+        }
+        let mut sql = rendered.sql.clone();
+        let mut replacements: Vec<(crate::text::TextRange, String)> = Vec::new();
+        for call in &rendered.calls {
+            let (
+                Call::Ref {
+                    package,
+                    name: target,
+                },
+                Some(range),
+            ) = (&call.call, call.range)
+            else {
+                continue;
+            };
+            let Some(node) = index.node(target, package.as_deref()) else {
+                return Err(format!("`ref('{target}')`: no such model or seed"));
+            };
+            if node.is_seed {
+                if !self
+                    .seeds
+                    .iter()
+                    .any(|s| s.table == node.relation.1 && s.schema == node.relation.0)
+                {
+                    self.seeds.push(SeedTable {
+                        schema: node.relation.0.clone(),
+                        table: node.relation.1.clone(),
+                        csv: node.file.path(db).clone(),
+                        columns: seed_schema(db, project, node.file).as_ref().clone(),
+                    });
+                }
+                continue;
             }
-            continue;
+            let ephemeral =
+                model_materialization(db, project, node.file).as_deref() == Some("ephemeral");
+            if node.opaque || (self.upstream_from == Upstream::Built && !ephemeral) {
+                continue;
+            }
+            let cte_name = inlined_name(&node.name);
+            if !self.upstream.iter().any(|(n, _)| *n == cte_name) {
+                let q = self.inline_model(db, project, node.file)?;
+                self.upstream.push((cte_name.clone(), q));
+            }
+            replacements.push((range, cte_name));
         }
-        if node.opaque {
-            continue;
+        replacements.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
+        for (range, text) in replacements {
+            sql.replace_range(range.start..range.end, &text);
         }
-        let cte_name = inlined_name(&node.name);
-        if !upstream.iter().any(|(n, _)| *n == cte_name) {
-            let q = inline_model(db, project, node.file, upstream, seeds, visiting)?;
-            upstream.push((cte_name.clone(), q));
+        self.visiting.pop();
+        let statements = parse_sql(&sql, project.settings(db).dialect)
+            .map_err(|e| format!("{}: {}", file.path(db), e.message))?;
+        match statements.into_iter().last() {
+            Some(Statement::Query(q)) => Ok(*q),
+            Some(_) => Err(format!("`{name}` is not a SELECT")),
+            None => Err(format!("`{name}` has no SQL")),
         }
-        replacements.push((range, cte_name));
-    }
-    replacements.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
-    for (range, text) in replacements {
-        sql.replace_range(range.start..range.end, &text);
-    }
-    visiting.pop();
-    let statements = parse_sql(&sql, project.settings(db).dialect)
-        .map_err(|e| format!("{}: {}", file.path(db), e.message))?;
-    match statements.into_iter().last() {
-        Some(Statement::Query(q)) => Ok(*q),
-        Some(_) => Err(format!("`{name}` is not a SELECT")),
-        None => Err(format!("`{name}` has no SQL")),
     }
 }

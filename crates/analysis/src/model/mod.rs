@@ -10,7 +10,7 @@ mod render;
 pub use analysis::{
     model_analysis, model_diagnostics, model_schema, scopes_at_cursor, seed_schema, ModelAnalysis,
 };
-pub use compile::{compile_gem, gem_is_final, CompiledGem, SeedTable};
+pub use compile::{compile_gem, gem_is_final, CompiledGem, SeedTable, Upstream};
 pub use index::{file_properties, project_index, NodeInfo, ProjectIndex};
 pub use lineage::{
     downstream, model_lineage, upstream, LineageGraph, LineageLink, LineageNode, ModelLineage,

@@ -84,6 +84,9 @@ enum Command {
         limit: usize,
         #[arg(long, value_enum, default_value_t = run::RunFormat::Table)]
         format: run::RunFormat,
+        /// Upstream models inlined from their SQL, or read from the fabric's database.
+        #[arg(long, value_enum, default_value_t = run::UpstreamArg::Inline)]
+        upstream: run::UpstreamArg,
     },
     /// Print a model's rendered SQL (like `dbt compile`).
     Compile {
@@ -144,7 +147,8 @@ pub fn run(cli: Cli) -> ExitCode {
             fabric,
             limit,
             format,
-        } => run::run(&target, fabric.as_deref(), limit, format),
+            upstream,
+        } => run::run(&target, fabric.as_deref(), limit, format, upstream.into()),
         Command::Lineage {
             target,
             path,

@@ -4,6 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::ValueEnum;
+use loupe_analysis::model::Upstream;
 use loupe_fabric::RunResult;
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -13,18 +14,34 @@ pub enum RunFormat {
     Csv,
 }
 
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum UpstreamArg {
+    Inline,
+    Built,
+}
+
+impl From<UpstreamArg> for Upstream {
+    fn from(value: UpstreamArg) -> Upstream {
+        match value {
+            UpstreamArg::Inline => Upstream::Inline,
+            UpstreamArg::Built => Upstream::Built,
+        }
+    }
+}
+
 pub fn run(
     target: &str,
     fabric: Option<&str>,
     limit: usize,
     format: RunFormat,
+    upstream: Upstream,
 ) -> Result<ExitCode, String> {
     let (file, gem) = match target.split_once('#') {
         Some((f, g)) => (f, Some(g)),
         None => (target, None),
     };
     let (host, model) = loupe_lsp::run::load_model(Path::new(file))?;
-    let result = loupe_lsp::run::run_gem(&host, model, gem, fabric, limit)?;
+    let result = loupe_lsp::run::run_gem(&host, model, gem, fabric, upstream, limit)?;
     match format {
         RunFormat::Json => println!("{}", serde_json::to_string_pretty(&result).unwrap()),
         RunFormat::Csv => print_csv(&result),

@@ -17,9 +17,10 @@ fn sample_rows(
     let Some((_, sample)) = samples.iter().find(|(g, _)| g == key) else {
         return String::new();
     };
-    let current = loupe_analysis::model::compile_gem(host.db(), host.project(), file, gem)
-        .map(|c| c.sql)
-        .ok();
+    let current =
+        loupe_analysis::model::compile_gem(host.db(), host.project(), file, gem, sample.upstream)
+            .map(|c| c.sql)
+            .ok();
     let stale = if current.as_deref() == Some(sample.sql.as_str()) {
         ""
     } else {

@@ -3,6 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use loupe_analysis::model::Upstream;
 use loupe_fabric::QueryCanceller;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -19,6 +20,10 @@ pub struct RunGemParams {
     pub limit: Option<usize>,
     /// A fabric of loupe.toml; else the selected one, else the default.
     pub fabric: Option<String>,
+    /// `"inline"` (the default: upstream models inlined from their SQL) or
+    /// `"built"` (read from the fabric's database).
+    #[serde(default)]
+    pub upstream: Upstream,
 }
 
 pub async fn run_gem(backend: &Backend, params: RunGemParams) -> Result<Value> {
@@ -28,13 +33,15 @@ pub async fn run_gem(backend: &Backend, params: RunGemParams) -> Result<Value> {
         .or_else(|| backend.state.lock().unwrap().selected_fabric.clone());
     let limit = params.limit.unwrap_or(100);
     let gem = params.gem.clone();
+    let upstream = params.upstream;
     let uri = params.uri.clone();
     // Compile on a snapshot, then let it go: edits must not wait for the engine.
     let prepared = backend
         .with_snapshot(move |host| {
             let path = uri.to_file_path().ok_or("not a file")?.into_owned();
             let file = host.file(&path).ok_or("not a model of the project")?;
-            let run = crate::run::prepare_run(host, file, gem.as_deref(), fabric.as_deref())?;
+            let run =
+                crate::run::prepare_run(host, file, gem.as_deref(), fabric.as_deref(), upstream)?;
             // Samples are keyed like hovers name gems: "" for the final SELECT.
             let final_gem = loupe_analysis::model::gem_is_final(
                 host.db(),
@@ -70,6 +77,7 @@ pub async fn run_gem(backend: &Backend, params: RunGemParams) -> Result<Value> {
         columns: result.columns.clone(),
         rows: result.rows.clone(),
         truncated: result.truncated,
+        upstream,
     };
     backend.state.lock().unwrap().samples.insert(key, sample);
     Ok(serde_json::to_value(result).unwrap())
