@@ -639,6 +639,27 @@ async fn run_a_gem_and_see_its_sample_on_hover_until_it_changes() {
         "{hover}"
     );
 
+    // With a client's token, the run reports `$/progress` from begin to end.
+    client.notifications.clear();
+    let with_progress =
+        json!({"uri": uri, "gem": "customer_orders", "limit": 1, "workDoneToken": "run-1"});
+    let result = client.request("loupe/runGem", with_progress).await;
+    assert_eq!(result["rows"].as_array().map(Vec::len), Some(1), "{result}");
+    let kinds = |c: &Client| -> Vec<String> {
+        c.notifications
+            .iter()
+            .filter(|n| n["method"] == "$/progress" && n["params"]["token"] == "run-1")
+            .map(|n| n["params"]["value"]["kind"].as_str().unwrap().to_string())
+            .collect()
+    };
+    while kinds(&client).last().map(String::as_str) != Some("end") {
+        let message = tokio::time::timeout(std::time::Duration::from_secs(10), client.read())
+            .await
+            .unwrap_or_else(|_| panic!("progress ends: {:?}", client.notifications));
+        client.notifications.push(message);
+    }
+    assert_eq!(kinds(&client), ["begin", "report", "end"]);
+
     let failed = client
         .request("loupe/runGem", json!({"uri": uri, "gem": "nope"}))
         .await;

@@ -8,7 +8,7 @@ use loupe_fabric::QueryCanceller;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tower_lsp_server::jsonrpc::{Error, Result};
-use tower_lsp_server::ls_types::Uri;
+use tower_lsp_server::ls_types::{ProgressToken, Uri};
 
 use crate::server::{Backend, Sample};
 
@@ -24,6 +24,9 @@ pub struct RunGemParams {
     /// `"built"` (read from the fabric's database).
     #[serde(default)]
     pub upstream: Upstream,
+    /// A client's token for `$/progress` (compiling, then running).
+    #[serde(rename = "workDoneToken")]
+    pub work_done_token: Option<ProgressToken>,
 }
 
 pub async fn run_gem(backend: &Backend, params: RunGemParams) -> Result<Value> {
@@ -35,6 +38,21 @@ pub async fn run_gem(backend: &Backend, params: RunGemParams) -> Result<Value> {
     let gem = params.gem.clone();
     let upstream = params.upstream;
     let uri = params.uri.clone();
+    let title = format!(
+        "Running {}",
+        params.gem.as_deref().unwrap_or("the final SELECT")
+    );
+    let mut progress = match params.work_done_token.clone() {
+        Some(token) => Some(
+            backend
+                .client
+                .progress(token, title)
+                .with_message("compiling")
+                .begin()
+                .await,
+        ),
+        None => None,
+    };
     // Compile on a snapshot, then let it go: edits must not wait for the engine.
     let prepared = backend
         .with_snapshot(move |host| {
@@ -56,11 +74,24 @@ pub async fn run_gem(backend: &Backend, params: RunGemParams) -> Result<Value> {
             };
             Ok::<_, String>(((path, key), run))
         })
-        .await?;
-    let (key, run) = prepared
-        .unwrap_or(Err("no project is loaded".into()))
-        .map_err(Error::invalid_params)?;
+        .await
+        .and_then(|answer| {
+            answer
+                .unwrap_or(Err("no project is loaded".into()))
+                .map_err(Error::invalid_params)
+        });
+    if prepared.is_err() {
+        if let Some(progress) = progress.take() {
+            progress.finish_with_message("failed").await;
+        }
+    }
+    let (key, run) = prepared?;
 
+    if let Some(progress) = &progress {
+        progress
+            .report(format!("running on {}", run.fabric_name))
+            .await;
+    }
     // A cancelled request drops this future; the guard then interrupts the query.
     let canceller = Arc::new(Mutex::new(None::<QueryCanceller>));
     let _cancel_on_drop = CancelOnDrop(canceller.clone());
@@ -70,8 +101,12 @@ pub async fn run_gem(backend: &Backend, params: RunGemParams) -> Result<Value> {
         result
     })
     .await
-    .map_err(|_| Error::internal_error())?
-    .map_err(Error::invalid_params)?;
+    .map_err(|_| Error::internal_error())?;
+    if let Some(progress) = progress {
+        let outcome = if result.is_ok() { "done" } else { "failed" };
+        progress.finish_with_message(outcome).await;
+    }
+    let result = result.map_err(Error::invalid_params)?;
     let sample = Sample {
         sql: result.sql.clone(),
         columns: result.columns.clone(),
