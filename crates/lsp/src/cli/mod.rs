@@ -3,7 +3,6 @@
 
 mod check;
 mod lineage;
-#[cfg(feature = "fabric")]
 mod run;
 mod schema;
 
@@ -73,7 +72,6 @@ enum Command {
         all: bool,
     },
     /// Run a gem (FILE#GEM, or the model's final SELECT) on a fabric and print its rows.
-    #[cfg(feature = "fabric")]
     Run {
         /// `models/x.sql` or `models/x.sql#gem`.
         target: String,
@@ -141,7 +139,6 @@ pub fn run(cli: Cli) -> ExitCode {
             dialect,
         } => check::run(&path, format, catalog.as_deref(), dialect.as_deref()),
         Command::Compile { path, model } => schema::run_compile(&path, &model),
-        #[cfg(feature = "fabric")]
         Command::Run {
             target,
             fabric,

@@ -1,10 +1,12 @@
 //! `loupe run FILE[#GEM]`: a gem's rows from a fabric, as a table, JSON or CSV.
 
+#[cfg(feature = "fabric")]
 use std::path::Path;
 use std::process::ExitCode;
 
 use clap::ValueEnum;
 use loupe_analysis::model::Upstream;
+#[cfg(feature = "fabric")]
 use loupe_fabric::RunResult;
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -29,6 +31,7 @@ impl From<UpstreamArg> for Upstream {
     }
 }
 
+#[cfg(feature = "fabric")]
 pub fn run(
     target: &str,
     fabric: Option<&str>,
@@ -50,6 +53,21 @@ pub fn run(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Without fabrics compiled in, say how to get them.
+#[cfg(not(feature = "fabric"))]
+pub fn run(
+    _: &str,
+    _: Option<&str>,
+    _: usize,
+    _: RunFormat,
+    _: Upstream,
+) -> Result<ExitCode, String> {
+    Err("this build of Loupe has no fabrics; build it with them: \
+         cargo build --release -p loupe-lsp --features fabric"
+        .into())
+}
+
+#[cfg(feature = "fabric")]
 fn print_csv(result: &RunResult) {
     let field = |v: &str| {
         if v.contains([',', '"', '\n']) {
@@ -78,6 +96,7 @@ fn print_csv(result: &RunResult) {
     }
 }
 
+#[cfg(feature = "fabric")]
 fn print_table(result: &RunResult) {
     let cells: Vec<Vec<String>> = result
         .rows
