@@ -715,32 +715,21 @@ async fn a_code_action_runs_the_gem_under_the_cursor() {
         json!({"line": text[..at].matches('\n').count(), "character": 4})
     };
     let actions_at = |position: Value| json!({"textDocument": {"uri": uri}, "range": {"start": position, "end": position}, "context": {"diagnostics": []}});
-    let actions = client
-        .request(
-            "textDocument/codeAction",
-            actions_at(inside("min(order_date)")),
-        )
-        .await;
-    let run = actions
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["command"]["command"] == "loupe.runGem")
-        .expect("a run action");
+    let mut run_action_at = async |needle: &str| -> Value {
+        let actions = client
+            .request("textDocument/codeAction", actions_at(inside(needle)))
+            .await;
+        let found = actions
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["command"]["command"] == "loupe.runGem");
+        found.expect("a run action").clone()
+    };
+    let run = run_action_at("min(order_date)").await;
     assert_eq!(run["title"], "Run gem `customer_orders` on the fabric");
     assert_eq!(run["command"]["arguments"][0]["gem"], "customer_orders");
-    let actions = client
-        .request(
-            "textDocument/codeAction",
-            actions_at(inside("coalesce(customer_payments")),
-        )
-        .await;
-    let run = actions
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["command"]["command"] == "loupe.runGem")
-        .expect("a run action");
+    let run = run_action_at("coalesce(customer_payments").await;
     assert_eq!(run["command"]["arguments"][0]["gem"], Value::Null);
     let result = client
         .request("workspace/executeCommand", run["command"].clone())
