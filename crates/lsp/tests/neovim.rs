@@ -58,5 +58,27 @@ fn headless_neovim_gets_diagnostics_hover_completion_and_a_fix() {
         "{completion:?}"
     );
     assert_eq!(result["action"], "Change `amont` to `amount`");
+    // `:LoupeRun` on the fixed model, when the binary under test has fabrics.
+    if !cfg!(feature = "fabric") {
+        return;
+    }
+    let rows: Vec<&str> = result["rows"]
+        .as_array()
+        .map(|r| r.iter().map(|v| v.as_str().unwrap()).collect())
+        .unwrap_or_default();
+    assert!(
+        rows.first()
+            .is_some_and(|l| l.starts_with("payment_id | order_id | amount")),
+        "{result}"
+    );
+    assert_eq!(
+        rows.len(),
+        3 + 3 + 1,
+        "header, types, rule, 3 rows, summary: {result}"
+    );
+    assert!(
+        rows.last().unwrap().starts_with("3 rows (more exist)"),
+        "{result}"
+    );
     assert_eq!(result["fixed_line"], "    amount");
 }

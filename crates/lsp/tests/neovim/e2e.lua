@@ -62,6 +62,14 @@ local ok, err = pcall(function()
     end
   end
   out.fixed_line = vim.api.nvim_buf_get_lines(buf, 3, 4, false)[1]
+
+  -- Run the fixed model's final SELECT: its rows open in a scratch window.
+  vim.api.nvim_win_set_cursor(0, { 2, 4 })
+  loupe.run_gem(buf, 3)
+  vim.wait(60000, function() return loupe.last_rows ~= nil end, 50)
+  if loupe.last_rows then
+    out.rows = vim.api.nvim_buf_get_lines(loupe.last_rows, 0, -1, false)
+  end
 end)
 if not ok then out.error = tostring(err) end
 finish()
