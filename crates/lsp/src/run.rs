@@ -82,6 +82,17 @@ pub fn execute_run(
     }
 }
 
+/// What a fabric can do in this build, for pickers: `ready`, or why not.
+pub fn fabric_status(fabric: &FabricConfig, root: &Path) -> String {
+    match fabric.kind {
+        FabricKind::Duckdb => format!(
+            "ready (embedded DuckDB, {})",
+            fabric.duckdb_path(root).display()
+        ),
+        other => format!("{other:?} fabrics cannot run in this build of Loupe yet"),
+    }
+}
+
 /// Compiles and executes in one go (the command line's way).
 pub fn run_gem(
     host: &AnalysisHost,

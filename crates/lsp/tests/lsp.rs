@@ -557,6 +557,28 @@ async fn run_a_gem_and_see_its_sample_on_hover_until_it_changes() {
     let uri = open(&mut client, &path, &text).await;
     let fabrics = client.request("loupe/fabrics", json!({})).await;
     assert_eq!(fabrics["default"], "duckdb");
+    assert_eq!(fabrics["details"][0]["kind"], "duckdb");
+    assert!(
+        fabrics["details"][0]["status"]
+            .as_str()
+            .unwrap()
+            .starts_with("ready"),
+        "{fabrics}"
+    );
+    let unknown = client
+        .request("loupe/selectFabric", json!({"name": "prod"}))
+        .await;
+    assert!(
+        unknown["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no fabric named `prod`"),
+        "{unknown}"
+    );
+    let chosen = client
+        .request("loupe/selectFabric", json!({"name": "duckdb"}))
+        .await;
+    assert_eq!(chosen["selected"], "duckdb");
     let lenses = client
         .request(
             "textDocument/codeLens",

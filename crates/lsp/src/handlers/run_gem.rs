@@ -133,14 +133,26 @@ pub async fn fabrics(backend: &Backend, _params: Value) -> Result<Value> {
     let selected = backend.state.lock().unwrap().selected_fabric.clone();
     let answer = backend
         .with_snapshot(|host| {
-            loupe_fabric::FabricsFile::load(host.root()).map(|f| (f.names(), f.default.clone()))
+            let file = loupe_fabric::FabricsFile::load(host.root())?;
+            let details: Vec<Value> = file
+                .names()
+                .into_iter()
+                .filter_map(|name| file.get(Some(&name)).ok())
+                .map(|(name, config)| {
+                    let status = crate::run::fabric_status(&config, host.root());
+                    json!({"name": name, "kind": config.kind, "status": status})
+                })
+                .collect();
+            Ok::<_, String>((file.names(), file.default.clone(), details))
         })
         .await?;
-    let (names, default) = answer
+    let (names, default, details) = answer
         .unwrap_or(Err("no project is loaded".into()))
         .map_err(Error::invalid_params)?;
     let default = default.or_else(|| names.first().cloned());
-    Ok(json!({"fabrics": names, "default": default, "selected": selected.or(default.clone())}))
+    Ok(
+        json!({"fabrics": names, "default": default, "selected": selected.or(default.clone()), "details": details}),
+    )
 }
 
 #[derive(Deserialize)]
@@ -149,6 +161,17 @@ pub struct SelectFabricParams {
 }
 
 pub async fn select_fabric(backend: &Backend, params: SelectFabricParams) -> Result<Value> {
+    let name = params.name.clone();
+    let known = backend
+        .with_snapshot(move |host| {
+            loupe_fabric::FabricsFile::load(host.root())?
+                .get(Some(&name))
+                .map(|_| ())
+        })
+        .await?;
+    known
+        .unwrap_or(Err("no project is loaded".into()))
+        .map_err(Error::invalid_params)?;
     backend.state.lock().unwrap().selected_fabric = Some(params.name.clone());
     Ok(json!({"selected": params.name}))
 }
