@@ -26,7 +26,7 @@ pub struct State {
     /// The last scopes of each file whose SQL parsed, for completion in half-typed SQL.
     pub last_scopes: HashMap<PathBuf, Vec<loupe_analysis::schema::ScopeInfo>>,
     /// Rows captured by running a gem: (model file, gem or "" for the final SELECT).
-    pub samples: HashMap<(PathBuf, String), Sample>,
+    pub samples: HashMap<(PathBuf, String), Arc<Sample>>,
     /// The fabric chosen with `loupe/selectFabric`.
     pub selected_fabric: Option<String>,
 }

@@ -3,6 +3,8 @@
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::{Hover, HoverContents, HoverParams, MarkupContent, MarkupKind};
 
+use std::sync::Arc;
+
 use crate::server::{Backend, Sample};
 
 /// The first rows of the gem's last run (`None`: the final SELECT), marked
@@ -11,7 +13,7 @@ fn sample_rows(
     host: &loupe_analysis::host::AnalysisHost,
     file: loupe_analysis::db::SourceFile,
     gem: Option<&str>,
-    samples: &[(String, Sample)],
+    samples: &[(String, Arc<Sample>)],
 ) -> String {
     let key = gem.unwrap_or("");
     let Some((_, sample)) = samples.iter().find(|(g, _)| g == key) else {
@@ -58,7 +60,8 @@ pub async fn handle(backend: &Backend, params: HoverParams) -> Result<Option<Hov
         .uri
         .to_file_path()
         .map(|p| p.into_owned());
-    let samples: Vec<(String, Sample)> = {
+    // Shared, not copied: a hover must not clone every stored row.
+    let samples: Vec<(String, Arc<Sample>)> = {
         let state = backend.state.lock().unwrap();
         state
             .samples

@@ -107,13 +107,13 @@ pub async fn run_gem(backend: &Backend, params: RunGemParams) -> Result<Value> {
         progress.finish_with_message(outcome).await;
     }
     let result = result.map_err(Error::invalid_params)?;
-    let sample = Sample {
+    let sample = Arc::new(Sample {
         sql: result.sql.clone(),
         columns: result.columns.clone(),
         rows: result.rows.clone(),
         truncated: result.truncated,
         upstream,
-    };
+    });
     backend.state.lock().unwrap().samples.insert(key, sample);
     Ok(serde_json::to_value(result).unwrap())
 }
