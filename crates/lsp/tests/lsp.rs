@@ -44,12 +44,20 @@ async fn open(client: &mut Client, path: &Path, text: &str) -> Uri {
     uri
 }
 
-fn labels(completion: &Value) -> Vec<String> {
-    completion
+/// The `key` string of each element of an array answer.
+fn strings_of<'a>(answer: &'a Value, key: &str) -> Vec<&'a str> {
+    answer
         .as_array()
         .unwrap()
         .iter()
-        .map(|i| i["label"].as_str().unwrap().to_string())
+        .map(|item| item[key].as_str().unwrap())
+        .collect()
+}
+
+fn labels(completion: &Value) -> Vec<String> {
+    strings_of(completion, "label")
+        .into_iter()
+        .map(String::from)
         .collect()
 }
 
@@ -237,12 +245,7 @@ async fn definition_symbols_and_loupe_methods() {
             json!({"textDocument": {"uri": uri}}),
         )
         .await;
-    let names: Vec<&str> = symbols
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["name"].as_str().unwrap())
-        .collect();
+    let names = strings_of(&symbols, "name");
     assert!(
         names.contains(&"customer_orders") && names.contains(&"customers"),
         "{names:?}"
@@ -330,12 +333,7 @@ async fn lenses_folding_hints_references_signatures_symbols_and_refactors() {
     let hints = client
         .request("textDocument/inlayHint", json!({"textDocument": doc, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 5, "character": 0}}}))
         .await;
-    let labels: Vec<&str> = hints
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["label"].as_str().unwrap())
-        .collect();
+    let labels = strings_of(&hints, "label");
     assert!(
         labels.contains(&": DOUBLE") && labels.contains(&": INTEGER"),
         "{labels:?}"
@@ -362,12 +360,7 @@ async fn lenses_folding_hints_references_signatures_symbols_and_refactors() {
     let refs = client
         .request("textDocument/references", json!({"textDocument": doc, "position": {"line": 3, "character": at - text[..at].rfind('\n').unwrap() - 1}, "context": {"includeDeclaration": true}}))
         .await;
-    let files: Vec<&str> = refs
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["uri"].as_str().unwrap())
-        .collect();
+    let files = strings_of(&refs, "uri");
     assert!(
         files.iter().any(|f| f.ends_with("margin.sql"))
             && files.iter().any(|f| !f.ends_with("margin.sql")),
@@ -377,12 +370,7 @@ async fn lenses_folding_hints_references_signatures_symbols_and_refactors() {
     let symbols = client
         .request("workspace/symbol", json!({"query": "stg_"}))
         .await;
-    let names: Vec<&str> = symbols
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["name"].as_str().unwrap())
-        .collect();
+    let names = strings_of(&symbols, "name");
     assert!(
         names.contains(&"stg_orders") && names.contains(&"stg_payments"),
         "{names:?}"
