@@ -8,6 +8,9 @@ use loupe_analysis::host::AnalysisHost;
 use loupe_analysis::loose::{analyze_sql, TableCatalog};
 use loupe_analysis::syntax::Dialect;
 
+mod common;
+use common::schema_failures;
+
 fn corpus(name: &str) -> Option<PathBuf> {
     let base = std::env::var_os("LOUPE_SHARED")
         .map(PathBuf::from)
@@ -25,35 +28,6 @@ fn corpus(name: &str) -> Option<PathBuf> {
         let _ = std::io::stderr().write_all(message.as_bytes());
         None
     }
-}
-
-/// `{"schema.table": [[name, TYPE]]}` compared with an expected-schema file.
-fn schema_failures(host: &AnalysisHost, expected: &serde_json::Value) -> Vec<String> {
-    let schemas = host.relation_schemas();
-    let mut failures = Vec::new();
-    for (relation, truth) in expected.as_object().unwrap() {
-        let want: Vec<(String, String)> = truth["columns"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| {
-                (
-                    c[0].as_str().unwrap().to_lowercase(),
-                    c[1].as_str().unwrap().to_uppercase(),
-                )
-            })
-            .collect();
-        let got = schemas.get(relation).map(|s| {
-            s.to_pairs()
-                .into_iter()
-                .map(|(n, t)| (n.to_lowercase(), t))
-                .collect::<Vec<_>>()
-        });
-        if got.as_ref() != Some(&want) {
-            failures.push(format!("{relation}: expected {want:?}, got {got:?}"));
-        }
-    }
-    failures
 }
 
 fn errors(host: &AnalysisHost) -> Vec<String> {

@@ -7,6 +7,9 @@ use std::path::PathBuf;
 
 use loupe_analysis::host::AnalysisHost;
 
+mod common;
+use common::schema_failures;
+
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/fixtures")
@@ -102,30 +105,7 @@ fn valid_sql_raises_nothing_and_matches_duckdb_schemas() {
     let expected: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(root.join("expected_schema.json")).unwrap())
             .unwrap();
-    let schemas = host.relation_schemas();
-    let mut failures = Vec::new();
-    for (relation, truth) in expected.as_object().unwrap() {
-        let want: Vec<(String, String)> = truth["columns"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| {
-                (
-                    c[0].as_str().unwrap().to_lowercase(),
-                    c[1].as_str().unwrap().to_string(),
-                )
-            })
-            .collect();
-        let got: Option<Vec<(String, String)>> = schemas.get(relation).map(|s| {
-            s.to_pairs()
-                .into_iter()
-                .map(|(n, t)| (n.to_lowercase(), t))
-                .collect()
-        });
-        if got.as_ref() != Some(&want) {
-            failures.push(format!("{relation}: expected {want:?}, got {got:?}"));
-        }
-    }
+    let failures = schema_failures(&host, &expected);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
