@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::project::{FileKind, Target};
+use crate::project::{FileKind, Target, WarehouseCatalog};
 use crate::syntax::Dialect;
 
 #[salsa::db]
@@ -70,4 +70,7 @@ pub struct Project {
     pub settings: Arc<ProjectSettings>,
     #[returns(ref)]
     pub files: Arc<Vec<SourceFile>>,
+    /// Warehouse tables a fabric described (sources YAML leaves undescribed).
+    #[returns(ref)]
+    pub catalog: Arc<WarehouseCatalog>,
 }

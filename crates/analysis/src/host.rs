@@ -187,7 +187,8 @@ impl AnalysisHost {
                 })
                 .collect(),
         };
-        let project = Project::builder(Arc::new(settings), Arc::new(inputs))
+        let catalog = crate::project::WarehouseCatalog::load(&discovered.root);
+        let project = Project::builder(Arc::new(settings), Arc::new(inputs), Arc::new(catalog))
             .durability(Durability::HIGH)
             .new(&db);
         Ok(AnalysisHost {
@@ -209,6 +210,33 @@ impl AnalysisHost {
 
     pub fn project(&self) -> Project {
         self.project
+    }
+
+    /// Replaces what fabrics said about warehouse tables.
+    pub fn set_catalog(&mut self, catalog: crate::project::WarehouseCatalog) {
+        use salsa::Setter;
+        self.project
+            .set_catalog(&mut self.db)
+            .with_durability(Durability::HIGH)
+            .to(Arc::new(catalog));
+    }
+
+    /// Source tables whose YAML lists no columns: `(source, table, schema, identifier)`.
+    pub fn undescribed_sources(&self) -> Vec<(String, String, String, String)> {
+        let index = crate::model::project_index(&self.db, self.project);
+        index
+            .sources
+            .values()
+            .filter(|s| s.columns.is_none())
+            .map(|s| {
+                (
+                    s.source.clone(),
+                    s.table.clone(),
+                    s.schema.clone(),
+                    s.identifier.clone(),
+                )
+            })
+            .collect()
     }
 
     /// Replaces a file's text (an editor change or a change on disk).

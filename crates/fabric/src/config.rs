@@ -25,6 +25,11 @@ pub struct FabricConfig {
     pub warehouse_id: Option<String>,
     pub cluster_id: Option<String>,
     pub url: Option<String>,
+    /// Databricks: the catalog and schema statements run in.
+    pub catalog: Option<String>,
+    pub schema: Option<String>,
+    /// Remote fabrics: a statement still running after this is cancelled.
+    pub timeout_seconds: Option<u64>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -98,6 +103,9 @@ impl FabricConfig {
             warehouse_id: None,
             cluster_id: None,
             url: None,
+            catalog: None,
+            schema: None,
+            timeout_seconds: None,
         }
     }
 

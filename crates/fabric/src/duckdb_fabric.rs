@@ -140,6 +140,21 @@ impl DuckDbFabric {
         self.connection.execute_batch(sql).map_err(query_error)
     }
 
+    /// The columns of a table, as the engine types them.
+    pub fn describe_table(&self, parts: &[&str]) -> Result<Vec<(String, String)>, FabricError> {
+        let name: Vec<String> = parts.iter().map(|p| quote(p)).collect();
+        let mut describe = self
+            .connection
+            .prepare(&format!("describe {}", name.join(".")))
+            .map_err(query_error)?;
+        let columns = describe
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(query_error)?
+            .collect::<Result<_, _>>()
+            .map_err(query_error)?;
+        Ok(columns)
+    }
+
     /// A handle that cancels the running query from another thread.
     pub fn canceller(&self) -> QueryCanceller {
         QueryCanceller(self.connection.interrupt_handle())

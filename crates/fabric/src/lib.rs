@@ -4,6 +4,8 @@
 
 mod config;
 mod duckdb_fabric;
+mod engine;
+pub mod remote;
 
 use std::fmt;
 
@@ -11,6 +13,9 @@ use serde::Serialize;
 
 pub use config::{FabricConfig, FabricKind, FabricsFile};
 pub use duckdb_fabric::{DuckDbFabric, QueryCanceller};
+pub use engine::{Fabric, RemoteFabric};
+pub use remote::auth::Environment;
+pub use remote::{RemoteOptions, RunControl};
 
 /// A seed table to load from its CSV before running (columns with their types).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,6 +46,25 @@ pub enum FabricError {
     Query(String),
     /// The fabric could not be opened or reached.
     Unavailable(String),
+    /// The fabric refused the credentials (expired or revoked token).
+    Unauthorized(String),
+    /// The run did not finish in time (and was cancelled on the fabric).
+    TimedOut(String),
+    /// The run was cancelled by its caller.
+    Cancelled,
+}
+
+impl FabricError {
+    /// The same error with its message rewritten (to take secrets out).
+    pub fn map_message(self, f: impl FnOnce(String) -> String) -> FabricError {
+        match self {
+            FabricError::Query(m) => FabricError::Query(f(m)),
+            FabricError::Unavailable(m) => FabricError::Unavailable(f(m)),
+            FabricError::Unauthorized(m) => FabricError::Unauthorized(f(m)),
+            FabricError::TimedOut(m) => FabricError::TimedOut(f(m)),
+            FabricError::Cancelled => FabricError::Cancelled,
+        }
+    }
 }
 
 impl fmt::Display for FabricError {
@@ -48,6 +72,12 @@ impl fmt::Display for FabricError {
         match self {
             FabricError::Query(m) => write!(f, "the query failed: {m}"),
             FabricError::Unavailable(m) => write!(f, "the fabric is unavailable: {m}"),
+            FabricError::Unauthorized(m) => write!(
+                f,
+                "the fabric refused the credentials (an expired or revoked token?): {m}"
+            ),
+            FabricError::TimedOut(m) => write!(f, "timed out: {m}"),
+            FabricError::Cancelled => write!(f, "the run was cancelled"),
         }
     }
 }

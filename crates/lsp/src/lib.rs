@@ -23,7 +23,8 @@ pub fn service() -> (LspService<Backend>, ClientSocket) {
     let builder = builder
         .custom_method("loupe/runGem", handlers::run_gem::run_gem)
         .custom_method("loupe/fabrics", handlers::run_gem::fabrics)
-        .custom_method("loupe/selectFabric", handlers::run_gem::select_fabric);
+        .custom_method("loupe/selectFabric", handlers::run_gem::select_fabric)
+        .custom_method("loupe/refreshCatalog", handlers::catalog::refresh_catalog);
     builder.finish()
 }
 

@@ -81,6 +81,16 @@ impl Client {
                 }
                 return message["result"].clone();
             }
+            // The server asks too (workspace/applyEdit): an editor says yes.
+            if message.get("id").is_some() && message.get("method").is_some() {
+                let result = if message["method"] == "workspace/applyEdit" {
+                    json!({"applied": true})
+                } else {
+                    Value::Null
+                };
+                self.send(json!({"jsonrpc": "2.0", "id": message["id"], "result": result}))
+                    .await;
+            }
             self.notifications.push(message);
         }
     }

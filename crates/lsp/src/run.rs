@@ -5,14 +5,17 @@
 //! language server drops its snapshot before a long query: edits never wait
 //! for the engine.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use loupe_analysis::db::SourceFile;
 use loupe_analysis::host::AnalysisHost;
 use loupe_analysis::model::Upstream;
+use loupe_analysis::project::WarehouseCatalog;
 use loupe_fabric::{
-    DuckDbFabric, FabricConfig, FabricKind, FabricsFile, QueryCanceller, RunResult, SeedLoad,
+    Environment, Fabric, FabricConfig, FabricKind, FabricsFile, RemoteFabric, RunControl,
+    RunResult, SeedLoad,
 };
 
 /// A gem compiled for a fabric, ready to execute without the analysis.
@@ -55,41 +58,86 @@ pub fn prepare_run(
     })
 }
 
-/// Executes a prepared run, at most `limit` rows back. `on_start` receives a
-/// handle that cancels the query from another thread.
-pub fn execute_run(
-    run: &PreparedRun,
-    limit: usize,
-    on_start: impl FnOnce(QueryCanceller),
-) -> Result<RunResult, String> {
-    match run.fabric.kind {
-        FabricKind::Duckdb => {
-            // One DuckDB instance at a time may hold the database file.
-            static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-            let _turn = ONE_AT_A_TIME
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            let engine = DuckDbFabric::open(Some(&run.fabric.duckdb_path(&run.root)))
-                .map_err(|e| e.to_string())?;
-            on_start(engine.canceller());
-            engine.load_seeds(&run.seeds).map_err(|e| e.to_string())?;
-            engine.run(&run.sql, limit).map_err(|e| e.to_string())
+/// One DuckDB instance at a time may hold the database file.
+fn duckdb_turn() -> std::sync::MutexGuard<'static, ()> {
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Remote fabrics by project and name, kept for the process: their OAuth
+/// tokens, execution contexts and Livy sessions outlive one run.
+type RemoteFabrics = HashMap<(PathBuf, String), (FabricConfig, Arc<RemoteFabric>)>;
+static REMOTE_FABRICS: Mutex<Option<RemoteFabrics>> = Mutex::new(None);
+
+fn remote_fabric(run: &PreparedRun) -> Result<Arc<RemoteFabric>, String> {
+    let key = (run.root.clone(), run.fabric_name.clone());
+    let mut cache = REMOTE_FABRICS.lock().unwrap_or_else(|p| p.into_inner());
+    let cache = cache.get_or_insert_with(HashMap::new);
+    if let Some((config, fabric)) = cache.get(&key) {
+        if *config == run.fabric {
+            return Ok(fabric.clone());
         }
-        other => Err(format!(
-            "fabric `{}` is {other:?}, which this build of Loupe cannot run yet",
-            run.fabric_name
-        )),
+    }
+    let connected = Fabric::connect(&run.fabric, &run.root, &Environment::from_process())
+        .map_err(|e| format!("fabric `{}`: {e}", run.fabric_name))?;
+    let Fabric::Remote(fabric) = connected else {
+        return Err(format!("fabric `{}` is not a remote one", run.fabric_name));
+    };
+    cache.insert(key, (run.fabric.clone(), fabric.clone()));
+    Ok(fabric)
+}
+
+/// Releases what remote fabrics hold for this process (execution contexts,
+/// Livy sessions): the command line does it after a run, the server at exit.
+pub fn close_remote_fabrics() {
+    let fabrics = REMOTE_FABRICS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take();
+    for (_, fabric) in fabrics.into_iter().flatten().map(|(_, f)| f) {
+        fabric.close();
     }
 }
 
-/// What a fabric can do in this build, for pickers: `ready`, or why not.
+/// Executes a prepared run, at most `limit` rows back; `control` cancels it
+/// from another thread and hears its progress.
+pub fn execute_run(
+    run: &PreparedRun,
+    limit: usize,
+    control: &RunControl,
+) -> Result<RunResult, String> {
+    let failed = |e: loupe_fabric::FabricError| format!("fabric `{}`: {e}", run.fabric_name);
+    match run.fabric.kind {
+        FabricKind::Duckdb => {
+            let _turn = duckdb_turn();
+            let engine = Fabric::connect(&run.fabric, &run.root, &Environment::default())
+                .map_err(|e| e.to_string())?;
+            engine.load_seeds(&run.seeds).map_err(|e| e.to_string())?;
+            engine
+                .run(&run.sql, limit, control)
+                .map_err(|e| e.to_string())
+        }
+        FabricKind::Databricks | FabricKind::Livy => remote_fabric(run)?
+            .run(&run.sql, limit, control)
+            .map_err(failed),
+    }
+}
+
+/// What a fabric is and whether it can run, for pickers (no network call).
 pub fn fabric_status(fabric: &FabricConfig, root: &Path) -> String {
     match fabric.kind {
         FabricKind::Duckdb => format!(
             "ready (embedded DuckDB, {})",
             fabric.duckdb_path(root).display()
         ),
-        other => format!("{other:?} fabrics cannot run in this build of Loupe yet"),
+        FabricKind::Databricks | FabricKind::Livy => {
+            match Fabric::connect(fabric, root, &Environment::from_process()) {
+                Ok(connected) => format!("ready ({})", connected.describe()),
+                Err(e) => format!("not ready: {e}"),
+            }
+        }
     }
 }
 
@@ -105,7 +153,7 @@ pub fn run_gem(
     execute_run(
         &prepare_run(host, file, gem, fabric, upstream)?,
         limit,
-        |_| (),
+        &RunControl::default(),
     )
 }
 
@@ -123,4 +171,81 @@ pub fn load_model(path: &Path) -> Result<(AnalysisHost, SourceFile), String> {
         .file(&path)
         .ok_or_else(|| format!("{} is not a model of {}", path.display(), root.display()))?;
     Ok((host, file))
+}
+
+/// What a catalog refresh found: tables described and those that failed.
+pub struct CatalogRefresh {
+    pub fabric_name: String,
+    pub catalog: WarehouseCatalog,
+    pub described: Vec<String>,
+    pub failed: Vec<(String, String)>,
+}
+
+/// The fabric to ask catalog questions (the default one when `None`).
+fn catalog_fabric(root: &Path, fabric: Option<&str>) -> Result<(String, Fabric), String> {
+    let (name, config) = FabricsFile::load(root)?.get(fabric)?;
+    let fabric = match config.kind {
+        FabricKind::Duckdb => {
+            Fabric::connect(&config, root, &Environment::default()).map_err(|e| e.to_string())?
+        }
+        FabricKind::Databricks | FabricKind::Livy => Fabric::Remote(remote_fabric(&PreparedRun {
+            fabric_name: name.clone(),
+            fabric: config,
+            root: root.to_path_buf(),
+            sql: String::new(),
+            seeds: Vec::new(),
+        })?),
+    };
+    Ok((name, fabric))
+}
+
+/// Asks a fabric for the columns of `sources` (`(source, table, schema,
+/// identifier)`, the tables YAML leaves undescribed) and saves what it said
+/// in `target/loupe-catalog.json`, beside what earlier refreshes found.
+pub fn refresh_catalog(
+    root: &Path,
+    sources: &[(String, String, String, String)],
+    fabric: Option<&str>,
+    control: &RunControl,
+) -> Result<CatalogRefresh, String> {
+    let _turn = duckdb_turn();
+    let (fabric_name, engine) = catalog_fabric(root, fabric)?;
+    let mut catalog = WarehouseCatalog::load(root);
+    catalog.fabric = fabric_name.clone();
+    let (mut described, mut failed) = (Vec::new(), Vec::new());
+    for (source, table, schema, identifier) in sources {
+        let name = format!("{source}.{table}");
+        match engine.describe_table(&[schema, identifier], control) {
+            Ok(columns) => {
+                control.report(&format!("described {name}"));
+                catalog.insert(schema, identifier, columns);
+                described.push(name);
+            }
+            Err(loupe_fabric::FabricError::Cancelled) => return Err("cancelled".into()),
+            Err(e) => failed.push((name, e.to_string())),
+        }
+    }
+    catalog.save(root)?;
+    Ok(CatalogRefresh {
+        fabric_name,
+        catalog,
+        described,
+        failed,
+    })
+}
+
+/// The columns of one warehouse table, from a fabric.
+pub fn describe_table(
+    root: &Path,
+    fabric: Option<&str>,
+    schema: &str,
+    table: &str,
+    control: &RunControl,
+) -> Result<(String, Vec<(String, String)>), String> {
+    let _turn = duckdb_turn();
+    let (fabric_name, engine) = catalog_fabric(root, fabric)?;
+    let columns = engine
+        .describe_table(&[schema, table], control)
+        .map_err(|e| format!("fabric `{fabric_name}`: {e}"))?;
+    Ok((fabric_name, columns))
 }

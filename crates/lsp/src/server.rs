@@ -118,7 +118,7 @@ impl Backend {
     }
 
     /// Recomputes and publishes diagnostics once typing pauses.
-    fn schedule_diagnostics(&self) {
+    pub(crate) fn schedule_diagnostics(&self) {
         let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
         let (client, state, current) = (
             self.client.clone(),
@@ -347,6 +347,11 @@ impl LanguageServer for Backend {
     }
 
     async fn shutdown(&self) -> Result<()> {
+        // Execution contexts and Livy sessions are released with the server.
+        #[cfg(feature = "fabric")]
+        tokio::task::spawn_blocking(crate::run::close_remote_fabrics)
+            .await
+            .ok();
         Ok(())
     }
 

@@ -114,12 +114,33 @@ function M.run_gem(bufnr, limit)
   end)
 end
 
+--- Asks the fabric for the columns of sources the YAML leaves undescribed
+--- (`:LoupeRefreshCatalog [fabric]`).
+function M.refresh_catalog(bufnr, fabric)
+  bufnr = bufnr or vim.api.nvim_get_current_buf()
+  vim.lsp.buf_request(bufnr, 'loupe/refreshCatalog', { fabric = fabric }, function(err, result)
+    if err or not result then
+      vim.notify('Loupe: ' .. ((err and err.message) or 'no answer'), vim.log.levels.ERROR)
+      return
+    end
+    local lines = { string.format('Loupe: %d tables described by %s', #result.described, result.fabric) }
+    for _, failure in ipairs(result.failed or {}) do
+      table.insert(lines, string.format('  %s: %s', failure.table, failure.message))
+    end
+    local level = #(result.failed or {}) > 0 and vim.log.levels.WARN or vim.log.levels.INFO
+    vim.notify(table.concat(lines, '\n'), level)
+  end)
+end
+
 --- Attaches Loupe to every SQL buffer of a dbt project.
 function M.setup(opts)
   opts = opts or {}
   vim.api.nvim_create_user_command('LoupeRun', function(command)
     M.run_gem(nil, tonumber(command.args))
   end, { nargs = '?', desc = 'Run the gem under the cursor (optional row limit)' })
+  vim.api.nvim_create_user_command('LoupeRefreshCatalog', function(command)
+    M.refresh_catalog(nil, command.args ~= '' and command.args or nil)
+  end, { nargs = '?', desc = 'Describe undescribed sources from the fabric (optional fabric name)' })
   vim.api.nvim_create_autocmd('FileType', {
     pattern = 'sql',
     callback = function(args)

@@ -10,6 +10,7 @@ mod lenses;
 mod references;
 mod rename;
 mod signature;
+mod source_columns;
 mod symbols;
 
 pub use actions::{actions, Action};
@@ -22,6 +23,7 @@ pub use lenses::{
 pub use references::find_references;
 pub use rename::{rename, RenameEdits};
 pub use signature::{signature_help, SignatureHelp};
+pub use source_columns::{source_columns_yaml, source_table_at, SourceTableAt};
 pub use symbols::{document_symbols, Symbol};
 
 use crate::db::{Db, Project, SourceFile};

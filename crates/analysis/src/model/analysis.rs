@@ -75,10 +75,13 @@ fn schema_in_cycle(
     Arc::new(RelationSchema::unknown())
 }
 
-/// The columns a source declares in YAML, if any.
-fn declared_source_schema(source: &crate::project::SourceTable) -> Lookup {
-    source
-        .schema()
+/// The columns a source declares in YAML, else those a fabric described.
+fn declared_source_schema(
+    source: &crate::project::SourceTable,
+    catalog: &crate::project::WarehouseCatalog,
+) -> Lookup {
+    catalog
+        .source_schema(source)
         .map_or(Lookup::Opaque, |s| Lookup::Found(Arc::new(s)))
 }
 
@@ -121,7 +124,7 @@ impl RelationLookup for ModelLookup<'_> {
                         .sources
                         .get(&(source.to_lowercase(), table.to_lowercase()))
                     {
-                        Some(s) => declared_source_schema(s),
+                        Some(s) => declared_source_schema(s, self.project.catalog(self.db)),
                         None => Lookup::Opaque,
                     }
                 }
@@ -147,11 +150,15 @@ impl RelationLookup for ModelLookup<'_> {
                         Lookup::Opaque
                     };
                 }
+                let catalog = self.project.catalog(self.db);
                 if let Some(s) = self.index.source_by_relation(schema, name) {
-                    return declared_source_schema(s);
+                    return declared_source_schema(s, catalog);
                 }
-                // A warehouse table the project does not describe.
-                Lookup::Opaque
+                // A warehouse table the project does not describe: what a
+                // fabric said of it, else unknown columns.
+                catalog
+                    .schema(schema, name)
+                    .map_or(Lookup::Opaque, |s| Lookup::Found(Arc::new(s)))
             }
             [] => Lookup::Opaque,
         }

@@ -357,7 +357,9 @@ pub fn rendered_model(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Re
                 else {
                     continue;
                 };
-                let Some(schema) = s.schema() else { continue };
+                let Some(schema) = project.catalog(db).source_schema(s) else {
+                    continue;
+                };
                 (format!("{}.{}", s.schema, s.identifier), Arc::new(schema))
             }
         };

@@ -3,12 +3,14 @@
 
 mod config;
 mod seeds;
+mod warehouse_catalog;
 mod yaml;
 
 use std::path::{Path, PathBuf};
 
 pub use config::{ModelConfig, PackageConfig};
 pub use seeds::infer_seed_schema;
+pub use warehouse_catalog::WarehouseCatalog;
 pub use yaml::{parse_properties, ModelProperties, Properties, SourceTable};
 
 /// What a file is to the project.

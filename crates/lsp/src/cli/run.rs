@@ -44,7 +44,12 @@ pub fn run(
         None => (target, None),
     };
     let (host, model) = loupe_lsp::run::load_model(Path::new(file))?;
-    let result = loupe_lsp::run::run_gem(&host, model, gem, fabric, upstream, limit)?;
+    let prepared = loupe_lsp::run::prepare_run(&host, model, gem, fabric, upstream)?;
+    // Remote fabrics can take minutes (a cluster starting): say what is happening.
+    let control = loupe_fabric::RunControl::new(|message| eprintln!("loupe: {message}"));
+    let result = loupe_lsp::run::execute_run(&prepared, limit, &control);
+    loupe_lsp::run::close_remote_fabrics();
+    let result = result?;
     match format {
         RunFormat::Json => println!("{}", serde_json::to_string_pretty(&result).unwrap()),
         RunFormat::Csv => print_csv(&result),

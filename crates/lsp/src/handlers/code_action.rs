@@ -80,6 +80,33 @@ pub async fn handle(
                     ..Default::default()
                 }));
             }
+            // A source table without columns in YAML: ask the fabric for them.
+            #[cfg(feature = "fabric")]
+            if let Some(at) = loupe_analysis::ide::source_table_at(
+                host.db(),
+                host.project(),
+                file,
+                crate::convert::offset(text, params.range.start),
+            )
+            .filter(|at| !at.has_columns)
+            {
+                let title = format!(
+                    "Fetch the columns of `{}.{}` from the fabric",
+                    at.source, at.table
+                );
+                actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                    title: title.clone(),
+                    command: Some(tower_lsp_server::ls_types::Command {
+                        title,
+                        command: "loupe.fetchSourceSchema".into(),
+                        arguments: Some(vec![serde_json::json!({
+                            "uri": uri,
+                            "offset": crate::convert::offset(text, params.range.start),
+                        })]),
+                    }),
+                    ..Default::default()
+                }));
+            }
             // Refactors and fixes from the engine: expand `*`, qualify, stub a model.
             let wanted = loupe_analysis::text::TextRange::new(
                 crate::convert::offset(text, params.range.start),

@@ -1,6 +1,7 @@
 //! workspace/executeCommand: `loupe.runGem`, the command of the "Run" lens.
 //! Any client that shows lenses can run a gem: the server runs it, keeps the
 //! rows as the gem's sample (shown on hover) and reports in a message.
+//! `loupe.fetchSourceSchema` writes a source's columns from a fabric into its YAML.
 
 use serde_json::Value;
 use tower_lsp_server::jsonrpc::{Error, Result};
@@ -9,16 +10,32 @@ use tower_lsp_server::ls_types::{ExecuteCommandParams, MessageType};
 use super::run_gem::{run_gem, RunGemParams};
 use crate::server::Backend;
 
-pub const COMMANDS: &[&str] = &["loupe.runGem"];
+pub const COMMANDS: &[&str] = &["loupe.runGem", "loupe.fetchSourceSchema"];
 
 pub async fn handle(backend: &Backend, params: ExecuteCommandParams) -> Result<Option<Value>> {
-    if params.command != "loupe.runGem" {
-        return Err(Error::invalid_params(format!(
-            "unknown command `{}`",
-            params.command
-        )));
-    }
     let argument = params.arguments.into_iter().next().unwrap_or(Value::Null);
+    match params.command.as_str() {
+        "loupe.runGem" => run(backend, argument).await,
+        "loupe.fetchSourceSchema" => {
+            let fetch = serde_json::from_value(argument)
+                .map_err(|e| Error::invalid_params(e.to_string()))?;
+            match super::catalog::fetch_source_schema(backend, fetch).await {
+                Ok(answer) => Ok(Some(answer)),
+                Err(error) => {
+                    let message = format!("fetching the columns failed: {}", error.message);
+                    backend
+                        .client
+                        .show_message(MessageType::ERROR, message)
+                        .await;
+                    Err(error)
+                }
+            }
+        }
+        other => Err(Error::invalid_params(format!("unknown command `{other}`"))),
+    }
+}
+
+async fn run(backend: &Backend, argument: Value) -> Result<Option<Value>> {
     let run: RunGemParams =
         serde_json::from_value(argument).map_err(|e| Error::invalid_params(e.to_string()))?;
     let gem = run.gem.clone().unwrap_or_else(|| "final SELECT".into());

@@ -1,5 +1,7 @@
 //! One file per LSP method; each turns plain engine answers into LSP.
 
+#[cfg(feature = "fabric")]
+pub mod catalog;
 pub mod code_action;
 pub mod code_lens;
 pub mod completion;

@@ -1,10 +1,10 @@
 //! `loupe/runGem`, `loupe/fabrics` and `loupe/selectFabric`: run a gem on a
 //! fabric and keep its rows as the gem's sample.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use loupe_analysis::model::Upstream;
-use loupe_fabric::QueryCanceller;
+use loupe_fabric::RunControl;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tower_lsp_server::jsonrpc::{Error, Result};
@@ -92,16 +92,26 @@ pub async fn run_gem(backend: &Backend, params: RunGemParams) -> Result<Value> {
             .report(format!("running on {}", run.fabric_name))
             .await;
     }
-    // A cancelled request drops this future; the guard then interrupts the query.
-    let canceller = Arc::new(Mutex::new(None::<QueryCanceller>));
-    let _cancel_on_drop = CancelOnDrop(canceller.clone());
-    let result = tokio::task::spawn_blocking(move || {
-        let result = crate::run::execute_run(&run, limit, |c| *canceller.lock().unwrap() = Some(c));
-        canceller.lock().unwrap().take();
-        result
-    })
-    .await
-    .map_err(|_| Error::internal_error())?;
+    // A cancelled request drops this future; the guard then stops the run.
+    let (sender, mut messages) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let control = RunControl::new(move |m| {
+        let _ = sender.send(m.to_string());
+    });
+    let _cancel_on_drop = CancelOnDrop(control.clone());
+    let mut running =
+        tokio::task::spawn_blocking(move || crate::run::execute_run(&run, limit, &control));
+    // The fabric's own progress (queued, starting a cluster, running) reaches the client.
+    let result = loop {
+        tokio::select! {
+            Some(message) = messages.recv() => {
+                if let Some(progress) = &progress {
+                    progress.report(message).await;
+                }
+            }
+            finished = &mut running => break finished,
+        }
+    };
+    let result = result.map_err(|_| Error::internal_error())?;
     if let Some(progress) = progress {
         let outcome = if result.is_ok() { "done" } else { "failed" };
         progress.finish_with_message(outcome).await;
@@ -118,14 +128,12 @@ pub async fn run_gem(backend: &Backend, params: RunGemParams) -> Result<Value> {
     Ok(serde_json::to_value(result).unwrap())
 }
 
-struct CancelOnDrop(Arc<Mutex<Option<QueryCanceller>>>);
+struct CancelOnDrop(RunControl);
 
 impl Drop for CancelOnDrop {
     fn drop(&mut self) {
-        // Empty once the run finished: only a query still running is interrupted.
-        if let Some(c) = self.0.lock().unwrap().take() {
-            c.cancel();
-        }
+        // After the run finished this changes nothing: nothing is left to stop.
+        self.0.cancel();
     }
 }
 

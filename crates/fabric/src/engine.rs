@@ -1,0 +1,193 @@
+//! A fabric named in loupe.toml, connected: one type for every engine, so
+//! callers run gems and ask catalog questions without knowing which it is.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::remote::auth::{DatabricksAuth, Environment};
+use crate::remote::cluster::Cluster;
+use crate::remote::http::{Auth, Http};
+use crate::remote::livy::Livy;
+use crate::remote::warehouse::Warehouse;
+use crate::remote::{RemoteOptions, RunControl};
+use crate::{DuckDbFabric, FabricConfig, FabricError, FabricKind, RunResult, SeedLoad};
+
+pub enum Fabric {
+    DuckDb(DuckDbFabric),
+    /// Shared: a process keeps one client per remote fabric (its OAuth token,
+    /// execution context or Livy session outlive a run).
+    Remote(Arc<RemoteFabric>),
+}
+
+pub enum RemoteFabric {
+    Warehouse(Warehouse),
+    Cluster(Cluster),
+    Livy(Livy),
+}
+
+impl Fabric {
+    /// Opens an embedded database or prepares a remote client; remote fabrics
+    /// are not contacted until the first run.
+    pub fn connect(
+        config: &FabricConfig,
+        root: &Path,
+        env: &Environment,
+    ) -> Result<Fabric, FabricError> {
+        let mut options = RemoteOptions::default();
+        if let Some(seconds) = config.timeout_seconds {
+            options.timeout = Duration::from_secs(seconds);
+        }
+        Fabric::connect_with(config, root, env, options)
+    }
+
+    /// [`Fabric::connect`] with explicit waits (tests use short ones).
+    pub fn connect_with(
+        config: &FabricConfig,
+        root: &Path,
+        env: &Environment,
+        options: RemoteOptions,
+    ) -> Result<Fabric, FabricError> {
+        match config.kind {
+            FabricKind::Duckdb => Ok(Fabric::DuckDb(DuckDbFabric::open(Some(
+                &config.duckdb_path(root),
+            ))?)),
+            FabricKind::Databricks => {
+                let auth = DatabricksAuth::resolve(
+                    config.host.as_deref(),
+                    config.profile.as_deref(),
+                    env,
+                )?;
+                let warehouse = config.warehouse_id.clone().or(auth.warehouse_id.clone());
+                let cluster = config.cluster_id.clone().or(auth.cluster_id.clone());
+                let http = Http::new(
+                    &auth.host.clone(),
+                    Auth::Databricks(Arc::new(auth)),
+                    options,
+                );
+                let remote = match (warehouse, cluster) {
+                    (Some(w), _) => RemoteFabric::Warehouse(Warehouse::new(
+                        http,
+                        &w,
+                        config.catalog.as_deref(),
+                        config.schema.as_deref(),
+                    )),
+                    (None, Some(c)) => RemoteFabric::Cluster(Cluster::new(http, &c)),
+                    (None, None) => return Err(FabricError::Unavailable(
+                        "a Databricks fabric needs `warehouse_id` or `cluster_id` (in loupe.toml, the profile, or DATABRICKS_WAREHOUSE_ID / DATABRICKS_CLUSTER_ID)".into(),
+                    )),
+                };
+                Ok(Fabric::Remote(Arc::new(remote)))
+            }
+            FabricKind::Livy => {
+                let url = config.url.as_deref().ok_or_else(|| {
+                    FabricError::Unavailable("a Livy fabric needs `url` in loupe.toml".into())
+                })?;
+                let livy = Livy::new(Http::new(url, Auth::None, options));
+                Ok(Fabric::Remote(Arc::new(RemoteFabric::Livy(livy))))
+            }
+        }
+    }
+
+    /// Makes seeds readable. The embedded database loads their CSVs; remote
+    /// fabrics read the tables `dbt seed` built there.
+    pub fn load_seeds(&self, seeds: &[SeedLoad]) -> Result<(), FabricError> {
+        match self {
+            Fabric::DuckDb(db) => db.load_seeds(seeds),
+            _ => Ok(()),
+        }
+    }
+
+    /// Runs `sql` with at most `limit` rows back.
+    pub fn run(
+        &self,
+        sql: &str,
+        limit: usize,
+        control: &RunControl,
+    ) -> Result<RunResult, FabricError> {
+        match self {
+            Fabric::DuckDb(db) => {
+                let canceller = db.canceller();
+                control.on_cancel(move || canceller.cancel());
+                let result = db.run(sql, limit);
+                control.clear_interrupt();
+                if control.is_cancelled() {
+                    return Err(FabricError::Cancelled);
+                }
+                result
+            }
+            Fabric::Remote(remote) => remote.run(sql, limit, control),
+        }
+    }
+
+    /// The columns and types of a table (`schema.table` or `catalog.schema.table`).
+    pub fn describe_table(
+        &self,
+        parts: &[&str],
+        control: &RunControl,
+    ) -> Result<Vec<(String, String)>, FabricError> {
+        match self {
+            Fabric::DuckDb(db) => db.describe_table(parts),
+            Fabric::Remote(remote) => remote.describe_table(parts, control),
+        }
+    }
+
+    /// What the fabric is, for people (no secret, no network call).
+    pub fn describe(&self) -> String {
+        match self {
+            Fabric::DuckDb(_) => "embedded DuckDB".into(),
+            Fabric::Remote(remote) => remote.describe(),
+        }
+    }
+
+    /// Releases what the process holds on the fabric (an execution context, a
+    /// Livy session). The language server keeps them for its lifetime.
+    pub fn close(&self) {
+        if let Fabric::Remote(remote) = self {
+            remote.close();
+        }
+    }
+}
+
+impl RemoteFabric {
+    pub fn run(
+        &self,
+        sql: &str,
+        limit: usize,
+        control: &RunControl,
+    ) -> Result<RunResult, FabricError> {
+        match self {
+            RemoteFabric::Warehouse(w) => w.run(sql, limit, control),
+            RemoteFabric::Cluster(c) => c.run(sql, limit, control),
+            RemoteFabric::Livy(l) => l.run(sql, limit, control),
+        }
+    }
+
+    pub fn describe_table(
+        &self,
+        parts: &[&str],
+        control: &RunControl,
+    ) -> Result<Vec<(String, String)>, FabricError> {
+        match self {
+            RemoteFabric::Warehouse(w) => w.describe_table(parts, control),
+            RemoteFabric::Cluster(c) => c.describe_table(parts, control),
+            RemoteFabric::Livy(l) => l.describe_table(parts, control),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            RemoteFabric::Warehouse(w) => w.describe(),
+            RemoteFabric::Cluster(c) => c.describe(),
+            RemoteFabric::Livy(l) => l.describe(),
+        }
+    }
+
+    pub fn close(&self) {
+        match self {
+            RemoteFabric::Cluster(c) => c.close(),
+            RemoteFabric::Livy(l) => l.close(),
+            RemoteFabric::Warehouse(_) => {}
+        }
+    }
+}

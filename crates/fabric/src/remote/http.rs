@@ -1,0 +1,237 @@
+//! One HTTP client for every remote fabric: JSON in and out, retries on 429,
+//! 5xx and dropped connections (honouring `Retry-After`), a fresh OAuth token
+//! after a 401, and error messages that never carry a secret.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::auth::DatabricksAuth;
+use super::{RemoteOptions, RunControl};
+use crate::FabricError;
+
+#[derive(Clone)]
+pub enum Auth {
+    None,
+    Databricks(Arc<DatabricksAuth>),
+}
+
+pub struct Http {
+    agent: ureq::Agent,
+    base: String,
+    auth: Auth,
+    options: RemoteOptions,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Delete,
+}
+
+/// What one attempt came to.
+enum Attempt {
+    Done(Value),
+    Retry {
+        status: String,
+        after: Option<Duration>,
+    },
+    Unauthorized(String),
+}
+
+impl Http {
+    pub fn new(base: &str, auth: Auth, options: RemoteOptions) -> Http {
+        Http {
+            agent: agent(),
+            base: base.trim_end_matches('/').to_string(),
+            auth,
+            options,
+        }
+    }
+
+    pub fn options(&self) -> &RemoteOptions {
+        &self.options
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// Sends one call, retrying what a retry can fix; the JSON body back.
+    pub fn call(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+        control: &RunControl,
+    ) -> Result<Value, FabricError> {
+        let mut backoff = self.options.backoff;
+        let mut refreshed = false;
+        let mut attempt = 1;
+        loop {
+            if control.is_cancelled() {
+                return Err(FabricError::Cancelled);
+            }
+            match self.attempt(method, path, query, body)? {
+                Attempt::Done(value) => return Ok(value),
+                Attempt::Unauthorized(message) => {
+                    // An OAuth token may have expired early: one fresh token, one more try.
+                    if !refreshed {
+                        if let Auth::Databricks(auth) = &self.auth {
+                            if auth.forget_token() {
+                                refreshed = true;
+                                continue;
+                            }
+                        }
+                    }
+                    return Err(self.redact(FabricError::Unauthorized(message)));
+                }
+                Attempt::Retry { status, after } => {
+                    if attempt >= self.options.attempts {
+                        return Err(self.redact(FabricError::Unavailable(format!(
+                            "{} {path}: {status} (after {attempt} tries)",
+                            self.base
+                        ))));
+                    }
+                    let pause = after.unwrap_or(backoff).min(Duration::from_secs(60));
+                    control.report(&format!("{status}; trying again in {pause:.1?}"));
+                    control.pause(pause)?;
+                    backoff *= 2;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    fn attempt(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Result<Attempt, FabricError> {
+        let url = format!("{}{path}", self.base);
+        let authorization = match &self.auth {
+            Auth::None => None,
+            Auth::Databricks(auth) => Some(format!("Bearer {}", auth.token(&self.agent)?)),
+        };
+        let sent = match method {
+            Method::Get => {
+                let mut request = self.agent.get(&url);
+                for (k, v) in query {
+                    request = request.query(*k, *v);
+                }
+                if let Some(a) = &authorization {
+                    request = request.header("Authorization", a);
+                }
+                request.call()
+            }
+            Method::Post | Method::Delete => {
+                let mut request = if method == Method::Post {
+                    self.agent.post(&url)
+                } else {
+                    self.agent.delete(&url).force_send_body()
+                };
+                for (k, v) in query {
+                    request = request.query(*k, *v);
+                }
+                if let Some(a) = &authorization {
+                    request = request.header("Authorization", a);
+                }
+                // Livy refuses POST and DELETE without it when CSRF protection is on.
+                request = request
+                    .header("X-Requested-By", "loupe")
+                    .header("Content-Type", "application/json");
+                let text = body.map_or_else(|| "{}".to_string(), Value::to_string);
+                request.send(text.as_str())
+            }
+        };
+        let mut response = match sent {
+            Ok(r) => r,
+            Err(e) => {
+                return Ok(Attempt::Retry {
+                    status: format!("cannot reach the fabric ({e})"),
+                    after: None,
+                })
+            }
+        };
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("Retry-After")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .map(Duration::from_secs_f64);
+        let text = response
+            .body_mut()
+            .with_config()
+            .limit(512 * 1024 * 1024)
+            .read_to_string()
+            .unwrap_or_default();
+        if (200..300).contains(&status) {
+            if text.trim().is_empty() {
+                return Ok(Attempt::Done(Value::Null));
+            }
+            return serde_json::from_str(&text).map(Attempt::Done).map_err(|e| {
+                self.redact(FabricError::Unavailable(format!(
+                    "{url}: the answer is not JSON ({e})"
+                )))
+            });
+        }
+        let message = error_message(status, &text);
+        match status {
+            429 | 500 | 502 | 503 | 504 => Ok(Attempt::Retry {
+                status: message,
+                after: retry_after,
+            }),
+            401 | 403 => Ok(Attempt::Unauthorized(message)),
+            _ => Err(self.redact(FabricError::Query(message))),
+        }
+    }
+
+    /// Takes every secret this client knows out of an error.
+    pub fn redact(&self, error: FabricError) -> FabricError {
+        match &self.auth {
+            Auth::None => error,
+            Auth::Databricks(auth) => error.map_message(|m| auth.redact(m)),
+        }
+    }
+}
+
+pub(crate) fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_connect(Some(Duration::from_secs(10)))
+        .timeout_global(Some(Duration::from_secs(120)))
+        .build()
+        .into()
+}
+
+/// The readable part of an error answer: Databricks' `message` (with its
+/// `error_code`), the 1.2 API's `error`, Livy's `msg`, or the start of the body.
+pub(crate) fn error_message(status: u16, body: &str) -> String {
+    let parsed: Option<Value> = serde_json::from_str(body).ok();
+    let field = |name: &str| {
+        parsed
+            .as_ref()
+            .and_then(|v| v.get(name))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let detail = match (field("error_code"), field("message")) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (None, Some(message)) => message,
+        _ => field("error").or_else(|| field("msg")).unwrap_or_else(|| {
+            let text = super::strip_html(body);
+            text.chars().take(300).collect()
+        }),
+    };
+    if detail.is_empty() {
+        format!("HTTP {status}")
+    } else {
+        format!("HTTP {status}: {detail}")
+    }
+}

@@ -1,0 +1,303 @@
+//! Apache Livy: one interactive session per server and process (started on
+//! first use, with progress while Spark comes up), statements of kind `sql`,
+//! results from the `application/json` output. Livy caps rows at
+//! `livy.rsc.sql.num-rows` and says nothing when it does.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use serde_json::{json, Value};
+
+use super::http::{Http, Method};
+use super::spark_types::spark_type_text;
+use super::{cell_text, describe_rows_to_columns, limited, Poller, RunControl};
+use crate::{FabricError, RunResult};
+
+pub struct Livy {
+    http: Http,
+}
+
+/// Sessions by server, shared by the runs of a process.
+static SESSIONS: Mutex<Option<HashMap<String, u64>>> = Mutex::new(None);
+
+/// Livy's default `livy.rsc.sql.num-rows`.
+const LIVY_ROW_CAP: usize = 1000;
+
+impl Livy {
+    pub fn new(http: Http) -> Livy {
+        Livy { http }
+    }
+
+    /// The session's state, or `None` when it is gone.
+    fn session_state(&self, id: u64, control: &RunControl) -> Result<Option<Value>, FabricError> {
+        match self
+            .http
+            .call(Method::Get, &format!("/sessions/{id}"), &[], None, control)
+        {
+            Ok(session) => Ok(Some(session)),
+            Err(FabricError::Query(m)) if m.starts_with("HTTP 404") => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// An idle session of this process, started when there is none.
+    fn session(&self, control: &RunControl) -> Result<u64, FabricError> {
+        let known = SESSIONS
+            .lock()
+            .unwrap()
+            .get_or_insert_with(HashMap::new)
+            .get(self.http.base())
+            .copied();
+        let id = match known {
+            Some(id) => id,
+            None => {
+                control.report("starting a Livy session");
+                let name = format!("loupe-{}-{}", std::process::id(), unique_suffix());
+                let created = self.http.call(
+                    Method::Post,
+                    "/sessions",
+                    &[],
+                    Some(&json!({"name": name})),
+                    control,
+                )?;
+                let id = created.get("id").and_then(Value::as_u64).ok_or_else(|| {
+                    FabricError::Unavailable("Livy returned a session without an id".into())
+                })?;
+                SESSIONS
+                    .lock()
+                    .unwrap()
+                    .get_or_insert_with(HashMap::new)
+                    .insert(self.http.base().to_string(), id);
+                id
+            }
+        };
+        let mut poller = Poller::new(self.http.options(), self.http.options().start_timeout);
+        let mut last = String::new();
+        loop {
+            let Some(session) = self.session_state(id, control)? else {
+                self.forget_session();
+                return self.session(control);
+            };
+            let state = session
+                .get("state")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            match state.as_str() {
+                "idle" | "busy" => return Ok(id),
+                "error" | "dead" | "killed" | "success" | "shutting_down" => {
+                    self.forget_session();
+                    let log: Vec<&str> = session
+                        .get("log")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .collect();
+                    let tail = log[log.len().saturating_sub(3)..].join(" | ");
+                    return Err(FabricError::Unavailable(format!(
+                        "Livy session {id} is {state}{}",
+                        if tail.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {tail}")
+                        }
+                    )));
+                }
+                _ => {
+                    if state != last {
+                        control.report(&format!("Livy session {id} is {state}"));
+                        last = state.clone();
+                    }
+                    poller.wait(control).map_err(|e| match e {
+                        FabricError::TimedOut(_) => FabricError::TimedOut(format!(
+                            "Livy session {id} did not start within {:?} (last state {state})",
+                            self.http.options().start_timeout
+                        )),
+                        other => other,
+                    })?;
+                }
+            }
+        }
+    }
+
+    fn forget_session(&self) {
+        if let Some(map) = SESSIONS.lock().unwrap().as_mut() {
+            map.remove(self.http.base());
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        format!("Livy at {}", self.http.base())
+    }
+
+    pub fn run(
+        &self,
+        sql: &str,
+        limit: usize,
+        control: &RunControl,
+    ) -> Result<RunResult, FabricError> {
+        let started = Instant::now();
+        let mut result = self.statement(&limited(sql, limit), control)?;
+        let capped = result.rows.len() >= LIVY_ROW_CAP && limit >= LIVY_ROW_CAP;
+        let truncated = result.rows.len() > limit || capped;
+        result.rows.truncate(limit);
+        result.truncated = truncated;
+        result.row_count = (!truncated).then_some(result.rows.len() as u64);
+        result.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+        result.sql = sql.to_string();
+        Ok(result)
+    }
+
+    fn statement(&self, code: &str, control: &RunControl) -> Result<RunResult, FabricError> {
+        let session = self.session(control)?;
+        let submitted = self.http.call(
+            Method::Post,
+            &format!("/sessions/{session}/statements"),
+            &[],
+            Some(&json!({"code": code, "kind": "sql"})),
+            control,
+        )?;
+        let id = submitted.get("id").and_then(Value::as_u64).ok_or_else(|| {
+            FabricError::Unavailable("Livy returned a statement without an id".into())
+        })?;
+        let path = format!("/sessions/{session}/statements/{id}");
+        let mut poller = Poller::new(self.http.options(), self.http.options().timeout);
+        let mut last = String::new();
+        let statement = loop {
+            let statement = match self.http.call(Method::Get, &path, &[], None, control) {
+                Ok(s) => s,
+                Err(FabricError::Cancelled) => {
+                    return Err(self.cancel(&path, FabricError::Cancelled))
+                }
+                Err(e) => return Err(e),
+            };
+            let state = statement
+                .get("state")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            match state.as_str() {
+                "available" | "error" => break statement,
+                "cancelled" => return Err(FabricError::Cancelled),
+                _ => {
+                    if state != last {
+                        let progress = statement.get("progress").and_then(Value::as_f64);
+                        control.report(&match progress {
+                            Some(p) if p > 0.0 => format!("{state} ({:.0}%)", p * 100.0),
+                            _ => format!("{state} on Livy"),
+                        });
+                        last = state;
+                    }
+                    if let Err(stop) = poller.wait(control) {
+                        return Err(self.cancel(&path, stop));
+                    }
+                }
+            }
+        };
+        // `available` may still carry an error output.
+        let output = statement.get("output").cloned().unwrap_or(Value::Null);
+        if output.get("status").and_then(Value::as_str) != Some("ok") {
+            let field = |k: &str| output.get(k).and_then(Value::as_str).unwrap_or("");
+            let message = match (field("ename"), field("evalue")) {
+                ("", "") => "the statement failed".to_string(),
+                ("", value) => value.to_string(),
+                (name, value) => format!("{name}: {value}"),
+            };
+            return Err(FabricError::Query(message));
+        }
+        let table = output
+            .pointer("/data/application~1json")
+            .cloned()
+            .ok_or_else(|| FabricError::Query("the statement returned no table".into()))?;
+        let columns = table
+            .pointer("/schema/fields")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|f| {
+                let name = f
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string();
+                (name, spark_type_text(f.get("type").unwrap_or(&Value::Null)))
+            })
+            .collect();
+        let rows = table
+            .get("data")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|r| {
+                r.as_array()
+                    .map(|r| r.iter().map(cell_text).collect())
+                    .unwrap_or_default()
+            })
+            .collect();
+        Ok(RunResult {
+            columns,
+            rows,
+            truncated: false,
+            row_count: None,
+            elapsed_ms: 0.0,
+            sql: code.to_string(),
+        })
+    }
+
+    fn cancel(&self, statement_path: &str, why: FabricError) -> FabricError {
+        let _ = self.http.call(
+            Method::Post,
+            &format!("{statement_path}/cancel"),
+            &[],
+            None,
+            &RunControl::default(),
+        );
+        match why {
+            FabricError::TimedOut(_) => FabricError::TimedOut(format!(
+                "Livy did not finish within {:?}; the statement was cancelled",
+                self.http.options().timeout
+            )),
+            other => other,
+        }
+    }
+
+    pub fn describe_table(
+        &self,
+        parts: &[&str],
+        control: &RunControl,
+    ) -> Result<Vec<(String, String)>, FabricError> {
+        let name = parts
+            .iter()
+            .map(|p| format!("`{p}`"))
+            .collect::<Vec<_>>()
+            .join(".");
+        let described = self.statement(&format!("DESCRIBE TABLE {name}"), control)?;
+        Ok(describe_rows_to_columns(&described.rows))
+    }
+
+    /// Ends the process's session on this server, if any.
+    pub fn close(&self) {
+        let id = SESSIONS
+            .lock()
+            .unwrap()
+            .as_mut()
+            .and_then(|m| m.remove(self.http.base()));
+        if let Some(id) = id {
+            let _ = self.http.call(
+                Method::Delete,
+                &format!("/sessions/{id}"),
+                &[],
+                None,
+                &RunControl::default(),
+            );
+        }
+    }
+}
+
+fn unique_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() % 1_000_000)
+}

@@ -1,0 +1,233 @@
+//! A Databricks SQL warehouse through the SQL Statement Execution API 2.0:
+//! submit asynchronously, poll while `PENDING`/`RUNNING`, read the inline
+//! JSON_ARRAY result chunk by chunk, cancel on request or timeout.
+
+use std::time::Instant;
+
+use serde_json::{json, Value};
+
+use super::http::{Http, Method};
+use super::{cell_text, describe_rows_to_columns, Poller, RunControl};
+use crate::{FabricError, RunResult};
+
+pub struct Warehouse {
+    http: Http,
+    warehouse_id: String,
+    catalog: Option<String>,
+    schema: Option<String>,
+}
+
+const STATEMENTS: &str = "/api/2.0/sql/statements";
+
+impl Warehouse {
+    pub fn new(
+        http: Http,
+        warehouse_id: &str,
+        catalog: Option<&str>,
+        schema: Option<&str>,
+    ) -> Warehouse {
+        Warehouse {
+            http,
+            warehouse_id: warehouse_id.to_string(),
+            catalog: catalog.map(str::to_string),
+            schema: schema.map(str::to_string),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        format!(
+            "Databricks SQL warehouse {} on {}",
+            self.warehouse_id,
+            self.http.base()
+        )
+    }
+
+    pub fn run(
+        &self,
+        sql: &str,
+        limit: usize,
+        control: &RunControl,
+    ) -> Result<RunResult, FabricError> {
+        let started = Instant::now();
+        let mut request = json!({
+            "warehouse_id": self.warehouse_id,
+            "statement": sql,
+            // Asynchronous: the statement id comes back at once, so a cancel can name it.
+            "wait_timeout": "0s",
+            "disposition": "INLINE",
+            "format": "JSON_ARRAY",
+            "row_limit": limit + 1,
+        });
+        if let Some(c) = &self.catalog {
+            request["catalog"] = json!(c);
+        }
+        if let Some(s) = &self.schema {
+            request["schema"] = json!(s);
+        }
+        control.report("submitting to the SQL warehouse");
+        let mut answer = self
+            .http
+            .call(Method::Post, STATEMENTS, &[], Some(&request), control)?;
+        let id = answer
+            .get("statement_id")
+            .and_then(Value::as_str)
+            .ok_or_else(|| {
+                FabricError::Unavailable("the warehouse returned no statement_id".into())
+            })?
+            .to_string();
+        let mut poller = Poller::new(self.http.options(), self.http.options().timeout);
+        let mut last_state = String::new();
+        loop {
+            let state = answer
+                .pointer("/status/state")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            match state.as_str() {
+                "SUCCEEDED" => break,
+                "FAILED" => {
+                    let error = answer.pointer("/status/error");
+                    let text = |k: &str| error.and_then(|e| e.get(k)).and_then(Value::as_str);
+                    let message = match (text("error_code"), text("message")) {
+                        (_, Some(m)) => m.to_string(),
+                        (Some(code), None) => code.to_string(),
+                        (None, None) => "the statement failed".into(),
+                    };
+                    return Err(self.http.redact(FabricError::Query(message)));
+                }
+                "CANCELED" => return Err(FabricError::Cancelled),
+                "CLOSED" => {
+                    return Err(FabricError::Query(
+                        "the statement was closed before its rows were read".into(),
+                    ))
+                }
+                _ => {}
+            }
+            if state != last_state {
+                control.report(&format!("{} on the SQL warehouse", state.to_lowercase()));
+                last_state = state;
+            }
+            if let Err(stop) = poller.wait(control) {
+                return Err(self.cancel(&id, stop));
+            }
+            let path = format!("{STATEMENTS}/{id}");
+            answer = match self.http.call(Method::Get, &path, &[], None, control) {
+                Ok(a) => a,
+                Err(FabricError::Cancelled) => return Err(self.cancel(&id, FabricError::Cancelled)),
+                Err(e) => return Err(e),
+            };
+        }
+        self.read_result(&id, &answer, sql, limit, started, control)
+    }
+
+    /// Asks the warehouse to stop a statement; gives back why it stopped.
+    fn cancel(&self, id: &str, why: FabricError) -> FabricError {
+        let path = format!("{STATEMENTS}/{id}/cancel");
+        let _ = self
+            .http
+            .call(Method::Post, &path, &[], None, &RunControl::default());
+        match why {
+            FabricError::TimedOut(_) => FabricError::TimedOut(format!(
+                "the SQL warehouse did not finish within {:?}; the statement was cancelled",
+                self.http.options().timeout
+            )),
+            other => other,
+        }
+    }
+
+    fn read_result(
+        &self,
+        id: &str,
+        answer: &Value,
+        sql: &str,
+        limit: usize,
+        started: Instant,
+        control: &RunControl,
+    ) -> Result<RunResult, FabricError> {
+        let manifest = answer.get("manifest").cloned().unwrap_or(Value::Null);
+        let columns: Vec<(String, String)> = manifest
+            .pointer("/schema/columns")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|c| {
+                let text = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+                let ty = Some(text("type_text"))
+                    .filter(|t| !t.is_empty())
+                    .unwrap_or_else(|| text("type_name"));
+                (text("name"), ty)
+            })
+            .collect();
+        let mut rows: Vec<Vec<Option<String>>> = Vec::new();
+        let mut chunk = answer.get("result").cloned();
+        while let Some(data) = chunk.take() {
+            for row in data
+                .get("data_array")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let cells = row.as_array().map(|r| r.iter().map(cell_text).collect());
+                rows.push(cells.unwrap_or_default());
+            }
+            if rows.len() > limit {
+                break;
+            }
+            if let Some(next) = data.get("next_chunk_index").and_then(Value::as_u64) {
+                control.report(&format!("reading rows (chunk {next})"));
+                let path = format!("{STATEMENTS}/{id}/result/chunks/{next}");
+                chunk = Some(self.http.call(Method::Get, &path, &[], None, control)?);
+            }
+        }
+        let truncated =
+            rows.len() > limit || manifest.get("truncated").and_then(Value::as_bool) == Some(true);
+        rows.truncate(limit);
+        let total = manifest.get("total_row_count").and_then(Value::as_u64);
+        Ok(RunResult {
+            columns,
+            rows,
+            truncated,
+            row_count: if truncated { None } else { total },
+            elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
+            sql: sql.to_string(),
+        })
+    }
+
+    /// The columns of a table: Unity Catalog's tables API for a three-part
+    /// name, `DESCRIBE TABLE` otherwise.
+    pub fn describe_table(
+        &self,
+        parts: &[&str],
+        control: &RunControl,
+    ) -> Result<Vec<(String, String)>, FabricError> {
+        let full: Option<String> = match parts {
+            [c, s, t] => Some(format!("{c}.{s}.{t}")),
+            [s, t] => self.catalog.as_ref().map(|c| format!("{c}.{s}.{t}")),
+            _ => None,
+        };
+        if let Some(full) = full {
+            let path = format!("/api/2.1/unity-catalog/tables/{full}");
+            let table = self.http.call(Method::Get, &path, &[], None, control)?;
+            let mut columns: Vec<(u64, String, String)> = table
+                .get("columns")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|c| {
+                    let text = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+                    let position = c.get("position").and_then(Value::as_u64).unwrap_or(0);
+                    (position, text("name"), text("type_text").to_uppercase())
+                })
+                .collect();
+            columns.sort_by_key(|c| c.0);
+            return Ok(columns.into_iter().map(|(_, n, t)| (n, t)).collect());
+        }
+        let name = parts
+            .iter()
+            .map(|p| format!("`{p}`"))
+            .collect::<Vec<_>>()
+            .join(".");
+        let described = self.run(&format!("DESCRIBE TABLE {name}"), 10_000, control)?;
+        Ok(describe_rows_to_columns(&described.rows))
+    }
+}

@@ -1,0 +1,463 @@
+//! Databricks (SQL warehouse, cluster) and Livy fabrics against local fakes
+//! that follow the documented wire formats and run the SQL on DuckDB: rows
+//! and types, chunks, faults (500/429 retries, timeouts, failed statements,
+//! refused tokens), cancellation, cluster start, catalog questions.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use loupe_fabric::{Environment, Fabric, FabricConfig, FabricError, RemoteOptions, RunControl};
+use loupe_fabric_fakes::{FakeDatabricks, FakeLivy, SqlEngine};
+use serde_json::json;
+
+const ORDERS: &str = "create schema shop;
+    create table shop.orders as
+    select i as order_id, 'customer ' || (i % 3) as customer, i * 1.5::double as amount,
+           date '2024-01-01' + i::int as ordered_on, i % 2 = 0 as paid
+    from range(1, 8) t(i);";
+
+const QUERY: &str = "select customer, count(*) as orders, sum(amount) as total
+    from shop.orders group by customer order by customer";
+
+fn engine() -> SqlEngine {
+    let engine = SqlEngine::new();
+    engine.setup(ORDERS);
+    engine
+}
+
+fn fast() -> RemoteOptions {
+    RemoteOptions {
+        timeout: Duration::from_secs(20),
+        start_timeout: Duration::from_secs(20),
+        poll_initial: Duration::from_millis(10),
+        poll_max: Duration::from_millis(40),
+        attempts: 4,
+        backoff: Duration::from_millis(20),
+    }
+}
+
+fn config(value: serde_json::Value) -> FabricConfig {
+    serde_json::from_value(value).unwrap()
+}
+
+fn warehouse(fake: &FakeDatabricks, options: RemoteOptions) -> Fabric {
+    let config = config(
+        json!({"kind": "databricks", "host": fake.url, "warehouse_id": fake.warehouse_id()}),
+    );
+    let env = Environment::with(&[("DATABRICKS_TOKEN", fake.personal_token())]);
+    Fabric::connect_with(&config, std::path::Path::new("."), &env, options).unwrap()
+}
+
+fn cluster(fake: &FakeDatabricks) -> Fabric {
+    let config =
+        config(json!({"kind": "databricks", "host": fake.url, "cluster_id": fake.cluster_id()}));
+    let env = Environment::with(&[("DATABRICKS_TOKEN", fake.personal_token())]);
+    Fabric::connect_with(&config, std::path::Path::new("."), &env, fast()).unwrap()
+}
+
+fn livy(fake: &FakeLivy, options: RemoteOptions) -> Fabric {
+    let config = config(json!({"kind": "livy", "url": fake.url}));
+    Fabric::connect_with(
+        &config,
+        std::path::Path::new("."),
+        &Environment::default(),
+        options,
+    )
+    .unwrap()
+}
+
+/// A control that remembers its progress messages.
+fn recording() -> (RunControl, Arc<Mutex<Vec<String>>>) {
+    let messages = Arc::new(Mutex::new(Vec::new()));
+    let sink = messages.clone();
+    (
+        RunControl::new(move |m| sink.lock().unwrap().push(m.to_string())),
+        messages,
+    )
+}
+
+/// What DuckDB itself returns for `sql`: the rows every fabric must match.
+fn truth(engine: &SqlEngine, sql: &str) -> Vec<Vec<Option<String>>> {
+    engine.execute(sql).unwrap().rows
+}
+
+#[test]
+fn warehouse_rows_types_and_chunks_match_the_engine() {
+    let fake = FakeDatabricks::start(engine());
+    fake.set_chunk_rows(2);
+    let fabric = warehouse(&fake, fast());
+    let all = fabric
+        .run(
+            "select * from shop.orders order by order_id",
+            100,
+            &RunControl::default(),
+        )
+        .unwrap();
+    assert_eq!(
+        all.columns,
+        [
+            ("order_id", "BIGINT"),
+            ("customer", "STRING"),
+            ("amount", "DOUBLE"),
+            ("ordered_on", "DATE"),
+            ("paid", "BOOLEAN")
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    assert_eq!(
+        all.rows,
+        truth(&fake.engine, "select * from shop.orders order by order_id")
+    );
+    assert_eq!((all.truncated, all.row_count), (false, Some(7)));
+    // Seven rows in chunks of two: the client followed next_chunk_index three times.
+    assert_eq!(
+        fake.requests()
+            .iter()
+            .filter(|r| r.contains("/result/chunks/"))
+            .count(),
+        3
+    );
+
+    let some = fabric
+        .run(
+            "select * from shop.orders order by order_id",
+            3,
+            &RunControl::default(),
+        )
+        .unwrap();
+    assert_eq!(some.rows, all.rows[..3]);
+    assert!(some.truncated && some.row_count.is_none());
+
+    let grouped = fabric.run(QUERY, 100, &RunControl::default()).unwrap();
+    assert_eq!(grouped.rows, truth(&fake.engine, QUERY));
+}
+
+#[test]
+fn a_failed_statement_brings_the_engine_message() {
+    let fake = FakeDatabricks::start(engine());
+    let error = warehouse(&fake, fast())
+        .run(
+            "select no_such_column from shop.orders",
+            10,
+            &RunControl::default(),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&error, FabricError::Query(m) if m.contains("no_such_column")),
+        "{error}"
+    );
+}
+
+#[test]
+fn server_errors_and_throttling_are_retried() {
+    let fake = FakeDatabricks::start(engine());
+    fake.faults.fail_next(500, None, "Internal error");
+    fake.faults.fail_next(429, Some(1), "Too many requests");
+    let (control, progress) = recording();
+    let started = Instant::now();
+    let result = warehouse(&fake, fast()).run(QUERY, 10, &control).unwrap();
+    assert_eq!(result.rows, truth(&fake.engine, QUERY));
+    assert_eq!(fake.count("POST /api/2.0/sql/statements"), 3);
+    // Retry-After: 1 was honoured.
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert!(
+        progress
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|m| m.contains("HTTP 429") && m.contains("trying again")),
+        "{progress:?}"
+    );
+
+    for _ in 0..4 {
+        fake.faults.fail_next(503, None, "Service unavailable");
+    }
+    let error = warehouse(&fake, fast())
+        .run(QUERY, 10, &RunControl::default())
+        .unwrap_err();
+    assert!(
+        matches!(&error, FabricError::Unavailable(m) if m.contains("HTTP 503") && m.contains("4 tries")),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_slow_statement_times_out_and_is_cancelled_on_the_warehouse() {
+    let fake = FakeDatabricks::start(engine());
+    fake.faults.slow_statements(Duration::from_secs(5));
+    let options = RemoteOptions {
+        timeout: Duration::from_millis(300),
+        ..fast()
+    };
+    let started = Instant::now();
+    let error = warehouse(&fake, options)
+        .run(QUERY, 10, &RunControl::default())
+        .unwrap_err();
+    assert!(
+        matches!(&error, FabricError::TimedOut(m) if m.contains("cancelled")),
+        "{error}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert!(fake
+        .requests()
+        .iter()
+        .any(|r| r.starts_with("POST") && r.ends_with("/cancel")));
+}
+
+#[test]
+fn cancelling_mid_run_cancels_the_statement() {
+    let fake = FakeDatabricks::start(engine());
+    fake.faults.slow_statements(Duration::from_secs(10));
+    let fabric = warehouse(&fake, fast());
+    let control = RunControl::default();
+    let canceller = control.clone();
+    let cancelling = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(200));
+        canceller.cancel();
+    });
+    let started = Instant::now();
+    let error = fabric.run(QUERY, 10, &control).unwrap_err();
+    cancelling.join().unwrap();
+    assert_eq!(error, FabricError::Cancelled);
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert!(fake
+        .requests()
+        .iter()
+        .any(|r| r.starts_with("POST") && r.ends_with("/cancel")));
+}
+
+#[test]
+fn a_refused_token_is_reported_without_the_token() {
+    let fake = FakeDatabricks::start(engine());
+    fake.revoke_personal_token();
+    let error = warehouse(&fake, fast())
+        .run(QUERY, 10, &RunControl::default())
+        .unwrap_err();
+    let text = error.to_string();
+    assert!(matches!(error, FabricError::Unauthorized(_)), "{text}");
+    assert!(text.contains("expired or revoked"), "{text}");
+    // The fake echoes the token it refused; the client must not repeat it.
+    assert!(!text.contains(fake.personal_token()), "{text}");
+    assert!(text.contains("***"), "{text}");
+}
+
+#[test]
+fn oauth_client_credentials_buy_a_token_and_a_new_one_after_expiry() {
+    let fake = FakeDatabricks::start(engine());
+    let (id, secret) = fake.client_credentials();
+    let env = Environment::with(&[
+        ("DATABRICKS_CLIENT_ID", id),
+        ("DATABRICKS_CLIENT_SECRET", secret),
+    ]);
+    let config = config(
+        json!({"kind": "databricks", "host": fake.url, "warehouse_id": fake.warehouse_id()}),
+    );
+    let fabric = Fabric::connect_with(&config, std::path::Path::new("."), &env, fast()).unwrap();
+    assert_eq!(
+        fabric.run(QUERY, 10, &RunControl::default()).unwrap().rows,
+        truth(&fake.engine, QUERY)
+    );
+    assert_eq!(fake.count("POST /oidc/v1/token"), 1);
+    fabric.run(QUERY, 10, &RunControl::default()).unwrap();
+    assert_eq!(fake.count("POST /oidc/v1/token"), 1, "the token is cached");
+    fake.expire_oauth_tokens();
+    fabric.run(QUERY, 10, &RunControl::default()).unwrap();
+    assert_eq!(
+        fake.count("POST /oidc/v1/token"),
+        2,
+        "a refused token is replaced once"
+    );
+
+    let wrong = Environment::with(&[
+        ("DATABRICKS_CLIENT_ID", id),
+        ("DATABRICKS_CLIENT_SECRET", "wrong-secret"),
+    ]);
+    let error = Fabric::connect_with(&config, std::path::Path::new("."), &wrong, fast())
+        .unwrap()
+        .run(QUERY, 10, &RunControl::default())
+        .unwrap_err();
+    assert!(
+        matches!(&error, FabricError::Unauthorized(m) if m.contains("invalid_client")),
+        "{error}"
+    );
+    assert!(!error.to_string().contains("wrong-secret"));
+}
+
+#[test]
+fn a_terminated_cluster_starts_then_runs_in_one_reused_context() {
+    let fake = FakeDatabricks::start(engine());
+    fake.terminate_cluster(3);
+    let fabric = cluster(&fake);
+    let (control, progress) = recording();
+    let result = fabric.run(QUERY, 100, &control).unwrap();
+    assert_eq!(result.rows, truth(&fake.engine, QUERY));
+    assert_eq!(
+        result.columns,
+        [
+            ("customer", "STRING"),
+            ("orders", "BIGINT"),
+            ("total", "DOUBLE")
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    let progress = progress.lock().unwrap().clone();
+    let position = |needle: &str| progress.iter().position(|m| m.contains(needle));
+    assert!(
+        position("starting cluster") < position("is pending"),
+        "{progress:?}"
+    );
+    assert!(position("is pending").is_some(), "{progress:?}");
+    assert_eq!(fake.count("POST /api/2.1/clusters/start"), 1);
+
+    let limited = fabric
+        .run(
+            "select * from shop.orders order by order_id",
+            2,
+            &RunControl::default(),
+        )
+        .unwrap();
+    assert_eq!(limited.rows.len(), 2);
+    assert!(limited.truncated);
+    assert_eq!(
+        fake.count("POST /api/1.2/contexts/create"),
+        1,
+        "the context is reused"
+    );
+
+    let error = fabric
+        .run("select nope from shop.orders", 10, &RunControl::default())
+        .unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("AnalysisException") && message.contains("nope"),
+        "{message}"
+    );
+    assert!(!message.contains("<span"), "{message}");
+
+    fake.faults.slow_statements(Duration::from_secs(10));
+    let control = RunControl::default();
+    let canceller = control.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(200));
+        canceller.cancel();
+    });
+    assert_eq!(
+        fabric.run(QUERY, 10, &control).unwrap_err(),
+        FabricError::Cancelled
+    );
+    assert_eq!(fake.count("POST /api/1.2/commands/cancel"), 1);
+
+    fabric.close();
+    assert_eq!(fake.count("POST /api/1.2/contexts/destroy"), 1);
+}
+
+#[test]
+fn livy_sessions_start_run_sql_and_end() {
+    let fake = FakeLivy::start(engine(), 3);
+    let fabric = livy(&fake, fast());
+    let (control, progress) = recording();
+    let result = fabric.run(QUERY, 100, &control).unwrap();
+    assert_eq!(result.rows, truth(&fake.engine, QUERY));
+    assert_eq!(
+        result.columns[1],
+        ("orders".to_string(), "BIGINT".to_string())
+    );
+    assert!(
+        progress
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|m| m.contains("is starting")),
+        "{progress:?}"
+    );
+
+    let error = fabric
+        .run("select nope from shop.orders", 10, &RunControl::default())
+        .unwrap_err();
+    assert!(
+        matches!(&error, FabricError::Query(m) if m.contains("AnalysisException") && m.contains("nope")),
+        "{error}"
+    );
+
+    fake.faults.slow_statements(Duration::from_secs(10));
+    let control = RunControl::default();
+    let canceller = control.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(200));
+        canceller.cancel();
+    });
+    assert_eq!(
+        fabric.run(QUERY, 10, &control).unwrap_err(),
+        FabricError::Cancelled
+    );
+    assert!(fake
+        .requests()
+        .iter()
+        .any(|r| r.starts_with("POST") && r.ends_with("/cancel")));
+    fake.faults.slow_statements(Duration::ZERO);
+
+    // A session that died is replaced.
+    fake.kill_sessions();
+    assert_eq!(
+        fabric.run(QUERY, 10, &RunControl::default()).unwrap().rows,
+        truth(&fake.engine, QUERY)
+    );
+    assert_eq!(
+        fake.requests()
+            .iter()
+            .filter(|r| *r == "POST /sessions")
+            .count(),
+        2
+    );
+    fabric.close();
+    assert!(fake.session_names().is_empty());
+}
+
+#[test]
+fn every_remote_fabric_describes_tables() {
+    let expected: Vec<(String, String)> = [
+        ("order_id", "BIGINT"),
+        ("customer", "STRING"),
+        ("amount", "DOUBLE"),
+        ("ordered_on", "DATE"),
+        ("paid", "BOOLEAN"),
+    ]
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .to_vec();
+    let fake = FakeDatabricks::start(engine());
+    let control = RunControl::default();
+    let warehouse = warehouse(&fake, fast());
+    assert_eq!(
+        warehouse
+            .describe_table(&["main", "shop", "orders"], &control)
+            .unwrap(),
+        expected
+    );
+    assert_eq!(
+        fake.count("GET /api/2.1/unity-catalog/tables/main.shop.orders"),
+        1
+    );
+    assert_eq!(
+        warehouse
+            .describe_table(&["shop", "orders"], &control)
+            .unwrap(),
+        expected
+    );
+    assert_eq!(
+        cluster(&fake)
+            .describe_table(&["shop", "orders"], &control)
+            .unwrap(),
+        expected
+    );
+    let livy_fake = FakeLivy::start(engine(), 0);
+    assert_eq!(
+        livy(&livy_fake, fast())
+            .describe_table(&["shop", "orders"], &control)
+            .unwrap(),
+        expected
+    );
+    let missing = warehouse
+        .describe_table(&["main", "shop", "nope"], &control)
+        .unwrap_err();
+    assert!(missing.to_string().contains("does not exist"), "{missing}");
+}

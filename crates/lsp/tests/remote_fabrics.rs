@@ -1,0 +1,308 @@
+//! Remote fabrics from the editor and the command line: a Databricks SQL
+//! warehouse and a Livy server, played by local fakes that follow the wire
+//! formats and run the SQL on DuckDB. Needs the `fabric` feature.
+#![cfg(feature = "fabric")]
+
+use std::path::{Path, PathBuf};
+
+use loupe_fabric_fakes::{FakeDatabricks, FakeLivy, SqlEngine};
+use loupe_lsp::memory_client::{copy_dir, Client};
+use serde_json::{json, Value};
+use tower_lsp_server::ls_types::Uri;
+
+const ORDERS: &str = "create schema shop;
+    create table shop.orders as
+    select i as order_id, 'customer ' || (i % 3) as customer, i * 1.5::double as amount, i % 2 = 0 as paid
+    from range(1, 8) t(i);";
+
+const TOTALS: &str = "select customer, count(*) as orders, sum(amount) as total
+    from shop.orders group by customer order by customer";
+
+fn engine() -> SqlEngine {
+    let engine = SqlEngine::new();
+    engine.setup(ORDERS);
+    engine
+}
+
+/// The fixture project with a loupe.toml naming the fakes.
+fn project(test: &str, databricks: &FakeDatabricks, livy: &FakeLivy) -> PathBuf {
+    let from =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/warehouse_project");
+    let to = std::env::temp_dir().join(format!("loupe-remote-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&to);
+    copy_dir(&from, &to);
+    std::fs::write(
+        to.join("loupe.toml"),
+        format!(
+            "default = \"warehouse\"\n\n[fabrics.warehouse]\nkind = \"databricks\"\nhost = \"{}\"\nwarehouse_id = \"{}\"\n\n[fabrics.livy]\nkind = \"livy\"\nurl = \"{}\"\n",
+            databricks.url,
+            databricks.warehouse_id(),
+            livy.url
+        ),
+    )
+    .unwrap();
+    to
+}
+
+/// Credentials come from the environment, never from the project.
+fn credentials(fake: &FakeDatabricks) -> [(&'static str, String); 2] {
+    [
+        ("DATABRICKS_TOKEN", fake.personal_token().to_string()),
+        (
+            "DATABRICKS_CONFIG_FILE",
+            "/nonexistent/databrickscfg".to_string(),
+        ),
+    ]
+}
+
+fn set_credentials(fake: &FakeDatabricks) {
+    for (k, v) in credentials(fake) {
+        std::env::set_var(k, v);
+    }
+}
+
+async fn open(client: &mut Client, path: &Path, text: &str) -> Uri {
+    let uri = Uri::from_file_path(path).unwrap();
+    client
+        .notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "sql", "version": 1, "text": text}}),
+        )
+        .await;
+    uri
+}
+
+/// The rows of an answer, sorted: a gem before the final ORDER BY has no order.
+fn rows(answer: &Value) -> Vec<Vec<Option<String>>> {
+    let mut rows: Vec<Vec<Option<String>>> =
+        serde_json::from_value(answer["rows"].clone()).unwrap();
+    rows.sort();
+    rows
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gems_run_on_a_sql_warehouse_and_on_livy() {
+    let (databricks, livy) = (
+        FakeDatabricks::start(engine()),
+        FakeLivy::start(engine(), 2),
+    );
+    set_credentials(&databricks);
+    let root = project("run", &databricks, &livy);
+    let path = root.join("models/order_totals.sql");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut client = Client::start(&root).await;
+    let uri = open(&mut client, &path, &text).await;
+
+    let fabrics = client.request("loupe/fabrics", json!({})).await;
+    assert_eq!(fabrics["default"], "warehouse");
+    let status = fabrics["details"][0]["status"].as_str().unwrap();
+    assert!(
+        status.starts_with("ready (Databricks SQL warehouse fake-warehouse"),
+        "{fabrics}"
+    );
+    assert!(!fabrics.to_string().contains(databricks.personal_token()));
+
+    let truth = databricks.engine.execute(TOTALS).unwrap().rows;
+    let on_warehouse = client
+        .request(
+            "loupe/runGem",
+            json!({"uri": uri, "gem": "totals", "workDoneToken": "run-1"}),
+        )
+        .await;
+    assert_eq!(rows(&on_warehouse), truth, "{on_warehouse}");
+    assert_eq!(on_warehouse["columns"][1], json!(["orders", "BIGINT"]));
+    assert_eq!(databricks.count("POST /api/2.0/sql/statements"), 1);
+    // The warehouse's own progress reached the client.
+    let reports: Vec<String> = client
+        .notifications
+        .iter()
+        .filter(|n| n["method"] == "$/progress" && n["params"]["token"] == "run-1")
+        .filter_map(|n| n["params"]["value"]["message"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        reports.iter().any(|m| m.contains("SQL warehouse")),
+        "{reports:?}"
+    );
+
+    let on_livy = client
+        .request(
+            "loupe/runGem",
+            json!({"uri": uri, "gem": "totals", "fabric": "livy"}),
+        )
+        .await;
+    assert_eq!(rows(&on_livy), truth, "{on_livy}");
+
+    // A failed statement: its message is shown for the gem that failed.
+    let broken = root.join("models/paid_orders.sql");
+    let broken_uri = open(
+        &mut client,
+        &broken,
+        "select order_id, no_such_column\nfrom {{ source('shop', 'orders') }}\n",
+    )
+    .await;
+    let failed = client
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "loupe.runGem", "arguments": [{"uri": broken_uri}]}),
+        )
+        .await;
+    let message = failed["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("no_such_column"), "{failed}");
+    // The message may come just after the reply.
+    let shown = |n: &Value| {
+        n["method"] == "window/showMessage"
+            && n["params"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("no_such_column")
+    };
+    while !client.notifications.iter().any(shown) {
+        let next = tokio::time::timeout(std::time::Duration::from_secs(10), client.read())
+            .await
+            .expect("the failure is shown");
+        client.notifications.push(next);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fabric_catalog_describes_sources_the_yaml_leaves_empty() {
+    let (databricks, livy) = (
+        FakeDatabricks::start(engine()),
+        FakeLivy::start(engine(), 0),
+    );
+    set_credentials(&databricks);
+    let root = project("catalog", &databricks, &livy);
+    let model = root.join("models/paid_orders.sql");
+    let text = "select order_id, amout\nfrom {{ source('shop', 'orders') }}\n";
+    std::fs::write(&model, text).unwrap();
+    let mut client = Client::start(&root).await;
+    let uri = open(&mut client, &model, text).await;
+    // Columns unknown: a misspelt one cannot be told yet.
+    client.diagnostics(&uri, |d| d.is_empty()).await;
+
+    let refreshed = client.request("loupe/refreshCatalog", json!({})).await;
+    assert_eq!(refreshed["fabric"], "warehouse", "{refreshed}");
+    assert_eq!(refreshed["described"], json!(["shop.orders"]));
+    assert_eq!(refreshed["failed"][0]["table"], "shop.customers");
+    assert!(refreshed["failed"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("customers"));
+    // Now the analysis knows the source's columns.
+    let diagnostics = client
+        .diagnostics(&uri, |d| {
+            d.iter()
+                .any(|x| x["message"].as_str().unwrap().contains("amout"))
+        })
+        .await;
+    assert!(
+        diagnostics[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("amount"),
+        "{diagnostics:?}"
+    );
+    let hover = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": {"line": 1, "character": 10}}),
+        )
+        .await;
+    let shown = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(
+        shown.contains("fabric `warehouse`") && shown.contains("order_id"),
+        "{hover}"
+    );
+    assert!(root.join("target/loupe-catalog.json").is_file());
+
+    // "Fetch the columns from the fabric" on the other source table's YAML entry.
+    let yaml = root.join("models/sources.yml");
+    let yaml_text = std::fs::read_to_string(&yaml).unwrap();
+    let yaml_uri = Uri::from_file_path(&yaml).unwrap();
+    let line = yaml_text
+        .lines()
+        .position(|l| l.contains("- name: orders"))
+        .unwrap();
+    let actions = client
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": yaml_uri},
+                   "range": {"start": {"line": line, "character": 10}, "end": {"line": line, "character": 10}},
+                   "context": {"diagnostics": []}}),
+        )
+        .await;
+    let fetch = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"] == "Fetch the columns of `shop.orders` from the fabric")
+        .unwrap_or_else(|| panic!("{actions}"));
+    let command =
+        json!({"command": fetch["command"]["command"], "arguments": fetch["command"]["arguments"]});
+    let fetched = client.request("workspace/executeCommand", command).await;
+    assert_eq!(fetched["applied"], true, "{fetched}");
+    let edit = client
+        .notifications
+        .iter()
+        .find(|n| n["method"] == "workspace/applyEdit")
+        .expect("the server asked to apply the columns");
+    let inserted = edit["params"]["edit"]["changes"][yaml_uri.as_str()][0]["newText"]
+        .as_str()
+        .unwrap();
+    assert!(
+        inserted.starts_with(
+            "\n        columns:\n          - name: order_id\n            data_type: bigint\n"
+        ),
+        "{inserted:?}"
+    );
+    // Applied, the YAML is valid and declares what the fabric said.
+    let mut updated = yaml_text.clone();
+    let at = yaml_text.find("- name: orders").unwrap() + "- name: orders".len();
+    updated.insert_str(at, inserted);
+    std::fs::write(&yaml, updated).unwrap();
+    let reloaded = loupe_analysis::host::AnalysisHost::load(&root).unwrap();
+    let undescribed: Vec<String> = reloaded
+        .undescribed_sources()
+        .into_iter()
+        .map(|(source, table, ..)| format!("{source}.{table}"))
+        .collect();
+    assert_eq!(undescribed, ["shop.customers"]);
+}
+
+#[test]
+fn loupe_run_prints_rows_from_livy_and_ends_its_session() {
+    let (databricks, livy) = (
+        FakeDatabricks::start(engine()),
+        FakeLivy::start(engine(), 1),
+    );
+    let root = project("cli", &databricks, &livy);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_loupe"))
+        .args(["run", "--fabric", "livy", "--format", "csv"])
+        .arg(format!(
+            "{}#totals",
+            root.join("models/order_totals.sql").display()
+        ))
+        .envs(credentials(&databricks))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let truth = livy.engine.execute(TOTALS).unwrap().rows;
+    let mut expected: Vec<String> = truth
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|v| v.clone().unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect();
+    let mut lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.remove(0), "customer,orders,total");
+    lines.sort();
+    expected.sort();
+    assert_eq!(lines, expected);
+    assert!(stderr.contains("Livy session"), "{stderr}");
+    assert!(livy.session_names().is_empty(), "the session was ended");
+}
