@@ -36,7 +36,7 @@ impl Default for RemoteOptions {
         RemoteOptions {
             timeout: Duration::from_secs(300),
             start_timeout: Duration::from_secs(20 * 60),
-            poll_initial: Duration::from_millis(50),
+            poll_initial: Duration::from_millis(10),
             poll_max: Duration::from_secs(1),
             attempts: 5,
             backoff: Duration::from_millis(250),
