@@ -47,7 +47,7 @@ impl SqlEngine {
         self.interrupt.interrupt();
     }
 
-    /// Executes one statement. `DESCRIBE TABLE x` answers as Spark does
+    /// Executes one statement. `DESCRIBE TABLE x` and `DESCRIBE QUERY q` answer as Spark does
     /// (col_name, data_type, comment); other non-queries return no columns.
     pub fn execute(&self, sql: &str) -> Result<Table, String> {
         // Spark quotes names with backticks; DuckDB with double quotes.
@@ -55,11 +55,12 @@ impl SqlEngine {
         let trimmed = sql.trim().trim_end_matches(';').trim();
         let lower = trimmed.to_ascii_lowercase();
         let connection = self.connection.lock().unwrap();
-        if let Some(name) = lower
-            .strip_prefix("describe table ")
-            .map(|_| &trimmed["describe table ".len()..])
-        {
-            let columns = describe(&connection, &format!("describe {name}"))?;
+        let described = ["describe table ", "describe query "]
+            .into_iter()
+            .find(|prefix| lower.starts_with(prefix))
+            .map(|prefix| &trimmed[prefix.len()..]);
+        if let Some(subject) = described {
+            let columns = describe(&connection, &format!("describe {subject}"))?;
             return Ok(Table {
                 columns: ["col_name", "data_type", "comment"]
                     .iter()

@@ -100,15 +100,7 @@ impl DuckDbFabric {
     /// Runs `sql` with at most `limit` rows back, values as text.
     pub fn run(&self, sql: &str, limit: usize) -> Result<RunResult, FabricError> {
         let started = Instant::now();
-        let mut describe = self
-            .connection
-            .prepare(&format!("describe {sql}"))
-            .map_err(query_error)?;
-        let columns: Vec<(String, String)> = describe
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-            .map_err(query_error)?
-            .collect::<Result<_, _>>()
-            .map_err(query_error)?;
+        let columns = self.describe(sql)?;
         // Every value as VARCHAR: the engine formats it as it would print it.
         let select = format!(
             "select columns(*)::varchar from ({sql}) as loupe_gem limit {}",
@@ -143,9 +135,18 @@ impl DuckDbFabric {
     /// The columns of a table, as the engine types them.
     pub fn describe_table(&self, parts: &[&str]) -> Result<Vec<(String, String)>, FabricError> {
         let name: Vec<String> = parts.iter().map(|p| quote(p)).collect();
+        self.describe(&name.join("."))
+    }
+
+    /// The columns a query would return, without running it.
+    pub fn describe_query(&self, sql: &str) -> Result<Vec<(String, String)>, FabricError> {
+        self.describe(sql)
+    }
+
+    fn describe(&self, subject: &str) -> Result<Vec<(String, String)>, FabricError> {
         let mut describe = self
             .connection
-            .prepare(&format!("describe {}", name.join(".")))
+            .prepare(&format!("describe {subject}"))
             .map_err(query_error)?;
         let columns = describe
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
@@ -197,6 +198,15 @@ mod tests {
             [Some("1".into()), Some("1.5".into()), Some("a1".into())]
         );
         assert!(result.truncated && result.row_count.is_none());
+        assert_eq!(
+            fabric
+                .describe_query("select range as n, 'a' as s from range(5)")
+                .unwrap(),
+            [
+                ("n".into(), "BIGINT".into()),
+                ("s".into(), "VARCHAR".into())
+            ]
+        );
         let error = fabric
             .run("select no_such_column from range(1)", 10)
             .unwrap_err();

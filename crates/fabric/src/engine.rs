@@ -132,6 +132,22 @@ impl Fabric {
         }
     }
 
+    /// The columns and types a query would return, without running it
+    /// (`DESCRIBE` on DuckDB, `DESCRIBE QUERY` on Spark engines).
+    pub fn describe_query(
+        &self,
+        sql: &str,
+        control: &RunControl,
+    ) -> Result<Vec<(String, String)>, FabricError> {
+        match self {
+            Fabric::DuckDb(db) => db.describe_query(sql),
+            Fabric::Remote(remote) => {
+                let described = remote.statement(&format!("DESCRIBE QUERY {sql}"), control)?;
+                Ok(crate::remote::describe_rows_to_columns(&described.rows))
+            }
+        }
+    }
+
     /// What the fabric is, for people (no secret, no network call).
     pub fn describe(&self) -> String {
         match self {
@@ -172,6 +188,15 @@ impl RemoteFabric {
             RemoteFabric::Warehouse(w) => w.describe_table(parts, control),
             RemoteFabric::Cluster(c) => c.describe_table(parts, control),
             RemoteFabric::Livy(l) => l.describe_table(parts, control),
+        }
+    }
+
+    /// One statement as it is (no row limit wrapped around it).
+    fn statement(&self, sql: &str, control: &RunControl) -> Result<RunResult, FabricError> {
+        match self {
+            RemoteFabric::Warehouse(w) => w.run(sql, 10_000, control),
+            RemoteFabric::Cluster(c) => c.execute(sql, control),
+            RemoteFabric::Livy(l) => l.statement(sql, control),
         }
     }
 

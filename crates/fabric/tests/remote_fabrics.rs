@@ -456,6 +456,28 @@ fn every_remote_fabric_describes_tables() {
             .unwrap(),
         expected
     );
+    // A query's columns, without running it (DESCRIBE QUERY).
+    let query_columns = [
+        ("customer", "STRING"),
+        ("orders", "BIGINT"),
+        ("total", "DOUBLE"),
+    ]
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .to_vec();
+    assert_eq!(
+        warehouse.describe_query(QUERY, &control).unwrap(),
+        query_columns
+    );
+    assert_eq!(
+        cluster(&fake).describe_query(QUERY, &control).unwrap(),
+        query_columns
+    );
+    assert_eq!(
+        livy(&livy_fake, fast())
+            .describe_query(QUERY, &control)
+            .unwrap(),
+        query_columns
+    );
     let missing = warehouse
         .describe_table(&["main", "shop", "nope"], &control)
         .unwrap_err();

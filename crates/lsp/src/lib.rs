@@ -22,6 +22,7 @@ pub fn service() -> (LspService<Backend>, ClientSocket) {
     #[cfg(feature = "fabric")]
     let builder = builder
         .custom_method("loupe/runGem", handlers::run_gem::run_gem)
+        .custom_method("loupe/describeGem", handlers::run_gem::describe_gem)
         .custom_method("loupe/fabrics", handlers::run_gem::fabrics)
         .custom_method("loupe/selectFabric", handlers::run_gem::select_fabric)
         .custom_method("loupe/refreshCatalog", handlers::catalog::refresh_catalog);

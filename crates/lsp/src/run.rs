@@ -125,6 +125,26 @@ pub fn execute_run(
     }
 }
 
+/// The columns and types the fabric says a prepared gem returns, without running it.
+pub fn describe_run(
+    run: &PreparedRun,
+    control: &RunControl,
+) -> Result<Vec<(String, String)>, String> {
+    let failed = |e: loupe_fabric::FabricError| format!("fabric `{}`: {e}", run.fabric_name);
+    match run.fabric.kind {
+        FabricKind::Duckdb => {
+            let _turn = duckdb_turn();
+            let engine = Fabric::connect(&run.fabric, &run.root, &Environment::default())
+                .map_err(|e| e.to_string())?;
+            engine.load_seeds(&run.seeds).map_err(|e| e.to_string())?;
+            engine.describe_query(&run.sql, control).map_err(failed)
+        }
+        FabricKind::Databricks | FabricKind::Livy => Fabric::Remote(remote_fabric(run)?)
+            .describe_query(&run.sql, control)
+            .map_err(failed),
+    }
+}
+
 /// What a fabric is and whether it can run, for pickers (no network call).
 pub fn fabric_status(fabric: &FabricConfig, root: &Path) -> String {
     match fabric.kind {

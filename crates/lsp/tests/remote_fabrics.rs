@@ -124,6 +124,13 @@ async fn gems_run_on_a_sql_warehouse_and_on_livy() {
         "{reports:?}"
     );
 
+    // The warehouse's types for the gem, without running it.
+    let described = client
+        .request("loupe/describeGem", json!({"uri": uri, "gem": "totals"}))
+        .await;
+    assert_eq!(described["columns"], on_warehouse["columns"], "{described}");
+    assert_eq!(databricks.count("POST /api/2.0/sql/statements"), 2);
+
     let on_livy = client
         .request(
             "loupe/runGem",

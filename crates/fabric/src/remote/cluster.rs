@@ -179,7 +179,11 @@ impl Cluster {
     }
 
     /// Runs one SQL command and reads its table.
-    fn execute(&self, command: &str, control: &RunControl) -> Result<RunResult, FabricError> {
+    pub(crate) fn execute(
+        &self,
+        command: &str,
+        control: &RunControl,
+    ) -> Result<RunResult, FabricError> {
         self.ensure_running(control)?;
         let context = self.context(control)?;
         let submitted = self.http.call(

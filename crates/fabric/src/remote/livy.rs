@@ -150,7 +150,11 @@ impl Livy {
         Ok(result)
     }
 
-    fn statement(&self, code: &str, control: &RunControl) -> Result<RunResult, FabricError> {
+    pub(crate) fn statement(
+        &self,
+        code: &str,
+        control: &RunControl,
+    ) -> Result<RunResult, FabricError> {
         let session = self.session(control)?;
         let submitted = self.http.call(
             Method::Post,

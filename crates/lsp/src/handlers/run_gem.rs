@@ -1,5 +1,6 @@
-//! `loupe/runGem`, `loupe/fabrics` and `loupe/selectFabric`: run a gem on a
-//! fabric and keep its rows as the gem's sample.
+//! `loupe/runGem`, `loupe/describeGem`, `loupe/fabrics` and
+//! `loupe/selectFabric`: run a gem on a fabric and keep its rows as the gem's
+//! sample, or ask the fabric for its columns only.
 
 use std::sync::Arc;
 
@@ -126,6 +127,32 @@ pub async fn run_gem(backend: &Backend, params: RunGemParams) -> Result<Value> {
     });
     backend.state.lock().unwrap().samples.insert(key, sample);
     Ok(serde_json::to_value(result).unwrap())
+}
+
+/// The columns and types the fabric gives a gem, without running it.
+pub async fn describe_gem(backend: &Backend, params: RunGemParams) -> Result<Value> {
+    let fabric = params
+        .fabric
+        .clone()
+        .or_else(|| backend.state.lock().unwrap().selected_fabric.clone());
+    let (uri, gem, upstream) = (params.uri.clone(), params.gem.clone(), params.upstream);
+    let run = backend
+        .with_snapshot(move |host| {
+            let path = uri.to_file_path().ok_or("not a file")?;
+            let file = host.file(&path).ok_or("not a model of the project")?;
+            crate::run::prepare_run(host, file, gem.as_deref(), fabric.as_deref(), upstream)
+        })
+        .await?
+        .unwrap_or(Err("no project is loaded".into()))
+        .map_err(Error::invalid_params)?;
+    let fabric_name = run.fabric_name.clone();
+    let control = RunControl::default();
+    let _cancel_on_drop = CancelOnDrop(control.clone());
+    let columns = tokio::task::spawn_blocking(move || crate::run::describe_run(&run, &control))
+        .await
+        .map_err(|_| Error::internal_error())?
+        .map_err(Error::invalid_params)?;
+    Ok(json!({"fabric": fabric_name, "columns": columns}))
 }
 
 struct CancelOnDrop(RunControl);
