@@ -10,7 +10,7 @@ use crate::remote::cluster::Cluster;
 use crate::remote::http::{Auth, Http};
 use crate::remote::livy::Livy;
 use crate::remote::warehouse::Warehouse;
-use crate::remote::{RemoteOptions, RunControl};
+use crate::remote::{describe_rows_to_columns, RemoteOptions, RunControl};
 use crate::{DuckDbFabric, FabricConfig, FabricError, FabricKind, RunResult, SeedLoad};
 
 pub enum Fabric {
@@ -143,7 +143,7 @@ impl Fabric {
             Fabric::DuckDb(db) => db.describe_query(sql),
             Fabric::Remote(remote) => {
                 let described = remote.statement(&format!("DESCRIBE QUERY {sql}"), control)?;
-                Ok(crate::remote::describe_rows_to_columns(&described.rows))
+                Ok(describe_rows_to_columns(&described.rows))
             }
         }
     }
@@ -179,16 +179,21 @@ impl RemoteFabric {
         }
     }
 
+    /// Unity Catalog's tables API where a warehouse knows the catalog,
+    /// `DESCRIBE TABLE` otherwise.
     pub fn describe_table(
         &self,
         parts: &[&str],
         control: &RunControl,
     ) -> Result<Vec<(String, String)>, FabricError> {
-        match self {
-            RemoteFabric::Warehouse(w) => w.describe_table(parts, control),
-            RemoteFabric::Cluster(c) => c.describe_table(parts, control),
-            RemoteFabric::Livy(l) => l.describe_table(parts, control),
+        if let RemoteFabric::Warehouse(w) = self {
+            if let Some(columns) = w.unity_catalog_columns(parts, control)? {
+                return Ok(columns);
+            }
         }
+        let name: Vec<String> = parts.iter().map(|p| format!("`{p}`")).collect();
+        let described = self.statement(&format!("DESCRIBE TABLE {}", name.join(".")), control)?;
+        Ok(describe_rows_to_columns(&described.rows))
     }
 
     /// One statement as it is (no row limit wrapped around it).

@@ -76,6 +76,17 @@ fn recording() -> (RunControl, Arc<Mutex<Vec<String>>>) {
     )
 }
 
+/// A control that cancels its run 200 ms from now, from another thread.
+fn cancelled_soon() -> RunControl {
+    let control = RunControl::default();
+    let canceller = control.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(200));
+        canceller.cancel();
+    });
+    control
+}
+
 /// What DuckDB itself returns for `sql`: the rows every fabric must match.
 fn truth(engine: &SqlEngine, sql: &str) -> Vec<Vec<Option<String>>> {
     engine.execute(sql).unwrap().rows
@@ -209,15 +220,9 @@ fn cancelling_mid_run_cancels_the_statement() {
     let fake = FakeDatabricks::start(engine());
     fake.faults.slow_statements(Duration::from_secs(10));
     let fabric = warehouse(&fake, fast());
-    let control = RunControl::default();
-    let canceller = control.clone();
-    let cancelling = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(200));
-        canceller.cancel();
-    });
+    let control = cancelled_soon();
     let started = Instant::now();
     let error = fabric.run(QUERY, 10, &control).unwrap_err();
-    cancelling.join().unwrap();
     assert_eq!(error, FabricError::Cancelled);
     assert!(started.elapsed() < Duration::from_secs(3));
     assert!(fake
@@ -335,12 +340,7 @@ fn a_terminated_cluster_starts_then_runs_in_one_reused_context() {
     assert!(!message.contains("<span"), "{message}");
 
     fake.faults.slow_statements(Duration::from_secs(10));
-    let control = RunControl::default();
-    let canceller = control.clone();
-    std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(200));
-        canceller.cancel();
-    });
+    let control = cancelled_soon();
     assert_eq!(
         fabric.run(QUERY, 10, &control).unwrap_err(),
         FabricError::Cancelled
@@ -380,12 +380,7 @@ fn livy_sessions_start_run_sql_and_end() {
     );
 
     fake.faults.slow_statements(Duration::from_secs(10));
-    let control = RunControl::default();
-    let canceller = control.clone();
-    std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(200));
-        canceller.cancel();
-    });
+    let control = cancelled_soon();
     assert_eq!(
         fabric.run(QUERY, 10, &control).unwrap_err(),
         FabricError::Cancelled

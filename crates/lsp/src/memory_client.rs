@@ -100,6 +100,25 @@ impl Client {
             .await;
     }
 
+    /// Waits (10 s at most) until a `window/showMessage` whose text holds
+    /// `needle` has come; it may follow the reply it belongs to.
+    pub async fn shown_message(&mut self, needle: &str) -> String {
+        let text = |n: &Value| {
+            (n["method"] == "window/showMessage")
+                .then(|| n["params"]["message"].as_str().unwrap_or("").to_string())
+                .filter(|m| m.contains(needle))
+        };
+        loop {
+            if let Some(found) = self.notifications.iter().find_map(text) {
+                return found;
+            }
+            let message = tokio::time::timeout(Duration::from_secs(10), self.read())
+                .await
+                .unwrap_or_else(|_| panic!("no message holding `{needle}`"));
+            self.notifications.push(message);
+        }
+    }
+
     /// The next diagnostics published for `uri` that satisfy `want`.
     pub async fn diagnostics(
         &mut self,

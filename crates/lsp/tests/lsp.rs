@@ -589,20 +589,8 @@ async fn run_a_gem_and_see_its_sample_on_hover_until_it_changes() {
     assert_eq!(result["columns"][0], json!(["customer_id", "INTEGER"]));
     assert_eq!(result["columns"].as_array().unwrap().len(), 4);
     assert!(!result["rows"].as_array().unwrap().is_empty());
-    // The message may come just after the reply.
-    let is_report = |n: &Value| {
-        n["method"] == "window/showMessage"
-            && n["params"]["message"]
-                .as_str()
-                .unwrap_or("")
-                .starts_with("customer_orders: ")
-    };
-    while !client.notifications.iter().any(is_report) {
-        let message = tokio::time::timeout(std::time::Duration::from_secs(10), client.read())
-            .await
-            .expect("a message reports the run");
-        client.notifications.push(message);
-    }
+    let report = client.shown_message("customer_orders: ").await;
+    assert!(report.starts_with("customer_orders: "), "{report}");
 
     let result = client
         .request(

@@ -155,20 +155,8 @@ async fn gems_run_on_a_sql_warehouse_and_on_livy() {
         .await;
     let message = failed["error"]["message"].as_str().unwrap_or_default();
     assert!(message.contains("no_such_column"), "{failed}");
-    // The message may come just after the reply.
-    let shown = |n: &Value| {
-        n["method"] == "window/showMessage"
-            && n["params"]["message"]
-                .as_str()
-                .unwrap_or("")
-                .contains("no_such_column")
-    };
-    while !client.notifications.iter().any(shown) {
-        let next = tokio::time::timeout(std::time::Duration::from_secs(10), client.read())
-            .await
-            .expect("the failure is shown");
-        client.notifications.push(next);
-    }
+    let shown = client.shown_message("no_such_column").await;
+    assert!(shown.starts_with("running final SELECT failed"), "{shown}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

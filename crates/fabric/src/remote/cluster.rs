@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::http::{Http, Method};
 use super::spark_types::encoded_spark_type_text;
-use super::{cell_text, describe_rows_to_columns, limited, strip_html, Poller, RunControl};
+use super::{cell_text, limited, limited_result, stop_reason, strip_html, Poller, RunControl};
 use crate::{FabricError, RunResult};
 
 pub struct Cluster {
@@ -168,14 +168,9 @@ impl Cluster {
         control: &RunControl,
     ) -> Result<RunResult, FabricError> {
         let started = Instant::now();
-        let mut result = self.execute(&limited(sql, limit), control)?;
-        let truncated = result.rows.len() > limit || result.truncated;
-        result.rows.truncate(limit);
-        result.truncated = truncated;
-        result.row_count = (!truncated).then_some(result.rows.len() as u64);
-        result.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-        result.sql = sql.to_string();
-        Ok(result)
+        let result = self.execute(&limited(sql, limit), control)?;
+        let cut = result.truncated;
+        Ok(limited_result(result, sql, limit, started, cut))
     }
 
     /// Runs one SQL command and reads its table.
@@ -330,27 +325,7 @@ impl Cluster {
                 _ => break,
             }
         }
-        match why {
-            FabricError::TimedOut(_) => FabricError::TimedOut(format!(
-                "the cluster did not finish within {:?}; the command was cancelled",
-                self.http.options().timeout
-            )),
-            other => other,
-        }
-    }
-
-    pub fn describe_table(
-        &self,
-        parts: &[&str],
-        control: &RunControl,
-    ) -> Result<Vec<(String, String)>, FabricError> {
-        let name = parts
-            .iter()
-            .map(|p| format!("`{p}`"))
-            .collect::<Vec<_>>()
-            .join(".");
-        let described = self.execute(&format!("DESCRIBE TABLE {name}"), control)?;
-        Ok(describe_rows_to_columns(&described.rows))
+        stop_reason(why, "the cluster", self.http.options().timeout)
     }
 
     /// Destroys the process's execution context on this cluster, if any.

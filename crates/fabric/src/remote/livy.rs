@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::http::{Http, Method};
 use super::spark_types::spark_type_text;
-use super::{cell_text, describe_rows_to_columns, limited, Poller, RunControl};
+use super::{cell_text, limited, limited_result, stop_reason, Poller, RunControl};
 use crate::{FabricError, RunResult};
 
 pub struct Livy {
@@ -139,15 +139,9 @@ impl Livy {
         control: &RunControl,
     ) -> Result<RunResult, FabricError> {
         let started = Instant::now();
-        let mut result = self.statement(&limited(sql, limit), control)?;
+        let result = self.statement(&limited(sql, limit), control)?;
         let capped = result.rows.len() >= LIVY_ROW_CAP && limit >= LIVY_ROW_CAP;
-        let truncated = result.rows.len() > limit || capped;
-        result.rows.truncate(limit);
-        result.truncated = truncated;
-        result.row_count = (!truncated).then_some(result.rows.len() as u64);
-        result.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-        result.sql = sql.to_string();
-        Ok(result)
+        Ok(limited_result(result, sql, limit, started, capped))
     }
 
     pub(crate) fn statement(
@@ -258,27 +252,7 @@ impl Livy {
             None,
             &RunControl::default(),
         );
-        match why {
-            FabricError::TimedOut(_) => FabricError::TimedOut(format!(
-                "Livy did not finish within {:?}; the statement was cancelled",
-                self.http.options().timeout
-            )),
-            other => other,
-        }
-    }
-
-    pub fn describe_table(
-        &self,
-        parts: &[&str],
-        control: &RunControl,
-    ) -> Result<Vec<(String, String)>, FabricError> {
-        let name = parts
-            .iter()
-            .map(|p| format!("`{p}`"))
-            .collect::<Vec<_>>()
-            .join(".");
-        let described = self.statement(&format!("DESCRIBE TABLE {name}"), control)?;
-        Ok(describe_rows_to_columns(&described.rows))
+        stop_reason(why, "Livy", self.http.options().timeout)
     }
 
     /// Ends the process's session on this server, if any.

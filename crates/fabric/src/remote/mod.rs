@@ -157,6 +157,33 @@ pub(crate) fn limited(sql: &str, limit: usize) -> String {
     )
 }
 
+/// Why a cancelled statement stopped; a timeout told in the engine's words.
+pub(crate) fn stop_reason(why: FabricError, engine: &str, timeout: Duration) -> FabricError {
+    match why {
+        FabricError::TimedOut(_) => FabricError::TimedOut(format!(
+            "{engine} did not finish within {timeout:?}; the statement was cancelled"
+        )),
+        other => other,
+    }
+}
+
+/// A wrapped run's answer cut to `limit` rows, timed and keyed by the gem's SQL.
+pub(crate) fn limited_result(
+    mut result: crate::RunResult,
+    sql: &str,
+    limit: usize,
+    started: Instant,
+    maybe_more: bool,
+) -> crate::RunResult {
+    let truncated = result.rows.len() > limit || maybe_more;
+    result.rows.truncate(limit);
+    result.truncated = truncated;
+    result.row_count = (!truncated).then_some(result.rows.len() as u64);
+    result.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    result.sql = sql.to_string();
+    result
+}
+
 /// A JSON cell as the text a table shows (`None` for null).
 pub(crate) fn cell_text(value: &serde_json::Value) -> Option<String> {
     match value {

@@ -7,7 +7,7 @@ use std::time::Instant;
 use serde_json::{json, Value};
 
 use super::http::{Http, Method};
-use super::{cell_text, describe_rows_to_columns, Poller, RunControl};
+use super::{cell_text, stop_reason, Poller, RunControl};
 use crate::{FabricError, RunResult};
 
 pub struct Warehouse {
@@ -126,13 +126,7 @@ impl Warehouse {
         let _ = self
             .http
             .call(Method::Post, &path, &[], None, &RunControl::default());
-        match why {
-            FabricError::TimedOut(_) => FabricError::TimedOut(format!(
-                "the SQL warehouse did not finish within {:?}; the statement was cancelled",
-                self.http.options().timeout
-            )),
-            other => other,
-        }
+        stop_reason(why, "the SQL warehouse", self.http.options().timeout)
     }
 
     fn read_result(
@@ -193,41 +187,35 @@ impl Warehouse {
         })
     }
 
-    /// The columns of a table: Unity Catalog's tables API for a three-part
-    /// name, `DESCRIBE TABLE` otherwise.
-    pub fn describe_table(
+    /// The columns of a table from Unity Catalog's tables API, when the name
+    /// (or the fabric's `catalog`) gives a catalog; `None` otherwise.
+    pub fn unity_catalog_columns(
         &self,
         parts: &[&str],
         control: &RunControl,
-    ) -> Result<Vec<(String, String)>, FabricError> {
-        let full: Option<String> = match parts {
-            [c, s, t] => Some(format!("{c}.{s}.{t}")),
-            [s, t] => self.catalog.as_ref().map(|c| format!("{c}.{s}.{t}")),
-            _ => None,
+    ) -> Result<Option<Vec<(String, String)>>, FabricError> {
+        let full = match parts {
+            [c, s, t] => format!("{c}.{s}.{t}"),
+            [s, t] => match &self.catalog {
+                Some(c) => format!("{c}.{s}.{t}"),
+                None => return Ok(None),
+            },
+            _ => return Ok(None),
         };
-        if let Some(full) = full {
-            let path = format!("/api/2.1/unity-catalog/tables/{full}");
-            let table = self.http.call(Method::Get, &path, &[], None, control)?;
-            let mut columns: Vec<(u64, String, String)> = table
-                .get("columns")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .map(|c| {
-                    let text = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-                    let position = c.get("position").and_then(Value::as_u64).unwrap_or(0);
-                    (position, text("name"), text("type_text").to_uppercase())
-                })
-                .collect();
-            columns.sort_by_key(|c| c.0);
-            return Ok(columns.into_iter().map(|(_, n, t)| (n, t)).collect());
-        }
-        let name = parts
-            .iter()
-            .map(|p| format!("`{p}`"))
-            .collect::<Vec<_>>()
-            .join(".");
-        let described = self.run(&format!("DESCRIBE TABLE {name}"), 10_000, control)?;
-        Ok(describe_rows_to_columns(&described.rows))
+        let path = format!("/api/2.1/unity-catalog/tables/{full}");
+        let table = self.http.call(Method::Get, &path, &[], None, control)?;
+        let mut columns: Vec<(u64, String, String)> = table
+            .get("columns")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|c| {
+                let text = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+                let position = c.get("position").and_then(Value::as_u64).unwrap_or(0);
+                (position, text("name"), text("type_text").to_uppercase())
+            })
+            .collect();
+        columns.sort_by_key(|c| c.0);
+        Ok(Some(columns.into_iter().map(|(_, n, t)| (n, t)).collect()))
     }
 }
