@@ -11,7 +11,9 @@ use serde_json::{json, Value};
 
 use super::http::{Http, Method};
 use super::spark_types::encoded_spark_type_text;
-use super::{cell_text, limited, limited_result, stop_reason, strip_html, Poller, RunControl};
+use super::{
+    cell_text, json_rows, limited, limited_result, stop_reason, strip_html, Poller, RunControl,
+};
 use crate::{FabricError, RunResult};
 
 pub struct Cluster {
@@ -270,17 +272,7 @@ impl Cluster {
                 (name, encoded_spark_type_text(&ty))
             })
             .collect();
-        let rows = results
-            .get("data")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .map(|r| {
-                r.as_array()
-                    .map(|r| r.iter().map(cell_text).collect())
-                    .unwrap_or_default()
-            })
-            .collect();
+        let rows = json_rows(results.get("data"));
         Ok(RunResult {
             columns,
             rows,

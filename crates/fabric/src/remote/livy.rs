@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::http::{Http, Method};
 use super::spark_types::spark_type_text;
-use super::{cell_text, limited, limited_result, stop_reason, Poller, RunControl};
+use super::{json_rows, limited, limited_result, stop_reason, Poller, RunControl};
 use crate::{FabricError, RunResult};
 
 pub struct Livy {
@@ -223,17 +223,7 @@ impl Livy {
                 (name, spark_type_text(f.get("type").unwrap_or(&Value::Null)))
             })
             .collect();
-        let rows = table
-            .get("data")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .map(|r| {
-                r.as_array()
-                    .map(|r| r.iter().map(cell_text).collect())
-                    .unwrap_or_default()
-            })
-            .collect();
+        let rows = json_rows(table.get("data"));
         Ok(RunResult {
             columns,
             rows,

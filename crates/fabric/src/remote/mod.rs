@@ -184,6 +184,19 @@ pub(crate) fn limited_result(
     result
 }
 
+/// JSON rows (arrays of cells) as text rows; anything else is no rows.
+pub(crate) fn json_rows(data: Option<&serde_json::Value>) -> Vec<Vec<Option<String>>> {
+    data.and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|row| {
+            row.as_array()
+                .map(|cells| cells.iter().map(cell_text).collect())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
 /// A JSON cell as the text a table shows (`None` for null).
 pub(crate) fn cell_text(value: &serde_json::Value) -> Option<String> {
     match value {

@@ -7,7 +7,7 @@ use std::time::Instant;
 use serde_json::{json, Value};
 
 use super::http::{Http, Method};
-use super::{cell_text, stop_reason, Poller, RunControl};
+use super::{json_rows, stop_reason, Poller, RunControl};
 use crate::{FabricError, RunResult};
 
 pub struct Warehouse {
@@ -155,15 +155,7 @@ impl Warehouse {
         let mut rows: Vec<Vec<Option<String>>> = Vec::new();
         let mut chunk = answer.get("result").cloned();
         while let Some(data) = chunk.take() {
-            for row in data
-                .get("data_array")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                let cells = row.as_array().map(|r| r.iter().map(cell_text).collect());
-                rows.push(cells.unwrap_or_default());
-            }
+            rows.extend(json_rows(data.get("data_array")));
             if rows.len() > limit {
                 break;
             }
