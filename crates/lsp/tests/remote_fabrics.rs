@@ -265,6 +265,53 @@ async fn the_fabric_catalog_describes_sources_the_yaml_leaves_empty() {
 }
 
 #[test]
+fn loupe_catalog_then_loupe_check_finds_a_misspelt_source_column() {
+    let (databricks, livy) = (
+        FakeDatabricks::start(engine()),
+        FakeLivy::start(engine(), 0),
+    );
+    let root = project("cli-catalog", &databricks, &livy);
+    std::fs::write(
+        root.join("models/paid_orders.sql"),
+        "select order_id, amout\nfrom {{ source('shop', 'orders') }}\n",
+    )
+    .unwrap();
+    let loupe = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_loupe"))
+            .args(args)
+            .arg(&root)
+            .envs(credentials(&databricks))
+            .output()
+            .unwrap()
+    };
+    let before = loupe(&["check"]);
+    assert!(
+        before.status.success(),
+        "{}",
+        String::from_utf8_lossy(&before.stdout)
+    );
+    let catalog = loupe(&["catalog"]);
+    let printed = String::from_utf8_lossy(&catalog.stdout);
+    assert!(
+        printed.contains("shop.orders: described by warehouse"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("1 of 2 source tables described"),
+        "{printed}"
+    );
+    // shop.customers does not exist on the warehouse: said, and the exit code tells.
+    assert_eq!(catalog.status.code(), Some(1), "{printed}");
+    let after = loupe(&["check"]);
+    let report = String::from_utf8_lossy(&after.stdout);
+    assert_eq!(after.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains("amout") && report.contains("amount"),
+        "{report}"
+    );
+}
+
+#[test]
 fn loupe_run_prints_rows_from_livy_and_ends_its_session() {
     let (databricks, livy) = (
         FakeDatabricks::start(engine()),

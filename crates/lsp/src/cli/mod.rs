@@ -86,6 +86,15 @@ enum Command {
         #[arg(long, value_enum, default_value_t = run::UpstreamArg::Inline)]
         upstream: run::UpstreamArg,
     },
+    /// Ask a fabric for the columns of the sources YAML leaves undescribed;
+    /// `check`, `schema` and the editor read them from target/loupe-catalog.json.
+    Catalog {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// A fabric of loupe.toml (the default one otherwise).
+        #[arg(long)]
+        fabric: Option<String>,
+    },
     /// Print a model's rendered SQL (like `dbt compile`).
     Compile {
         /// Project folder.
@@ -146,6 +155,7 @@ pub fn run(cli: Cli) -> ExitCode {
             format,
             upstream,
         } => run::run(&target, fabric.as_deref(), limit, format, upstream.into()),
+        Command::Catalog { path, fabric } => run::refresh_catalog(&path, fabric.as_deref()),
         Command::Lineage {
             target,
             path,

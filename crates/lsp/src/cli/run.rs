@@ -1,6 +1,5 @@
 //! `loupe run FILE[#GEM]`: a gem's rows from a fabric, as a table, JSON or CSV.
 
-#[cfg(feature = "fabric")]
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -56,6 +55,42 @@ pub fn run(
         RunFormat::Table => print_table(&result),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(feature = "fabric")]
+pub fn refresh_catalog(path: &Path, fabric: Option<&str>) -> Result<ExitCode, String> {
+    let host = loupe_analysis::host::AnalysisHost::load(path)?;
+    let sources = host.undescribed_sources();
+    if sources.is_empty() {
+        println!("every source table lists its columns in YAML; nothing to ask");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let control = loupe_fabric::RunControl::new(|message| eprintln!("loupe: {message}"));
+    let refreshed = loupe_lsp::run::refresh_catalog(host.root(), &sources, fabric, &control);
+    loupe_lsp::run::close_remote_fabrics();
+    let refreshed = refreshed?;
+    for name in &refreshed.described {
+        println!("{name}: described by {}", refreshed.fabric_name);
+    }
+    for (name, message) in &refreshed.failed {
+        println!("{name}: {message}");
+    }
+    println!(
+        "{} of {} source tables described; saved in {}",
+        refreshed.described.len(),
+        sources.len(),
+        loupe_analysis::project::WarehouseCatalog::path(host.root()).display()
+    );
+    Ok(if refreshed.failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+#[cfg(not(feature = "fabric"))]
+pub fn refresh_catalog(_: &Path, _: Option<&str>) -> Result<ExitCode, String> {
+    run("", None, 0, RunFormat::Table, Upstream::Inline)
 }
 
 /// Without fabrics compiled in, say how to get them.
