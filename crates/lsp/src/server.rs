@@ -40,6 +40,8 @@ pub struct Sample {
     pub truncated: bool,
     /// How the run took its upstream models (the same compile tells staleness).
     pub upstream: loupe_analysis::model::Upstream,
+    /// The run failed: the fabric's message (and no rows).
+    pub error: Option<String>,
 }
 
 pub struct Backend {

@@ -144,19 +144,31 @@ async fn gems_run_on_a_sql_warehouse_and_on_livy() {
     let broken_uri = open(
         &mut client,
         &broken,
-        "select order_id, no_such_column\nfrom {{ source('shop', 'orders') }}\n",
+        "with picked as (\n    select order_id, no_such_column\n    from {{ source('shop', 'orders') }}\n)\n\nselect * from picked\n",
     )
     .await;
     let failed = client
         .request(
             "workspace/executeCommand",
-            json!({"command": "loupe.runGem", "arguments": [{"uri": broken_uri}]}),
+            json!({"command": "loupe.runGem", "arguments": [{"uri": broken_uri, "gem": "picked"}]}),
         )
         .await;
     let message = failed["error"]["message"].as_str().unwrap_or_default();
     assert!(message.contains("no_such_column"), "{failed}");
     let shown = client.shown_message("no_such_column").await;
-    assert!(shown.starts_with("running final SELECT failed"), "{shown}");
+    assert!(shown.starts_with("running picked failed"), "{shown}");
+    // The failure stays on the gem: its hover tells it.
+    let hover = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": broken_uri}, "position": {"line": 0, "character": 6}}),
+        )
+        .await;
+    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("**last run failed**: fabric `warehouse`") && text.contains("no_such_column"),
+        "{hover}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -28,6 +28,9 @@ fn sample_rows(
     } else {
         " (stale: the gem changed since this run)"
     };
+    if let Some(error) = &sample.error {
+        return format!("\n\n**last run failed**{stale}: {error}\n");
+    }
     let mut out = format!(
         "\n\n**sample**{stale}\n\n| {} |\n|{}\n",
         sample

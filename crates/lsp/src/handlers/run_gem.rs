@@ -99,6 +99,7 @@ pub async fn run_gem(backend: &Backend, params: RunGemParams) -> Result<Value> {
         let _ = sender.send(m.to_string());
     });
     let _cancel_on_drop = CancelOnDrop(control.clone());
+    let sql = run.sql.clone();
     let mut running =
         tokio::task::spawn_blocking(move || crate::run::execute_run(&run, limit, &control));
     // The fabric's own progress (queued, starting a cluster, running) reaches the client.
@@ -117,15 +118,32 @@ pub async fn run_gem(backend: &Backend, params: RunGemParams) -> Result<Value> {
         let outcome = if result.is_ok() { "done" } else { "failed" };
         progress.finish_with_message(outcome).await;
     }
+    let sample = match &result {
+        Ok(result) => Sample {
+            sql: result.sql.clone(),
+            columns: result.columns.clone(),
+            rows: result.rows.clone(),
+            truncated: result.truncated,
+            upstream,
+            error: None,
+        },
+        // A failure stays on the gem (its hover tells it) until the next run.
+        Err(message) => Sample {
+            sql,
+            columns: Vec::new(),
+            rows: Vec::new(),
+            truncated: false,
+            upstream,
+            error: Some(message.clone()),
+        },
+    };
+    backend
+        .state
+        .lock()
+        .unwrap()
+        .samples
+        .insert(key, Arc::new(sample));
     let result = result.map_err(Error::invalid_params)?;
-    let sample = Arc::new(Sample {
-        sql: result.sql.clone(),
-        columns: result.columns.clone(),
-        rows: result.rows.clone(),
-        truncated: result.truncated,
-        upstream,
-    });
-    backend.state.lock().unwrap().samples.insert(key, sample);
     Ok(serde_json::to_value(result).unwrap())
 }
 
