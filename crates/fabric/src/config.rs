@@ -39,6 +39,9 @@ pub struct FabricsFile {
     pub fabrics: BTreeMap<String, FabricConfig>,
 }
 
+/// Keys that would hold a secret: refused in `loupe.toml`.
+const SECRET_KEYS: &[&str] = &["token", "client_secret", "password", "access_token"];
+
 /// The embedded DuckDB database a project uses when `loupe.toml` names none.
 pub const DEFAULT_DUCKDB: &str = "target/loupe.duckdb";
 
@@ -49,7 +52,25 @@ impl FabricsFile {
         let Ok(text) = std::fs::read_to_string(&path) else {
             return Ok(FabricsFile::default());
         };
-        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+        FabricsFile::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// Reads the text of a `loupe.toml`. A secret written in it is refused
+    /// (the file travels with the project), without repeating the secret.
+    pub fn parse(text: &str) -> Result<FabricsFile, String> {
+        let raw: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+        let fabrics = raw.get("fabrics").and_then(toml::Value::as_table);
+        for (name, settings) in fabrics.into_iter().flatten() {
+            let Some(settings) = settings.as_table() else {
+                continue;
+            };
+            if let Some(key) = SECRET_KEYS.iter().find(|k| settings.contains_key(**k)) {
+                return Err(format!(
+                    "[fabrics.{name}] sets `{key}`: secrets never go in loupe.toml, which is shared with the project; set DATABRICKS_TOKEN (or DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET), or name a ~/.databrickscfg `profile`"
+                ));
+            }
+        }
+        toml::from_str(text).map_err(|e| e.to_string())
     }
 
     /// The names of the fabrics, the default first; `duckdb` when none is configured.
@@ -137,5 +158,16 @@ mod tests {
             .unwrap_err()
             .contains("known: local, prod"));
         assert_eq!(FabricsFile::default().get(None).unwrap().0, "duckdb");
+    }
+
+    #[test]
+    fn a_token_in_the_file_is_refused_without_being_repeated() {
+        let error = FabricsFile::parse(
+            "[fabrics.prod]\nkind = \"databricks\"\nhost = \"h\"\ntoken = \"dapi-secret-value\"\n",
+        )
+        .unwrap_err();
+        assert!(error.contains("[fabrics.prod] sets `token`"), "{error}");
+        assert!(error.contains("DATABRICKS_TOKEN"), "{error}");
+        assert!(!error.contains("dapi-secret-value"), "{error}");
     }
 }
