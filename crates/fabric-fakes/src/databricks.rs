@@ -174,7 +174,7 @@ impl Workspace {
             ("POST", ["api", "2.0", "sql", "statements"]) => self.submit_statement(request),
             ("GET", ["api", "2.0", "sql", "statements", id]) => self.statement_answer(id),
             ("GET", ["api", "2.0", "sql", "statements", id, "result", "chunks", index]) => {
-                self.chunk(id, index.parse().unwrap_or(usize::MAX))
+                self.chunk(id, index.parse().unwrap_or(usize::MAX / 2))
             }
             ("POST", ["api", "2.0", "sql", "statements", id, "cancel"]) => {
                 self.cancel_job(id);
@@ -464,7 +464,7 @@ impl Workspace {
         };
         let size = self.state.lock().unwrap().chunk_rows;
         let kept = row_limit.map_or(table.rows.len(), |l| l.min(table.rows.len()));
-        if index * size >= kept.max(1) {
+        if index.saturating_mul(size) >= kept.max(1) {
             return error(
                 400,
                 "INVALID_PARAMETER_VALUE",

@@ -119,12 +119,22 @@ impl Server {
                 )
             }
             ("POST", ["sessions"]) => self.create_session(request),
-            ("GET", ["sessions", s]) | ("GET", ["sessions", s, "state"]) => {
+            ("GET", ["sessions", s]) => {
                 let mut state = self.state.lock().unwrap();
                 match id(s).and_then(|s| state.sessions.get_mut(&s).map(|x| (s, x))) {
                     Some((sid, session)) => {
                         session.starting_polls = session.starting_polls.saturating_sub(1);
                         Response::json(200, session_json(sid, session))
+                    }
+                    None => message(404, &format!("Session '{s}' not found.")),
+                }
+            }
+            ("GET", ["sessions", s, "state"]) => {
+                let state = self.state.lock().unwrap();
+                match id(s).and_then(|s| state.sessions.get(&s).map(|x| (s, x))) {
+                    Some((sid, session)) => {
+                        let full = session_json(sid, session);
+                        Response::json(200, json!({"id": sid, "state": full["state"]}))
                     }
                     None => message(404, &format!("Session '{s}' not found.")),
                 }
@@ -226,7 +236,13 @@ impl Server {
         let code = code.to_string();
         std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(20));
-            shared.lock().unwrap().0 = "running".into();
+            {
+                let mut inner = shared.lock().unwrap();
+                if cancel.load(Ordering::SeqCst) {
+                    return;
+                }
+                inner.0 = "running".into();
+            }
             let until = Instant::now() + delay;
             while Instant::now() < until {
                 if cancel.load(Ordering::SeqCst) {

@@ -187,11 +187,17 @@ impl RemoteFabric {
         control: &RunControl,
     ) -> Result<Vec<(String, String)>, FabricError> {
         if let RemoteFabric::Warehouse(w) = self {
-            if let Some(columns) = w.unity_catalog_columns(parts, control)? {
-                return Ok(columns);
+            match w.unity_catalog_columns(parts, control) {
+                Ok(Some(columns)) => return Ok(columns),
+                // Not in Unity Catalog (or not visible there): ask the warehouse itself.
+                Ok(None) | Err(FabricError::Query(_)) => {}
+                Err(e) => return Err(e),
             }
         }
-        let name: Vec<String> = parts.iter().map(|p| format!("`{p}`")).collect();
+        let name: Vec<String> = parts
+            .iter()
+            .map(|p| format!("`{}`", p.replace('`', "``")))
+            .collect();
         let described = self.statement(&format!("DESCRIBE TABLE {}", name.join(".")), control)?;
         Ok(describe_rows_to_columns(&described.rows))
     }

@@ -478,3 +478,29 @@ fn every_remote_fabric_describes_tables() {
         .unwrap_err();
     assert!(missing.to_string().contains("does not exist"), "{missing}");
 }
+
+#[test]
+fn a_call_that_creates_is_sent_again_only_when_the_server_did_no_work() {
+    let fake = FakeLivy::start(engine(), 0);
+    let fabric = livy(&fake, fast());
+    let sessions_created = || {
+        fake.requests()
+            .iter()
+            .filter(|r| *r == "POST /sessions")
+            .count()
+    };
+    // 500: the session may exist already; a second one would leak.
+    fake.faults.fail_next(500, None, "Internal error");
+    let error = fabric.run(QUERY, 10, &RunControl::default()).unwrap_err();
+    assert!(
+        matches!(&error, FabricError::Unavailable(m) if m.contains("HTTP 500")),
+        "{error}"
+    );
+    assert_eq!(sessions_created(), 1);
+    // 503: the server refused before doing anything; trying again is safe.
+    fake.faults.fail_next(503, None, "Service unavailable");
+    let rows = fabric.run(QUERY, 10, &RunControl::default()).unwrap().rows;
+    assert_eq!(rows, truth(&fake.engine, QUERY));
+    assert_eq!(sessions_created(), 3);
+    fabric.close();
+}

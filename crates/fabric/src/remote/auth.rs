@@ -266,6 +266,8 @@ impl DatabricksAuth {
             .and_then(|mut r| r.body_mut().read_to_string().ok())
             .and_then(|text| serde_json::from_str::<Value>(&text).ok())
             .and_then(|v| v.get("token_endpoint")?.as_str().map(str::to_string))
+            // The secret goes nowhere but the workspace itself.
+            .filter(|endpoint| endpoint.starts_with(&format!("{}/", self.host)))
             .unwrap_or_else(|| format!("{}/oidc/v1/token", self.host));
         let basic = base64::engine::general_purpose::STANDARD
             .encode(format!("{client_id}:{}", client_secret.expose()));
@@ -277,6 +279,12 @@ impl DatabricksAuth {
             .map_err(unreachable)?;
         let status = response.status().as_u16();
         let body = response.body_mut().read_to_string().unwrap_or_default();
+        if status == 429 || status >= 500 {
+            return Err(FabricError::Unavailable(format!(
+                "the workspace's token endpoint is unavailable ({})",
+                super::http::error_message(status, &body)
+            )));
+        }
         if status != 200 {
             return Err(FabricError::Unauthorized(format!(
                 "the OAuth client credentials were refused ({})",

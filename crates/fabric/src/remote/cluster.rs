@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
-use super::http::{Http, Method};
+use super::http::{Http, Method, Replay};
 use super::spark_types::encoded_spark_type_text;
 use super::{
     cell_text, json_rows, limited, limited_result, stop_reason, strip_html, Poller, RunControl,
@@ -73,15 +73,29 @@ impl Cluster {
                 "RUNNING" => return Ok(()),
                 "TERMINATED" if !started => {
                     control.report(&format!("starting cluster {}", self.cluster_id));
-                    self.http.call(
+                    let start = self.http.call_with(
+                        Replay::Creates,
                         Method::Post,
                         "/api/2.1/clusters/start",
                         &[],
                         Some(&json!({"cluster_id": self.cluster_id})),
                         control,
-                    )?;
+                    );
+                    match start {
+                        // Someone else moved it meanwhile: wait for the state it is in.
+                        Err(FabricError::Query(m)) if m.contains("INVALID_STATE") => {}
+                        other => {
+                            other?;
+                        }
+                    }
                     started = true;
                     continue;
+                }
+                "TERMINATED" => {
+                    return Err(FabricError::Unavailable(format!(
+                        "cluster {} stopped again while starting{note}",
+                        self.cluster_id
+                    )))
                 }
                 "ERROR" | "UNKNOWN" => {
                     return Err(FabricError::Unavailable(format!(
@@ -118,7 +132,8 @@ impl Cluster {
             return Ok(id.clone());
         }
         control.report("creating an execution context");
-        let created = self.http.call(
+        let created = self.http.call_with(
+            Replay::Creates,
             Method::Post,
             "/api/1.2/contexts/create",
             &[],
@@ -220,10 +235,8 @@ impl Cluster {
                 control,
             ) {
                 Ok(s) => s,
-                Err(FabricError::Cancelled) => {
-                    return Err(self.cancel(&context, &id, FabricError::Cancelled))
-                }
-                Err(e) => return Err(e),
+                // Whatever stopped the polling, the command must not run on.
+                Err(e) => return Err(self.cancel(&context, &id, e)),
             };
             let state = text(&status, "/status").unwrap_or_default();
             match state.as_str() {
@@ -292,7 +305,8 @@ impl Cluster {
     /// Cancels a command and waits (briefly) for the cluster to confirm.
     fn cancel(&self, context: &str, id: &str, why: FabricError) -> FabricError {
         let quiet = RunControl::default();
-        let _ = self.http.call(
+        let _ = self.http.call_with(
+            Replay::Once,
             Method::Post,
             "/api/1.2/commands/cancel",
             &[],
@@ -301,7 +315,8 @@ impl Cluster {
         );
         let mut poller = Poller::new(self.http.options(), std::time::Duration::from_secs(10));
         while poller.wait(&quiet).is_ok() {
-            let status = self.http.call(
+            let status = self.http.call_with(
+                Replay::Once,
                 Method::Get,
                 "/api/1.2/commands/status",
                 &[
@@ -329,7 +344,8 @@ impl Cluster {
             .as_mut()
             .and_then(|m| m.remove(&key));
         if let Some(id) = id {
-            let _ = self.http.call(
+            let _ = self.http.call_with(
+                Replay::Once,
                 Method::Post,
                 "/api/1.2/contexts/destroy",
                 &[],

@@ -34,11 +34,26 @@ pub enum Method {
 /// What one attempt came to.
 enum Attempt {
     Done(Value),
+    /// `refused`: the server did no work (429, 503, no connection), so even a
+    /// call that creates something may be sent again.
     Retry {
         status: String,
         after: Option<Duration>,
+        refused: bool,
     },
     Unauthorized(String),
+}
+
+/// Whether sending a call twice does harm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Replay {
+    /// Reads, cancels, and statements that only read: retried on any 429/5xx.
+    Safe,
+    /// Calls that create something (a session, a context, a cluster start):
+    /// retried only when the server did no work.
+    Creates,
+    /// Clean-up on the way out: one try.
+    Once,
 }
 
 impl Http {
@@ -59,9 +74,22 @@ impl Http {
         &self.base
     }
 
-    /// Sends one call, retrying what a retry can fix; the JSON body back.
+    /// Sends one call that is safe to repeat, retrying what a retry can fix;
+    /// the JSON body back.
     pub fn call(
         &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+        control: &RunControl,
+    ) -> Result<Value, FabricError> {
+        self.call_with(Replay::Safe, method, path, query, body, control)
+    }
+
+    pub fn call_with(
+        &self,
+        replay: Replay,
         method: Method,
         path: &str,
         query: &[(&str, &str)],
@@ -89,15 +117,26 @@ impl Http {
                     }
                     return Err(self.redact(FabricError::Unauthorized(message)));
                 }
-                Attempt::Retry { status, after } => {
-                    if attempt >= self.options.attempts {
+                Attempt::Retry {
+                    status,
+                    after,
+                    refused,
+                } => {
+                    let attempts = match replay {
+                        Replay::Safe => self.options.attempts,
+                        Replay::Creates if refused => self.options.attempts,
+                        Replay::Creates | Replay::Once => 1,
+                    };
+                    if attempt >= attempts {
                         return Err(self.redact(FabricError::Unavailable(format!(
                             "{} {path}: {status} (after {attempt} tries)",
                             self.base
                         ))));
                     }
                     let pause = after.unwrap_or(backoff).min(Duration::from_secs(60));
-                    control.report(&format!("{status}; trying again in {pause:.1?}"));
+                    control.report(
+                        &self.redact_text(format!("{status}; trying again in {pause:.1?}")),
+                    );
                     control.pause(pause)?;
                     backoff *= 2;
                     attempt += 1;
@@ -152,10 +191,13 @@ impl Http {
         let mut response = match sent {
             Ok(r) => r,
             Err(e) => {
+                let refused =
+                    matches!(e, ureq::Error::ConnectionFailed | ureq::Error::HostNotFound);
                 return Ok(Attempt::Retry {
                     status: format!("cannot reach the fabric ({e})"),
                     after: None,
-                })
+                    refused,
+                });
             }
         };
         let status = response.status().as_u16();
@@ -164,13 +206,22 @@ impl Http {
             .get("Retry-After")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<f64>().ok())
-            .map(Duration::from_secs_f64);
-        let text = response
+            .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok());
+        let text = match response
             .body_mut()
             .with_config()
             .limit(512 * 1024 * 1024)
             .read_to_string()
-            .unwrap_or_default();
+        {
+            Ok(text) => text,
+            Err(e) => {
+                return Ok(Attempt::Retry {
+                    status: format!("the answer could not be read ({e})"),
+                    after: None,
+                    refused: false,
+                })
+            }
+        };
         if (200..300).contains(&status) {
             if text.trim().is_empty() {
                 return Ok(Attempt::Done(Value::Null));
@@ -186,9 +237,17 @@ impl Http {
             429 | 500 | 502 | 503 | 504 => Ok(Attempt::Retry {
                 status: message,
                 after: retry_after,
+                refused: matches!(status, 429 | 503),
             }),
             401 | 403 => Ok(Attempt::Unauthorized(message)),
             _ => Err(self.redact(FabricError::Query(message))),
+        }
+    }
+
+    fn redact_text(&self, text: String) -> String {
+        match &self.auth {
+            Auth::None => text,
+            Auth::Databricks(auth) => auth.redact(text),
         }
     }
 

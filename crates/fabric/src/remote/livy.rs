@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
-use super::http::{Http, Method};
+use super::http::{Http, Method, Replay};
 use super::spark_types::spark_type_text;
 use super::{json_rows, limited, limited_result, stop_reason, Poller, RunControl};
 use crate::{FabricError, RunResult};
@@ -41,8 +41,19 @@ impl Livy {
         }
     }
 
-    /// An idle session of this process, started when there is none.
+    /// An idle session of this process, started when there is none (and
+    /// started again, once, when the server lost it).
     fn session(&self, control: &RunControl) -> Result<u64, FabricError> {
+        match self.session_once(control)? {
+            Some(id) => Ok(id),
+            None => self.session_once(control)?.ok_or_else(|| {
+                FabricError::Unavailable("Livy lost the session it had just started".into())
+            }),
+        }
+    }
+
+    /// The session, or `None` when the one this process knew is gone.
+    fn session_once(&self, control: &RunControl) -> Result<Option<u64>, FabricError> {
         let known = SESSIONS
             .lock()
             .unwrap()
@@ -54,7 +65,8 @@ impl Livy {
             None => {
                 control.report("starting a Livy session");
                 let name = format!("loupe-{}-{}", std::process::id(), unique_suffix());
-                let created = self.http.call(
+                let created = self.http.call_with(
+                    Replay::Creates,
                     Method::Post,
                     "/sessions",
                     &[],
@@ -77,7 +89,7 @@ impl Livy {
         loop {
             let Some(session) = self.session_state(id, control)? else {
                 self.forget_session();
-                return self.session(control);
+                return Ok(None);
             };
             let state = session
                 .get("state")
@@ -85,7 +97,7 @@ impl Livy {
                 .unwrap_or("")
                 .to_string();
             match state.as_str() {
-                "idle" | "busy" => return Ok(id),
+                "idle" | "busy" => return Ok(Some(id)),
                 "error" | "dead" | "killed" | "success" | "shutting_down" => {
                     self.forget_session();
                     let log: Vec<&str> = session
@@ -166,10 +178,8 @@ impl Livy {
         let statement = loop {
             let statement = match self.http.call(Method::Get, &path, &[], None, control) {
                 Ok(s) => s,
-                Err(FabricError::Cancelled) => {
-                    return Err(self.cancel(&path, FabricError::Cancelled))
-                }
-                Err(e) => return Err(e),
+                // Whatever stopped the polling, the statement must not run on.
+                Err(e) => return Err(self.cancel(&path, e)),
             };
             let state = statement
                 .get("state")
@@ -235,7 +245,8 @@ impl Livy {
     }
 
     fn cancel(&self, statement_path: &str, why: FabricError) -> FabricError {
-        let _ = self.http.call(
+        let _ = self.http.call_with(
+            Replay::Once,
             Method::Post,
             &format!("{statement_path}/cancel"),
             &[],
@@ -253,7 +264,8 @@ impl Livy {
             .as_mut()
             .and_then(|m| m.remove(self.http.base()));
         if let Some(id) = id {
-            let _ = self.http.call(
+            let _ = self.http.call_with(
+                Replay::Once,
                 Method::Delete,
                 &format!("/sessions/{id}"),
                 &[],

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
-use super::http::{Http, Method};
+use super::http::{Http, Method, Replay};
 use super::{json_rows, stop_reason, Poller, RunControl};
 use crate::{FabricError, RunResult};
 
@@ -113,8 +113,8 @@ impl Warehouse {
             let path = format!("{STATEMENTS}/{id}");
             answer = match self.http.call(Method::Get, &path, &[], None, control) {
                 Ok(a) => a,
-                Err(FabricError::Cancelled) => return Err(self.cancel(&id, FabricError::Cancelled)),
-                Err(e) => return Err(e),
+                // Whatever stopped the polling, the statement must not run on.
+                Err(e) => return Err(self.cancel(&id, e)),
             };
         }
         self.read_result(&id, &answer, sql, limit, started, control)
@@ -123,9 +123,14 @@ impl Warehouse {
     /// Asks the warehouse to stop a statement; gives back why it stopped.
     fn cancel(&self, id: &str, why: FabricError) -> FabricError {
         let path = format!("{STATEMENTS}/{id}/cancel");
-        let _ = self
-            .http
-            .call(Method::Post, &path, &[], None, &RunControl::default());
+        let _ = self.http.call_with(
+            Replay::Once,
+            Method::Post,
+            &path,
+            &[],
+            None,
+            &RunControl::default(),
+        );
         stop_reason(why, "the SQL warehouse", self.http.options().timeout)
     }
 
@@ -159,7 +164,11 @@ impl Warehouse {
             if rows.len() > limit {
                 break;
             }
-            if let Some(next) = data.get("next_chunk_index").and_then(Value::as_u64) {
+            let current = data.get("chunk_index").and_then(Value::as_u64).unwrap_or(0);
+            let chunks = manifest.get("total_chunk_count").and_then(Value::as_u64);
+            let next = data.get("next_chunk_index").and_then(Value::as_u64);
+            // Forward only, and within the manifest: a server cannot loop us.
+            if let Some(next) = next.filter(|n| *n > current && chunks.is_none_or(|c| *n < c)) {
                 control.report(&format!("reading rows (chunk {next})"));
                 let path = format!("{STATEMENTS}/{id}/result/chunks/{next}");
                 chunk = Some(self.http.call(Method::Get, &path, &[], None, control)?);
