@@ -328,6 +328,13 @@ fn a_terminated_cluster_starts_then_runs_in_one_reused_context() {
         1,
         "the context is reused"
     );
+    // A restart loses the context: the next run starts the cluster and makes a new one.
+    fake.terminate_cluster(1);
+    assert_eq!(
+        fabric.run(QUERY, 100, &RunControl::default()).unwrap().rows,
+        truth(&fake.engine, QUERY)
+    );
+    assert_eq!(fake.count("POST /api/1.2/contexts/create"), 2);
 
     let error = fabric
         .run("select nope from shop.orders", 10, &RunControl::default())

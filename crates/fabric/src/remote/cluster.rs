@@ -197,26 +197,13 @@ impl Cluster {
         control: &RunControl,
     ) -> Result<RunResult, FabricError> {
         self.ensure_running(control)?;
-        let context = self.context(control)?;
-        let submitted = self.http.call(
-            Method::Post,
-            "/api/1.2/commands/execute",
-            &[],
-            Some(&json!({
-                "clusterId": self.cluster_id,
-                "contextId": context,
-                "language": "sql",
-                "command": command,
-            })),
-            control,
-        );
-        let submitted = match submitted {
-            Ok(s) => s,
-            Err(e) => {
-                // A context the cluster lost (a restart) is made again next time.
+        let (context, submitted) = match self.submit(command, control) {
+            // The cluster restarted and lost the context: make a new one, once.
+            Err(FabricError::Query(m)) if m.contains("ContextNotFound") => {
                 self.forget_context();
-                return Err(e);
+                self.submit(command, control)?
             }
+            other => other?,
         };
         let id = text(&submitted, "/id")
             .ok_or_else(|| FabricError::Unavailable("commands/execute returned no id".into()))?;
@@ -294,6 +281,24 @@ impl Cluster {
             elapsed_ms: 0.0,
             sql: command.to_string(),
         })
+    }
+
+    /// Sends a command in the process's context: `(context, answer)`.
+    fn submit(&self, command: &str, control: &RunControl) -> Result<(String, Value), FabricError> {
+        let context = self.context(control)?;
+        let submitted = self.http.call(
+            Method::Post,
+            "/api/1.2/commands/execute",
+            &[],
+            Some(&json!({
+                "clusterId": self.cluster_id,
+                "contextId": context,
+                "language": "sql",
+                "command": command,
+            })),
+            control,
+        )?;
+        Ok((context, submitted))
     }
 
     fn forget_context(&self) {
