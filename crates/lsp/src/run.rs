@@ -101,6 +101,25 @@ pub fn close_remote_fabrics() {
     }
 }
 
+/// Calls `work` with the run's fabric: the embedded database opened (its
+/// seeds loaded) for the time of the call, or the process's remote client.
+fn with_fabric<T>(
+    run: &PreparedRun,
+    work: impl FnOnce(&Fabric) -> Result<T, loupe_fabric::FabricError>,
+) -> Result<T, String> {
+    match run.fabric.kind {
+        FabricKind::Duckdb => {
+            let _turn = duckdb_turn();
+            let engine = Fabric::connect(&run.fabric, &run.root, &Environment::default())
+                .map_err(|e| e.to_string())?;
+            engine.load_seeds(&run.seeds).map_err(|e| e.to_string())?;
+            work(&engine).map_err(|e| e.to_string())
+        }
+        FabricKind::Databricks | FabricKind::Livy => work(&Fabric::Remote(remote_fabric(run)?))
+            .map_err(|e| format!("fabric `{}`: {e}", run.fabric_name)),
+    }
+}
+
 /// Executes a prepared run, at most `limit` rows back; `control` cancels it
 /// from another thread and hears its progress.
 pub fn execute_run(
@@ -108,21 +127,7 @@ pub fn execute_run(
     limit: usize,
     control: &RunControl,
 ) -> Result<RunResult, String> {
-    let failed = |e: loupe_fabric::FabricError| format!("fabric `{}`: {e}", run.fabric_name);
-    match run.fabric.kind {
-        FabricKind::Duckdb => {
-            let _turn = duckdb_turn();
-            let engine = Fabric::connect(&run.fabric, &run.root, &Environment::default())
-                .map_err(|e| e.to_string())?;
-            engine.load_seeds(&run.seeds).map_err(|e| e.to_string())?;
-            engine
-                .run(&run.sql, limit, control)
-                .map_err(|e| e.to_string())
-        }
-        FabricKind::Databricks | FabricKind::Livy => remote_fabric(run)?
-            .run(&run.sql, limit, control)
-            .map_err(failed),
-    }
+    with_fabric(run, |fabric| fabric.run(&run.sql, limit, control))
 }
 
 /// The columns and types the fabric says a prepared gem returns, without running it.
@@ -130,19 +135,7 @@ pub fn describe_run(
     run: &PreparedRun,
     control: &RunControl,
 ) -> Result<Vec<(String, String)>, String> {
-    let failed = |e: loupe_fabric::FabricError| format!("fabric `{}`: {e}", run.fabric_name);
-    match run.fabric.kind {
-        FabricKind::Duckdb => {
-            let _turn = duckdb_turn();
-            let engine = Fabric::connect(&run.fabric, &run.root, &Environment::default())
-                .map_err(|e| e.to_string())?;
-            engine.load_seeds(&run.seeds).map_err(|e| e.to_string())?;
-            engine.describe_query(&run.sql, control).map_err(failed)
-        }
-        FabricKind::Databricks | FabricKind::Livy => Fabric::Remote(remote_fabric(run)?)
-            .describe_query(&run.sql, control)
-            .map_err(failed),
-    }
+    with_fabric(run, |fabric| fabric.describe_query(&run.sql, control))
 }
 
 /// What a fabric is and whether it can run, for pickers (no network call).
