@@ -172,6 +172,51 @@ async fn gems_run_on_a_sql_warehouse_and_on_livy() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_a_run_cancels_the_statement_on_the_warehouse() {
+    let (databricks, livy) = (
+        FakeDatabricks::start(engine()),
+        FakeLivy::start(engine(), 0),
+    );
+    set_credentials(&databricks);
+    databricks
+        .faults
+        .slow_statements(std::time::Duration::from_secs(30));
+    let root = project("cancel", &databricks, &livy);
+    let path = root.join("models/order_totals.sql");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut client = Client::start(&root).await;
+    let uri = open(&mut client, &path, &text).await;
+    client
+        .send(
+            json!({"jsonrpc": "2.0", "id": 900, "method": "loupe/runGem", "params": {"uri": uri}}),
+        )
+        .await;
+    // Wait until the statement is on the warehouse, then cancel the request.
+    while databricks.count("POST /api/2.0/sql/statements") == 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    client.notify("$/cancelRequest", json!({"id": 900})).await;
+    let reply = loop {
+        let message = tokio::time::timeout(std::time::Duration::from_secs(10), client.read())
+            .await
+            .expect("a reply in time");
+        if message["id"] == json!(900) {
+            break message;
+        }
+    };
+    assert_eq!(reply["error"]["code"], json!(-32800), "{reply}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !databricks.requests().iter().any(|r| r.ends_with("/cancel")) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{:?}",
+            databricks.requests()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_fabric_catalog_describes_sources_the_yaml_leaves_empty() {
     let (databricks, livy) = (
         FakeDatabricks::start(engine()),
