@@ -122,6 +122,9 @@ impl Cluster {
 
     /// The process's SQL execution context on this cluster, created on first use.
     fn context(&self, control: &RunControl) -> Result<String, FabricError> {
+        // One creator at a time: two first runs must not make two contexts.
+        static CREATING: Mutex<()> = Mutex::new(());
+        let _creating = CREATING.lock().unwrap_or_else(|p| p.into_inner());
         let key = self.context_key();
         if let Some(id) = CONTEXTS
             .lock()

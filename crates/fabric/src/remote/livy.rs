@@ -54,6 +54,9 @@ impl Livy {
 
     /// The session, or `None` when the one this process knew is gone.
     fn session_once(&self, control: &RunControl) -> Result<Option<u64>, FabricError> {
+        // One starter at a time: two first runs must not start two sessions.
+        static STARTING: Mutex<()> = Mutex::new(());
+        let _starting = STARTING.lock().unwrap_or_else(|p| p.into_inner());
         let known = SESSIONS
             .lock()
             .unwrap()

@@ -203,7 +203,7 @@ impl Warehouse {
             },
             _ => return Ok(None),
         };
-        let path = format!("/api/2.1/unity-catalog/tables/{full}");
+        let path = format!("/api/2.1/unity-catalog/tables/{}", path_segment(&full));
         let table = self.http.call(Method::Get, &path, &[], None, control)?;
         let mut columns: Vec<(u64, String, String)> = table
             .get("columns")
@@ -218,5 +218,27 @@ impl Warehouse {
             .collect();
         columns.sort_by_key(|c| c.0);
         Ok(Some(columns.into_iter().map(|(_, n, t)| (n, t)).collect()))
+    }
+}
+
+/// A URL path segment: anything but letters, digits and `._-` percent-encoded.
+fn path_segment(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'-' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn table_names_are_encoded_for_the_path() {
+        assert_eq!(super::path_segment("main.shop.orders"), "main.shop.orders");
+        assert_eq!(
+            super::path_segment("main.my schema.a/b?"),
+            "main.my%20schema.a%2Fb%3F"
+        );
     }
 }
