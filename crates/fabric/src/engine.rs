@@ -10,20 +10,14 @@ use crate::remote::cluster::Cluster;
 use crate::remote::http::{Auth, Http};
 use crate::remote::livy::Livy;
 use crate::remote::warehouse::Warehouse;
-use crate::remote::{describe_rows_to_columns, RemoteOptions, RunControl};
+use crate::remote::{describe_rows_to_columns, RemoteEngine, RemoteOptions, RunControl};
 use crate::{DuckDbFabric, FabricConfig, FabricError, FabricKind, RunResult, SeedLoad};
 
 pub enum Fabric {
     DuckDb(DuckDbFabric),
     /// Shared: a process keeps one client per remote fabric (its OAuth token,
     /// execution context or Livy session outlive a run).
-    Remote(Arc<RemoteFabric>),
-}
-
-pub enum RemoteFabric {
-    Warehouse(Warehouse),
-    Cluster(Cluster),
-    Livy(Livy),
+    Remote(Arc<dyn RemoteEngine>),
 }
 
 impl Fabric {
@@ -65,26 +59,26 @@ impl Fabric {
                     Auth::Databricks(Arc::new(auth)),
                     options,
                 );
-                let remote = match (warehouse, cluster) {
-                    (Some(w), _) => RemoteFabric::Warehouse(Warehouse::new(
+                let remote: Arc<dyn RemoteEngine> = match (warehouse, cluster) {
+                    (Some(w), _) => Arc::new(Warehouse::new(
                         http,
                         &w,
                         config.catalog.as_deref(),
                         config.schema.as_deref(),
                     )),
-                    (None, Some(c)) => RemoteFabric::Cluster(Cluster::new(http, &c)),
+                    (None, Some(c)) => Arc::new(Cluster::new(http, &c)),
                     (None, None) => return Err(FabricError::Unavailable(
                         "a Databricks fabric needs `warehouse_id` or `cluster_id` (in loupe.toml, the profile, or DATABRICKS_WAREHOUSE_ID / DATABRICKS_CLUSTER_ID)".into(),
                     )),
                 };
-                Ok(Fabric::Remote(Arc::new(remote)))
+                Ok(Fabric::Remote(remote))
             }
             FabricKind::Livy => {
                 let url = config.url.as_deref().ok_or_else(|| {
                     FabricError::Unavailable("a Livy fabric needs `url` in loupe.toml".into())
                 })?;
                 let livy = Livy::new(Http::new(url, Auth::None, options));
-                Ok(Fabric::Remote(Arc::new(RemoteFabric::Livy(livy))))
+                Ok(Fabric::Remote(Arc::new(livy)))
             }
         }
     }
@@ -161,69 +155,6 @@ impl Fabric {
     pub fn close(&self) {
         if let Fabric::Remote(remote) = self {
             remote.close();
-        }
-    }
-}
-
-impl RemoteFabric {
-    pub fn run(
-        &self,
-        sql: &str,
-        limit: usize,
-        control: &RunControl,
-    ) -> Result<RunResult, FabricError> {
-        match self {
-            RemoteFabric::Warehouse(w) => w.run(sql, limit, control),
-            RemoteFabric::Cluster(c) => c.run(sql, limit, control),
-            RemoteFabric::Livy(l) => l.run(sql, limit, control),
-        }
-    }
-
-    /// Unity Catalog's tables API where a warehouse knows the catalog,
-    /// `DESCRIBE TABLE` otherwise.
-    pub fn describe_table(
-        &self,
-        parts: &[&str],
-        control: &RunControl,
-    ) -> Result<Vec<(String, String)>, FabricError> {
-        if let RemoteFabric::Warehouse(w) = self {
-            match w.unity_catalog_columns(parts, control) {
-                Ok(Some(columns)) => return Ok(columns),
-                // Not in Unity Catalog (or not visible there): ask the warehouse itself.
-                Ok(None) | Err(FabricError::Query(_)) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        let name: Vec<String> = parts
-            .iter()
-            .map(|p| format!("`{}`", p.replace('`', "``")))
-            .collect();
-        let described = self.statement(&format!("DESCRIBE TABLE {}", name.join(".")), control)?;
-        Ok(describe_rows_to_columns(&described.rows))
-    }
-
-    /// One statement as it is (no row limit wrapped around it).
-    fn statement(&self, sql: &str, control: &RunControl) -> Result<RunResult, FabricError> {
-        match self {
-            RemoteFabric::Warehouse(w) => w.run(sql, 10_000, control),
-            RemoteFabric::Cluster(c) => c.execute(sql, control),
-            RemoteFabric::Livy(l) => l.statement(sql, control),
-        }
-    }
-
-    pub fn describe(&self) -> String {
-        match self {
-            RemoteFabric::Warehouse(w) => w.describe(),
-            RemoteFabric::Cluster(c) => c.describe(),
-            RemoteFabric::Livy(l) => l.describe(),
-        }
-    }
-
-    pub fn close(&self) {
-        match self {
-            RemoteFabric::Cluster(c) => c.close(),
-            RemoteFabric::Livy(l) => l.close(),
-            RemoteFabric::Warehouse(_) => {}
         }
     }
 }

@@ -13,9 +13,9 @@ use serde::Serialize;
 
 pub use config::{FabricConfig, FabricKind, FabricsFile};
 pub use duckdb_fabric::{DuckDbFabric, QueryCanceller};
-pub use engine::{Fabric, RemoteFabric};
+pub use engine::Fabric;
 pub use remote::auth::Environment;
-pub use remote::{RemoteOptions, RunControl};
+pub use remote::{RemoteEngine, RemoteOptions, RunControl};
 
 /// A seed table to load from its CSV before running (columns with their types).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -14,7 +14,7 @@ use loupe_analysis::host::AnalysisHost;
 use loupe_analysis::model::Upstream;
 use loupe_analysis::project::WarehouseCatalog;
 use loupe_fabric::{
-    Environment, Fabric, FabricConfig, FabricKind, FabricsFile, RemoteFabric, RunControl,
+    Environment, Fabric, FabricConfig, FabricKind, FabricsFile, RemoteEngine, RunControl,
     RunResult, SeedLoad,
 };
 
@@ -68,10 +68,10 @@ fn duckdb_turn() -> std::sync::MutexGuard<'static, ()> {
 
 /// Remote fabrics by project and name, kept for the process: their OAuth
 /// tokens, execution contexts and Livy sessions outlive one run.
-type RemoteFabrics = HashMap<(PathBuf, String), (FabricConfig, Arc<RemoteFabric>)>;
-static REMOTE_FABRICS: Mutex<Option<RemoteFabrics>> = Mutex::new(None);
+type RemoteClients = HashMap<(PathBuf, String), (FabricConfig, Arc<dyn RemoteEngine>)>;
+static REMOTE_FABRICS: Mutex<Option<RemoteClients>> = Mutex::new(None);
 
-fn remote_fabric(run: &PreparedRun) -> Result<Arc<RemoteFabric>, String> {
+fn remote_fabric(run: &PreparedRun) -> Result<Arc<dyn RemoteEngine>, String> {
     let key = (run.root.clone(), run.fabric_name.clone());
     let mut cache = REMOTE_FABRICS.lock().unwrap_or_else(|p| p.into_inner());
     let cache = cache.get_or_insert_with(HashMap::new);

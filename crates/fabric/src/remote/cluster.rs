@@ -12,7 +12,8 @@ use serde_json::{json, Value};
 use super::http::{Http, Method, Replay};
 use super::spark_types::encoded_spark_type_text;
 use super::{
-    cell_text, json_rows, limited, limited_result, stop_reason, strip_html, Poller, RunControl,
+    cell_text, json_rows, limited, limited_result, stop_reason, strip_html, Poller, RemoteEngine,
+    RunControl,
 };
 use crate::{FabricError, RunResult};
 
@@ -173,32 +174,8 @@ impl Cluster {
         Ok(id)
     }
 
-    pub fn describe(&self) -> String {
-        format!(
-            "Databricks cluster {} on {}",
-            self.cluster_id,
-            self.http.base()
-        )
-    }
-
-    pub fn run(
-        &self,
-        sql: &str,
-        limit: usize,
-        control: &RunControl,
-    ) -> Result<RunResult, FabricError> {
-        let started = Instant::now();
-        let result = self.execute(&limited(sql, limit), control)?;
-        let cut = result.truncated;
-        Ok(limited_result(result, sql, limit, started, cut))
-    }
-
     /// Runs one SQL command and reads its table.
-    pub(crate) fn execute(
-        &self,
-        command: &str,
-        control: &RunControl,
-    ) -> Result<RunResult, FabricError> {
+    fn execute(&self, command: &str, control: &RunControl) -> Result<RunResult, FabricError> {
         self.ensure_running(control)?;
         let (context, submitted) = match self.submit(command, control) {
             // The cluster restarted and lost the context: make a new one, once.
@@ -342,9 +319,41 @@ impl Cluster {
         }
         stop_reason(why, "the cluster", self.http.options().timeout)
     }
+}
+
+/// The exception line of a Java/Python stack trace (`...Exception: message`).
+fn first_exception_line(cause: &str) -> String {
+    let cause = strip_html(cause);
+    cause
+        .lines()
+        .find(|l| l.contains("Exception:") || l.contains("Error:"))
+        .unwrap_or_else(|| cause.lines().next().unwrap_or(""))
+        .trim()
+        .to_string()
+}
+
+impl RemoteEngine for Cluster {
+    fn statement(&self, sql: &str, control: &RunControl) -> Result<RunResult, FabricError> {
+        self.execute(sql, control)
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "Databricks cluster {} on {}",
+            self.cluster_id,
+            self.http.base()
+        )
+    }
+
+    fn run(&self, sql: &str, limit: usize, control: &RunControl) -> Result<RunResult, FabricError> {
+        let started = Instant::now();
+        let result = self.execute(&limited(sql, limit), control)?;
+        let cut = result.truncated;
+        Ok(limited_result(result, sql, limit, started, cut))
+    }
 
     /// Destroys the process's execution context on this cluster, if any.
-    pub fn close(&self) {
+    fn close(&self) {
         let key = self.context_key();
         let id = CONTEXTS
             .lock()
@@ -362,15 +371,4 @@ impl Cluster {
             );
         }
     }
-}
-
-/// The exception line of a Java/Python stack trace (`...Exception: message`).
-fn first_exception_line(cause: &str) -> String {
-    let cause = strip_html(cause);
-    cause
-        .lines()
-        .find(|l| l.contains("Exception:") || l.contains("Error:"))
-        .unwrap_or_else(|| cause.lines().next().unwrap_or(""))
-        .trim()
-        .to_string()
 }

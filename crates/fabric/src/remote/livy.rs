@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::http::{Http, Method, Replay};
 use super::spark_types::spark_type_text;
-use super::{json_rows, limited, limited_result, stop_reason, Poller, RunControl};
+use super::{json_rows, limited, limited_result, stop_reason, Poller, RemoteEngine, RunControl};
 use crate::{FabricError, RunResult};
 
 pub struct Livy {
@@ -143,27 +143,38 @@ impl Livy {
         }
     }
 
-    pub fn describe(&self) -> String {
+    fn cancel(&self, statement_path: &str, why: FabricError) -> FabricError {
+        let _ = self.http.call_with(
+            Replay::Once,
+            Method::Post,
+            &format!("{statement_path}/cancel"),
+            &[],
+            None,
+            &RunControl::default(),
+        );
+        stop_reason(why, "Livy", self.http.options().timeout)
+    }
+}
+
+fn unique_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() % 1_000_000)
+}
+
+impl RemoteEngine for Livy {
+    fn describe(&self) -> String {
         format!("Livy at {}", self.http.base())
     }
 
-    pub fn run(
-        &self,
-        sql: &str,
-        limit: usize,
-        control: &RunControl,
-    ) -> Result<RunResult, FabricError> {
+    fn run(&self, sql: &str, limit: usize, control: &RunControl) -> Result<RunResult, FabricError> {
         let started = Instant::now();
         let result = self.statement(&limited(sql, limit), control)?;
         let capped = result.rows.len() >= LIVY_ROW_CAP && limit >= LIVY_ROW_CAP;
         Ok(limited_result(result, sql, limit, started, capped))
     }
 
-    pub(crate) fn statement(
-        &self,
-        code: &str,
-        control: &RunControl,
-    ) -> Result<RunResult, FabricError> {
+    fn statement(&self, code: &str, control: &RunControl) -> Result<RunResult, FabricError> {
         let session = self.session(control)?;
         let submitted = self.http.call(
             Method::Post,
@@ -247,20 +258,8 @@ impl Livy {
         })
     }
 
-    fn cancel(&self, statement_path: &str, why: FabricError) -> FabricError {
-        let _ = self.http.call_with(
-            Replay::Once,
-            Method::Post,
-            &format!("{statement_path}/cancel"),
-            &[],
-            None,
-            &RunControl::default(),
-        );
-        stop_reason(why, "Livy", self.http.options().timeout)
-    }
-
     /// Ends the process's session on this server, if any.
-    pub fn close(&self) {
+    fn close(&self) {
         let id = SESSIONS
             .lock()
             .unwrap()
@@ -277,10 +276,4 @@ impl Livy {
             );
         }
     }
-}
-
-fn unique_suffix() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() % 1_000_000)
 }

@@ -15,6 +15,49 @@ use std::time::{Duration, Instant};
 
 use crate::FabricError;
 
+/// What every remote engine does; `Fabric::Remote` holds one.
+pub trait RemoteEngine: Send + Sync {
+    /// Runs `sql` with at most `limit` rows back.
+    fn run(
+        &self,
+        sql: &str,
+        limit: usize,
+        control: &RunControl,
+    ) -> Result<crate::RunResult, FabricError>;
+
+    /// One statement as it is, with no row limit around it (`DESCRIBE …`).
+    fn statement(&self, sql: &str, control: &RunControl) -> Result<crate::RunResult, FabricError>;
+
+    /// What the engine is, for people (no secret, no network call).
+    fn describe(&self) -> String;
+
+    /// The columns of a table; `DESCRIBE TABLE` unless the engine knows better.
+    fn describe_table(
+        &self,
+        parts: &[&str],
+        control: &RunControl,
+    ) -> Result<Vec<(String, String)>, FabricError> {
+        describe_table_by_sql(self, parts, control)
+    }
+
+    /// Releases what the process holds there (an execution context, a session).
+    fn close(&self) {}
+}
+
+/// `DESCRIBE TABLE` on a Spark engine, up to the partition section.
+pub(crate) fn describe_table_by_sql(
+    engine: &(impl RemoteEngine + ?Sized),
+    parts: &[&str],
+    control: &RunControl,
+) -> Result<Vec<(String, String)>, FabricError> {
+    let name: Vec<String> = parts
+        .iter()
+        .map(|p| format!("`{}`", p.replace('`', "``")))
+        .collect();
+    let described = engine.statement(&format!("DESCRIBE TABLE {}", name.join(".")), control)?;
+    Ok(describe_rows_to_columns(&described.rows))
+}
+
 /// How long remote fabrics wait, and how often they ask.
 #[derive(Clone, Debug)]
 pub struct RemoteOptions {

@@ -7,7 +7,7 @@ use std::time::Instant;
 use serde_json::{json, Value};
 
 use super::http::{Http, Method, Replay};
-use super::{json_rows, stop_reason, Poller, RunControl};
+use super::{describe_table_by_sql, json_rows, stop_reason, Poller, RemoteEngine, RunControl};
 use crate::{FabricError, RunResult};
 
 pub struct Warehouse {
@@ -32,92 +32,6 @@ impl Warehouse {
             catalog: catalog.map(str::to_string),
             schema: schema.map(str::to_string),
         }
-    }
-
-    pub fn describe(&self) -> String {
-        format!(
-            "Databricks SQL warehouse {} on {}",
-            self.warehouse_id,
-            self.http.base()
-        )
-    }
-
-    pub fn run(
-        &self,
-        sql: &str,
-        limit: usize,
-        control: &RunControl,
-    ) -> Result<RunResult, FabricError> {
-        let started = Instant::now();
-        let mut request = json!({
-            "warehouse_id": self.warehouse_id,
-            "statement": sql,
-            // Asynchronous: the statement id comes back at once, so a cancel can name it.
-            "wait_timeout": "0s",
-            "disposition": "INLINE",
-            "format": "JSON_ARRAY",
-            "row_limit": limit + 1,
-        });
-        if let Some(c) = &self.catalog {
-            request["catalog"] = json!(c);
-        }
-        if let Some(s) = &self.schema {
-            request["schema"] = json!(s);
-        }
-        control.report("submitting to the SQL warehouse");
-        let mut answer = self
-            .http
-            .call(Method::Post, STATEMENTS, &[], Some(&request), control)?;
-        let id = answer
-            .get("statement_id")
-            .and_then(Value::as_str)
-            .ok_or_else(|| {
-                FabricError::Unavailable("the warehouse returned no statement_id".into())
-            })?
-            .to_string();
-        let mut poller = Poller::new(self.http.options(), self.http.options().timeout);
-        let mut last_state = String::new();
-        loop {
-            let state = answer
-                .pointer("/status/state")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string();
-            match state.as_str() {
-                "SUCCEEDED" => break,
-                "FAILED" => {
-                    let error = answer.pointer("/status/error");
-                    let text = |k: &str| error.and_then(|e| e.get(k)).and_then(Value::as_str);
-                    let message = match (text("error_code"), text("message")) {
-                        (_, Some(m)) => m.to_string(),
-                        (Some(code), None) => code.to_string(),
-                        (None, None) => "the statement failed".into(),
-                    };
-                    return Err(self.http.redact(FabricError::Query(message)));
-                }
-                "CANCELED" => return Err(FabricError::Cancelled),
-                "CLOSED" => {
-                    return Err(FabricError::Query(
-                        "the statement was closed before its rows were read".into(),
-                    ))
-                }
-                _ => {}
-            }
-            if state != last_state {
-                control.report(&format!("{} on the SQL warehouse", state.to_lowercase()));
-                last_state = state;
-            }
-            if let Err(stop) = poller.wait(control) {
-                return Err(self.cancel(&id, stop));
-            }
-            let path = format!("{STATEMENTS}/{id}");
-            answer = match self.http.call(Method::Get, &path, &[], None, control) {
-                Ok(a) => a,
-                // Whatever stopped the polling, the statement must not run on.
-                Err(e) => return Err(self.cancel(&id, e)),
-            };
-        }
-        self.read_result(&id, &answer, sql, limit, started, control)
     }
 
     /// Asks the warehouse to stop a statement; gives back why it stopped.
@@ -190,7 +104,7 @@ impl Warehouse {
 
     /// The columns of a table from Unity Catalog's tables API, when the name
     /// (or the fabric's `catalog`) gives a catalog; `None` otherwise.
-    pub fn unity_catalog_columns(
+    fn unity_catalog_columns(
         &self,
         parts: &[&str],
         control: &RunControl,
@@ -229,6 +143,107 @@ fn path_segment(text: &str) -> String {
             other => format!("%{other:02X}"),
         })
         .collect()
+}
+
+impl RemoteEngine for Warehouse {
+    fn statement(&self, sql: &str, control: &RunControl) -> Result<RunResult, FabricError> {
+        self.run(sql, 10_000, control)
+    }
+
+    /// Unity Catalog's tables API where the catalog is known, `DESCRIBE TABLE` otherwise.
+    fn describe_table(
+        &self,
+        parts: &[&str],
+        control: &RunControl,
+    ) -> Result<Vec<(String, String)>, FabricError> {
+        match self.unity_catalog_columns(parts, control) {
+            Ok(Some(columns)) => Ok(columns),
+            // Not in Unity Catalog (or not visible there): ask the warehouse itself.
+            Ok(None) | Err(FabricError::Query(_)) => describe_table_by_sql(self, parts, control),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "Databricks SQL warehouse {} on {}",
+            self.warehouse_id,
+            self.http.base()
+        )
+    }
+
+    fn run(&self, sql: &str, limit: usize, control: &RunControl) -> Result<RunResult, FabricError> {
+        let started = Instant::now();
+        let mut request = json!({
+            "warehouse_id": self.warehouse_id,
+            "statement": sql,
+            // Asynchronous: the statement id comes back at once, so a cancel can name it.
+            "wait_timeout": "0s",
+            "disposition": "INLINE",
+            "format": "JSON_ARRAY",
+            "row_limit": limit + 1,
+        });
+        if let Some(c) = &self.catalog {
+            request["catalog"] = json!(c);
+        }
+        if let Some(s) = &self.schema {
+            request["schema"] = json!(s);
+        }
+        control.report("submitting to the SQL warehouse");
+        let mut answer = self
+            .http
+            .call(Method::Post, STATEMENTS, &[], Some(&request), control)?;
+        let id = answer
+            .get("statement_id")
+            .and_then(Value::as_str)
+            .ok_or_else(|| {
+                FabricError::Unavailable("the warehouse returned no statement_id".into())
+            })?
+            .to_string();
+        let mut poller = Poller::new(self.http.options(), self.http.options().timeout);
+        let mut last_state = String::new();
+        loop {
+            let state = answer
+                .pointer("/status/state")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            match state.as_str() {
+                "SUCCEEDED" => break,
+                "FAILED" => {
+                    let error = answer.pointer("/status/error");
+                    let text = |k: &str| error.and_then(|e| e.get(k)).and_then(Value::as_str);
+                    let message = match (text("error_code"), text("message")) {
+                        (_, Some(m)) => m.to_string(),
+                        (Some(code), None) => code.to_string(),
+                        (None, None) => "the statement failed".into(),
+                    };
+                    return Err(self.http.redact(FabricError::Query(message)));
+                }
+                "CANCELED" => return Err(FabricError::Cancelled),
+                "CLOSED" => {
+                    return Err(FabricError::Query(
+                        "the statement was closed before its rows were read".into(),
+                    ))
+                }
+                _ => {}
+            }
+            if state != last_state {
+                control.report(&format!("{} on the SQL warehouse", state.to_lowercase()));
+                last_state = state;
+            }
+            if let Err(stop) = poller.wait(control) {
+                return Err(self.cancel(&id, stop));
+            }
+            let path = format!("{STATEMENTS}/{id}");
+            answer = match self.http.call(Method::Get, &path, &[], None, control) {
+                Ok(a) => a,
+                // Whatever stopped the polling, the statement must not run on.
+                Err(e) => return Err(self.cancel(&id, e)),
+            };
+        }
+        self.read_result(&id, &answer, sql, limit, started, control)
+    }
 }
 
 #[cfg(test)]
