@@ -100,6 +100,31 @@ impl Client {
             .await;
     }
 
+    /// Opens `path` with `text` as an editor would (`textDocument/didOpen`).
+    pub async fn open(&mut self, path: &Path, text: &str) -> Uri {
+        let uri = Uri::from_file_path(path).unwrap();
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "sql", "version": 1, "text": text}}),
+        )
+        .await;
+        uri
+    }
+
+    /// The markdown of a hover at `position` (`{"line", "character"}`); empty when none.
+    pub async fn hover(&mut self, uri: &Uri, position: Value) -> String {
+        let hover = self
+            .request(
+                "textDocument/hover",
+                json!({"textDocument": {"uri": uri}, "position": position}),
+            )
+            .await;
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
     /// Waits (10 s at most) until a `window/showMessage` whose text holds
     /// `needle` has come; it may follow the reply it belongs to.
     pub async fn shown_message(&mut self, needle: &str) -> String {

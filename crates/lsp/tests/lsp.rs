@@ -33,17 +33,6 @@ fn with_cursor(path: &Path, text: &str) -> (String, Value) {
     (clean, json!({"line": line, "character": character}))
 }
 
-async fn open(client: &mut Client, path: &Path, text: &str) -> Uri {
-    let uri = Uri::from_file_path(path).unwrap();
-    client
-        .notify(
-            "textDocument/didOpen",
-            json!({"textDocument": {"uri": uri, "languageId": "sql", "version": 1, "text": text}}),
-        )
-        .await;
-    uri
-}
-
 /// The `key` string of each element of an array answer.
 fn strings_of<'a>(answer: &'a Value, key: &str) -> Vec<&'a str> {
     answer
@@ -67,7 +56,7 @@ async fn diagnostics_are_pushed_also_for_files_not_open() {
     let mut client = Client::start(&root).await;
     let path = root.join("models/broken/l003_unqualified.sql");
     let text = std::fs::read_to_string(&path).unwrap();
-    let uri = open(&mut client, &path, &text).await;
+    let uri = client.open(&path, &text).await;
     let diagnostics = client.diagnostics(&uri, |d| !d.is_empty()).await;
     assert_eq!(diagnostics[0]["code"], "L003");
     assert!(diagnostics[0]["message"]
@@ -86,7 +75,7 @@ async fn an_edit_that_breaks_then_fixes_a_model() {
     let mut client = Client::start(&root).await;
     let path = root.join("models/staging/stg_orders.sql");
     let text = std::fs::read_to_string(&path).unwrap();
-    let uri = open(&mut client, &path, &text).await;
+    let uri = client.open(&path, &text).await;
     let target = text.find("user_id").expect("stg_orders renames user_id");
     let start = json!({"line": text[..target].matches('\n').count(), "character": target - text[..target].rfind('\n').map_or(0, |i| i + 1)});
     let end = json!({"line": start["line"], "character": start["character"].as_u64().unwrap() + 7});
@@ -116,39 +105,23 @@ async fn hover_on_columns_gems_refs_and_multibyte_text() {
         "with paid as (\n    select * from {{ ref('stg_payments') }}\n)\nselect 'héllo 😀' as greeting, am$0ount from paid\n",
     );
     let mut client = Client::start(&root).await;
-    let uri = open(&mut client, &path, &text).await;
-    let hover = client
-        .request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": uri}, "position": position}),
-        )
-        .await;
-    let value = hover["contents"]["value"].as_str().unwrap();
+    let uri = client.open(&path, &text).await;
+    let value = client.hover(&uri, json!(position)).await;
     assert!(value.contains("`amount`: **DOUBLE**"), "{value}");
     assert!(
         value.contains("root source: `raw_payments.amount`"),
         "{value}"
     );
 
-    let gem = client
-        .request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 6}}),
-        )
-        .await;
-    let value = gem["contents"]["value"].as_str().unwrap();
+    let value = client.hover(&uri, json!({"line": 0, "character": 6})).await;
     assert!(
         value.contains("**gem** `paid` — Source") && value.contains("| payment_method | VARCHAR |"),
         "{value}"
     );
 
-    let reference = client
-        .request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": uri}, "position": {"line": 1, "character": 24}}),
-        )
+    let value = client
+        .hover(&uri, json!({"line": 1, "character": 24}))
         .await;
-    let value = reference["contents"]["value"].as_str().unwrap();
     assert!(value.contains("**model** `stg_payments`"), "{value}");
 }
 
@@ -158,7 +131,7 @@ async fn completion_of_refs_columns_after_alias_and_in_half_typed_sql() {
     let path = root.join("models/marts/complete_me.sql");
     let (text, position) = with_cursor(&path, "select o.$0 from {{ ref('stg_orders') }} as o\n");
     let mut client = Client::start(&root).await;
-    let uri = open(&mut client, &path, &text).await;
+    let uri = client.open(&path, &text).await;
     let columns = client
         .request(
             "textDocument/completion",
@@ -222,7 +195,7 @@ async fn definition_symbols_and_loupe_methods() {
     let path = root.join("models/marts/customers.sql");
     let text = std::fs::read_to_string(&path).unwrap();
     let mut client = Client::start(&root).await;
-    let uri = open(&mut client, &path, &text).await;
+    let uri = client.open(&path, &text).await;
     let at = text.find("ref('stg_orders')").unwrap();
     let position = json!({"line": text[..at].matches('\n').count(), "character": at - text[..at].rfind('\n').map_or(0, |i| i + 1)});
     let definition = client
@@ -301,7 +274,7 @@ async fn lenses_folding_hints_references_signatures_symbols_and_refactors() {
         "with paid as (\n    select * from {{ ref('stg_payments') }}\n)\nselect round(amount, $02) as amount, order_id\nfrom paid\n",
     );
     let mut client = Client::start(&root).await;
-    let uri = open(&mut client, &path, &text).await;
+    let uri = client.open(&path, &text).await;
     let doc = json!({"uri": uri});
 
     let lenses = client
@@ -445,7 +418,7 @@ async fn rename_a_gem_a_column_alias_and_a_model() {
     let path = root.join("models/marts/customers.sql");
     let text = std::fs::read_to_string(&path).unwrap();
     let mut client = Client::start(&root).await;
-    let uri = open(&mut client, &path, &text).await;
+    let uri = client.open(&path, &text).await;
     // The position `skip` bytes into the `nth` occurrence of `needle`.
     let pos = |needle: &str, nth: usize, skip: usize| {
         let at = text.match_indices(needle).nth(nth).unwrap().0 + skip;
@@ -509,7 +482,7 @@ async fn a_column_neither_grouped_nor_aggregated_gets_added_to_group_by() {
     let path = root.join("models/broken/l008_not_grouped.sql");
     let text = std::fs::read_to_string(&path).unwrap();
     let mut client = Client::start(&root).await;
-    let uri = open(&mut client, &path, &text).await;
+    let uri = client.open(&path, &text).await;
     let diagnostics = client.diagnostics(&uri, |d| !d.is_empty()).await;
     assert_eq!(diagnostics[0]["code"], "L008");
     let actions = client
@@ -542,7 +515,7 @@ async fn run_a_gem_and_see_its_sample_on_hover_until_it_changes() {
     let path = root.join("models/marts/customers.sql");
     let text = std::fs::read_to_string(&path).unwrap();
     let mut client = Client::start(&root).await;
-    let uri = open(&mut client, &path, &text).await;
+    let uri = client.open(&path, &text).await;
     let fabrics = client.request("loupe/fabrics", json!({})).await;
     assert_eq!(fabrics["default"], "duckdb");
     assert_eq!(fabrics["details"][0]["kind"], "duckdb");
@@ -602,13 +575,7 @@ async fn run_a_gem_and_see_its_sample_on_hover_until_it_changes() {
     assert_eq!(result["truncated"], true);
     let at = text.find("customer_orders").unwrap();
     let position = json!({"line": text[..at].matches('\n').count(), "character": 0});
-    let hover = client
-        .request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": uri}, "position": position}),
-        )
-        .await;
-    let value = hover["contents"]["value"].as_str().unwrap();
+    let value = client.hover(&uri, json!(position)).await;
     assert!(
         value.contains("**sample**\n") && value.contains("| customer_id | first_order |"),
         "{value}"
@@ -623,19 +590,8 @@ async fn run_a_gem_and_see_its_sample_on_hover_until_it_changes() {
     client
         .notify("textDocument/didChange", json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": edited}]}))
         .await;
-    let hover = client
-        .request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": uri}, "position": position}),
-        )
-        .await;
-    assert!(
-        hover["contents"]["value"]
-            .as_str()
-            .unwrap()
-            .contains("(stale"),
-        "{hover}"
-    );
+    let hover = client.hover(&uri, position.clone()).await;
+    assert!(hover.contains("(stale"), "{hover}");
 
     // With a client's token, the run reports `$/progress` from begin to end.
     client.notifications.clear();
@@ -675,7 +631,7 @@ async fn a_cancelled_run_answers_request_cancelled_and_the_server_goes_on() {
     let text = "select sum(range % 7) as total from range(1000000000000)\n";
     std::fs::write(&path, text).unwrap();
     let mut client = Client::start(&root).await;
-    let uri = open(&mut client, &path, text).await;
+    let uri = client.open(&path, text).await;
     client
         .send(
             json!({"jsonrpc": "2.0", "id": 900, "method": "loupe/runGem", "params": {"uri": uri}}),
@@ -707,7 +663,7 @@ async fn a_code_action_runs_the_gem_under_the_cursor() {
     let path = root.join("models/marts/customers.sql");
     let text = std::fs::read_to_string(&path).unwrap();
     let mut client = Client::start(&root).await;
-    let uri = open(&mut client, &path, &text).await;
+    let uri = client.open(&path, &text).await;
     let inside = |needle: &str| {
         let at = text.find(needle).unwrap();
         json!({"line": text[..at].matches('\n').count(), "character": 4})

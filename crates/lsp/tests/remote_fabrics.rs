@@ -3,7 +3,7 @@
 //! formats and run the SQL on DuckDB. Needs the `fabric` feature.
 #![cfg(feature = "fabric")]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use loupe_fabric_fakes::{FakeDatabricks, FakeLivy, SqlEngine};
 use loupe_lsp::memory_client::{copy_dir, Client};
@@ -61,17 +61,6 @@ fn set_credentials(fake: &FakeDatabricks) {
     }
 }
 
-async fn open(client: &mut Client, path: &Path, text: &str) -> Uri {
-    let uri = Uri::from_file_path(path).unwrap();
-    client
-        .notify(
-            "textDocument/didOpen",
-            json!({"textDocument": {"uri": uri, "languageId": "sql", "version": 1, "text": text}}),
-        )
-        .await;
-    uri
-}
-
 /// The rows of an answer, sorted: a gem before the final ORDER BY has no order.
 fn rows(answer: &Value) -> Vec<Vec<Option<String>>> {
     let mut rows: Vec<Vec<Option<String>>> =
@@ -91,7 +80,7 @@ async fn gems_run_on_a_sql_warehouse_and_on_livy() {
     let path = root.join("models/order_totals.sql");
     let text = std::fs::read_to_string(&path).unwrap();
     let mut client = Client::start(&root).await;
-    let uri = open(&mut client, &path, &text).await;
+    let uri = client.open(&path, &text).await;
 
     let fabrics = client.request("loupe/fabrics", json!({})).await;
     assert_eq!(fabrics["default"], "warehouse");
@@ -141,8 +130,8 @@ async fn gems_run_on_a_sql_warehouse_and_on_livy() {
 
     // A failed statement: its message is shown for the gem that failed.
     let broken = root.join("models/paid_orders.sql");
-    let broken_uri = open(
-        &mut client,
+    let broken_uri = client
+        .open(
         &broken,
         "with picked as (\n    select order_id, no_such_column\n    from {{ source('shop', 'orders') }}\n)\n\nselect * from picked\n",
     )
@@ -158,16 +147,12 @@ async fn gems_run_on_a_sql_warehouse_and_on_livy() {
     let shown = client.shown_message("no_such_column").await;
     assert!(shown.starts_with("running picked failed"), "{shown}");
     // The failure stays on the gem: its hover tells it.
-    let hover = client
-        .request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": broken_uri}, "position": {"line": 0, "character": 6}}),
-        )
+    let text = client
+        .hover(&broken_uri, json!({"line": 0, "character": 6}))
         .await;
-    let text = hover["contents"]["value"].as_str().unwrap_or_default();
     assert!(
         text.contains("**last run failed**: fabric `warehouse`") && text.contains("no_such_column"),
-        "{hover}"
+        "{text}"
     );
 }
 
@@ -185,7 +170,7 @@ async fn cancelling_a_run_cancels_the_statement_on_the_warehouse() {
     let path = root.join("models/order_totals.sql");
     let text = std::fs::read_to_string(&path).unwrap();
     let mut client = Client::start(&root).await;
-    let uri = open(&mut client, &path, &text).await;
+    let uri = client.open(&path, &text).await;
     client
         .send(
             json!({"jsonrpc": "2.0", "id": 900, "method": "loupe/runGem", "params": {"uri": uri}}),
@@ -228,7 +213,7 @@ async fn the_fabric_catalog_describes_sources_the_yaml_leaves_empty() {
     let text = "select order_id, amout\nfrom {{ source('shop', 'orders') }}\n";
     std::fs::write(&model, text).unwrap();
     let mut client = Client::start(&root).await;
-    let uri = open(&mut client, &model, text).await;
+    let uri = client.open(&model, text).await;
     // Columns unknown: a misspelt one cannot be told yet.
     client.diagnostics(&uri, |d| d.is_empty()).await;
 
@@ -254,16 +239,12 @@ async fn the_fabric_catalog_describes_sources_the_yaml_leaves_empty() {
             .contains("amount"),
         "{diagnostics:?}"
     );
-    let hover = client
-        .request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": uri}, "position": {"line": 1, "character": 10}}),
-        )
+    let shown = client
+        .hover(&uri, json!({"line": 1, "character": 10}))
         .await;
-    let shown = hover["contents"]["value"].as_str().unwrap_or_default();
     assert!(
         shown.contains("fabric `warehouse`") && shown.contains("order_id"),
-        "{hover}"
+        "{shown}"
     );
     assert!(root.join("target/loupe-catalog.json").is_file());
 
