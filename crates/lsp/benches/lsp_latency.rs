@@ -4,6 +4,8 @@
 //!
 //! Run: `cargo bench -p loupe-lsp --bench lsp_latency`
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -15,25 +17,7 @@ const MODELS: usize = 1000;
 const DIRECT_DEPENDENTS_OF_ROOT: usize = 300;
 
 fn generate(root: &Path) {
-    let _ = std::fs::remove_dir_all(root);
-    std::fs::create_dir_all(root.join("models")).unwrap();
-    std::fs::create_dir_all(root.join("seeds")).unwrap();
-    std::fs::write(
-        root.join("dbt_project.yml"),
-        "name: bench\nprofile: bench\n",
-    )
-    .unwrap();
-    let mut csv = String::from("id,user_id,amount,kind,created_at\n");
-    for i in 0..50 {
-        csv.push_str(&format!(
-            "{i},{},{}.5,k{},2024-01-0{} 10:00:00\n",
-            i % 7,
-            i * 3,
-            i % 3,
-            1 + i % 9
-        ));
-    }
-    std::fs::write(root.join("seeds/raw_events.csv"), csv).unwrap();
+    common::write_events_project(root, 50, |i| i % 7, |i| i * 3);
     std::fs::write(
         root.join("models/base.sql"),
         "select id, user_id, amount, kind, created_at\nfrom {{ ref('raw_events') }}\n",
@@ -55,23 +39,9 @@ fn generate(root: &Path) {
     }
 }
 
-fn percentiles(mut samples: Vec<Duration>) -> (f64, f64) {
-    samples.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    let at = |q: f64| ms(samples[((samples.len() as f64 - 1.0) * q).round() as usize]);
-    (at(0.5), at(0.95))
-}
-
 async fn open(client: &mut Client, path: &Path) -> (Uri, String) {
     let text = std::fs::read_to_string(path).unwrap();
-    let uri = Uri::from_file_path(path).unwrap();
-    client
-        .notify(
-            "textDocument/didOpen",
-            json!({"textDocument": {"uri": uri, "languageId": "sql", "version": 1, "text": text}}),
-        )
-        .await;
-    (uri, text)
+    (client.open(path, &text).await, text)
 }
 
 /// Time from an edit to fresh diagnostics on `watched` (the edited file, or
@@ -206,7 +176,7 @@ fn main() {
             ("root edit to a dependent's diagnostics", dependent_edits),
         ] {
             let n = samples.len();
-            let (p50, p95) = percentiles(samples);
+            let (p50, p95) = common::percentiles(samples);
             println!("{name:<50} p50 {p50:>7.2} ms   p95 {p95:>7.2} ms   ({n} samples)");
         }
     });

@@ -5,6 +5,8 @@
 //!
 //! Run: `cargo bench -p loupe-lsp --features fabric --bench run_overhead`
 
+mod common;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -21,25 +23,7 @@ const ROUNDS: usize = 30;
 /// A seed and a chain of models, each reading the previous one; the last
 /// model has a gem `per_user` (an aggregate) and a final SELECT.
 fn generate(root: &Path) {
-    let _ = std::fs::remove_dir_all(root);
-    std::fs::create_dir_all(root.join("models")).unwrap();
-    std::fs::create_dir_all(root.join("seeds")).unwrap();
-    std::fs::write(
-        root.join("dbt_project.yml"),
-        "name: bench\nprofile: bench\n",
-    )
-    .unwrap();
-    let mut csv = String::from("id,user_id,amount,kind,created_at\n");
-    for i in 0..SEED_ROWS {
-        csv.push_str(&format!(
-            "{i},{},{}.5,k{},2024-01-0{} 10:00:00\n",
-            i % 97,
-            i % 1000,
-            i % 3,
-            1 + i % 9
-        ));
-    }
-    std::fs::write(root.join("seeds/raw_events.csv"), csv).unwrap();
+    common::write_events_project(root, SEED_ROWS, |i| i % 97, |i| i % 1000);
     std::fs::write(
         root.join("models/step_0.sql"),
         "select * from {{ ref('raw_events') }}\n",
@@ -59,16 +43,10 @@ fn generate(root: &Path) {
     .unwrap();
 }
 
-fn report(what: &str, mut samples: Vec<Duration>) -> f64 {
-    samples.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    let at = |q: f64| ms(samples[((samples.len() as f64 - 1.0) * q).round() as usize]);
-    println!(
-        "{what:<52} p50 {:>8.2} ms   p95 {:>8.2} ms",
-        at(0.5),
-        at(0.95)
-    );
-    at(0.5)
+fn report(what: &str, samples: Vec<Duration>) -> f64 {
+    let (p50, p95) = common::percentiles(samples);
+    println!("{what:<52} p50 {p50:>8.2} ms   p95 {p95:>8.2} ms");
+    p50
 }
 
 fn timed<T>(work: impl FnOnce() -> T) -> (Duration, T) {
