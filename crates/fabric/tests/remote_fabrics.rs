@@ -76,6 +76,13 @@ fn recording() -> (RunControl, Arc<Mutex<Vec<String>>>) {
     )
 }
 
+/// Whether a fake was sent a statement's cancel.
+fn asked_to_cancel(requests: &[String]) -> bool {
+    requests
+        .iter()
+        .any(|r| r.starts_with("POST") && r.ends_with("/cancel"))
+}
+
 /// A control that cancels its run 200 ms from now, from another thread.
 fn cancelled_soon() -> RunControl {
     let control = RunControl::default();
@@ -209,10 +216,7 @@ fn a_slow_statement_times_out_and_is_cancelled_on_the_warehouse() {
         "{error}"
     );
     assert!(started.elapsed() < Duration::from_secs(3));
-    assert!(fake
-        .requests()
-        .iter()
-        .any(|r| r.starts_with("POST") && r.ends_with("/cancel")));
+    assert!(asked_to_cancel(&fake.requests()));
 }
 
 #[test]
@@ -225,10 +229,7 @@ fn cancelling_mid_run_cancels_the_statement() {
     let error = fabric.run(QUERY, 10, &control).unwrap_err();
     assert_eq!(error, FabricError::Cancelled);
     assert!(started.elapsed() < Duration::from_secs(3));
-    assert!(fake
-        .requests()
-        .iter()
-        .any(|r| r.starts_with("POST") && r.ends_with("/cancel")));
+    assert!(asked_to_cancel(&fake.requests()));
 }
 
 #[test]
@@ -392,10 +393,7 @@ fn livy_sessions_start_run_sql_and_end() {
         fabric.run(QUERY, 10, &control).unwrap_err(),
         FabricError::Cancelled
     );
-    assert!(fake
-        .requests()
-        .iter()
-        .any(|r| r.starts_with("POST") && r.ends_with("/cancel")));
+    assert!(asked_to_cancel(&fake.requests()));
     fake.faults.slow_statements(Duration::ZERO);
 
     // A session that died is replaced.

@@ -146,14 +146,16 @@ fn call_hover(db: &dyn Db, project: Project, call: &Call) -> String {
             None => format!("`source('{source}', '{table}')` is not declared"),
             Some(s) => {
                 let catalog = project.catalog(db);
-                let body = match (s.schema(), catalog.source_schema(s)) {
-                    (Some(schema), _) => columns_table(&schema.columns, false),
-                    (None, Some(schema)) => format!(
+                let body = if let Some(schema) = s.schema() {
+                    columns_table(&schema.columns, false)
+                } else if let Some(schema) = catalog.schema(&s.schema, &s.identifier) {
+                    format!(
                         "columns as fabric `{}` described them (the YAML declares none):\n\n{}",
                         catalog.fabric,
                         columns_table(&schema.columns, false)
-                    ),
-                    (None, None) => "columns unknown: the YAML declares none (list them, or fetch the schema from a fabric)".to_string(),
+                    )
+                } else {
+                    "columns unknown: the YAML declares none (list them, or fetch the schema from a fabric)".to_string()
                 };
                 let description = s
                     .description
