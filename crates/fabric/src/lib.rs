@@ -46,6 +46,9 @@ pub enum FabricError {
     Query(String),
     /// The fabric could not be opened or reached.
     Unavailable(String),
+    /// The fabric answered a request with a client error (4xx other than
+    /// 401/403): its status and the readable part of its answer.
+    Refused { status: u16, message: String },
     /// The fabric refused the credentials (expired or revoked token).
     Unauthorized(String),
     /// The run did not finish in time (and was cancelled on the fabric).
@@ -60,6 +63,10 @@ impl FabricError {
         match self {
             FabricError::Query(m) => FabricError::Query(f(m)),
             FabricError::Unavailable(m) => FabricError::Unavailable(f(m)),
+            FabricError::Refused { status, message } => FabricError::Refused {
+                status,
+                message: f(message),
+            },
             FabricError::Unauthorized(m) => FabricError::Unauthorized(f(m)),
             FabricError::TimedOut(m) => FabricError::TimedOut(f(m)),
             FabricError::Cancelled => FabricError::Cancelled,
@@ -72,6 +79,9 @@ impl fmt::Display for FabricError {
         match self {
             FabricError::Query(m) => write!(f, "the query failed: {m}"),
             FabricError::Unavailable(m) => write!(f, "the fabric is unavailable: {m}"),
+            FabricError::Refused { message, .. } => {
+                write!(f, "the fabric refused the request: {message}")
+            }
             FabricError::Unauthorized(m) => write!(
                 f,
                 "the fabric refused the credentials (an expired or revoked token?): {m}"

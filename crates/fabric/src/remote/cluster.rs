@@ -84,7 +84,8 @@ impl Cluster {
                     );
                     match start {
                         // Someone else moved it meanwhile: wait for the state it is in.
-                        Err(FabricError::Query(m)) if m.contains("INVALID_STATE") => {}
+                        Err(FabricError::Refused { message, .. })
+                            if message.contains("INVALID_STATE") => {}
                         other => {
                             other?;
                         }
@@ -179,7 +180,7 @@ impl Cluster {
         self.ensure_running(control)?;
         let (context, submitted) = match self.submit(command, control) {
             // The cluster restarted and lost the context: make a new one, once.
-            Err(FabricError::Query(m)) if m.contains("ContextNotFound") => {
+            Err(FabricError::Refused { message, .. }) if message.contains("ContextNotFound") => {
                 self.forget_context();
                 self.submit(command, control)?
             }

@@ -240,7 +240,7 @@ impl Http {
                 refused: matches!(status, 429 | 503),
             }),
             401 | 403 => Ok(Attempt::Unauthorized(message)),
-            _ => Err(self.redact(FabricError::Query(message))),
+            _ => Err(self.redact(FabricError::Refused { status, message })),
         }
     }
 

@@ -36,7 +36,7 @@ impl Livy {
             .call(Method::Get, &format!("/sessions/{id}"), &[], None, control)
         {
             Ok(session) => Ok(Some(session)),
-            Err(FabricError::Query(m)) if m.starts_with("HTTP 404") => Ok(None),
+            Err(FabricError::Refused { status: 404, .. }) => Ok(None),
             Err(e) => Err(e),
         }
     }

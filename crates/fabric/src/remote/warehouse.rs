@@ -159,7 +159,9 @@ impl RemoteEngine for Warehouse {
         match self.unity_catalog_columns(parts, control) {
             Ok(Some(columns)) => Ok(columns),
             // Not in Unity Catalog (or not visible there): ask the warehouse itself.
-            Ok(None) | Err(FabricError::Query(_)) => describe_table_by_sql(self, parts, control),
+            Ok(None) | Err(FabricError::Refused { .. }) => {
+                describe_table_by_sql(self, parts, control)
+            }
             Err(e) => Err(e),
         }
     }
