@@ -5,43 +5,18 @@
 
 use std::collections::HashMap;
 
-use loupe_fabric::RunControl;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::{MessageType, Range, TextEdit, Uri, WorkspaceEdit};
 
+use super::{chosen_fabric, off_the_runtime};
 use crate::server::Backend;
 
 #[derive(Deserialize, Default)]
 pub struct RefreshCatalogParams {
     /// A fabric of loupe.toml; else the selected one, else the default.
     pub fabric: Option<String>,
-}
-
-fn chosen_fabric(backend: &Backend, asked: Option<String>) -> Option<String> {
-    asked.or_else(|| backend.state.lock().unwrap().selected_fabric.clone())
-}
-
-/// Runs blocking fabric work; a cancelled request stops it.
-async fn off_the_runtime<T: Send + 'static>(
-    work: impl FnOnce(&RunControl) -> T + Send + 'static,
-) -> Result<T> {
-    let control = RunControl::default();
-    let guard = StopOnDrop(control.clone());
-    let done = tokio::task::spawn_blocking(move || work(&control))
-        .await
-        .map_err(|_| Error::internal_error());
-    drop(guard);
-    done
-}
-
-struct StopOnDrop(RunControl);
-
-impl Drop for StopOnDrop {
-    fn drop(&mut self) {
-        self.0.cancel();
-    }
 }
 
 pub async fn refresh_catalog(

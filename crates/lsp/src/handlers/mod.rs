@@ -31,3 +31,37 @@ pub fn locate(host: &AnalysisHost, uri: &Uri, position: Position) -> Option<(Sou
     let offset = crate::convert::offset(file.text(host.db()), position);
     Some((file, offset))
 }
+
+/// The fabric a request names, else the one chosen with `loupe/selectFabric`
+/// (`None`: the project's default).
+#[cfg(feature = "fabric")]
+pub(crate) fn chosen_fabric(
+    backend: &crate::server::Backend,
+    asked: Option<String>,
+) -> Option<String> {
+    asked.or_else(|| backend.state.lock().unwrap().selected_fabric.clone())
+}
+
+/// Stops a run when the request that started it goes away (a cancelled
+/// request drops its future); after the run ends it changes nothing.
+#[cfg(feature = "fabric")]
+pub(crate) struct CancelOnDrop(pub loupe_fabric::RunControl);
+
+#[cfg(feature = "fabric")]
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
+}
+
+/// Runs blocking fabric work off the async runtime; a cancelled request stops it.
+#[cfg(feature = "fabric")]
+pub(crate) async fn off_the_runtime<T: Send + 'static>(
+    work: impl FnOnce(&loupe_fabric::RunControl) -> T + Send + 'static,
+) -> tower_lsp_server::jsonrpc::Result<T> {
+    let control = loupe_fabric::RunControl::default();
+    let _cancel_on_drop = CancelOnDrop(control.clone());
+    tokio::task::spawn_blocking(move || work(&control))
+        .await
+        .map_err(|_| tower_lsp_server::jsonrpc::Error::internal_error())
+}

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::{ProgressToken, Uri};
 
+use super::{chosen_fabric, off_the_runtime, CancelOnDrop};
 use crate::server::{Backend, Sample};
 
 #[derive(Deserialize)]
@@ -31,10 +32,7 @@ pub struct RunGemParams {
 }
 
 pub async fn run_gem(backend: &Backend, params: RunGemParams) -> Result<Value> {
-    let fabric = params
-        .fabric
-        .clone()
-        .or_else(|| backend.state.lock().unwrap().selected_fabric.clone());
+    let fabric = chosen_fabric(backend, params.fabric.clone());
     let limit = params.limit.unwrap_or(100);
     let gem = params.gem.clone();
     let upstream = params.upstream;
@@ -149,10 +147,7 @@ pub async fn run_gem(backend: &Backend, params: RunGemParams) -> Result<Value> {
 
 /// The columns and types the fabric gives a gem, without running it.
 pub async fn describe_gem(backend: &Backend, params: RunGemParams) -> Result<Value> {
-    let fabric = params
-        .fabric
-        .clone()
-        .or_else(|| backend.state.lock().unwrap().selected_fabric.clone());
+    let fabric = chosen_fabric(backend, params.fabric.clone());
     let (uri, gem, upstream) = (params.uri.clone(), params.gem.clone(), params.upstream);
     let run = backend
         .with_snapshot(move |host| {
@@ -164,22 +159,10 @@ pub async fn describe_gem(backend: &Backend, params: RunGemParams) -> Result<Val
         .unwrap_or(Err("no project is loaded".into()))
         .map_err(Error::invalid_params)?;
     let fabric_name = run.fabric_name.clone();
-    let control = RunControl::default();
-    let _cancel_on_drop = CancelOnDrop(control.clone());
-    let columns = tokio::task::spawn_blocking(move || crate::run::describe_run(&run, &control))
-        .await
-        .map_err(|_| Error::internal_error())?
+    let columns = off_the_runtime(move |control| crate::run::describe_run(&run, control))
+        .await?
         .map_err(Error::invalid_params)?;
     Ok(json!({"fabric": fabric_name, "columns": columns}))
-}
-
-struct CancelOnDrop(RunControl);
-
-impl Drop for CancelOnDrop {
-    fn drop(&mut self) {
-        // After the run finished this changes nothing: nothing is left to stop.
-        self.0.cancel();
-    }
 }
 
 pub async fn fabrics(backend: &Backend, _params: Value) -> Result<Value> {
