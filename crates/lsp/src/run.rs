@@ -71,21 +71,25 @@ fn duckdb_turn() -> std::sync::MutexGuard<'static, ()> {
 type RemoteClients = HashMap<(PathBuf, String), (FabricConfig, Arc<dyn RemoteEngine>)>;
 static REMOTE_FABRICS: Mutex<Option<RemoteClients>> = Mutex::new(None);
 
-fn remote_fabric(run: &PreparedRun) -> Result<Arc<dyn RemoteEngine>, String> {
-    let key = (run.root.clone(), run.fabric_name.clone());
+fn remote_fabric(
+    name: &str,
+    config: &FabricConfig,
+    root: &Path,
+) -> Result<Arc<dyn RemoteEngine>, String> {
+    let key = (root.to_path_buf(), name.to_string());
     let mut cache = REMOTE_FABRICS.lock().unwrap_or_else(|p| p.into_inner());
     let cache = cache.get_or_insert_with(HashMap::new);
-    if let Some((config, fabric)) = cache.get(&key) {
-        if *config == run.fabric {
+    if let Some((known, fabric)) = cache.get(&key) {
+        if known == config {
             return Ok(fabric.clone());
         }
     }
-    let connected = Fabric::connect(&run.fabric, &run.root, &Environment::from_process())
-        .map_err(|e| format!("fabric `{}`: {e}", run.fabric_name))?;
+    let connected = Fabric::connect(config, root, &Environment::from_process())
+        .map_err(|e| format!("fabric `{name}`: {e}"))?;
     let Fabric::Remote(fabric) = connected else {
-        return Err(format!("fabric `{}` is not a remote one", run.fabric_name));
+        return Err(format!("fabric `{name}` is not a remote one"));
     };
-    cache.insert(key, (run.fabric.clone(), fabric.clone()));
+    cache.insert(key, (config.clone(), fabric.clone()));
     Ok(fabric)
 }
 
@@ -101,23 +105,36 @@ pub fn close_remote_fabrics() {
     }
 }
 
-/// Calls `work` with the run's fabric: the embedded database opened (its
-/// seeds loaded) for the time of the call, or the process's remote client.
+/// Calls `work` with a fabric: the embedded database opened (`seeds` loaded)
+/// for the time of the call, or the process's remote client.
 fn with_fabric<T>(
+    name: &str,
+    config: &FabricConfig,
+    root: &Path,
+    seeds: &[SeedLoad],
+    work: impl FnOnce(&Fabric) -> Result<T, loupe_fabric::FabricError>,
+) -> Result<T, String> {
+    match config.kind {
+        FabricKind::Duckdb => {
+            let _turn = duckdb_turn();
+            let engine = Fabric::connect(config, root, &Environment::default())
+                .map_err(|e| e.to_string())?;
+            engine.load_seeds(seeds).map_err(|e| e.to_string())?;
+            work(&engine).map_err(|e| e.to_string())
+        }
+        FabricKind::Databricks | FabricKind::Livy => {
+            work(&Fabric::Remote(remote_fabric(name, config, root)?))
+                .map_err(|e| format!("fabric `{name}`: {e}"))
+        }
+    }
+}
+
+/// [`with_fabric`] for a prepared run's fabric and seeds.
+fn with_run_fabric<T>(
     run: &PreparedRun,
     work: impl FnOnce(&Fabric) -> Result<T, loupe_fabric::FabricError>,
 ) -> Result<T, String> {
-    match run.fabric.kind {
-        FabricKind::Duckdb => {
-            let _turn = duckdb_turn();
-            let engine = Fabric::connect(&run.fabric, &run.root, &Environment::default())
-                .map_err(|e| e.to_string())?;
-            engine.load_seeds(&run.seeds).map_err(|e| e.to_string())?;
-            work(&engine).map_err(|e| e.to_string())
-        }
-        FabricKind::Databricks | FabricKind::Livy => work(&Fabric::Remote(remote_fabric(run)?))
-            .map_err(|e| format!("fabric `{}`: {e}", run.fabric_name)),
-    }
+    with_fabric(&run.fabric_name, &run.fabric, &run.root, &run.seeds, work)
 }
 
 /// Executes a prepared run, at most `limit` rows back; `control` cancels it
@@ -127,7 +144,7 @@ pub fn execute_run(
     limit: usize,
     control: &RunControl,
 ) -> Result<RunResult, String> {
-    with_fabric(run, |fabric| fabric.run(&run.sql, limit, control))
+    with_run_fabric(run, |fabric| fabric.run(&run.sql, limit, control))
 }
 
 /// The columns and types the fabric says a prepared gem returns, without running it.
@@ -135,7 +152,7 @@ pub fn describe_run(
     run: &PreparedRun,
     control: &RunControl,
 ) -> Result<Vec<(String, String)>, String> {
-    with_fabric(run, |fabric| fabric.describe_query(&run.sql, control))
+    with_run_fabric(run, |fabric| fabric.describe_query(&run.sql, control))
 }
 
 /// What a fabric is and whether it can run, for pickers (no network call).
@@ -194,24 +211,6 @@ pub struct CatalogRefresh {
     pub failed: Vec<(String, String)>,
 }
 
-/// The fabric to ask catalog questions (the default one when `None`).
-fn catalog_fabric(root: &Path, fabric: Option<&str>) -> Result<(String, Fabric), String> {
-    let (name, config) = FabricsFile::load(root)?.get(fabric)?;
-    let fabric = match config.kind {
-        FabricKind::Duckdb => {
-            Fabric::connect(&config, root, &Environment::default()).map_err(|e| e.to_string())?
-        }
-        FabricKind::Databricks | FabricKind::Livy => Fabric::Remote(remote_fabric(&PreparedRun {
-            fabric_name: name.clone(),
-            fabric: config,
-            root: root.to_path_buf(),
-            sql: String::new(),
-            seeds: Vec::new(),
-        })?),
-    };
-    Ok((name, fabric))
-}
-
 /// Asks a fabric for the columns of `sources` (`(source, table, schema,
 /// identifier)`, the tables YAML leaves undescribed) and saves what it said
 /// in `target/loupe-catalog.json`, beside what earlier refreshes found.
@@ -221,23 +220,27 @@ pub fn refresh_catalog(
     fabric: Option<&str>,
     control: &RunControl,
 ) -> Result<CatalogRefresh, String> {
-    let _turn = duckdb_turn();
-    let (fabric_name, engine) = catalog_fabric(root, fabric)?;
+    let (fabric_name, config) = FabricsFile::load(root)?.get(fabric)?;
     let mut catalog = WarehouseCatalog::load(root);
     catalog.fabric = fabric_name.clone();
     let (mut described, mut failed) = (Vec::new(), Vec::new());
-    for (source, table, schema, identifier) in sources {
-        let name = format!("{source}.{table}");
-        match engine.describe_table(&[schema, identifier], control) {
-            Ok(columns) => {
-                control.report(&format!("described {name}"));
-                catalog.insert(schema, identifier, columns);
-                described.push(name);
+    with_fabric(&fabric_name, &config, root, &[], |engine| {
+        for (source, table, schema, identifier) in sources {
+            let name = format!("{source}.{table}");
+            match engine.describe_table(&[schema, identifier], control) {
+                Ok(columns) => {
+                    control.report(&format!("described {name}"));
+                    catalog.insert(schema, identifier, columns);
+                    described.push(name);
+                }
+                Err(loupe_fabric::FabricError::Cancelled) => {
+                    return Err(loupe_fabric::FabricError::Cancelled)
+                }
+                Err(e) => failed.push((name, e.to_string())),
             }
-            Err(loupe_fabric::FabricError::Cancelled) => return Err("cancelled".into()),
-            Err(e) => failed.push((name, e.to_string())),
         }
-    }
+        Ok(())
+    })?;
     catalog.save(root)?;
     Ok(CatalogRefresh {
         fabric_name,
@@ -255,10 +258,9 @@ pub fn describe_table(
     table: &str,
     control: &RunControl,
 ) -> Result<(String, Vec<(String, String)>), String> {
-    let _turn = duckdb_turn();
-    let (fabric_name, engine) = catalog_fabric(root, fabric)?;
-    let columns = engine
-        .describe_table(&[schema, table], control)
-        .map_err(|e| format!("fabric `{fabric_name}`: {e}"))?;
+    let (fabric_name, config) = FabricsFile::load(root)?.get(fabric)?;
+    let columns = with_fabric(&fabric_name, &config, root, &[], |engine| {
+        engine.describe_table(&[schema, table], control)
+    })?;
     Ok((fabric_name, columns))
 }
