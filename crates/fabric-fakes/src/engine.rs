@@ -34,6 +34,20 @@ impl SqlEngine {
         }
     }
 
+    /// An engine holding the shop the tests read: `shop.orders`, seven orders
+    /// of three customers (order_id, customer, amount, ordered_on, paid).
+    pub fn with_shop() -> SqlEngine {
+        let engine = SqlEngine::new();
+        engine.setup(
+            "create schema shop;
+             create table shop.orders as
+             select i as order_id, 'customer ' || (i % 3) as customer, i * 1.5::double as amount,
+                    date '2024-01-01' + i::int as ordered_on, i % 2 = 0 as paid
+             from range(1, 8) t(i);",
+        );
+        engine
+    }
+
     /// Runs setup statements (tables the tests read).
     pub fn setup(&self, sql: &str) {
         self.connection

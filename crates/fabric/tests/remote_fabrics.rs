@@ -10,19 +10,11 @@ use loupe_fabric::{Environment, Fabric, FabricConfig, FabricError, RemoteOptions
 use loupe_fabric_fakes::{FakeDatabricks, FakeLivy, SqlEngine};
 use serde_json::json;
 
-const ORDERS: &str = "create schema shop;
-    create table shop.orders as
-    select i as order_id, 'customer ' || (i % 3) as customer, i * 1.5::double as amount,
-           date '2024-01-01' + i::int as ordered_on, i % 2 = 0 as paid
-    from range(1, 8) t(i);";
-
 const QUERY: &str = "select customer, count(*) as orders, sum(amount) as total
     from shop.orders group by customer order by customer";
 
 fn engine() -> SqlEngine {
-    let engine = SqlEngine::new();
-    engine.setup(ORDERS);
-    engine
+    SqlEngine::with_shop()
 }
 
 fn fast() -> RemoteOptions {

@@ -10,18 +10,11 @@ use loupe_lsp::memory_client::{copy_dir, Client};
 use serde_json::{json, Value};
 use tower_lsp_server::ls_types::Uri;
 
-const ORDERS: &str = "create schema shop;
-    create table shop.orders as
-    select i as order_id, 'customer ' || (i % 3) as customer, i * 1.5::double as amount, i % 2 = 0 as paid
-    from range(1, 8) t(i);";
-
 const TOTALS: &str = "select customer, count(*) as orders, sum(amount) as total
     from shop.orders group by customer order by customer";
 
 fn engine() -> SqlEngine {
-    let engine = SqlEngine::new();
-    engine.setup(ORDERS);
-    engine
+    SqlEngine::with_shop()
 }
 
 /// The fixture project with a loupe.toml naming the fakes.
