@@ -3,7 +3,7 @@
 //! warm from the command line's code path, and over LSP (`loupe/runGem`).
 //! Prints p50 and p95.
 //!
-//! Run: `cargo bench -p loupe-lsp --features fabric --bench run_overhead`
+//! Run: `cargo bench --profile dev --workspace --all-features --bench run_overhead`
 
 mod common;
 
