@@ -1,0 +1,276 @@
+// The pipeline view's page: lays the graph out with elkjs (layered, left to right) and draws it as
+// SVG. Talks to the extension by messages only; no network.
+import ELK from "elkjs/lib/elk.bundled.js";
+import type { ElkNode, ElkExtendedEdge } from "elkjs/lib/elk-api";
+import type { ViewGraph, ViewNode } from "../graphData";
+
+declare function acquireVsCodeApi(): { postMessage(m: unknown): void; getState(): any; setState(s: unknown): void };
+const vscode = acquireVsCodeApi();
+const elk = new ELK();
+
+const NODE_W = 240;
+const HEAD_H = 44;
+const ROW_H = 20;
+const MAX_ROWS = 14;
+const SVG = "http://www.w3.org/2000/svg";
+
+const app = document.getElementById("app")!;
+app.innerHTML = `
+<div class="toolbar">
+  <span class="title" id="title"></span>
+  <span class="spacer"></span>
+  <button id="mode-model" class="seg" title="The active model's gems">Model</button>
+  <button id="mode-project" class="seg" title="Every model of the project">Project</button>
+  <button id="fit" title="Fit the graph to the view">Fit</button>
+</div>
+<div id="canvas" tabindex="0"><svg id="svg"><g id="viewport"></g></svg><div id="message" class="message"></div></div>
+<div id="tooltip" class="tooltip" hidden></div>`;
+
+const svg = document.getElementById("svg") as unknown as SVGSVGElement;
+const viewport = document.getElementById("viewport") as unknown as SVGGElement;
+const message = document.getElementById("message")!;
+const tooltip = document.getElementById("tooltip")!;
+let current: ViewGraph | undefined;
+let transform = { x: 20, y: 20, k: 1 };
+let layoutSize = { w: 0, h: 0 };
+let hoverKey = 0;
+let lastKey = "";
+
+function el<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, parent?: Element): SVGElementTagNameMap[K] {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+  parent?.appendChild(e);
+  return e;
+}
+
+function applyTransform(): void {
+  viewport.setAttribute("transform", `translate(${transform.x},${transform.y}) scale(${transform.k})`);
+}
+
+function fit(): void {
+  const r = svg.getBoundingClientRect();
+  if (!layoutSize.w || !r.width) return;
+  const k = Math.min(1, (r.width - 40) / layoutSize.w, (r.height - 40) / layoutSize.h);
+  transform = { k: Math.max(k, 0.2), x: 20, y: 20 };
+  applyTransform();
+}
+
+function nodeHeight(n: ViewNode): number {
+  const rows = Math.min(n.columns.length, MAX_ROWS) + (n.columns.length > MAX_ROWS ? 1 : 0) + (n.complete ? 0 : 1);
+  return HEAD_H + Math.max(rows, 1) * ROW_H + 6;
+}
+
+async function render(view: ViewGraph): Promise<void> {
+  const key = JSON.stringify(view);
+  if (key === lastKey) return;
+  const modeChanged = current?.mode !== view.mode || current?.model !== view.model;
+  lastKey = key;
+  current = view;
+  document.getElementById("title")!.textContent = view.mode === "model" ? `Pipeline of ${view.title}` : "Models of the project";
+  document.getElementById("mode-model")!.classList.toggle("active", view.mode === "model");
+  document.getElementById("mode-project")!.classList.toggle("active", view.mode === "project");
+  message.hidden = view.nodes.length > 0;
+  message.textContent = view.nodes.length ? "" : "Nothing to draw yet.";
+
+  const graph: ElkNode = {
+    id: "root",
+    layoutOptions: {
+      "elk.algorithm": "layered",
+      "elk.direction": "RIGHT",
+      "elk.layered.spacing.nodeNodeBetweenLayers": "70",
+      "elk.spacing.nodeNode": "28",
+      "elk.edgeRouting": "SPLINES",
+      "elk.layered.nodePlacement.strategy": "BRANDES_KOEPF",
+    },
+    children: view.nodes.map((n) => ({ id: n.id, width: NODE_W, height: nodeHeight(n) })),
+    edges: view.edges.map((e) => ({ id: e.id, sources: [e.from], targets: [e.to] }) as ElkExtendedEdge),
+  };
+  const laid = await elk.layout(graph);
+  if (current !== view) return;
+  layoutSize = { w: laid.width ?? 0, h: laid.height ?? 0 };
+  viewport.replaceChildren();
+  const edgesLayer = el("g", { class: "edges" }, viewport);
+  const nodesLayer = el("g", { class: "nodes" }, viewport);
+  for (const e of (laid.edges ?? []) as ElkExtendedEdge[]) {
+    for (const s of e.sections ?? []) {
+      const pts = [s.startPoint, ...(s.bendPoints ?? []), s.endPoint];
+      let d = `M${pts[0].x},${pts[0].y}`;
+      if (pts.length === 2) {
+        const mx = (pts[0].x + pts[1].x) / 2;
+        d += ` C${mx},${pts[0].y} ${mx},${pts[1].y} ${pts[1].x},${pts[1].y}`;
+      } else {
+        for (let i = 1; i < pts.length; i++) d += ` L${pts[i].x},${pts[i].y}`;
+      }
+      el("path", { d, class: "edge", "data-from": e.sources[0], "data-to": e.targets[0] }, edgesLayer);
+    }
+  }
+  const byId = new Map(view.nodes.map((n) => [n.id, n]));
+  for (const c of laid.children ?? []) {
+    const n = byId.get(c.id)!;
+    drawNode(nodesLayer, n, c.x ?? 0, c.y ?? 0, c.height ?? nodeHeight(n));
+  }
+  if (modeChanged) fit();
+  else applyTransform();
+}
+
+function drawNode(layer: SVGGElement, n: ViewNode, x: number, y: number, h: number): void {
+  const worst = n.diagnostics.some((d) => d.severity === "error") ? "error" : n.diagnostics.some((d) => d.severity === "warning") ? "warning" : "";
+  const g = el("g", { class: `node role-${n.role} ${worst ? `has-${worst}` : ""}`, transform: `translate(${x},${y})`, "data-id": n.id, tabindex: 0, role: "button" }, layer);
+  g.setAttribute("aria-label", `${n.label}, ${n.kind}, ${n.columns.length} columns`);
+  el("rect", { class: "box", width: NODE_W, height: h, rx: 6 }, g);
+  el("rect", { class: "head", width: NODE_W, height: HEAD_H - 4, rx: 6 }, g);
+  el("rect", { class: "head-fill", y: HEAD_H - 14, width: NODE_W, height: 10 }, g);
+  const name = el("text", { class: "name", x: 10, y: 18 }, g);
+  name.textContent = clip(n.label, 28);
+  const kind = el("text", { class: "kind", x: 10, y: 34 }, g);
+  kind.textContent = `${n.kind}${n.columns.length ? ` · ${n.columns.length}${n.complete ? "" : "+"} columns` : ""}`;
+  if (n.gem || n.role === "model") {
+    const run = el("g", { class: "run", transform: `translate(${NODE_W - 26},10)`, "data-run": n.id }, g);
+    el("rect", { width: 18, height: 18, rx: 3 }, run);
+    el("path", { d: "M6,4 L14,9 L6,14 Z" }, run);
+    const t = el("title", {}, run);
+    t.textContent = `Run ${n.gem ?? n.label}`;
+  }
+  if (worst) {
+    const badge = el("g", { class: `badge ${worst}`, transform: `translate(${NODE_W - (n.gem || n.role === "model" ? 50 : 26)},10)` }, g);
+    el("circle", { cx: 9, cy: 9, r: 9 }, badge);
+    const bt = el("text", { x: 9, y: 13, "text-anchor": "middle" }, badge);
+    bt.textContent = String(n.diagnostics.length);
+    badge.addEventListener("mouseenter", (ev) => showTip(ev as MouseEvent, n.diagnostics.map((d) => `${d.code ? `${d.code}: ` : ""}${d.message}`).join("\n")));
+    badge.addEventListener("mouseleave", hideTip);
+  }
+  const shown = n.columns.slice(0, MAX_ROWS);
+  shown.forEach((col, i) => {
+    const row = el("g", { class: "col", transform: `translate(0,${HEAD_H + i * ROW_H})`, "data-col": col.name.toLowerCase() }, g);
+    el("rect", { class: "col-bg", x: 2, width: NODE_W - 4, height: ROW_H }, row);
+    const cn = el("text", { class: "col-name", x: 10, y: 14 }, row);
+    cn.textContent = clip(col.name, 20);
+    const ct = el("text", { class: "col-type", x: NODE_W - 10, y: 14, "text-anchor": "end" }, row);
+    ct.textContent = clip(col.type, 14);
+    const t = el("title", {}, row);
+    t.textContent = `${col.name} ${col.type}`;
+    row.addEventListener("mouseenter", () => askLineage(n, col.name));
+    row.addEventListener("mouseleave", clearHighlight);
+  });
+  let extra = shown.length;
+  if (n.columns.length > MAX_ROWS) {
+    const more = el("text", { class: "more", x: 10, y: HEAD_H + extra * ROW_H + 14 }, g);
+    more.textContent = `… ${n.columns.length - MAX_ROWS} more`;
+    extra++;
+  }
+  if (!n.complete) {
+    const more = el("text", { class: "more", x: 10, y: HEAD_H + extra * ROW_H + 14 }, g);
+    more.textContent = n.columns.length ? "+ columns Loupe cannot know" : "columns unknown";
+  }
+}
+
+function clip(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+}
+
+function showTip(ev: MouseEvent, text: string): void {
+  tooltip.textContent = text;
+  tooltip.hidden = false;
+  tooltip.style.left = `${ev.clientX + 12}px`;
+  tooltip.style.top = `${ev.clientY + 12}px`;
+}
+function hideTip(): void {
+  tooltip.hidden = true;
+}
+
+let hoverTimer: ReturnType<typeof setTimeout> | undefined;
+function askLineage(n: ViewNode, column: string): void {
+  const key = ++hoverKey;
+  if (hoverTimer) clearTimeout(hoverTimer);
+  hoverTimer = setTimeout(() => vscode.postMessage({ type: "lineage", node: n.id, column, key }), 120);
+}
+function clearHighlight(): void {
+  hoverKey++;
+  if (hoverTimer) clearTimeout(hoverTimer);
+  svg.classList.remove("tracing");
+  for (const e of viewport.querySelectorAll(".lit")) e.classList.remove("lit");
+}
+function highlight(cells: string[]): void {
+  clearHighlight();
+  svg.classList.add("tracing");
+  const litNodes = new Set<string>();
+  for (const cell of cells) {
+    const [id, col] = cell.split("\u0000");
+    const node = viewport.querySelector(`.node[data-id="${CSS.escape(id)}"]`);
+    if (!node) continue;
+    litNodes.add(id);
+    node.classList.add("lit");
+    node.querySelector(`.col[data-col="${CSS.escape(col)}"]`)?.classList.add("lit");
+  }
+  for (const p of viewport.querySelectorAll(".edge")) {
+    if (litNodes.has(p.getAttribute("data-from")!) && litNodes.has(p.getAttribute("data-to")!)) p.classList.add("lit");
+  }
+}
+
+// ---- Interaction: click to reveal, play to run, drag to pan, wheel to zoom ----
+let drag: { x: number; y: number; tx: number; ty: number; moved: boolean } | undefined;
+svg.addEventListener("mousedown", (ev) => {
+  drag = { x: ev.clientX, y: ev.clientY, tx: transform.x, ty: transform.y, moved: false };
+});
+window.addEventListener("mousemove", (ev) => {
+  if (!drag) return;
+  const dx = ev.clientX - drag.x;
+  const dy = ev.clientY - drag.y;
+  if (Math.abs(dx) + Math.abs(dy) > 3) drag.moved = true;
+  if (drag.moved) {
+    transform.x = drag.tx + dx;
+    transform.y = drag.ty + dy;
+    applyTransform();
+  }
+});
+window.addEventListener("mouseup", () => setTimeout(() => (drag = undefined), 0));
+svg.addEventListener(
+  "wheel",
+  (ev) => {
+    ev.preventDefault();
+    const r = svg.getBoundingClientRect();
+    const k = Math.min(2, Math.max(0.2, transform.k * (ev.deltaY < 0 ? 1.1 : 1 / 1.1)));
+    const px = ev.clientX - r.left;
+    const py = ev.clientY - r.top;
+    transform.x = px - ((px - transform.x) * k) / transform.k;
+    transform.y = py - ((py - transform.y) * k) / transform.k;
+    transform.k = k;
+    applyTransform();
+  },
+  { passive: false },
+);
+svg.addEventListener("click", (ev) => {
+  if (drag?.moved) return;
+  const target = ev.target as Element;
+  const run = target.closest("[data-run]");
+  if (run) {
+    vscode.postMessage({ type: "run", node: run.getAttribute("data-run") });
+    return;
+  }
+  const node = target.closest(".node");
+  if (node) vscode.postMessage({ type: "reveal", node: node.getAttribute("data-id"), open: ev.detail >= 2 });
+});
+svg.addEventListener("keydown", (ev) => {
+  const node = (ev.target as Element).closest?.(".node");
+  if (node && (ev.key === "Enter" || ev.key === " ")) vscode.postMessage({ type: "reveal", node: node.getAttribute("data-id") });
+});
+document.getElementById("mode-model")!.addEventListener("click", () => vscode.postMessage({ type: "mode", mode: "model" }));
+document.getElementById("mode-project")!.addEventListener("click", () => vscode.postMessage({ type: "mode", mode: "project" }));
+document.getElementById("fit")!.addEventListener("click", fit);
+window.addEventListener("resize", () => {
+  if (current) fit();
+});
+
+window.addEventListener("message", (ev) => {
+  const m = ev.data;
+  if (m.type === "graph") void render(m.view);
+  else if (m.type === "highlight" && m.key === hoverKey) highlight(m.cells);
+  else if (m.type === "message") {
+    message.hidden = false;
+    message.textContent = m.text;
+    viewport.replaceChildren();
+    current = undefined;
+    lastKey = "";
+  }
+});
+vscode.postMessage({ type: "ready" });
