@@ -1,0 +1,415 @@
+// End-to-end test: the packaged extension in a real VS Code (code-server), driven by Playwright
+// through Chromium, on a copy of the valid fixture project with a few extra models.
+//
+// Environment:
+//   LOUPE_BIN        the `loupe` binary (built with the `fabric` feature)
+//   CODE_SERVER      code-server's entry.js (node_modules/code-server/out/node/entry.js)
+//   NODE24           a Node 24 binary for code-server (default: `node`)
+//   CHROMIUM         Chromium's binary (default: /usr/bin/chromium)
+//   VSIX             a packaged extension to install (default: packaged here with vsce)
+//   SCREENSHOTS      where screenshots go (default: ../../screenshots), "" to skip them
+import { chromium } from "playwright-core";
+import { spawn, execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import assert from "node:assert/strict";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const extRoot = path.resolve(here, "../..");
+const repo = path.resolve(extRoot, "../..");
+const LOUPE_BIN = process.env.LOUPE_BIN ?? path.join(process.env.CARGO_TARGET_DIR ?? path.join(process.env.HOME, ".cache/loupe-target"), "debug/loupe");
+const CODE_SERVER = process.env.CODE_SERVER;
+const NODE24 = process.env.NODE24 ?? "node";
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const SCREENSHOTS = process.env.SCREENSHOTS ?? path.join(extRoot, "screenshots");
+const KEEP = process.env.LOUPE_E2E_KEEP === "1";
+
+assert.ok(existsSync(LOUPE_BIN), `no loupe binary at ${LOUPE_BIN}`);
+assert.ok(CODE_SERVER && existsSync(CODE_SERVER), "CODE_SERVER must name code-server's entry.js");
+
+const started = Date.now();
+const log = (...a) => console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1)}s]`, ...a);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---- The project: the valid fixture plus models the test needs ----
+const work = mkdtempSync(path.join(tmpdir(), "loupe-vscode-e2e-"));
+const project = path.join(work, "shop");
+cpSync(path.join(repo, "tests/fixtures/valid_project"), project, { recursive: true });
+rmSync(path.join(project, "target"), { recursive: true, force: true });
+// A gem at fault: `order_total` is not a column of `orders`.
+writeFileSync(
+  path.join(project, "models/marts/order_summary.sql"),
+  `with orders as (
+    select * from {{ ref('stg_orders') }}
+),
+
+order_totals as (
+    select
+        customer_id,
+        order_total
+    from orders
+)
+
+select * from order_totals
+`,
+);
+// Ten thousand rows to scroll.
+writeFileSync(
+  path.join(project, "models/marts/numbers.sql"),
+  `with numbers as (
+    select range as n, 'row ' || range as label from range(10000)
+)
+
+select * from numbers
+`,
+);
+// A run long enough to cancel.
+writeFileSync(
+  path.join(project, "models/marts/slow.sql"),
+  `with pairs as (
+    select count(*) as n from range(100000000) a, range(100000000) b where a.range + b.range = 7
+)
+
+select * from pairs
+`,
+);
+
+// ---- VS Code's folders and settings ----
+const userData = path.join(work, "user-data");
+const extensions = path.join(work, "extensions");
+mkdirSync(path.join(userData, "User"), { recursive: true });
+const writeSettings = (theme) =>
+  writeFileSync(
+    path.join(userData, "User/settings.json"),
+    JSON.stringify(
+      {
+        "security.workspace.trust.enabled": false,
+        "workbench.colorTheme": theme,
+        "workbench.startupEditor": "none",
+        "workbench.tips.enabled": false,
+        "workbench.enableExperiments": false,
+        "telemetry.telemetryLevel": "off",
+        "extensions.autoCheckUpdates": false,
+        "extensions.autoUpdate": false,
+        "update.mode": "none",
+        "editor.minimap.enabled": false,
+        "editor.hover.delay": 200,
+        "window.commandCenter": false,
+        "chat.disableAIFeatures": true,
+        "workbench.secondarySideBar.defaultVisibility": "hidden",
+        "loupe.server.path": LOUPE_BIN,
+        "loupe.run.rowLimit": 10000,
+      },
+      null,
+      2,
+    ),
+  );
+writeSettings("Default Light Modern");
+
+// ---- Package and install the extension ----
+let vsix = process.env.VSIX;
+if (!vsix) {
+  vsix = path.join(work, "loupe.vsix");
+  log("packaging the extension");
+  execFileSync("npx", ["vsce", "package", "--no-dependencies", "--skip-license", "--allow-missing-repository", "-o", vsix], {
+    cwd: extRoot,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+}
+log("installing", vsix);
+execFileSync(NODE24, [CODE_SERVER, "--user-data-dir", userData, "--extensions-dir", extensions, "--install-extension", vsix], {
+  stdio: ["ignore", "inherit", "inherit"],
+});
+
+// ---- Start code-server ----
+const port = await new Promise((resolve) => {
+  const s = createServer();
+  s.listen(0, "127.0.0.1", () => {
+    const p = s.address().port;
+    s.close(() => resolve(p));
+  });
+});
+const server = spawn(
+  NODE24,
+  [
+    CODE_SERVER,
+    "--auth", "none",
+    "--bind-addr", `127.0.0.1:${port}`,
+    "--disable-telemetry",
+    "--disable-update-check",
+    "--disable-workspace-trust",
+    "--user-data-dir", userData,
+    "--extensions-dir", extensions,
+    project,
+  ],
+  { stdio: ["ignore", "pipe", "pipe"], detached: true },
+);
+let serverLog = "";
+server.stdout.on("data", (d) => (serverLog += d));
+server.stderr.on("data", (d) => (serverLog += d));
+for (let i = 0; ; i++) {
+  if (/HTTP server listening/.test(serverLog)) break;
+  if (i > 300 || server.exitCode !== null) throw new Error(`code-server did not start:\n${serverLog}`);
+  await sleep(100);
+}
+log("code-server on port", port);
+
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
+});
+const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+const failures = [];
+
+async function cleanup() {
+  await browser.close().catch(() => {});
+  try {
+    process.kill(-server.pid, "SIGTERM");
+  } catch {}
+  if (!KEEP) rmSync(work, { recursive: true, force: true });
+}
+
+// ---- Helpers that drive the workbench like a person ----
+const mod = "Control";
+async function command(title) {
+  await page.keyboard.press("F1");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible" });
+  await input.fill(`>${title}`);
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first().waitFor({ timeout: 15000 });
+  await sleep(150);
+  await page.keyboard.press("Enter");
+}
+async function openFile(rel) {
+  await page.keyboard.press(`${mod}+P`);
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible" });
+  await input.fill(rel);
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: path.basename(rel) }).first().waitFor({ timeout: 15000 });
+  await sleep(200);
+  await page.keyboard.press("Enter");
+  await page.locator(`.tab.active[data-resource-name="${path.basename(rel)}"], .tab.active:has-text("${path.basename(rel)}")`).first().waitFor({ timeout: 15000 });
+  await page.locator(".monaco-editor .view-lines").first().waitFor();
+}
+async function goTo(line, col) {
+  await page.keyboard.press(`${mod}+G`);
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible" });
+  await input.fill(`${line}:${col}`);
+  await sleep(150);
+  await page.keyboard.press("Enter");
+  await sleep(150);
+}
+async function cursorLine() {
+  const t = await page.locator("#status\\.editor\\.selection").innerText();
+  return Number(/Ln (\d+)/.exec(t)?.[1]);
+}
+function webview(titleText) {
+  // A webview is an iframe in an iframe; the outer one is found by the view's title.
+  return page.frameLocator(`iframe.webview.ready[title="${titleText}"], iframe.webview.ready`).first().frameLocator("#active-frame");
+}
+function pipelineFrame() {
+  return page.frameLocator("iframe.webview.ready").filter?.({}) ?? null;
+}
+async function frameWith(selector, timeout = 30000) {
+  // The webview whose document holds `selector`.
+  const until = Date.now() + timeout;
+  while (Date.now() < until) {
+    for (const f of page.frames()) {
+      try {
+        if (await f.locator(selector).count()) return f;
+      } catch {}
+    }
+    await sleep(200);
+  }
+  throw new Error(`no webview shows ${selector}`);
+}
+async function shot(name, locator) {
+  if (!SCREENSHOTS) return;
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const file = path.join(SCREENSHOTS, `${name}.png`);
+  if (locator) await locator.screenshot({ path: file });
+  else await page.screenshot({ path: file });
+  log("screenshot", path.relative(extRoot, file));
+}
+async function step(name, fn) {
+  const t = Date.now();
+  try {
+    await fn();
+    log(`ok   ${name} (${((Date.now() - t) / 1000).toFixed(1)}s)`);
+  } catch (e) {
+    failures.push(name);
+    log(`FAIL ${name}: ${e.stack ?? e}`);
+    if (SCREENSHOTS) await page.screenshot({ path: path.join(work, `failed-${name.replace(/\W+/g, "_")}.png`) }).catch(() => {});
+    if (KEEP) log("work folder kept:", work);
+  }
+}
+
+try {
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(project)}`);
+  await page.locator(".monaco-workbench").waitFor({ timeout: 60000 });
+  log("workbench up");
+  // The status bar shows the fabric once the server answered loupe/fabrics.
+  await step("status bar shows the fabric", async () => {
+    await openFile("models/marts/customers.sql");
+    await page.locator(".statusbar-item", { hasText: "duckdb" }).first().waitFor({ timeout: 60000 });
+  });
+
+  await step("diagnostic on the gem at fault", async () => {
+    await openFile("models/marts/order_summary.sql");
+    await page.locator(".monaco-editor .squiggly-error").first().waitFor({ timeout: 30000 });
+    await page.keyboard.press(`${mod}+Shift+M`);
+    const marker = page.locator(".markers-panel .monaco-list-row", { hasText: "order_total" }).first();
+    await marker.waitFor({ timeout: 15000 });
+    const text = await marker.innerText();
+    // Line 8 (`order_total`) is inside the gem order_totals (lines 5-10).
+    const line = Number(/\[Ln (\d+)/.exec(text)?.[1]);
+    assert.ok(line >= 5 && line <= 10, `the diagnostic is at line ${line}: ${text}`);
+    await page.keyboard.press(`${mod}+J`); // close the panel again
+  });
+
+  const hoverShot = async (theme) => {
+    await openFile("models/marts/customers.sql");
+    await goTo(13, 5); // on `customer_orders as (`
+    await page.keyboard.press(`${mod}+K`);
+    await page.keyboard.press(`${mod}+I`);
+    const hover = page.locator(".monaco-hover:visible .hover-contents, .monaco-hover-content:visible").first();
+    await hover.waitFor({ timeout: 20000 });
+    await page.locator(".monaco-hover:visible", { hasText: "number_of_orders" }).first().waitFor({ timeout: 20000 });
+    const text = await page.locator(".monaco-hover:visible").first().innerText();
+    assert.match(text, /number_of_orders/);
+    assert.match(text, /BIGINT|INTEGER/);
+    await shot(`hover-${theme}`, page.locator(".part.editor"));
+    await page.keyboard.press("Escape");
+  };
+  await step("hover with a schema", () => hoverShot("light"));
+
+  await step("completion of a column", async () => {
+    await openFile("models/marts/customers.sql");
+    await goTo(34, 1);
+    await page.keyboard.press("End");
+    await page.keyboard.type("\n    customer_orders.");
+    const suggest = page.locator(".suggest-widget .monaco-list-row", { hasText: "number_of_orders" }).first();
+    try {
+      await suggest.waitFor({ timeout: 8000 });
+    } catch {
+      await page.keyboard.press(`${mod}+Space`);
+      await suggest.waitFor({ timeout: 15000 });
+    }
+    await page.keyboard.press("Escape");
+    // Put the file back as it was.
+    await command("File: Revert File");
+    await sleep(300);
+  });
+
+  const runAndRead = async (theme) => {
+    await openFile("models/marts/customers.sql");
+    await goTo(15, 9); // inside customer_orders
+    await command("Loupe: Run Gem");
+    const f = await frameWith(".tr[data-row]", 90000);
+    const title = await f.locator("#title").innerText();
+    assert.match(title, /customer_orders/);
+    const header = await f.locator("#header").innerText();
+    assert.match(header, /customer_id/);
+    assert.match(header, /number_of_orders/);
+    const facts = await f.locator("#facts").innerText();
+    assert.match(facts, /rows/);
+    assert.match(facts, /duckdb/);
+    const firstRow = await f.locator('.tr[data-row="0"]').innerText();
+    assert.ok(firstRow.trim().length > 0, "the first row has values");
+    await shot(`results-${theme}`, page.locator(".part.panel"));
+    return f;
+  };
+  await step("run a gem and read its rows", () => runAndRead("light"));
+
+  await step("the rows go stale when the gem's code changes", async () => {
+    const f = await frameWith(".tr[data-row]");
+    await goTo(18, 1);
+    await page.keyboard.press("End");
+    await page.keyboard.type(" + 0");
+    await f.locator("#stale:not([hidden])").waitFor({ timeout: 20000 });
+    await command("File: Revert File");
+  });
+
+  await step("10,000 rows scroll in a virtual table", async () => {
+    await openFile("models/marts/numbers.sql");
+    await goTo(2, 5);
+    await command("Loupe: Run Gem");
+    const f = await frameWith('.tr[data-row="0"]', 90000);
+    await f.locator("#facts", { hasText: "10,000 rows" }).waitFor({ timeout: 60000 });
+    const inDom = await f.locator(".tr").count();
+    assert.ok(inDom < 200, `only the visible rows are drawn (${inDom})`);
+    await f.locator("#scroller").evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await f.locator('.tr[data-row="9999"]').waitFor({ timeout: 10000 });
+    assert.match(await f.locator('.tr[data-row="9999"]').innerText(), /row 9999/);
+  });
+
+  await step("cancel a long run", async () => {
+    await openFile("models/marts/slow.sql");
+    await goTo(2, 5);
+    await command("Loupe: Run Gem");
+    const f = await frameWith("#cancel:not([hidden])", 60000);
+    await sleep(1500);
+    const t = Date.now();
+    await f.locator("#cancel").click();
+    await f.locator("#error", { hasText: "cancelled" }).waitFor({ timeout: 20000 });
+    assert.ok(Date.now() - t < 15000, "the run stopped soon after Cancel");
+    await shot("results-cancelled", page.locator(".part.panel"));
+  });
+
+  const pipeline = async (theme) => {
+    await openFile("models/marts/customers.sql");
+    await command("Loupe: Open Pipeline View");
+    const f = await frameWith('.node[data-id="gem:customer_orders"]', 60000);
+    for (const gem of ["customers", "orders", "payments", "customer_orders", "customer_payments"]) {
+      await f.locator(`.node[data-id="gem:${gem}"]`).waitFor({ timeout: 10000 });
+    }
+    for (const input of ["stg_customers", "stg_orders", "jinja_pivot"]) {
+      await f.locator(`.node[data-id="input:${input}"]`).waitFor({ timeout: 10000 });
+    }
+    const co = await f.locator('.node[data-id="gem:customer_orders"]').textContent();
+    for (const col of ["customer_id", "first_order", "most_recent_order", "number_of_orders"]) assert.ok(co.includes(col), `customer_orders shows ${col}`);
+    const fin = await f.locator('.node[data-id="gem:customers"]').textContent();
+    assert.ok(fin.includes("lifetime_value"), "the final SELECT shows lifetime_value");
+    assert.ok((await f.locator(".edge").count()) >= 7, "edges between the gems");
+    await sleep(500);
+    await shot(`pipeline-${theme}`, page.locator(".part.editor"));
+    return f;
+  };
+  await step("pipeline view shows every gem with its columns", () => pipeline("light"));
+
+  await step("click a node to reveal its code", async () => {
+    const f = await frameWith('.node[data-id="gem:customer_payments"]');
+    await f.locator('.node[data-id="gem:customer_payments"] .name').click();
+    for (let i = 0; i < 50 && (await cursorLine()) !== 23; i++) await sleep(200);
+    assert.equal(await cursorLine(), 23, "the cursor is on the gem customer_payments");
+  });
+
+  await step("hover a column to see its lineage", async () => {
+    const f = await frameWith('.node[data-id="gem:customers"]');
+    await f.locator('.node[data-id="gem:customers"] .col[data-col="number_of_orders"]').hover();
+    await f.locator('.node[data-id="gem:customer_orders"] .col.lit[data-col="number_of_orders"]').waitFor({ timeout: 15000 });
+  });
+
+  await step("diagnostics drawn on the node at fault", async () => {
+    await openFile("models/marts/order_summary.sql");
+    const f = await frameWith('.node[data-id="gem:order_totals"]', 30000);
+    await f.locator('.node.has-error[data-id="gem:order_totals"]').waitFor({ timeout: 20000 });
+    assert.equal(await f.locator(".node.has-error").count(), 1, "only the gem at fault is marked");
+  });
+
+  // Dark theme: the same views again.
+  writeSettings("Default Dark Modern");
+  await page.locator(".monaco-workbench.vs-dark").waitFor({ timeout: 20000 });
+  await sleep(500);
+  await step("dark: hover", () => hoverShot("dark"));
+  await step("dark: results", () => runAndRead("dark"));
+  await step("dark: pipeline", () => pipeline("dark"));
+} finally {
+  await cleanup();
+}
+log(failures.length ? `FAILED: ${failures.join(", ")}` : "all end-to-end checks passed");
+process.exit(failures.length ? 1 : 0);
