@@ -167,8 +167,13 @@ export class Clients implements vscode.Disposable {
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       middleware: {
         didChange: (event, next) => {
-          pc.pending.add(event.document.uri.toString());
+          const key = event.document.uri.toString();
+          pc.pending.add(key);
           this.changed.fire();
+          // A server that finds nothing new to say may not publish again: stop waiting after a while.
+          setTimeout(() => {
+            if (pc.pending.delete(key)) this.changed.fire();
+          }, 5000);
           return next(event);
         },
         handleDiagnostics: (uri, diagnostics, next) => {

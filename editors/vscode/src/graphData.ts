@@ -40,8 +40,8 @@ export interface ViewNode {
   complete: boolean;
   /** The model file (for inputs and project nodes) to open on click. */
   file?: string;
-  /** The gem to reveal (model view) or run. */
-  gem?: string;
+  /** The gem to reveal or run (model view); null for the final SELECT. */
+  gem?: string | null;
   /** The relation whose lineage a column of this node belongs to. */
   relation: string;
   diagnostics: ViewDiagnostic[];
@@ -66,6 +66,9 @@ export interface ViewGraph {
 }
 
 const lower = (s: string) => s.toLowerCase();
+
+/** The id of the final SELECT's node in a model view. */
+export const FINAL_ID = "final";
 
 /** The final SELECT's gem: the last gem of the model. */
 export function finalGem(model: GraphModel): GraphGem | undefined {
@@ -96,7 +99,7 @@ export function modelView(
 ): ViewGraph | undefined {
   const model = findModel(graph, modelName);
   if (!model || model.kind === "seed") return undefined;
-  const gemNames = new Set(model.gems.map((g) => lower(g.name)));
+  const gemNames = new Set(model.gems.slice(0, -1).map((g) => lower(g.name)));
   const nodes: ViewNode[] = [];
   const edges: ViewEdge[] = [];
   const inputIds = new Map<string, string>();
@@ -131,8 +134,11 @@ export function modelView(
       if (!gemNames.has(lower(input))) inputNode(input);
     }
   }
+  // The final SELECT is named after the model, which a CTE may be named too (`customers` in
+  // `customers.sql`): it gets an id of its own, and reads name CTEs, never the final gem.
+  const idOf = (gem: GraphGem) => (gem === last ? FINAL_ID : `gem:${lower(gem.name)}`);
   for (const gem of model.gems) {
-    const id = `gem:${lower(gem.name)}`;
+    const id = idOf(gem);
     nodes.push({
       id,
       label: gem === last ? `${gem.name} (final SELECT)` : gem.name,
@@ -141,9 +147,9 @@ export function modelView(
       columns: gem.output.columns,
       complete: gem.output.complete,
       file: model.file,
-      gem: gem.name,
+      gem: gem === last ? null : gem.name,
       relation: model.name,
-      diagnostics: diagnosticsByGem.get(lower(gem.name)) ?? [],
+      diagnostics: diagnosticsByGem.get(gem === last ? FINAL_ID : lower(gem.name)) ?? [],
     });
     const seen = new Set<string>();
     for (const input of gem.inputs) {
@@ -240,7 +246,10 @@ export function gemAt(gems: GemRange[], pos: Range["start"]): GemRange | undefin
   return best;
 }
 
-/** Diagnostics grouped by the (lower-cased) gem they fall in; those outside every gem go to the final one. */
+/**
+ * Diagnostics grouped by the gem they fall in: the lower-cased name of a CTE, or FINAL_ID for the
+ * last gem (the final SELECT), which also takes those outside every gem.
+ */
 export function diagnosticsByGem(
   gems: GemRange[],
   diagnostics: { range: Range; message: string; severity: ViewDiagnostic["severity"]; code?: string }[],
@@ -250,7 +259,7 @@ export function diagnosticsByGem(
   for (const d of diagnostics) {
     const gem = gemAt(gems, d.range.start) ?? fallback;
     if (!gem) continue;
-    const key = lower(gem.name);
+    const key = gem === fallback ? FINAL_ID : lower(gem.name);
     const list = out.get(key) ?? [];
     list.push({ severity: d.severity, message: d.message, code: d.code });
     out.set(key, list);
@@ -287,7 +296,7 @@ export function lineageCells(view: ViewGraph, lineage: LineageResponse): Set<str
     const col = lower(ln.column);
     let node: ViewNode | undefined;
     if (view.mode === "model" && rel === model) {
-      node = ln.gem ? view.nodes.find((n) => n.gem && lower(n.gem) === lower(ln.gem!)) : finalNode;
+      node = ln.gem ? (view.nodes.find((n) => n.gem && lower(n.gem) === lower(ln.gem!)) ?? (lower(ln.gem) === model ? finalNode : undefined)) : finalNode;
     } else if (!ln.gem || view.mode === "project") {
       node = view.nodes.find((n) => n.role !== "gem" && n.role !== "output" && lower(n.relation) === rel);
       if (!node && view.mode === "project") node = view.nodes.find((n) => lower(n.relation) === rel);

@@ -34,7 +34,8 @@ export async function gemRanges(uri: vscode.Uri): Promise<GemSymbol[]> {
 
 /** The text of a gem (null: the final one), or undefined when the model has no such gem now. */
 export function gemText(doc: vscode.TextDocument, gems: GemSymbol[], gem: string | null): string | undefined {
-  const g = gem === null ? gems[gems.length - 1] : gems.find((s) => s.name.toLowerCase() === gem.toLowerCase());
+  // The final SELECT is the last gem; a CTE may bear the same name (the model's), so look among the others.
+  const g = gem === null ? gems[gems.length - 1] : gems.slice(0, -1).find((s) => s.name.toLowerCase() === gem.toLowerCase());
   return g ? doc.getText(g.full) : gem === null ? doc.getText() : undefined;
 }
 

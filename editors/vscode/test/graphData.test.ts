@@ -63,7 +63,7 @@ test("a model's view: inputs, then each CTE, then the final SELECT, with their c
       ["gem:orders", "gem", "Source"],
       ["gem:payments", "gem", "Source"],
       ["gem:customer_orders", "gem", "Aggregate"],
-      ["gem:customers", "output", "Join"],
+      ["final", "output", "Join"],
     ],
   );
   // An upstream model's input carries that model's output columns and its file (one click away).
@@ -71,7 +71,7 @@ test("a model's view: inputs, then each CTE, then the final SELECT, with their c
   assert.deepEqual(stg.columns.map((c) => c.name), ["order_id", "customer_id"]);
   assert.equal(stg.file, "models/staging/stg_orders.sql");
   assert.equal(v.nodes[5].label, "customers (final SELECT)");
-  assert.equal(v.nodes[5].gem, "customers");
+  assert.equal(v.nodes[5].gem, null);
 });
 
 test("edges follow the reads between gems, once each", () => {
@@ -82,8 +82,8 @@ test("edges follow the reads between gems, once each", () => {
       "input:stg_orders -> gem:orders",
       "input:shop.payments -> gem:payments",
       "gem:orders -> gem:customer_orders",
-      "gem:customer_orders -> gem:customers",
-      "gem:payments -> gem:customers",
+      "gem:customer_orders -> final",
+      "gem:payments -> final",
     ],
   );
 });
@@ -134,7 +134,7 @@ test("diagnostics land on the gem whose code holds them", () => {
   ]);
   assert.deepEqual(by.get("customer_orders"), [{ severity: "error", message: "column `x` is not grouped", code: "L005" }]);
   // Outside every gem: on the final SELECT, so nothing is lost.
-  assert.deepEqual(by.get("customers")!.map((d) => d.message), ["unknown column", "between gems"]);
+  assert.deepEqual(by.get("final")!.map((d) => d.message), ["unknown column", "between gems"]);
   assert.equal(by.get("orders"), undefined);
 });
 
@@ -154,7 +154,7 @@ test("lineage lights the gems of the model and the input it comes through", () =
   });
   assert.deepEqual(
     [...cells].sort(),
-    ["gem:customer_orders\u0000customer_id", "gem:customers\u0000customer_id", "gem:orders\u0000customer_id", "input:stg_orders\u0000customer_id"],
+    ["final\u0000customer_id", "gem:customer_orders\u0000customer_id", "gem:orders\u0000customer_id", "input:stg_orders\u0000customer_id"],
   );
 });
 
@@ -169,4 +169,26 @@ test("lineage in the project view lights whole relations", () => {
     edges: [],
   });
   assert.deepEqual([...cells].sort(), ["rel:customers\u0000customer_id", "rel:stg_orders\u0000customer_id"]);
+});
+
+test("a CTE named like its model is not the final SELECT", () => {
+  const g: GraphResponse = {
+    models: [
+      {
+        name: "customers",
+        kind: "model",
+        file: "models/customers.sql",
+        gems: [
+          { name: "customers", kind: "Source", inputs: ["stg_customers"], output: cols("customer_id") },
+          { name: "customers", kind: "Reformat", inputs: ["customers"], output: cols("customer_id") },
+        ],
+      },
+    ],
+    edges: [],
+  };
+  const v = modelView(g, "customers")!;
+  assert.deepEqual(v.nodes.map((n) => [n.id, n.gem ?? null]), [["input:stg_customers", null], ["gem:customers", "customers"], ["final", null]]);
+  assert.deepEqual(v.edges.map((e) => e.id), ["input:stg_customers->gem:customers", "gem:customers->final"]);
+  const lit = lineageCells(v, { root: 0, nodes: [{ relation: "customers", gem: null, column: "customer_id" }, { relation: "customers", gem: "customers", column: "customer_id" }], edges: [] });
+  assert.deepEqual([...lit].sort(), ["final\u0000customer_id", "gem:customers\u0000customer_id"]);
 });

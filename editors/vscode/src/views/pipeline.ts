@@ -190,8 +190,8 @@ export class PipelineView implements vscode.Disposable {
         break;
       case "reveal": {
         if (!node || !pc) return;
-        if (node.gem && this.uri && node.role !== "input") {
-          await this.revealGem(this.uri, node.gem);
+        if (this.uri && (node.role === "gem" || node.role === "output")) {
+          await this.revealGem(this.uri, node.gem ?? null);
         } else if (node.file) {
           const uri = vscode.Uri.file(this.abs(pc, node.file));
           if (this.mode === "project" && m.open === true) {
@@ -205,7 +205,7 @@ export class PipelineView implements vscode.Disposable {
       }
       case "run": {
         if (!node || !pc) return;
-        if (node.gem && this.uri) await this.runGem(this.uri, node.gem);
+        if (this.uri && (node.role === "gem" || node.role === "output")) await this.runGem(this.uri, node.gem ?? null);
         else if (node.file) await this.runGem(vscode.Uri.file(this.abs(pc, node.file)), null);
         break;
       }
@@ -233,10 +233,11 @@ export class PipelineView implements vscode.Disposable {
     }
   }
 
-  private async revealGem(uri: vscode.Uri, gem: string): Promise<void> {
+  /** Selects a gem's name in its model (null: the final SELECT, the last gem). */
+  private async revealGem(uri: vscode.Uri, gem: string | null): Promise<void> {
     const editor = await vscode.window.showTextDocument(uri, { viewColumn: vscode.ViewColumn.One, preserveFocus: false });
     const gems = await gemRanges(uri);
-    const g = gems.find((s) => s.name.toLowerCase() === gem.toLowerCase());
+    const g = gem === null ? gems[gems.length - 1] : gems.slice(0, -1).find((s) => s.name.toLowerCase() === gem.toLowerCase());
     if (!g) return;
     editor.selection = new vscode.Selection(g.selection.start, g.selection.end);
     editor.revealRange(g.full, vscode.TextEditorRevealType.InCenterIfOutsideViewport);

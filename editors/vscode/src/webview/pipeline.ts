@@ -79,29 +79,39 @@ async function render(view: ViewGraph): Promise<void> {
       "elk.direction": "RIGHT",
       "elk.layered.spacing.nodeNodeBetweenLayers": "70",
       "elk.spacing.nodeNode": "28",
-      "elk.edgeRouting": "SPLINES",
+      "elk.edgeRouting": "ORTHOGONAL",
+      "elk.layered.spacing.edgeNodeBetweenLayers": "20",
       "elk.layered.nodePlacement.strategy": "BRANDES_KOEPF",
     },
-    children: view.nodes.map((n) => ({ id: n.id, width: NODE_W, height: nodeHeight(n) })),
+    // Inputs on the left, the final SELECT on the right, as the pipeline reads.
+    children: view.nodes.map((n) => ({
+      id: n.id,
+      width: NODE_W,
+      height: nodeHeight(n),
+      layoutOptions:
+        n.role === "input"
+          ? { "elk.layered.layering.layerConstraint": "FIRST" }
+          : n.role === "output"
+            ? { "elk.layered.layering.layerConstraint": "LAST" }
+            : {},
+    })),
     edges: view.edges.map((e) => ({ id: e.id, sources: [e.from], targets: [e.to] }) as ElkExtendedEdge),
   };
   const laid = await elk.layout(graph);
   if (current !== view) return;
   layoutSize = { w: laid.width ?? 0, h: laid.height ?? 0 };
   viewport.replaceChildren();
+  const defs = el("defs", {}, viewport);
+  const marker = el("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }, defs);
+  el("path", { d: "M0,0 L10,5 L0,10 z", class: "arrow" }, marker);
   const edgesLayer = el("g", { class: "edges" }, viewport);
   const nodesLayer = el("g", { class: "nodes" }, viewport);
   for (const e of (laid.edges ?? []) as ElkExtendedEdge[]) {
     for (const s of e.sections ?? []) {
       const pts = [s.startPoint, ...(s.bendPoints ?? []), s.endPoint];
       let d = `M${pts[0].x},${pts[0].y}`;
-      if (pts.length === 2) {
-        const mx = (pts[0].x + pts[1].x) / 2;
-        d += ` C${mx},${pts[0].y} ${mx},${pts[1].y} ${pts[1].x},${pts[1].y}`;
-      } else {
-        for (let i = 1; i < pts.length; i++) d += ` L${pts[i].x},${pts[i].y}`;
-      }
-      el("path", { d, class: "edge", "data-from": e.sources[0], "data-to": e.targets[0] }, edgesLayer);
+      for (let i = 1; i < pts.length; i++) d += ` L${pts[i].x},${pts[i].y}`;
+      el("path", { d, class: "edge", "data-from": e.sources[0], "data-to": e.targets[0], "marker-end": "url(#arrow)" }, edgesLayer);
     }
   }
   const byId = new Map(view.nodes.map((n) => [n.id, n]));
@@ -124,15 +134,15 @@ function drawNode(layer: SVGGElement, n: ViewNode, x: number, y: number, h: numb
   name.textContent = clip(n.label, 28);
   const kind = el("text", { class: "kind", x: 10, y: 34 }, g);
   kind.textContent = `${n.kind}${n.columns.length ? ` · ${n.columns.length}${n.complete ? "" : "+"} columns` : ""}`;
-  if (n.gem || n.role === "model") {
+  if (n.role === "gem" || n.role === "output" || n.role === "model") {
     const run = el("g", { class: "run", transform: `translate(${NODE_W - 26},10)`, "data-run": n.id }, g);
     el("rect", { width: 18, height: 18, rx: 3 }, run);
     el("path", { d: "M6,4 L14,9 L6,14 Z" }, run);
     const t = el("title", {}, run);
-    t.textContent = `Run ${n.gem ?? n.label}`;
+    t.textContent = `Run ${n.role === "output" ? "the final SELECT" : n.role === "model" ? n.label : n.gem}`;
   }
   if (worst) {
-    const badge = el("g", { class: `badge ${worst}`, transform: `translate(${NODE_W - (n.gem || n.role === "model" ? 50 : 26)},10)` }, g);
+    const badge = el("g", { class: `badge ${worst}`, transform: `translate(${NODE_W - (n.role === "input" || n.role === "seed" || n.role === "source" ? 26 : 50)},10)` }, g);
     el("circle", { cx: 9, cy: 9, r: 9 }, badge);
     const bt = el("text", { x: 9, y: 13, "text-anchor": "middle" }, badge);
     bt.textContent = String(n.diagnostics.length);
