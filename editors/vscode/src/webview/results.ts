@@ -50,15 +50,32 @@ function setMode(mode: "empty" | "running" | "result" | "error" | "cancelled"): 
 }
 
 function measure(d: ResultsData): number[] {
-  const canvas = document.createElement("canvas").getContext("2d")!;
-  canvas.font = getComputedStyle(document.body).font;
+  // Widths from the header's font and the cells' (the editor's) font, over the first rows.
+  const font = (cls: string) => {
+    const probe = document.createElement("div");
+    probe.className = cls;
+    probe.style.position = "absolute";
+    probe.style.visibility = "hidden";
+    document.body.appendChild(probe);
+    const f = getComputedStyle(probe).font;
+    probe.remove();
+    return f;
+  };
+  const ctx = document.createElement("canvas").getContext("2d")!;
+  const headFont = font("cname");
+  const typeFont = font("ctype");
+  const cellFont = font("td");
   return d.columns.map((c, i) => {
-    let w = Math.max(canvas.measureText(c.name).width, canvas.measureText(c.type).width * 0.9);
+    ctx.font = headFont;
+    let w = ctx.measureText(c.name).width;
+    ctx.font = typeFont;
+    w = Math.max(w, ctx.measureText(c.type).width);
+    ctx.font = cellFont;
     for (let r = 0; r < Math.min(d.rows.length, 200); r++) {
       const v = d.rows[r][i];
-      w = Math.max(w, canvas.measureText(v ?? "NULL").width);
+      w = Math.max(w, ctx.measureText(v ?? "NULL").width);
     }
-    return Math.min(Math.ceil(w) + 24, 360);
+    return Math.min(Math.ceil(w) + 20, 360);
   });
 }
 
@@ -134,7 +151,7 @@ window.addEventListener("message", (ev) => {
     case "running":
       setMode("running");
       $("title").textContent = m.title;
-      $("step").textContent = m.fabric ? `${m.step} · ${m.fabric}` : m.step;
+      $("step").textContent = m.fabric && !String(m.step).includes(m.fabric) ? `${m.step} · ${m.fabric}` : m.step;
       break;
     case "result": {
       data = m.data as ResultsData;
