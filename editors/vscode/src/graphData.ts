@@ -75,9 +75,17 @@ export function finalGem(model: GraphModel): GraphGem | undefined {
   return model.gems[model.gems.length - 1];
 }
 
-function findModel(graph: GraphResponse, name: string): GraphModel | undefined {
+/**
+ * The model or seed a name read by a gem stands for. Gems name what they read as the SQL does
+ * (`main.stg_orders`, the schema-qualified relation), the graph names models bare: a qualified
+ * name whose last part is a model's name is that model.
+ */
+export function findModel(graph: GraphResponse, name: string): GraphModel | undefined {
   const n = lower(name);
-  return graph.models.find((m) => lower(m.name) === n);
+  const exact = graph.models.find((m) => lower(m.name) === n);
+  if (exact || !n.includes(".")) return exact;
+  const last = n.slice(n.lastIndexOf(".") + 1).replace(/^"|"$/g, "");
+  return graph.models.find((m) => lower(m.name) === last);
 }
 
 /** The kind of a relation read by a model: a model, a seed, or (with a dot, not in the project) a source. */
@@ -105,14 +113,15 @@ export function modelView(
   const inputIds = new Map<string, string>();
   const last = finalGem(model);
 
-  const inputNode = (name: string): string => {
+  const inputNode = (read: string): string => {
+    const upstream = findModel(graph, read);
+    const name = upstream?.name ?? read;
     const key = lower(name);
     const existing = inputIds.get(key);
     if (existing) return existing;
     const id = `input:${key}`;
     inputIds.set(key, id);
     const kind = relationKind(graph, name);
-    const upstream = findModel(graph, name);
     const schema = (upstream && upstream.kind !== "seed" && finalGem(upstream)?.output) || columnsOf(name);
     nodes.push({
       id,

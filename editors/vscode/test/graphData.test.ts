@@ -192,3 +192,31 @@ test("a CTE named like its model is not the final SELECT", () => {
   const lit = lineageCells(v, { root: 0, nodes: [{ relation: "customers", gem: null, column: "customer_id" }, { relation: "customers", gem: "customers", column: "customer_id" }], edges: [] });
   assert.deepEqual([...lit].sort(), ["final\u0000customer_id", "gem:customers\u0000customer_id"]);
 });
+
+test("gems read schema-qualified relations; they are the project's models and seeds", () => {
+  const g: GraphResponse = {
+    models: [
+      { name: "raw_orders", kind: "seed", file: "seeds/raw_orders.csv", gems: [] },
+      { name: "stg_orders", kind: "model", file: "models/stg_orders.sql", gems: [{ name: "stg_orders", kind: "Reformat", inputs: ["main.raw_orders"], output: cols("order_id") }] },
+      {
+        name: "orders",
+        kind: "model",
+        file: "models/orders.sql",
+        gems: [
+          { name: "o", kind: "Source", inputs: ["main.stg_orders"], output: cols("order_id") },
+          { name: "r", kind: "Source", inputs: ["MAIN.RAW_ORDERS", "shop.payments"], output: cols("order_id") },
+          { name: "orders", kind: "Join", inputs: ["o", "r"], output: cols("order_id") },
+        ],
+      },
+    ],
+    edges: [],
+  };
+  const v = modelView(g, "orders")!;
+  const inputs = v.nodes.filter((n) => n.role === "input");
+  assert.deepEqual(inputs.map((n) => [n.id, n.kind, n.relation, n.file ?? null]), [
+    ["input:stg_orders", "model", "stg_orders", "models/stg_orders.sql"],
+    ["input:raw_orders", "seed", "raw_orders", "seeds/raw_orders.csv"],
+    ["input:shop.payments", "source", "shop.payments", null],
+  ]);
+  assert.deepEqual(inputs[0].columns.map((c) => c.name), ["order_id"]);
+});

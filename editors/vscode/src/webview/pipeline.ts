@@ -18,6 +18,7 @@ const app = document.getElementById("app")!;
 app.innerHTML = `
 <div class="toolbar">
   <span class="title" id="title"></span>
+  <span class="hint">click a node to reveal its code · hover a column for its lineage · ▶ runs the gem</span>
   <span class="spacer"></span>
   <button id="mode-model" class="seg" title="The active model's gems">Model</button>
   <button id="mode-project" class="seg" title="Every model of the project">Project</button>
@@ -84,16 +85,15 @@ async function render(view: ViewGraph): Promise<void> {
       "elk.layered.nodePlacement.strategy": "BRANDES_KOEPF",
     },
     // Inputs on the left, the final SELECT on the right, as the pipeline reads.
-    children: view.nodes.map((n) => ({
+    children: view.nodes.map((n): ElkNode => ({
       id: n.id,
       width: NODE_W,
       height: nodeHeight(n),
-      layoutOptions:
-        n.role === "input"
-          ? { "elk.layered.layering.layerConstraint": "FIRST" }
-          : n.role === "output"
-            ? { "elk.layered.layering.layerConstraint": "LAST" }
-            : {},
+      layoutOptions: (n.role === "input"
+        ? { "elk.layered.layering.layerConstraint": "FIRST" }
+        : n.role === "output"
+          ? { "elk.layered.layering.layerConstraint": "LAST" }
+          : {}) as Record<string, string>,
     })),
     edges: view.edges.map((e) => ({ id: e.id, sources: [e.from], targets: [e.to] }) as ElkExtendedEdge),
   };
