@@ -200,9 +200,13 @@ end
 
 -- Progress ----------------------------------------------------------------
 
+-- Runs by their progress token: the end of a run's progress may come after
+-- its answer.
+local runs = {}
+
 local function progress(token, value)
-  local run = M.running
-  if not run or run.token ~= token or type(value) ~= 'table' then
+  local run = runs[token]
+  if not run or type(value) ~= 'table' then
     return
   end
   local text = string.format('%s: %s', value.title or run.title, value.message or value.kind or '')
@@ -211,8 +215,9 @@ local function progress(token, value)
   end
   run.last_progress = text
   table.insert(M.progress_log, text)
-  if M.config.progress then
-    vim.api.nvim_echo({ { 'Loupe: ' .. text .. '  (<C-c> or :LoupeCancel stops it)' } }, false, {})
+  if M.config.progress and not run.cancelled then
+    local hint = M.running == run and '  (<C-c> or :LoupeCancel stops it)' or ''
+    vim.api.nvim_echo({ { 'Loupe: ' .. text .. hint } }, false, {})
   end
 end
 
@@ -246,11 +251,12 @@ local function hook_progress()
       group = group,
       pattern = 'LspProgressUpdate',
       callback = function()
-        local run = M.running
-        local client = run and vim.lsp.get_client_by_id(run.client_id)
-        local state = client and client.messages and client.messages.progress[run.token]
-        if state then
-          progress(run.token, { title = state.title, message = state.message })
+        for token, run in pairs(runs) do
+          local client = vim.lsp.get_client_by_id(run.client_id)
+          local state = client and client.messages and client.messages.progress[token]
+          if state then
+            progress(token, { title = state.title, message = state.message })
+          end
         end
       end,
     })
@@ -310,6 +316,7 @@ function M.run(bufnr, args, limit, on_done)
   params.workDoneToken = token
   local run = { bufnr = bufnr, token = token, title = title, client_id = client.id }
   M.running = run
+  runs = { [token] = run }
   if vim.fn.maparg(cancel_keys, 'n') == '' then
     vim.keymap.set('n', cancel_keys, M.cancel, { buffer = bufnr, desc = 'Cancel the Loupe run' })
     run.mapped = true
@@ -339,7 +346,9 @@ function M.run(bufnr, args, limit, on_done)
     return
   end
   run.request_id = id
-  vim.api.nvim_echo({ { 'Loupe: ' .. title .. '  (<C-c> or :LoupeCancel stops it)' } }, false, {})
+  if M.config.progress then
+    vim.api.nvim_echo({ { 'Loupe: ' .. title .. '  (<C-c> or :LoupeCancel stops it)' } }, false, {})
+  end
 end
 
 --- Runs the gem under the cursor on the fabric (`:LoupeRun [limit]`) and shows

@@ -137,7 +137,22 @@ function M.graph(graph, model)
     end
   end
   table.insert(lines, '')
-  table.insert(lines, 'feeds: ' .. (#feeds > 0 and table.concat(feeds, ', ') or '-'))
+  if #feeds == 0 then
+    table.insert(lines, 'feeds: -')
+  end
+  -- A long list of readers wraps at 78 columns.
+  local line = 'feeds:'
+  for i, name in ipairs(feeds) do
+    local piece = ' ' .. name .. (i < #feeds and ',' or '')
+    if width(line) + width(piece) > 78 and line ~= 'feeds:' then
+      table.insert(lines, line)
+      line = '      '
+    end
+    line = line .. piece
+  end
+  if #feeds > 0 then
+    table.insert(lines, line)
+  end
   return lines
 end
 
