@@ -55,6 +55,8 @@ pub struct ProjectSettings {
     pub dispatch: Vec<(String, Vec<String>)>,
     pub target: Target,
     pub dialect: Dialect,
+    /// `--vars` of the invocation: they win over every `vars:` of the project.
+    pub vars: serde_yaml::Value,
 }
 
 impl ProjectSettings {

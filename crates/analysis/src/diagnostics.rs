@@ -33,6 +33,8 @@ pub enum Code {
     UnusedGem,
     /// L013: a file that cannot be read as text or a project file that cannot be loaded.
     ProjectError,
+    /// L014: SQL past the bounds Loupe analyzes (operator chains, size); a limit of Loupe's, not an error of the SQL.
+    TooComplex,
 }
 
 impl Code {
@@ -51,6 +53,7 @@ impl Code {
             Code::DuplicateModel => "L011",
             Code::UnusedGem => "L012",
             Code::ProjectError => "L013",
+            Code::TooComplex => "L014",
         }
     }
 
@@ -70,12 +73,13 @@ impl Code {
             Code::DuplicateModel => "duplicate-model",
             Code::UnusedGem => "unused-gem",
             Code::ProjectError => "project-error",
+            Code::TooComplex => "too-complex",
         }
     }
 
     pub fn default_severity(self) -> Severity {
         match self {
-            Code::UnusedGem => Severity::Warning,
+            Code::UnusedGem | Code::TooComplex => Severity::Warning,
             _ => Severity::Error,
         }
     }

@@ -11,12 +11,14 @@ use serde::Serialize;
 use crate::db::{PackageSettings, Project, ProjectSettings, RootDatabase, SourceFile};
 use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::model::{model_analysis, model_diagnostics, project_index, seed_schema};
-use crate::project::{discover, FileKind};
+use crate::project::{discover, FileKind, Invocation};
 use crate::schema::RelationSchema;
 use crate::syntax::Dialect;
 use crate::text::{LineCol, LineIndex};
 
-/// Files larger than this are not analyzed (they are reported instead).
+/// Models, macros and YAML larger than this are not analyzed (they are
+/// reported instead). Seeds have no such bound: dbt loads every row, and
+/// their types come from every row.
 const MAX_FILE_BYTES: usize = 8 * 1024 * 1024;
 
 /// A diagnostic placed in a file, as clients show it.
@@ -74,19 +76,23 @@ fn file_diagnostics(db: &RootDatabase, project: Project, file: SourceFile) -> Ve
                 .map(|d| place(db, file, d, model.clone()))
                 .collect()
         }
-        FileKind::Properties => index
-            .broken_properties
-            .iter()
-            .filter(|(f, _)| *f == file)
-            .map(|(_, message)| {
-                place(
-                    db,
-                    file,
-                    &Diagnostic::new(Code::ProjectError, Default::default(), message.clone()),
-                    None,
-                )
-            })
-            .collect(),
+        FileKind::Properties => {
+            let errors = index.broken_properties.iter().map(|d| (d, Severity::Error));
+            let warnings = index
+                .properties_warnings
+                .iter()
+                .map(|d| (d, Severity::Warning));
+            errors
+                .chain(warnings)
+                .filter(|((f, _), _)| *f == file)
+                .map(|((_, message), severity)| {
+                    let mut d =
+                        Diagnostic::new(Code::ProjectError, Default::default(), message.clone());
+                    d.severity = severity;
+                    place(db, file, &d, None)
+                })
+                .collect()
+        }
         _ => Vec::new(),
     }
 }
@@ -115,9 +121,9 @@ fn place(
     }
 }
 
-fn read_text(path: &Path) -> Result<String, String> {
+fn read_text(path: &Path, kind: FileKind) -> Result<String, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read the file: {e}"))?;
-    if bytes.len() > MAX_FILE_BYTES {
+    if bytes.len() > MAX_FILE_BYTES && kind != FileKind::Seed {
         return Err(format!(
             "the file is {} MB, more than Loupe analyzes",
             bytes.len() / (1024 * 1024)
@@ -136,15 +142,24 @@ fn dialect_for(adapter: &str) -> Dialect {
 }
 
 impl AnalysisHost {
-    /// Loads the dbt project at `root`. Fails only when `dbt_project.yml` is unusable.
+    /// Loads the dbt project at `root` as dbt would see it with no options
+    /// beyond `loupe.toml` and the environment. Fails only when
+    /// `dbt_project.yml` (or `loupe.toml`) is unusable.
     pub fn load(root: &Path) -> Result<AnalysisHost, String> {
-        let discovered = discover(root)?;
+        AnalysisHost::load_with(root, Invocation::for_project(root)?)
+    }
+
+    /// Loads the project with explicit options (`--vars`, `--target`, ...);
+    /// what they leave unset comes from `loupe.toml` and the environment.
+    pub fn load_with(root: &Path, invocation: Invocation) -> Result<AnalysisHost, String> {
+        let invocation = invocation.or(Invocation::for_project(root)?);
+        let discovered = discover(root, &invocation)?;
         let db = RootDatabase::default();
         let mut files = BTreeMap::new();
         let mut unreadable = Vec::new();
         let mut inputs = Vec::new();
         for f in &discovered.files {
-            let text = match read_text(&f.path) {
+            let text = match read_text(&f.path, f.kind) {
                 Ok(t) => t,
                 Err(e) => {
                     unreadable.push((f.display.clone(), e));
@@ -175,6 +190,7 @@ impl AnalysisHost {
                 .map(|p| p.dispatch.clone())
                 .unwrap_or_default(),
             dialect: dialect_for(&discovered.target.adapter),
+            vars: invocation.vars.clone(),
             target: discovered.target.clone(),
             packages: discovered
                 .packages

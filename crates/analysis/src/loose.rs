@@ -102,7 +102,7 @@ pub fn analyze_sql(sql: &str, dialect: Dialect, catalog: &dyn RelationLookup) ->
         Ok(statements) => {
             let statements: Vec<StatementAnalysis> = statements
                 .iter()
-                .map(|s| analyze_statement(s, sql, catalog, "query"))
+                .map(|s| analyze_statement(s, sql, catalog, "query", dialect))
                 .collect();
             let diagnostics = statements
                 .iter()

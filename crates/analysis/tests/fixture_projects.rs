@@ -133,3 +133,101 @@ fn snapshots_and_python_models_can_be_referenced() {
         schemas.keys()
     );
 }
+
+/// A project that loads its raw data as seeds into a schema of its own
+/// (`generate_schema_name` keeps a seed's custom schema as is) and reads
+/// them through `source()`, seeds enabled only with `--vars`.
+fn seeded_shop(vars: &str, target: Option<&str>) -> AnalysisHost {
+    use loupe_analysis::project::Invocation;
+    let invocation = Invocation {
+        vars: Invocation::parse_vars(vars).unwrap(),
+        target: target.map(str::to_string),
+        ..Default::default()
+    };
+    AnalysisHost::load_with(&fixture("seeded_shop"), invocation).expect("fixture loads")
+}
+
+#[test]
+fn sources_on_seeds_named_by_the_project_match_a_real_dbt_run() {
+    let host = seeded_shop("{load_source_data: true}", None);
+    let diagnostics = host.check();
+    // The one thing to say: a key written twice in the sources YAML (dbt keeps the last).
+    assert_eq!(
+        diagnostics
+            .iter()
+            .map(|d| (d.file.as_str(), d.code, d.severity.as_str()))
+            .collect::<Vec<_>>(),
+        vec![("models/staging/__sources.yml", "L013", "warning")],
+        "{diagnostics:#?}"
+    );
+    assert!(diagnostics[0]
+        .message
+        .contains("`description` is set twice"));
+    // expected_schema.json is DESCRIBE after `dbt seed` and `dbt run` (gen_expected_schema.py).
+    let expected: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture("seeded_shop").join("expected_schema.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(expected.as_object().unwrap().len(), 15);
+    let failures = schema_failures(&host, &expected);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn the_naming_macro_follows_the_target_and_disabled_seeds_still_describe_their_sources() {
+    let prod = seeded_shop("", Some("prod"));
+    let schemas = prod.relation_schemas();
+    assert!(
+        schemas.contains_key("raw.raw_orders"),
+        "{:?}",
+        schemas.keys()
+    );
+    assert!(
+        schemas.contains_key("analytics.customers"),
+        "{:?}",
+        schemas.keys()
+    );
+    assert!(
+        !schemas.keys().any(|k| k.starts_with("main")),
+        "{:?}",
+        schemas.keys()
+    );
+    // Without the var the seeds are disabled, but the tables they describe
+    // are what the sources read: the columns stay known.
+    let orders = &schemas["analytics.stg_orders"];
+    assert!(!orders.open, "{orders:?}");
+    assert_eq!(orders.columns.len(), 10);
+}
+
+#[test]
+fn lineage_goes_through_a_source_into_the_seed_behind_it() {
+    let host = seeded_shop("{load_source_data: true}", None);
+    let graph = loupe_analysis::model::upstream(
+        host.db(),
+        host.project(),
+        "customers",
+        "customer_name",
+        None,
+    )
+    .unwrap();
+    let relations: Vec<&str> = graph.nodes.iter().map(|n| n.relation.as_str()).collect();
+    assert!(relations.contains(&"ecom.raw_customers"), "{relations:?}");
+    assert!(relations.contains(&"raw_customers"), "{relations:?}");
+    let down = loupe_analysis::model::downstream(
+        host.db(),
+        host.project(),
+        "raw_orders",
+        "order_total",
+        None,
+    )
+    .unwrap();
+    let reached: Vec<String> = down
+        .nodes
+        .iter()
+        .map(|n| format!("{}.{}", n.relation, n.column))
+        .collect();
+    assert!(
+        reached.contains(&"customers.lifetime_spend".to_string()),
+        "{reached:?}"
+    );
+}

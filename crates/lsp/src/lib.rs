@@ -30,8 +30,13 @@ pub fn service() -> (LspService<Backend>, ClientSocket) {
 }
 
 /// Serves LSP over stdin/stdout until the client exits.
+/// The stack of every thread that analyses: deep user input recurses, and
+/// the bounds on that depth are set so it fits here.
+pub const WORKER_STACK_BYTES: usize = 256 * 1024 * 1024;
+
 pub fn run_stdio() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .thread_stack_size(WORKER_STACK_BYTES)
         .enable_all()
         .build()
         .expect("tokio runtime");

@@ -8,5 +8,13 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
-    cli::run(args)
+    // Deep user input (nested SQL, Jinja) recurses: give the work a large
+    // stack, reserved but only touched as it is used.
+    std::thread::Builder::new()
+        .name("loupe".into())
+        .stack_size(loupe_lsp::WORKER_STACK_BYTES)
+        .spawn(move || cli::run(args))
+        .expect("start the main thread")
+        .join()
+        .unwrap_or(ExitCode::from(101))
 }

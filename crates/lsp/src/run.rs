@@ -188,7 +188,10 @@ pub fn run_gem(
 }
 
 /// The project file of a model path (its project is the nearest dbt_project.yml above it).
-pub fn load_model(path: &Path) -> Result<(AnalysisHost, SourceFile), String> {
+pub fn load_model(
+    path: &Path,
+    invocation: loupe_analysis::project::Invocation,
+) -> Result<(AnalysisHost, SourceFile), String> {
     let path = path
         .canonicalize()
         .map_err(|e| format!("{}: {e}", path.display()))?;
@@ -196,7 +199,7 @@ pub fn load_model(path: &Path) -> Result<(AnalysisHost, SourceFile), String> {
         .ancestors()
         .find(|d| d.join("dbt_project.yml").is_file())
         .ok_or_else(|| format!("{} is not inside a dbt project", path.display()))?;
-    let host = AnalysisHost::load(root)?;
+    let host = AnalysisHost::load_with(root, invocation)?;
     let file = host
         .file(&path)
         .ok_or_else(|| format!("{} is not a model of {}", path.display(), root.display()))?;

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use loupe_analysis::host::{AnalysisHost, FileDiagnostic};
+use loupe_analysis::project::Invocation;
 use ropey::Rope;
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
@@ -29,6 +30,8 @@ pub struct State {
     pub samples: HashMap<(PathBuf, String), Arc<Sample>>,
     /// The fabric chosen with `loupe/selectFabric`.
     pub selected_fabric: Option<String>,
+    /// dbt's options from the client's initialization options (`dbt.vars`, `dbt.target`, ...).
+    pub invocation: Invocation,
 }
 
 /// A gem's sample rows, keyed by the SQL that produced them (stale once it changes).
@@ -61,6 +64,7 @@ impl Backend {
                 last_scopes: HashMap::new(),
                 samples: HashMap::new(),
                 selected_fabric: None,
+                invocation: Invocation::default(),
             })),
             generation: Arc::new(AtomicU64::new(0)),
         }
@@ -137,7 +141,19 @@ impl Backend {
     }
 
     fn load_project(&self, root: &Path) {
-        let host = AnalysisHost::load(root).ok();
+        let invocation = self.state.lock().unwrap().invocation.clone();
+        let host = match AnalysisHost::load_with(root, invocation) {
+            Ok(host) => Some(host),
+            Err(message) => {
+                let client = self.client.clone();
+                tokio::spawn(async move {
+                    client
+                        .show_message(MessageType::ERROR, format!("Loupe: {message}"))
+                        .await;
+                });
+                None
+            }
+        };
         let mut state = self.state.lock().unwrap();
         // Editors' unsaved text wins over the disk.
         let mut host = host;
@@ -150,6 +166,31 @@ impl Backend {
         }
         state.host = host;
     }
+}
+
+/// dbt's options from `initializationOptions.dbt`: `vars` (a mapping, or
+/// YAML/JSON text as `--vars` takes), `target`, `profile`, `profilesDir`.
+fn invocation_from_options(
+    options: Option<&serde_json::Value>,
+) -> std::result::Result<Invocation, String> {
+    let Some(dbt) = options.and_then(|o| o.get("dbt")) else {
+        return Ok(Invocation::default());
+    };
+    let text = |key: &str| dbt.get(key).and_then(|v| v.as_str()).map(str::to_string);
+    let vars = match dbt.get("vars") {
+        None | Some(serde_json::Value::Null) => serde_yaml::Value::Null,
+        Some(serde_json::Value::String(s)) => Invocation::parse_vars(s)?,
+        Some(v @ serde_json::Value::Object(_)) => {
+            serde_yaml::to_value(v).map_err(|e| format!("dbt.vars: {e}"))?
+        }
+        Some(_) => return Err("dbt.vars must be an object or YAML text".into()),
+    };
+    Ok(Invocation {
+        vars,
+        target: text("target"),
+        profile: text("profile"),
+        profiles_dir: text("profilesDir").map(PathBuf::from),
+    })
 }
 
 /// Diagnostics published per file where they changed: the open files first
@@ -296,6 +337,14 @@ impl LanguageServer for Backend {
                     .as_ref()
                     .and_then(|u| u.to_file_path().map(|p| p.into_owned()))
             });
+        match invocation_from_options(params.initialization_options.as_ref()) {
+            Ok(invocation) => self.state.lock().unwrap().invocation = invocation,
+            Err(message) => {
+                self.client
+                    .show_message(MessageType::ERROR, format!("Loupe: {message}"))
+                    .await
+            }
+        }
         if let Some(root) = root {
             let root = find_project_root(&root);
             tokio::task::block_in_place(|| self.load_project(&root));

@@ -88,7 +88,8 @@ fn jaffle_shop_models_return_the_rows_of_dbts_compiled_sql() {
             .unwrap();
     }
 
-    let (host, _) = loupe_lsp::run::load_model(&root.join("models/customers.sql")).unwrap();
+    let (host, _) =
+        loupe_lsp::run::load_model(&root.join("models/customers.sql"), Default::default()).unwrap();
     for model in ["customers", "orders", "staging/stg_payments"] {
         let file = host
             .file(&root.join(format!("models/{model}.sql")))
@@ -112,7 +113,8 @@ fn a_gem_inside_a_model_runs_on_its_own_and_errors_come_back() {
         "gem",
     );
     let (host, file) =
-        loupe_lsp::run::load_model(&root.join("models/marts/customers.sql")).unwrap();
+        loupe_lsp::run::load_model(&root.join("models/marts/customers.sql"), Default::default())
+            .unwrap();
     let gem = loupe_lsp::run::run_gem(
         &host,
         file,
@@ -148,7 +150,8 @@ fn a_gem_inside_a_model_runs_on_its_own_and_errors_come_back() {
             "select cast('x' as integer) as n\n",
         )
         .unwrap();
-        loupe_lsp::run::load_model(&root.join("models/marts/bad_cast.sql")).unwrap()
+        loupe_lsp::run::load_model(&root.join("models/marts/bad_cast.sql"), Default::default())
+            .unwrap()
     };
     let error =
         loupe_lsp::run::run_gem(&broken_host, broken, None, None, Upstream::Inline, 3).unwrap_err();
@@ -215,8 +218,11 @@ fn upstream_models_come_inlined_or_from_the_database_as_asked() {
         "select count(*) as n from {{ ref('stg_orders') }}\n",
     )
     .unwrap();
-    let (host, file) =
-        loupe_lsp::run::load_model(&root.join("models/marts/order_count.sql")).unwrap();
+    let (host, file) = loupe_lsp::run::load_model(
+        &root.join("models/marts/order_count.sql"),
+        Default::default(),
+    )
+    .unwrap();
     let seed_rows = std::fs::read_to_string(root.join("seeds/raw_orders.csv"))
         .unwrap()
         .lines()

@@ -189,6 +189,21 @@ impl FunctionCatalog {
         self.by_name.contains_key(name)
     }
 
+    /// Whether a call aggregates its rows (apart from any OVER clause): an
+    /// aggregate function, or an ordered-set aggregate (`WITHIN GROUP`).
+    pub fn is_aggregate_call(&self, f: &sqlparser::ast::Function) -> bool {
+        if !f.within_group.is_empty() {
+            return true;
+        }
+        let name = f
+            .name
+            .0
+            .last()
+            .map(|p| p.to_string().trim_matches('"').to_lowercase())
+            .unwrap_or_default();
+        self.kind_of(&name) == Some(FunctionKind::Aggregate)
+    }
+
     pub fn kind_of(&self, name: &str) -> Option<FunctionKind> {
         let overloads = self.by_name.get(name)?;
         if overloads.iter().any(|o| o.kind == FunctionKind::Aggregate) {

@@ -6,7 +6,7 @@ use sqlparser::ast::{
     Distinct, Expr, GroupByExpr, Query, Select, SelectItem, SetExpr, TableFactor,
 };
 
-use crate::catalog::{FunctionCatalog, FunctionKind};
+use crate::catalog::FunctionCatalog;
 use crate::schema::RelationSchema;
 use crate::text::TextRange;
 
@@ -124,8 +124,7 @@ fn count_calls(select: &Select, functions: &FunctionCatalog) -> (usize, usize) {
             if f.over.is_some() {
                 windows += 1;
             } else {
-                let name = f.name.to_string().to_lowercase();
-                if functions.kind_of(&name) == Some(FunctionKind::Aggregate) {
+                if functions.is_aggregate_call(f) {
                     aggregates += 1;
                 }
             }

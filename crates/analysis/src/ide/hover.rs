@@ -49,6 +49,13 @@ pub fn hover(db: &dyn Db, project: Project, file: SourceFile, offset: usize) -> 
             gem: None,
         });
     }
+    if let Some(because) = &analysis.unknown_because {
+        return Some(Hover {
+            markdown: format!("columns of this model unknown: {because}"),
+            range: TextRange::empty(offset),
+            gem: None,
+        });
+    }
     if let Some((range, columns)) = analysis.ide.stars.iter().find(|(r, _)| at(r)) {
         return Some(Hover {
             markdown: format!("`*` expands to\n\n{}", columns_table(columns, false)),
@@ -118,11 +125,15 @@ fn call_hover(db: &dyn Db, project: Project, call: &Call) -> String {
         Call::Ref { package, name } => match index.node(name, package.as_deref()) {
             None => format!("`ref('{name}')`: no model or seed named `{name}`"),
             Some(node) => {
-                let schema = if node.is_seed {
-                    seed_schema(db, project, node.file).as_ref().clone()
+                let (schema, because) = if node.is_seed {
+                    (seed_schema(db, project, node.file).as_ref().clone(), None)
                 } else {
-                    model_analysis(db, project, node.file).output.clone()
+                    let upstream = model_analysis(db, project, node.file);
+                    (upstream.output.clone(), upstream.unknown_because.clone())
                 };
+                let because = because
+                    .map(|b| format!("columns unknown: {b}\n\n"))
+                    .unwrap_or_default();
                 let description = index
                     .properties
                     .get(&node.name.to_lowercase())
@@ -130,7 +141,7 @@ fn call_hover(db: &dyn Db, project: Project, call: &Call) -> String {
                     .map(|d| format!("{d}\n\n"))
                     .unwrap_or_default();
                 format!(
-                    "**{}** `{}` → `{}.{}`\n\n{description}{}",
+                    "**{}** `{}` → `{}.{}`\n\n{description}{because}{}",
                     if node.is_seed { "seed" } else { "model" },
                     node.name,
                     node.relation.0,
@@ -153,6 +164,20 @@ fn call_hover(db: &dyn Db, project: Project, call: &Call) -> String {
                         "columns as fabric `{}` described them (the YAML declares none):\n\n{}",
                         catalog.fabric,
                         columns_table(&schema.columns, false)
+                    )
+                } else if let Some(node) = index.node_by_relation(&s.schema, &s.identifier) {
+                    let schema = if node.is_seed {
+                        seed_schema(db, project, node.file).as_ref().clone()
+                    } else {
+                        model_analysis(db, project, node.file).output.clone()
+                    };
+                    format!(
+                        "columns of {} `{}`, which builds `{}.{}`:\n\n{}",
+                        if node.is_seed { "seed" } else { "model" },
+                        node.name,
+                        s.schema,
+                        s.identifier,
+                        columns_table(&schema.columns, schema.open)
                     )
                 } else {
                     "columns unknown: the YAML declares none (list them, or fetch the schema from a fabric)".to_string()

@@ -36,6 +36,9 @@ pub(crate) struct RenderState {
     pub known_columns: Arc<BTreeMap<String, Vec<(String, String)>>>,
     /// Whether the render asked for columns it was not given.
     pub wants_columns: bool,
+    /// The first warehouse query the render made (`run_query`, `statement`,
+    /// `load_result`): without a fabric it answered nothing.
+    pub queried_warehouse: Option<String>,
 }
 
 thread_local! {
@@ -126,6 +129,13 @@ impl Object for ColumnInfo {
             _ => return Err(Error::from(ErrorKind::UnknownMethod)),
         }))
     }
+}
+
+/// Records that the render asked the warehouse something it cannot answer here.
+fn note_warehouse_query(what: &str) {
+    with_state(|s| {
+        s.queried_warehouse.get_or_insert_with(|| what.to_string());
+    });
 }
 
 pub(crate) fn end_render() -> RenderState {
@@ -261,6 +271,10 @@ impl Object for MacroRef {
     }
 }
 
+/// How deep macros may call macros. dbt's own packages nest a dozen deep;
+/// deeper is a macro that calls itself without end.
+pub(crate) const MAX_MACRO_DEPTH: usize = 100;
+
 /// Calls macro `name` of `template`, returning its `return()` value if it set one.
 fn call_macro(state: &State, template: &str, name: &str, args: &[Value]) -> Result<Value, Error> {
     let tmpl = state.env().get_template(template)?;
@@ -274,7 +288,19 @@ fn call_macro(state: &State, template: &str, name: &str, args: &[Value]) -> Resu
         ));
     };
     let args = fit_arguments(&macro_value, args);
-    with_state(|s| s.returns.push(None));
+    // Each nested macro call starts a new minijinja render, whose own
+    // recursion limit restarts: count the nesting here, before the stack runs out.
+    let depth = with_state(|s| {
+        s.returns.push(None);
+        s.returns.len()
+    });
+    if depth > MAX_MACRO_DEPTH {
+        with_state(|s| s.returns.pop());
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("macro `{name}` recurses more than {MAX_MACRO_DEPTH} deep"),
+        ));
+    }
     let result = macro_value.call(module, &args);
     let returned = with_state(|s| s.returns.pop().flatten());
     match (returned, result) {
@@ -488,24 +514,36 @@ impl Object for Config {
     }
 
     fn call(self: &Arc<Self>, _state: &State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
-        let (_, kwargs) = split_kwargs(args);
-        if let Some(kwargs) = kwargs {
-            with_state(|s| {
-                for key in kwargs.args() {
-                    if let Ok(v) = kwargs.peek::<Value>(key) {
-                        s.config.insert(
-                            key.to_string(),
-                            if let Some(t) = v.as_str() {
-                                t.to_string()
-                            } else {
-                                v.to_string()
-                            },
-                        );
-                        s.config_values.insert(key.to_string(), v);
-                    }
+        let (positional, kwargs) = split_kwargs(args);
+        let mut entries: Vec<(String, Value)> = Vec::new();
+        // `config({'materialized': 'table'})`: dbt takes a dict as well as keywords.
+        for dict in positional
+            .iter()
+            .filter(|v| v.kind() == minijinja::value::ValueKind::Map)
+        {
+            for key in dict.try_iter().into_iter().flatten() {
+                if let Ok(v) = dict.get_item(&key) {
+                    entries.push((key.to_string(), v));
                 }
-            });
+            }
         }
+        if let Some(kwargs) = kwargs {
+            for key in kwargs.args() {
+                if let Ok(v) = kwargs.peek::<Value>(key) {
+                    entries.push((key.to_string(), v));
+                }
+            }
+        }
+        with_state(|s| {
+            for (key, v) in entries {
+                let text = match v.as_str() {
+                    Some(t) => t.to_string(),
+                    None => v.to_string(),
+                };
+                s.config.insert(key.clone(), text);
+                s.config_values.insert(key, v);
+            }
+        });
         Ok(Value::from(""))
     }
 
@@ -700,6 +738,9 @@ fn python_format(template: &str, args: &[Value]) -> String {
 
 /// Looks up `var(name)`: package-scoped vars first, then global ones.
 fn lookup_var(project: &JinjaProject, package: &str, name: &str) -> Option<serde_json::Value> {
+    if let Some((_, v)) = project.invocation_vars.iter().find(|(n, _)| n == name) {
+        return Some(v.clone());
+    }
     project
         .vars
         .iter()
@@ -865,14 +906,17 @@ pub(crate) fn install_globals(
     env.add_function("is_incremental", || false);
     env.add_function("should_full_refresh", || false);
     env.add_function("run_query", |_args: Rest<Value>| {
+        note_warehouse_query("run_query");
         Value::from_object(EmptyTable)
     });
     env.add_function("load_result", |_args: Rest<Value>| {
-        Value::from_serialize(serde_json::json!({"data": [], "response": {}}))
+        note_warehouse_query("load_result");
+        Value::from_object(EmptyTable)
     });
     env.add_function(
         "statement",
         |state: &State, args: Rest<Value>| -> Result<Value, Error> {
+            note_warehouse_query("statement");
             // Render the SQL of the call block (so its errors surface), run nothing.
             let (_, kwargs) = split_kwargs(&args);
             if let Some(caller) = kwargs.as_ref().and_then(|k| k.peek::<Value>("caller").ok()) {
@@ -987,6 +1031,19 @@ pub(crate) fn install_globals(
         }),
     );
 
+    // Jinja2's undefined has length 0 (minijinja's refuses): templates
+    // count the rows of queries that had no warehouse to answer them.
+    let length = |v: Value| -> Result<usize, Error> {
+        if v.is_undefined() {
+            return Ok(0);
+        }
+        match v.len() {
+            Some(n) => Ok(n),
+            None => Ok(v.try_iter()?.count()),
+        }
+    };
+    env.add_filter("length", length);
+    env.add_filter("count", length);
     env.add_filter("as_bool", |v: Value| truthy_text(&v));
     env.add_filter("as_number", |v: Value| -> Value {
         match v.as_str().map(str::trim) {

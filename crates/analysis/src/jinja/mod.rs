@@ -37,6 +37,8 @@ pub struct JinjaProject {
     pub target_database: String,
     /// `vars:` of the root project: global ones, and per package.
     pub vars: Vec<(Option<String>, String, serde_json::Value)>,
+    /// `--vars` of the invocation: they win over `vars`, scoped or not.
+    pub invocation_vars: Vec<(String, serde_json::Value)>,
     /// `dispatch:` search orders by macro namespace.
     pub dispatch: Vec<(String, Vec<String>)>,
     /// Relation names of models and seeds for rendering `ref()`: name -> (schema, identifier).
@@ -86,6 +88,10 @@ pub struct RenderedModel {
     pub error: Option<JinjaError>,
     /// The render asked a relation's columns that it was not given.
     pub wants_columns: bool,
+    /// The render queried the warehouse (`run_query`, `statement`,
+    /// `load_result`), which answered nothing: what it printed may lack what a
+    /// warehouse would have filled in.
+    pub queried_warehouse: Option<String>,
 }
 
 /// Relation columns known before rendering, by lower-case `schema.identifier`.
@@ -111,12 +117,17 @@ impl std::fmt::Debug for JinjaEnvironment {
 /// resolution (and so `return()` works): `{% macro x(` -> `{% macro __loupe_macro__x(`.
 pub(crate) const MACRO_PREFIX: &str = "__loupe_macro__";
 
+/// Instructions one render may run (a large package macro runs well under a million).
+pub(crate) const RENDER_FUEL: u64 = 50_000_000;
+
 impl JinjaEnvironment {
     pub fn new(project: JinjaProject) -> JinjaEnvironment {
         let project = Arc::new(project);
         let mut env = minijinja::Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
         env.set_recursion_limit(200);
+        // A bound on the work of one render: an endless loop ends with an error, not a frozen server.
+        env.set_fuel(Some(RENDER_FUEL));
         env.set_keep_trailing_newline(true);
         env.set_unknown_method_callback(context::unknown_method);
         let index = context::MacroIndex::build(&project, &mut env);
@@ -153,6 +164,7 @@ impl JinjaEnvironment {
         let mut rendered = RenderedModel {
             config: state.config,
             wants_columns: state.wants_columns,
+            queried_warehouse: state.queried_warehouse,
             ..Default::default()
         };
         match result {
@@ -184,6 +196,16 @@ impl JinjaEnvironment {
             }
         }
         rendered
+    }
+
+    /// Renders a small template with extra variables (a naming macro's call).
+    pub fn render_with(&self, text: &str, variables: serde_json::Value) -> Result<String, String> {
+        context::begin_render(RenderContext::default(), Default::default());
+        let out = self
+            .env
+            .render_str(text, minijinja::Value::from_serialize(&variables));
+        context::end_render();
+        out.map_err(|e| error_message(&e))
     }
 
     /// Renders a small string (a var value, a profile field) with the full context.
@@ -230,6 +252,7 @@ fn kind_text(error: &minijinja::Error) -> String {
         InvalidOperation => "invalid operation".into(),
         MissingArgument => "missing argument".into(),
         TooManyArguments => "too many arguments".into(),
+        OutOfFuel => format!("the template runs more than {RENDER_FUEL} steps (an endless loop?)"),
         other => format!("{other}"),
     }
 }

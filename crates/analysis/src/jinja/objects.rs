@@ -264,6 +264,9 @@ impl Object for EmptyTable {
             "rows" | "column_names" | "column_types" => Value::from(Vec::<Value>::new()),
             "table" => Value::from_object(EmptyTable),
             "data" => Value::from(Vec::<Value>::new()),
+            "response" => {
+                Value::from_serialize(serde_json::json!({"rows_affected": 0, "code": ""}))
+            }
             _ => return None,
         })
     }

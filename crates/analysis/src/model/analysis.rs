@@ -32,6 +32,9 @@ pub struct ModelAnalysis {
     pub ide: crate::schema::IdeFacts,
     /// Relation names in FROM (ranges in the template).
     pub tables: Vec<crate::schema::TableUse>,
+    /// Why the model's columns are unknown when no analysis could be made
+    /// (its SQL depends on warehouse queries that nothing answered).
+    pub unknown_because: Option<String>,
 }
 
 #[salsa::tracked(returns(ref))]
@@ -106,6 +109,24 @@ impl ModelLookup<'_> {
     }
 }
 
+impl ModelLookup<'_> {
+    /// A source's columns: its YAML's, else what a fabric said, else those
+    /// of the project's own node built into the same relation (sources that
+    /// read the project's seeds, a common way to load raw data).
+    fn source_schema(&self, source: &crate::project::SourceTable) -> Lookup {
+        match declared_source_schema(source, self.project.catalog(self.db)) {
+            Lookup::Opaque => match self
+                .index
+                .node_by_relation(&source.schema, &source.identifier)
+            {
+                Some(node) => self.node_schema(node),
+                None => Lookup::Opaque,
+            },
+            found => found,
+        }
+    }
+}
+
 impl RelationLookup for ModelLookup<'_> {
     fn lookup(&self, parts: &[String], range: TextRange) -> Lookup {
         let call = self.rendered.calls.iter().find(|c| {
@@ -124,7 +145,7 @@ impl RelationLookup for ModelLookup<'_> {
                         .sources
                         .get(&(source.to_lowercase(), table.to_lowercase()))
                     {
-                        Some(s) => declared_source_schema(s, self.project.catalog(self.db)),
+                        Some(s) => self.source_schema(s),
                         None => Lookup::Opaque,
                     }
                 }
@@ -152,7 +173,7 @@ impl RelationLookup for ModelLookup<'_> {
                 }
                 let catalog = self.project.catalog(self.db);
                 if let Some(s) = self.index.source_by_relation(schema, name) {
-                    return declared_source_schema(s, catalog);
+                    return self.source_schema(s);
                 }
                 // A warehouse table the project does not describe: what a
                 // fabric said of it, else unknown columns.
@@ -214,7 +235,24 @@ pub fn model_analysis(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Mo
         ));
     }
 
+    // SQL printed from warehouse queries that nothing answered may be empty
+    // or broken where a warehouse would fill it in: such a model's columns are
+    // unknown, and its render or parse failing is not the user's error.
+    let warehouse_dependent = rendered.queried_warehouse.clone().or_else(|| {
+        rendered
+            .wants_columns
+            .then(|| "adapter.get_columns_in_relation".into())
+    });
+    let unknown_because = |what: &str| {
+        format!(
+            "its SQL is built from warehouse queries (`{what}`) that no fabric answered; run `loupe catalog` or pick a fabric to know them"
+        )
+    };
     if let Some(error) = &rendered.error {
+        if let Some(what) = &warehouse_dependent {
+            analysis.unknown_because = Some(unknown_because(what));
+            return Arc::new(analysis);
+        }
         analysis.diagnostics.push(Diagnostic::new(
             Code::JinjaError,
             error.range,
@@ -228,8 +266,15 @@ pub fn model_analysis(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Mo
     if !sql.trim().is_empty() {
         let dialect = project.settings(db).dialect;
         match parse_sql(sql, dialect) {
+            Err(e) if warehouse_dependent.is_some() && !e.too_complex => {
+                analysis.unknown_because = warehouse_dependent.as_deref().map(unknown_because);
+            }
             Err(e) => analysis.diagnostics.push(Diagnostic::new(
-                Code::SyntaxError,
+                if e.too_complex {
+                    Code::TooComplex
+                } else {
+                    Code::SyntaxError
+                },
                 rendered.source_map.to_template(e.range, template),
                 e.message,
             )),
@@ -241,7 +286,7 @@ pub fn model_analysis(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Mo
                     rendered,
                 };
                 for statement in &statements {
-                    let result = analyze_statement(statement, sql, &lookup, &model_name);
+                    let result = analyze_statement(statement, sql, &lookup, &model_name, dialect);
                     for mut d in result.diagnostics {
                         d.range = rendered.source_map.to_template(d.range, template);
                         analysis.diagnostics.push(d);
@@ -495,7 +540,7 @@ pub fn scopes_at_cursor(
     };
     let mut scopes = Vec::new();
     for statement in &statements {
-        let result = analyze_statement(statement, text, &lookup, "cursor");
+        let result = analyze_statement(statement, text, &lookup, "cursor", dialect);
         for mut scope in result.ide.scopes {
             let r = TextRange::new(unshift(scope.range.start), unshift(scope.range.end));
             scope.range = rendered.source_map.to_template(r, template);

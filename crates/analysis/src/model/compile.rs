@@ -172,18 +172,23 @@ impl Inliner<'_> {
         let mut sql = rendered.sql.clone();
         let mut replacements: Vec<(crate::text::TextRange, String)> = Vec::new();
         for call in &rendered.calls {
-            let (
+            let Some(range) = call.range else { continue };
+            let node = match &call.call {
                 Call::Ref {
                     package,
                     name: target,
+                } => match index.node(target, package.as_deref()) {
+                    Some(node) => node,
+                    None => return Err(format!("`ref('{target}')`: no such model or seed")),
                 },
-                Some(range),
-            ) = (&call.call, call.range)
-            else {
-                continue;
-            };
-            let Some(node) = index.node(target, package.as_deref()) else {
-                return Err(format!("`ref('{target}')`: no such model or seed"));
+                // A source on the relation of one of the project's seeds or
+                // models reads what that node builds.
+                Call::Source { source, table } => {
+                    match index.node_behind_source(&format!("{source}.{table}")) {
+                        Some(node) => node,
+                        None => continue,
+                    }
+                }
             };
             if node.is_seed {
                 if !self

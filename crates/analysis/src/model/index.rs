@@ -47,6 +47,8 @@ pub struct ProjectIndex {
     pub duplicates: Vec<String>,
     /// Properties files that failed to parse: (file, message).
     pub broken_properties: Vec<(SourceFile, String)>,
+    /// What properties files do that dbt accepts but is likely a mistake.
+    pub properties_warnings: Vec<(SourceFile, String)>,
 }
 
 impl ProjectIndex {
@@ -82,6 +84,16 @@ impl ProjectIndex {
         })
     }
 
+    /// The project's node that source `source.table` (as lineage names it)
+    /// reads: a source declared on the relation a seed or model builds.
+    pub fn node_behind_source(&self, display: &str) -> Option<&NodeInfo> {
+        let (source, table) = display.split_once('.')?;
+        let s = self
+            .sources
+            .get(&(source.to_lowercase(), table.to_lowercase()))?;
+        self.node_by_relation(&s.schema, &s.identifier)
+    }
+
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.by_name.keys().map(String::as_str)
     }
@@ -96,20 +108,13 @@ pub fn file_properties(db: &dyn Db, project: Project, file: SourceFile) -> Arc<P
     }))
 }
 
-/// dbt's default `generate_schema_name`: the target schema, or `target_custom`.
-fn schema_name(target_schema: &str, custom: Option<&str>) -> String {
-    match custom.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(custom) => format!("{target_schema}_{custom}"),
-        None => target_schema.to_string(),
-    }
-}
-
 #[salsa::tracked(returns(ref))]
 pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
     let settings = project.settings(db);
     let root = settings.packages.first();
     let env = &super::render::settings_environment(db, project).0;
     let render = |text: &str| env.render_str(text).unwrap_or_default();
+    let naming = super::naming::project_naming(db, project);
     let mut index = ProjectIndex::default();
     let mut props_by_name: BTreeMap<String, ModelProperties> = BTreeMap::new();
     for &file in project.files(db).iter() {
@@ -119,6 +124,9 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
         let props = file_properties(db, project, file);
         if let Some(e) = &props.error {
             index.broken_properties.push((file, e.clone()));
+        }
+        for w in &props.warnings {
+            index.properties_warnings.push((file, w.clone()));
         }
         for s in &props.sources {
             let key = (s.source.to_lowercase(), s.table.to_lowercase());
@@ -180,10 +188,19 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
                     config.contract_enforced = Some(true);
                 }
             }
-            let relation = (
-                schema_name(&settings.target.schema, config.schema.as_deref()),
-                config.alias.clone().unwrap_or_else(|| name.clone()),
-            );
+            let relation = naming.relation(&super::naming::NamedNode {
+                name: &name,
+                package: &package,
+                resource_type: match kind {
+                    FileKind::Seed => "seed",
+                    FileKind::Snapshot => "snapshot",
+                    _ => "model",
+                },
+                path: rel,
+                custom_schema: config.schema.as_deref(),
+                custom_alias: config.alias.as_deref(),
+                materialized: config.materialized.as_deref(),
+            });
             let id = index.nodes.len();
             index
                 .by_name

@@ -206,6 +206,16 @@ fn push_relation(
                 line: None,
             });
             graph.link(next, to, edge.kind);
+            // A source on the relation a seed or model of the project builds:
+            // the lineage goes on into that node.
+            if let Some(n) = index.node_behind_source(&edge.table) {
+                let behind = Edge {
+                    table: n.name.clone(),
+                    kind: EdgeKind::Copy,
+                    ..edge.clone()
+                };
+                push_relation(db, project, graph, queue, next, &behind, steps);
+            }
         }
     }
 }
@@ -252,10 +262,18 @@ pub fn downstream(
     for n in index.nodes.iter().filter(|n| n.is_sql_model()) {
         for (out_column, edges) in &model_lineage(db, project, n.file).columns {
             for e in edges {
+                let reader = (n.name.clone(), n.file, out_column.clone(), e.kind);
+                // Reading a source on a seed's relation reads the seed.
+                if let Some(behind) = index.node_behind_source(&e.table) {
+                    readers
+                        .entry((behind.name.to_lowercase(), e.column.to_lowercase()))
+                        .or_default()
+                        .push(reader.clone());
+                }
                 readers
                     .entry((e.table.to_lowercase(), e.column.to_lowercase()))
                     .or_default()
-                    .push((n.name.clone(), n.file, out_column.clone(), e.kind));
+                    .push(reader);
             }
         }
     }

@@ -5,6 +5,7 @@ mod analysis;
 mod compile;
 mod index;
 mod lineage;
+mod naming;
 mod render;
 
 pub use analysis::{
@@ -15,6 +16,7 @@ pub use index::{file_properties, project_index, NodeInfo, ProjectIndex};
 pub use lineage::{
     downstream, model_lineage, upstream, LineageGraph, LineageLink, LineageNode, ModelLineage,
 };
+pub use naming::{project_naming, Naming};
 pub use render::{
     ephemeral_models_that_run, jinja_environment, model_calls, model_cycles, model_materialization,
     model_relation, rendered_model, settings_environment, Cycles,

@@ -28,7 +28,7 @@ fn yaml_to_json(v: &serde_yaml::Value) -> serde_json::Value {
 }
 
 /// The Jinja settings of a project without its macros or relations.
-fn base_jinja_project(settings: &ProjectSettings) -> JinjaProject {
+pub(crate) fn base_jinja_project(settings: &ProjectSettings) -> JinjaProject {
     let mut vars = Vec::new();
     // Package defaults first, then the root project's (which win on lookup).
     for package in settings.packages.iter().rev() {
@@ -58,6 +58,13 @@ fn base_jinja_project(settings: &ProjectSettings) -> JinjaProject {
         target_schema: settings.target.schema.clone(),
         target_database: settings.target.database.clone(),
         vars,
+        invocation_vars: settings
+            .vars
+            .as_mapping()
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, v)| Some((k.as_str()?.to_string(), yaml_to_json(v))))
+            .collect(),
         dispatch: settings.dispatch.clone(),
         ..Default::default()
     }
@@ -236,21 +243,25 @@ pub fn model_relation(
         return node.relation.clone();
     }
     let rendered = rendered_model(db, project, node.file);
-    let schema = match rendered
-        .config
-        .get("schema")
-        .filter(|s| !s.trim().is_empty() && s.as_str() != "none")
-    {
-        Some(custom) => format!("{}_{}", project.settings(db).target.schema, custom.trim()),
-        None => node.relation.0.clone(),
+    let in_file = |key: &str| {
+        rendered
+            .config
+            .get(key)
+            .filter(|v| !v.trim().is_empty() && v.as_str() != "none")
     };
-    let alias = rendered
-        .config
-        .get("alias")
-        .filter(|a| !a.trim().is_empty() && a.as_str() != "none")
-        .cloned()
-        .unwrap_or_else(|| node.relation.1.clone());
-    (schema, alias)
+    let (schema, alias) = (in_file("schema"), in_file("alias"));
+    if schema.is_none() && alias.is_none() {
+        return node.relation.clone();
+    }
+    super::naming::project_naming(db, project).relation(&super::naming::NamedNode {
+        name: &node.name,
+        package: &node.package,
+        resource_type: "model",
+        path: &node.file_relative,
+        custom_schema: schema.or(node.config.schema.as_ref()).map(String::as_str),
+        custom_alias: alias.or(node.config.alias.as_ref()).map(String::as_str),
+        materialized: node.config.materialized.as_deref(),
+    })
 }
 
 /// A model's materialization: its `config()` call, else the project config.
@@ -357,10 +368,20 @@ pub fn rendered_model(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Re
                 else {
                     continue;
                 };
-                let Some(schema) = project.catalog(db).source_schema(s) else {
-                    continue;
+                let schema = match project.catalog(db).source_schema(s) {
+                    Some(schema) => Arc::new(schema),
+                    // A source on a seed's or model's relation: that node's columns.
+                    None => match index.node_by_relation(&s.schema, &s.identifier) {
+                        Some(n) if n.is_seed => {
+                            super::analysis::seed_schema(db, project, n.file).clone()
+                        }
+                        Some(n) if n.is_sql_model() && n.file != file => {
+                            super::analysis::model_schema(db, project, n.file).clone()
+                        }
+                        _ => continue,
+                    },
                 };
-                (format!("{}.{}", s.schema, s.identifier), Arc::new(schema))
+                (format!("{}.{}", s.schema, s.identifier), schema)
             }
         };
         if schema.open {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde_yaml::Value as Yaml;
 
-use super::Target;
+use super::{Invocation, Target};
 
 /// One package's `dbt_project.yml`.
 #[derive(Clone, Debug, PartialEq)]
@@ -39,7 +39,7 @@ impl PackageConfig {
         let path = dir.join("dbt_project.yml");
         let text = std::fs::read_to_string(&path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let yaml: Yaml = serde_yaml::from_str(&text)
+        let (yaml, _) = super::lenient_yaml::parse(&text)
             .map_err(|e| format!("{}: invalid YAML: {e}", path.display()))?;
         let name = yaml
             .get("name")
@@ -86,7 +86,7 @@ pub(crate) fn local_packages(root: &Path) -> Vec<PathBuf> {
     let Ok(text) = std::fs::read_to_string(root.join("packages.yml")) else {
         return Vec::new();
     };
-    let Ok(yaml) = serde_yaml::from_str::<Yaml>(&text) else {
+    let Ok((yaml, _)) = super::lenient_yaml::parse(&text) else {
         return Vec::new();
     };
     yaml.get("packages")
@@ -101,19 +101,28 @@ pub(crate) fn local_packages(root: &Path) -> Vec<PathBuf> {
         .unwrap_or_default()
 }
 
-/// The target from `profiles.yml` beside the project (a DuckDB output is
-/// preferred, as Loupe's default fabric is DuckDB); DuckDB's `main` otherwise.
-pub(crate) fn load_target(root: &Path, config: &PackageConfig) -> Target {
+/// The target from `profiles.yml` (`--profiles-dir`, else beside the project,
+/// else `~/.dbt`): the output `--target` names, else a DuckDB output (Loupe's
+/// default fabric is DuckDB), else the profile's default; DuckDB's `main`
+/// without a profile.
+pub(crate) fn load_target(root: &Path, config: &PackageConfig, invocation: &Invocation) -> Target {
     let mut target = Target::default();
-    let Ok(text) = std::fs::read_to_string(root.join("profiles.yml")) else {
+    if let Some(name) = &invocation.target {
+        target.name = name.clone();
+    }
+    let Some(text) = invocation
+        .profiles_file(root)
+        .and_then(|p| std::fs::read_to_string(p).ok())
+    else {
         return target;
     };
-    let Ok(yaml) = serde_yaml::from_str::<Yaml>(&text) else {
+    let Ok((yaml, _)) = super::lenient_yaml::parse(&text) else {
         return target;
     };
-    let profile = config
+    let profile = invocation
         .profile
         .as_deref()
+        .or(config.profile.as_deref())
         .and_then(|p| yaml.get(p))
         .or_else(|| yaml.as_mapping().and_then(|m| m.values().next()));
     let Some(profile) = profile else {
@@ -126,14 +135,17 @@ pub(crate) fn load_target(root: &Path, config: &PackageConfig) -> Target {
         .get("target")
         .and_then(Yaml::as_str)
         .unwrap_or("dev");
-    let chosen = outputs
-        .iter()
-        .find(|(_, o)| o.get("type").and_then(Yaml::as_str) == Some("duckdb"))
-        .or_else(|| {
-            outputs
-                .iter()
-                .find(|(k, _)| k.as_str() == Some(default_name))
-        });
+    let named = |name: &str| outputs.iter().find(|(k, _)| k.as_str() == Some(name));
+    let chosen = match &invocation.target {
+        Some(name) => named(name),
+        None => None,
+    }
+    .or_else(|| {
+        outputs
+            .iter()
+            .find(|(_, o)| o.get("type").and_then(Yaml::as_str) == Some("duckdb"))
+    })
+    .or_else(|| named(default_name));
     if let Some((name, output)) = chosen {
         target.name = name.as_str().unwrap_or("dev").to_string();
         if let Some(t) = output.get("type").and_then(Yaml::as_str) {

@@ -2,6 +2,8 @@
 //! packages, and the files that make up each package.
 
 mod config;
+mod invocation;
+mod lenient_yaml;
 mod seeds;
 mod warehouse_catalog;
 mod yaml;
@@ -9,6 +11,7 @@ mod yaml;
 use std::path::{Path, PathBuf};
 
 pub use config::{ModelConfig, PackageConfig};
+pub use invocation::Invocation;
 pub use seeds::infer_seed_schema;
 pub use warehouse_catalog::WarehouseCatalog;
 pub use yaml::{parse_properties, ModelProperties, Properties, SourceTable};
@@ -69,9 +72,9 @@ pub struct Discovered {
 }
 
 /// Reads `dbt_project.yml` at `root`, its installed packages, and lists files.
-pub fn discover(root: &Path) -> Result<Discovered, String> {
+pub fn discover(root: &Path, invocation: &Invocation) -> Result<Discovered, String> {
     let root_config = PackageConfig::load(root)?;
-    let target = config::load_target(root, &root_config);
+    let target = config::load_target(root, &root_config, invocation);
     let mut packages = vec![root_config];
     // Installed packages: the project's own, then those installed beside a
     // `local:` package (its dependencies, when `dbt deps` ran there).

@@ -59,6 +59,8 @@ pub struct Properties {
     pub models: Vec<ModelProperties>,
     pub seeds: Vec<ModelProperties>,
     pub error: Option<String>,
+    /// What dbt accepts but is likely a mistake (a key written twice).
+    pub warnings: Vec<String>,
 }
 
 fn text(v: Option<&Yaml>) -> Option<String> {
@@ -110,8 +112,8 @@ fn offset_of(source: &str, name: &str) -> usize {
 /// Parses a properties file; a broken file reports its error and declares
 /// nothing. `render` evaluates Jinja in values (data types often use it).
 pub fn parse_properties(source: &str, render: &dyn Fn(&str) -> String) -> Properties {
-    let yaml: Yaml = match serde_yaml::from_str(source) {
-        Ok(y) => y,
+    let (yaml, duplicates) = match super::lenient_yaml::parse(source) {
+        Ok(parsed) => parsed,
         Err(e) => {
             return Properties {
                 error: Some(format!("invalid YAML: {e}")),
@@ -119,7 +121,13 @@ pub fn parse_properties(source: &str, render: &dyn Fn(&str) -> String) -> Proper
             }
         }
     };
-    let mut props = Properties::default();
+    let mut props = Properties {
+        warnings: duplicates
+            .into_iter()
+            .map(|key| format!("`{key}` is set twice in one mapping: dbt keeps the last value"))
+            .collect(),
+        ..Default::default()
+    };
     for s in yaml
         .get("sources")
         .and_then(Yaml::as_sequence)

@@ -7,7 +7,6 @@ use sqlparser::ast::{
 
 use super::query::{normalize_expr_text, Analyzer, Grouping};
 use super::scope::{Resolution, Scope};
-use crate::catalog::FunctionKind;
 use crate::diagnostics::{did_you_mean, Code};
 use crate::types::{common_supertype, parse_type, SqlType};
 
@@ -438,8 +437,7 @@ impl Analyzer<'_> {
             .map(|p| p.to_string().trim_matches('"').to_lowercase())
             .unwrap_or_default();
         let is_window = f.over.is_some();
-        let kind = self.functions.kind_of(&name);
-        let aggregate = !is_window && kind == Some(FunctionKind::Aggregate);
+        let aggregate = !is_window && self.functions.is_aggregate_call(f);
         // Inside an aggregate, columns need not be grouped.
         let arg_grouping = if aggregate { None } else { grouping };
 
@@ -448,13 +446,24 @@ impl Analyzer<'_> {
         let mut star = false;
         match &f.args {
             FunctionArguments::List(list) => {
-                for arg in &list.args {
+                let part_position = date_part_position(&name);
+                for (position, arg) in list.args.iter().enumerate() {
                     let (arg_name, arg_expr) = match arg {
                         FunctionArg::Unnamed(a) => (None, a),
                         FunctionArg::Named { name, arg, .. } => (Some(name.value.clone()), arg),
                         FunctionArg::ExprNamed { arg, .. } => (None, arg),
                     };
                     let ty = match arg_expr {
+                        // `datediff(day, a, b)`: a date part written as a keyword
+                        // (Snowflake, Databricks, SQL Server), not a column.
+                        FunctionArgExpr::Expr(Expr::Identifier(part))
+                            if part_position == Some(position)
+                                && part.quote_style.is_none()
+                                && is_date_part(&part.value)
+                                && !scope_has_column(scope, &part.value) =>
+                        {
+                            SqlType::Varchar
+                        }
                         FunctionArgExpr::Expr(x) => self.infer(x, scope, arg_grouping, aliases_ok),
                         _ => {
                             star = true;
@@ -555,6 +564,11 @@ impl Analyzer<'_> {
         };
         match name {
             "count" | "count_star" | "approx_count_distinct" => return SqlType::BigInt,
+            // SQL's niladic keywords (and Snowflake's call forms of them).
+            "current_timestamp" | "getdate" | "systimestamp" => return SqlType::TimestampTz,
+            "localtimestamp" | "sysdate" => return SqlType::Timestamp,
+            "current_time" => return SqlType::TimeTz,
+            "localtime" => return SqlType::Time,
             // DuckDB sums every integer type into a HUGEINT.
             "sum" if first.is_integer() => return SqlType::HugeInt,
             "sum" if matches!(first, SqlType::Decimal(..)) => {
@@ -851,16 +865,11 @@ impl sqlparser::ast::Visitor for AggregateFinder<'_, '_> {
 
     fn pre_visit_expr(&mut self, e: &Expr) -> std::ops::ControlFlow<()> {
         if let Expr::Function(f) = e {
-            if self.query_depth == 0 && f.over.is_none() {
-                let name = f
-                    .name
-                    .0
-                    .last()
-                    .map(|p| p.to_string().to_lowercase())
-                    .unwrap_or_default();
-                if self.analyzer.functions.kind_of(&name) == Some(FunctionKind::Aggregate) {
-                    return std::ops::ControlFlow::Break(());
-                }
+            if self.query_depth == 0
+                && f.over.is_none()
+                && self.analyzer.functions.is_aggregate_call(f)
+            {
+                return std::ops::ControlFlow::Break(());
             }
         }
         std::ops::ControlFlow::Continue(())
@@ -877,6 +886,131 @@ fn percentile_as_quantile(name: &str) -> Option<&'static str> {
 }
 
 /// `date_part('epoch', x)` is DOUBLE and `date_part(['year', 'month'], x)` a STRUCT.
+/// Whether a column of that name is known in scope (then a date part
+/// keyword that happens to be a column name reads the column).
+fn scope_has_column(scope: &Scope, name: &str) -> bool {
+    matches!(
+        scope.resolve(name, false),
+        super::scope::Resolution::Found { .. }
+    )
+}
+
+/// Which argument of a date function may be a bare date part keyword.
+pub(crate) fn date_part_position(function: &str) -> Option<usize> {
+    match function {
+        "dateadd" | "datediff" | "date_diff" | "date_add" | "timestampadd" | "timestampdiff"
+        | "timestamp_diff" | "date_trunc" | "datetrunc" | "date_part" | "datepart"
+        | "time_slice" | "timeadd" | "timediff" | "timestamp_trunc" | "datename" => Some(0),
+        "last_day" => Some(1),
+        _ => None,
+    }
+}
+
+/// Names of date and time parts that engines accept as bare keywords.
+pub(crate) fn is_date_part(word: &str) -> bool {
+    matches!(
+        word.to_ascii_lowercase().as_str(),
+        "year"
+            | "years"
+            | "y"
+            | "yy"
+            | "yyy"
+            | "yyyy"
+            | "yr"
+            | "yrs"
+            | "quarter"
+            | "quarters"
+            | "q"
+            | "qtr"
+            | "qtrs"
+            | "qq"
+            | "month"
+            | "months"
+            | "mm"
+            | "mon"
+            | "mons"
+            | "m"
+            | "week"
+            | "weeks"
+            | "w"
+            | "wk"
+            | "wks"
+            | "weekofyear"
+            | "woy"
+            | "wy"
+            | "weekiso"
+            | "isoweek"
+            | "day"
+            | "days"
+            | "d"
+            | "dd"
+            | "dayofmonth"
+            | "dayofweek"
+            | "dow"
+            | "dw"
+            | "weekday"
+            | "dayofweekiso"
+            | "isodow"
+            | "dayofyear"
+            | "doy"
+            | "dy"
+            | "yearofweek"
+            | "yearofweekiso"
+            | "isoyear"
+            | "hour"
+            | "hours"
+            | "h"
+            | "hh"
+            | "hr"
+            | "hrs"
+            | "minute"
+            | "minutes"
+            | "mi"
+            | "min"
+            | "mins"
+            | "n"
+            | "second"
+            | "seconds"
+            | "s"
+            | "sec"
+            | "secs"
+            | "ss"
+            | "millisecond"
+            | "milliseconds"
+            | "ms"
+            | "msec"
+            | "msecs"
+            | "microsecond"
+            | "microseconds"
+            | "us"
+            | "usec"
+            | "usecs"
+            | "mcs"
+            | "nanosecond"
+            | "nanoseconds"
+            | "ns"
+            | "nsec"
+            | "nanosec"
+            | "nsecond"
+            | "epoch"
+            | "epoch_second"
+            | "epoch_seconds"
+            | "epoch_millisecond"
+            | "epoch_milliseconds"
+            | "epoch_microsecond"
+            | "epoch_microseconds"
+            | "epoch_nanosecond"
+            | "epoch_nanoseconds"
+            | "timezone_hour"
+            | "timezone_minute"
+            | "tzh"
+            | "tzm"
+            | "decade"
+            | "century"
+            | "millennium"
+    )
+}
+
 fn date_part_type(name: &str, f: &Function) -> Option<SqlType> {
     if !matches!(name, "date_part" | "datepart") {
         return None;

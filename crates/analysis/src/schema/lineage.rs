@@ -5,7 +5,6 @@
 use sqlparser::ast::{Expr, FunctionArg, FunctionArgExpr, FunctionArguments, WindowType};
 
 use super::query::Analyzer;
-use crate::catalog::FunctionKind;
 use crate::lineage::{merge_edges, Edge, EdgeKind};
 use crate::text::TextRange;
 
@@ -59,13 +58,7 @@ impl Analyzer<'_> {
                 }
             }
             Expr::Function(f) => {
-                let name = f
-                    .name
-                    .0
-                    .last()
-                    .map(|p| p.to_string().to_lowercase())
-                    .unwrap_or_default();
-                let aggregate = self.functions.kind_of(&name) == Some(FunctionKind::Aggregate);
+                let aggregate = self.functions.is_aggregate_call(f);
                 let arg_kind = if aggregate {
                     kind.compose(EdgeKind::Aggregate)
                 } else {

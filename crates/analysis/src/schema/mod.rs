@@ -207,8 +207,10 @@ pub fn analyze_statement(
     sql: &str,
     lookup: &dyn RelationLookup,
     final_gem: &str,
+    dialect: crate::syntax::Dialect,
 ) -> StatementAnalysis {
     let mut analyzer = query::Analyzer::new(sql, lookup);
+    analyzer.lateral_aliases = dialect.lateral_column_aliases();
     let output = analyzer.analyze_top_statement(statement, final_gem);
     analyzer.finish(output)
 }

@@ -22,18 +22,17 @@ pub fn expr_column_name(e: &Expr) -> String {
             kind,
             ..
         } => {
-            // DuckDB spells a decimal with a space in generated names: DECIMAL(15, 4).
-            let ty = match crate::types::parse_type(&data_type.to_string()) {
-                crate::types::SqlType::Decimal(w, s) => format!("DECIMAL({w}, {s})"),
-                other => other.to_string(),
-            };
             let word = match kind {
                 sqlparser::ast::CastKind::TryCast | sqlparser::ast::CastKind::SafeCast => {
                     "TRY_CAST"
                 }
                 _ => "CAST",
             };
-            format!("{word}({} AS {ty})", expr_text(expr))
+            format!(
+                "{word}({} AS {})",
+                expr_text(expr),
+                cast_type_text(data_type)
+            )
         }
         Expr::Substring {
             expr,
@@ -46,16 +45,142 @@ pub fn expr_column_name(e: &Expr) -> String {
             args.extend(substring_for.iter().map(|e| expr_text(e)));
             format!("main.\"substring\"({})", args.join(", "))
         }
+        Expr::Case {
+            operand,
+            conditions,
+            else_result,
+            ..
+        } => {
+            // DuckDB: `CASE  WHEN ((a > 1)) THEN ('x') ELSE 'y' END`.
+            let mut text = String::from("CASE ");
+            for when in conditions {
+                let condition = match operand {
+                    Some(o) => format!("({} = {})", expr_text(o), expr_text(&when.condition)),
+                    None => expr_text(&when.condition),
+                };
+                text.push_str(&format!(
+                    " WHEN ({condition}) THEN ({})",
+                    expr_text(&when.result)
+                ));
+            }
+            let otherwise = else_result
+                .as_deref()
+                .map_or_else(|| "NULL".to_string(), expr_text);
+            text.push_str(&format!(" ELSE {otherwise} END"));
+            text
+        }
+        Expr::IsNull(x) => format!("({} IS NULL)", expr_text(x)),
+        Expr::IsNotNull(x) => format!("({} IS NOT NULL)", expr_text(x)),
+        Expr::UnaryOp { op, expr } => match op {
+            sqlparser::ast::UnaryOperator::Not => format!("(NOT {})", expr_text(expr)),
+            sqlparser::ast::UnaryOperator::Minus => format!("-({})", expr_text(expr)),
+            _ => e.to_string(),
+        },
+        Expr::InList {
+            expr,
+            list,
+            negated,
+        } => format!(
+            "({} {}IN ({}))",
+            expr_text(expr),
+            if *negated { "NOT " } else { "" },
+            list.iter().map(expr_text).collect::<Vec<_>>().join(", ")
+        ),
+        Expr::Between {
+            expr,
+            negated,
+            low,
+            high,
+        } => format!(
+            "({} {}BETWEEN {} AND {})",
+            expr_text(expr),
+            if *negated { "NOT " } else { "" },
+            expr_text(low),
+            expr_text(high)
+        ),
+        Expr::Like {
+            negated,
+            expr,
+            pattern,
+            escape_char: None,
+            any: false,
+        } => format!(
+            "({} {} {})",
+            expr_text(expr),
+            if *negated { "!~~" } else { "~~" },
+            expr_text(pattern)
+        ),
+        Expr::ILike {
+            negated,
+            expr,
+            pattern,
+            escape_char: None,
+            any: false,
+        } => format!(
+            "({} {} {})",
+            expr_text(expr),
+            if *negated { "!~~*" } else { "~~*" },
+            expr_text(pattern)
+        ),
+        Expr::Extract { field, expr, .. } => format!(
+            "main.date_part('{}', {})",
+            field.to_string().to_lowercase(),
+            expr_text(expr)
+        ),
+        Expr::Value(v) => match &v.value {
+            sqlparser::ast::Value::Boolean(b) => {
+                format!("CAST('{}' AS BOOLEAN)", if *b { 't' } else { 'f' })
+            }
+            sqlparser::ast::Value::Null => "NULL".to_string(),
+            _ => e.to_string(),
+        },
         other => other.to_string(),
     }
 }
 
-/// An expression as it appears inside a generated name.
+/// An expression as it appears inside a generated name: column references
+/// keep their qualifier there.
 fn expr_text(e: &Expr) -> String {
     match e {
-        Expr::Function(f) => function_name_text(f),
-        Expr::BinaryOp { .. } | Expr::Cast { .. } | Expr::Substring { .. } => expr_column_name(e),
-        other => other.to_string(),
+        Expr::Identifier(_) | Expr::CompoundIdentifier(_) => e.to_string(),
+        _ => expr_column_name(e),
+    }
+}
+
+/// A cast's target type as DuckDB prints it in a generated name: the
+/// standard SQL type keywords bare, other type names quoted
+/// (`CAST(x AS "DATE")`, `CAST(x AS DECIMAL(15, 4))`).
+fn cast_type_text(data_type: &sqlparser::ast::DataType) -> String {
+    let written = data_type.to_string();
+    let parsed = crate::types::parse_type(&written);
+    type_text(&parsed, &written)
+}
+
+fn type_text(ty: &crate::types::SqlType, written: &str) -> String {
+    use crate::types::SqlType::*;
+    let with_params = written.contains('(');
+    match ty {
+        Decimal(w, s) if with_params => format!("DECIMAL({w}, {s})"),
+        Decimal(..) => "DECIMAL".into(),
+        Varchar if with_params && !written.to_ascii_uppercase().starts_with("STRUCT") => {
+            written.to_ascii_uppercase().replace(' ', "")
+        }
+        List(inner) => format!("{}[]", type_text(inner, "")),
+        Struct(fields) => format!(
+            "STRUCT({})",
+            fields
+                .iter()
+                .map(|(n, t)| format!("{n} {}", type_text(t, "")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Map(k, v) => format!("MAP({}, {})", type_text(k, ""), type_text(v, "")),
+        Json => "\"json\"".into(),
+        Integer | BigInt | SmallInt | Boolean | Float | Timestamp | Time | Interval | Varchar => {
+            ty.to_string()
+        }
+        Bit => "BIT(1)".into(),
+        other => format!("\"{other}\""),
     }
 }
 

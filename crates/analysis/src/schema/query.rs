@@ -34,6 +34,9 @@ pub(crate) struct Grouping {
 
 pub(crate) struct Analyzer<'a> {
     pub sql: &'a str,
+    /// Whether a select-list alias names a column later in the same list
+    /// and in WHERE (the dialect's rule).
+    pub lateral_aliases: bool,
     pub lines: LineIndex,
     pub lookup: &'a dyn RelationLookup,
     pub functions: &'static FunctionCatalog,
@@ -61,6 +64,7 @@ impl<'a> Analyzer<'a> {
     pub fn new(sql: &'a str, lookup: &'a dyn RelationLookup) -> Self {
         Analyzer {
             sql,
+            lateral_aliases: true,
             lines: LineIndex::new(sql),
             lookup,
             functions: FunctionCatalog::duckdb(),
@@ -970,7 +974,7 @@ impl<'a> Analyzer<'a> {
                         open |= is_open;
                         continue;
                     }
-                    let ty = self.infer(expr, &scope, grouping_ref, true);
+                    let ty = self.infer(expr, &scope, grouping_ref, self.lateral_aliases);
                     let name = naming::expr_column_name(expr);
                     let lineage = self.expr_lineage(expr, EdgeKind::Copy);
                     scope.aliases.borrow_mut().push(Alias {
@@ -988,7 +992,7 @@ impl<'a> Analyzer<'a> {
                     });
                 }
                 SelectItem::ExprWithAlias { expr, alias } => {
-                    let ty = self.infer(expr, &scope, grouping_ref, true);
+                    let ty = self.infer(expr, &scope, grouping_ref, self.lateral_aliases);
                     let lineage = self.expr_lineage(expr, EdgeKind::Copy);
                     if self.macro_depth == 0 {
                         self.ide.aliases.push((
@@ -1080,7 +1084,8 @@ impl<'a> Analyzer<'a> {
             (&select.qualify, grouping_ref),
         ] {
             if let Some(condition) = clause {
-                self.infer(condition, &scope, grouped, true);
+                let aliases_ok = self.lateral_aliases || grouped.is_some();
+                self.infer(condition, &scope, grouped, aliases_ok);
                 let filters = self.expr_lineage(condition, EdgeKind::Filter);
                 merge_edges(&mut self.influences, filters);
             }

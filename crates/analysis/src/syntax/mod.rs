@@ -14,30 +14,69 @@ pub enum Dialect {
     Databricks,
     Snowflake,
     Postgres,
+    Redshift,
+    BigQuery,
+    MsSql,
+    MySql,
+    Hive,
+    Oracle,
+    Sqlite,
+    ClickHouse,
     Generic,
 }
 
 impl Dialect {
-    /// The dialect of a dbt adapter type or a `--dialect` name.
+    /// The dialect of a dbt adapter type or a `--dialect` name, by the names people use.
     pub fn from_name(name: &str) -> Option<Dialect> {
         Some(match name.to_ascii_lowercase().as_str() {
             "duckdb" | "motherduck" => Dialect::DuckDb,
-            "databricks" | "spark" | "sparksql" => Dialect::Databricks,
+            "databricks" | "spark" | "sparksql" | "spark_sql" => Dialect::Databricks,
             "snowflake" => Dialect::Snowflake,
-            "postgres" | "postgresql" | "redshift" => Dialect::Postgres,
-            "generic" | "ansi" => Dialect::Generic,
+            "postgres" | "postgresql" | "greenplum" | "materialize" => Dialect::Postgres,
+            "redshift" => Dialect::Redshift,
+            "bigquery" => Dialect::BigQuery,
+            "tsql" | "mssql" | "sqlserver" | "fabric" | "synapse" => Dialect::MsSql,
+            "mysql" | "mariadb" | "starrocks" | "doris" => Dialect::MySql,
+            "hive" | "impala" => Dialect::Hive,
+            "oracle" => Dialect::Oracle,
+            "sqlite" => Dialect::Sqlite,
+            "clickhouse" => Dialect::ClickHouse,
+            "generic" | "ansi" | "trino" | "presto" | "athena" => Dialect::Generic,
             _ => return None,
         })
     }
 
+    /// The names `from_name` takes, for messages.
+    pub const NAMES: &'static str = "duckdb, databricks (spark), snowflake, postgres, redshift, bigquery, tsql (mssql), mysql, hive, oracle, sqlite, clickhouse, ansi (generic, trino)";
+
     fn parse(self, sql: &str) -> Result<Vec<Statement>, ParserError> {
+        use sqlparser::dialect as d;
         match self {
             Dialect::DuckDb => Parser::parse_sql(&DuckDbDialect {}, sql),
             Dialect::Databricks => Parser::parse_sql(&DatabricksDialect {}, sql),
             Dialect::Snowflake => Parser::parse_sql(&SnowflakeDialect {}, sql),
-            Dialect::Postgres => Parser::parse_sql(&sqlparser::dialect::PostgreSqlDialect {}, sql),
+            Dialect::Postgres => Parser::parse_sql(&d::PostgreSqlDialect {}, sql),
+            Dialect::Redshift => Parser::parse_sql(&d::RedshiftSqlDialect {}, sql),
+            Dialect::BigQuery => Parser::parse_sql(&d::BigQueryDialect {}, sql),
+            Dialect::MsSql => Parser::parse_sql(&d::MsSqlDialect {}, sql),
+            Dialect::MySql => Parser::parse_sql(&d::MySqlDialect {}, sql),
+            Dialect::Hive => Parser::parse_sql(&d::HiveDialect {}, sql),
+            Dialect::Oracle => Parser::parse_sql(&d::OracleDialect {}, sql),
+            Dialect::Sqlite => Parser::parse_sql(&d::SQLiteDialect {}, sql),
+            Dialect::ClickHouse => Parser::parse_sql(&d::ClickHouseDialect {}, sql),
             Dialect::Generic => Parser::parse_sql(&GenericDialect {}, sql),
         }
+    }
+
+    /// Whether a select-list alias can be used later in the same list
+    /// (`select a + 1 as b, b * 2 as c`), as DuckDB, Snowflake, Databricks
+    /// and Redshift allow. ANSI, Postgres and the others read such a name as
+    /// a column of the input.
+    pub fn lateral_column_aliases(self) -> bool {
+        matches!(
+            self,
+            Dialect::DuckDb | Dialect::Snowflake | Dialect::Databricks | Dialect::Redshift
+        )
     }
 }
 
@@ -46,6 +85,76 @@ impl Dialect {
 pub struct SyntaxError {
     pub message: String,
     pub range: TextRange,
+    /// The SQL may be valid, but is past the bounds Loupe analyzes.
+    pub too_complex: bool,
+}
+
+/// Operators and set operations one statement may chain. sqlparser builds
+/// `a AND b AND ...` and `x UNION y UNION ...` as trees as deep as the chain,
+/// and every walk over them (Loupe's and the tree's own drop) recurses.
+pub const MAX_CHAINED_OPERATORS: usize = 20_000;
+
+/// The most operators and set operations (`AND`, `OR`, `UNION`, `+`, `||`,
+/// ...) that one statement of `sql` holds, and where that statement starts.
+/// A byte scan: it runs before parsing, so it must not be the thing that fails.
+pub fn longest_operator_chain(sql: &str) -> (usize, usize) {
+    let bytes = sql.as_bytes();
+    let (mut best, mut best_start) = (0usize, 0usize);
+    let (mut count, mut start) = (0usize, 0usize);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'\'' | b'"' | b'`' => {
+                // Quoted text: skip to the closing quote (doubled quotes escape).
+                i += 1;
+                while i < bytes.len() && bytes[i] != b {
+                    i += 1;
+                }
+            }
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b';' => {
+                count = 0;
+                start = i + 1;
+            }
+            b'+' | b'-' | b'*' | b'/' | b'%' | b'|' | b'=' | b'<' | b'>' | b'^' | b'&' => {
+                count += 1;
+            }
+            b if b.is_ascii_alphabetic() || b == b'_' => {
+                let end = bytes[i..]
+                    .iter()
+                    .position(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
+                    .map_or(bytes.len(), |n| i + n);
+                let word = &sql[i..end];
+                if ["and", "or", "union", "intersect", "except", "minus"]
+                    .iter()
+                    .any(|k| word.eq_ignore_ascii_case(k))
+                {
+                    count += 1;
+                }
+                i = end;
+                continue;
+            }
+            _ => {}
+        }
+        if count > best {
+            best = count;
+            best_start = start;
+        }
+        i += 1;
+    }
+    (best, best_start)
 }
 
 /// Parses every statement of `sql`. When the target's dialect cannot parse
@@ -53,6 +162,16 @@ pub struct SyntaxError {
 /// the dialect's error is reported: a false syntax error is worse than a
 /// missed one.
 pub fn parse_sql(sql: &str, dialect: Dialect) -> Result<Vec<Statement>, SyntaxError> {
+    let (chain, start) = longest_operator_chain(sql);
+    if chain > MAX_CHAINED_OPERATORS {
+        return Err(SyntaxError {
+            message: format!(
+                "Loupe does not analyze this statement: it chains {chain} operators and set operations, more than {MAX_CHAINED_OPERATORS}"
+            ),
+            range: TextRange::new(start, start + token_len(&sql[start..])),
+            too_complex: true,
+        });
+    }
     dialect.parse(sql).or_else(|error| {
         if dialect == Dialect::Generic {
             return Err(syntax_error(sql, error));
@@ -92,6 +211,7 @@ fn syntax_error(sql: &str, error: ParserError) -> SyntaxError {
     SyntaxError {
         message: format!("syntax error: {message}"),
         range,
+        too_complex: false,
     }
 }
 

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use loupe_analysis::diagnostics::Severity;
-use loupe_analysis::host::{AnalysisHost, FileDiagnostic};
+use loupe_analysis::host::FileDiagnostic;
 use loupe_analysis::loose::analyze_sql;
 use loupe_analysis::text::LineIndex;
 
@@ -17,7 +17,7 @@ pub fn run(
     dialect: Option<&str>,
 ) -> Result<ExitCode, String> {
     let diagnostics = if path.join("dbt_project.yml").is_file() {
-        let host = AnalysisHost::load(path)?;
+        let host = super::load_project(path)?;
         host.check()
     } else if path.exists() {
         check_loose_files(path, catalog, dialect)?

@@ -3,7 +3,6 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use loupe_analysis::host::AnalysisHost;
 use loupe_analysis::lineage::statement_edges;
 use loupe_analysis::loose::analyze_sql;
 use loupe_analysis::model::{self, LineageGraph, LineageLink, LineageNode};
@@ -48,7 +47,7 @@ pub fn run_sql(
 
 /// `loupe lineage --all PATH`: every model column's edges (JSON), or a count.
 pub fn run_all(path: &Path, json: bool, include_indirect: bool) -> Result<ExitCode, String> {
-    let host = AnalysisHost::load(path)?;
+    let host = super::load_project(path)?;
     let lineage = host.all_lineage();
     let (mut columns, mut edges) = (0, 0);
     let mut out = serde_json::Map::new();
@@ -85,7 +84,7 @@ pub fn run_project(
     let (relation, column) = target
         .rsplit_once('.')
         .ok_or_else(|| format!("`{target}`: expected MODEL.COLUMN"))?;
-    let host = AnalysisHost::load(path)?;
+    let host = super::load_project(path)?;
     let (db, project) = (host.db(), host.project());
     let graph = if downstream {
         model::downstream(db, project, relation, column, depth)?

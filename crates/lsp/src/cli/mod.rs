@@ -10,6 +10,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use loupe_analysis::host::AnalysisHost;
+use loupe_analysis::project::Invocation;
 
 #[derive(Parser)]
 #[command(
@@ -20,6 +22,37 @@ use clap::{Parser, Subcommand, ValueEnum};
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    dbt: DbtArgs,
+}
+
+/// dbt's invocation options, as `dbt` itself takes them.
+#[derive(clap::Args)]
+struct DbtArgs {
+    /// Project variables, YAML or JSON: `--vars '{load_source_data: true}'`.
+    #[arg(long, global = true, value_name = "YAML")]
+    vars: Option<String>,
+    /// The profile output to use (like `dbt --target`).
+    #[arg(long, global = true)]
+    target: Option<String>,
+    /// The profile to use instead of the project's `profile:`.
+    #[arg(long, global = true)]
+    profile: Option<String>,
+    /// The folder of profiles.yml (else $DBT_PROFILES_DIR, the project, ~/.dbt).
+    #[arg(long, global = true, value_name = "DIR")]
+    profiles_dir: Option<PathBuf>,
+}
+
+/// The invocation of this process: one per command line.
+static INVOCATION: std::sync::OnceLock<Invocation> = std::sync::OnceLock::new();
+
+/// Loads the dbt project at `path` with this command line's `--vars`, `--target`, ...
+pub fn load_project(path: &std::path::Path) -> Result<AnalysisHost, String> {
+    AnalysisHost::load_with(path, invocation())
+}
+
+pub fn invocation() -> Invocation {
+    INVOCATION.get().cloned().unwrap_or_default()
 }
 
 #[derive(Subcommand)]
@@ -136,6 +169,17 @@ fn finish(result: Result<ExitCode, String>) -> ExitCode {
 }
 
 pub fn run(cli: Cli) -> ExitCode {
+    let vars = match cli.dbt.vars.as_deref().map(Invocation::parse_vars) {
+        Some(Err(message)) => return finish(Err(message)),
+        Some(Ok(vars)) => vars,
+        None => Default::default(),
+    };
+    let _ = INVOCATION.set(Invocation {
+        vars,
+        target: cli.dbt.target,
+        profile: cli.dbt.profile,
+        profiles_dir: cli.dbt.profiles_dir,
+    });
     let result = match cli.command {
         Command::Lsp => {
             loupe_lsp::run_stdio();
@@ -212,7 +256,10 @@ pub fn dialect_arg(name: Option<&str>) -> Result<loupe_analysis::syntax::Dialect
     match name {
         None => Ok(Default::default()),
         Some(n) => loupe_analysis::syntax::Dialect::from_name(n).ok_or_else(|| {
-            format!("unknown dialect `{n}` (expected duckdb, databricks, snowflake, postgres)")
+            format!(
+                "unknown dialect `{n}` (expected one of {})",
+                loupe_analysis::syntax::Dialect::NAMES
+            )
         }),
     }
 }

@@ -42,7 +42,7 @@ pub fn run(
         Some((f, g)) => (f, Some(g)),
         None => (target, None),
     };
-    let (host, model) = loupe_lsp::run::load_model(Path::new(file))?;
+    let (host, model) = loupe_lsp::run::load_model(Path::new(file), super::invocation())?;
     let prepared = loupe_lsp::run::prepare_run(&host, model, gem, fabric, upstream)?;
     // Remote fabrics can take minutes (a cluster starting): say what is happening.
     let control = loupe_fabric::RunControl::new(|message| eprintln!("loupe: {message}"));
@@ -59,7 +59,7 @@ pub fn run(
 
 #[cfg(feature = "fabric")]
 pub fn refresh_catalog(path: &Path, fabric: Option<&str>) -> Result<ExitCode, String> {
-    let host = loupe_analysis::host::AnalysisHost::load(path)?;
+    let host = super::load_project(path)?;
     let sources = host.undescribed_sources();
     if sources.is_empty() {
         println!("every source table lists its columns in YAML; nothing to ask");

@@ -38,7 +38,7 @@ pub fn run_project(path: &Path) -> Result<ExitCode, String> {
             path.display()
         ));
     }
-    let host = loupe_analysis::host::AnalysisHost::load(path)?;
+    let host = super::load_project(path)?;
     let schemas: std::collections::BTreeMap<String, Vec<(String, String)>> = host
         .relation_schemas()
         .into_iter()
@@ -50,7 +50,7 @@ pub fn run_project(path: &Path) -> Result<ExitCode, String> {
 
 /// `loupe compile PATH MODEL`: the model's SQL after Jinja.
 pub fn run_compile(path: &Path, model: &str) -> Result<ExitCode, String> {
-    let host = loupe_analysis::host::AnalysisHost::load(path)?;
+    let host = super::load_project(path)?;
     let file = host
         .models()
         .into_iter()

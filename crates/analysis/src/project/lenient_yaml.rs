@@ -1,0 +1,138 @@
+//! YAML read as dbt reads it: a key written twice in one mapping keeps its
+//! last value (PyYAML's behaviour) instead of failing the whole file.
+//! serde_yaml's own `Value` refuses duplicates, so mappings are built here.
+
+use std::cell::RefCell;
+use std::fmt;
+
+use serde::de::{
+    Deserialize, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
+};
+use serde_yaml::value::{Tag, TaggedValue};
+use serde_yaml::{Mapping, Value as Yaml};
+
+thread_local! {
+    static DUPLICATES: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Parses `text`; also returns the keys that were written twice (in order).
+pub fn parse(text: &str) -> Result<(Yaml, Vec<String>), serde_yaml::Error> {
+    DUPLICATES.with(|d| d.borrow_mut().clear());
+    let parsed = serde_yaml::from_str::<Lenient>(text);
+    let duplicates = DUPLICATES.with(|d| std::mem::take(&mut *d.borrow_mut()));
+    parsed.map(|v| (v.0, duplicates))
+}
+
+struct Lenient(Yaml);
+
+impl<'de> Deserialize<'de> for Lenient {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(LenientVisitor).map(Lenient)
+    }
+}
+
+struct LenientVisitor;
+
+impl<'de> Visitor<'de> for LenientVisitor {
+    type Value = Yaml;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Yaml, E> {
+        Ok(Yaml::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Yaml, E> {
+        Ok(Yaml::Number(v.into()))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Yaml, E> {
+        Ok(Yaml::Number(v.into()))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Yaml, E> {
+        Ok(Yaml::Number(v.into()))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Yaml, E> {
+        Ok(Yaml::String(v.to_string()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Yaml, E> {
+        Ok(Yaml::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Yaml, E> {
+        Ok(Yaml::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Yaml, E> {
+        Ok(Yaml::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Yaml, D::Error> {
+        Lenient::deserialize(d).map(|v| v.0)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Yaml, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Lenient(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(Yaml::Sequence(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Yaml, A::Error> {
+        let mut mapping = Mapping::new();
+        while let Some((Lenient(k), Lenient(v))) = map.next_entry()? {
+            if mapping.contains_key(&k) {
+                let shown = match &k {
+                    Yaml::String(s) => s.clone(),
+                    other => serde_yaml::to_string(other)
+                        .unwrap_or_default()
+                        .trim()
+                        .to_string(),
+                };
+                DUPLICATES.with(|d| d.borrow_mut().push(shown));
+            }
+            // Last wins, in the place of the first (as a Python dict does).
+            mapping.insert(k, v);
+        }
+        Ok(Yaml::Mapping(mapping))
+    }
+
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Yaml, A::Error> {
+        // serde_yaml hands a tagged value (`!tag value`) over as an enum.
+        let (tag, variant) = data.variant::<String>()?;
+        let Lenient(value) = variant.newtype_variant()?;
+        Ok(Yaml::Tagged(Box::new(TaggedValue {
+            tag: Tag::new(tag),
+            value,
+        })))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_duplicated_key_keeps_its_last_value() {
+        let text = "version: 2\nsources:\n  - name: shop\n    schema: raw\n    schema: landing\n    tables:\n      - name: orders\n";
+        assert!(serde_yaml::from_str::<Yaml>(text).is_err());
+        let (yaml, duplicates) = parse(text).unwrap();
+        assert_eq!(yaml["sources"][0]["schema"].as_str(), Some("landing"));
+        assert_eq!(duplicates, vec!["schema".to_string()]);
+    }
+
+    #[test]
+    fn values_of_every_kind_survive() {
+        let text = "a: 1\nb: -2\nc: 1.5\nd: true\ne: ~\nf: [x, {g: h}]\ni: !tagged 3\n";
+        let (yaml, duplicates) = parse(text).unwrap();
+        assert_eq!(yaml, serde_yaml::from_str::<Yaml>(text).unwrap());
+        assert!(duplicates.is_empty());
+        assert!(parse("a: [").is_err());
+    }
+}
