@@ -100,7 +100,9 @@ fn drive(nvim: &Path, label: &str) -> Value {
         if pid > 0 && String::from_utf8_lossy(&cmdline).contains(env!("CARGO_BIN_EXE_loupe")) {
             std::thread::sleep(std::time::Duration::from_secs(2));
             if std::fs::metadata(format!("/proc/{pid}")).is_ok() {
-                say(&format!("neovim {label}: the server (pid {pid}) outlived Neovim; killing it"));
+                say(&format!(
+                    "neovim {label}: the server (pid {pid}) outlived Neovim; killing it"
+                ));
                 let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
             }
         }
@@ -219,7 +221,10 @@ fn check(result: &Value, modern: bool) {
         .find(|i| i["text"].as_str().unwrap().contains("← raw_orders.user_id"))
         .unwrap();
     assert!(
-        seed["file"].as_str().unwrap().ends_with("seeds/raw_orders.csv"),
+        seed["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("seeds/raw_orders.csv"),
         "{seed}"
     );
     assert_eq!(result["quickfix_open"], true);
@@ -277,8 +282,14 @@ fn check(result: &Value, modern: bool) {
     );
     assert!(drawn.contains("    ▼"), "{drawn}");
     // What reads the model, wrapped at 78 columns.
-    let feeds = graph.iter().position(|l| l.starts_with("feeds: ")).expect(&drawn);
-    assert!(graph[feeds..].iter().all(|l| l.chars().count() <= 78), "{drawn}");
+    let feeds = graph
+        .iter()
+        .position(|l| l.starts_with("feeds: "))
+        .expect(&drawn);
+    assert!(
+        graph[feeds..].iter().all(|l| l.chars().count() <= 78),
+        "{drawn}"
+    );
     assert!(graph[feeds].contains("l003_cte_chain"), "{drawn}");
 
     if !cfg!(feature = "fabric") {
