@@ -255,6 +255,17 @@ fn check(result: &Value, modern: bool) {
         result["compiled_name"]
     );
     assert_eq!(result["compiled_attached"], false);
+    // <CR> in it goes to the template line the rendered line comes from.
+    let jump = &result["compiled_jump"];
+    assert!(
+        jump["buffer"]
+            .as_str()
+            .unwrap()
+            .ends_with("models/staging/stg_orders.sql"),
+        "{jump}"
+    );
+    assert_eq!(jump["line"], 8, "{jump}");
+    assert_eq!(jump["text"], "        user_id as customer_id,");
 
     // :LoupeGraph: the gems, their kinds and schemas, and what joins them.
     let graph = strings(&result["graph"]);
@@ -311,6 +322,14 @@ fn check(result: &Value, modern: bool) {
             .contains("nowhere"),
         "{}",
         result["fabric_unknown"]
+    );
+
+    // :LoupeRefreshCatalog without a fabric: the undescribed source is asked
+    // for (and is not in the empty DuckDB).
+    let catalog = result["catalog"].as_str().unwrap_or_default();
+    assert!(
+        catalog.starts_with("Loupe: 0 tables described by duckdb\n  app.sessions: "),
+        "{catalog}"
     );
 
     // :LoupeRun 2 in the gem `renamed`: a title, names and types, rule, 2 rows, summary.

@@ -403,6 +403,7 @@ function M.lineage(direction, column, on_done)
 end
 
 --- The model's SQL after Jinja, in a scratch buffer (`:LoupeCompiled`).
+--- <CR> on a line of it goes to where that line comes from in the template.
 function M.compiled(on_done)
   local bufnr = vim.api.nvim_get_current_buf()
   local name = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ':t:r')
@@ -410,6 +411,8 @@ function M.compiled(on_done)
     local lines = vim.split(result.sql or '', '\n', { plain = true })
     local buf = scratch('loupe://compiled/' .. name .. '.sql', lines, 'sql', true)
     vim.b[buf].loupe_source_map = result.sourceMap
+    vim.b[buf].loupe_template = bufnr
+    vim.keymap.set('n', '<CR>', M.compiled_jump, { buffer = buf, desc = 'Go to the template line' })
     M.last_compiled = buf
     if on_done then
       on_done(buf)
@@ -417,11 +420,36 @@ function M.compiled(on_done)
   end)
 end
 
+--- From the compiled SQL's line under the cursor to its template line.
+function M.compiled_jump()
+  local map = vim.b.loupe_source_map or {}
+  local template = vim.b.loupe_template
+  local line = vim.api.nvim_win_get_cursor(0)[1] - 1
+  local target
+  for _, entry in ipairs(map) do
+    if entry.line <= line and (not target or entry.line >= target.line) then
+      target = entry
+    end
+  end
+  if not target or not template or not vim.api.nvim_buf_is_valid(template) then
+    notify('no template line for this line', vim.log.levels.WARN)
+    return
+  end
+  local win = vim.fn.bufwinid(template)
+  if win ~= -1 then
+    vim.api.nvim_set_current_win(win)
+  else
+    vim.cmd('wincmd p')
+    vim.api.nvim_win_set_buf(0, template)
+  end
+  vim.api.nvim_win_set_cursor(0, { target.templateLine + 1, target.templateCharacter or 0 })
+end
+
 --- The model's gems and their schemas drawn as text in a split (`:LoupeGraph`).
 function M.graph(on_done)
   local bufnr = vim.api.nvim_get_current_buf()
   local path = vim.api.nvim_buf_get_name(bufnr)
-  ask(bufnr, 'loupe/graph', {}, function(result, client)
+  ask(bufnr, 'loupe/graph', vim.empty_dict(), function(result, client)
     local root = root_of(client, bufnr)
     local file = path
     if root and path:sub(1, #root + 1) == root .. '/' then
@@ -455,7 +483,7 @@ function M.fabric(name, on_done)
   if name and name ~= '' then
     return select(name)
   end
-  ask(bufnr, 'loupe/fabrics', {}, function(result)
+  ask(bufnr, 'loupe/fabrics', vim.empty_dict(), function(result)
     local details = result.details or {}
     if #details == 0 then
       for _, n in ipairs(result.fabrics or {}) do
@@ -479,7 +507,9 @@ end
 --- (`:LoupeRefreshCatalog [fabric]`).
 function M.refresh_catalog(bufnr, fabric)
   bufnr = bufnr or vim.api.nvim_get_current_buf()
-  ask(bufnr, 'loupe/refreshCatalog', { fabric = fabric }, function(result)
+  -- An empty Lua table would go out as a JSON array: send an object.
+  local params = fabric and { fabric = fabric } or vim.empty_dict()
+  ask(bufnr, 'loupe/refreshCatalog', params, function(result)
     local lines = { string.format('%d tables described by %s', #result.described, result.fabric) }
     for _, failure in ipairs(result.failed or {}) do
       table.insert(lines, string.format('  %s: %s', failure.table, failure.message))

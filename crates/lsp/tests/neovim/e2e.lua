@@ -202,6 +202,15 @@ step('compiled', function()
   out.compiled_filetype = vim.bo[loupe.last_compiled].filetype
   out.compiled_name = vim.api.nvim_buf_get_name(loupe.last_compiled)
   out.compiled_attached = loupe.buffer_client(loupe.last_compiled) ~= nil
+  -- <CR> on `user_id as customer_id,` goes to that line of the template.
+  vim.api.nvim_win_set_cursor(0, { 8, 0 })
+  vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes('<CR>', true, false, true), 'x', false)
+  out.compiled_jump = {
+    buffer = vim.api.nvim_buf_get_name(0),
+    line = vim.api.nvim_win_get_cursor(0)[1],
+    text = vim.api.nvim_get_current_line(),
+  }
+  vim.api.nvim_set_current_win(vim.fn.bufwinid(loupe.last_compiled))
   vim.cmd('close')
 end)
 
@@ -240,6 +249,22 @@ if fabric then
     end, 'the refusal of an unknown fabric')
     out.fabric_unknown = notes[#notes].message
   end)
+
+  step('refresh catalog', function()
+    vim.api.nvim_set_current_buf(stg)
+    local before = #notes
+    vim.cmd('LoupeRefreshCatalog')
+    wait(30000, function()
+      for i = before + 1, #notes do
+        if notes[i].message:find('described by') then
+          return true
+        end
+      end
+      return false
+    end, 'the catalog refresh')
+    out.catalog = notes[#notes].message
+  end)
+  out.notes = notes
 
   step('run', function()
     vim.api.nvim_set_current_buf(stg)
