@@ -53,7 +53,7 @@ fn major_minor(version: &str) -> (u32, u32) {
 
 /// Runs the Lua script in `nvim` on a fresh copy of the broken fixture and
 /// returns what it wrote.
-fn drive(nvim: &Path, label: &str) -> Value {
+fn drive(nvim: &Path, label: &str, setup: bool) -> Value {
     let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let scratch = std::env::temp_dir().join(format!("loupe-nvim-{label}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&scratch);
@@ -83,6 +83,8 @@ fn drive(nvim: &Path, label: &str) -> Value {
         .env("LOUPE_FIXTURE", &fixture)
         .env("LOUPE_OUTSIDE", &outside)
         .env("LOUPE_OUT", &out)
+        // `require('loupe').setup()` rather than vim.lsp.enable on 0.11+.
+        .env("LOUPE_SETUP", if setup { "1" } else { "0" })
         .env(
             "LOUPE_FABRIC",
             if cfg!(feature = "fabric") { "1" } else { "0" },
@@ -388,31 +390,55 @@ fn neovim_on_path_with_setup() {
         return skip("nvim", ".ci/run installs Debian's neovim");
     };
     let modern = major_minor(&found) >= (0, 11);
-    let result = drive(&nvim, "path");
+    let result = drive(&nvim, "path", false);
     check(&result, modern);
 }
 
-#[test]
-fn current_neovim_with_vim_lsp_enable() {
+/// The path of the Neovim 0.11+ the tests use, and its version, if it runs.
+fn current_neovim() -> (PathBuf, Option<String>) {
     let nvim = std::env::var_os("LOUPE_NVIM_011")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
                 .join(".cache/loupe-venv/bin/nvim")
         });
-    let Some(found) = version(&nvim) else {
+    let found = version(&nvim);
+    if let Some(found) = &found {
+        assert!(
+            major_minor(found) >= (0, 11),
+            "{} is {found}, not 0.11 or newer",
+            nvim.display()
+        );
+    }
+    (nvim, found)
+}
+
+#[test]
+fn current_neovim_with_vim_lsp_enable() {
+    let (nvim, found) = current_neovim();
+    if found.is_none() {
         return skip(
             &format!("Neovim 0.11+ ({})", nvim.display()),
             "scripts/install-neovim.sh installs it, or set LOUPE_NVIM_011",
         );
-    };
-    assert!(
-        major_minor(&found) >= (0, 11),
-        "{} is {found}, not 0.11 or newer",
-        nvim.display()
-    );
-    let result = drive(&nvim, "current");
+    }
+    let result = drive(&nvim, "current", false);
     check(&result, true);
+}
+
+/// setup() keeps working on 0.11+, where it registers the server with
+/// vim.lsp.config and vim.lsp.enable.
+#[test]
+fn current_neovim_with_setup() {
+    let (nvim, found) = current_neovim();
+    if found.is_none() {
+        return skip(
+            &format!("Neovim 0.11+ ({})", nvim.display()),
+            "scripts/install-neovim.sh installs it, or set LOUPE_NVIM_011",
+        );
+    }
+    let result = drive(&nvim, "current-setup", true);
+    check(&result, false);
 }
 
 #[test]

@@ -55,7 +55,7 @@ local loupe = require('loupe')
 loupe.config.progress = false
 
 step('start', function()
-  if vim.fn.has('nvim-0.11') == 1 then
+  if vim.fn.has('nvim-0.11') == 1 and os.getenv('LOUPE_SETUP') ~= '1' then
     -- The modern way: lsp/loupe.lua on 'runtimepath', then enable it.
     vim.lsp.config('loupe', { cmd = { bin, 'lsp' } })
     vim.lsp.enable('loupe')
