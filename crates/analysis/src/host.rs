@@ -16,6 +16,11 @@ use crate::schema::RelationSchema;
 use crate::syntax::Dialect;
 use crate::text::{LineCol, LineIndex};
 
+/// The stack every thread that analyses needs: walks over SQL and Jinja
+/// recurse as deep as the bounds allow (`syntax::MAX_PARSE_DEPTH`, macro
+/// nesting), with room to spare. Reserved, not committed, until used.
+pub const ANALYSIS_STACK_BYTES: usize = 256 * 1024 * 1024;
+
 /// Models, macros and YAML larger than this are not analyzed (they are
 /// reported instead). Seeds have no such bound: dbt loads every row, and
 /// their types come from every row.
@@ -77,17 +82,23 @@ fn file_diagnostics(db: &RootDatabase, project: Project, file: SourceFile) -> Ve
                 .collect()
         }
         FileKind::Properties => {
-            let errors = index.broken_properties.iter().map(|d| (d, Severity::Error));
+            let errors = index
+                .broken_properties
+                .iter()
+                .map(|(f, m)| (*f, m, 0, Severity::Error));
             let warnings = index
                 .properties_warnings
                 .iter()
-                .map(|d| (d, Severity::Warning));
+                .map(|(f, m, at)| (*f, m, *at, Severity::Warning));
             errors
                 .chain(warnings)
-                .filter(|((f, _), _)| *f == file)
-                .map(|((_, message), severity)| {
-                    let mut d =
-                        Diagnostic::new(Code::ProjectError, Default::default(), message.clone());
+                .filter(|(f, ..)| *f == file)
+                .map(|(_, message, at, severity)| {
+                    let mut d = Diagnostic::new(
+                        Code::ProjectError,
+                        crate::text::TextRange::empty(at),
+                        message.clone(),
+                    );
                     d.severity = severity;
                     place(db, file, &d, None)
                 })
@@ -357,11 +368,14 @@ impl AnalysisHost {
             for _ in 0..threads {
                 let db = self.db.clone();
                 let (next, work) = (&next, &work);
-                scope.spawn(move || loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(&file) = files.get(i) else { break };
-                    work(&db, file);
-                });
+                std::thread::Builder::new()
+                    .stack_size(ANALYSIS_STACK_BYTES)
+                    .spawn_scoped(scope, move || loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&file) = files.get(i) else { break };
+                        work(&db, file);
+                    })
+                    .expect("start an analysis thread");
             }
         });
     }

@@ -231,3 +231,68 @@ fn lineage_goes_through_a_source_into_the_seed_behind_it() {
         "{reached:?}"
     );
 }
+
+/// A Snowflake project with no warehouse to reach: date parts as keywords,
+/// IFF, `:` paths into VARIANT, LATERAL FLATTEN, QUALIFY, ILIKE ANY, staged
+/// files' `$1`, `config()` with a dict, macros that query the warehouse.
+/// Snowflake would raise nothing here, so neither does Loupe.
+#[test]
+fn a_snowflake_project_without_a_warehouse_raises_no_false_error() {
+    let host = AnalysisHost::load(&fixture("snowflake_project")).unwrap();
+    let diagnostics = host.check();
+    let found: Vec<(&str, &str, u32)> = diagnostics
+        .iter()
+        .map(|d| (d.file.as_str(), d.code, d.start.line))
+        .collect();
+    // Only the duplicated `description` of the sources YAML, on its second writing.
+    assert_eq!(
+        found,
+        vec![("models/staging/_sources.yml", "L013", 41)],
+        "{diagnostics:#?}"
+    );
+    assert_eq!(diagnostics[0].severity.as_str(), "warning");
+
+    let schemas = host.relation_schemas();
+    let names = |relation: &str| -> Vec<String> {
+        schemas[relation]
+            .columns
+            .iter()
+            .map(|c| c.name.clone())
+            .collect()
+    };
+    assert_eq!(
+        names("dbt_dev_staging.stg_accounts")[..4],
+        ["account_id", "account_name", "plan_tier", "locale"]
+    );
+    let accounts = &schemas["dbt_dev_staging.stg_accounts"];
+    let ty = |name: &str| {
+        accounts
+            .columns
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.ty.to_string())
+            .unwrap()
+    };
+    assert_eq!(ty("plan_tier"), "VARCHAR");
+    assert_eq!(ty("account_age_days"), "BIGINT");
+    assert_eq!(ty("has_sso"), "BOOLEAN");
+    // Built from warehouse answers nothing gave: partial and open, never an error.
+    let latest = &schemas["dbt_dev_marts.fct_latest_load"];
+    assert!(latest.open, "{latest:?}");
+    let activity = loupe_analysis::model::model_analysis(
+        host.db(),
+        host.project(),
+        host.file(
+            &fixture("snowflake_project").join("models/intermediate/int_account_activity.sql"),
+        )
+        .unwrap(),
+    );
+    assert!(
+        activity
+            .unknown_because
+            .as_deref()
+            .is_some_and(|b| b.contains("run_query")),
+        "{:?}",
+        activity.unknown_because
+    );
+}

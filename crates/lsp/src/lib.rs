@@ -30,9 +30,7 @@ pub fn service() -> (LspService<Backend>, ClientSocket) {
 }
 
 /// Serves LSP over stdin/stdout until the client exits.
-/// The stack of every thread that analyses: deep user input recurses, and
-/// the bounds on that depth are set so it fits here.
-pub const WORKER_STACK_BYTES: usize = 256 * 1024 * 1024;
+pub use loupe_analysis::host::ANALYSIS_STACK_BYTES as WORKER_STACK_BYTES;
 
 pub fn run_stdio() {
     let runtime = tokio::runtime::Builder::new_multi_thread()

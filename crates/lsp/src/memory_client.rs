@@ -20,6 +20,11 @@ pub struct Client {
 impl Client {
     /// Starts the server in memory and initializes it on the project at `root`.
     pub async fn start(root: &Path) -> Client {
+        Client::start_with_options(root, Value::Null).await
+    }
+
+    /// Starts the server with the client's `initializationOptions`.
+    pub async fn start_with_options(root: &Path, options: Value) -> Client {
         let (client_end, server_end) = tokio::io::duplex(1 << 20);
         let (server_read, server_write) = tokio::io::split(server_end);
         let (service, socket) = crate::service();
@@ -35,7 +40,7 @@ impl Client {
         };
         let root_uri = Uri::from_file_path(root).unwrap();
         let init = client
-            .request("initialize", json!({"processId": null, "rootUri": root_uri, "capabilities": {}, "workspaceFolders": [{"uri": root_uri, "name": "fixture"}]}))
+            .request("initialize", json!({"processId": null, "rootUri": root_uri, "capabilities": {}, "initializationOptions": options, "workspaceFolders": [{"uri": root_uri, "name": "fixture"}]}))
             .await;
         assert_eq!(init["capabilities"]["hoverProvider"], json!(true));
         client.notify("initialized", json!({})).await;

@@ -168,12 +168,14 @@ impl Backend {
     }
 }
 
-/// dbt's options from `initializationOptions.dbt`: `vars` (a mapping, or
-/// YAML/JSON text as `--vars` takes), `target`, `profile`, `profilesDir`.
+/// dbt's options from `initializationOptions.dbt` (or the top level of the
+/// options): `vars` (a mapping, or YAML/JSON text as `--vars` takes),
+/// `target`, `profile`, `profilesDir`.
 fn invocation_from_options(
     options: Option<&serde_json::Value>,
 ) -> std::result::Result<Invocation, String> {
-    let Some(dbt) = options.and_then(|o| o.get("dbt")) else {
+    // `{"dbt": {"vars": ...}}`, or the same keys at the top level.
+    let Some(dbt) = options.map(|o| o.get("dbt").unwrap_or(o)) else {
         return Ok(Invocation::default());
     };
     let text = |key: &str| dbt.get(key).and_then(|v| v.as_str()).map(str::to_string);

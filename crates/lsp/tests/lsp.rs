@@ -690,3 +690,35 @@ async fn a_code_action_runs_the_gem_under_the_cursor() {
         .await;
     assert_eq!(result["columns"][0][0], "customer_id", "{result}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dbt_options_from_the_client_decide_vars_target_and_naming() {
+    let root = fixture("seeded_shop", "dbt-options");
+    let mut client = Client::start_with_options(
+        &root,
+        json!({"dbt": {"vars": "{load_source_data: true}", "target": "prod"}}),
+    )
+    .await;
+    let path = root.join("models/marts/orders.sql");
+    let uri = client
+        .open(&path, &std::fs::read_to_string(&path).unwrap())
+        .await;
+    // The prod target's models are named by the project's macro: analytics.*.
+    let compiled = client.request("loupe/compiled", json!({"uri": uri})).await;
+    let sql = compiled["sql"].as_str().unwrap();
+    assert!(sql.contains("analytics.stg_orders"), "{sql}");
+    // A source on a seed: hover shows the seed's columns.
+    let staging = root.join("models/staging/stg_orders.sql");
+    let (text, at) = with_cursor(
+        &staging,
+        &std::fs::read_to_string(&staging)
+            .unwrap()
+            .replacen("source('ecom'", "sou$0rce('ecom'", 1),
+    );
+    let staging_uri = client.open(&staging, &text).await;
+    let hover = client.hover(&staging_uri, at).await;
+    assert!(
+        hover.contains("seed `raw_orders`") && hover.contains("order_total"),
+        "{hover}"
+    );
+}

@@ -244,3 +244,115 @@ fn upstream_models_come_inlined_or_from_the_database_as_asked() {
     let built = loupe_lsp::run::run_gem(&host, file, None, None, Upstream::Built, 10).unwrap();
     assert_eq!(built.rows, [[Some("7".to_string())]]);
 }
+
+/// A project whose sources are its own seeds, loaded into the schema its
+/// `generate_schema_name` gives them, enabled only with `--vars`: every
+/// model runs with nothing built, and gives the rows of a real `dbt seed`
+/// and `dbt run` (expected_rows.json, written by gen_expected_schema.py).
+#[test]
+fn sources_on_seeds_run_with_nothing_built_and_give_dbts_rows() {
+    let root = private_copy(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/seeded_shop"),
+        "seeded",
+    );
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("expected_rows.json")).unwrap())
+            .unwrap();
+    let invocation = loupe_analysis::project::Invocation {
+        vars: loupe_analysis::project::Invocation::parse_vars("{load_source_data: true}").unwrap(),
+        ..Default::default()
+    };
+    let (host, _) =
+        loupe_lsp::run::load_model(&root.join("models/marts/customers.sql"), invocation).unwrap();
+    let mut compared = 0;
+    for (relation, truth) in expected.as_object().unwrap() {
+        let model = relation.rsplit('.').next().unwrap();
+        let folder = if model.starts_with("stg_") {
+            "staging"
+        } else {
+            "marts"
+        };
+        let file = host
+            .file(&root.join(format!("models/{folder}/{model}.sql")))
+            .unwrap();
+        let got = loupe_lsp::run::run_gem(&host, file, None, None, Upstream::Inline, 10_000)
+            .unwrap_or_else(|e| panic!("{model}: {e}"));
+        let kept: Vec<&str> = truth["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        let positions: Vec<usize> = kept
+            .iter()
+            .map(|c| {
+                // The embedded DuckDB may quote type names in generated names differently.
+                got.columns
+                    .iter()
+                    .position(|(n, _)| n.replace('"', "") == c.replace('"', ""))
+                    .unwrap_or_else(|| panic!("{model}: no column {c} in {:?}", got.columns))
+            })
+            .collect();
+        // Floating sums depend on the order rows are added in: compare DOUBLEs to 12 digits.
+        let float: Vec<bool> = positions
+            .iter()
+            .map(|&i| matches!(got.columns[i].1.as_str(), "DOUBLE" | "FLOAT"))
+            .collect();
+        let normalize = |row: Vec<Option<String>>| -> Vec<Option<String>> {
+            row.into_iter()
+                .zip(&float)
+                .map(|(v, &is_float)| match (v, is_float) {
+                    (Some(text), true) => Some(format!("{:.11e}", text.parse::<f64>().unwrap())),
+                    (v, _) => v,
+                })
+                .collect()
+        };
+        let got_rows: BTreeSet<Vec<Option<String>>> = got
+            .rows
+            .iter()
+            .map(|r| normalize(positions.iter().map(|&i| r[i].clone()).collect()))
+            .collect();
+        let want_rows: BTreeSet<Vec<Option<String>>> = truth["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                normalize(
+                    r.as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|v| v.as_str().map(str::to_string))
+                        .collect(),
+                )
+            })
+            .collect();
+        assert!(!want_rows.is_empty() && !got.truncated, "{model}");
+        assert_eq!(got_rows, want_rows, "{model}");
+        compared += 1;
+    }
+    assert_eq!(compared, 10);
+
+    // The command line, as a user types it.
+    let out = Command::new(env!("CARGO_BIN_EXE_loupe"))
+        .current_dir(&root)
+        .args([
+            "run",
+            "models/marts/orders.sql#order_items_summary",
+            "--vars",
+            "{load_source_data: true}",
+            "--format",
+            "csv",
+            "--limit",
+            "500",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = String::from_utf8(out.stdout).unwrap();
+    assert!(csv.starts_with("order_id,order_items_subtotal,"), "{csv}");
+    assert_eq!(csv.lines().count(), 121, "a header and one line per order");
+}

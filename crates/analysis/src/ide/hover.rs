@@ -28,8 +28,13 @@ pub fn hover(db: &dyn Db, project: Project, file: SourceFile, offset: usize) -> 
         } else {
             gem.inputs.join(", ")
         };
+        let because = analysis
+            .unknown_because
+            .as_ref()
+            .map(|b| format!("\n\nsome columns may be missing: {b}"))
+            .unwrap_or_default();
         let markdown = format!(
-            "**gem** `{}` — {}\n\ninputs: {}\n\n{}",
+            "**gem** `{}` — {}\n\ninputs: {}\n\n{}{because}",
             gem.name,
             gem.kind.as_str(),
             inputs,
@@ -49,7 +54,7 @@ pub fn hover(db: &dyn Db, project: Project, file: SourceFile, offset: usize) -> 
             gem: None,
         });
     }
-    if let Some(because) = &analysis.unknown_because {
+    if let (Some(because), true) = (&analysis.unknown_because, analysis.gems.is_empty()) {
         return Some(Hover {
             markdown: format!("columns of this model unknown: {because}"),
             range: TextRange::empty(offset),

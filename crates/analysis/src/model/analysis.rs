@@ -266,9 +266,7 @@ pub fn model_analysis(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Mo
     if !sql.trim().is_empty() {
         let dialect = project.settings(db).dialect;
         match parse_sql(sql, dialect) {
-            Err(e) if warehouse_dependent.is_some() && !e.too_complex => {
-                analysis.unknown_because = warehouse_dependent.as_deref().map(unknown_because);
-            }
+            Err(e) if warehouse_dependent.is_some() && !e.too_complex => {}
             Err(e) => analysis.diagnostics.push(Diagnostic::new(
                 if e.too_complex {
                     Code::TooComplex
@@ -331,6 +329,15 @@ pub fn model_analysis(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Mo
                 }
             }
         }
+    }
+    // Built from warehouse answers Loupe did not have: what the SQL says is
+    // partial, so it raises nothing and its columns are only a known part.
+    if let Some(what) = &warehouse_dependent {
+        analysis.unknown_because = Some(unknown_because(what));
+        analysis.output.open = true;
+        analysis
+            .diagnostics
+            .retain(|d| d.severity != crate::diagnostics::Severity::Error);
     }
     // dbt leaves disabled models out of the DAG: only template errors matter there.
     let disabled = match rendered.config.get("enabled") {

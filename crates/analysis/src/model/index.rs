@@ -48,7 +48,7 @@ pub struct ProjectIndex {
     /// Properties files that failed to parse: (file, message).
     pub broken_properties: Vec<(SourceFile, String)>,
     /// What properties files do that dbt accepts but is likely a mistake.
-    pub properties_warnings: Vec<(SourceFile, String)>,
+    pub properties_warnings: Vec<(SourceFile, String, usize)>,
 }
 
 impl ProjectIndex {
@@ -125,8 +125,10 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
         if let Some(e) = &props.error {
             index.broken_properties.push((file, e.clone()));
         }
-        for w in &props.warnings {
-            index.properties_warnings.push((file, w.clone()));
+        for (message, offset) in &props.warnings {
+            index
+                .properties_warnings
+                .push((file, message.clone(), *offset));
         }
         for s in &props.sources {
             let key = (s.source.to_lowercase(), s.table.to_lowercase());

@@ -23,6 +23,53 @@ pub fn parse(text: &str) -> Result<(Yaml, Vec<String>), serde_yaml::Error> {
     parsed.map(|v| (v.0, duplicates))
 }
 
+/// Where each key written twice in one block mapping is written the second
+/// time: (key, byte offset). A line scan of block YAML (flow mappings are
+/// not followed); it only places the warning.
+pub fn duplicate_key_offsets(text: &str) -> Vec<(String, usize)> {
+    // Keys seen per mapping, a mapping known by the indentation of its keys.
+    let mut open: Vec<(usize, Vec<String>)> = Vec::new();
+    let mut found = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let body = line.trim_end();
+        let trimmed = body.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let mut indent = body.len() - trimmed.len();
+        let mut rest = trimmed;
+        let mut new_item = false;
+        while let Some(after) = rest.strip_prefix("- ") {
+            // A sequence item opens a new mapping, its keys one level in.
+            indent += 2 + (after.len() - after.trim_start().len());
+            rest = after.trim_start();
+            new_item = true;
+        }
+        open.retain(|(i, _)| *i < indent || (*i == indent && !new_item));
+        let Some((key, _)) = rest.split_once(':') else {
+            continue;
+        };
+        let key = key.trim().trim_matches(['"', '\'']);
+        if key.is_empty() || key.contains(' ') && !rest.starts_with(['"', '\'']) {
+            continue;
+        }
+        match open.last_mut() {
+            Some((i, keys)) if *i == indent => {
+                if keys.iter().any(|k| k == key) {
+                    found.push((key.to_string(), start + body.len() - rest.len()));
+                } else {
+                    keys.push(key.to_string());
+                }
+            }
+            _ => open.push((indent, vec![key.to_string()])),
+        }
+    }
+    found
+}
+
 struct Lenient(Yaml);
 
 impl<'de> Deserialize<'de> for Lenient {
@@ -125,6 +172,15 @@ mod tests {
         let (yaml, duplicates) = parse(text).unwrap();
         assert_eq!(yaml["sources"][0]["schema"].as_str(), Some("landing"));
         assert_eq!(duplicates, vec!["schema".to_string()]);
+    }
+
+    #[test]
+    fn the_second_writing_of_a_key_is_found() {
+        let text = "sources:\n  - name: a\n    description: x\n    tables:\n      - name: t\n        description: y\n      - name: u\n        description: z\n    description: w\n";
+        let found = duplicate_key_offsets(text);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "description");
+        assert_eq!(&text[found[0].1..found[0].1 + 14], "description: w");
     }
 
     #[test]

@@ -59,8 +59,8 @@ pub struct Properties {
     pub models: Vec<ModelProperties>,
     pub seeds: Vec<ModelProperties>,
     pub error: Option<String>,
-    /// What dbt accepts but is likely a mistake (a key written twice).
-    pub warnings: Vec<String>,
+    /// What dbt accepts but is likely a mistake (a key written twice), and where.
+    pub warnings: Vec<(String, usize)>,
 }
 
 fn text(v: Option<&Yaml>) -> Option<String> {
@@ -121,10 +121,17 @@ pub fn parse_properties(source: &str, render: &dyn Fn(&str) -> String) -> Proper
             }
         }
     };
+    let mut places = super::lenient_yaml::duplicate_key_offsets(source).into_iter();
     let mut props = Properties {
         warnings: duplicates
             .into_iter()
-            .map(|key| format!("`{key}` is set twice in one mapping: dbt keeps the last value"))
+            .map(|key| {
+                let offset = places.find(|(k, _)| *k == key).map_or(0, |(_, o)| o);
+                (
+                    format!("`{key}` is set twice in one mapping: dbt keeps the last value"),
+                    offset,
+                )
+            })
             .collect(),
         ..Default::default()
     };

@@ -51,20 +51,26 @@ impl Dialect {
 
     fn parse(self, sql: &str) -> Result<Vec<Statement>, ParserError> {
         use sqlparser::dialect as d;
+        fn with(dialect: &dyn d::Dialect, sql: &str) -> Result<Vec<Statement>, ParserError> {
+            Parser::new(dialect)
+                .with_recursion_limit(MAX_PARSE_DEPTH)
+                .try_with_sql(sql)?
+                .parse_statements()
+        }
         match self {
-            Dialect::DuckDb => Parser::parse_sql(&DuckDbDialect {}, sql),
-            Dialect::Databricks => Parser::parse_sql(&DatabricksDialect {}, sql),
-            Dialect::Snowflake => Parser::parse_sql(&SnowflakeDialect {}, sql),
-            Dialect::Postgres => Parser::parse_sql(&d::PostgreSqlDialect {}, sql),
-            Dialect::Redshift => Parser::parse_sql(&d::RedshiftSqlDialect {}, sql),
-            Dialect::BigQuery => Parser::parse_sql(&d::BigQueryDialect {}, sql),
-            Dialect::MsSql => Parser::parse_sql(&d::MsSqlDialect {}, sql),
-            Dialect::MySql => Parser::parse_sql(&d::MySqlDialect {}, sql),
-            Dialect::Hive => Parser::parse_sql(&d::HiveDialect {}, sql),
-            Dialect::Oracle => Parser::parse_sql(&d::OracleDialect {}, sql),
-            Dialect::Sqlite => Parser::parse_sql(&d::SQLiteDialect {}, sql),
-            Dialect::ClickHouse => Parser::parse_sql(&d::ClickHouseDialect {}, sql),
-            Dialect::Generic => Parser::parse_sql(&GenericDialect {}, sql),
+            Dialect::DuckDb => with(&DuckDbDialect {}, sql),
+            Dialect::Databricks => with(&DatabricksDialect {}, sql),
+            Dialect::Snowflake => with(&SnowflakeDialect {}, sql),
+            Dialect::Postgres => with(&d::PostgreSqlDialect {}, sql),
+            Dialect::Redshift => with(&d::RedshiftSqlDialect {}, sql),
+            Dialect::BigQuery => with(&d::BigQueryDialect {}, sql),
+            Dialect::MsSql => with(&d::MsSqlDialect {}, sql),
+            Dialect::MySql => with(&d::MySqlDialect {}, sql),
+            Dialect::Hive => with(&d::HiveDialect {}, sql),
+            Dialect::Oracle => with(&d::OracleDialect {}, sql),
+            Dialect::Sqlite => with(&d::SQLiteDialect {}, sql),
+            Dialect::ClickHouse => with(&d::ClickHouseDialect {}, sql),
+            Dialect::Generic => with(&GenericDialect {}, sql),
         }
     }
 
@@ -89,18 +95,38 @@ pub struct SyntaxError {
     pub too_complex: bool,
 }
 
+/// How deep sqlparser may recurse (nested subqueries, CASE, parentheses),
+/// and so how deep Loupe's own walks over the tree go. Analysis threads have
+/// stacks sized for it.
+pub const MAX_PARSE_DEPTH: usize = 400;
+
+/// Nesting (parentheses, CASE) one statement may have before it is reported
+/// as too deep rather than given to the parser: a few parser levels per level.
+pub const MAX_NESTING: usize = MAX_PARSE_DEPTH / 4;
+
 /// Operators and set operations one statement may chain. sqlparser builds
 /// `a AND b AND ...` and `x UNION y UNION ...` as trees as deep as the chain,
 /// and every walk over them (Loupe's and the tree's own drop) recurses.
 pub const MAX_CHAINED_OPERATORS: usize = 20_000;
 
-/// The most operators and set operations (`AND`, `OR`, `UNION`, `+`, `||`,
-/// ...) that one statement of `sql` holds, and where that statement starts.
+/// How far one statement of `sql` is past what Loupe analyzes, if it is.
 /// A byte scan: it runs before parsing, so it must not be the thing that fails.
-pub fn longest_operator_chain(sql: &str) -> (usize, usize) {
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StatementShape {
+    /// The most operators and set operations (`AND`, `OR`, `UNION`, `+`,
+    /// `||`, ...) in one statement, and where that statement starts.
+    pub chain: usize,
+    pub chain_start: usize,
+    /// The deepest nesting of parentheses and CASE, and where it is reached.
+    pub nesting: usize,
+    pub nesting_at: usize,
+}
+
+pub fn statement_shape(sql: &str) -> StatementShape {
     let bytes = sql.as_bytes();
-    let (mut best, mut best_start) = (0usize, 0usize);
+    let mut shape = StatementShape::default();
     let (mut count, mut start) = (0usize, 0usize);
+    let mut depth = 0usize;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
@@ -126,8 +152,17 @@ pub fn longest_operator_chain(sql: &str) -> (usize, usize) {
             }
             b';' => {
                 count = 0;
+                depth = 0;
                 start = i + 1;
             }
+            b'(' => {
+                depth += 1;
+                if depth > shape.nesting {
+                    shape.nesting = depth;
+                    shape.nesting_at = i;
+                }
+            }
+            b')' => depth = depth.saturating_sub(1),
             b'+' | b'-' | b'*' | b'/' | b'%' | b'|' | b'=' | b'<' | b'>' | b'^' | b'&' => {
                 count += 1;
             }
@@ -142,19 +177,27 @@ pub fn longest_operator_chain(sql: &str) -> (usize, usize) {
                     .any(|k| word.eq_ignore_ascii_case(k))
                 {
                     count += 1;
+                } else if word.eq_ignore_ascii_case("case") {
+                    depth += 1;
+                    if depth > shape.nesting {
+                        shape.nesting = depth;
+                        shape.nesting_at = i;
+                    }
+                } else if word.eq_ignore_ascii_case("end") {
+                    depth = depth.saturating_sub(1);
                 }
                 i = end;
                 continue;
             }
             _ => {}
         }
-        if count > best {
-            best = count;
-            best_start = start;
+        if count > shape.chain {
+            shape.chain = count;
+            shape.chain_start = start;
         }
         i += 1;
     }
-    (best, best_start)
+    shape
 }
 
 /// Parses every statement of `sql`. When the target's dialect cannot parse
@@ -162,15 +205,29 @@ pub fn longest_operator_chain(sql: &str) -> (usize, usize) {
 /// the dialect's error is reported: a false syntax error is worse than a
 /// missed one.
 pub fn parse_sql(sql: &str, dialect: Dialect) -> Result<Vec<Statement>, SyntaxError> {
-    let (chain, start) = longest_operator_chain(sql);
-    if chain > MAX_CHAINED_OPERATORS {
-        return Err(SyntaxError {
-            message: format!(
-                "Loupe does not analyze this statement: it chains {chain} operators and set operations, more than {MAX_CHAINED_OPERATORS}"
+    let shape = statement_shape(sql);
+    let too_complex = |message: String, at: usize| SyntaxError {
+        message: format!("Loupe does not analyze this statement: {message}"),
+        range: TextRange::new(at, at + token_len(&sql[at..])),
+        too_complex: true,
+    };
+    if shape.chain > MAX_CHAINED_OPERATORS {
+        return Err(too_complex(
+            format!(
+                "it chains {} operators and set operations, more than {MAX_CHAINED_OPERATORS}",
+                shape.chain
             ),
-            range: TextRange::new(start, start + token_len(&sql[start..])),
-            too_complex: true,
-        });
+            shape.chain_start,
+        ));
+    }
+    if shape.nesting > MAX_NESTING {
+        return Err(too_complex(
+            format!(
+                "it nests parentheses and CASE {} deep, more than {MAX_NESTING}",
+                shape.nesting
+            ),
+            shape.nesting_at,
+        ));
     }
     dialect.parse(sql).or_else(|error| {
         if dialect == Dialect::Generic {
