@@ -4,3 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/loupe-target}"
 cargo test --workspace --all-features --locked "$@"
+# The Zed extension is its own crate (it builds to wasm for Zed); its logic is tested on the host.
+cargo test --manifest-path editors/zed/Cargo.toml --locked
