@@ -85,7 +85,11 @@ fn star_over_an_unknown_table_resolves_named_columns_only() {
         false,
     );
     assert_eq!(got, ["-.user_id <- raw.events.user_id (copy)"]);
-    assert!(edges("select * from raw.events", false).is_empty());
+    // What nobody knows flows whole.
+    assert_eq!(
+        edges("select * from raw.events", false),
+        ["-.* <- raw.events.* (copy)"]
+    );
 }
 
 #[test]
@@ -220,4 +224,29 @@ fn project_lineage_follows_gems_and_models() {
         .find(|e| e.from == down.root && e.to == staged)
         .expect("raw_orders.status feeds it");
     assert_eq!(link.kind, EdgeKind::Copy);
+}
+
+#[test]
+fn ctes_written_before_an_insert_feed_it() {
+    let got = edges(
+        "with big as (select customer_id, amount from orders where amount > 100)
+         insert into analytics.summary select cast(customer_id as varchar), amount from big",
+        false,
+    );
+    assert_eq!(
+        got,
+        [
+            "analytics.summary.customer <- orders.customer_id (transform)",
+            "analytics.summary.total <- orders.amount (copy)",
+        ]
+    );
+}
+
+#[test]
+fn a_star_over_unknown_columns_flows_as_a_wildcard() {
+    let got = edges(
+        "insert into archive select * from landing.raw_events",
+        false,
+    );
+    assert_eq!(got, ["archive.* <- landing.raw_events.* (copy)"]);
 }

@@ -62,5 +62,21 @@ pub fn statement_edges(analysis: &StatementAnalysis, include_indirect: bool) -> 
             }
         }
     }
+    // Columns nobody knows still flow: `insert into t select * from s` with
+    // `s` undescribed is `s.*` into `t.*`.
+    if analysis.output.open {
+        for relation in &analysis.output.open_from {
+            let edge = StatementEdge {
+                source_table: relation.clone(),
+                source_column: "*".into(),
+                target_table: target_table.clone(),
+                target_column: "*".into(),
+                kind: EdgeKind::Copy,
+            };
+            if !out.contains(&edge) {
+                out.push(edge);
+            }
+        }
+    }
     out
 }

@@ -138,6 +138,22 @@ impl<'a> Analyzer<'a> {
         final_gem: &str,
     ) -> RelationSchema {
         match statement {
+            // `WITH x AS (...) INSERT INTO t SELECT ... FROM x` (the Hive and
+            // Spark form): the CTEs belong to the insert's query.
+            Statement::Query(q) if matches!(q.body.as_ref(), SetExpr::Insert(_)) => {
+                let SetExpr::Insert(Statement::Insert(insert)) = q.body.as_ref() else {
+                    return RelationSchema::unknown();
+                };
+                let mut insert = insert.clone();
+                if let (Some(outer), Some(source)) = (&q.with, insert.source.as_mut()) {
+                    let mut with = outer.clone();
+                    if let Some(inner) = source.with.take() {
+                        with.cte_tables.extend(inner.cte_tables);
+                    }
+                    source.with = Some(with);
+                }
+                self.analyze_top_statement(&Statement::Insert(insert), final_gem)
+            }
             Statement::Query(q) => self.analyze_model_query(q, final_gem),
             Statement::CreateView(v) => {
                 self.set_target(
