@@ -189,6 +189,21 @@ def expressions():
     ]:
         add(x)
 
+    # --- ordered-set aggregates, SQL's niladic time functions, decimal results ---
+    for x in [
+        "percentile_cont(0.5) WITHIN GROUP (ORDER BY i)", "percentile_cont(0.5) WITHIN GROUP (ORDER BY d)",
+        "percentile_cont(0.5) WITHIN GROUP (ORDER BY dec)", "percentile_disc(0.9) WITHIN GROUP (ORDER BY bi)",
+        "percentile_disc(0.5) WITHIN GROUP (ORDER BY s)", "mode() WITHIN GROUP (ORDER BY s)",
+        "percentile_cont(0.5) WITHIN GROUP (ORDER BY dt)", "percentile_cont(0.25) WITHIN GROUP (ORDER BY ts)",
+        "percentile_disc(0.5) WITHIN GROUP (ORDER BY dec4)",
+        "current_timestamp", "now()", "current_date", "current_time", "localtimestamp", "localtime",
+        "get_current_timestamp()", "transaction_timestamp()", "today()",
+        "round(avg(dec), 2)", "sum(dec) - sum(dec4)", "dec + dec", "dec * dec", "sum(dec) / count(*)",
+        "avg(dec)", "round(dec, 1)", "dec::DECIMAL(16,2) + dec::DECIMAL(16,2)", "sum(dec::DECIMAL(16,2))",
+        "sum(CASE WHEN b THEN 1 ELSE 0 END)", "count(DISTINCT i) > 1", "min(ts)::DATE",
+    ]:
+        add(x)
+
     # --- casts ---
     targets = [
         "VARCHAR", "VARCHAR(10)", "TEXT", "STRING", "CHAR", "CHAR(3)", "BPCHAR", "INT", "INTEGER", "INT4",
