@@ -33,6 +33,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     results,
     pipeline,
     vscode.window.registerWebviewViewProvider(ResultsView.viewId, results, { webviewOptions: { retainContextWhenHidden: true } }),
+    vscode.window.registerWebviewPanelSerializer(PipelineView.viewType, pipeline.serializer()),
   );
 
   // ---- Status bar: the fabric, and whether analysis runs or failed ----

@@ -150,8 +150,8 @@ export function modelView(
     const id = idOf(gem);
     nodes.push({
       id,
-      label: gem === last ? `${gem.name} (final SELECT)` : gem.name,
-      kind: gem.kind,
+      label: gem.name,
+      kind: gem === last ? `final SELECT · ${gem.kind}` : gem.kind,
       role: gem === last ? "output" : "gem",
       columns: gem.output.columns,
       complete: gem.output.complete,

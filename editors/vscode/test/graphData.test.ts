@@ -63,14 +63,14 @@ test("a model's view: inputs, then each CTE, then the final SELECT, with their c
       ["gem:orders", "gem", "Source"],
       ["gem:payments", "gem", "Source"],
       ["gem:customer_orders", "gem", "Aggregate"],
-      ["final", "output", "Join"],
+      ["final", "output", "final SELECT · Join"],
     ],
   );
   // An upstream model's input carries that model's output columns and its file (one click away).
   const stg = v.nodes[0];
   assert.deepEqual(stg.columns.map((c) => c.name), ["order_id", "customer_id"]);
   assert.equal(stg.file, "models/staging/stg_orders.sql");
-  assert.equal(v.nodes[5].label, "customers (final SELECT)");
+  assert.equal(v.nodes[5].label, "customers");
   assert.equal(v.nodes[5].gem, null);
 });
 

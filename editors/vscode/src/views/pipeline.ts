@@ -42,6 +42,7 @@ export class PipelineView implements vscode.Disposable {
   private graph?: GraphResponse;
   private view?: ViewGraph;
   private generation = 0;
+  private lastGood = new Map<string, ViewGraph>();
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -78,24 +79,49 @@ export class PipelineView implements vscode.Disposable {
       this.mode = "project";
     }
     if (!this.panel) {
-      this.panel = vscode.window.createWebviewPanel(
-        PipelineView.viewType,
-        "Loupe Pipeline",
-        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-        {
-          enableScripts: true,
-          retainContextWhenHidden: true,
-          localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, "dist")],
-        },
+      this.adopt(
+        vscode.window.createWebviewPanel(
+          PipelineView.viewType,
+          "Loupe Pipeline",
+          { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+          PipelineView.options(this.extensionUri),
+        ),
       );
-      this.panel.iconPath = vscode.Uri.joinPath(this.extensionUri, "images", "pipeline.svg");
-      this.panel.webview.html = webviewHtml(this.panel.webview, this.extensionUri, "pipeline", "Loupe Pipeline");
-      this.panel.webview.onDidReceiveMessage((m) => void this.onMessage(m), undefined, this.disposables);
-      this.panel.onDidDispose(() => (this.panel = undefined), undefined, this.disposables);
     } else {
       this.panel.reveal(undefined, true);
     }
     this.schedule(0);
+  }
+
+  static options(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return {
+      enableScripts: true,
+      retainContextWhenHidden: true,
+      localResourceRoots: [vscode.Uri.joinPath(extensionUri, "dist")],
+    };
+  }
+
+  /** Takes a panel: a new one, or one VS Code restores after a reload. */
+  adopt(panel: vscode.WebviewPanel, state?: { mode?: Mode; uri?: string }): void {
+    this.panel = panel;
+    if (state?.mode) this.mode = state.mode;
+    if (state?.uri && !this.uri) this.uri = vscode.Uri.parse(state.uri);
+    panel.webview.options = PipelineView.options(this.extensionUri);
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, "images", "pipeline.svg");
+    panel.webview.html = webviewHtml(panel.webview, this.extensionUri, "pipeline", "Loupe Pipeline");
+    panel.webview.onDidReceiveMessage((m) => void this.onMessage(m), undefined, this.disposables);
+    panel.onDidDispose(() => (this.panel = undefined), undefined, this.disposables);
+    this.schedule(0);
+  }
+
+  /** Restores the view after a reload, following the model it followed. */
+  serializer(): vscode.WebviewPanelSerializer {
+    return {
+      deserializeWebviewPanel: async (panel, state) => {
+        this.panel?.dispose();
+        this.adopt(panel, state ?? undefined);
+      },
+    };
   }
 
   private schedule(ms: number): void {
@@ -116,6 +142,11 @@ export class PipelineView implements vscode.Disposable {
   async refresh(): Promise<void> {
     if (!this.panel) return;
     const generation = ++this.generation;
+    if (!this.uri) {
+      // A view restored after a reload, or opened from the palette: follow the active model.
+      const active = vscode.window.activeTextEditor?.document.uri;
+      if (active && this.follows(active)) this.uri = active;
+    }
     const pc = await this.client();
     if (!pc || pc.failed) {
       void this.panel.webview.postMessage({ type: "message", text: "Open a model of a dbt project to see its pipeline." });
@@ -139,11 +170,24 @@ export class PipelineView implements vscode.Disposable {
         severity: severity(d.severity),
         code: codeOf(d),
       }));
-      view = modelView(graph, modelName(this.uri.fsPath), diagnosticsByGem(gems, diags));
+      const name = modelName(this.uri.fsPath);
+      view = modelView(graph, name, diagnosticsByGem(gems, diags));
       if (!view) {
         void this.panel.webview.postMessage({ type: "message", text: `${path.basename(this.uri.fsPath)} is not a model of this project.` });
         return;
       }
+      if (!view.nodes.some((n) => n.role === "output")) {
+        // Half-typed SQL that does not parse: keep the last pipeline of this model, marked.
+        const last = this.lastGood.get(name.toLowerCase());
+        const note = `${name} does not parse right now${diags.length ? " (see Problems)" : ""}`;
+        if (last) {
+          void this.panel.webview.postMessage({ type: "graph", view: last, note: `${note}: showing its last pipeline` });
+        } else {
+          void this.panel.webview.postMessage({ type: "message", text: `${note}.` });
+        }
+        return;
+      }
+      this.lastGood.set(name.toLowerCase(), view);
     } else {
       const byModel = new Map<string, ViewDiagnostic[]>();
       for (const m of graph.models) {
@@ -172,7 +216,7 @@ export class PipelineView implements vscode.Disposable {
     }
     if (generation !== this.generation || !this.panel) return;
     this.view = view;
-    void this.panel.webview.postMessage({ type: "graph", view });
+    void this.panel.webview.postMessage({ type: "graph", view, state: { mode: this.mode, uri: this.uri?.toString() } });
     this.panel.title = view.mode === "model" ? `Pipeline: ${view.title}` : "Loupe Project";
   }
 

@@ -8,10 +8,10 @@ declare function acquireVsCodeApi(): { postMessage(m: unknown): void; getState()
 const vscode = acquireVsCodeApi();
 const elk = new ELK();
 
-const NODE_W = 240;
+const NODE_W = 210;
 const HEAD_H = 44;
 const ROW_H = 20;
-const MAX_ROWS = 14;
+let MAX_ROWS = 14;
 const SVG = "http://www.w3.org/2000/svg";
 
 const app = document.getElementById("app")!;
@@ -24,6 +24,7 @@ app.innerHTML = `
   <button id="mode-project" class="seg" title="Every model of the project">Project</button>
   <button id="fit" title="Fit the graph to the view">Fit</button>
 </div>
+<div id="note" class="note" hidden></div>
 <div id="canvas" tabindex="0"><svg id="svg"><g id="viewport"></g></svg><div id="message" class="message"></div></div>
 <div id="tooltip" class="tooltip" hidden></div>`;
 
@@ -51,8 +52,9 @@ function applyTransform(): void {
 function fit(): void {
   const r = svg.getBoundingClientRect();
   if (!layoutSize.w || !r.width) return;
+  // Shrink to fit, but not below a readable size: a wider graph pans (drag) instead.
   const k = Math.min(1, (r.width - 40) / layoutSize.w, (r.height - 40) / layoutSize.h);
-  transform = { k: Math.max(k, 0.2), x: 20, y: 20 };
+  transform = { k: Math.max(k, 0.6), x: 20, y: 20 };
   applyTransform();
 }
 
@@ -67,6 +69,8 @@ async function render(view: ViewGraph): Promise<void> {
   const modeChanged = current?.mode !== view.mode || current?.model !== view.model;
   lastKey = key;
   current = view;
+  // The project's models show fewer columns each, so more models fit.
+  MAX_ROWS = view.mode === "project" ? 6 : 14;
   document.getElementById("title")!.textContent = view.mode === "model" ? `Pipeline of ${view.title}` : "Models of the project";
   document.getElementById("mode-model")!.classList.toggle("active", view.mode === "model");
   document.getElementById("mode-project")!.classList.toggle("active", view.mode === "project");
@@ -78,11 +82,13 @@ async function render(view: ViewGraph): Promise<void> {
     layoutOptions: {
       "elk.algorithm": "layered",
       "elk.direction": "RIGHT",
-      "elk.layered.spacing.nodeNodeBetweenLayers": "70",
+      "elk.layered.spacing.nodeNodeBetweenLayers": "56",
       "elk.spacing.nodeNode": "28",
       "elk.edgeRouting": "ORTHOGONAL",
       "elk.layered.spacing.edgeNodeBetweenLayers": "20",
       "elk.layered.nodePlacement.strategy": "BRANDES_KOEPF",
+      // One layered drawing: models with no edges sit in the first layer, not in a row of their own.
+      "elk.separateConnectedComponents": "false",
     },
     // Inputs on the left, the final SELECT on the right, as the pipeline reads.
     children: view.nodes.map((n): ElkNode => ({
@@ -131,7 +137,7 @@ function drawNode(layer: SVGGElement, n: ViewNode, x: number, y: number, h: numb
   el("rect", { class: "head", width: NODE_W, height: HEAD_H - 4, rx: 6 }, g);
   el("rect", { class: "head-fill", y: HEAD_H - 14, width: NODE_W, height: 10 }, g);
   const name = el("text", { class: "name", x: 10, y: 18 }, g);
-  name.textContent = clip(n.label, 28);
+  name.textContent = clip(n.label, 24);
   const kind = el("text", { class: "kind", x: 10, y: 34 }, g);
   kind.textContent = `${n.kind}${n.columns.length ? ` · ${n.columns.length}${n.complete ? "" : "+"} columns` : ""}`;
   if (n.role === "gem" || n.role === "output" || n.role === "model") {
@@ -154,9 +160,9 @@ function drawNode(layer: SVGGElement, n: ViewNode, x: number, y: number, h: numb
     const row = el("g", { class: "col", transform: `translate(0,${HEAD_H + i * ROW_H})`, "data-col": col.name.toLowerCase() }, g);
     el("rect", { class: "col-bg", x: 2, width: NODE_W - 4, height: ROW_H }, row);
     const cn = el("text", { class: "col-name", x: 10, y: 14 }, row);
-    cn.textContent = clip(col.name, 20);
+    cn.textContent = clip(col.name, 18);
     const ct = el("text", { class: "col-type", x: NODE_W - 10, y: 14, "text-anchor": "end" }, row);
-    ct.textContent = clip(col.type, 14);
+    ct.textContent = clip(col.type, 12);
     const t = el("title", {}, row);
     t.textContent = `${col.name} ${col.type}`;
     row.addEventListener("mouseenter", () => askLineage(n, col.name));
@@ -273,7 +279,13 @@ window.addEventListener("resize", () => {
 
 window.addEventListener("message", (ev) => {
   const m = ev.data;
-  if (m.type === "graph") void render(m.view);
+  if (m.type === "graph") {
+    if (m.state) vscode.setState(m.state);
+    const note = document.getElementById("note")!;
+    note.hidden = !m.note;
+    note.textContent = m.note ?? "";
+    void render(m.view);
+  }
   else if (m.type === "highlight" && m.key === hoverKey) highlight(m.cells);
   else if (m.type === "message") {
     message.hidden = false;

@@ -42,6 +42,7 @@ function setMode(mode: "empty" | "running" | "result" | "error" | "cancelled"): 
   show("table", mode === "result");
   show("empty", mode === "empty");
   show("error", mode === "error" || mode === "cancelled");
+  $("error").classList.toggle("cancelled", mode === "cancelled");
   if (mode !== "result") {
     show("sql", false);
     show("stale", false);

@@ -81,6 +81,9 @@ select * from pairs
 const userData = path.join(work, "user-data");
 const extensions = path.join(work, "extensions");
 mkdirSync(path.join(userData, "User"), { recursive: true });
+// `loupe.server.path` is a machine setting: in code-server those come from Machine/settings.json.
+mkdirSync(path.join(userData, "Machine"), { recursive: true });
+writeFileSync(path.join(userData, "Machine/settings.json"), JSON.stringify({ "loupe.server.path": LOUPE_BIN }, null, 2));
 const writeSettings = (theme) =>
   writeFileSync(
     path.join(userData, "User/settings.json"),
@@ -96,6 +99,8 @@ const writeSettings = (theme) =>
         "extensions.autoUpdate": false,
         "update.mode": "none",
         "editor.minimap.enabled": false,
+        // VS Code in a browser saves after a delay by default; the test types and reverts.
+        "files.autoSave": "off",
         "editor.hover.delay": 200,
         "window.commandCenter": false,
         "chat.disableAIFeatures": true,
@@ -174,16 +179,25 @@ async function cleanup() {
 
 // ---- Helpers that drive the workbench like a person ----
 const mod = "Control";
+// Keys typed while a webview has focus stay in its frame: give the focus back to the workbench.
+async function unfocusWebview() {
+  await page.evaluate(() => {
+    const a = document.activeElement;
+    if (a && a.tagName === "IFRAME") a.blur();
+  });
+}
 async function command(title) {
+  await unfocusWebview();
   await page.keyboard.press("F1");
   const input = page.locator(".quick-input-widget input");
   await input.waitFor({ state: "visible" });
   await input.fill(`>${title}`);
-  await page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first().waitFor({ timeout: 15000 });
-  await sleep(150);
-  await page.keyboard.press("Enter");
+  const row = page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first();
+  await row.waitFor({ timeout: 15000 });
+  await row.click();
 }
 async function openFile(rel) {
+  await unfocusWebview();
   await page.keyboard.press(`${mod}+P`);
   const input = page.locator(".quick-input-widget input");
   await input.waitFor({ state: "visible" });
@@ -198,21 +212,19 @@ async function goTo(line, col) {
   await page.keyboard.press(`${mod}+G`);
   const input = page.locator(".quick-input-widget input");
   await input.waitFor({ state: "visible" });
-  await input.fill(`${line}:${col}`);
+  await input.fill(`:${line}:${col}`);
   await sleep(150);
   await page.keyboard.press("Enter");
   await sleep(150);
 }
+async function revert() {
+  await command("File: Revert File");
+  await sleep(300);
+  assert.equal(await page.locator(".tab.active.dirty").count(), 0, "the file is reverted");
+}
 async function cursorLine() {
   const t = await page.locator("#status\\.editor\\.selection").innerText();
   return Number(/Ln (\d+)/.exec(t)?.[1]);
-}
-function webview(titleText) {
-  // A webview is an iframe in an iframe; the outer one is found by the view's title.
-  return page.frameLocator(`iframe.webview.ready[title="${titleText}"], iframe.webview.ready`).first().frameLocator("#active-frame");
-}
-function pipelineFrame() {
-  return page.frameLocator("iframe.webview.ready").filter?.({}) ?? null;
 }
 async function frameWith(selector, timeout = 30000) {
   // The webview whose document holds `selector`.
@@ -252,6 +264,8 @@ try {
   await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(project)}`);
   await page.locator(".monaco-workbench").waitFor({ timeout: 60000 });
   log("workbench up");
+  // More room for the editor and the views: no side bar.
+  await page.keyboard.press(`${mod}+B`);
   // The status bar shows the fabric once the server answered loupe/fabrics.
   await step("status bar shows the fabric", async () => {
     await openFile("models/marts/customers.sql");
@@ -274,11 +288,19 @@ try {
   const hoverShot = async (theme) => {
     await openFile("models/marts/customers.sql");
     await goTo(13, 5); // on `customer_orders as (`
-    await page.keyboard.press(`${mod}+K`);
-    await page.keyboard.press(`${mod}+I`);
-    const hover = page.locator(".monaco-hover:visible .hover-contents, .monaco-hover-content:visible").first();
-    await hover.waitFor({ timeout: 20000 });
-    await page.locator(".monaco-hover:visible", { hasText: "number_of_orders" }).first().waitFor({ timeout: 20000 });
+    // Right after a start the server may still be loading the project: ask again until it answers.
+    const schema = page.locator(".monaco-hover:visible", { hasText: "number_of_orders" }).first();
+    for (let attempt = 0; ; attempt++) {
+      await command("Show or Focus Hover");
+      try {
+        await schema.waitFor({ timeout: 5000 });
+        break;
+      } catch (e) {
+        if (attempt >= 4) throw e;
+        await page.keyboard.press("Escape");
+        await goTo(13, 5);
+      }
+    }
     const text = await page.locator(".monaco-hover:visible").first().innerText();
     assert.match(text, /number_of_orders/);
     assert.match(text, /BIGINT|INTEGER/);
@@ -301,8 +323,7 @@ try {
     }
     await page.keyboard.press("Escape");
     // Put the file back as it was.
-    await command("File: Revert File");
-    await sleep(300);
+    await revert();
   });
 
   const runAndRead = async (theme) => {
@@ -331,7 +352,7 @@ try {
     await page.keyboard.press("End");
     await page.keyboard.type(" + 0");
     await f.locator("#stale:not([hidden])").waitFor({ timeout: 20000 });
-    await command("File: Revert File");
+    await revert();
   });
 
   await step("10,000 rows scroll in a virtual table", async () => {
@@ -364,19 +385,25 @@ try {
     await openFile("models/marts/customers.sql");
     await command("Loupe: Open Pipeline View");
     const f = await frameWith('.node[data-id="gem:customer_orders"]', 60000);
-    for (const gem of ["customers", "orders", "payments", "customer_orders", "customer_payments"]) {
-      await f.locator(`.node[data-id="gem:${gem}"]`).waitFor({ timeout: 10000 });
+    // Every CTE, and the final SELECT (named like the model, as the CTE `customers` is).
+    for (const id of ["gem:customers", "gem:orders", "gem:payments", "gem:customer_orders", "gem:customer_payments", "final"]) {
+      await f.locator(`.node[data-id="${id}"]`).waitFor({ timeout: 10000 });
     }
     for (const input of ["stg_customers", "stg_orders", "jinja_pivot"]) {
       await f.locator(`.node[data-id="input:${input}"]`).waitFor({ timeout: 10000 });
     }
     const co = await f.locator('.node[data-id="gem:customer_orders"]').textContent();
     for (const col of ["customer_id", "first_order", "most_recent_order", "number_of_orders"]) assert.ok(co.includes(col), `customer_orders shows ${col}`);
-    const fin = await f.locator('.node[data-id="gem:customers"]').textContent();
+    const fin = await f.locator('.node[data-id="final"]').textContent();
     assert.ok(fin.includes("lifetime_value"), "the final SELECT shows lifetime_value");
     assert.ok((await f.locator(".edge").count()) >= 7, "edges between the gems");
-    await sleep(500);
+    // The view alone, maximised, for the picture.
+    const tab = page.locator(".tab", { hasText: "Pipeline:" }).first();
+    await tab.dblclick();
+    await sleep(800);
     await shot(`pipeline-${theme}`, page.locator(".part.editor"));
+    await tab.dblclick();
+    await sleep(300);
     return f;
   };
   await step("pipeline view shows every gem with its columns", () => pipeline("light"));
@@ -389,9 +416,28 @@ try {
   });
 
   await step("hover a column to see its lineage", async () => {
-    const f = await frameWith('.node[data-id="gem:customers"]');
-    await f.locator('.node[data-id="gem:customers"] .col[data-col="number_of_orders"]').hover();
+    const f = await frameWith('.node[data-id="final"]');
+    await f.locator('.node[data-id="final"] .col[data-col="number_of_orders"]').hover();
     await f.locator('.node[data-id="gem:customer_orders"] .col.lit[data-col="number_of_orders"]').waitFor({ timeout: 15000 });
+  });
+
+  await step("zoomed out: the project's models, click one to open it", async () => {
+    const f = await frameWith("#mode-project");
+    await f.locator("#mode-project").click();
+    await f.locator('.node[data-id="rel:customers"]').waitFor({ timeout: 20000 });
+    for (const id of ["rel:stg_orders", "rel:raw_orders", "rel:jinja_pivot"]) await f.locator(`.node[data-id="${id}"]`).waitFor();
+    assert.ok((await f.locator(".edge").count()) >= 10, "edges between the models");
+    await sleep(300);
+    const tab = page.locator(".tab", { hasText: "Loupe Project" }).first();
+    await tab.dblclick();
+    await sleep(800);
+    await shot("project-light", page.locator(".part.editor"));
+    await tab.dblclick();
+    await sleep(300);
+    await f.locator('.node[data-id="rel:stg_orders"] .name').click();
+    await page.locator('.tab.active:has-text("stg_orders.sql")').waitFor({ timeout: 10000 });
+    await f.locator("#mode-model").click();
+    await f.locator('.node[data-id="gem:renamed"]').waitFor({ timeout: 20000 });
   });
 
   await step("diagnostics drawn on the node at fault", async () => {
@@ -402,9 +448,12 @@ try {
   });
 
   // Dark theme: the same views again.
-  writeSettings("Default Dark Modern");
-  await page.locator(".monaco-workbench.vs-dark").waitFor({ timeout: 20000 });
-  await sleep(500);
+  await step("switch to the dark theme", async () => {
+    writeSettings("Default Dark Modern");
+    await page.reload();
+    await page.locator(".monaco-workbench.vs-dark").waitFor({ timeout: 60000 });
+    await page.locator(".statusbar-item", { hasText: "duckdb" }).first().waitFor({ timeout: 60000 });
+  });
   await step("dark: hover", () => hoverShot("dark"));
   await step("dark: results", () => runAndRead("dark"));
   await step("dark: pipeline", () => pipeline("dark"));
