@@ -296,8 +296,10 @@ try {
         await schema.waitFor({ timeout: 5000 });
         break;
       } catch (e) {
-        if (attempt >= 4) throw e;
+        if (attempt >= 5) throw e;
         await page.keyboard.press("Escape");
+        // Focus the editor itself, then the gem's name again.
+        await page.locator(".editor-group-container.active .monaco-editor .view-lines").first().click();
         await goTo(13, 5);
       }
     }
