@@ -25,5 +25,5 @@ cp "$CARGO_TARGET_DIR/release/loupe" "server/$platform/loupe"
 strip "server/$platform/loupe" 2>/dev/null || true
 version="$(node -p 'require("./package.json").version')"
 out="loupe-$version-$target.vsix"
-npx vsce package --no-dependencies --skip-license --allow-missing-repository --target "$target" -o "$out"
+npx vsce package --no-dependencies --skip-license --allow-missing-repository --no-rewrite-relative-links --target "$target" -o "$out"
 echo "$root/editors/vscode/$out"

@@ -119,7 +119,7 @@ let vsix = process.env.VSIX;
 if (!vsix) {
   vsix = path.join(work, "loupe.vsix");
   log("packaging the extension");
-  execFileSync("npx", ["vsce", "package", "--no-dependencies", "--skip-license", "--allow-missing-repository", "-o", vsix], {
+  execFileSync("npx", ["vsce", "package", "--no-dependencies", "--skip-license", "--allow-missing-repository", "--no-rewrite-relative-links", "-o", vsix], {
     cwd: extRoot,
     stdio: ["ignore", "inherit", "inherit"],
   });
