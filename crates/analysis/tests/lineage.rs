@@ -250,3 +250,70 @@ fn a_star_over_unknown_columns_flows_as_a_wildcard() {
     );
     assert_eq!(got, ["archive.* <- landing.raw_events.* (copy)"]);
 }
+
+#[test]
+fn lateral_column_aliases_follow_the_dialect() {
+    let sql = "select amount + 1 as total, total * 2 as doubled from orders";
+    // DuckDB, Snowflake, Databricks: `total` is the alias just defined
+    // (an input column of that name would win, as DuckDB does).
+    for dialect in [Dialect::DuckDb, Dialect::Snowflake, Dialect::Databricks] {
+        let analysis = analyze_sql(sql, dialect, &catalog());
+        assert!(
+            analysis.diagnostics.is_empty(),
+            "{dialect:?}: {:?}",
+            analysis.diagnostics
+        );
+        let doubled: Vec<String> = statement_edges(&analysis.statements[0], false)
+            .into_iter()
+            .filter(|e| e.target_column == "doubled")
+            .map(|e| format!("{}.{}", e.source_table, e.source_column))
+            .collect();
+        assert_eq!(doubled, ["orders.amount"], "{dialect:?}");
+    }
+    // Postgres and ANSI read `total` as a column of the input: there is none.
+    for dialect in [Dialect::Postgres, Dialect::Generic] {
+        let analysis = analyze_sql(sql, dialect, &catalog());
+        assert!(
+            analysis
+                .diagnostics
+                .iter()
+                .any(|d| d.message.contains("`total`")),
+            "{dialect:?}: {:?}",
+            analysis.diagnostics
+        );
+    }
+}
+
+#[test]
+fn every_dialect_is_known_by_the_names_people_use() {
+    for name in [
+        "tsql",
+        "mssql",
+        "bigquery",
+        "hive",
+        "spark",
+        "mysql",
+        "oracle",
+        "redshift",
+        "sqlite",
+        "snowflake",
+        "duckdb",
+        "postgres",
+        "clickhouse",
+        "ansi",
+        "trino",
+    ] {
+        let dialect = Dialect::from_name(name).unwrap_or_else(|| panic!("{name}"));
+        let analysis = analyze_sql("select id, amount from orders", dialect, &catalog());
+        assert!(
+            analysis.diagnostics.is_empty(),
+            "{name}: {:?}",
+            analysis.diagnostics
+        );
+        assert_eq!(
+            statement_edges(&analysis.statements[0], false).len(),
+            2,
+            "{name}"
+        );
+    }
+}

@@ -63,9 +63,17 @@ pub fn project_naming(db: &dyn Db, project: Project) -> Naming {
     let overrides_alias = macro_files
         .iter()
         .any(|f| defines_override(&f.text, "alias"));
+    // Only the files that define the overrides: compiling every macro of a
+    // large project (and its packages) a second time costs more than all the
+    // naming calls. An override that calls other macros of the project fails
+    // to render here and leaves dbt's default in place.
+    let naming_files: Vec<MacroFile> = macro_files
+        .into_iter()
+        .filter(|f| defines_override(&f.text, "schema") || defines_override(&f.text, "alias"))
+        .collect();
     let environment = (overrides_schema || overrides_alias).then(|| {
         JinjaHandle(Arc::new(JinjaEnvironment::new(JinjaProject {
-            macro_files,
+            macro_files: naming_files,
             ..base_jinja_project(settings)
         })))
     });
