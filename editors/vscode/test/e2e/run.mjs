@@ -202,9 +202,10 @@ async function openFile(rel) {
   const input = page.locator(".quick-input-widget input");
   await input.waitFor({ state: "visible" });
   await input.fill(rel);
-  await page.locator(".quick-input-list .monaco-list-row", { hasText: path.basename(rel) }).first().waitFor({ timeout: 15000 });
+  const row = page.locator(".quick-input-list .monaco-list-row", { hasText: path.basename(rel) }).first();
+  await row.waitFor({ timeout: 15000 });
   await sleep(200);
-  await page.keyboard.press("Enter");
+  await row.click();
   await page.locator(`.tab.active[data-resource-name="${path.basename(rel)}"], .tab.active:has-text("${path.basename(rel)}")`).first().waitFor({ timeout: 15000 });
   await page.locator(".monaco-editor .view-lines").first().waitFor();
 }
@@ -270,6 +271,8 @@ try {
   await step("status bar shows the fabric", async () => {
     await openFile("models/marts/customers.sql");
     await page.locator(".statusbar-item", { hasText: "duckdb" }).first().waitFor({ timeout: 60000 });
+    // Let the restored editors and views settle before typing.
+    await sleep(2000);
   });
 
   await step("diagnostic on the gem at fault", async () => {
@@ -326,6 +329,35 @@ try {
     await page.keyboard.press("Escape");
     // Put the file back as it was.
     await revert();
+  });
+
+  await step("lineage of the column under the cursor", async () => {
+    await openFile("models/marts/customers.sql");
+    await goTo(38, 22); // customer_orders.number_of_orders in the final SELECT
+    await command("Loupe: Show Lineage: Where This Column Comes From");
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: "customer_orders . number_of_orders" }).first().waitFor({ timeout: 15000 });
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: "raw_orders . id" }).first().waitFor({ timeout: 5000 });
+    await page.keyboard.press("Escape");
+  });
+
+  await step("compiled SQL beside the model", async () => {
+    await openFile("models/marts/customers.sql");
+    await command("Loupe: Show Compiled SQL");
+    await page.locator(".tab", { hasText: "customers (compiled).sql" }).first().waitFor({ timeout: 15000 });
+    await page.locator(".monaco-editor .view-lines", { hasText: "stg_customers" }).last().waitFor({ timeout: 15000 });
+    const text = await page.locator(".editor-group-container.active .monaco-editor .view-lines").first().innerText();
+    assert.ok(!text.includes("{{"), "Jinja is rendered");
+    await command("View: Close Editor");
+  });
+
+  await step("select a fabric from loupe.toml's list", async () => {
+    await openFile("models/marts/customers.sql");
+    await command("Loupe: Select Fabric");
+    const row = page.locator(".quick-input-list .monaco-list-row", { hasText: "duckdb" }).first();
+    await row.waitFor({ timeout: 15000 });
+    assert.match(await row.innerText(), /ready/);
+    await row.click();
+    await page.locator(".statusbar-item", { hasText: "duckdb" }).first().waitFor();
   });
 
   const runAndRead = async (theme) => {
@@ -455,6 +487,8 @@ try {
     await page.reload();
     await page.locator(".monaco-workbench.vs-dark").waitFor({ timeout: 60000 });
     await page.locator(".statusbar-item", { hasText: "duckdb" }).first().waitFor({ timeout: 60000 });
+    // Let the restored editors and views settle before typing.
+    await sleep(2000);
   });
   await step("dark: hover", () => hoverShot("dark"));
   await step("dark: results", () => runAndRead("dark"));
