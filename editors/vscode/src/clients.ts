@@ -12,7 +12,7 @@ import {
   StaticFeature,
   DynamicFeature,
 } from "vscode-languageclient/node";
-import { findServer, ServerLocation } from "./serverPath";
+import { findServer, ServerLocation, shippedBinary } from "./serverPath";
 import { initializationOptions, readSettings } from "./settings";
 import { projectRoot, PROJECT_MARKERS } from "./projects";
 
@@ -72,6 +72,15 @@ export class Clients implements vscode.Disposable {
 
   locateServer(): ServerLocation | { error: string } {
     const config = vscode.workspace.getConfiguration("loupe");
+    // An unpacked .vsix may lose the binary's executable bit.
+    const shipped = shippedBinary(this.context.extensionPath, process.platform, process.arch);
+    if (process.platform !== "win32" && fs.existsSync(shipped) && !isExecutable(shipped)) {
+      try {
+        fs.chmodSync(shipped, 0o755);
+      } catch (e) {
+        this.output.appendLine(`cannot make ${shipped} executable: ${e}`);
+      }
+    }
     return findServer({
       setting: config.get<string>("server.path"),
       extensionPath: this.context.extensionPath,
