@@ -103,7 +103,24 @@ impl Fabric {
             Fabric::DuckDb(db) => {
                 let canceller = db.canceller();
                 control.on_cancel(move || canceller.cancel());
+                // DuckDB forgets an interrupt that arrives between the run's
+                // statements (describe, prepare, fetch): repeat it until the run ends.
+                let finished = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+                let repeat = {
+                    let (canceller, control, finished) =
+                        (db.canceller(), control.clone(), finished.clone());
+                    std::thread::spawn(move || {
+                        while !finished.load(std::sync::atomic::Ordering::SeqCst) {
+                            if control.is_cancelled() {
+                                canceller.cancel();
+                            }
+                            std::thread::sleep(std::time::Duration::from_millis(20));
+                        }
+                    })
+                };
                 let result = db.run(sql, limit);
+                finished.store(true, std::sync::atomic::Ordering::SeqCst);
+                let _ = repeat.join();
                 control.clear_interrupt();
                 if control.is_cancelled() {
                     return Err(FabricError::Cancelled);

@@ -379,3 +379,53 @@ fn loupe_run_prints_rows_from_livy_and_ends_its_session() {
     assert!(stderr.contains("Livy session"), "{stderr}");
     assert!(livy.session_names().is_empty(), "the session was ended");
 }
+
+/// Ctrl-C on `loupe run` cancels the statement on the warehouse before the
+/// process leaves (exit 130), instead of leaving it to run to its timeout.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_on_loupe_run_cancels_the_statement_on_the_warehouse() {
+    let (databricks, livy) = (
+        FakeDatabricks::start(engine()),
+        FakeLivy::start(engine(), 0),
+    );
+    databricks
+        .faults
+        .slow_statements(std::time::Duration::from_secs(60));
+    let root = project("sigint", &databricks, &livy);
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_loupe"))
+        .arg("run")
+        .arg(root.join("models/order_totals.sql"))
+        .envs(credentials(&databricks))
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while databricks.count("POST /api/2.0/sql/statements") == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the statement never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let sent = std::time::Instant::now();
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(
+        sent.elapsed() < std::time::Duration::from_secs(10),
+        "left in time"
+    );
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(
+        databricks.requests().iter().any(|r| r.ends_with("/cancel")),
+        "the warehouse was told to cancel: {:?}",
+        databricks.requests()
+    );
+}

@@ -356,3 +356,40 @@ fn sources_on_seeds_run_with_nothing_built_and_give_dbts_rows() {
     assert!(csv.starts_with("order_id,order_items_subtotal,"), "{csv}");
     assert_eq!(csv.lines().count(), 121, "a header and one line per order");
 }
+
+/// Ctrl-C on `loupe run` interrupts the embedded DuckDB's query and leaves.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_on_loupe_run_interrupts_the_embedded_query() {
+    let root = private_copy(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/valid_project"),
+        "sigint",
+    );
+    std::fs::write(
+        root.join("models/endless.sql"),
+        "select count(*) as n from range(100000000000) a, range(1000) b\n",
+    )
+    .unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_loupe"))
+        .arg("run")
+        .arg(root.join("models/endless.sql"))
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Time to open the database and start the query.
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let sent = std::time::Instant::now();
+    assert!(Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(
+        sent.elapsed() < std::time::Duration::from_secs(10),
+        "{stderr}"
+    );
+}

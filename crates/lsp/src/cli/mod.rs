@@ -2,6 +2,8 @@
 //! could not be loaded.
 
 mod check;
+#[cfg(feature = "fabric")]
+mod interrupt;
 mod lineage;
 mod run;
 mod schema;

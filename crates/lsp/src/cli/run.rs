@@ -46,8 +46,14 @@ pub fn run(
     let prepared = loupe_lsp::run::prepare_run(&host, model, gem, fabric, upstream)?;
     // Remote fabrics can take minutes (a cluster starting): say what is happening.
     let control = loupe_fabric::RunControl::new(|message| eprintln!("loupe: {message}"));
+    let watch = super::interrupt::CancelOnSignal::new(control.clone());
     let result = loupe_lsp::run::execute_run(&prepared, limit, &control);
     loupe_lsp::run::close_remote_fabrics();
+    drop(watch);
+    if super::interrupt::interrupted() {
+        eprintln!("loupe: interrupted");
+        return Ok(ExitCode::from(super::interrupt::INTERRUPTED));
+    }
     let result = result?;
     match format {
         RunFormat::Json => println!("{}", serde_json::to_string_pretty(&result).unwrap()),
@@ -66,8 +72,14 @@ pub fn refresh_catalog(path: &Path, fabric: Option<&str>) -> Result<ExitCode, St
         return Ok(ExitCode::SUCCESS);
     }
     let control = loupe_fabric::RunControl::new(|message| eprintln!("loupe: {message}"));
+    let watch = super::interrupt::CancelOnSignal::new(control.clone());
     let refreshed = loupe_lsp::run::refresh_catalog(host.root(), &sources, fabric, &control);
     loupe_lsp::run::close_remote_fabrics();
+    drop(watch);
+    if super::interrupt::interrupted() {
+        eprintln!("loupe: interrupted");
+        return Ok(ExitCode::from(super::interrupt::INTERRUPTED));
+    }
     let refreshed = refreshed?;
     for name in &refreshed.described {
         println!("{name}: described by {}", refreshed.fabric_name);
