@@ -449,6 +449,15 @@ try {
     assert.equal(await cursorLine(), 23, "the cursor is on the gem customer_payments");
   });
 
+  await step("▶ on a node runs its gem", async () => {
+    const f = await frameWith('.node[data-id="gem:customer_payments"]');
+    await f.locator('.node[data-id="gem:customer_payments"] [data-run]').click();
+    const r = await frameWith("#title");
+    await r.locator("#title", { hasText: "customer_payments" }).waitFor({ timeout: 60000 });
+    await r.locator('.tr[data-row="0"]').waitFor({ timeout: 60000 });
+    assert.match(await r.locator("#header").innerText(), /lifetime_value/);
+  });
+
   await step("hover a column to see its lineage", async () => {
     const f = await frameWith('.node[data-id="final"]');
     await f.locator('.node[data-id="final"] .col[data-col="number_of_orders"]').hover();
