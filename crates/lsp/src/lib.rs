@@ -40,8 +40,42 @@ pub fn run_stdio() {
         .expect("tokio runtime");
     runtime.block_on(async {
         let (service, socket) = service();
-        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+        // When the editor closes our stdin, runs in flight stop on their
+        // fabrics: the server answers them and leaves.
+        let stdin = EndOfInput {
+            inner: tokio::io::stdin(),
+            on_end: Some(handlers::cancel_every_run),
+        };
+        Server::new(stdin, tokio::io::stdout(), socket)
             .serve(service)
             .await;
     });
+    // The editor is gone: dropping the pending requests cancels their runs on
+    // their fabrics; give that a bounded time, never hang on a stuck engine.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+}
+
+/// A reader that calls `on_end` once when its input ends.
+struct EndOfInput<R> {
+    inner: R,
+    on_end: Option<fn()>,
+}
+
+impl<R: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for EndOfInput<R> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let poll = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        if let std::task::Poll::Ready(Ok(())) = &poll {
+            if buf.filled().len() == before && buf.remaining() > 0 {
+                if let Some(on_end) = self.on_end.take() {
+                    on_end();
+                }
+            }
+        }
+        poll
+    }
 }

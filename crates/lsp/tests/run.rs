@@ -393,3 +393,80 @@ fn ctrl_c_on_loupe_run_interrupts_the_embedded_query() {
         "{stderr}"
     );
 }
+
+/// The editor goes away (stdin closes) while a gem runs: the server cancels
+/// the run on its fabric and exits, instead of running the query to its end.
+#[test]
+fn the_server_stops_its_runs_and_exits_when_the_editor_goes_away() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let root = private_copy(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/valid_project"),
+        "editor-gone",
+    );
+    let model = root.join("models/endless.sql");
+    let text = "select count(*) as n from range(100000000000) a, range(1000) b\n";
+    std::fs::write(&model, text).unwrap();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_loupe"))
+        .arg("lsp")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = server.stdin.take().unwrap();
+    let mut stdout = BufReader::new(server.stdout.take().unwrap());
+    let mut send = |message: serde_json::Value| {
+        let body = message.to_string();
+        write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        stdin.flush().unwrap();
+    };
+    let uri = format!("file://{}", root.display());
+    let model_uri = format!("file://{}", model.display());
+    send(
+        serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"processId": null, "rootUri": uri, "capabilities": {}}}),
+    );
+    // Wait for the answer to initialize.
+    loop {
+        let mut header = String::new();
+        stdout.read_line(&mut header).unwrap();
+        let length: usize = header
+            .trim()
+            .strip_prefix("Content-Length: ")
+            .unwrap()
+            .parse()
+            .unwrap();
+        stdout.read_line(&mut String::new()).unwrap();
+        let mut body = vec![0; length];
+        stdout.read_exact(&mut body).unwrap();
+        if serde_json::from_slice::<serde_json::Value>(&body).unwrap()["id"] == 1 {
+            break;
+        }
+    }
+    send(serde_json::json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
+    send(
+        serde_json::json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
+        "textDocument": {"uri": model_uri, "languageId": "sql", "version": 1, "text": text}}}),
+    );
+    send(
+        serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "loupe/runGem",
+        "params": {"uri": model_uri}}),
+    );
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let closed = std::time::Instant::now();
+    drop(send);
+    drop(stdin);
+    let deadline = closed + std::time::Duration::from_secs(20);
+    loop {
+        if let Some(status) = server.try_wait().unwrap() {
+            assert!(status.success() || status.code().is_some(), "{status:?}");
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = server.kill();
+            panic!("the server still runs 20 s after its editor went away");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    eprintln!("server left {:?} after stdin closed", closed.elapsed());
+}

@@ -43,14 +43,47 @@ pub(crate) fn chosen_fabric(
 }
 
 /// Stops a run when the request that started it goes away (a cancelled
-/// request drops its future); after the run ends it changes nothing.
+/// request drops its future); after the run ends it changes nothing. While
+/// it lives, the run is one of those `cancel_every_run` stops.
 #[cfg(feature = "fabric")]
-pub(crate) struct CancelOnDrop(pub loupe_fabric::RunControl);
+pub(crate) struct CancelOnDrop {
+    control: loupe_fabric::RunControl,
+    id: u64,
+}
+
+#[cfg(feature = "fabric")]
+static ACTIVE_RUNS: std::sync::Mutex<Vec<(u64, loupe_fabric::RunControl)>> =
+    std::sync::Mutex::new(Vec::new());
+
+#[cfg(feature = "fabric")]
+impl CancelOnDrop {
+    pub(crate) fn new(control: loupe_fabric::RunControl) -> CancelOnDrop {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        ACTIVE_RUNS
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((id, control.clone()));
+        CancelOnDrop { control, id }
+    }
+}
 
 #[cfg(feature = "fabric")]
 impl Drop for CancelOnDrop {
     fn drop(&mut self) {
-        self.0.cancel();
+        self.control.cancel();
+        ACTIVE_RUNS
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|(id, _)| *id != self.id);
+    }
+}
+
+/// Cancels every run in flight (the editor went away).
+pub fn cancel_every_run() {
+    #[cfg(feature = "fabric")]
+    for (_, control) in ACTIVE_RUNS.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+        control.cancel();
     }
 }
 
@@ -60,7 +93,7 @@ pub(crate) async fn off_the_runtime<T: Send + 'static>(
     work: impl FnOnce(&loupe_fabric::RunControl) -> T + Send + 'static,
 ) -> tower_lsp_server::jsonrpc::Result<T> {
     let control = loupe_fabric::RunControl::default();
-    let _cancel_on_drop = CancelOnDrop(control.clone());
+    let _cancel_on_drop = CancelOnDrop::new(control.clone());
     tokio::task::spawn_blocking(move || work(&control))
         .await
         .map_err(|_| tower_lsp_server::jsonrpc::Error::internal_error())

@@ -96,7 +96,7 @@ pub async fn run_gem(backend: &Backend, params: RunGemParams) -> Result<Value> {
     let control = RunControl::new(move |m| {
         let _ = sender.send(m.to_string());
     });
-    let _cancel_on_drop = CancelOnDrop(control.clone());
+    let _cancel_on_drop = CancelOnDrop::new(control.clone());
     let sql = run.sql.clone();
     let mut running =
         tokio::task::spawn_blocking(move || crate::run::execute_run(&run, limit, &control));
