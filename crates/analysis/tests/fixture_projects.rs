@@ -296,3 +296,47 @@ fn a_snowflake_project_without_a_warehouse_raises_no_false_error() {
         activity.unknown_because
     );
 }
+
+/// Macros that ask the warehouse for a relation's columns answer from what a
+/// fabric described (`loupe catalog`) when nothing in the project builds it.
+#[test]
+fn columns_asked_of_the_warehouse_come_from_the_fabric_catalog() {
+    let root = std::env::temp_dir().join(format!("loupe-asked-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    for (path, text) in [
+        ("dbt_project.yml", "name: asked\nprofile: asked\n"),
+        (
+            "models/events_wide.sql",
+            "{%- set rel = api.Relation.create(schema='landing', identifier='events') -%}\n\
+             {%- set cols = adapter.get_columns_in_relation(rel) -%}\n\
+             select {% for c in cols %}{{ c.name }}{% if not loop.last %}, {% endif %}{% endfor %}\n\
+             from landing.events\n",
+        ),
+    ] {
+        let p = root.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    // No fabric has answered: partial, and no error.
+    let host = AnalysisHost::load(&root).unwrap();
+    assert_eq!(host.check(), Vec::new());
+    assert!(host.relation_schemas()["main.events_wide"].open);
+    // After `loupe catalog`: the columns the fabric gave.
+    std::fs::create_dir_all(root.join("target")).unwrap();
+    std::fs::write(
+        root.join("target/loupe-catalog.json"),
+        r#"{"fabric": "duckdb", "tables": {"landing.events": [["id", "INTEGER"], ["kind", "VARCHAR"]]}}"#,
+    )
+    .unwrap();
+    let host = AnalysisHost::load(&root).unwrap();
+    assert_eq!(host.check(), Vec::new());
+    let schema = &host.relation_schemas()["main.events_wide"];
+    assert!(!schema.open, "{schema:?}");
+    assert_eq!(
+        schema.to_pairs(),
+        vec![
+            ("id".to_string(), "INTEGER".to_string()),
+            ("kind".to_string(), "VARCHAR".to_string())
+        ]
+    );
+}

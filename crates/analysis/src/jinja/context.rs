@@ -36,6 +36,8 @@ pub(crate) struct RenderState {
     pub known_columns: Arc<BTreeMap<String, Vec<(String, String)>>>,
     /// Whether the render asked for columns it was not given.
     pub wants_columns: bool,
+    /// The relations (lower-case `schema.identifier`) it asked them of.
+    pub asked_relations: Vec<String>,
     /// The first warehouse query the render made (`run_query`, `statement`,
     /// `load_result`): without a fabric it answered nothing.
     pub queried_warehouse: Option<String>,
@@ -76,6 +78,11 @@ fn columns_in_relation(relation: Option<&Value>) -> Value {
         let hit = key.as_ref().and_then(|k| s.known_columns.get(k).cloned());
         if hit.is_none() {
             s.wants_columns = true;
+            if let Some(k) = &key {
+                if !s.asked_relations.contains(k) {
+                    s.asked_relations.push(k.clone());
+                }
+            }
         }
         hit
     });

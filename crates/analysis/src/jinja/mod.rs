@@ -88,6 +88,8 @@ pub struct RenderedModel {
     pub error: Option<JinjaError>,
     /// The render asked a relation's columns that it was not given.
     pub wants_columns: bool,
+    /// Which relations (lower-case `schema.identifier`) it asked them of.
+    pub asked_relations: Vec<String>,
     /// The render queried the warehouse (`run_query`, `statement`,
     /// `load_result`), which answered nothing: what it printed may lack what a
     /// warehouse would have filled in.
@@ -164,6 +166,7 @@ impl JinjaEnvironment {
         let mut rendered = RenderedModel {
             config: state.config,
             wants_columns: state.wants_columns,
+            asked_relations: state.asked_relations,
             queried_warehouse: state.queried_warehouse,
             ..Default::default()
         };

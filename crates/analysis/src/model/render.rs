@@ -389,6 +389,20 @@ pub fn rendered_model(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Re
         }
         known.insert(key.to_lowercase(), schema.to_pairs());
     }
+    // Warehouse tables the project does not build: what a fabric said of them.
+    let catalog = project.catalog(db);
+    for key in &first.asked_relations {
+        if known.contains_key(key) {
+            continue;
+        }
+        let Some((schema, table)) = key.rsplit_once('.') else {
+            continue;
+        };
+        let schema = schema.rsplit('.').next().unwrap_or(schema);
+        if let Some(columns) = catalog.columns(schema, table) {
+            known.insert(key.clone(), columns.to_vec());
+        }
+    }
     if known.is_empty() {
         return Arc::new(first);
     }
