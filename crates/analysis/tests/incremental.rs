@@ -62,19 +62,64 @@ fn edits_in_any_order_give_the_same_answers_as_a_fresh_analysis() {
             (p, t)
         })
         .collect();
-    // A deterministic pseudo-random walk over edits that break and fix models.
+    // A deterministic pseudo-random walk over edits that break and fix
+    // models: whole rewrites, and insertions and deletions anywhere, as a
+    // user types (half-typed Jinja and SQL included).
+    let snippets = [
+        "{{ ref('",
+        "select ",
+        ", amount",
+        "{% if true %}",
+        "{% endif %}",
+        " join ",
+        "(",
+        ")",
+        "'",
+        "--",
+        "\n",
+        "order_id",
+        "{{ ",
+        " }}",
+        "*",
+        "as x",
+    ];
     let mut seed: u64 = 0x5eed;
-    for step in 0..24 {
+    let mut next = || {
         seed = seed
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
-        let (path, original) = &originals[(seed >> 33) as usize % originals.len()];
-        let text = match (seed >> 40) % 4 {
-            0 => original.clone(),
-            1 => format!("{original}\n-- edited at step {step}\n"),
-            2 => original.replacen("order_id", "order_idd", 1),
-            _ => original.replacen("select", "selec", 1),
+        seed >> 33
+    };
+    let mut current: Vec<String> = originals.iter().map(|(_, t)| t.clone()).collect();
+    for step in 0..60 {
+        let which = next() as usize % originals.len();
+        let (path, original) = &originals[which];
+        let text = &current[which];
+        let boundary = |at: u64| {
+            let mut at = at as usize % (text.len() + 1);
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            at
         };
+        let text = match next() % 6 {
+            0 => original.clone(),
+            1 => format!("{text}\n-- edited at step {step}\n"),
+            2 => original.replacen("order_id", "order_idd", 1),
+            3 => original.replacen("select", "selec", 1),
+            4 => {
+                let at = boundary(next());
+                let snippet = snippets[next() as usize % snippets.len()];
+                format!("{}{snippet}{}", &text[..at], &text[at..])
+            }
+            _ => {
+                let (a, b) = (boundary(next()), boundary(next()));
+                let (a, b) = (a.min(b), a.max(b).min(a.min(b) + 40));
+                let b = boundary(b as u64);
+                format!("{}{}", &text[..a], &text[b.max(a)..])
+            }
+        };
+        current[which] = text.clone();
         std::fs::write(path, &text).unwrap();
         host.set_file_text(path, text);
         let fresh = AnalysisHost::load(&root).unwrap();
@@ -83,6 +128,11 @@ fn edits_in_any_order_give_the_same_answers_as_a_fresh_analysis() {
             host.relation_schemas(),
             fresh.relation_schemas(),
             "schemas after step {step}"
+        );
+        assert_eq!(
+            host.all_lineage(),
+            fresh.all_lineage(),
+            "lineage after step {step}"
         );
     }
 }
