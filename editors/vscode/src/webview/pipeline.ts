@@ -54,7 +54,7 @@ function fit(): void {
   if (!layoutSize.w || !r.width) return;
   // Shrink to fit, but not below a readable size: a wider graph pans (drag) instead.
   const k = Math.min(1, (r.width - 40) / layoutSize.w, (r.height - 40) / layoutSize.h);
-  transform = { k: Math.max(k, 0.6), x: 20, y: 20 };
+  transform = { k: Math.max(k, current?.mode === "project" ? 0.5 : 0.6), x: 20, y: 20 };
   applyTransform();
 }
 

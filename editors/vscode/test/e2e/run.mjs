@@ -220,7 +220,7 @@ async function goTo(line, col) {
 }
 async function revert() {
   await command("File: Revert File");
-  await sleep(300);
+  for (let i = 0; i < 50 && (await page.locator(".tab.active.dirty").count()) > 0; i++) await sleep(200);
   assert.equal(await page.locator(".tab.active.dirty").count(), 0, "the file is reverted");
 }
 async function cursorLine() {
@@ -347,7 +347,9 @@ try {
     await page.locator(".monaco-editor .view-lines", { hasText: "stg_customers" }).last().waitFor({ timeout: 15000 });
     const text = await page.locator(".editor-group-container.active .monaco-editor .view-lines").first().innerText();
     assert.ok(!text.includes("{{"), "Jinja is rendered");
+    await page.locator(".tab", { hasText: "customers (compiled).sql" }).first().click();
     await command("View: Close Editor");
+    await page.locator(".tab", { hasText: "customers (compiled).sql" }).waitFor({ state: "detached", timeout: 10000 });
   });
 
   await step("select a fabric from loupe.toml's list", async () => {
