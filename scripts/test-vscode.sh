@@ -23,6 +23,8 @@ if ! $unit_only; then
     missing=()
     command -v chromium >/dev/null 2>&1 || missing+=(chromium)
     [ -e /usr/include/gssapi/gssapi.h ] || missing+=(libkrb5-dev)
+    [ -f /usr/include/node/node.h ] || missing+=(nodejs)
+    command -v npm >/dev/null 2>&1 || missing+=(npm)
     command -v g++ >/dev/null 2>&1 || missing+=(g++)
     command -v make >/dev/null 2>&1 || missing+=(make)
     if [ ${#missing[@]} -gt 0 ]; then
@@ -73,6 +75,11 @@ if [ ! -f "$cache/code-server-$code_server_version.ok" ]; then
     say "installing code-server $code_server_version into $cache"
     (
         cd "$cache"
+        # VS Code's native modules are N-API: build them against the system's Node headers rather
+        # than downloading Node 24's.
+        if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node.h ]; then
+            export npm_config_nodedir=/usr
+        fi
         npm_config_dangerously_allow_all_scripts=true npm install --no-audit --no-fund --loglevel=error "code-server@$code_server_version"
         # npm may skip install scripts; the package's postinstall builds VS Code's native modules.
         if [ ! -f node_modules/code-server/lib/vscode/node_modules/@vscode/spdlog/build/Release/spdlog.node ]; then
