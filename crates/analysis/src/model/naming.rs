@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use crate::db::{Db, Project};
 use crate::jinja::{JinjaEnvironment, JinjaProject, MacroFile};
-use crate::project::FileKind;
 
 use super::render::{base_jinja_project, JinjaHandle};
 
@@ -47,16 +46,7 @@ fn defines_override(text: &str, what: &str) -> bool {
 #[salsa::tracked(returns(ref))]
 pub fn project_naming(db: &dyn Db, project: Project) -> Naming {
     let settings = project.settings(db);
-    let macro_files: Vec<MacroFile> = project
-        .files(db)
-        .iter()
-        .filter(|f| f.kind(db) == FileKind::Macro)
-        .map(|f| MacroFile {
-            package: f.package(db).clone(),
-            path: f.path(db).clone(),
-            text: f.text(db).clone(),
-        })
-        .collect();
+    let macro_files = super::render::macro_files(db, project);
     let overrides_schema = macro_files
         .iter()
         .any(|f| defines_override(&f.text, "schema"));

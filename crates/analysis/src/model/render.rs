@@ -78,11 +78,9 @@ pub fn settings_environment(db: &dyn Db, project: Project) -> JinjaHandle {
     ))))
 }
 
-#[salsa::tracked(returns(ref))]
-pub fn jinja_environment(db: &dyn Db, project: Project) -> JinjaHandle {
-    let settings = project.settings(db);
-    let index = project_index(db, project);
-    let macro_files = project
+/// The macro files of the project and its packages.
+pub(crate) fn macro_files(db: &dyn Db, project: Project) -> Vec<MacroFile> {
+    project
         .files(db)
         .iter()
         .filter(|f| f.kind(db) == FileKind::Macro)
@@ -91,7 +89,14 @@ pub fn jinja_environment(db: &dyn Db, project: Project) -> JinjaHandle {
             path: f.path(db).clone(),
             text: f.text(db).clone(),
         })
-        .collect();
+        .collect()
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn jinja_environment(db: &dyn Db, project: Project) -> JinjaHandle {
+    let settings = project.settings(db);
+    let index = project_index(db, project);
+    let macro_files = macro_files(db, project);
     let jinja = JinjaProject {
         relations: index
             .nodes

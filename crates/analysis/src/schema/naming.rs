@@ -98,28 +98,29 @@ pub fn expr_column_name(e: &Expr) -> String {
             expr_text(low),
             expr_text(high)
         ),
+        // DuckDB names LIKE by its operator: `(s ~~ 'x%')`, `(s !~~* 'x%')`.
         Expr::Like {
             negated,
             expr,
             pattern,
             escape_char: None,
             any: false,
-        } => format!(
-            "({} {} {})",
-            expr_text(expr),
-            if *negated { "!~~" } else { "~~" },
-            expr_text(pattern)
-        ),
-        Expr::ILike {
+        }
+        | Expr::ILike {
             negated,
             expr,
             pattern,
             escape_char: None,
             any: false,
         } => format!(
-            "({} {} {})",
+            "({} {}~~{} {})",
             expr_text(expr),
-            if *negated { "!~~*" } else { "~~*" },
+            if *negated { "!" } else { "" },
+            if matches!(e, Expr::ILike { .. }) {
+                "*"
+            } else {
+                ""
+            },
             expr_text(pattern)
         ),
         Expr::Extract { field, expr, .. } => format!(
