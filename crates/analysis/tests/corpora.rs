@@ -146,7 +146,13 @@ fn openlineage_cases_give_exactly_the_expected_edges() {
         let got: std::collections::BTreeSet<(String, String, Option<String>, String)> = analysis
             .statements
             .iter()
-            .flat_map(|s| loupe_analysis::lineage::statement_edges(s, true))
+            .flat_map(|s| {
+                loupe_analysis::lineage::statement_edges(
+                    s,
+                    true,
+                    loupe_analysis::lineage::UnaliasedNames::Positional,
+                )
+            })
             .map(|e| {
                 (
                     norm(&e.source_table),

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use loupe_analysis::host::AnalysisHost;
-use loupe_analysis::lineage::{statement_edges, EdgeKind};
+use loupe_analysis::lineage::{statement_edges, EdgeKind, UnaliasedNames};
 use loupe_analysis::loose::{analyze_sql, TableCatalog};
 use loupe_analysis::model;
 use loupe_analysis::syntax::Dialect;
@@ -30,7 +30,7 @@ fn edges(sql: &str, indirect: bool) -> Vec<String> {
     let mut out: Vec<String> = analysis
         .statements
         .iter()
-        .flat_map(|s| statement_edges(s, indirect))
+        .flat_map(|s| statement_edges(s, indirect, UnaliasedNames::Positional))
         .map(|e| {
             format!(
                 "{}.{} <- {}.{} ({})",
@@ -263,11 +263,12 @@ fn lateral_column_aliases_follow_the_dialect() {
             "{dialect:?}: {:?}",
             analysis.diagnostics
         );
-        let doubled: Vec<String> = statement_edges(&analysis.statements[0], false)
-            .into_iter()
-            .filter(|e| e.target_column == "doubled")
-            .map(|e| format!("{}.{}", e.source_table, e.source_column))
-            .collect();
+        let doubled: Vec<String> =
+            statement_edges(&analysis.statements[0], false, UnaliasedNames::Engine)
+                .into_iter()
+                .filter(|e| e.target_column == "doubled")
+                .map(|e| format!("{}.{}", e.source_table, e.source_column))
+                .collect();
         assert_eq!(doubled, ["orders.amount"], "{dialect:?}");
     }
     // Postgres and ANSI read `total` as a column of the input: there is none.
@@ -311,9 +312,26 @@ fn every_dialect_is_known_by_the_names_people_use() {
             analysis.diagnostics
         );
         assert_eq!(
-            statement_edges(&analysis.statements[0], false).len(),
+            statement_edges(&analysis.statements[0], false, UnaliasedNames::Engine).len(),
             2,
             "{name}"
         );
     }
+}
+
+#[test]
+fn unaliased_columns_take_the_engines_name_or_a_position() {
+    let sql = "select sum(amount), upper(status) from orders group by status";
+    let analysis = analyze_sql(sql, Dialect::DuckDb, &catalog());
+    let targets = |names: UnaliasedNames| -> Vec<String> {
+        statement_edges(&analysis.statements[0], false, names)
+            .into_iter()
+            .map(|e| e.target_column)
+            .collect()
+    };
+    assert_eq!(
+        targets(UnaliasedNames::Engine),
+        ["sum(amount)", "upper(status)"]
+    );
+    assert_eq!(targets(UnaliasedNames::Positional), ["_0", "_1"]);
 }

@@ -8,7 +8,7 @@ mod statement;
 
 use serde::Serialize;
 
-pub use statement::{statement_edges, StatementEdge};
+pub use statement::{statement_edges, StatementEdge, UnaliasedNames};
 
 /// How an input column reaches an output column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -16,10 +16,23 @@ pub struct StatementEdge {
     pub kind: EdgeKind,
 }
 
-/// Column edges of a statement. Unaliased expressions are named `_0`, `_1`,
-/// ... (in order among such columns), as lineage tools name them. Indirect
-/// kinds (conditions, window keys, aggregate filters) only with `include_indirect`.
-pub fn statement_edges(analysis: &StatementAnalysis, include_indirect: bool) -> Vec<StatementEdge> {
+/// How the columns of unaliased expressions are named in edges.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum UnaliasedNames {
+    /// As the engine names them (`sum(amount)`, DuckDB's rules).
+    #[default]
+    Engine,
+    /// `_0`, `_1`, ... in order among such columns (OpenLineage's convention).
+    Positional,
+}
+
+/// Column edges of a statement. Indirect kinds (conditions, window keys,
+/// aggregate filters) only with `include_indirect`.
+pub fn statement_edges(
+    analysis: &StatementAnalysis,
+    include_indirect: bool,
+    unaliased: UnaliasedNames,
+) -> Vec<StatementEdge> {
     let mut out = Vec::new();
     let target_table = analysis.target.as_ref().map(|t| t.table.clone());
     let mut push = |target_column: &str, lineage: &[Edge]| {
@@ -52,7 +65,7 @@ pub fn statement_edges(analysis: &StatementAnalysis, include_indirect: bool) -> 
             for (i, column) in analysis.output.columns.iter().enumerate() {
                 let name = match target_columns.get(i) {
                     Some(n) => n.clone(),
-                    None if column.named_by_engine => {
+                    None if column.named_by_engine && unaliased == UnaliasedNames::Positional => {
                         unnamed += 1;
                         format!("_{}", unnamed - 1)
                     }

@@ -15,6 +15,7 @@ pub fn run_sql(
     dialect: Option<&str>,
     catalog: Option<&Path>,
     include_indirect: bool,
+    unaliased: loupe_analysis::lineage::UnaliasedNames,
 ) -> Result<ExitCode, String> {
     let sql = read_text(file)?;
     let dialect = dialect_arg(dialect)?;
@@ -31,7 +32,7 @@ pub fn run_sql(
     let mut edges = Vec::new();
     let mut influences = Vec::new();
     for statement in &analysis.statements {
-        for e in statement_edges(statement, include_indirect) {
+        for e in statement_edges(statement, include_indirect, unaliased) {
             if !edges.contains(&e) {
                 edges.push(e);
             }

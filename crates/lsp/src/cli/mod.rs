@@ -13,6 +13,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use loupe_analysis::host::AnalysisHost;
+use loupe_analysis::lineage::UnaliasedNames;
 use loupe_analysis::project::Invocation;
 
 #[derive(Parser)]
@@ -102,6 +103,10 @@ enum Command {
         /// Also print the columns that shape a column without flowing into it.
         #[arg(long)]
         include_indirect: bool,
+        /// Names of unaliased columns in `--sql` edges: the engine's
+        /// (`sum(amount)`) or positional (`_0`, `_1`, as OpenLineage writes them).
+        #[arg(long, value_enum, default_value_t = UnaliasedArg::Engine)]
+        unaliased_names: UnaliasedArg,
         /// Every column of every model of the project at PATH (then no MODEL.COLUMN).
         #[arg(long, conflicts_with_all = ["sql", "downstream", "upstream"])]
         all: bool,
@@ -152,6 +157,12 @@ enum Command {
         #[arg(long)]
         catalog: Option<PathBuf>,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum UnaliasedArg {
+    Engine,
+    Positional,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -213,6 +224,7 @@ pub fn run(cli: Cli) -> ExitCode {
             dialect,
             catalog,
             include_indirect,
+            unaliased_names,
             all,
         } => {
             if all {
@@ -226,6 +238,10 @@ pub fn run(cli: Cli) -> ExitCode {
                         dialect.as_deref(),
                         catalog.as_deref(),
                         include_indirect,
+                        match unaliased_names {
+                            UnaliasedArg::Engine => UnaliasedNames::Engine,
+                            UnaliasedArg::Positional => UnaliasedNames::Positional,
+                        },
                     ),
                     (None, Some(target)) => {
                         lineage::run_project(&path, &target, downstream, depth, json)
