@@ -504,6 +504,17 @@ try {
   await step("dark: hover", () => hoverShot("dark"));
   await step("dark: results", () => runAndRead("dark"));
   await step("dark: pipeline", () => pipeline("dark"));
+
+  await step("restart the server; the output tells what ran", async () => {
+    await command("Loupe: Restart Server");
+    await openFile("models/marts/order_summary.sql");
+    await page.locator(".statusbar-item", { hasText: "duckdb" }).first().waitFor({ timeout: 60000 });
+    await page.locator(".monaco-editor .squiggly-error").first().waitFor({ timeout: 30000 });
+    await command("Loupe: Show Output");
+    await page.locator(".part.panel .view-lines", { hasText: "lsp" }).first().waitFor({ timeout: 15000 });
+    const out = await page.locator(".part.panel .view-lines").first().innerText();
+    assert.ok(out.includes(LOUPE_BIN), "the output names the server binary");
+  });
 } finally {
   await cleanup();
 }
