@@ -32,6 +32,8 @@ pub struct State {
     pub selected_fabric: Option<String>,
     /// dbt's options from the client's initialization options (`dbt.vars`, `dbt.target`, ...).
     pub invocation: Invocation,
+    /// Rows a run brings back when the request does not say (`rowLimit`).
+    pub row_limit: Option<usize>,
 }
 
 /// A gem's sample rows, keyed by the SQL that produced them (stale once it changes).
@@ -65,6 +67,7 @@ impl Backend {
                 samples: HashMap::new(),
                 selected_fabric: None,
                 invocation: Invocation::default(),
+                row_limit: None,
             })),
             generation: Arc::new(AtomicU64::new(0)),
         }
@@ -339,6 +342,19 @@ impl LanguageServer for Backend {
                     .as_ref()
                     .and_then(|u| u.to_file_path().map(|p| p.into_owned()))
             });
+        // The editor's settings: the fabric to run on and how many rows to bring back.
+        if let Some(options) = params.initialization_options.as_ref() {
+            let mut state = self.state.lock().unwrap();
+            state.selected_fabric = options
+                .get("fabric")
+                .and_then(|f| f.as_str())
+                .filter(|f| !f.is_empty())
+                .map(str::to_string);
+            state.row_limit = options
+                .get("rowLimit")
+                .and_then(|l| l.as_u64())
+                .map(|l| l.clamp(1, 1_000_000) as usize);
+        }
         match invocation_from_options(params.initialization_options.as_ref()) {
             Ok(invocation) => self.state.lock().unwrap().invocation = invocation,
             Err(message) => {

@@ -722,3 +722,20 @@ async fn dbt_options_from_the_client_decide_vars_target_and_naming() {
         "{hover}"
     );
 }
+
+#[cfg(feature = "fabric")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_editors_fabric_and_row_limit_apply_to_runs() {
+    let root = fixture("valid_project", "editor-settings");
+    let mut client =
+        Client::start_with_options(&root, json!({"fabric": "duckdb", "rowLimit": 2})).await;
+    let fabrics = client.request("loupe/fabrics", json!({})).await;
+    assert!(fabrics.to_string().contains("duckdb"), "{fabrics}");
+    let path = root.join("models/staging/stg_orders.sql");
+    let uri = client
+        .open(&path, &std::fs::read_to_string(&path).unwrap())
+        .await;
+    let rows = client.request("loupe/runGem", json!({"uri": uri})).await;
+    assert_eq!(rows["rows"].as_array().map(Vec::len), Some(2), "{rows}");
+    assert_eq!(rows["truncated"], json!(true), "{rows}");
+}

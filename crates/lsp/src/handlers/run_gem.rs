@@ -33,7 +33,10 @@ pub struct RunGemParams {
 
 pub async fn run_gem(backend: &Backend, params: RunGemParams) -> Result<Value> {
     let fabric = chosen_fabric(backend, params.fabric.clone());
-    let limit = params.limit.unwrap_or(100);
+    let limit = params
+        .limit
+        .or(backend.state.lock().unwrap().row_limit)
+        .unwrap_or(100);
     let gem = params.gem.clone();
     let upstream = params.upstream;
     let uri = params.uri.clone();
