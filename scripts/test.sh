@@ -6,3 +6,6 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/loupe-target}"
 cargo test --workspace --all-features --locked "$@"
 # The Zed extension is its own crate (it builds to wasm for Zed); its logic is tested on the host.
 cargo test --manifest-path editors/zed/Cargo.toml --locked
+# The VS Code extension: unit tests, then the end-to-end test in a real VS Code
+# (code-server in Chromium) with the binary built above. Installs what it needs.
+scripts/test-vscode.sh
