@@ -254,6 +254,31 @@ async fn definition_symbols_and_loupe_methods() {
         .unwrap()
         .iter()
         .any(|e| e["from"] == "stg_orders" && e["to"] == "customers"));
+    // Gems name what they read as the edges do; seeds carry their columns.
+    let model = |name: &str| {
+        graph["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let customers = model("customers");
+    let reads: Vec<&str> = customers["gems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["inputs"].as_array().unwrap())
+        .map(|i| i.as_str().unwrap())
+        .collect();
+    assert!(reads.contains(&"stg_orders"), "{reads:?}");
+    let seed = model("raw_orders");
+    assert_eq!(seed["gems"][0]["kind"], "Source", "{seed}");
+    assert!(!seed["gems"][0]["output"]["columns"]
+        .as_array()
+        .unwrap()
+        .is_empty());
     let compiled = client.request("loupe/compiled", json!({"uri": uri})).await;
     assert!(compiled["sql"]
         .as_str()

@@ -114,16 +114,36 @@ pub async fn graph(backend: &Backend, _params: Value) -> Result<Value> {
             let index = loupe_analysis::model::project_index(db, project);
             let mut models = Vec::new();
             let mut edges = Vec::new();
+            // A relation read by name is shown as the project names it: the
+            // model or seed that builds it, or `source.table`.
+            let input_name = |input: &String| -> String {
+                let parts: Vec<&str> = input.split('.').collect();
+                let [.., schema, table] = parts.as_slice() else {
+                    return input.clone();
+                };
+                if let Some(n) = index.node_by_relation(schema, table) {
+                    return n.name.clone();
+                }
+                match index.source_by_relation(schema, table) {
+                    Some(s) => format!("{}.{}", s.source, s.table),
+                    None => input.clone(),
+                }
+            };
             for node in index.nodes.iter() {
                 if node.is_seed {
-                    models.push(json!({"name": node.name, "kind": "seed", "file": node.file.path(db), "gems": []}));
+                    let schema = loupe_analysis::model::seed_schema(db, project, node.file);
+                    let gem = json!({"name": node.name, "kind": "Source", "inputs": [], "output": columns_json(schema)});
+                    models.push(json!({"name": node.name, "kind": "seed", "file": node.file.path(db), "gems": [gem]}));
                     continue;
                 }
                 let analysis = loupe_analysis::model::model_analysis(db, project, node.file);
                 let gems: Vec<Value> = analysis
                     .gems
                     .iter()
-                    .map(|g| json!({"name": g.name, "kind": g.kind.as_str(), "inputs": g.inputs, "output": columns_json(&g.output)}))
+                    .map(|g| {
+                        let inputs: Vec<String> = g.inputs.iter().map(input_name).collect();
+                        json!({"name": g.name, "kind": g.kind.as_str(), "inputs": inputs, "output": columns_json(&g.output)})
+                    })
                     .collect();
                 for call in loupe_analysis::model::model_calls(db, project, node.file).iter() {
                     let from = match call {
