@@ -69,6 +69,16 @@ pub fn expr_column_name(e: &Expr) -> String {
             text.push_str(&format!(" ELSE {otherwise} END"));
             text
         }
+        Expr::Trim {
+            expr,
+            trim_where: None,
+            trim_what: None,
+            trim_characters,
+        } => {
+            let mut args = vec![expr_text(expr)];
+            args.extend(trim_characters.iter().flatten().map(expr_text));
+            format!("main.\"trim\"({})", args.join(", "))
+        }
         Expr::IsNull(x) => format!("({} IS NULL)", expr_text(x)),
         Expr::IsNotNull(x) => format!("({} IS NOT NULL)", expr_text(x)),
         Expr::UnaryOp { op, expr } => match op {
@@ -214,14 +224,82 @@ fn function_name_text(f: &Function) -> String {
                     other => other.to_string(),
                 })
                 .collect();
+            // `if(c, a, b)` is a CASE to DuckDB, and named as one.
+            if matches!(name.as_str(), "if" | "iff") && args.len() == 3 {
+                return format!(
+                    "CASE  WHEN ({}) THEN ({}) ELSE {} END",
+                    args[0], args[1], args[2]
+                );
+            }
             format!("{distinct}{}", args.join(", "))
         }
         FunctionArguments::None => return name,
         FunctionArguments::Subquery(q) => q.to_string(),
     };
-    let mut text = format!("{name}({args})");
+    // Functions DuckDB rewrites or spells its own way in generated names.
+    let shown = match name.as_str() {
+        "coalesce" | "ifnull" => "COALESCE".to_string(),
+        "nullif" => "\"nullif\"".to_string(),
+        _ => name,
+    };
+    let mut text = format!("{shown}({args})");
+    if let Some(filter) = &f.filter {
+        text.push_str(&format!(" FILTER (WHERE {})", expr_text(filter)));
+    }
     if let Some(over) = &f.over {
         text.push_str(&format!(" OVER ({over})"));
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::expr_column_name;
+
+    /// Names DuckDB 1.5.5 gave these expressions (`SELECT <expr> FROM t`).
+    #[test]
+    fn unaliased_expressions_take_duckdbs_names() {
+        for (sql, duckdb) in [
+            ("coalesce(a, 0)", "COALESCE(a, 0)"),
+            ("ifnull(a, 0)", "COALESCE(a, 0)"),
+            ("nullif(a, 0)", "\"nullif\"(a, 0)"),
+            (
+                "if(a > 1, 1, 0)",
+                "CASE  WHEN ((a > 1)) THEN (1) ELSE 0 END",
+            ),
+            (
+                "sum(a) filter (where a > 1)",
+                "sum(a) FILTER (WHERE (a > 1))",
+            ),
+            ("trim(b)", "main.\"trim\"(b)"),
+            (
+                "case when a > 1 then 'x' else 'y' end",
+                "CASE  WHEN ((a > 1)) THEN ('x') ELSE 'y' END",
+            ),
+            (
+                "case a when 1 then 'one' end",
+                "CASE  WHEN ((a = 1)) THEN ('one') ELSE NULL END",
+            ),
+            ("cast(a as date)", "CAST(a AS \"DATE\")"),
+            ("cast(d as decimal(15,4))", "CAST(d AS DECIMAL(15, 4))"),
+            ("a::varchar", "CAST(a AS VARCHAR)"),
+            ("cast(a as double)", "CAST(a AS \"DOUBLE\")"),
+            ("a = 1 and b is null", "((a = 1) AND (b IS NULL))"),
+            ("not a", "(NOT a)"),
+            ("a in (1, 2)", "(a IN (1, 2))"),
+            ("b like 'x%'", "(b ~~ 'x%')"),
+            ("-a", "-(a)"),
+            ("extract(year from ts)", "main.date_part('year', ts)"),
+            ("true", "CAST('t' AS BOOLEAN)"),
+            ("count(distinct a)", "count(DISTINCT a)"),
+        ] {
+            let dialect = sqlparser::dialect::DuckDbDialect {};
+            let expr = sqlparser::parser::Parser::new(&dialect)
+                .try_with_sql(sql)
+                .unwrap()
+                .parse_expr()
+                .unwrap();
+            assert_eq!(expr_column_name(&expr), duckdb, "{sql}");
+        }
+    }
 }
