@@ -280,7 +280,7 @@ fn check(result: &Value, modern: bool) {
     assert!(drawn.contains("┌─ source · Source "), "{drawn}");
     assert!(drawn.contains("┌─ renamed · Reformat "), "{drawn}");
     assert!(drawn.contains("│ from source "), "{drawn}");
-    assert!(drawn.contains("│ from main.raw_orders "), "{drawn}");
+    assert!(drawn.contains("│ from raw_orders "), "{drawn}");
     assert!(
         graph
             .iter()

@@ -39,6 +39,7 @@ impl NodeInfo {
 pub struct ProjectIndex {
     pub nodes: Vec<NodeInfo>,
     by_name: BTreeMap<String, Vec<usize>>,
+    by_file: rustc_hash::FxHashMap<SourceFile, usize>,
     pub sources: BTreeMap<(String, String), SourceTable>,
     /// Source table declarations: which properties file and where.
     pub source_files: BTreeMap<(String, String), SourceFile>,
@@ -67,7 +68,8 @@ impl ProjectIndex {
     }
 
     pub fn node_for_file(&self, file: SourceFile) -> Option<&NodeInfo> {
-        self.nodes.iter().find(|n| n.file == file)
+        // A snapshot file holds several nodes: the first is the file's.
+        self.by_file.get(&file).map(|&i| &self.nodes[i])
     }
 
     /// Models and seeds named `schema.identifier` in the warehouse.
@@ -204,6 +206,7 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
                 materialized: config.materialized.as_deref(),
             });
             let id = index.nodes.len();
+            index.by_file.entry(file).or_insert(id);
             index
                 .by_name
                 .entry(name.to_lowercase())

@@ -95,18 +95,26 @@ fn columns(
         .unwrap_or_default()
 }
 
-/// Offset of `name: <value>` in the file, to point at a declaration.
-fn offset_of(source: &str, name: &str) -> usize {
-    for pattern in [
-        format!("name: {name}"),
-        format!("name: '{name}'"),
-        format!("name: \"{name}\""),
-    ] {
-        if let Some(i) = source.find(&pattern) {
-            return i + "name: ".len();
+/// Where each `name: <value>` of the file is first written (the offset of
+/// its value), to point at a declaration. One pass over the file: a sources
+/// file can declare thousands of tables.
+fn name_offsets(source: &str) -> rustc_hash::FxHashMap<&str, usize> {
+    let mut offsets = rustc_hash::FxHashMap::default();
+    for (at, _) in source.match_indices("name:") {
+        let value_start = at + "name:".len();
+        let rest = &source[value_start..];
+        let line = rest.split('\n').next().unwrap_or("");
+        let skipped = line.len() - line.trim_start().len();
+        let value = line.trim().trim_matches(['\'', '"']);
+        // `name:` itself, not the end of `source_name:` or `column_name:`.
+        let own_key = at == 0 || source[..at].ends_with([' ', '\t', '\n', '-']);
+        if value.is_empty() || !own_key {
+            continue;
         }
+        // The value's first character (its opening quote when quoted).
+        offsets.entry(value).or_insert(value_start + skipped);
     }
-    0
+    offsets
 }
 
 /// Parses a properties file; a broken file reports its error and declares
@@ -121,6 +129,7 @@ pub fn parse_properties(source: &str, render: &dyn Fn(&str) -> String) -> Proper
             }
         }
     };
+    let offsets = name_offsets(source);
     let mut places = super::lenient_yaml::duplicate_key_offsets(source).into_iter();
     let mut props = Properties {
         warnings: duplicates
@@ -183,7 +192,7 @@ pub fn parse_properties(source: &str, render: &dyn Fn(&str) -> String) -> Proper
             }
             let column_types = model_config.column_types.clone();
             out.push(ModelProperties {
-                offset: offset_of(source, &name),
+                offset: offsets.get(name.as_str()).copied().unwrap_or(0),
                 description: text(m.get("description")),
                 columns: columns(m.get("columns"), render),
                 contract_enforced: config
@@ -215,7 +224,7 @@ pub fn parse_properties(source: &str, render: &dyn Fn(&str) -> String) -> Proper
         }
     }
     for t in &mut props.sources {
-        t.offset = offset_of(source, &t.table);
+        t.offset = offsets.get(t.table.as_str()).copied().unwrap_or(0);
     }
     props
 }
