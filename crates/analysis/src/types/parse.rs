@@ -166,8 +166,15 @@ impl<'a> TypeParser<'a> {
                     Timestamp
                 }
             }
-            "TIMESTAMPTZ" | "TIMESTAMP_TZ" => TimestampTz,
-            "TIMESTAMP_NTZ" => Timestamp,
+            // Snowflake's forms carry a precision: TIMESTAMP_NTZ(9).
+            "TIMESTAMPTZ" | "TIMESTAMP_TZ" | "TIMESTAMP_LTZ" => {
+                self.skip_params();
+                TimestampTz
+            }
+            "TIMESTAMP_NTZ" => {
+                self.skip_params();
+                Timestamp
+            }
             "TIMESTAMP_S" => TimestampSec,
             "TIMESTAMP_MS" => TimestampMs,
             "TIMESTAMP_NS" => TimestampNs,
@@ -291,6 +298,10 @@ mod tests {
             ("array<string>", "VARCHAR[]"),
             ("double precision", "DOUBLE"),
             ("INTEGER[3]", "INTEGER[3]"),
+            ("TIMESTAMP_NTZ(9)", "TIMESTAMP"),
+            ("timestamp_ltz", "TIMESTAMP WITH TIME ZONE"),
+            ("TIMESTAMP_TZ(3)", "TIMESTAMP WITH TIME ZONE"),
+            ("NUMBER(38,0)", "DECIMAL(38,0)"),
         ] {
             assert_eq!(parse_type(text).to_string(), shown, "{text}");
         }
