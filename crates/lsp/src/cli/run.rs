@@ -42,12 +42,17 @@ pub fn run(
         Some((f, g)) => (f, Some(g)),
         None => (target, None),
     };
-    let (host, model) = loupe_lsp::run::load_model(Path::new(file), super::invocation())?;
-    let prepared = loupe_lsp::run::prepare_run(&host, model, gem, fabric, upstream)?;
     // Remote fabrics can take minutes (a cluster starting): say what is happening.
     let control = loupe_fabric::RunControl::new(|message| eprintln!("loupe: {message}"));
+    // Ctrl-C from the start: during the load it simply stops before running.
     let watch = super::interrupt::CancelOnSignal::new(control.clone());
-    let result = loupe_lsp::run::execute_run(&prepared, limit, &control);
+    let (host, model) = loupe_lsp::run::load_model(Path::new(file), super::invocation())?;
+    let prepared = loupe_lsp::run::prepare_run(&host, model, gem, fabric, upstream)?;
+    let result = if super::interrupt::interrupted() {
+        Err("interrupted".to_string())
+    } else {
+        loupe_lsp::run::execute_run(&prepared, limit, &control)
+    };
     loupe_lsp::run::close_remote_fabrics();
     drop(watch);
     if super::interrupt::interrupted() {
