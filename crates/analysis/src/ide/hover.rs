@@ -3,7 +3,7 @@
 
 use crate::db::{Db, Project, SourceFile};
 use crate::jinja::Call;
-use crate::model::{model_analysis, project_index, seed_schema};
+use crate::model::{model_analysis, node_output, project_index};
 use crate::text::TextRange;
 
 use super::{call_at, columns_table, node_named};
@@ -130,13 +130,14 @@ fn call_hover(db: &dyn Db, project: Project, call: &Call) -> String {
         Call::Ref { package, name } => match index.node(name, package.as_deref()) {
             None => format!("`ref('{name}')`: no model or seed named `{name}`"),
             Some(node) => {
-                let (schema, because) = if node.is_seed {
-                    (seed_schema(db, project, node.file).as_ref().clone(), None)
-                } else {
-                    let upstream = model_analysis(db, project, node.file);
-                    (upstream.output.clone(), upstream.unknown_because.clone())
-                };
-                let because = because
+                let schema = node_output(db, project, node);
+                let because = (node.is_sql_model())
+                    .then(|| {
+                        model_analysis(db, project, node.file)
+                            .unknown_because
+                            .clone()
+                    })
+                    .flatten()
                     .map(|b| format!("columns unknown: {b}\n\n"))
                     .unwrap_or_default();
                 let description = index
@@ -171,11 +172,7 @@ fn call_hover(db: &dyn Db, project: Project, call: &Call) -> String {
                         columns_table(&schema.columns, false)
                     )
                 } else if let Some(node) = index.node_by_relation(&s.schema, &s.identifier) {
-                    let schema = if node.is_seed {
-                        seed_schema(db, project, node.file).as_ref().clone()
-                    } else {
-                        model_analysis(db, project, node.file).output.clone()
-                    };
+                    let schema = node_output(db, project, node);
                     format!(
                         "columns of {} `{}`, which builds `{}.{}`:\n\n{}",
                         if node.is_seed { "seed" } else { "model" },

@@ -96,16 +96,24 @@ struct ModelLookup<'a> {
     rendered: &'a RenderedModel,
 }
 
+/// The columns a seed or model builds; a snapshot's or a Python model's are
+/// unknown. Inside a cycle, salsa's fallback makes a model's unknown too.
+pub fn node_output(db: &dyn Db, project: Project, node: &NodeInfo) -> Arc<RelationSchema> {
+    if node.opaque {
+        Arc::new(RelationSchema::unknown())
+    } else if node.is_seed {
+        seed_schema(db, project, node.file).clone()
+    } else {
+        model_schema(db, project, node.file).clone()
+    }
+}
+
 impl ModelLookup<'_> {
     fn node_schema(&self, node: &NodeInfo) -> Lookup {
         if node.opaque {
             return Lookup::Opaque;
         }
-        if node.is_seed {
-            return Lookup::Found(seed_schema(self.db, self.project, node.file).clone());
-        }
-        // Inside a cycle, salsa's fallback makes the upstream schema unknown.
-        Lookup::Found(model_schema(self.db, self.project, node.file).clone())
+        Lookup::Found(node_output(self.db, self.project, node))
     }
 }
 

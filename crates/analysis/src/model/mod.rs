@@ -9,7 +9,8 @@ mod naming;
 mod render;
 
 pub use analysis::{
-    model_analysis, model_diagnostics, model_schema, scopes_at_cursor, seed_schema, ModelAnalysis,
+    model_analysis, model_diagnostics, model_schema, node_output, scopes_at_cursor, seed_schema,
+    ModelAnalysis,
 };
 pub use compile::{compile_gem, gem_is_final, CompiledGem, SeedTable, Upstream};
 pub use index::{file_properties, project_index, NodeInfo, ProjectIndex};

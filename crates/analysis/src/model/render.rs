@@ -356,14 +356,9 @@ pub fn rendered_model(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Re
                 if target.file == file {
                     continue;
                 }
-                let schema = if target.is_seed {
-                    super::analysis::seed_schema(db, project, target.file).clone()
-                } else {
-                    super::analysis::model_schema(db, project, target.file).clone()
-                };
                 (
                     format!("{}.{}", target.relation.0, target.relation.1),
-                    schema,
+                    super::analysis::node_output(db, project, target),
                 )
             }
             Call::Source { source, table } => {
@@ -377,12 +372,7 @@ pub fn rendered_model(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Re
                     Some(schema) => Arc::new(schema),
                     // A source on a seed's or model's relation: that node's columns.
                     None => match index.node_by_relation(&s.schema, &s.identifier) {
-                        Some(n) if n.is_seed => {
-                            super::analysis::seed_schema(db, project, n.file).clone()
-                        }
-                        Some(n) if n.is_sql_model() && n.file != file => {
-                            super::analysis::model_schema(db, project, n.file).clone()
-                        }
+                        Some(n) if n.file != file => super::analysis::node_output(db, project, n),
                         _ => continue,
                     },
                 };
