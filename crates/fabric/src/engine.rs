@@ -101,10 +101,9 @@ impl Fabric {
     ) -> Result<RunResult, FabricError> {
         match self {
             Fabric::DuckDb(db) => {
-                let canceller = db.canceller();
-                control.on_cancel(move || canceller.cancel());
-                // DuckDB forgets an interrupt that arrives between the run's
-                // statements (describe, prepare, fetch): repeat it until the run ends.
+                // DuckDB cannot poll the flag, and forgets an interrupt that
+                // arrives between the run's statements (describe, prepare,
+                // fetch): interrupt it while cancelled, until the run ends.
                 let finished = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
                 let repeat = {
                     let (canceller, control, finished) =
@@ -121,7 +120,6 @@ impl Fabric {
                 let result = db.run(sql, limit);
                 finished.store(true, std::sync::atomic::Ordering::SeqCst);
                 let _ = repeat.join();
-                control.clear_interrupt();
                 if control.is_cancelled() {
                     return Err(FabricError::Cancelled);
                 }

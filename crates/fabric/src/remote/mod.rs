@@ -10,7 +10,7 @@ pub mod spark_types;
 pub mod warehouse;
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::FabricError;
@@ -88,12 +88,11 @@ impl Default for RemoteOptions {
 }
 
 /// A run's brakes and voice: cancelled from any thread, progress to the caller.
+/// Engines poll the flag (DuckDB's run watches it from a thread of its own).
 #[derive(Clone)]
 pub struct RunControl {
     cancelled: Arc<AtomicBool>,
     progress: Arc<dyn Fn(&str) + Send + Sync>,
-    /// Stops an engine that cannot poll the flag (DuckDB's interrupt).
-    interrupt: Arc<Mutex<Option<Box<dyn Fn() + Send>>>>,
 }
 
 impl Default for RunControl {
@@ -107,36 +106,11 @@ impl RunControl {
         RunControl {
             cancelled: Arc::new(AtomicBool::new(false)),
             progress: Arc::new(progress),
-            interrupt: Arc::new(Mutex::new(None)),
         }
     }
 
     pub fn cancel(&self) {
         self.cancelled.store(true, Ordering::SeqCst);
-        let interrupt = self
-            .interrupt
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
-        if let Some(interrupt) = interrupt {
-            interrupt();
-        }
-    }
-
-    /// Forgets the interrupt once the engine it stops is gone.
-    pub fn clear_interrupt(&self) {
-        self.interrupt
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
-    }
-
-    /// Calls `interrupt` when the run is cancelled (at once if it already is).
-    pub fn on_cancel(&self, interrupt: impl Fn() + Send + 'static) {
-        *self.interrupt.lock().unwrap_or_else(|p| p.into_inner()) = Some(Box::new(interrupt));
-        if self.is_cancelled() {
-            self.cancel();
-        }
     }
 
     pub fn is_cancelled(&self) -> bool {
