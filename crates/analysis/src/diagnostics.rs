@@ -35,6 +35,8 @@ pub enum Code {
     ProjectError,
     /// L014: SQL past the bounds Loupe analyzes (operator chains, size); a limit of Loupe's, not an error of the SQL.
     TooComplex,
+    /// L015: a change against the base revision that breaks a use downstream.
+    BreakingChange,
 }
 
 impl Code {
@@ -54,6 +56,7 @@ impl Code {
             Code::UnusedGem => "L012",
             Code::ProjectError => "L013",
             Code::TooComplex => "L014",
+            Code::BreakingChange => "L015",
         }
     }
 
@@ -74,6 +77,7 @@ impl Code {
             Code::UnusedGem => "unused-gem",
             Code::ProjectError => "project-error",
             Code::TooComplex => "too-complex",
+            Code::BreakingChange => "breaking-change",
         }
     }
 

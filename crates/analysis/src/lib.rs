@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod db;
 pub mod diagnostics;
+pub mod diff;
 pub mod gems;
 pub mod host;
 pub mod ide;

@@ -78,3 +78,53 @@ mod tests {
         );
     }
 }
+
+/// A breaking change as a diagnostic on the gem that makes it, with each
+/// broken use downstream as related information.
+pub fn impact_diagnostic(
+    host: &loupe_analysis::host::AnalysisHost,
+    text: &str,
+    impact: &loupe_analysis::diff::Impact,
+    at: &loupe_analysis::diff::Place,
+    base_label: &str,
+) -> tower_lsp_server::ls_types::Diagnostic {
+    use tower_lsp_server::ls_types::{
+        Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Uri,
+    };
+    let related = impact
+        .uses
+        .iter()
+        .filter(|u| u.breaks)
+        .filter_map(|u| {
+            let path = host.root().join(&u.place.file);
+            let file = host.file(&path)?;
+            let gem = u
+                .place
+                .gem
+                .as_deref()
+                .map(|g| format!(" (gem `{g}`)"))
+                .unwrap_or_default();
+            Some(DiagnosticRelatedInformation {
+                location: Location {
+                    uri: Uri::from_file_path(&path)?,
+                    range: range(file.text(host.db()), u.place.range),
+                },
+                message: format!("`{}` still reads it here{gem}", u.model),
+            })
+        })
+        .collect::<Vec<_>>();
+    let gem = at
+        .gem
+        .as_deref()
+        .map(|g| format!(" (gem `{g}`)"))
+        .unwrap_or_default();
+    Diagnostic {
+        range: range(text, at.range),
+        severity: Some(DiagnosticSeverity::ERROR),
+        code: Some(NumberOrString::String("L015".into())),
+        source: Some("loupe".into()),
+        message: format!("{}{gem}; against {base_label}", impact.message),
+        related_information: (!related.is_empty()).then_some(related),
+        ..Default::default()
+    }
+}

@@ -1,7 +1,10 @@
 //! Loupe's language server: the only crate that knows LSP. Requests run on
 //! snapshots of the analysis; edits cancel stale requests.
 
+pub mod base;
 pub mod convert;
+#[cfg(feature = "fabric")]
+pub mod data_diff;
 pub mod handlers;
 pub mod memory_client;
 #[cfg(feature = "fabric")]
@@ -18,7 +21,9 @@ pub fn service() -> (LspService<Backend>, ClientSocket) {
         .custom_method("loupe/schema", handlers::custom::schema)
         .custom_method("loupe/lineage", handlers::custom::lineage)
         .custom_method("loupe/graph", handlers::custom::graph)
-        .custom_method("loupe/compiled", handlers::custom::compiled);
+        .custom_method("loupe/compiled", handlers::custom::compiled)
+        .custom_method("loupe/impact", handlers::impact::impact)
+        .custom_method("loupe/status", handlers::impact::status);
     #[cfg(feature = "fabric")]
     let builder = builder
         .custom_method("loupe/runGem", handlers::run_gem::run_gem)

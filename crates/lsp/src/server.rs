@@ -34,6 +34,12 @@ pub struct State {
     pub invocation: Invocation,
     /// Rows a run brings back when the request does not say (`rowLimit`).
     pub row_limit: Option<usize>,
+    /// The project at its Git base revision, once loaded.
+    pub base: Option<crate::base::BaseAnalysis>,
+    /// Why there is no base (not a Git repository, no such revision...).
+    pub base_problem: Option<String>,
+    /// The base revision the editor asked for (`git.base`).
+    pub git_base: Option<String>,
 }
 
 /// A gem's sample rows, keyed by the SQL that produced them (stale once it changes).
@@ -68,6 +74,9 @@ impl Backend {
                 selected_fabric: None,
                 invocation: Invocation::default(),
                 row_limit: None,
+                base: None,
+                base_problem: None,
+                git_base: None,
             })),
             generation: Arc::new(AtomicU64::new(0)),
         }
@@ -169,6 +178,70 @@ impl Backend {
         }
         state.host = host;
     }
+
+    /// Loads (or refreshes) the project at its Git base revision off the
+    /// request path, then republishes diagnostics with the impact of the
+    /// change. The base's analysis is kept while the revision stays.
+    pub(crate) fn refresh_base(&self) {
+        let (state, backend) = (self.state.clone(), self.clone_handle());
+        tokio::spawn(async move {
+            let (root, invocation, asked, current) = {
+                let s = state.lock().unwrap();
+                let Some(host) = s.host.as_ref() else { return };
+                (
+                    host.root().to_path_buf(),
+                    s.invocation.clone(),
+                    s.git_base.clone(),
+                    s.base.clone(),
+                )
+            };
+            let loaded = tokio::task::spawn_blocking(move || {
+                let fresh =
+                    current.as_ref().and_then(|b| {
+                        let repo = loupe_git::ProjectRepo::open(&root).ok()??;
+                        let same =
+                            repo.resolve_base(asked.as_deref().or(
+                                loupe_analysis::project::configured_git_base(&root).as_deref(),
+                            ))
+                            .ok()?
+                                == b.revision;
+                        same.then(|| b.with_fresh_changes(&root).ok()).flatten()
+                    });
+                match fresh {
+                    Some(b) => Ok(Some(b)),
+                    None => crate::base::BaseAnalysis::load(&root, asked.as_deref(), invocation),
+                }
+            })
+            .await;
+            {
+                let mut s = state.lock().unwrap();
+                match loaded {
+                    Ok(Ok(Some(base))) => {
+                        s.base = Some(base);
+                        s.base_problem = None;
+                    }
+                    Ok(Ok(None)) => {
+                        s.base = None;
+                        s.base_problem = Some("not in a Git repository".into());
+                    }
+                    Ok(Err(message)) => {
+                        s.base = None;
+                        s.base_problem = Some(message);
+                    }
+                    Err(_) => s.base_problem = Some("loading the base revision failed".into()),
+                }
+            }
+            backend.schedule_diagnostics();
+        });
+    }
+
+    fn clone_handle(&self) -> Backend {
+        Backend {
+            client: self.client.clone(),
+            state: self.state.clone(),
+            generation: self.generation.clone(),
+        }
+    }
 }
 
 /// dbt's options from `initializationOptions.dbt` (or the top level of the
@@ -218,12 +291,15 @@ pub async fn publish_diagnostics(
         if current.load(Ordering::SeqCst) != generation {
             return;
         }
-        let Some(snapshot) = state.lock().unwrap().host.clone() else {
+        let (Some(snapshot), base) = ({
+            let s = state.lock().unwrap();
+            (s.host.clone(), s.base.clone())
+        }) else {
             return;
         };
         let computed = tokio::task::spawn_blocking(move || {
             salsa::Cancelled::catch(std::panic::AssertUnwindSafe(|| {
-                compute_diagnostics(&snapshot, scope.as_deref())
+                compute_diagnostics(&snapshot, scope.as_deref(), base.as_ref())
             }))
             .ok()
         })
@@ -266,6 +342,7 @@ type Scopes = Vec<(PathBuf, Vec<loupe_analysis::schema::ScopeInfo>)>;
 fn compute_diagnostics(
     snapshot: &AnalysisHost,
     only: Option<&[PathBuf]>,
+    base: Option<&crate::base::BaseAnalysis>,
 ) -> (HashMap<Uri, Vec<Diagnostic>>, Scopes) {
     let (db, project) = (snapshot.db(), snapshot.project());
     let diagnostics = match only {
@@ -302,6 +379,26 @@ fn compute_diagnostics(
                 .entry(uri.clone())
                 .or_default()
                 .push(to_lsp_diagnostic(text, d));
+        }
+    }
+    if let Some(base) = base {
+        let files: Option<Vec<String>> = only.map(|_| texts.keys().cloned().collect());
+        for impact in base.impacts(snapshot, files.as_deref()) {
+            let Some(at) = impact.at.as_ref().filter(|_| impact.breaking) else {
+                continue;
+            };
+            if let Some((uri, text)) = texts.get(&at.file) {
+                by_file
+                    .entry(uri.clone())
+                    .or_default()
+                    .push(crate::convert::impact_diagnostic(
+                        snapshot,
+                        text,
+                        &impact,
+                        at,
+                        &base.revision.label,
+                    ));
+            }
         }
     }
     (by_file, scopes)
@@ -350,6 +447,11 @@ impl LanguageServer for Backend {
                 .and_then(|f| f.as_str())
                 .filter(|f| !f.is_empty())
                 .map(str::to_string);
+            state.git_base = options
+                .pointer("/git/base")
+                .and_then(|b| b.as_str())
+                .filter(|b| !b.is_empty())
+                .map(str::to_string);
             state.row_limit = options
                 .get("rowLimit")
                 .and_then(|l| l.as_u64())
@@ -374,8 +476,13 @@ impl LanguageServer for Backend {
             }),
             capabilities: ServerCapabilities {
                 position_encoding: Some(PositionEncodingKind::UTF16),
-                text_document_sync: Some(TextDocumentSyncCapability::Kind(
-                    TextDocumentSyncKind::INCREMENTAL,
+                text_document_sync: Some(TextDocumentSyncCapability::Options(
+                    TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(TextDocumentSyncKind::INCREMENTAL),
+                        save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                        ..Default::default()
+                    },
                 )),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 completion_provider: Some(CompletionOptions {
@@ -413,6 +520,12 @@ impl LanguageServer for Backend {
 
     async fn initialized(&self, _: InitializedParams) {
         self.schedule_diagnostics();
+        self.refresh_base();
+    }
+
+    async fn did_save(&self, _: DidSaveTextDocumentParams) {
+        // A saved rename or new file changes what Git pairs with the base.
+        self.refresh_base();
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -508,6 +621,7 @@ impl LanguageServer for Backend {
             }
         }
         self.schedule_diagnostics();
+        self.refresh_base();
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {

@@ -66,6 +66,34 @@ fn drive(nvim: &Path, label: &str, setup: bool) -> Value {
         "select count(*) as n\nfrom range(1000000) as a(x), range(100000) as b(y)\n",
     )
     .unwrap();
+    // A Git repository on a feature branch: the impact step measures the
+    // working tree against main.
+    for args in [
+        &["init", "-q"][..],
+        &["add", "-A"],
+        &["commit", "-qm", "the project"],
+        &["checkout", "-qb", "feature"],
+    ] {
+        let ok = Command::new("git")
+            .args([
+                "-c",
+                "user.name=Loupe Test",
+                "-c",
+                "user.email=test@loupe.invalid",
+            ])
+            .args([
+                "-c",
+                "init.defaultBranch=main",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .current_dir(&fixture)
+            .status()
+            .expect("git runs")
+            .success();
+        assert!(ok, "git {args:?}");
+    }
     // YAML outside any project: Loupe must leave it alone.
     let outside = scratch.join("elsewhere/outside.yml");
     std::fs::create_dir_all(outside.parent().unwrap()).unwrap();
@@ -149,6 +177,7 @@ fn check(result: &Value, modern: bool) {
         "LoupeCompiled",
         "LoupeFabric",
         "LoupeGraph",
+        "LoupeImpact",
         "LoupeLineage",
         "LoupeRefreshCatalog",
         "LoupeRun",
@@ -173,6 +202,28 @@ fn check(result: &Value, modern: bool) {
     assert_eq!(result["action"], "Change `amont` to `amount`");
     assert_eq!(result["fixed_line"], "    amount");
     assert_eq!(result["diagnostics_after_fix"], 0);
+
+    // The change against the Git base: a diagnostic with the broken use as
+    // related information, the same in :LoupeImpact's list, and the lenses.
+    let impact = result["impact_diagnostic"].as_str().unwrap_or_default();
+    assert!(impact.contains("removes `status`"), "{result:#}");
+    let related = result["impact_related"].as_u64().unwrap_or_default();
+    assert!(related >= 1, "{result:#}");
+    let items = strings(&result["impact_items"]);
+    assert!(
+        items.iter().any(|i| i.contains("breaks l008_not_grouped")),
+        "{items:?}"
+    );
+    let lenses = strings(&result["impact_lenses"]);
+    assert!(
+        lenses.iter().any(|l| l.ends_with("downstream models")),
+        "{lenses:?}"
+    );
+    let breaks = format!("breaks {related} uses downstream");
+    assert!(
+        lenses.iter().any(|l| *l == breaks),
+        "{breaks} in {lenses:?}"
+    );
 
     // YAML of the project gets the server; YAML elsewhere does not.
     assert_eq!(result["yaml_attached"], true);

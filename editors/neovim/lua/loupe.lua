@@ -404,6 +404,21 @@ function M.lineage(direction, column, on_done)
   end)
 end
 
+--- What this model's changes against the Git base break downstream, into
+--- the quickfix list (`:LoupeImpact`): each change, then each use it breaks.
+function M.impact(on_done)
+  local bufnr = vim.api.nvim_get_current_buf()
+  ask(bufnr, 'loupe/impact', { uri = vim.uri_from_bufnr(bufnr) }, function(result, client)
+    local items = format.impact_items(result, root_of(client, bufnr))
+    local base = result.base ~= vim.NIL and result.base and result.base.label or (result.baseProblem or 'no base')
+    vim.fn.setqflist({}, ' ', { title = string.format('Loupe impact of %s against %s', result.model or '?', base), items = items })
+    vim.cmd('botright copen')
+    if on_done then
+      on_done(items, result)
+    end
+  end)
+end
+
 --- The model's SQL after Jinja, in a scratch buffer (`:LoupeCompiled`).
 --- <CR> on a line of it goes to where that line comes from in the template.
 function M.compiled(on_done)
@@ -545,6 +560,9 @@ function M.commands()
     end,
     desc = 'Lineage of the column under the cursor into the quickfix list: [up|down] [column]',
   })
+  define('LoupeImpact', function()
+    M.impact()
+  end, { desc = "What this model's changes against the Git base break downstream" })
   define('LoupeCompiled', function()
     M.compiled()
   end, { desc = "The model's SQL after Jinja" })

@@ -3,6 +3,7 @@ import * as path from "path";
 import * as vscode from "vscode";
 import { Clients, ProjectClient } from "./clients";
 import { LineageResponse } from "./graphData";
+import { impactItems, impactTitle, ImpactResponse } from "./impactData";
 import { modelName } from "./projects";
 import { needsRestart, readSettings } from "./settings";
 import { statusText } from "./status";
@@ -177,6 +178,27 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       await vscode.window.showTextDocument(vscode.Uri.file(file), { selection: new vscode.Range(line, 0, line, 0) });
     }
   };
+  // The downstream lenses carry `{uri}`: what this model's changes break.
+  command("loupe.showImpact", async (arg?: { uri?: string }) => {
+    const uri = arg?.uri ? vscode.Uri.parse(arg.uri) : vscode.window.activeTextEditor?.document.uri;
+    const pc = uri ? await c.ensureFor(uri) : undefined;
+    if (!uri || !pc) {
+      void vscode.window.showWarningMessage("Loupe: open a model of a dbt project first.");
+      return;
+    }
+    let answer: ImpactResponse;
+    try {
+      answer = await pc.client.sendRequest<ImpactResponse>("loupe/impact", { uri: uri.toString() });
+    } catch (e) {
+      void vscode.window.showWarningMessage(`Loupe: no impact for this file: ${e instanceof Error ? e.message : e}`);
+      return;
+    }
+    const pick = await vscode.window.showQuickPick(impactItems(answer), { title: impactTitle(answer), matchOnDetail: true });
+    if (pick?.file !== undefined) {
+      const at = new vscode.Position(pick.line ?? 0, pick.character ?? 0);
+      await vscode.window.showTextDocument(vscode.Uri.file(path.join(pc.root, pick.file)), { selection: new vscode.Range(at, at) });
+    }
+  });
   command("loupe.lineageUpstream", () => lineage("upstream"));
   command("loupe.lineageDownstream", () => lineage("downstream"));
 

@@ -19,6 +19,7 @@ pub use lineage::{
 };
 pub use naming::{project_naming, Naming};
 pub use render::{
-    ephemeral_models_that_run, jinja_environment, model_calls, model_cycles, model_materialization,
-    model_relation, rendered_model, settings_environment, Cycles,
+    downstream_models, ephemeral_models_that_run, jinja_environment, model_calls, model_cycles,
+    model_dependents, model_materialization, model_relation, rendered_model, settings_environment,
+    Cycles,
 };

@@ -446,6 +446,43 @@ pub fn model_cycles(db: &dyn Db, project: Project) -> Arc<Cycles> {
     Arc::new(find_cycles(&edges))
 }
 
+/// For each model or seed (lower-case name), the models whose `ref()`s name it.
+#[salsa::tracked(returns(ref))]
+pub fn model_dependents(db: &dyn Db, project: Project) -> Arc<BTreeMap<String, Vec<String>>> {
+    let index = project_index(db, project);
+    let mut readers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for node in index.nodes.iter().filter(|n| n.is_sql_model()) {
+        for call in model_calls(db, project, node.file).iter() {
+            if let Call::Ref { package, name } = call {
+                if let Some(target) = index.node(name, package.as_deref()) {
+                    let list = readers.entry(target.name.to_lowercase()).or_default();
+                    if !list.contains(&node.name) {
+                        list.push(node.name.clone());
+                    }
+                }
+            }
+        }
+    }
+    Arc::new(readers)
+}
+
+/// Every model downstream of `name` (by `ref()`), nearest first.
+pub fn downstream_models(db: &dyn Db, project: Project, name: &str) -> Vec<String> {
+    let readers = model_dependents(db, project);
+    let mut out: Vec<String> = Vec::new();
+    let mut seen = BTreeSet::from([name.to_lowercase()]);
+    let mut queue = std::collections::VecDeque::from([name.to_lowercase()]);
+    while let Some(next) = queue.pop_front() {
+        for reader in readers.get(&next).into_iter().flatten() {
+            if seen.insert(reader.to_lowercase()) {
+                out.push(reader.clone());
+                queue.push_back(reader.to_lowercase());
+            }
+        }
+    }
+    out
+}
+
 /// Tarjan's strongly connected components; components of two or more nodes
 /// (or a node referring to itself) are cycles.
 fn find_cycles(edges: &BTreeMap<String, Vec<String>>) -> Cycles {

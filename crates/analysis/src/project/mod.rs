@@ -166,3 +166,17 @@ pub fn discover(root: &Path, invocation: &Invocation) -> Result<Discovered, Stri
         files,
     })
 }
+
+/// The `base` of the `[git]` table of `loupe.toml`: the revision changes are
+/// measured against (`loupe diff`, the editor's impact), when the project
+/// sets one.
+pub fn configured_git_base(root: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(root.join("loupe.toml")).ok()?;
+    let table: toml::Table = toml::from_str(&text).ok()?;
+    table
+        .get("git")?
+        .as_table()?
+        .get("base")?
+        .as_str()
+        .map(str::to_string)
+}

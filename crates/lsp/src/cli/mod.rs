@@ -2,6 +2,7 @@
 //! could not be loaded.
 
 mod check;
+mod diff;
 #[cfg(feature = "fabric")]
 mod interrupt;
 mod lineage;
@@ -142,6 +143,31 @@ enum Command {
         /// The model's name.
         model: String,
     },
+    /// What the working tree changes against a base revision: columns added,
+    /// removed, renamed, retyped, and what that breaks downstream (exit 1).
+    Diff {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// The revision to compare with (else `[git] base` of loupe.toml, else
+        /// the merge base of HEAD and the default branch).
+        #[arg(long)]
+        base: Option<String>,
+        #[arg(long, value_enum, default_value_t = diff::DiffFormat::Human)]
+        format: diff::DiffFormat,
+        /// Also run each changed model at the base and now, and compare rows.
+        #[arg(long)]
+        data: bool,
+        /// The primary key for --data: `COLUMN[,COLUMN]` for every model, or
+        /// `MODEL=COLUMN[,COLUMN]` (repeatable); else each model's `unique` test.
+        #[arg(long, value_name = "KEY")]
+        key: Vec<String>,
+        /// Rows read from each side for --data (the first by key).
+        #[arg(long, default_value_t = 100_000)]
+        limit: usize,
+        /// The fabric for --data (the project's default otherwise).
+        #[arg(long)]
+        fabric: Option<String>,
+    },
     /// Print the columns of every relation, or of one query.
     Schema {
         #[arg(default_value = ".")]
@@ -204,6 +230,24 @@ pub fn run(cli: Cli) -> ExitCode {
             catalog,
             dialect,
         } => check::run(&path, format, catalog.as_deref(), dialect.as_deref()),
+        Command::Diff {
+            path,
+            base,
+            format,
+            data,
+            key,
+            limit,
+            fabric,
+        } => diff::run(
+            &path,
+            base.as_deref(),
+            format,
+            data.then_some(diff::DataOptions {
+                keys: key,
+                limit,
+                fabric,
+            }),
+        ),
         Command::Compile { path, model } => schema::run_compile(&path, &model),
         Command::Run {
             target,

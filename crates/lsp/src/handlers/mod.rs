@@ -12,6 +12,7 @@ pub mod document_symbol;
 pub mod execute_command;
 pub mod folding_range;
 pub mod hover;
+pub mod impact;
 pub mod inlay_hint;
 pub mod references;
 pub mod rename;

@@ -329,4 +329,48 @@ if fabric then
   end)
 end
 
+step('impact', function()
+  -- The project is a Git repository on a feature branch: dropping `status`
+  -- in the open buffer (unsaved) breaks the model downstream that reads it.
+  local staging = open('models/staging/stg_orders.sql')
+  local kept = {}
+  for _, l in ipairs(lines(staging)) do
+    if l:match('^%s*order_date,%s*$') then
+      table.insert(kept, (l:gsub(',', '')))
+    elseif not l:match('^%s*status%s*$') then
+      table.insert(kept, l)
+    end
+  end
+  vim.api.nvim_buf_set_lines(staging, 0, -1, false, kept)
+  wait(30000, function()
+    for _, x in ipairs(vim.diagnostic.get(staging)) do
+      local lsp = x.user_data and x.user_data.lsp or {}
+      if (x.code or lsp.code) == 'L015' then
+        out.impact_diagnostic = x.message
+        out.impact_related = lsp.relatedInformation and #lsp.relatedInformation or 0
+        return true
+      end
+    end
+    return false
+  end, 'the breaking-change diagnostic')
+  local done = false
+  loupe.impact(function(items)
+    out.impact_items = {}
+    for _, item in ipairs(items) do
+      table.insert(out.impact_items, item.text)
+    end
+    done = true
+  end)
+  wait(10000, function()
+    return done
+  end, 'the impact list')
+  local lenses = vim.lsp.buf_request_sync(staging, 'textDocument/codeLens', { textDocument = { uri = vim.uri_from_bufnr(staging) } }, 10000)
+  out.impact_lenses = {}
+  for _, r in pairs(lenses or {}) do
+    for _, lens in ipairs(r.result or {}) do
+      table.insert(out.impact_lenses, lens.command and lens.command.title or '')
+    end
+  end
+end)
+
 finish()

@@ -165,6 +165,34 @@ local function node_name(node)
   return table.concat(parts, '.')
 end
 
+--- A `loupe/impact` answer as quickfix items: each change at the gem that
+--- makes it, then the uses downstream it breaks (or reaches). `root_dir`
+--- makes the files absolute.
+function M.impact_items(impact, root_dir)
+  local items = {}
+  local function at(place, text, kind)
+    local item = { text = text, type = kind }
+    if place and place ~= vim.NIL then
+      item.filename = root_dir and (root_dir .. '/' .. place.file) or place.file
+      item.lnum = place.start.line
+      item.col = place.start.col
+    end
+    table.insert(items, item)
+  end
+  for _, i in ipairs(impact.impacts or {}) do
+    at(i.at, i.message, i.breaking and 'E' or 'I')
+    for _, u in ipairs(i.uses or {}) do
+      local gem = (u.place.gem and u.place.gem ~= vim.NIL) and (' (gem ' .. u.place.gem .. ')') or ''
+      at(u.place, string.format('  %s %s%s', u.breaks and 'breaks' or 'reads it in', u.model, gem), u.breaks and 'E' or 'I')
+    end
+  end
+  if #items == 0 then
+    local downstream = impact.downstreamModels or {}
+    table.insert(items, { text = string.format('no breaking change; %d downstream models', #downstream) })
+  end
+  return items
+end
+
 --- A `loupe/lineage` answer as quickfix items, nearest first: the column
 --- itself, then each column it comes from (upstream) or feeds (downstream),
 --- with the kind of each step. `root_dir` makes the files absolute.
