@@ -21,7 +21,12 @@ fn catalog() -> TableCatalog {
 
 /// `target_table.target_column <- source_table.source_column (kind)`, sorted.
 fn edges(sql: &str, indirect: bool) -> Vec<String> {
-    let analysis = analyze_sql(sql, Dialect::DuckDb, &catalog());
+    edges_in(sql, Dialect::DuckDb, indirect)
+}
+
+/// As `edges`, in `dialect`; `?` stands for a relation Loupe cannot tell.
+fn edges_in(sql: &str, dialect: Dialect, indirect: bool) -> Vec<String> {
+    let analysis = analyze_sql(sql, dialect, &catalog());
     assert!(
         !analysis.statements.is_empty(),
         "parses: {:?}",
@@ -36,7 +41,7 @@ fn edges(sql: &str, indirect: bool) -> Vec<String> {
                 "{}.{} <- {}.{} ({})",
                 e.target_table.as_deref().unwrap_or("-"),
                 e.target_column,
-                e.source_table,
+                if e.source_table.is_empty() { "?" } else { &e.source_table },
                 e.source_column,
                 e.kind.as_str()
             )
@@ -272,6 +277,7 @@ fn lateral_column_aliases_follow_the_dialect() {
         assert_eq!(doubled, ["orders.amount"], "{dialect:?}");
     }
     // Postgres and ANSI read `total` as a column of the input: there is none.
+    // The error stands, and lineage follows the alias, the only `total` there is.
     for dialect in [Dialect::Postgres, Dialect::Generic] {
         let analysis = analyze_sql(sql, dialect, &catalog());
         assert!(
@@ -282,7 +288,111 @@ fn lateral_column_aliases_follow_the_dialect() {
             "{dialect:?}: {:?}",
             analysis.diagnostics
         );
+        assert!(
+            edges_in(sql, dialect, false).contains(&"-.doubled <- orders.amount (transform)".into()),
+            "{dialect:?}"
+        );
     }
+    // An input column of that name is the column, in every dialect.
+    let got = edges_in(
+        "select amount + 1 as status, status || '!' as shout from orders",
+        Dialect::Postgres,
+        false,
+    );
+    assert!(got.contains(&"-.shout <- orders.status (transform)".into()), "{got:?}");
+    // Over a relation of unknown columns the name may be the input's: it is.
+    let got = edges_in(
+        "select amount + 1 as total, total * 2 as doubled from landing.payments",
+        Dialect::Postgres,
+        false,
+    );
+    assert!(
+        got.contains(&"-.doubled <- landing.payments.total (transform)".into()),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn a_qualified_star_lets_through_only_its_relation() {
+    let got = edges(
+        "insert into archive select e.* from landing.events e join landing.users u on e.user_id = u.id",
+        false,
+    );
+    assert_eq!(got, ["archive.* <- landing.events.* (copy)"]);
+    let got = edges(
+        "insert into archive select e.*, u.name from landing.events e join customers u on e.user_id = u.id",
+        false,
+    );
+    assert_eq!(
+        got,
+        [
+            "archive.* <- landing.events.* (copy)",
+            "archive.name <- customers.name (copy)",
+        ]
+    );
+}
+
+#[test]
+fn a_table_name_hidden_by_its_alias_still_names_its_star_for_lineage() {
+    let sql = "select events.* from landing.events e join landing.users u on e.user_id = u.id";
+    let analysis = analyze_sql(sql, Dialect::DuckDb, &catalog());
+    assert!(
+        analysis
+            .diagnostics
+            .iter()
+            .any(|d| d.message.contains("aliased `e`")),
+        "{:?}",
+        analysis.diagnostics
+    );
+    assert_eq!(edges(sql, false), ["-.* <- landing.events.* (copy)"]);
+}
+
+#[test]
+fn a_column_several_unknown_relations_may_have_comes_from_an_unnamed_one() {
+    let sql = "insert into archive select note, u.name from landing.events e join landing.users u on e.user_id = u.id";
+    assert_eq!(
+        edges(sql, false),
+        [
+            "archive.name <- landing.users.name (copy)",
+            "archive.note <- ?.note (copy)",
+        ]
+    );
+    let analysis = analyze_sql(sql, Dialect::DuckDb, &catalog());
+    let json = serde_json::to_value(statement_edges(
+        &analysis.statements[0],
+        false,
+        UnaliasedNames::Engine,
+    ))
+    .unwrap();
+    assert!(
+        json.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["source_table"].is_null() && e["source_column"] == "note"),
+        "{json}"
+    );
+}
+
+#[test]
+fn update_reads_the_ctes_written_before_it() {
+    let got = edges(
+        "with recent as (select customer_id, amount from orders where status = 'paid')
+         update analytics.summary set total = r.amount
+         from recent r where r.customer_id = 1",
+        false,
+    );
+    assert_eq!(got, ["analytics.summary.total <- orders.amount (copy)"]);
+}
+
+#[test]
+fn a_tsql_update_of_an_alias_writes_the_aliased_table() {
+    let sql = "update s set s.total = o.amount from analytics.summary s join orders o on o.id = 1";
+    let analysis = analyze_sql(sql, Dialect::MsSql, &catalog());
+    assert!(analysis.diagnostics.is_empty(), "{:?}", analysis.diagnostics);
+    assert_eq!(
+        edges_in(sql, Dialect::MsSql, false),
+        ["analytics.summary.total <- orders.amount (copy)"]
+    );
 }
 
 #[test]
