@@ -41,7 +41,11 @@ fn edges_in(sql: &str, dialect: Dialect, indirect: bool) -> Vec<String> {
                 "{}.{} <- {}.{} ({})",
                 e.target_table.as_deref().unwrap_or("-"),
                 e.target_column,
-                if e.source_table.is_empty() { "?" } else { &e.source_table },
+                if e.source_table.is_empty() {
+                    "?"
+                } else {
+                    &e.source_table
+                },
                 e.source_column,
                 e.kind.as_str()
             )
@@ -289,7 +293,8 @@ fn lateral_column_aliases_follow_the_dialect() {
             analysis.diagnostics
         );
         assert!(
-            edges_in(sql, dialect, false).contains(&"-.doubled <- orders.amount (transform)".into()),
+            edges_in(sql, dialect, false)
+                .contains(&"-.doubled <- orders.amount (transform)".into()),
             "{dialect:?}"
         );
     }
@@ -299,7 +304,10 @@ fn lateral_column_aliases_follow_the_dialect() {
         Dialect::Postgres,
         false,
     );
-    assert!(got.contains(&"-.shout <- orders.status (transform)".into()), "{got:?}");
+    assert!(
+        got.contains(&"-.shout <- orders.status (transform)".into()),
+        "{got:?}"
+    );
     // Over a relation of unknown columns the name may be the input's: it is.
     let got = edges_in(
         "select amount + 1 as total, total * 2 as doubled from landing.payments",
@@ -388,7 +396,11 @@ fn update_reads_the_ctes_written_before_it() {
 fn a_tsql_update_of_an_alias_writes_the_aliased_table() {
     let sql = "update s set s.total = o.amount from analytics.summary s join orders o on o.id = 1";
     let analysis = analyze_sql(sql, Dialect::MsSql, &catalog());
-    assert!(analysis.diagnostics.is_empty(), "{:?}", analysis.diagnostics);
+    assert!(
+        analysis.diagnostics.is_empty(),
+        "{:?}",
+        analysis.diagnostics
+    );
     assert_eq!(
         edges_in(sql, Dialect::MsSql, false),
         ["analytics.summary.total <- orders.amount (copy)"]
@@ -444,4 +456,71 @@ fn unaliased_columns_take_the_engines_name_or_a_position() {
         ["sum(amount)", "upper(status)"]
     );
     assert_eq!(targets(UnaliasedNames::Positional), ["_0", "_1"]);
+}
+
+#[test]
+fn a_table_created_by_one_statement_is_known_to_the_next() {
+    let got = edges(
+        "create table staging.paid as select id, amount from orders where status = 'paid';
+         create view staging.paid_ids (paid_id) as select id from staging.paid;
+         insert into archive select p.*, i.paid_id from staging.paid p join staging.paid_ids i on p.id = i.paid_id",
+        false,
+    );
+    assert_eq!(
+        got,
+        [
+            "archive.amount <- staging.paid.amount (copy)",
+            "archive.id <- staging.paid.id (copy)",
+            "archive.paid_id <- staging.paid_ids.paid_id (copy)",
+            "staging.paid.amount <- orders.amount (copy)",
+            "staging.paid.id <- orders.id (copy)",
+            "staging.paid_ids.paid_id <- staging.paid.id (copy)",
+        ]
+    );
+}
+
+#[test]
+fn statements_inside_a_procedure_give_their_lineage() {
+    // A body Loupe parses.
+    let got = edges_in(
+        "create procedure refresh_summary() as
+         begin
+           insert into analytics.summary select name, 0 from customers;
+         end",
+        Dialect::MsSql,
+        false,
+    );
+    assert_eq!(got, ["analytics.summary.customer <- customers.name (copy)"]);
+    // A body with procedural parts Loupe does not parse: its statements still count.
+    let sql = "CREATE PROCEDURE dbo.refresh_summary @since DATE, @floor INT
+AS
+BEGIN
+  SET NOCOUNT ON;
+  DECLARE @n INT = 0;
+  IF @floor IS NULL SET @floor = 0;
+  WHILE @n < 3
+    BEGIN
+      SET @n = @n + 1;
+      INSERT INTO analytics.summary
+      SELECT c.name, o.amount FROM orders o JOIN customers c ON c.id = o.customer_id
+      WHERE o.amount > @floor;
+    END
+END;
+GO";
+    let analysis = analyze_sql(sql, Dialect::MsSql, &catalog());
+    assert!(
+        analysis
+            .diagnostics
+            .iter()
+            .any(|d| d.message.starts_with("syntax error")),
+        "the procedure itself does not parse: {:?}",
+        analysis.diagnostics
+    );
+    assert_eq!(
+        edges_in(sql, Dialect::MsSql, false),
+        [
+            "analytics.summary.customer <- customers.name (copy)",
+            "analytics.summary.total <- orders.amount (copy)",
+        ]
+    );
 }

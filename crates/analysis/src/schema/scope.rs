@@ -200,7 +200,9 @@ impl<'p> Scope<'p> {
     /// that name (`tab` in `FROM tab AS a`).
     pub fn item_hidden_by_alias(&self, name: &[String]) -> Option<&FromItem> {
         let mut hits = self.items.iter().filter(|item| {
-            !item.qualifier.eq_ignore_ascii_case(item.parts.last().map_or("", String::as_str))
+            !item
+                .qualifier
+                .eq_ignore_ascii_case(item.parts.last().map_or("", String::as_str))
                 && item.parts.len() >= name.len()
                 && item.parts[item.parts.len() - name.len()..]
                     .iter()
