@@ -524,3 +524,25 @@ GO";
         ]
     );
 }
+
+#[test]
+fn a_parenthesized_query_with_ctes_feeds_an_insert() {
+    let got = edges(
+        "insert into archive (with paid as (select id, amount from orders where status = 'paid')
+                              select id, amount from paid)",
+        false,
+    );
+    assert_eq!(
+        got,
+        [
+            "archive.amount <- orders.amount (copy)",
+            "archive.id <- orders.id (copy)",
+        ]
+    );
+    // A column list is still a column list.
+    let got = edges(
+        "insert into archive (paid_id) (select id from orders)",
+        false,
+    );
+    assert_eq!(got, ["archive.paid_id <- orders.id (copy)"]);
+}

@@ -229,14 +229,68 @@ pub fn parse_sql(sql: &str, dialect: Dialect) -> Result<Vec<Statement>, SyntaxEr
             shape.nesting_at,
         ));
     }
-    dialect.parse(sql).or_else(|error| {
-        if dialect == Dialect::Generic {
-            return Err(syntax_error(sql, error));
+    let parse = |sql: &str| {
+        dialect.parse(sql).or_else(|error| {
+            if dialect == Dialect::Generic {
+                return Err(error);
+            }
+            Dialect::Generic.parse(sql).map_err(|_| error)
+        })
+    };
+    parse(sql).or_else(|error| {
+        match unparenthesized_insert_queries(sql) {
+            Some(plain) => parse(&plain).ok(),
+            None => None,
         }
-        Dialect::Generic
-            .parse(sql)
-            .map_err(|_| syntax_error(sql, error))
+        .ok_or_else(|| syntax_error(sql, error))
     })
+}
+
+/// `INSERT INTO t (WITH ... SELECT ...)` with the query's parentheses
+/// blanked out, positions kept: sqlparser reads `(WITH` as a column list.
+fn unparenthesized_insert_queries(sql: &str) -> Option<String> {
+    static INSERT_PAREN_WITH: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)\binsert\s+(?:into|overwrite(?:\s+table)?)\s+[^\s(;]+\s*(\()\s*with\b",
+        )
+        .unwrap()
+    });
+    let mut bytes = sql.as_bytes().to_vec();
+    let mut changed = false;
+    for m in INSERT_PAREN_WITH.captures_iter(sql) {
+        let open = m.get(1)?.start();
+        let close = matching_paren(sql.as_bytes(), open)?;
+        bytes[open] = b' ';
+        bytes[close] = b' ';
+        changed = true;
+    }
+    changed.then(|| String::from_utf8(bytes).ok()).flatten()
+}
+
+/// The `)` that closes the `(` at `open`, past quoted text.
+fn matching_paren(bytes: &[u8], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = open;
+    while i < bytes.len() {
+        match bytes[i] {
+            q @ (b'\'' | b'"' | b'`') => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != q {
+                    i += 1;
+                }
+            }
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 fn syntax_error(sql: &str, error: ParserError) -> SyntaxError {
