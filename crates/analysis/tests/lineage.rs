@@ -425,6 +425,7 @@ fn every_dialect_is_known_by_the_names_people_use() {
         "clickhouse",
         "ansi",
         "trino",
+        "teradata",
     ] {
         let dialect = Dialect::from_name(name).unwrap_or_else(|| panic!("{name}"));
         let analysis = analyze_sql("select id, amount from orders", dialect, &catalog());
@@ -545,4 +546,25 @@ fn a_parenthesized_query_with_ctes_feeds_an_insert() {
         false,
     );
     assert_eq!(got, ["archive.paid_id <- orders.id (copy)"]);
+}
+
+#[test]
+fn teradata_column_attributes_leave_the_column_and_its_name() {
+    let sql = "create view customer_titles as
+               select name (title 'Customer'), region (format 'X(10)'), id (named customer_id)
+               from customers";
+    let analysis = analyze_sql(sql, Dialect::Teradata, &catalog());
+    assert!(
+        analysis.diagnostics.is_empty(),
+        "{:?}",
+        analysis.diagnostics
+    );
+    assert_eq!(
+        edges_in(sql, Dialect::Teradata, false),
+        [
+            "customer_titles.customer_id <- customers.id (copy)",
+            "customer_titles.name <- customers.name (copy)",
+            "customer_titles.region <- customers.region (copy)",
+        ]
+    );
 }
