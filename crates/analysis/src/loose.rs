@@ -109,14 +109,14 @@ pub fn analyze_sql(sql: &str, dialect: Dialect, catalog: &dyn RelationLookup) ->
             vec![Diagnostic::new(Code::SyntaxError, e.range, e.message)],
         ),
     };
-    let mut session = Session {
+    let mut script = ScriptCatalog {
         created: TableCatalog::default(),
         catalog,
     };
     let mut analyses = Vec::new();
     for statement in statements.iter().flat_map(inner_statements) {
-        let analysis = analyze_statement(statement, sql, &session, "query", dialect);
-        session.remember(statement, &analysis);
+        let analysis = analyze_statement(statement, sql, &script, "query", dialect);
+        script.remember(statement, &analysis);
         diagnostics.extend(analysis.diagnostics.iter().cloned());
         analyses.push(analysis);
     }
@@ -127,12 +127,12 @@ pub fn analyze_sql(sql: &str, dialect: Dialect, catalog: &dyn RelationLookup) ->
 }
 
 /// The catalog, and the tables and views the statements so far created.
-struct Session<'c> {
+struct ScriptCatalog<'c> {
     created: TableCatalog,
     catalog: &'c dyn RelationLookup,
 }
 
-impl Session<'_> {
+impl ScriptCatalog<'_> {
     fn remember(&mut self, statement: &Statement, analysis: &StatementAnalysis) {
         let creates = matches!(statement, Statement::CreateView(_))
             || matches!(statement, Statement::CreateTable(t) if t.query.is_some());
@@ -155,7 +155,7 @@ impl Session<'_> {
     }
 }
 
-impl RelationLookup for Session<'_> {
+impl RelationLookup for ScriptCatalog<'_> {
     fn lookup(&self, parts: &[String], range: TextRange) -> Lookup {
         match self.created.lookup(parts, range) {
             Lookup::NotFound => self.catalog.lookup(parts, range),
