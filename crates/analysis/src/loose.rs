@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
+use sqlparser::ast::Statement;
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::schema::{
@@ -96,26 +97,173 @@ impl SqlAnalysis {
     }
 }
 
-/// Parses and analyzes every statement of `sql`.
+/// Parses and analyzes every statement of `sql`. A table or view a statement
+/// creates is known, with its columns, to the statements after it. The
+/// statements inside a procedure are analyzed as statements of their own,
+/// and where the procedure does not parse, those of its statements that do.
 pub fn analyze_sql(sql: &str, dialect: Dialect, catalog: &dyn RelationLookup) -> SqlAnalysis {
-    match parse_sql(sql, dialect) {
-        Ok(statements) => {
-            let statements: Vec<StatementAnalysis> = statements
-                .iter()
-                .map(|s| analyze_statement(s, sql, catalog, "query", dialect))
+    let (statements, mut diagnostics) = match parse_sql(sql, dialect) {
+        Ok(statements) => (statements, Vec::new()),
+        Err(e) => (
+            procedure_statements(sql, dialect),
+            vec![Diagnostic::new(Code::SyntaxError, e.range, e.message)],
+        ),
+    };
+    let mut script = ScriptCatalog {
+        created: TableCatalog::default(),
+        catalog,
+    };
+    let mut analyses = Vec::new();
+    for statement in statements.iter().flat_map(inner_statements) {
+        let analysis = analyze_statement(statement, sql, &script, "query", dialect);
+        script.remember(statement, &analysis);
+        diagnostics.extend(analysis.diagnostics.iter().cloned());
+        analyses.push(analysis);
+    }
+    SqlAnalysis {
+        statements: analyses,
+        diagnostics,
+    }
+}
+
+/// The catalog, and the tables and views the statements so far created.
+struct ScriptCatalog<'c> {
+    created: TableCatalog,
+    catalog: &'c dyn RelationLookup,
+}
+
+impl ScriptCatalog<'_> {
+    fn remember(&mut self, statement: &Statement, analysis: &StatementAnalysis) {
+        let creates = matches!(statement, Statement::CreateView(_))
+            || matches!(statement, Statement::CreateTable(t) if t.query.is_some());
+        let Some(target) = analysis.target.as_ref().filter(|_| creates) else {
+            return;
+        };
+        let columns = analysis
+            .output
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let name = target.columns.get(i).unwrap_or(&c.name);
+                Column::new(name.clone(), c.ty.clone())
+            })
+            .collect();
+        let mut schema = RelationSchema::closed(columns);
+        schema.open = analysis.output.open;
+        self.created.insert(&target.table, schema);
+    }
+}
+
+impl RelationLookup for ScriptCatalog<'_> {
+    fn lookup(&self, parts: &[String], range: TextRange) -> Lookup {
+        match self.created.lookup(parts, range) {
+            Lookup::NotFound => self.catalog.lookup(parts, range),
+            found => found,
+        }
+    }
+
+    fn display_name(&self, parts: &[String], range: TextRange) -> Option<String> {
+        self.catalog.display_name(parts, range)
+    }
+
+    fn candidates(&self) -> Vec<String> {
+        let mut names = self.created.candidates();
+        names.extend(self.catalog.candidates());
+        names
+    }
+}
+
+/// A statement, or the statements of a procedure's body.
+fn inner_statements(statement: &Statement) -> Vec<&Statement> {
+    match statement {
+        Statement::CreateProcedure { body, .. } => body
+            .statements()
+            .iter()
+            .flat_map(inner_statements)
+            .collect(),
+        other => vec![other],
+    }
+}
+
+/// The statements of a procedure that does not parse as a whole: from each
+/// text between semicolons, the first statement keyword from which the rest
+/// parses. Empty when `sql` creates no procedure.
+fn procedure_statements(sql: &str, dialect: Dialect) -> Vec<Statement> {
+    static CREATE_PROCEDURE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?i)\bcreate\s+(or\s+(replace|alter)\s+)?proc(edure)?\b").unwrap()
+    });
+    static STATEMENT_START: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?i)\b(insert|merge|update|delete|with|select|create)\b").unwrap()
+    });
+    if !CREATE_PROCEDURE.is_match(sql) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (start, end) in semicolon_pieces(sql) {
+        for m in STATEMENT_START.find_iter(&sql[start..end]) {
+            let from = start + m.start();
+            // Blank out the rest of the text so positions stay those of `sql`.
+            let masked: String = sql
+                .char_indices()
+                .map(|(i, c)| {
+                    if (from..end).contains(&i) || c == '\n' {
+                        c
+                    } else {
+                        ' '
+                    }
+                })
                 .collect();
-            let diagnostics = statements
-                .iter()
-                .flat_map(|s| s.diagnostics.clone())
-                .collect();
-            SqlAnalysis {
-                statements,
-                diagnostics,
+            match parse_sql(&masked, dialect) {
+                Ok(statements)
+                    if !statements.is_empty()
+                        && !statements
+                            .iter()
+                            .any(|s| matches!(s, Statement::CreateProcedure { .. })) =>
+                {
+                    out.extend(statements);
+                    break;
+                }
+                _ => {}
             }
         }
-        Err(e) => SqlAnalysis {
-            statements: Vec::new(),
-            diagnostics: vec![Diagnostic::new(Code::SyntaxError, e.range, e.message)],
-        },
     }
+    out
+}
+
+/// Byte ranges of `sql` between semicolons outside quotes and comments.
+fn semicolon_pieces(sql: &str) -> Vec<(usize, usize)> {
+    let bytes = sql.as_bytes();
+    let mut pieces = Vec::new();
+    let (mut start, mut i) = (0, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            q @ (b'\'' | b'"' | b'`') => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != q {
+                    i += 1;
+                }
+            }
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b';' => {
+                pieces.push((start, i));
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    pieces.push((start, sql.len().max(start)));
+    pieces
 }

@@ -21,7 +21,12 @@ fn catalog() -> TableCatalog {
 
 /// `target_table.target_column <- source_table.source_column (kind)`, sorted.
 fn edges(sql: &str, indirect: bool) -> Vec<String> {
-    let analysis = analyze_sql(sql, Dialect::DuckDb, &catalog());
+    edges_in(sql, Dialect::DuckDb, indirect)
+}
+
+/// As `edges`, in `dialect`; `?` stands for a relation Loupe cannot tell.
+fn edges_in(sql: &str, dialect: Dialect, indirect: bool) -> Vec<String> {
+    let analysis = analyze_sql(sql, dialect, &catalog());
     assert!(
         !analysis.statements.is_empty(),
         "parses: {:?}",
@@ -36,7 +41,11 @@ fn edges(sql: &str, indirect: bool) -> Vec<String> {
                 "{}.{} <- {}.{} ({})",
                 e.target_table.as_deref().unwrap_or("-"),
                 e.target_column,
-                e.source_table,
+                if e.source_table.is_empty() {
+                    "?"
+                } else {
+                    &e.source_table
+                },
                 e.source_column,
                 e.kind.as_str()
             )
@@ -272,6 +281,7 @@ fn lateral_column_aliases_follow_the_dialect() {
         assert_eq!(doubled, ["orders.amount"], "{dialect:?}");
     }
     // Postgres and ANSI read `total` as a column of the input: there is none.
+    // The error stands, and lineage follows the alias, the only `total` there is.
     for dialect in [Dialect::Postgres, Dialect::Generic] {
         let analysis = analyze_sql(sql, dialect, &catalog());
         assert!(
@@ -282,7 +292,119 @@ fn lateral_column_aliases_follow_the_dialect() {
             "{dialect:?}: {:?}",
             analysis.diagnostics
         );
+        assert!(
+            edges_in(sql, dialect, false)
+                .contains(&"-.doubled <- orders.amount (transform)".into()),
+            "{dialect:?}"
+        );
     }
+    // An input column of that name is the column, in every dialect.
+    let got = edges_in(
+        "select amount + 1 as status, status || '!' as shout from orders",
+        Dialect::Postgres,
+        false,
+    );
+    assert!(
+        got.contains(&"-.shout <- orders.status (transform)".into()),
+        "{got:?}"
+    );
+    // Over a relation of unknown columns the name may be the input's: it is.
+    let got = edges_in(
+        "select amount + 1 as total, total * 2 as doubled from landing.payments",
+        Dialect::Postgres,
+        false,
+    );
+    assert!(
+        got.contains(&"-.doubled <- landing.payments.total (transform)".into()),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn a_qualified_star_lets_through_only_its_relation() {
+    let got = edges(
+        "insert into archive select e.* from landing.events e join landing.users u on e.user_id = u.id",
+        false,
+    );
+    assert_eq!(got, ["archive.* <- landing.events.* (copy)"]);
+    let got = edges(
+        "insert into archive select e.*, u.name from landing.events e join customers u on e.user_id = u.id",
+        false,
+    );
+    assert_eq!(
+        got,
+        [
+            "archive.* <- landing.events.* (copy)",
+            "archive.name <- customers.name (copy)",
+        ]
+    );
+}
+
+#[test]
+fn a_table_name_hidden_by_its_alias_still_names_its_star_for_lineage() {
+    let sql = "select events.* from landing.events e join landing.users u on e.user_id = u.id";
+    let analysis = analyze_sql(sql, Dialect::DuckDb, &catalog());
+    assert!(
+        analysis
+            .diagnostics
+            .iter()
+            .any(|d| d.message.contains("aliased `e`")),
+        "{:?}",
+        analysis.diagnostics
+    );
+    assert_eq!(edges(sql, false), ["-.* <- landing.events.* (copy)"]);
+}
+
+#[test]
+fn a_column_several_unknown_relations_may_have_comes_from_an_unnamed_one() {
+    let sql = "insert into archive select note, u.name from landing.events e join landing.users u on e.user_id = u.id";
+    assert_eq!(
+        edges(sql, false),
+        [
+            "archive.name <- landing.users.name (copy)",
+            "archive.note <- ?.note (copy)",
+        ]
+    );
+    let analysis = analyze_sql(sql, Dialect::DuckDb, &catalog());
+    let json = serde_json::to_value(statement_edges(
+        &analysis.statements[0],
+        false,
+        UnaliasedNames::Engine,
+    ))
+    .unwrap();
+    assert!(
+        json.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["source_table"].is_null() && e["source_column"] == "note"),
+        "{json}"
+    );
+}
+
+#[test]
+fn update_reads_the_ctes_written_before_it() {
+    let got = edges(
+        "with recent as (select customer_id, amount from orders where status = 'paid')
+         update analytics.summary set total = r.amount
+         from recent r where r.customer_id = 1",
+        false,
+    );
+    assert_eq!(got, ["analytics.summary.total <- orders.amount (copy)"]);
+}
+
+#[test]
+fn a_tsql_update_of_an_alias_writes_the_aliased_table() {
+    let sql = "update s set s.total = o.amount from analytics.summary s join orders o on o.id = 1";
+    let analysis = analyze_sql(sql, Dialect::MsSql, &catalog());
+    assert!(
+        analysis.diagnostics.is_empty(),
+        "{:?}",
+        analysis.diagnostics
+    );
+    assert_eq!(
+        edges_in(sql, Dialect::MsSql, false),
+        ["analytics.summary.total <- orders.amount (copy)"]
+    );
 }
 
 #[test]
@@ -303,6 +425,7 @@ fn every_dialect_is_known_by_the_names_people_use() {
         "clickhouse",
         "ansi",
         "trino",
+        "teradata",
     ] {
         let dialect = Dialect::from_name(name).unwrap_or_else(|| panic!("{name}"));
         let analysis = analyze_sql("select id, amount from orders", dialect, &catalog());
@@ -334,4 +457,114 @@ fn unaliased_columns_take_the_engines_name_or_a_position() {
         ["sum(amount)", "upper(status)"]
     );
     assert_eq!(targets(UnaliasedNames::Positional), ["_0", "_1"]);
+}
+
+#[test]
+fn a_table_created_by_one_statement_is_known_to_the_next() {
+    let got = edges(
+        "create table staging.paid as select id, amount from orders where status = 'paid';
+         create view staging.paid_ids (paid_id) as select id from staging.paid;
+         insert into archive select p.*, i.paid_id from staging.paid p join staging.paid_ids i on p.id = i.paid_id",
+        false,
+    );
+    assert_eq!(
+        got,
+        [
+            "archive.amount <- staging.paid.amount (copy)",
+            "archive.id <- staging.paid.id (copy)",
+            "archive.paid_id <- staging.paid_ids.paid_id (copy)",
+            "staging.paid.amount <- orders.amount (copy)",
+            "staging.paid.id <- orders.id (copy)",
+            "staging.paid_ids.paid_id <- staging.paid.id (copy)",
+        ]
+    );
+}
+
+#[test]
+fn statements_inside_a_procedure_give_their_lineage() {
+    // A body Loupe parses.
+    let got = edges_in(
+        "create procedure refresh_summary() as
+         begin
+           insert into analytics.summary select name, 0 from customers;
+         end",
+        Dialect::MsSql,
+        false,
+    );
+    assert_eq!(got, ["analytics.summary.customer <- customers.name (copy)"]);
+    // A body with procedural parts Loupe does not parse: its statements still count.
+    let sql = "CREATE PROCEDURE dbo.refresh_summary @since DATE, @floor INT
+AS
+BEGIN
+  SET NOCOUNT ON;
+  DECLARE @n INT = 0;
+  IF @floor IS NULL SET @floor = 0;
+  WHILE @n < 3
+    BEGIN
+      SET @n = @n + 1;
+      INSERT INTO analytics.summary
+      SELECT c.name, o.amount FROM orders o JOIN customers c ON c.id = o.customer_id
+      WHERE o.amount > @floor;
+    END
+END;
+GO";
+    let analysis = analyze_sql(sql, Dialect::MsSql, &catalog());
+    assert!(
+        analysis
+            .diagnostics
+            .iter()
+            .any(|d| d.message.starts_with("syntax error")),
+        "the procedure itself does not parse: {:?}",
+        analysis.diagnostics
+    );
+    assert_eq!(
+        edges_in(sql, Dialect::MsSql, false),
+        [
+            "analytics.summary.customer <- customers.name (copy)",
+            "analytics.summary.total <- orders.amount (copy)",
+        ]
+    );
+}
+
+#[test]
+fn a_parenthesized_query_with_ctes_feeds_an_insert() {
+    let got = edges(
+        "insert into archive (with paid as (select id, amount from orders where status = 'paid')
+                              select id, amount from paid)",
+        false,
+    );
+    assert_eq!(
+        got,
+        [
+            "archive.amount <- orders.amount (copy)",
+            "archive.id <- orders.id (copy)",
+        ]
+    );
+    // A column list is still a column list.
+    let got = edges(
+        "insert into archive (paid_id) (select id from orders)",
+        false,
+    );
+    assert_eq!(got, ["archive.paid_id <- orders.id (copy)"]);
+}
+
+#[test]
+fn teradata_column_attributes_leave_the_column_and_its_name() {
+    let sql = "create view customer_titles as
+               select name (title 'Customer'), region (format 'X(10)'), id (named customer_id)
+               from customers";
+    let analysis = analyze_sql(sql, Dialect::Teradata, &catalog());
+    assert!(
+        analysis.diagnostics.is_empty(),
+        "{:?}",
+        analysis.diagnostics
+    );
+    assert_eq!(
+        edges_in(sql, Dialect::Teradata, false),
+        [
+            "customer_titles.customer_id <- customers.id (copy)",
+            "customer_titles.name <- customers.name (copy)",
+            "customer_titles.region <- customers.region (copy)",
+        ]
+    );
 }

@@ -210,3 +210,53 @@ fn compile_prints_rendered_sql() {
     assert!(!sql.contains("{{") && !sql.contains("{%"), "{sql}");
     assert!(sql.contains("main.stg_payments"), "{sql}");
 }
+
+#[test]
+fn lineage_of_a_sql_file_reads_procedures_and_leaves_an_undetermined_relation_null() {
+    let dir = temp_dir("lineage-procedure");
+    let file = dir.join("load.sql");
+    write(
+        &file,
+        b"CREATE PROCEDURE dbo.load_events @day DATE
+AS
+BEGIN
+  DECLARE @n INT = 0;
+  INSERT INTO archive.events
+  SELECT e.id, note FROM landing.events e JOIN landing.notes n ON n.event_id = e.id
+  WHERE e.day = @day;
+END",
+    );
+    let out = loupe()
+        .args(["lineage", "--dialect", "tsql", "--json", "--sql"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let edges: Vec<String> = json["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{}.{} <- {}.{}",
+                e["target_table"].as_str().unwrap(),
+                e["target_column"].as_str().unwrap(),
+                e["source_table"].as_str().unwrap_or("null"),
+                e["source_column"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        edges,
+        [
+            "archive.events.id <- landing.events.id",
+            "archive.events.note <- null.note",
+        ]
+    );
+}

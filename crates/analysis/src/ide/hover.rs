@@ -80,7 +80,7 @@ pub fn hover(db: &dyn Db, project: Project, file: SourceFile, offset: usize) -> 
             reference.name
         );
     }
-    for edge in &reference.lineage {
+    for edge in reference.lineage.iter().filter(|e| e.is_attributed()) {
         let via = if edge.from_gem { "gem " } else { "" };
         markdown.push_str(&format!(
             "\n\nfrom {via}`{}.{}` ({})",
@@ -92,7 +92,7 @@ pub fn hover(db: &dyn Db, project: Project, file: SourceFile, offset: usize) -> 
     // One hop is above; the relations behind gems, and their roots, follow.
     let relations = crate::lineage::through_gems(&reference.lineage, &analysis.gem_defs);
     let mut roots: Vec<String> = Vec::new();
-    for edge in &relations {
+    for edge in relations.iter().filter(|e| e.is_attributed()) {
         if let Some(description) = column_description(db, project, &edge.table, &edge.column) {
             markdown.push_str(&format!("\n\n{description}"));
         }

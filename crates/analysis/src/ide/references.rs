@@ -22,6 +22,7 @@ pub fn find_references(
     // output column of the same name.
     let mut identity: Vec<(String, String)> = through_gems(&reference.lineage, &analysis.gem_defs)
         .into_iter()
+        .filter(|e| e.is_attributed())
         .map(|e| (e.table.to_lowercase(), e.column.to_lowercase()))
         .collect();
     let column = reference

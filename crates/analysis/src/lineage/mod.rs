@@ -74,7 +74,8 @@ impl EdgeKind {
 }
 
 /// An edge from an input column: the relation as written (or the model,
-/// seed or source it names) and the column.
+/// seed or source it names) and the column. The relation is empty when the
+/// column comes from one of several relations whose columns are unknown.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Edge {
     pub table: String,
@@ -93,6 +94,15 @@ impl Edge {
             kind,
             from_gem: false,
         }
+    }
+
+    /// A column of one of several relations whose columns are unknown.
+    pub fn unattributed(column: impl Into<String>) -> Self {
+        Edge::new("", column, EdgeKind::Copy)
+    }
+
+    pub fn is_attributed(&self) -> bool {
+        !self.table.is_empty()
     }
 }
 

@@ -9,6 +9,9 @@ use crate::schema::StatementAnalysis;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct StatementEdge {
+    /// Empty (null in JSON) when the column comes from one of several
+    /// relations whose columns are unknown.
+    #[serde(serialize_with = "empty_as_null")]
     pub source_table: String,
     pub source_column: String,
     pub target_table: Option<String>,
@@ -92,4 +95,12 @@ pub fn statement_edges(
         }
     }
     out
+}
+
+fn empty_as_null<S: serde::Serializer>(table: &str, s: S) -> Result<S::Ok, S::Error> {
+    if table.is_empty() {
+        s.serialize_none()
+    } else {
+        s.serialize_str(table)
+    }
 }

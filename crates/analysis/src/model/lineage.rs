@@ -182,6 +182,9 @@ fn push_relation(
     edge: &Edge,
     steps: usize,
 ) {
+    if !edge.is_attributed() {
+        return;
+    }
     let index = project_index(db, project);
     match index.node(&edge.table, None) {
         Some(n) if !n.is_seed => {
@@ -261,7 +264,7 @@ pub fn downstream(
         BTreeMap::new();
     for n in index.nodes.iter().filter(|n| n.is_sql_model()) {
         for (out_column, edges) in &model_lineage(db, project, n.file).columns {
-            for e in edges {
+            for e in edges.iter().filter(|e| e.is_attributed()) {
                 let reader = (n.name.clone(), n.file, out_column.clone(), e.kind);
                 // Reading a source on a seed's relation reads the seed.
                 if let Some(behind) = index.node_behind_source(&e.table) {

@@ -402,6 +402,28 @@ impl Analyzer<'_> {
                         return ty;
                     }
                 }
+                // No input has it, but the select list named it: the engines
+                // that allow it read the alias, and so does lineage.
+                if let (Resolution::NotFound, [id]) = (&resolution, ids.as_slice()) {
+                    let alias = scope
+                        .aliases
+                        .borrow()
+                        .iter()
+                        .rev()
+                        .find(|a| a.name.eq_ignore_ascii_case(&id.value))
+                        .cloned();
+                    if let Some(alias) = alias {
+                        self.record_reference(range, alias.lineage.clone());
+                        self.report(
+                            Code::UnknownColumn,
+                            range,
+                            format!(
+                                "unknown column `{shown}`: `{shown}` is an alias of this select list, which this dialect does not let the query use"
+                            ),
+                        );
+                        return alias.ty;
+                    }
+                }
                 let names = scope.visible_names();
                 let last = ids.last().map_or("", |i| i.value.as_str());
                 let hint = did_you_mean(last, names.iter().map(String::as_str))

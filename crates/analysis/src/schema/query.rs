@@ -154,6 +154,19 @@ impl<'a> Analyzer<'a> {
                 }
                 self.analyze_top_statement(&Statement::Insert(insert), final_gem)
             }
+            // `WITH s AS (...) UPDATE t SET ... FROM s`: the CTEs are the update's.
+            Statement::Query(q) if matches!(q.body.as_ref(), SetExpr::Update(_)) => {
+                let SetExpr::Update(Statement::Update(update)) = q.body.as_ref() else {
+                    return RelationSchema::unknown();
+                };
+                let frame = self.ctes.len();
+                if let Some(with) = &q.with {
+                    self.push_ctes(&with.cte_tables, with.recursive, None);
+                }
+                self.analyze_update(update);
+                self.pop_ctes(frame);
+                RelationSchema::unknown()
+            }
             Statement::Query(q) => self.analyze_model_query(q, final_gem),
             Statement::CreateView(v) => {
                 self.set_target(
@@ -225,7 +238,7 @@ impl<'a> Analyzer<'a> {
 
     /// `UPDATE t SET c = expr [FROM ...] [WHERE ...]`: each `c` is fed by its expression.
     fn analyze_update(&mut self, update: &sqlparser::ast::Update) {
-        let mut from = vec![update.table.clone()];
+        let mut from = Vec::new();
         if let Some(
             sqlparser::ast::UpdateTableFromKind::BeforeSet(t)
             | sqlparser::ast::UpdateTableFromKind::AfterSet(t),
@@ -233,11 +246,22 @@ impl<'a> Analyzer<'a> {
         {
             from.extend(t.iter().cloned());
         }
-        let scope = self.build_from(&from, None);
-        let table = match &update.table.relation {
+        let mut table = match &update.table.relation {
             TableFactor::Table { name, .. } => name.to_string(),
             other => other.to_string(),
         };
+        // `UPDATE t SET ... FROM tab1 t JOIN ...` (T-SQL): `t` is an alias of FROM.
+        let aliased = match &update.table.relation {
+            TableFactor::Table {
+                name, alias: None, ..
+            } if update.table.joins.is_empty() => from_table_aliased(&from, name),
+            _ => None,
+        };
+        match aliased {
+            Some(real) => table = real,
+            None => from.insert(0, update.table.clone()),
+        }
+        let scope = self.build_from(&from, None);
         let assignments = self.assignments_lineage(&update.assignments, &scope);
         if let Some(selection) = &update.selection {
             self.infer(selection, &scope, None, false);
@@ -982,11 +1006,23 @@ impl<'a> Analyzer<'a> {
 
         let mut columns: Vec<Column> = Vec::new();
         let mut open = false;
+        // The relations whose unknown columns a `*` lets through.
+        let mut open_from: Vec<String> = Vec::new();
+        let mut let_through = |from: Vec<String>| {
+            for t in from {
+                if !open_from.contains(&t) {
+                    open_from.push(t);
+                }
+            }
+        };
         for item in &select.projection {
             match item {
                 SelectItem::UnnamedExpr(expr) => {
                     if let Some((cols, is_open)) = self.expand_columns_call(expr, &scope) {
                         columns.extend(cols);
+                        if is_open {
+                            let_through(scope.open_from());
+                        }
                         open |= is_open;
                         continue;
                     }
@@ -1045,6 +1081,9 @@ impl<'a> Analyzer<'a> {
                         self.check_star_grouped(&scope, &grouping, opts);
                     }
                     columns.extend(cols);
+                    if is_open {
+                        let_through(scope.open_from());
+                    }
                     open |= is_open;
                 }
                 SelectItem::QualifiedWildcard(kind, opts) => {
@@ -1053,6 +1092,25 @@ impl<'a> Analyzer<'a> {
                             let parts = object_name_parts(name);
                             match scope.find_item(&parts) {
                                 Some((_, _, item)) => {
+                                    // `t.*` lets through `t`'s unknown columns only.
+                                    let_through(item.schema.open_from.clone());
+                                    (item.schema.columns.clone(), item.schema.open)
+                                }
+                                None if scope.item_hidden_by_alias(&parts).is_some() => {
+                                    // Engines reject `tab.*` for `FROM tab AS a`;
+                                    // lineage reads the table it names.
+                                    let item = scope.item_hidden_by_alias(&parts).unwrap();
+                                    let range = self.range_of(name);
+                                    self.report(
+                                        Code::UnknownTable,
+                                        range,
+                                        format!(
+                                            "no relation named `{}` in FROM: it is aliased `{}`",
+                                            parts.join("."),
+                                            item.qualifier
+                                        ),
+                                    );
+                                    let_through(item.schema.open_from.clone());
                                     (item.schema.columns.clone(), item.schema.open)
                                 }
                                 None => {
@@ -1071,6 +1129,7 @@ impl<'a> Analyzer<'a> {
                                                     ),
                                                 );
                                             }
+                                            let_through(scope.open_from());
                                             (Vec::new(), true)
                                         }
                                     }
@@ -1083,7 +1142,10 @@ impl<'a> Analyzer<'a> {
                                     fields.into_iter().map(|(n, t)| Column::new(n, t)).collect(),
                                     false,
                                 ),
-                                _ => (Vec::new(), true),
+                                _ => {
+                                    let_through(scope.open_from());
+                                    (Vec::new(), true)
+                                }
                             }
                         }
                     };
@@ -1130,7 +1192,9 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
-        let open_from = if open { scope.open_from() } else { Vec::new() };
+        if !open {
+            open_from.clear();
+        }
         RelationSchema {
             columns: materialize(columns),
             open,
@@ -1373,6 +1437,23 @@ impl<'a> Analyzer<'a> {
             _ => None,
         }
     }
+}
+
+/// The table a one-part name aliases in FROM (`FROM tab1 t` for `t`).
+fn from_table_aliased(from: &[TableWithJoins], name: &ObjectName) -> Option<String> {
+    let [ObjectNamePart::Identifier(id)] = name.0.as_slice() else {
+        return None;
+    };
+    from.iter()
+        .flat_map(|twj| std::iter::once(&twj.relation).chain(twj.joins.iter().map(|j| &j.relation)))
+        .find_map(|factor| match factor {
+            TableFactor::Table {
+                name,
+                alias: Some(a),
+                ..
+            } if a.name.value.eq_ignore_ascii_case(&id.value) => Some(name.to_string()),
+            _ => None,
+        })
 }
 
 fn merge_assignments(into: &mut Vec<(String, Vec<Edge>)>, more: Vec<(String, Vec<Edge>)>) {

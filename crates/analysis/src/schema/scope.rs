@@ -127,7 +127,7 @@ impl<'p> Scope<'p> {
                         self.items.iter().filter(|i| i.schema.open).collect();
                     let lineage = match open.as_slice() {
                         [only] => open_lineage(&only.schema, name),
-                        _ => Vec::new(),
+                        _ => vec![Edge::unattributed(name)],
                     };
                     Resolution::Unknown { lineage }
                 } else {
@@ -194,6 +194,25 @@ impl<'p> Scope<'p> {
             depth += 1;
         }
         None
+    }
+
+    /// The relation of this scope a table name names when an alias hides
+    /// that name (`tab` in `FROM tab AS a`).
+    pub fn item_hidden_by_alias(&self, name: &[String]) -> Option<&FromItem> {
+        let mut hits = self.items.iter().filter(|item| {
+            !item
+                .qualifier
+                .eq_ignore_ascii_case(item.parts.last().map_or("", String::as_str))
+                && item.parts.len() >= name.len()
+                && item.parts[item.parts.len() - name.len()..]
+                    .iter()
+                    .zip(name)
+                    .all(|(a, b)| a.eq_ignore_ascii_case(b))
+        });
+        match (hits.next(), hits.next()) {
+            (Some(item), None) => Some(item),
+            _ => None,
+        }
     }
 
     /// Resolves `qualifier.column`.

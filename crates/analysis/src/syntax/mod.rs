@@ -22,6 +22,7 @@ pub enum Dialect {
     Oracle,
     Sqlite,
     ClickHouse,
+    Teradata,
     Generic,
 }
 
@@ -41,13 +42,14 @@ impl Dialect {
             "oracle" => Dialect::Oracle,
             "sqlite" => Dialect::Sqlite,
             "clickhouse" => Dialect::ClickHouse,
+            "teradata" => Dialect::Teradata,
             "generic" | "ansi" | "trino" | "presto" | "athena" => Dialect::Generic,
             _ => return None,
         })
     }
 
     /// The names `from_name` takes, for messages.
-    pub const NAMES: &'static str = "duckdb, databricks (spark), snowflake, postgres, redshift, bigquery, tsql (mssql), mysql, hive, oracle, sqlite, clickhouse, ansi (generic, trino)";
+    pub const NAMES: &'static str = "duckdb, databricks (spark), snowflake, postgres, redshift, bigquery, tsql (mssql), mysql, hive, oracle, sqlite, clickhouse, teradata, ansi (generic, trino)";
 
     fn parse(self, sql: &str) -> Result<Vec<Statement>, ParserError> {
         use sqlparser::dialect as d;
@@ -70,20 +72,58 @@ impl Dialect {
             Dialect::Oracle => with(&d::OracleDialect {}, sql),
             Dialect::Sqlite => with(&d::SQLiteDialect {}, sql),
             Dialect::ClickHouse => with(&d::ClickHouseDialect {}, sql),
+            Dialect::Teradata => with(&GenericDialect {}, &without_teradata_attributes(sql)),
             Dialect::Generic => with(&GenericDialect {}, sql),
         }
     }
 
     /// Whether a select-list alias can be used later in the same list
-    /// (`select a + 1 as b, b * 2 as c`), as DuckDB, Snowflake, Databricks
-    /// and Redshift allow. ANSI, Postgres and the others read such a name as
-    /// a column of the input.
+    /// (`select a + 1 as b, b * 2 as c`), as DuckDB, Snowflake, Databricks,
+    /// Redshift and Teradata allow. ANSI, Postgres and the others read such a
+    /// name as a column of the input.
     pub fn lateral_column_aliases(self) -> bool {
         matches!(
             self,
-            Dialect::DuckDb | Dialect::Snowflake | Dialect::Databricks | Dialect::Redshift
+            Dialect::DuckDb
+                | Dialect::Snowflake
+                | Dialect::Databricks
+                | Dialect::Redshift
+                | Dialect::Teradata
         )
     }
+}
+
+/// Teradata's column attributes after an expression, which no other dialect
+/// has: `(TITLE 'x')` and `(FORMAT 'x')` blanked out, `(NAMED x)` read as
+/// `AS x`. Positions are kept.
+fn without_teradata_attributes(sql: &str) -> String {
+    static TITLE_OR_FORMAT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?i)\(\s*(?:title|format)\s+'(?:[^']|'')*'\s*\)").unwrap()
+    });
+    static NAMED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"(?i)(\(\s*named)\s+(?:[A-Za-z_][A-Za-z0-9_$#]*|"[^"]*")\s*(\))"#)
+            .unwrap()
+    });
+    let blank = |text: &str| -> String {
+        text.chars()
+            .map(|c| if c == '\n' { c } else { ' ' })
+            .collect()
+    };
+    let mut out = TITLE_OR_FORMAT
+        .replace_all(sql, |c: &regex::Captures| blank(&c[0]))
+        .into_owned();
+    out = NAMED
+        .replace_all(&out, |c: &regex::Captures| {
+            let whole = &c[0];
+            let head = c.get(1).unwrap().as_str();
+            let name_part = &whole[head.len()..whole.len() - 1];
+            // `(NAMED x)` -> `    AS x `
+            let mut head_blank = blank(head);
+            head_blank.replace_range(head_blank.len() - 2.., "AS");
+            format!("{head_blank}{name_part} ")
+        })
+        .into_owned();
+    out
 }
 
 /// A syntax error with the range of the token where parsing stopped.
@@ -229,14 +269,68 @@ pub fn parse_sql(sql: &str, dialect: Dialect) -> Result<Vec<Statement>, SyntaxEr
             shape.nesting_at,
         ));
     }
-    dialect.parse(sql).or_else(|error| {
-        if dialect == Dialect::Generic {
-            return Err(syntax_error(sql, error));
+    let parse = |sql: &str| {
+        dialect.parse(sql).or_else(|error| {
+            if dialect == Dialect::Generic {
+                return Err(error);
+            }
+            Dialect::Generic.parse(sql).map_err(|_| error)
+        })
+    };
+    parse(sql).or_else(|error| {
+        match unparenthesized_insert_queries(sql) {
+            Some(plain) => parse(&plain).ok(),
+            None => None,
         }
-        Dialect::Generic
-            .parse(sql)
-            .map_err(|_| syntax_error(sql, error))
+        .ok_or_else(|| syntax_error(sql, error))
     })
+}
+
+/// `INSERT INTO t (WITH ... SELECT ...)` with the query's parentheses
+/// blanked out, positions kept: sqlparser reads `(WITH` as a column list.
+fn unparenthesized_insert_queries(sql: &str) -> Option<String> {
+    static INSERT_PAREN_WITH: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)\binsert\s+(?:into|overwrite(?:\s+table)?)\s+[^\s(;]+\s*(\()\s*with\b",
+        )
+        .unwrap()
+    });
+    let mut bytes = sql.as_bytes().to_vec();
+    let mut changed = false;
+    for m in INSERT_PAREN_WITH.captures_iter(sql) {
+        let open = m.get(1)?.start();
+        let close = matching_paren(sql.as_bytes(), open)?;
+        bytes[open] = b' ';
+        bytes[close] = b' ';
+        changed = true;
+    }
+    changed.then(|| String::from_utf8(bytes).ok()).flatten()
+}
+
+/// The `)` that closes the `(` at `open`, past quoted text.
+fn matching_paren(bytes: &[u8], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = open;
+    while i < bytes.len() {
+        match bytes[i] {
+            q @ (b'\'' | b'"' | b'`') => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != q {
+                    i += 1;
+                }
+            }
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 fn syntax_error(sql: &str, error: ParserError) -> SyntaxError {

@@ -38,7 +38,8 @@ pub fn run_sql(
             }
         }
         influences.extend(statement.influences.iter().map(|e| {
-            serde_json::json!({"source_table": e.table, "source_column": e.column, "kind": e.kind})
+            let table = e.is_attributed().then_some(&e.table);
+            serde_json::json!({"source_table": table, "source_column": e.column, "kind": e.kind})
         }));
     }
     let out = serde_json::json!({"edges": edges, "influences": influences});
@@ -59,7 +60,10 @@ pub fn run_all(path: &Path, json: bool, include_indirect: bool) -> Result<ExitCo
             let kept: Vec<serde_json::Value> = column_edges
                 .iter()
                 .filter(|e| include_indirect || e.kind.is_direct())
-                .map(|e| serde_json::json!({"source_table": e.table, "source_column": e.column, "kind": e.kind}))
+                .map(|e| {
+                    let table = e.is_attributed().then_some(&e.table);
+                    serde_json::json!({"source_table": table, "source_column": e.column, "kind": e.kind})
+                })
                 .collect();
             edges += kept.len();
             model_out.insert(column.clone(), kept.into());
