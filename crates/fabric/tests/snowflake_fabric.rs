@@ -341,6 +341,16 @@ fn credentials_are_checked_and_refusals_are_clear_without_secrets() {
         json!({"kind": "snowflake", "url": fake.url, "account": ACCOUNT,
         "user": USER, "private_key_path": keys.encrypted_key.to_str().unwrap()}),
     );
+    // Debug output names the key by its public fingerprint only.
+    let (settings, auth) =
+        loupe_fabric::remote::snowflake_auth::resolve(&config, Path::new("."), &env).unwrap();
+    let debug = format!("{settings:?} {auth:?}");
+    assert!(
+        debug.contains("SHA256:") && debug.contains("ACME-TEST1.LOUPE_CI"),
+        "{debug}"
+    );
+    auth.token().unwrap();
+    secrets_absent(&format!("{debug} {auth:?}"));
     let connect = |env: &Environment| Fabric::connect_with(&config, Path::new("."), env, fast());
     let Err(missing) = connect(&Environment::default()) else {
         panic!("an encrypted key without a passphrase")

@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 
 use loupe_analysis::model::Upstream;
 use loupe_fabric_fakes::{FakeSnowflake, SqlEngine, TestKeys};
-use loupe_lsp::memory_client::copy_dir;
+use loupe_lsp::memory_client::{copy_dir, Client};
+use serde_json::json;
 
 const ACCOUNT: &str = "acme-test1";
 const USER: &str = "loupe_ci";
@@ -336,4 +337,74 @@ fn no_private_key_passphrase_or_token_appears_in_anything_loupe_prints() {
         assert!(!text.contains(fake.oauth_token()), "{text}");
         assert!(!text.contains("eyJ"), "a JWT leaked: {text}");
     }
+}
+
+/// The editor's way: `loupe/refreshCatalog` on the fabric the dbt profile
+/// implies, then diagnostics with Snowflake's columns, and `loupe/describeGem`
+/// with Snowflake's types.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_catalog_and_describe_gem_from_the_editor() {
+    let Some(keys) = TestKeys::generate(&scratch("editor-keys")) else {
+        return;
+    };
+    let fake = FakeSnowflake::start(SqlEngine::with_shop());
+    fake.register_public_key(ACCOUNT, USER, &keys.public_pem);
+    let root = catalog_project(&fake, &keys, "editor");
+    std::env::set_var("SHOP_SF_PASSPHRASE", &keys.passphrase);
+    std::env::remove_var("DBT_PROFILES_DIR");
+    let amounts = root.join("models/order_amounts.sql");
+    let amounts_text =
+        "select order_id, amount * 2 as doubled\nfrom {{ source('shop', 'orders') }}\n";
+    std::fs::write(&amounts, amounts_text).unwrap();
+    let model = root.join("models/paid_orders.sql");
+    let text = std::fs::read_to_string(&model).unwrap();
+    let mut client = Client::start(&root).await;
+    let uri = client.open(&model, &text).await;
+    client.diagnostics(&uri, |d| d.is_empty()).await;
+
+    let fabrics = client.request("loupe/fabrics", json!({})).await;
+    assert!(
+        fabrics["fabrics"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("snowflake")),
+        "{fabrics}"
+    );
+    let refreshed = client
+        .request("loupe/refreshCatalog", json!({"fabric": "snowflake"}))
+        .await;
+    assert_eq!(
+        refreshed["described"],
+        json!(["shop.orders"]),
+        "{refreshed}"
+    );
+    let diagnostics = client
+        .diagnostics(&uri, |d| {
+            d.iter()
+                .any(|x| x["message"].as_str().unwrap().contains("amout"))
+        })
+        .await;
+    assert!(
+        diagnostics[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean `AMOUNT`"),
+        "{diagnostics:?}"
+    );
+
+    let amounts_uri = client.open(&amounts, amounts_text).await;
+    let described = client
+        .request(
+            "loupe/describeGem",
+            json!({"uri": amounts_uri, "fabric": "snowflake"}),
+        )
+        .await;
+    assert_eq!(
+        described["columns"],
+        json!([["ORDER_ID", "NUMBER(38,0)"], ["DOUBLED", "FLOAT"]]),
+        "{described}"
+    );
+    assert!(fake.executions() >= 2);
+    let shown = described.to_string() + &refreshed.to_string() + &fabrics.to_string();
+    assert!(!shown.contains(&keys.passphrase), "{shown}");
 }
