@@ -314,6 +314,14 @@ impl Account {
         let Some(statement) = body["statement"].as_str() else {
             return error(400, "391902", "statement is required");
         };
+        let statements = statement_count(statement);
+        if statements != 1 {
+            return error(
+                422,
+                "000008",
+                &format!("Actual statement count {statements} did not match the desired statement count 1."),
+            );
+        }
         let request_id = request.param("requestId").unwrap_or("").to_string();
         let retry = request.param("retry") == Some("true");
         if !request_id.is_empty() {
@@ -543,6 +551,31 @@ impl Account {
     }
 }
 
+/// How many statements `sql` holds (semicolons outside quotes and `--`
+/// comments separate them).
+fn statement_count(sql: &str) -> usize {
+    let (mut count, mut quote, mut pending, mut comment) = (0, None, false, false);
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            _ if comment => comment = c != '\n',
+            (None, '-') if chars.peek() == Some(&'-') => comment = true,
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                pending = true;
+            }
+            (Some(q), c) if c == q => quote = None,
+            (None, ';') => {
+                count += usize::from(pending);
+                pending = false;
+            }
+            (None, c) if !c.is_whitespace() => pending = true,
+            _ => {}
+        }
+    }
+    count + usize::from(pending)
+}
+
 /// A result column name as Snowflake gives it: unquoted (lower-case) names upper-cased.
 fn snowflake_name(name: &str) -> String {
     if name
@@ -641,8 +674,14 @@ fn json_sql(expr: &str, duck: &str, depth: usize) -> String {
     {
         let original = &duck.trim()["STRUCT(".len()..duck.trim().len() - 1];
         let mut parts = Vec::new();
-        for (field, _) in split_top_level(original).iter().zip(split_top_level(fields)) {
-            let (name, ty) = field.trim().split_once(' ').unwrap_or((field.trim(), "VARCHAR"));
+        for (field, _) in split_top_level(original)
+            .iter()
+            .zip(split_top_level(fields))
+        {
+            let (name, ty) = field
+                .trim()
+                .split_once(' ')
+                .unwrap_or((field.trim(), "VARCHAR"));
             let name = name.trim_matches('"');
             parts.push(format!(
                 "'\"{}\":' || {}",
@@ -657,9 +696,7 @@ fn json_sql(expr: &str, duck: &str, depth: usize) -> String {
     {
         format!("({expr})::varchar")
     } else {
-        format!(
-            "'\"' || replace(replace(({expr})::varchar, '\\', '\\\\'), '\"', '\\\"') || '\"'"
-        )
+        format!("'\"' || replace(replace(({expr})::varchar, '\\', '\\\\'), '\"', '\\\"') || '\"'")
     };
     format!("coalesce({text}, 'null')")
 }
@@ -734,6 +771,9 @@ mod tests {
         assert!(rewritten.ends_with(") WHERE 1 = 1"));
         assert_eq!(super::snowflake_name("order_id"), "ORDER_ID");
         assert_eq!(super::snowflake_name("Mixed"), "Mixed");
+        assert_eq!(super::statement_count("select 1; -- done; really\n"), 1);
+        assert_eq!(super::statement_count("select ';' as s;"), 1);
+        assert_eq!(super::statement_count("select 1; select 2"), 2);
     }
 }
 

@@ -180,6 +180,14 @@ fn a_failed_statement_brings_snowflakes_message() {
             && text.contains("002003"),
         "{text}"
     );
+    // Two statements in one: refused before it becomes a statement.
+    let error = fabric(&fake, &keys)
+        .run("select 1; select 2", 10, &RunControl::default())
+        .unwrap_err();
+    assert!(
+        matches!(&error, FabricError::Query(m) if m.contains("statement count 2") && m.contains("000008")),
+        "{error}"
+    );
 }
 
 #[test]

@@ -82,16 +82,22 @@ impl Snowflake {
             STATEMENT_ANSWERS,
             control,
         )?;
-        let handle = answer
+        let Some(handle) = answer
             .get("statementHandle")
             .and_then(Value::as_str)
-            .ok_or_else(|| {
-                FabricError::Unavailable(format!(
-                    "Snowflake returned no statementHandle ({})",
-                    failure_message(&answer)
-                ))
-            })?
-            .to_string();
+            .filter(|h| !h.is_empty())
+            .map(str::to_string)
+        else {
+            // Refused before it became a statement (a bad request, two statements).
+            let message = failure_message(&answer);
+            return Err(self.http.redact(match status {
+                408 => FabricError::TimedOut(message),
+                422 => FabricError::Query(message),
+                _ => FabricError::Unavailable(format!(
+                    "Snowflake returned no statementHandle ({message})"
+                )),
+            }));
+        };
         // Snowflake cancels on its own at `timeout`; the local deadline is a backstop.
         let grace = Duration::from_secs(5).min(self.http.options().timeout);
         let mut poller = Poller::new(self.http.options(), self.http.options().timeout + grace);
