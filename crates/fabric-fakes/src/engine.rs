@@ -108,6 +108,51 @@ impl SqlEngine {
         Ok(Table { columns, rows })
     }
 
+    /// Executes one statement with each result cell written by `cell` (given
+    /// the quoted column and its DuckDB type, it gives the SQL of the cell's
+    /// text); other statements return no columns.
+    pub fn execute_with(
+        &self,
+        sql: &str,
+        cell: &dyn Fn(&str, &str) -> String,
+    ) -> Result<Table, String> {
+        let trimmed = sql.trim().trim_end_matches(';').trim();
+        let lower = trimmed.to_ascii_lowercase();
+        let connection = self.connection.lock().unwrap();
+        if !(lower.starts_with("select") || lower.starts_with("with") || lower.starts_with("from"))
+        {
+            connection
+                .execute_batch(trimmed)
+                .map_err(|e| e.to_string())?;
+            return Ok(Table::default());
+        }
+        let columns = describe(&connection, &format!("describe {trimmed}"))?;
+        let mut names: Vec<String> = columns.iter().map(|(n, _)| n.to_lowercase()).collect();
+        names.sort();
+        names.dedup();
+        let select = if names.len() == columns.len() {
+            columns
+                .iter()
+                .map(|(n, t)| cell(&format!("\"{}\"", n.replace('"', "\"\"")), t))
+                .collect::<Vec<_>>()
+                .join(", ")
+        } else {
+            "columns(*)::varchar".to_string()
+        };
+        let mut statement = connection
+            .prepare(&format!("select {select} from ({trimmed}) as q"))
+            .map_err(|e| e.to_string())?;
+        let width = columns.len();
+        let rows = statement
+            .query_map([], |r| {
+                (0..width).map(|i| r.get::<_, Option<String>>(i)).collect()
+            })
+            .map_err(|e| e.to_string())?
+            .collect::<Result<Vec<Vec<Option<String>>>, _>>()
+            .map_err(|e| e.to_string())?;
+        Ok(Table { columns, rows })
+    }
+
     /// The columns of `schema.table`, DuckDB-typed; `None` when there is no such table.
     pub fn table_columns(&self, schema: &str, table: &str) -> Option<Vec<(String, String)>> {
         let connection = self.connection.lock().unwrap();

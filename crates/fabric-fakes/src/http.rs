@@ -51,21 +51,40 @@ impl Response {
     }
 }
 
+/// What a fault does to a request.
+enum Fault {
+    /// Answered with this status (and `Retry-After`) before the handler sees it.
+    Status(u16, Option<u32>, String),
+    /// Handled, then the connection breaks before a readable answer.
+    Break,
+}
+
+/// How an error body reads: Databricks' `{error_code, message}` by default.
+pub(crate) type ErrorBody = fn(u16, &str) -> Value;
+
 /// Faults the next requests meet before the real handler sees them.
 #[derive(Clone, Default)]
 pub struct Faults {
-    queue: Arc<Mutex<VecDeque<(u16, Option<u32>, String)>>>,
+    queue: Arc<Mutex<VecDeque<Fault>>>,
     /// How long each statement waits before it runs (a slow query).
     pub(crate) delay: Arc<Mutex<Duration>>,
+    pub(crate) error_body: Arc<Mutex<Option<ErrorBody>>>,
 }
 
 impl Faults {
     /// The next request is answered with `status` (and `Retry-After`, when given).
     pub fn fail_next(&self, status: u16, retry_after_seconds: Option<u32>, message: &str) {
-        self.queue
-            .lock()
-            .unwrap()
-            .push_back((status, retry_after_seconds, message.to_string()));
+        self.queue.lock().unwrap().push_back(Fault::Status(
+            status,
+            retry_after_seconds,
+            message.to_string(),
+        ));
+    }
+
+    /// The next request is handled (a statement it submits does run), then
+    /// its connection breaks before the answer can be read.
+    pub fn break_next(&self) {
+        self.queue.lock().unwrap().push_back(Fault::Break);
     }
 
     /// Every statement from now on takes at least `delay`.
@@ -77,18 +96,24 @@ impl Faults {
         *self.delay.lock().unwrap()
     }
 
-    fn next(&self) -> Option<Response> {
-        let (status, after, message) = self.queue.lock().unwrap().pop_front()?;
-        let mut response = Response::json(
-            status,
-            serde_json::json!({"error_code": if status == 429 { "TOO_MANY_REQUESTS" } else { "TEMPORARILY_UNAVAILABLE" }, "message": message}),
-        );
+    fn next(&self) -> Option<Fault> {
+        self.queue.lock().unwrap().pop_front()
+    }
+
+    fn status_answer(&self, status: u16, after: Option<u32>, message: &str) -> Response {
+        let body = match *self.error_body.lock().unwrap() {
+            Some(shape) => shape(status, message),
+            None => {
+                serde_json::json!({"error_code": if status == 429 { "TOO_MANY_REQUESTS" } else { "TEMPORARILY_UNAVAILABLE" }, "message": message})
+            }
+        };
+        let mut response = Response::json(status, body);
         if let Some(after) = after {
             response
                 .headers
                 .push(("Retry-After".into(), after.to_string()));
         }
-        Some(response)
+        response
     }
 }
 
@@ -135,7 +160,21 @@ pub fn serve(
                 log.lock()
                     .unwrap()
                     .push(format!("{} {}", request.method, request.path));
-                let response = faults.next().unwrap_or_else(|| handler(&request));
+                let response = match faults.next() {
+                    Some(Fault::Status(status, after, message)) => {
+                        faults.status_answer(status, after, &message)
+                    }
+                    Some(Fault::Break) => {
+                        handler(&request);
+                        use std::io::Write;
+                        let mut raw = incoming.into_writer();
+                        let _ = raw.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ");
+                        let _ = raw.write_all(b"garbage\r\n\r\n");
+                        let _ = raw.flush();
+                        return;
+                    }
+                    None => handler(&request),
+                };
                 let mut answer = tiny_http::Response::from_string(response.body)
                     .with_status_code(response.status);
                 for (k, v) in response.headers {

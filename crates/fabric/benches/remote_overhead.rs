@@ -1,5 +1,6 @@
 //! What a run on a remote fabric costs beyond the query itself: the same SQL
-//! on the local Databricks (SQL warehouse, cluster) and Livy stand-ins, with
+//! on the local Databricks (SQL warehouse, cluster), Livy and Snowflake
+//! stand-ins (key-pair JWT auth), with
 //! the polling users get by default, against DuckDB running it directly.
 //! The stand-ins answer at once, so the difference is Loupe's protocol
 //! overhead (submit, polls, result parsing), not a network's. Prints p50 and p95.
@@ -9,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use loupe_fabric::{Environment, Fabric, FabricConfig, RemoteOptions, RunControl};
-use loupe_fabric_fakes::{FakeDatabricks, FakeLivy, SqlEngine};
+use loupe_fabric_fakes::{FakeDatabricks, FakeLivy, FakeSnowflake, SqlEngine, TestKeys};
 use serde_json::json;
 
 const ROUNDS: usize = 30;
@@ -81,11 +82,25 @@ fn main() {
         json!({"kind": "livy", "url": livy_server.url}),
         &Environment::default(),
     );
-    for (name, fabric) in [
+    let keys_dir = std::env::temp_dir().join(format!("loupe-bench-keys-{}", std::process::id()));
+    let snowflake_server = FakeSnowflake::start(engine());
+    let snowflake = TestKeys::generate(&keys_dir).map(|keys| {
+        snowflake_server.register_public_key("BENCH", "LOUPE", &keys.public_pem);
+        connect(
+            json!({"kind": "snowflake", "url": snowflake_server.url, "account": "bench",
+                   "user": "loupe", "private_key_path": keys.private_key}),
+            &Environment::default(),
+        )
+    });
+    let mut fabrics = vec![
         ("SQL warehouse (2.0)", &warehouse),
         ("cluster (1.2)", &cluster),
         ("Livy", &livy),
-    ] {
+    ];
+    if let Some(snowflake) = &snowflake {
+        fabrics.push(("Snowflake (SQL API)", snowflake));
+    }
+    for (name, fabric) in fabrics {
         for (what, sql) in [("the query", QUERY), ("select 1", "select 1 as one")] {
             let (p50, p95) = measure(|| {
                 fabric.run(sql, 100, &RunControl::default()).unwrap();

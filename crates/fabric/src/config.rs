@@ -12,6 +12,7 @@ pub enum FabricKind {
     Duckdb,
     Databricks,
     Livy,
+    Snowflake,
 }
 
 /// One `[fabrics.NAME]` table.
@@ -25,11 +26,25 @@ pub struct FabricConfig {
     pub warehouse_id: Option<String>,
     pub cluster_id: Option<String>,
     pub url: Option<String>,
-    /// Databricks: the catalog and schema statements run in.
+    /// Databricks: the catalog and schema statements run in (Snowflake: the schema).
     pub catalog: Option<String>,
     pub schema: Option<String>,
     /// Remote fabrics: a statement still running after this is cancelled.
     pub timeout_seconds: Option<u64>,
+    /// Snowflake: the account identifier, user, role, warehouse and database
+    /// (missing ones come from the environment, then from the dbt profile).
+    pub account: Option<String>,
+    pub user: Option<String>,
+    pub role: Option<String>,
+    pub warehouse: Option<String>,
+    pub database: Option<String>,
+    /// Snowflake key-pair auth: the PEM file of the private key (its
+    /// passphrase comes from the environment or the profile, never from here).
+    pub private_key_path: Option<String>,
+    /// Snowflake: `oauth` (a token from SNOWFLAKE_TOKEN) or key-pair (the default).
+    pub authenticator: Option<String>,
+    /// Snowflake: the output of the dbt profile to read (else the profile's `target`).
+    pub target: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -37,10 +52,21 @@ pub struct FabricsFile {
     pub default: Option<String>,
     #[serde(default)]
     pub fabrics: BTreeMap<String, FabricConfig>,
+    /// Fabrics the project's dbt profile implies (a `type: snowflake` output
+    /// is the fabric `snowflake`), unless loupe.toml names one so.
+    #[serde(skip)]
+    pub implied: BTreeMap<String, FabricConfig>,
 }
 
 /// Keys that would hold a secret: refused in `loupe.toml`.
-const SECRET_KEYS: &[&str] = &["token", "client_secret", "password", "access_token"];
+const SECRET_KEYS: &[&str] = &[
+    "token",
+    "client_secret",
+    "password",
+    "access_token",
+    "private_key",
+    "private_key_passphrase",
+];
 
 /// The embedded DuckDB database a project uses when `loupe.toml` names none.
 pub const DEFAULT_DUCKDB: &str = "target/loupe.duckdb";
@@ -49,10 +75,22 @@ impl FabricsFile {
     /// Reads `loupe.toml` at the project root; no file means the default fabric only.
     pub fn load(root: &Path) -> Result<FabricsFile, String> {
         let path = root.join("loupe.toml");
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            return Ok(FabricsFile::default());
+        let mut file = match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                FabricsFile::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?
+            }
+            Err(_) => FabricsFile::default(),
         };
-        FabricsFile::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+        let env = crate::Environment::from_process();
+        if !file.fabrics.contains_key("snowflake")
+            && crate::remote::snowflake_auth::profile_has_snowflake_output(root, &env)
+        {
+            let mut implied = FabricConfig::embedded();
+            implied.kind = FabricKind::Snowflake;
+            implied.path = None;
+            file.implied.insert("snowflake".into(), implied);
+        }
+        Ok(file)
     }
 
     /// Reads the text of a `loupe.toml`. A secret written in it is refused
@@ -65,24 +103,36 @@ impl FabricsFile {
                 continue;
             };
             if let Some(key) = SECRET_KEYS.iter().find(|k| settings.contains_key(**k)) {
+                let instead = if settings.get("kind").and_then(toml::Value::as_str)
+                    == Some("snowflake")
+                {
+                    "set SNOWFLAKE_PRIVATE_KEY_PASSPHRASE or SNOWFLAKE_TOKEN, or read them from the dbt profile (`env_var`)"
+                } else {
+                    "set DATABRICKS_TOKEN (or DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET), or name a ~/.databrickscfg `profile`"
+                };
                 return Err(format!(
-                    "[fabrics.{name}] sets `{key}`: secrets never go in loupe.toml, which is shared with the project; set DATABRICKS_TOKEN (or DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET), or name a ~/.databrickscfg `profile`"
+                    "[fabrics.{name}] sets `{key}`: secrets never go in loupe.toml, which is shared with the project; {instead}"
                 ));
             }
         }
         toml::from_str(text).map_err(|e| e.to_string())
     }
 
-    /// The names of the fabrics, the default first; `duckdb` when none is configured.
+    /// The names of the fabrics, the default first; `duckdb` when none is
+    /// configured; the fabrics the dbt profile implies last.
     pub fn names(&self) -> Vec<String> {
-        if self.fabrics.is_empty() {
-            return vec!["duckdb".into()];
-        }
-        let mut names: Vec<String> = self.fabrics.keys().cloned().collect();
+        let mut names: Vec<String> = if self.fabrics.is_empty() {
+            vec!["duckdb".into()]
+        } else {
+            self.fabrics.keys().cloned().collect()
+        };
         if let Some(d) = &self.default {
-            names.retain(|n| n != d);
-            names.insert(0, d.clone());
+            if self.fabrics.contains_key(d) {
+                names.retain(|n| n != d);
+                names.insert(0, d.clone());
+            }
         }
+        names.extend(self.implied.keys().cloned());
         names
     }
 
@@ -103,6 +153,7 @@ impl FabricsFile {
             Some(n) => self
                 .fabrics
                 .get(&n)
+                .or_else(|| self.implied.get(&n))
                 .map(|c| (n.clone(), c.clone()))
                 .ok_or_else(|| {
                     format!(
@@ -127,6 +178,14 @@ impl FabricConfig {
             catalog: None,
             schema: None,
             timeout_seconds: None,
+            account: None,
+            user: None,
+            role: None,
+            warehouse: None,
+            database: None,
+            private_key_path: None,
+            authenticator: None,
+            target: None,
         }
     }
 
@@ -169,5 +228,14 @@ mod tests {
         assert!(error.contains("[fabrics.prod] sets `token`"), "{error}");
         assert!(error.contains("DATABRICKS_TOKEN"), "{error}");
         assert!(!error.contains("dapi-secret-value"), "{error}");
+        let error = FabricsFile::parse(
+            "[fabrics.sf]\nkind = \"snowflake\"\naccount = \"a\"\nprivate_key_passphrase = \"pass-value\"\n",
+        )
+        .unwrap_err();
+        assert!(
+            error.contains("SNOWFLAKE_PRIVATE_KEY_PASSPHRASE"),
+            "{error}"
+        );
+        assert!(!error.contains("pass-value"), "{error}");
     }
 }

@@ -9,8 +9,9 @@ use crate::remote::auth::{DatabricksAuth, Environment};
 use crate::remote::cluster::Cluster;
 use crate::remote::http::{Auth, Http};
 use crate::remote::livy::Livy;
+use crate::remote::snowflake::Snowflake;
 use crate::remote::warehouse::Warehouse;
-use crate::remote::{describe_rows_to_columns, RemoteEngine, RemoteOptions, RunControl};
+use crate::remote::{RemoteEngine, RemoteOptions, RunControl};
 use crate::{DuckDbFabric, FabricConfig, FabricError, FabricKind, RunResult, SeedLoad};
 
 pub enum Fabric {
@@ -80,6 +81,11 @@ impl Fabric {
                 let livy = Livy::new(Http::new(url, Auth::None, options));
                 Ok(Fabric::Remote(Arc::new(livy)))
             }
+            FabricKind::Snowflake => {
+                let (settings, auth) = crate::remote::snowflake_auth::resolve(config, root, env)?;
+                let http = Http::new(&settings.base_url, Auth::Snowflake(Arc::new(auth)), options);
+                Ok(Fabric::Remote(Arc::new(Snowflake::new(http, settings))))
+            }
         }
     }
 
@@ -142,7 +148,8 @@ impl Fabric {
     }
 
     /// The columns and types a query would return, without running it
-    /// (`DESCRIBE` on DuckDB, `DESCRIBE QUERY` on Spark engines).
+    /// (`DESCRIBE` on DuckDB, `DESCRIBE QUERY` on Spark engines, a `LIMIT 0`
+    /// result's row types on Snowflake).
     pub fn describe_query(
         &self,
         sql: &str,
@@ -150,10 +157,7 @@ impl Fabric {
     ) -> Result<Vec<(String, String)>, FabricError> {
         match self {
             Fabric::DuckDb(db) => db.describe_query(sql),
-            Fabric::Remote(remote) => {
-                let described = remote.statement(&format!("DESCRIBE QUERY {sql}"), control)?;
-                Ok(describe_rows_to_columns(&described.rows))
-            }
+            Fabric::Remote(remote) => remote.describe_query(sql, control),
         }
     }
 

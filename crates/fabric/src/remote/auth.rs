@@ -40,6 +40,11 @@ impl Environment {
     }
 
     fn get(&self, name: &str) -> Option<String> {
+        self.var(name)
+    }
+
+    /// A variable's value; unset and empty are the same.
+    pub fn var(&self, name: &str) -> Option<String> {
         self.vars.get(name).filter(|v| !v.is_empty()).cloned()
     }
 
@@ -58,6 +63,10 @@ impl Environment {
 pub struct Secret(String);
 
 impl Secret {
+    pub fn new(value: String) -> Secret {
+        Secret(value)
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::auth::DatabricksAuth;
+use super::snowflake_auth::SnowflakeAuth;
 use super::{RemoteOptions, RunControl};
 use crate::FabricError;
 
@@ -15,6 +16,7 @@ use crate::FabricError;
 pub enum Auth {
     None,
     Databricks(Arc<DatabricksAuth>),
+    Snowflake(Arc<SnowflakeAuth>),
 }
 
 pub struct Http {
@@ -33,7 +35,7 @@ pub enum Method {
 
 /// What one attempt came to.
 enum Attempt {
-    Done(Value),
+    Done(u16, Value),
     /// `refused`: the server did no work (429, 503, no connection), so even a
     /// call that creates something may be sent again.
     Retry {
@@ -54,6 +56,9 @@ pub enum Replay {
     Creates,
     /// Clean-up on the way out: one try.
     Once,
+    /// Calls the server recognises when sent again (Snowflake's `requestId`):
+    /// retried like reads, every repeat carrying `retry=true`.
+    Recognised,
 }
 
 impl Http {
@@ -96,6 +101,24 @@ impl Http {
         body: Option<&Value>,
         control: &RunControl,
     ) -> Result<Value, FabricError> {
+        self.call_answer(replay, method, path, query, body, &[], control)
+            .map(|(_, value)| value)
+    }
+
+    /// [`Http::call_with`] giving the status too; the statuses in `answers`
+    /// (beside 2xx) come back as answers instead of errors.
+    #[allow(clippy::too_many_arguments)]
+    pub fn call_answer(
+        &self,
+        replay: Replay,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+        answers: &[u16],
+        control: &RunControl,
+    ) -> Result<(u16, Value), FabricError> {
+        let mut query: Vec<(&str, &str)> = query.to_vec();
         let mut backoff = self.options.backoff;
         let mut refreshed = false;
         let mut attempt = 1;
@@ -103,16 +126,22 @@ impl Http {
             if control.is_cancelled() {
                 return Err(FabricError::Cancelled);
             }
-            match self.attempt(method, path, query, body)? {
-                Attempt::Done(value) => return Ok(value),
+            if attempt > 1 && replay == Replay::Recognised && !query.contains(&("retry", "true")) {
+                query.push(("retry", "true"));
+            }
+            match self.attempt(method, path, &query, body, answers)? {
+                Attempt::Done(status, value) => return Ok((status, value)),
                 Attempt::Unauthorized(message) => {
                     // An OAuth token may have expired early: one fresh token, one more try.
                     if !refreshed {
-                        if let Auth::Databricks(auth) = &self.auth {
-                            if auth.forget_token() {
-                                refreshed = true;
-                                continue;
-                            }
+                        let renewable = match &self.auth {
+                            Auth::Databricks(auth) => auth.forget_token(),
+                            Auth::Snowflake(auth) => auth.forget_token(),
+                            Auth::None => false,
+                        };
+                        if renewable {
+                            refreshed = true;
+                            continue;
                         }
                     }
                     return Err(self.redact(FabricError::Unauthorized(message)));
@@ -123,7 +152,7 @@ impl Http {
                     refused,
                 } => {
                     let attempts = match replay {
-                        Replay::Safe => self.options.attempts,
+                        Replay::Safe | Replay::Recognised => self.options.attempts,
                         Replay::Creates if refused => self.options.attempts,
                         Replay::Creates | Replay::Once => 1,
                     };
@@ -151,20 +180,32 @@ impl Http {
         path: &str,
         query: &[(&str, &str)],
         body: Option<&Value>,
+        answers: &[u16],
     ) -> Result<Attempt, FabricError> {
         let url = format!("{}{path}", self.base);
-        let authorization = match &self.auth {
-            Auth::None => None,
-            Auth::Databricks(auth) => Some(format!("Bearer {}", auth.token(&self.agent)?)),
-        };
+        let mut headers: Vec<(&str, String)> = Vec::new();
+        match &self.auth {
+            Auth::None => {}
+            Auth::Databricks(auth) => headers.push((
+                "Authorization",
+                format!("Bearer {}", auth.token(&self.agent)?),
+            )),
+            Auth::Snowflake(auth) => {
+                let (token, kind) = auth.token()?;
+                headers.push(("Authorization", format!("Bearer {token}")));
+                headers.push(("X-Snowflake-Authorization-Token-Type", kind.to_string()));
+                headers.push(("Accept", "application/json".to_string()));
+                headers.push(("User-Agent", format!("loupe/{}", env!("CARGO_PKG_VERSION"))));
+            }
+        }
         let sent = match method {
             Method::Get => {
                 let mut request = self.agent.get(&url);
                 for (k, v) in query {
                     request = request.query(*k, *v);
                 }
-                if let Some(a) = &authorization {
-                    request = request.header("Authorization", a);
+                for (k, v) in &headers {
+                    request = request.header(*k, v);
                 }
                 request.call()
             }
@@ -177,8 +218,8 @@ impl Http {
                 for (k, v) in query {
                     request = request.query(*k, *v);
                 }
-                if let Some(a) = &authorization {
-                    request = request.header("Authorization", a);
+                for (k, v) in &headers {
+                    request = request.header(*k, v);
                 }
                 // Livy refuses POST and DELETE without it when CSRF protection is on.
                 request = request
@@ -222,15 +263,17 @@ impl Http {
                 })
             }
         };
-        if (200..300).contains(&status) {
+        if (200..300).contains(&status) || answers.contains(&status) {
             if text.trim().is_empty() {
-                return Ok(Attempt::Done(Value::Null));
+                return Ok(Attempt::Done(status, Value::Null));
             }
-            return serde_json::from_str(&text).map(Attempt::Done).map_err(|e| {
-                self.redact(FabricError::Unavailable(format!(
-                    "{url}: the answer is not JSON ({e})"
-                )))
-            });
+            return serde_json::from_str(&text)
+                .map(|v| Attempt::Done(status, v))
+                .map_err(|e| {
+                    self.redact(FabricError::Unavailable(format!(
+                        "{url}: the answer is not JSON ({e})"
+                    )))
+                });
         }
         let message = error_message(status, &text);
         match status {
@@ -248,15 +291,13 @@ impl Http {
         match &self.auth {
             Auth::None => text,
             Auth::Databricks(auth) => auth.redact(text),
+            Auth::Snowflake(auth) => auth.redact(text),
         }
     }
 
     /// Takes every secret this client knows out of an error.
     pub fn redact(&self, error: FabricError) -> FabricError {
-        match &self.auth {
-            Auth::None => error,
-            Auth::Databricks(auth) => error.map_message(|m| auth.redact(m)),
-        }
+        error.map_message(|m| self.redact_text(m))
     }
 }
 
@@ -270,7 +311,8 @@ pub(crate) fn agent() -> ureq::Agent {
 }
 
 /// The readable part of an error answer: Databricks' `message` (with its
-/// `error_code`), the 1.2 API's `error`, Livy's `msg`, or the start of the body.
+/// `error_code`, or Snowflake's `code`), the 1.2 API's `error`, Livy's `msg`,
+/// or the start of the body.
 pub(crate) fn error_message(status: u16, body: &str) -> String {
     let parsed: Option<Value> = serde_json::from_str(body).ok();
     let field = |name: &str| {
@@ -280,7 +322,10 @@ pub(crate) fn error_message(status: u16, body: &str) -> String {
             .and_then(Value::as_str)
             .map(str::to_string)
     };
-    let detail = match (field("error_code"), field("message")) {
+    let detail = match (
+        field("error_code").or_else(|| field("code")),
+        field("message"),
+    ) {
         (Some(code), Some(message)) => format!("{code}: {message}"),
         (None, Some(message)) => message,
         _ => field("error").or_else(|| field("msg")).unwrap_or_else(|| {

@@ -1,11 +1,13 @@
-//! Remote fabrics: Databricks (SQL warehouses and all-purpose clusters) and
-//! Livy. Each speaks its documented REST protocol through [`http::Http`],
+//! Remote fabrics: Databricks (SQL warehouses and all-purpose clusters),
+//! Livy and Snowflake. Each speaks its documented REST protocol through [`http::Http`],
 //! which owns retries, timeouts and keeping tokens out of messages.
 
 pub mod auth;
 pub mod cluster;
 pub mod http;
 pub mod livy;
+pub mod snowflake;
+pub mod snowflake_auth;
 pub mod spark_types;
 pub mod warehouse;
 
@@ -38,6 +40,17 @@ pub trait RemoteEngine: Send + Sync {
         control: &RunControl,
     ) -> Result<Vec<(String, String)>, FabricError> {
         describe_table_by_sql(self, parts, control)
+    }
+
+    /// The columns a query would return, without running it; `DESCRIBE
+    /// QUERY` unless the engine knows better.
+    fn describe_query(
+        &self,
+        sql: &str,
+        control: &RunControl,
+    ) -> Result<Vec<(String, String)>, FabricError> {
+        let described = self.statement(&format!("DESCRIBE QUERY {sql}"), control)?;
+        Ok(describe_rows_to_columns(&described.rows))
     }
 
     /// Releases what the process holds there (an execution context, a session).
