@@ -356,7 +356,7 @@ fn a_table_name_hidden_by_its_alias_still_names_its_star_for_lineage() {
 }
 
 #[test]
-fn a_column_several_unknown_relations_may_have_comes_from_an_unnamed_one() {
+fn a_column_any_of_several_unknown_relations_may_hold_has_an_unnamed_source() {
     let sql = "insert into archive select note, u.name from landing.events e join landing.users u on e.user_id = u.id";
     assert_eq!(
         edges(sql, false),
