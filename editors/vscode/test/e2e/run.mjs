@@ -77,6 +77,21 @@ select * from pairs
 `,
 );
 
+// A Git repository on a feature branch: `kind` leaves impact_source in the
+// working tree while impact_reader still reads it.
+writeFileSync(path.join(project, "models/marts/impact_source.sql"), "select 1 as id, 'web' as kind\n");
+writeFileSync(path.join(project, "models/marts/impact_reader.sql"), "select id, kind from {{ ref('impact_source') }}\n");
+const git = (...args) =>
+  execFileSync("git", ["-c", "user.name=Loupe Test", "-c", "user.email=test@loupe.invalid", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", ...args], {
+    cwd: project,
+    stdio: "ignore",
+  });
+git("init", "-q");
+git("add", "-A");
+git("commit", "-qm", "the shop");
+git("checkout", "-qb", "feature");
+writeFileSync(path.join(project, "models/marts/impact_source.sql"), "select 1 as id\n");
+
 // ---- VS Code's folders and settings ----
 const userData = path.join(work, "user-data");
 const extensions = path.join(work, "extensions");
@@ -313,6 +328,24 @@ try {
     await page.keyboard.press("Escape");
   };
   await step("hover with a schema", () => hoverShot("light"));
+
+  await step("a change that breaks a model downstream, against Git", async () => {
+    await openFile("models/marts/impact_source.sql");
+    await page.keyboard.press(`${mod}+Shift+M`);
+    const marker = page.locator(".markers-panel .monaco-list-row", { hasText: "removes `kind`" }).first();
+    await marker.waitFor({ timeout: 60000 });
+    assert.match(await marker.innerText(), /used by `impact_reader.kind`/);
+    // The broken use, as related information under the error.
+    await page.locator(".markers-panel .monaco-list-row", { hasText: "still reads it here" }).first().waitFor({ timeout: 10000 });
+    await page.keyboard.press(`${mod}+J`);
+    const lens = page.locator(".codelens-decoration a", { hasText: "breaks 1 use downstream" }).first();
+    await lens.waitFor({ timeout: 20000 });
+    await page.locator(".codelens-decoration a", { hasText: "1 downstream model" }).first().waitFor({ timeout: 5000 });
+    await shot("impact-light", page.locator(".part.editor"));
+    await lens.click();
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: "breaks impact_reader" }).first().waitFor({ timeout: 15000 });
+    await page.keyboard.press("Escape");
+  });
 
   await step("completion of a column", async () => {
     await openFile("models/marts/customers.sql");
