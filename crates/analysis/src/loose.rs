@@ -237,30 +237,13 @@ fn semicolon_pieces(sql: &str) -> Vec<(usize, usize)> {
     let mut pieces = Vec::new();
     let (mut start, mut i) = (0, 0);
     while i < bytes.len() {
-        match bytes[i] {
-            q @ (b'\'' | b'"' | b'`') => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != q {
-                    i += 1;
-                }
-            }
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
-                    i += 1;
-                }
-                i += 1;
-            }
-            b';' => {
-                pieces.push((start, i));
-                start = i + 1;
-            }
-            _ => {}
+        if let Some(last) = crate::syntax::skip_quoted_or_comment(bytes, i) {
+            i = last + 1;
+            continue;
+        }
+        if bytes[i] == b';' {
+            pieces.push((start, i));
+            start = i + 1;
         }
         i += 1;
     }

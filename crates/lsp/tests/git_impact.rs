@@ -5,34 +5,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod support;
+
 use loupe_lsp::memory_client::{copy_dir, Client};
 use serde_json::{json, Value};
+use support::{git, on_a_feature_branch};
 use tower_lsp_server::ls_types::Uri;
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=Loupe Test",
-            "-c",
-            "user.email=test@loupe.invalid",
-        ])
-        .args([
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git is installed");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// A copy of a project committed on `main` of a new repository, then a
 /// `feature` branch checked out.
@@ -41,10 +19,7 @@ fn repository(project: &Path, test: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     copy_dir(project, &dir);
     let _ = std::fs::remove_dir_all(dir.join("_ground_truth"));
-    git(&dir, &["init", "-q"]);
-    git(&dir, &["add", "-A"]);
-    git(&dir, &["commit", "-qm", "the project as it is"]);
-    git(&dir, &["checkout", "-qb", "feature"]);
+    on_a_feature_branch(&dir);
     dir
 }
 

@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+mod support;
+
 use loupe_lsp::memory_client::copy_dir;
 use serde_json::Value;
 
@@ -68,32 +70,7 @@ fn drive(nvim: &Path, label: &str, setup: bool) -> Value {
     .unwrap();
     // A Git repository on a feature branch: the impact step measures the
     // working tree against main.
-    for args in [
-        &["init", "-q"][..],
-        &["add", "-A"],
-        &["commit", "-qm", "the project"],
-        &["checkout", "-qb", "feature"],
-    ] {
-        let ok = Command::new("git")
-            .args([
-                "-c",
-                "user.name=Loupe Test",
-                "-c",
-                "user.email=test@loupe.invalid",
-            ])
-            .args([
-                "-c",
-                "init.defaultBranch=main",
-                "-c",
-                "commit.gpgsign=false",
-            ])
-            .args(args)
-            .current_dir(&fixture)
-            .status()
-            .expect("git runs")
-            .success();
-        assert!(ok, "git {args:?}");
-    }
+    support::on_a_feature_branch(&fixture);
     // YAML outside any project: Loupe must leave it alone.
     let outside = scratch.join("elsewhere/outside.yml");
     std::fs::create_dir_all(outside.parent().unwrap()).unwrap();

@@ -70,14 +70,6 @@ fn place(host: &AnalysisHost, file: SourceFile, range: TextRange, gem: Option<St
     }
 }
 
-/// The gem (CTE) holding `offset`, `None` in the final SELECT.
-fn gem_holding(gems: &[Gem], offset: usize) -> Option<String> {
-    let (_, ctes) = gems.split_last()?;
-    ctes.iter()
-        .find(|g| g.range.cover(g.body).start <= offset && offset <= g.range.cover(g.body).end)
-        .map(|g| g.name.clone())
-}
-
 /// The gem of the changed model where a column change happens: the gem
 /// after the last one that still has the old column (removed, renamed), or
 /// the first that has the new type (retyped).
@@ -218,7 +210,8 @@ fn node_impact(
                         head,
                         node.file,
                         d.range,
-                        gem_holding(&analysis.gems, d.range.start),
+                        crate::ide::gem_at(head.db(), head.project(), node.file, d.range.start)
+                            .flatten(),
                     ),
                     breaks: true,
                 });
@@ -303,7 +296,8 @@ fn uses_in_head(
             continue;
         }
         let analysis = model_analysis(head.db(), head.project(), model.file);
-        let gem = |at: usize| gem_holding(&analysis.gems, at);
+        let gem =
+            |at: usize| crate::ide::gem_at(head.db(), head.project(), model.file, at).flatten();
         match change {
             ColumnChange::Retyped { column, from, to } => {
                 let breaks = retype_breaks(&parse_type(from), &parse_type(to));

@@ -162,6 +162,34 @@ pub struct StatementShape {
     pub nesting_at: usize,
 }
 
+/// The index of the last byte of the quoted text (doubled quotes escape) or
+/// comment that starts at `i`, if one does: scanners skip them whole.
+pub(crate) fn skip_quoted_or_comment(bytes: &[u8], i: usize) -> Option<usize> {
+    let mut j = i;
+    match bytes[i] {
+        q @ (b'\'' | b'"' | b'`') => {
+            j += 1;
+            while j < bytes.len() && bytes[j] != q {
+                j += 1;
+            }
+        }
+        b'-' if bytes.get(i + 1) == Some(&b'-') => {
+            while j < bytes.len() && bytes[j] != b'\n' {
+                j += 1;
+            }
+        }
+        b'/' if bytes.get(i + 1) == Some(&b'*') => {
+            j += 2;
+            while j + 1 < bytes.len() && !(bytes[j] == b'*' && bytes[j + 1] == b'/') {
+                j += 1;
+            }
+            j += 1;
+        }
+        _ => return None,
+    }
+    Some(j)
+}
+
 pub fn statement_shape(sql: &str) -> StatementShape {
     let bytes = sql.as_bytes();
     let mut shape = StatementShape::default();
@@ -169,27 +197,12 @@ pub fn statement_shape(sql: &str) -> StatementShape {
     let mut depth = 0usize;
     let mut i = 0;
     while i < bytes.len() {
+        if let Some(last) = skip_quoted_or_comment(bytes, i) {
+            i = last + 1;
+            continue;
+        }
         let b = bytes[i];
         match b {
-            b'\'' | b'"' | b'`' => {
-                // Quoted text: skip to the closing quote (doubled quotes escape).
-                i += 1;
-                while i < bytes.len() && bytes[i] != b {
-                    i += 1;
-                }
-            }
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
-                    i += 1;
-                }
-                i += 1;
-            }
             b';' => {
                 count = 0;
                 depth = 0;
