@@ -172,6 +172,13 @@ export class Clients implements vscode.Disposable {
         index: vscode.workspace.getWorkspaceFolder(vscode.Uri.file(root))?.index ?? 0,
       },
       initializationOptions: initializationOptions(settings),
+      // Files created, deleted or changed outside the editor (a checkout, a rename, `dbt deps`)
+      // reach the server, which reloads the project and its Git base.
+      synchronize: {
+        fileEvents: vscode.workspace.createFileSystemWatcher(
+          new vscode.RelativePattern(root, loose ? "*.sql" : "**/*.{sql,py,yml,yaml,csv,toml}"),
+        ),
+      },
       outputChannel: this.output,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       middleware: {

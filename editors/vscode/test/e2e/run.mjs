@@ -345,6 +345,10 @@ try {
     await lens.click();
     await page.locator(".quick-input-list .monaco-list-row", { hasText: "breaks impact_reader" }).first().waitFor({ timeout: 15000 });
     await page.keyboard.press("Escape");
+    // Gone from disk, gone from the project: the later steps see the shop as it was.
+    await command("View: Close Editor");
+    for (const model of ["impact_source", "impact_reader"]) rmSync(path.join(project, `models/marts/${model}.sql`));
+    await sleep(2000);
   });
 
   await step("completion of a column", async () => {
