@@ -163,7 +163,7 @@ fn sources_on_seeds_named_by_the_project_match_a_real_dbt_run() {
     assert!(diagnostics[0]
         .message
         .contains("`description` is set twice"));
-    // expected_schema.json is DESCRIBE after `dbt seed` and `dbt run` (gen_expected_schema.py).
+    // expected_schema.json is DESCRIBE after `dbt seed` and `dbt run` (tests/fixtures/gen_expected_schema.py).
     let expected: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(fixture("seeded_shop").join("expected_schema.json")).unwrap(),
     )
@@ -338,5 +338,45 @@ fn columns_asked_of_the_warehouse_come_from_the_fabric_catalog() {
             ("id".to_string(), "INTEGER".to_string()),
             ("kind".to_string(), "VARCHAR".to_string())
         ]
+    );
+}
+
+/// dbt_utils as projects pinned it for years (0.8): dispatch by namespace,
+/// `varargs` for the old many-argument `surrogate_key`, `star` asking the
+/// warehouse for columns, and a project macro taking extra `kwargs`.
+#[test]
+fn an_older_dbt_utils_renders_as_dbt_renders_it() {
+    let root = fixture("legacy_utils_shop");
+    let host = AnalysisHost::load(&root).unwrap();
+    assert_eq!(host.check(), Vec::new());
+    // expected_schema.json is DESCRIBE after `dbt seed` and `dbt run` (tests/fixtures/gen_expected_schema.py).
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("expected_schema.json")).unwrap())
+            .unwrap();
+    let failures = schema_failures(&host, &expected);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // The extra positional arguments reach the dispatched macro.
+    let file = host
+        .file(&root.join("models/stg_orders.sql"))
+        .expect("model is loaded");
+    let rendered = loupe_analysis::model::rendered_model(host.db(), host.project(), file);
+    assert!(
+        rendered.sql.contains(
+            "coalesce(cast(id as varchar), ''), '-', coalesce(cast(status as varchar), '')"
+        ),
+        "{}",
+        rendered.sql
+    );
+    let file = host
+        .file(&root.join("models/orders_by_customer.sql"))
+        .expect("model is loaded");
+    let rendered = loupe_analysis::model::rendered_model(host.db(), host.project(), file);
+    assert!(
+        rendered
+            .sql
+            .contains("'orders;team=growth;tier=2' as label"),
+        "{}",
+        rendered.sql
     );
 }

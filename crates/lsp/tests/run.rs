@@ -248,7 +248,7 @@ fn upstream_models_come_inlined_or_from_the_database_as_asked() {
 /// A project whose sources are its own seeds, loaded into the schema its
 /// `generate_schema_name` gives them, enabled only with `--vars`: every
 /// model runs with nothing built, and gives the rows of a real `dbt seed`
-/// and `dbt run` (expected_rows.json, written by gen_expected_schema.py).
+/// and `dbt run` (expected_rows.json, written by tests/fixtures/gen_expected_schema.py).
 #[test]
 fn sources_on_seeds_run_with_nothing_built_and_give_dbts_rows() {
     let root = private_copy(

@@ -31,6 +31,9 @@ pub(crate) struct RenderState {
     pub config: BTreeMap<String, String>,
     config_values: BTreeMap<String, Value>,
     returns: Vec<Option<Value>>,
+    /// Per macro call in progress: the arguments it does not declare, which
+    /// Jinja hands the macro as `varargs` and `kwargs`.
+    extra_arguments: Vec<ExtraArguments>,
     /// Columns of relations, by lower-case `schema.identifier`, for
     /// `adapter.get_columns_in_relation`.
     pub known_columns: Arc<BTreeMap<String, Vec<(String, String)>>>,
@@ -294,55 +297,132 @@ fn call_macro(state: &State, template: &str, name: &str, args: &[Value]) -> Resu
             format!("macro `{name}` is not defined"),
         ));
     };
-    let args = fit_arguments(&macro_value, args);
+    let (args, extra) = fit_arguments(&macro_value, args);
     // Each nested macro call starts a new minijinja render, whose own
     // recursion limit restarts: count the nesting here, before the stack runs out.
     let depth = with_state(|s| {
         s.returns.push(None);
+        s.extra_arguments.push(extra);
         s.returns.len()
     });
     if depth > MAX_MACRO_DEPTH {
-        with_state(|s| s.returns.pop());
+        with_state(|s| {
+            s.returns.pop();
+            s.extra_arguments.pop();
+        });
         return Err(Error::new(
             ErrorKind::InvalidOperation,
             format!("macro `{name}` recurses more than {MAX_MACRO_DEPTH} deep"),
         ));
     }
     let result = macro_value.call(module, &args);
-    let returned = with_state(|s| s.returns.pop().flatten());
+    let returned = with_state(|s| {
+        s.extra_arguments.pop();
+        s.returns.pop().flatten()
+    });
     match (returned, result) {
         (Some(v), _) => Ok(v),
         (None, result) => result,
     }
 }
 
-/// Drops arguments a macro does not declare, as Jinja's `varargs`/`kwargs` would absorb them.
-fn fit_arguments(macro_value: &Value, args: &[Value]) -> Vec<Value> {
+/// Arguments a call passes beyond the macro's own parameters.
+#[derive(Default)]
+struct ExtraArguments {
+    positional: Vec<Value>,
+    keyword: Vec<(String, Value)>,
+}
+
+/// Splits a call's arguments into those the macro declares and the rest,
+/// which Jinja gives the macro as `varargs` and `kwargs`.
+fn fit_arguments(macro_value: &Value, args: &[Value]) -> (Vec<Value>, ExtraArguments) {
     let Ok(declared) = macro_value.get_attr("arguments") else {
-        return args.to_vec();
+        return (args.to_vec(), ExtraArguments::default());
     };
     let Ok(declared) = declared
         .try_iter()
         .map(|i| i.map(|v| v.to_string()).collect::<Vec<_>>())
     else {
-        return args.to_vec();
+        return (args.to_vec(), ExtraArguments::default());
     };
     let (positional, kwargs) = match args.last().and_then(|l| Kwargs::try_from(l.clone()).ok()) {
         Some(k) => (&args[..args.len() - 1], Some(k)),
         None => (args, None),
     };
     let mut out: Vec<Value> = positional.iter().take(declared.len()).cloned().collect();
+    let mut extra = ExtraArguments {
+        positional: positional.iter().skip(declared.len()).cloned().collect(),
+        keyword: Vec::new(),
+    };
     if let Some(kwargs) = kwargs {
-        let kept: Vec<(String, Value)> = kwargs
-            .args()
-            .filter(|k| declared.iter().any(|d| d == k) || *k == "caller")
-            .filter_map(|k| kwargs.peek::<Value>(k).ok().map(|v| (k.to_string(), v)))
-            .collect();
+        let mut kept = Vec::new();
+        for key in kwargs.args() {
+            let Ok(value) = kwargs.peek::<Value>(key) else {
+                continue;
+            };
+            if declared.iter().any(|d| d == key) || key == "caller" {
+                kept.push((key.to_string(), value));
+            } else {
+                extra.keyword.push((key.to_string(), value));
+            }
+        }
         if !kept.is_empty() {
             out.push(Kwargs::from_iter(kept).into());
         }
     }
-    out
+    (out, extra)
+}
+
+/// `varargs` or `kwargs` inside a macro: the undeclared arguments of the
+/// innermost macro call (empty outside any).
+#[derive(Debug)]
+struct UndeclaredArguments {
+    keyword: bool,
+}
+
+impl UndeclaredArguments {
+    fn values(&self) -> Vec<(Value, Value)> {
+        with_state(|s| match s.extra_arguments.last() {
+            None => Vec::new(),
+            Some(extra) if self.keyword => extra
+                .keyword
+                .iter()
+                .map(|(k, v)| (Value::from(k.as_str()), v.clone()))
+                .collect(),
+            Some(extra) => extra
+                .positional
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (Value::from(i), v.clone()))
+                .collect(),
+        })
+    }
+}
+
+impl Object for UndeclaredArguments {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        if self.keyword {
+            ObjectRepr::Map
+        } else {
+            ObjectRepr::Seq
+        }
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.values()
+            .into_iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
+    }
+
+    fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
+        let values = self.values();
+        if self.keyword {
+            minijinja::value::Enumerator::Values(values.into_iter().map(|(k, _)| k).collect())
+        } else {
+            minijinja::value::Enumerator::Values(values.into_iter().map(|(_, v)| v).collect())
+        }
+    }
 }
 
 /// `dbt_utils.x`, `dbt.x`: the macros of one package.
@@ -996,6 +1076,14 @@ pub(crate) fn install_globals(
         Value::from_object(CurrentModel { as_relation: false }),
     );
     env.add_global("execute", true);
+    env.add_global(
+        "varargs",
+        Value::from_object(UndeclaredArguments { keyword: false }),
+    );
+    env.add_global(
+        "kwargs",
+        Value::from_object(UndeclaredArguments { keyword: true }),
+    );
     env.add_global("project_name", project.root_package.clone());
     env.add_global("dbt_version", "1.10.0");
     env.add_global("invocation_id", "00000000-0000-0000-0000-000000000000");
