@@ -380,3 +380,58 @@ fn an_older_dbt_utils_renders_as_dbt_renders_it() {
         rendered.sql
     );
 }
+
+/// A Snowflake project's columns in Snowflake's own type names, with the
+/// result types of its semi-structured functions, FLATTEN's columns and its
+/// date arithmetic (a DATE moved by hours becomes a TIMESTAMP_NTZ).
+#[test]
+fn a_snowflake_project_sees_snowflake_types() {
+    use loupe_analysis::syntax::Dialect;
+    let host = AnalysisHost::load(&fixture("snowflake_project")).unwrap();
+    let schemas = host.relation_schemas();
+    let (_, items) = schemas
+        .iter()
+        .find(|(k, _)| k.ends_with(".int_event_items"))
+        .expect("the model has a relation");
+    let shown: Vec<(String, String)> = items.to_pairs_in(Dialect::Snowflake);
+    let expected = [
+        ("event_id", "VARCHAR"),
+        ("item", "VARIANT"),
+        ("item_position", "NUMBER(38,0)"),
+        ("sku_variant", "VARIANT"),
+        ("event_type", "VARCHAR"),
+        ("origin", "VARIANT"),
+        ("envelope", "OBJECT"),
+        ("price", "NUMBER(12,2)"),
+        ("age_days", "NUMBER(38,0)"),
+        ("review_at", "TIMESTAMP_NTZ"),
+        ("renew_on", "DATE"),
+        ("event_month", "DATE"),
+        ("month_end", "DATE"),
+        ("position_label", "VARCHAR"),
+        ("position_name", "VARCHAR"),
+        ("occurred_at_utc", "TIMESTAMP_NTZ"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .collect();
+    assert_eq!(shown, expected);
+    // Sources keep the types their YAML gives, in the same names.
+    let accounts = schemas
+        .iter()
+        .find(|(k, _)| k.ends_with(".accounts"))
+        .map(|(_, s)| s.to_pairs_in(Dialect::Snowflake))
+        .expect("the source has a relation");
+    assert_eq!(
+        accounts.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>(),
+        [
+            "NUMBER(38,0)",
+            "VARCHAR",
+            "VARCHAR",
+            "TIMESTAMP_NTZ",
+            "VARIANT",
+            "BOOLEAN"
+        ]
+    );
+}

@@ -53,6 +53,7 @@ pub fn completions(
     let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let prefix = &text[line_start..offset];
     let index = project_index(db, project);
+    let dialect = project.settings(db).dialect;
 
     if let Some(rest) = open_call_argument(prefix, "ref") {
         if !rest.contains(',') {
@@ -168,7 +169,7 @@ pub fn completions(
                         out.push(Completion::new(
                             c.name.clone(),
                             CompletionKind::Column,
-                            format!("{} · {}", c.ty.clone().materialize(), q),
+                            format!("{} · {}", c.ty.shown_in(dialect), q),
                         ));
                     }
                 }
@@ -188,7 +189,7 @@ pub fn completions(
                     out.push(Completion::new(
                         c.name.clone(),
                         CompletionKind::Column,
-                        format!("{} · {}", c.ty.clone().materialize(), q),
+                        format!("{} · {}", c.ty.shown_in(dialect), q),
                     ));
                 }
             }

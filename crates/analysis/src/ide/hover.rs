@@ -21,6 +21,7 @@ pub fn hover(db: &dyn Db, project: Project, file: SourceFile, offset: usize) -> 
     let analysis = model_analysis(db, project, file);
     let index = project_index(db, project);
     let at = |r: &TextRange| super::covers(r, offset);
+    let dialect = project.settings(db).dialect;
 
     if let Some(gem) = analysis.gems.iter().find(|g| at(&g.range)) {
         let inputs = if gem.inputs.is_empty() {
@@ -38,7 +39,7 @@ pub fn hover(db: &dyn Db, project: Project, file: SourceFile, offset: usize) -> 
             gem.name,
             gem.kind.as_str(),
             inputs,
-            columns_table(&gem.output.columns, gem.output.open)
+            columns_table(&gem.output.columns, gem.output.open, dialect)
         );
         let is_final = std::ptr::eq(gem, analysis.gems.last().unwrap());
         return Some(Hover {
@@ -63,7 +64,10 @@ pub fn hover(db: &dyn Db, project: Project, file: SourceFile, offset: usize) -> 
     }
     if let Some((range, columns)) = analysis.ide.stars.iter().find(|(r, _)| at(r)) {
         return Some(Hover {
-            markdown: format!("`*` expands to\n\n{}", columns_table(columns, false)),
+            markdown: format!(
+                "`*` expands to\n\n{}",
+                columns_table(columns, false, dialect)
+            ),
             range: *range,
             gem: None,
         });
@@ -72,7 +76,7 @@ pub fn hover(db: &dyn Db, project: Project, file: SourceFile, offset: usize) -> 
     let mut markdown = format!(
         "`{}`: **{}**",
         reference.name,
-        reference.ty.clone().materialize()
+        reference.ty.shown_in(dialect)
     );
     if reference.ty.is_unknown() {
         markdown = format!(
@@ -126,6 +130,7 @@ pub fn hover(db: &dyn Db, project: Project, file: SourceFile, offset: usize) -> 
 
 fn call_hover(db: &dyn Db, project: Project, call: &Call) -> String {
     let index = project_index(db, project);
+    let dialect = project.settings(db).dialect;
     match call {
         Call::Ref { package, name } => match index.node(name, package.as_deref()) {
             None => format!("`ref('{name}')`: no model or seed named `{name}`"),
@@ -152,7 +157,7 @@ fn call_hover(db: &dyn Db, project: Project, call: &Call) -> String {
                     node.name,
                     node.relation.0,
                     node.relation.1,
-                    columns_table(&schema.columns, schema.open)
+                    columns_table(&schema.columns, schema.open, dialect)
                 )
             }
         },
@@ -164,12 +169,12 @@ fn call_hover(db: &dyn Db, project: Project, call: &Call) -> String {
             Some(s) => {
                 let catalog = project.catalog(db);
                 let body = if let Some(schema) = s.schema() {
-                    columns_table(&schema.columns, false)
+                    columns_table(&schema.columns, false, dialect)
                 } else if let Some(schema) = catalog.schema(&s.schema, &s.identifier) {
                     format!(
                         "columns as fabric `{}` described them (the YAML declares none):\n\n{}",
                         catalog.fabric,
-                        columns_table(&schema.columns, false)
+                        columns_table(&schema.columns, false, dialect)
                     )
                 } else if let Some(node) = index.node_by_relation(&s.schema, &s.identifier) {
                     let schema = node_output(db, project, node);
@@ -179,7 +184,7 @@ fn call_hover(db: &dyn Db, project: Project, call: &Call) -> String {
                         node.name,
                         s.schema,
                         s.identifier,
-                        columns_table(&schema.columns, schema.open)
+                        columns_table(&schema.columns, schema.open, dialect)
                     )
                 } else {
                     "columns unknown: the YAML declares none (list them, or fetch the schema from a fabric)".to_string()

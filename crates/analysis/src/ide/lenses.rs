@@ -69,12 +69,13 @@ pub fn inlay_hints(
     range: TextRange,
 ) -> Vec<(usize, String)> {
     let analysis = model_analysis(db, project, file);
+    let dialect = project.settings(db).dialect;
     let mut hints: Vec<(usize, String)> = analysis
         .ide
         .references
         .iter()
         .filter(|r| range.contains_range(r.range) && !r.ty.is_unknown() && !r.range.is_empty())
-        .map(|r| (r.range.end, format!(": {}", r.ty.clone().materialize())))
+        .map(|r| (r.range.end, format!(": {}", r.ty.shown_in(dialect))))
         .collect();
     hints.sort();
     hints.dedup();

@@ -70,14 +70,14 @@ pub(crate) fn reference_at(
 }
 
 /// A markdown table of columns.
-pub(crate) fn columns_table(columns: &[crate::schema::Column], open: bool) -> String {
+pub(crate) fn columns_table(
+    columns: &[crate::schema::Column],
+    open: bool,
+    dialect: crate::syntax::Dialect,
+) -> String {
     let mut out = String::from("| column | type |\n|---|---|\n");
     for c in columns {
-        out.push_str(&format!(
-            "| {} | {} |\n",
-            c.name,
-            c.ty.clone().materialize()
-        ));
+        out.push_str(&format!("| {} | {} |\n", c.name, c.ty.shown_in(dialect)));
     }
     if open {
         out.push_str("| … | more columns whose names Loupe does not know |\n");

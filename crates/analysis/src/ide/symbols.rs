@@ -16,6 +16,7 @@ pub struct Symbol {
 
 pub fn document_symbols(db: &dyn Db, project: Project, file: SourceFile) -> Vec<Symbol> {
     let analysis = model_analysis(db, project, file);
+    let dialect = project.settings(db).dialect;
     analysis
         .gems
         .iter()
@@ -30,7 +31,7 @@ pub fn document_symbols(db: &dyn Db, project: Project, file: SourceFile) -> Vec<
                 .iter()
                 .map(|c| Symbol {
                     name: c.name.clone(),
-                    detail: c.ty.clone().materialize().to_string(),
+                    detail: c.ty.shown_in(dialect),
                     range: g.range,
                     selection: g.range,
                     children: Vec::new(),

@@ -382,7 +382,10 @@ pub fn rendered_model(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Re
         if schema.open {
             continue;
         }
-        known.insert(key.to_lowercase(), schema.to_pairs());
+        known.insert(
+            key.to_lowercase(),
+            schema.to_pairs_in(project.settings(db).dialect),
+        );
     }
     // Warehouse tables the project does not build: what a fabric said of them.
     let catalog = project.catalog(db);

@@ -7,7 +7,9 @@ use sqlparser::ast::{
 
 use super::query::{normalize_expr_text, Analyzer, Grouping};
 use super::scope::{Resolution, Scope};
+use crate::catalog::snowflake_result_type;
 use crate::diagnostics::{did_you_mean, Code};
+use crate::syntax::Dialect;
 use crate::types::{common_supertype, parse_type, SqlType};
 
 impl Analyzer<'_> {
@@ -309,9 +311,14 @@ impl Analyzer<'_> {
             }
             // Lambda bodies refer to their own parameters: not columns.
             Expr::Lambda(_) => SqlType::Unknown,
+            // `v:path`: a VARIANT in Snowflake, a STRING read from JSON text in Databricks.
             Expr::JsonAccess { value, .. } => {
                 infer(self, value);
-                SqlType::Unknown
+                match self.dialect {
+                    Dialect::Snowflake => SqlType::Named("VARIANT".into()),
+                    Dialect::Databricks => SqlType::Varchar,
+                    _ => SqlType::Unknown,
+                }
             }
             _ => SqlType::Unknown,
         }
@@ -466,6 +473,8 @@ impl Analyzer<'_> {
         let mut arg_types = Vec::new();
         let mut named: Vec<(String, SqlType)> = Vec::new();
         let mut star = false;
+        // The date part of a date function, as written (`month`, `'hour'`).
+        let mut date_part: Option<String> = None;
         match &f.args {
             FunctionArguments::List(list) => {
                 let part_position = date_part_position(&name);
@@ -475,6 +484,18 @@ impl Analyzer<'_> {
                         FunctionArg::Named { name, arg, .. } => (Some(name.value.clone()), arg),
                         FunctionArg::ExprNamed { arg, .. } => (None, arg),
                     };
+                    if part_position == Some(position) {
+                        date_part = match arg_expr {
+                            FunctionArgExpr::Expr(Expr::Identifier(part)) => {
+                                Some(part.value.clone())
+                            }
+                            FunctionArgExpr::Expr(Expr::Value(v)) => match &v.value {
+                                Value::SingleQuotedString(p) => Some(p.clone()),
+                                _ => None,
+                            },
+                            _ => None,
+                        };
+                    }
                     let ty = match arg_expr {
                         // `datediff(day, a, b)`: a date part written as a keyword
                         // (Snowflake, Databricks, SQL Server), not a column.
@@ -530,6 +551,11 @@ impl Analyzer<'_> {
             let mut args = vec![ordered.clone()];
             args.extend(arg_types);
             return self.function_type(q, &args, named, star);
+        }
+        if self.dialect == Dialect::Snowflake {
+            if let Some(ty) = snowflake_result_type(&name, &arg_types, date_part.as_deref()) {
+                return ty;
+            }
         }
         if let Some(ty) = date_part_type(&name, f) {
             return ty;

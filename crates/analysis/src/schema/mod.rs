@@ -98,11 +98,17 @@ impl RelationSchema {
             .find(|c| c.name.eq_ignore_ascii_case(name))
     }
 
-    /// `[[name, TYPE], ...]`, the shape the CLI prints.
+    /// `[[name, TYPE], ...]` with DuckDB's type names.
     pub fn to_pairs(&self) -> Vec<(String, String)> {
+        self.to_pairs_in(crate::syntax::Dialect::DuckDb)
+    }
+
+    /// `[[name, TYPE], ...]` with the type names of `dialect`'s engine, the
+    /// shape the CLI prints.
+    pub fn to_pairs_in(&self, dialect: crate::syntax::Dialect) -> Vec<(String, String)> {
         self.columns
             .iter()
-            .map(|c| (c.name.clone(), c.ty.clone().materialize().to_string()))
+            .map(|c| (c.name.clone(), c.ty.shown_in(dialect)))
             .collect()
     }
 }
@@ -211,6 +217,7 @@ pub fn analyze_statement(
 ) -> StatementAnalysis {
     let mut analyzer = query::Analyzer::new(sql, lookup);
     analyzer.lateral_aliases = dialect.lateral_column_aliases();
+    analyzer.dialect = dialect;
     let output = analyzer.analyze_top_statement(statement, final_gem);
     analyzer.finish(output)
 }

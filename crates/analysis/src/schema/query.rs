@@ -37,6 +37,8 @@ pub(crate) struct Analyzer<'a> {
     /// Whether a select-list alias names a column later in the same list
     /// and in WHERE (the dialect's rule).
     pub lateral_aliases: bool,
+    /// The engine whose functions and paths the statement uses.
+    pub dialect: crate::syntax::Dialect,
     pub lines: LineIndex,
     pub lookup: &'a dyn RelationLookup,
     pub functions: &'static FunctionCatalog,
@@ -65,6 +67,7 @@ impl<'a> Analyzer<'a> {
         Analyzer {
             sql,
             lateral_aliases: true,
+            dialect: crate::syntax::Dialect::DuckDb,
             lines: LineIndex::new(sql),
             lookup,
             functions: FunctionCatalog::duckdb(),
@@ -787,6 +790,13 @@ impl<'a> Analyzer<'a> {
             } => {
                 let parts = object_name_parts(name);
                 let schema = match args {
+                    Some(args)
+                        if parts
+                            .last()
+                            .is_some_and(|n| n.eq_ignore_ascii_case("flatten")) =>
+                    {
+                        self.flatten_schema(&args.args, scope)
+                    }
                     Some(args) => {
                         let arg_exprs: Vec<&Expr> = args
                             .args
@@ -888,15 +898,27 @@ impl<'a> Analyzer<'a> {
                 })
             }
             TableFactor::NestedJoin { .. } => None,
-            TableFactor::Function { name, alias, .. } => {
+            TableFactor::Function {
+                name, alias, args, ..
+            } => {
+                let function = object_name_parts(name).last().cloned().unwrap_or_default();
                 let qualifier = alias
                     .as_ref()
                     .map(|a| a.name.value.clone())
-                    .unwrap_or_else(|| object_name_parts(name).last().cloned().unwrap_or_default());
+                    .unwrap_or_else(|| function.clone());
+                let schema = if function.eq_ignore_ascii_case("flatten") {
+                    self.flatten_schema(args, scope)
+                } else {
+                    RelationSchema::unknown()
+                };
+                let schema = match alias {
+                    Some(a) => rename_columns(schema, a),
+                    None => schema,
+                };
                 Some(FromItem {
                     qualifier: qualifier.clone(),
                     parts: vec![qualifier],
-                    schema: RelationSchema::unknown(),
+                    schema,
                 })
             }
             other => {
@@ -909,6 +931,48 @@ impl<'a> Analyzer<'a> {
                 })
             }
         }
+    }
+
+    /// Snowflake's `LATERAL FLATTEN(input => ...)`: its fixed columns, the
+    /// values and paths coming from the input.
+    fn flatten_schema(
+        &mut self,
+        args: &[sqlparser::ast::FunctionArg],
+        scope: &Scope,
+    ) -> RelationSchema {
+        use sqlparser::ast::{FunctionArg, FunctionArgExpr};
+        let mut lineage = Vec::new();
+        for arg in args {
+            let (FunctionArg::Unnamed(FunctionArgExpr::Expr(e))
+            | FunctionArg::Named {
+                arg: FunctionArgExpr::Expr(e),
+                ..
+            }
+            | FunctionArg::ExprNamed {
+                arg: FunctionArgExpr::Expr(e),
+                ..
+            }) = arg
+            else {
+                continue;
+            };
+            self.infer(e, scope, None, false);
+            lineage.extend(self.expr_lineage(e, EdgeKind::Transform));
+        }
+        RelationSchema::closed(
+            crate::catalog::flatten_columns()
+                .into_iter()
+                .map(|(name, ty)| Column {
+                    name: name.into(),
+                    ty,
+                    lineage: if matches!(name, "value" | "this" | "key" | "path") {
+                        lineage.clone()
+                    } else {
+                        Vec::new()
+                    },
+                    named_by_engine: false,
+                })
+                .collect(),
+        )
     }
 
     /// Columns of a table function in FROM, where the engine's are known.

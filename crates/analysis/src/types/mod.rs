@@ -1,6 +1,7 @@
 //! The type model: SQL types as the engine names them, parsing of type names
 //! (including dialect aliases) and the promotion rules used by inference.
 
+mod engine_names;
 mod parse;
 mod promote;
 

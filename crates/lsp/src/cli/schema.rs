@@ -26,7 +26,10 @@ pub fn run_sql(
             file.display()
         ));
     };
-    println!("{}", serde_json::to_string(&output.to_pairs()).unwrap());
+    println!(
+        "{}",
+        serde_json::to_string(&output.to_pairs_in(dialect)).unwrap()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -39,10 +42,11 @@ pub fn run_project(path: &Path) -> Result<ExitCode, String> {
         ));
     }
     let host = super::load_project(path)?;
+    let dialect = host.project().settings(host.db()).dialect;
     let schemas: std::collections::BTreeMap<String, Vec<(String, String)>> = host
         .relation_schemas()
         .into_iter()
-        .map(|(k, v)| (k, v.to_pairs()))
+        .map(|(k, v)| (k, v.to_pairs_in(dialect)))
         .collect();
     println!("{}", serde_json::to_string_pretty(&schemas).unwrap());
     Ok(ExitCode::SUCCESS)

@@ -5,6 +5,8 @@ use serde_json::{json, Value};
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::Uri;
 
+use loupe_analysis::syntax::Dialect;
+
 use crate::server::Backend;
 
 #[derive(Deserialize)]
@@ -17,9 +19,9 @@ pub struct SchemaParams {
     pub relation: Option<String>,
 }
 
-fn columns_json(schema: &loupe_analysis::schema::RelationSchema) -> Value {
+fn columns_json(schema: &loupe_analysis::schema::RelationSchema, dialect: Dialect) -> Value {
     json!({
-        "columns": schema.columns.iter().map(|c| json!({"name": c.name, "type": c.ty.clone().materialize().to_string()})).collect::<Vec<_>>(),
+        "columns": schema.columns.iter().map(|c| json!({"name": c.name, "type": c.ty.shown_in(dialect)})).collect::<Vec<_>>(),
         "complete": !schema.open,
     })
 }
@@ -29,6 +31,7 @@ pub async fn schema(backend: &Backend, params: SchemaParams) -> Result<Value> {
     let answer = backend
         .with_snapshot(move |host| -> std::result::Result<Value, String> {
             let (db, project) = (host.db(), host.project());
+            let dialect = project.settings(db).dialect;
             if let Some(uri) = &params.uri {
                 let file = uri
                     .to_file_path()
@@ -40,9 +43,9 @@ pub async fn schema(backend: &Backend, params: SchemaParams) -> Result<Value> {
                         .gems
                         .iter()
                         .find(|g| g.name.eq_ignore_ascii_case(gem))
-                        .map(|g| columns_json(&g.output))
+                        .map(|g| columns_json(&g.output, dialect))
                         .ok_or_else(|| format!("no gem `{gem}`")),
-                    None => Ok(columns_json(&analysis.output)),
+                    None => Ok(columns_json(&analysis.output, dialect)),
                 };
             }
             let relation = params
@@ -57,7 +60,7 @@ pub async fn schema(backend: &Backend, params: SchemaParams) -> Result<Value> {
             };
             schemas
                 .get(&key.to_lowercase())
-                .map(columns_json)
+                .map(|s| columns_json(s, dialect))
                 .ok_or_else(|| format!("no relation `{relation}`"))
         })
         .await?;
@@ -112,6 +115,7 @@ pub async fn graph(backend: &Backend, _params: Value) -> Result<Value> {
         .with_snapshot(|host| {
             let (db, project) = (host.db(), host.project());
             let index = loupe_analysis::model::project_index(db, project);
+            let dialect = project.settings(db).dialect;
             let mut models = Vec::new();
             let mut edges = Vec::new();
             // A relation read by name is shown as the project names it: the
@@ -132,7 +136,7 @@ pub async fn graph(backend: &Backend, _params: Value) -> Result<Value> {
             for node in index.nodes.iter() {
                 if node.is_seed {
                     let schema = loupe_analysis::model::seed_schema(db, project, node.file);
-                    let gem = json!({"name": node.name, "kind": "Source", "inputs": [], "output": columns_json(schema)});
+                    let gem = json!({"name": node.name, "kind": "Source", "inputs": [], "output": columns_json(schema, dialect)});
                     models.push(json!({"name": node.name, "kind": "seed", "file": node.file.path(db), "gems": [gem]}));
                     continue;
                 }
@@ -142,7 +146,7 @@ pub async fn graph(backend: &Backend, _params: Value) -> Result<Value> {
                     .iter()
                     .map(|g| {
                         let inputs: Vec<String> = g.inputs.iter().map(input_name).collect();
-                        json!({"name": g.name, "kind": g.kind.as_str(), "inputs": inputs, "output": columns_json(&g.output)})
+                        json!({"name": g.name, "kind": g.kind.as_str(), "inputs": inputs, "output": columns_json(&g.output, dialect)})
                     })
                     .collect();
                 for call in loupe_analysis::model::model_calls(db, project, node.file).iter() {
