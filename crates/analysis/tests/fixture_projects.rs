@@ -435,3 +435,53 @@ fn a_snowflake_project_sees_snowflake_types() {
         ]
     );
 }
+
+/// Seeds of ordinary sizes (megabytes) are typed from every row, as dbt
+/// reads them: a value late in the file decides the type.
+#[test]
+fn a_seed_of_many_megabytes_is_typed_from_every_row() {
+    let root = std::env::temp_dir().join(format!("loupe-big-seed-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("seeds")).unwrap();
+    std::fs::create_dir_all(root.join("models")).unwrap();
+    std::fs::write(root.join("dbt_project.yml"), "name: big\nprofile: big\n").unwrap();
+    std::fs::write(
+        root.join("models/by_country.sql"),
+        "select country, count(*) as visits, max(amount) as top_amount\nfrom {{ ref('visits') }}\ngroup by country\n",
+    )
+    .unwrap();
+    let mut csv = String::from("id,country,visited_on,amount,note\n");
+    let rows = 200_000;
+    for i in 0..rows {
+        // The last row turns `amount` from integers into numbers.
+        let amount = if i == rows - 1 { "12.5".to_string() } else { (i % 977).to_string() };
+        csv.push_str(&format!(
+            "{i},country_{},2024-{:02}-{:02},{amount},a note long enough to make the file grow\n",
+            i % 50,
+            i % 12 + 1,
+            i % 28 + 1
+        ));
+    }
+    assert!(csv.len() > 12 * 1024 * 1024, "{} bytes", csv.len());
+    std::fs::write(root.join("seeds/visits.csv"), &csv).unwrap();
+
+    let host = AnalysisHost::load(&root).unwrap();
+    assert_eq!(host.check(), Vec::new());
+    let schemas = host.relation_schemas();
+    assert_eq!(
+        schemas["main.visits"].to_pairs(),
+        [
+            ("id", "INTEGER"),
+            ("country", "VARCHAR"),
+            ("visited_on", "DATE"),
+            ("amount", "DOUBLE"),
+            ("note", "VARCHAR")
+        ]
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+    );
+    assert_eq!(
+        schemas["main.by_country"].to_pairs()[2],
+        ("top_amount".to_string(), "DOUBLE".to_string())
+    );
+    let _ = std::fs::remove_dir_all(&root);
+}
