@@ -454,7 +454,11 @@ fn a_seed_of_many_megabytes_is_typed_from_every_row() {
     let rows = 200_000;
     for i in 0..rows {
         // The last row turns `amount` from integers into numbers.
-        let amount = if i == rows - 1 { "12.5".to_string() } else { (i % 977).to_string() };
+        let amount = if i == rows - 1 {
+            "12.5".to_string()
+        } else {
+            (i % 977).to_string()
+        };
         csv.push_str(&format!(
             "{i},country_{},2024-{:02}-{:02},{amount},a note long enough to make the file grow\n",
             i % 50,
@@ -482,6 +486,53 @@ fn a_seed_of_many_megabytes_is_typed_from_every_row() {
     assert_eq!(
         schemas["main.by_country"].to_pairs()[2],
         ("top_amount".to_string(), "DOUBLE".to_string())
+    );
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// `generate_database_name` decides a node's database as dbt's does; the
+/// target's database of a DuckDB profile is its file's name. (The values
+/// are those `dbt compile` renders for the same project.)
+#[test]
+fn the_database_naming_macro_decides_this_and_ref_databases() {
+    let root = std::env::temp_dir().join(format!("loupe-database-naming-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    for (path, text) in [
+        (
+            "dbt_project.yml",
+            "name: gdn\nprofile: gdn\nconfig-version: 2\nmodels:\n  gdn:\n    marts:\n      +database: analytics\n",
+        ),
+        (
+            "profiles.yml",
+            "gdn:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: target/warehouse.duckdb, schema: main}\n",
+        ),
+        (
+            "macros/naming.sql",
+            "{% macro generate_database_name(custom_database_name=none, node=none) -%}\n\
+             {%- if custom_database_name is none -%}{{ target.database }}\n\
+             {%- else -%}{{ custom_database_name | trim }}_{{ target.name }}{%- endif -%}\n\
+             {%- endmacro %}\n",
+        ),
+        ("models/staging/stg_a.sql", "select 1 as id\n"),
+        (
+            "models/marts/report.sql",
+            "select id, '{{ this.database }}' as built_in, '{{ ref(\"stg_a\").database }}' as reads_from\nfrom {{ ref('stg_a') }}\n",
+        ),
+    ] {
+        let p = root.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let host = AnalysisHost::load(&root).unwrap();
+    assert_eq!(host.check(), Vec::new());
+    let file = host.file(&root.join("models/marts/report.sql")).unwrap();
+    let rendered = loupe_analysis::model::rendered_model(host.db(), host.project(), file);
+    assert!(
+        rendered
+            .sql
+            .starts_with("select id, 'analytics_dev' as built_in, 'warehouse' as reads_from"),
+        "{}",
+        rendered.sql
     );
     let _ = std::fs::remove_dir_all(&root);
 }

@@ -18,6 +18,7 @@ pub struct RenderContext {
     pub package: String,
     pub schema: String,
     pub alias: String,
+    pub database: String,
     pub path: String,
     pub resource_type: String,
     /// The model's config from the project files (`config()` calls add to it).
@@ -687,7 +688,7 @@ impl Object for CurrentModel {
             }
             "alias" => Value::from(m.alias),
             "schema" => Value::from(m.schema),
-            "database" => Value::from(()),
+            "database" => Value::from(m.database),
             "package_name" => Value::from(m.package.clone()),
             "unique_id" => Value::from(format!("{}.{}.{}", m.resource_type, m.package, m.name)),
             "resource_type" => Value::from(m.resource_type),
@@ -906,12 +907,17 @@ pub(crate) fn install_globals(
             .get(&name)
             .cloned()
             .unwrap_or_else(|| (p.target_schema.clone(), name.clone()));
+        let database = p
+            .databases
+            .get(&name)
+            .cloned()
+            .unwrap_or_else(|| p.target_database.clone());
         let call = with_state(|s| {
             s.calls.push(Call::Ref { package, name });
             s.calls.len() - 1
         });
         Ok(Value::from_object(Relation {
-            database: None,
+            database: Some(database),
             schema: Some(schema),
             identifier,
             call: Some(call),

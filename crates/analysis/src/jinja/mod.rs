@@ -43,6 +43,8 @@ pub struct JinjaProject {
     pub dispatch: Vec<(String, Vec<String>)>,
     /// Relation names of models and seeds for rendering `ref()`: name -> (schema, identifier).
     pub relations: BTreeMap<String, (String, String)>,
+    /// The database each model or seed is built in: name -> database.
+    pub databases: BTreeMap<String, String>,
     /// Sources: (source, table) -> (schema, identifier).
     pub sources: BTreeMap<(String, String), (String, String)>,
     pub macro_files: Vec<MacroFile>,

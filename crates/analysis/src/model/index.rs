@@ -19,6 +19,9 @@ pub struct NodeInfo {
     pub config: ModelConfig,
     /// The warehouse relation: (schema, identifier).
     pub relation: (String, String),
+    /// The database it is built in (relations are told apart by schema
+    /// and identifier; the database is what `this.database` renders).
+    pub database: String,
     pub is_seed: bool,
     /// A snapshot or a Python model: it exists, but Loupe does not read its columns.
     pub opaque: bool,
@@ -192,7 +195,7 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
                     config.contract_enforced = Some(true);
                 }
             }
-            let relation = naming.relation(&super::naming::NamedNode {
+            let named = super::naming::NamedNode {
                 name: &name,
                 package: &package,
                 resource_type: match kind {
@@ -203,8 +206,11 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
                 path: rel,
                 custom_schema: config.schema.as_deref(),
                 custom_alias: config.alias.as_deref(),
+                custom_database: config.database.as_deref(),
                 materialized: config.materialized.as_deref(),
-            });
+            };
+            let relation = naming.relation(&named);
+            let database = naming.database(&named);
             let id = index.nodes.len();
             index.by_file.entry(file).or_insert(id);
             index
@@ -218,6 +224,7 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
                 package: package.clone(),
                 config,
                 relation,
+                database,
                 is_seed: kind == FileKind::Seed,
                 opaque: matches!(kind, FileKind::Snapshot | FileKind::PythonModel),
                 file_kind: kind,

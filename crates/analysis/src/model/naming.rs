@@ -1,6 +1,6 @@
 //! dbt's relation naming: which schema and identifier a model, seed or
-//! snapshot builds. Projects (and packages) override `generate_schema_name`
-//! and `generate_alias_name`; those overrides decide, rendered through the
+//! snapshot builds. Projects (and packages) override `generate_schema_name`,
+//! `generate_alias_name` and `generate_database_name`; those overrides decide, rendered through the
 //! project's Jinja with the node, as dbt does. Without overrides, dbt's
 //! defaults are computed directly.
 
@@ -17,7 +17,9 @@ pub struct Naming {
     environment: Option<JinjaHandle>,
     overrides_schema: bool,
     overrides_alias: bool,
+    overrides_database: bool,
     target_schema: String,
+    target_database: String,
 }
 
 /// What a naming macro sees of the node it names.
@@ -28,6 +30,7 @@ pub struct NamedNode<'a> {
     pub path: &'a str,
     pub custom_schema: Option<&'a str>,
     pub custom_alias: Option<&'a str>,
+    pub custom_database: Option<&'a str>,
     pub materialized: Option<&'a str>,
 }
 
@@ -53,15 +56,22 @@ pub fn project_naming(db: &dyn Db, project: Project) -> Naming {
     let overrides_alias = macro_files
         .iter()
         .any(|f| defines_override(&f.text, "alias"));
+    let overrides_database = macro_files
+        .iter()
+        .any(|f| defines_override(&f.text, "database"));
     // Only the files that define the overrides: compiling every macro of a
     // large project (and its packages) a second time costs more than all the
     // naming calls. An override that calls other macros of the project fails
     // to render here and leaves dbt's default in place.
     let naming_files: Vec<MacroFile> = macro_files
         .into_iter()
-        .filter(|f| defines_override(&f.text, "schema") || defines_override(&f.text, "alias"))
+        .filter(|f| {
+            ["schema", "alias", "database"]
+                .iter()
+                .any(|what| defines_override(&f.text, what))
+        })
         .collect();
-    let environment = (overrides_schema || overrides_alias).then(|| {
+    let environment = (overrides_schema || overrides_alias || overrides_database).then(|| {
         JinjaHandle(Arc::new(JinjaEnvironment::new(JinjaProject {
             macro_files: naming_files,
             ..base_jinja_project(settings)
@@ -71,7 +81,9 @@ pub fn project_naming(db: &dyn Db, project: Project) -> Naming {
         environment,
         overrides_schema,
         overrides_alias,
+        overrides_database,
         target_schema: settings.target.schema.clone(),
+        target_database: settings.target.database.clone(),
     }
 }
 
@@ -99,6 +111,22 @@ impl Naming {
             _ => custom_alias.unwrap_or(node.name).to_string(),
         };
         (schema, alias)
+    }
+
+    /// The database dbt builds `node` into: the project's
+    /// `generate_database_name`, else the custom database or the target's.
+    pub fn database(&self, node: &NamedNode) -> String {
+        let custom = node
+            .custom_database
+            .map(str::trim)
+            .filter(|s| !s.is_empty() && *s != "none");
+        let default = || custom.unwrap_or(&self.target_database).to_string();
+        match (&self.environment, self.overrides_database) {
+            (Some(env), true) => self
+                .call(&env.0, "generate_database_name", custom, node)
+                .unwrap_or_else(default),
+            _ => default(),
+        }
     }
 
     /// Calls a naming macro as dbt does: `generate_x_name(custom, node)`.
@@ -137,8 +165,9 @@ impl Naming {
                 "original_file_path": format!("{folder}/{}", node.path),
                 "fqn": fqn,
                 "config": {
-                    "schema": custom,
+                    "schema": node.custom_schema,
                     "alias": node.custom_alias,
+                    "database": node.custom_database,
                     "materialized": node.materialized,
                 },
                 "tags": [],

@@ -103,6 +103,11 @@ pub fn jinja_environment(db: &dyn Db, project: Project) -> JinjaHandle {
             .iter()
             .map(|n| (n.name.clone(), n.relation.clone()))
             .collect(),
+        databases: index
+            .nodes
+            .iter()
+            .map(|n| (n.name.clone(), n.database.clone()))
+            .collect(),
         sources: index
             .sources
             .iter()
@@ -265,6 +270,7 @@ pub fn model_relation(
         path: &node.file_relative,
         custom_schema: schema.or(node.config.schema.as_ref()).map(String::as_str),
         custom_alias: alias.or(node.config.alias.as_ref()).map(String::as_str),
+        custom_database: node.config.database.as_deref(),
         materialized: node.config.materialized.as_deref(),
     })
 }
@@ -334,6 +340,10 @@ pub fn rendered_model(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Re
         package: file.package(db).clone(),
         schema: node.map_or_else(String::new, |n| n.relation.0.clone()),
         alias: node.map_or_else(String::new, |n| n.relation.1.clone()),
+        database: node.map_or_else(
+            || project.settings(db).target.database.clone(),
+            |n| n.database.clone(),
+        ),
         path: file.path(db).clone(),
         resource_type: "model".into(),
         config: node.map(|n| n.config.as_map()).unwrap_or_default(),

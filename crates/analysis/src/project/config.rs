@@ -168,6 +168,15 @@ pub(crate) fn load_target(root: &Path, config: &PackageConfig, invocation: &Invo
                 .or(output.get("catalog")),
         ) {
             target.database = d;
+        } else if target.adapter == "duckdb" {
+            // dbt-duckdb names the database after the file (`memory` in memory).
+            target.database = match plain(output.get("path")) {
+                Some(path) if path != ":memory:" => std::path::Path::new(&path)
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "memory".into()),
+                _ => "memory".into(),
+            };
         }
     }
     target
