@@ -16,9 +16,10 @@ use crate::schema::RelationSchema;
 use crate::syntax::Dialect;
 use crate::text::{LineCol, LineIndex};
 
-/// The stack every thread that analyses needs: walks over SQL and Jinja
-/// recurse as deep as the bounds allow (`syntax::MAX_PARSE_DEPTH`, macro
-/// nesting), with room to spare. Reserved, not committed, until used.
+/// The stack of every thread that analyses. The bounds on SQL depth
+/// (`syntax::depth`) and macro nesting keep analysis within an ordinary 8 MiB
+/// stack (the `hostile` tests check it); this is a margin on top.
+/// Reserved, not committed, until used.
 pub const ANALYSIS_STACK_BYTES: usize = 256 * 1024 * 1024;
 
 /// Models, macros and YAML larger than this are not analyzed (they are
