@@ -3,7 +3,7 @@
 # (per target, default 60). An input that panics, overflows the stack, takes
 # more than 20 s or 2 GiB is a failure (leaks are not: the project target keeps one
 # loaded project for every input); libFuzzer leaves it in
-# fuzz/artifacts/TARGET/, and it becomes a case of crates/analysis/tests/fuzz_regressions.rs.
+# fuzz/artifacts/TARGET/; fix it and keep the input as a case of crates/analysis/tests/hostile.rs.
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 seconds="${1:-60}"
