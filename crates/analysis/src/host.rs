@@ -16,9 +16,10 @@ use crate::schema::RelationSchema;
 use crate::syntax::Dialect;
 use crate::text::{LineCol, LineIndex};
 
-/// The stack every thread that analyses needs: walks over SQL and Jinja
-/// recurse as deep as the bounds allow (`syntax::MAX_PARSE_DEPTH`, macro
-/// nesting), with room to spare. Reserved, not committed, until used.
+/// The stack of every thread that analyses. The bounds on SQL depth
+/// (`syntax::depth`) and macro nesting keep analysis within an ordinary 8 MiB
+/// stack (the `hostile` tests check it); this is a margin on top.
+/// Reserved, not committed, until used.
 pub const ANALYSIS_STACK_BYTES: usize = 256 * 1024 * 1024;
 
 /// Models, macros and YAML larger than this are not analyzed (they are
@@ -52,6 +53,8 @@ pub struct AnalysisHost {
     files: Arc<BTreeMap<PathBuf, SourceFile>>,
     /// Files that could not be read as text.
     unreadable: Arc<Vec<(String, String)>>,
+    /// The options the project was loaded with, to list its files again.
+    invocation: Arc<Invocation>,
 }
 
 /// A diagnostic about a whole file (at its start).
@@ -148,6 +151,36 @@ fn read_text(path: &Path, kind: FileKind) -> Result<String, String> {
     })
 }
 
+/// A salsa input for a file found on disk, read now; an unreadable file is
+/// empty and noted in `unreadable`.
+fn new_source_file(
+    db: &RootDatabase,
+    f: &crate::project::DiscoveredFile,
+    unreadable: &mut Vec<(String, String)>,
+) -> SourceFile {
+    let text = match read_text(&f.path, f.kind) {
+        Ok(t) => t,
+        Err(e) => {
+            unreadable.push((f.display.clone(), e));
+            String::new()
+        }
+    };
+    let durability = if f.kind == FileKind::Model {
+        Durability::LOW
+    } else {
+        Durability::MEDIUM
+    };
+    SourceFile::builder(
+        f.display.clone(),
+        Arc::from(text),
+        f.kind,
+        f.package.clone(),
+        f.package_relative.clone(),
+    )
+    .durability(durability)
+    .new(db)
+}
+
 fn dialect_for(adapter: &str) -> Dialect {
     Dialect::from_name(adapter).unwrap_or(Dialect::Generic)
 }
@@ -170,27 +203,7 @@ impl AnalysisHost {
         let mut unreadable = Vec::new();
         let mut inputs = Vec::new();
         for f in &discovered.files {
-            let text = match read_text(&f.path, f.kind) {
-                Ok(t) => t,
-                Err(e) => {
-                    unreadable.push((f.display.clone(), e));
-                    String::new()
-                }
-            };
-            let durability = if f.kind == FileKind::Model {
-                Durability::LOW
-            } else {
-                Durability::MEDIUM
-            };
-            let file = SourceFile::builder(
-                f.display.clone(),
-                Arc::from(text),
-                f.kind,
-                f.package.clone(),
-                f.package_relative.clone(),
-            )
-            .durability(durability)
-            .new(&db);
+            let file = new_source_file(&db, f, &mut unreadable);
             files.insert(f.path.clone(), file);
             inputs.push(file);
         }
@@ -224,7 +237,49 @@ impl AnalysisHost {
             root: discovered.root,
             files: Arc::new(files),
             unreadable: Arc::new(unreadable),
+            invocation: Arc::new(invocation),
         })
+    }
+
+    /// Lists the project's files on disk again after files were created,
+    /// deleted or renamed: new files are read and added, gone ones dropped,
+    /// the others kept with their current text (an editor's unsaved text
+    /// included), so only what depends on the change is analyzed again.
+    /// Returns whether the list changed. A change to the project's settings
+    /// (`dbt_project.yml`, packages, profiles) needs a new `load_with`.
+    pub fn sync_files(&mut self) -> Result<bool, String> {
+        let discovered = discover(&self.root, &self.invocation)?;
+        let mut files = BTreeMap::new();
+        let mut inputs = Vec::new();
+        let mut unreadable: Vec<(String, String)> = self
+            .unreadable
+            .iter()
+            .filter(|(display, _)| discovered.files.iter().any(|f| &f.display == display))
+            .cloned()
+            .collect();
+        for f in &discovered.files {
+            let same = self.files.get(&f.path).copied().filter(|old| {
+                old.kind(&self.db) == f.kind
+                    && old.package(&self.db) == &f.package
+                    && old.package_relative(&self.db) == &f.package_relative
+            });
+            let file = match same {
+                Some(file) => file,
+                None => new_source_file(&self.db, f, &mut unreadable),
+            };
+            files.insert(f.path.clone(), file);
+            inputs.push(file);
+        }
+        if inputs.as_slice() == self.project.files(&self.db).as_slice() {
+            return Ok(false);
+        }
+        self.project
+            .set_files(&mut self.db)
+            .with_durability(Durability::HIGH)
+            .to(Arc::new(inputs));
+        self.files = Arc::new(files);
+        self.unreadable = Arc::new(unreadable);
+        Ok(true)
     }
 
     pub fn root(&self) -> &Path {
@@ -270,7 +325,10 @@ impl AnalysisHost {
     pub fn set_file_text(&mut self, path: &Path, text: String) -> bool {
         match self.files.get(path) {
             Some(file) => {
-                file.set_text(&mut self.db).to(Arc::from(text));
+                // The same text again (a file saved, an editor's text re-applied) changes nothing.
+                if file.text(&self.db).as_ref() != text.as_str() {
+                    file.set_text(&mut self.db).to(Arc::from(text));
+                }
                 true
             }
             None => false,

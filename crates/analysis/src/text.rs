@@ -49,13 +49,25 @@ pub struct LineCol {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LineIndex {
     starts: Vec<usize>,
+    /// Whether each line is ASCII, where a column is a byte offset: generated
+    /// SQL can be one line of megabytes, and counting characters along it
+    /// for every position would be quadratic.
+    ascii: Vec<bool>,
 }
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { starts }
+        let ascii = starts
+            .iter()
+            .enumerate()
+            .map(|(i, &start)| {
+                let end = starts.get(i + 1).copied().unwrap_or(text.len());
+                text.as_bytes()[start..end].is_ascii()
+            })
+            .collect();
+        LineIndex { starts, ascii }
     }
 
     /// Byte offset of a 1-based line and 1-based character column.
@@ -68,6 +80,9 @@ impl LineIndex {
         };
         let line_text = &text[start..];
         let chars = col.saturating_sub(1) as usize;
+        if self.ascii[line as usize - 1] {
+            return floor_char_boundary(text, (start + chars).min(text.len()));
+        }
         start
             + line_text
                 .char_indices()
@@ -78,7 +93,11 @@ impl LineIndex {
     pub fn line_col(&self, text: &str, offset: usize) -> LineCol {
         let offset = floor_char_boundary(text, offset.min(text.len()));
         let line = self.starts.partition_point(|&s| s <= offset) - 1;
-        let col = text[self.starts[line]..offset].chars().count();
+        let col = if self.ascii[line] {
+            offset - self.starts[line]
+        } else {
+            text[self.starts[line]..offset].chars().count()
+        };
         LineCol {
             line: line as u32 + 1,
             col: col as u32 + 1,

@@ -173,3 +173,106 @@ fn an_edit_recomputes_only_what_depends_on_it() {
         model_analysis(host.db(), project, mart_file)
     ));
 }
+
+/// Every `.sql` file under `models/` of the project, relative to `root`.
+fn model_files(root: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "sql") {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&root.join("models"), &mut out);
+    out.sort();
+    out
+}
+
+#[test]
+fn creates_renames_and_deletes_give_the_same_answers_as_a_fresh_analysis() {
+    for seed in [1u64, 2, 3] {
+        let root = fixture_copy("valid_project", &format!("files-{seed}"));
+        let mut host = AnalysisHost::load(&root).unwrap();
+        let mut state = seed.wrapping_mul(0x9e3779b97f4a7c15);
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize
+        };
+        let mut created = 0;
+        for step in 0..25 {
+            let models = model_files(&root);
+            let name_of = |p: &Path| p.file_stem().unwrap().to_string_lossy().to_string();
+            let pick = models[next() % models.len()].clone();
+            let what = next() % 6;
+            let change = match what {
+                // A new model reading an existing one, sometimes described in YAML.
+                0 | 1 => {
+                    created += 1;
+                    let name = format!("new_{seed}_{created}");
+                    let path = root.join(format!("models/{name}.sql"));
+                    std::fs::write(
+                        &path,
+                        format!(
+                            "select *, 1 as n{created} from {{{{ ref('{}') }}}}\n",
+                            name_of(&pick)
+                        ),
+                    )
+                    .unwrap();
+                    if what == 1 {
+                        std::fs::write(
+                            root.join(format!("models/{name}.yml")),
+                            format!("version: 2\nmodels:\n  - name: {name}\n    columns:\n      - name: n{created}\n"),
+                        )
+                        .unwrap();
+                    }
+                    format!("create {name}")
+                }
+                // A rename: what referred to the old name now fails, as in dbt.
+                2 => {
+                    let to = pick.with_file_name(format!("{}_renamed.sql", name_of(&pick)));
+                    std::fs::rename(&pick, &to).unwrap();
+                    format!("rename {} -> {}", pick.display(), to.display())
+                }
+                3 if models.len() > 3 => {
+                    std::fs::remove_file(&pick).unwrap();
+                    format!("delete {}", pick.display())
+                }
+                // An edit as an editor sends it: no file list change.
+                _ => {
+                    let text = std::fs::read_to_string(&pick).unwrap();
+                    let text = match next() % 3 {
+                        0 => text.replacen("select", "select 1 as extra_col,", 1),
+                        1 => format!("{text}\n-- step {step}\n"),
+                        _ => text.replacen("from", "fro", 1),
+                    };
+                    std::fs::write(&pick, &text).unwrap();
+                    host.set_file_text(&pick, text);
+                    format!("edit {}", pick.display())
+                }
+            };
+            if !change.starts_with("edit") {
+                host.sync_files().unwrap();
+            }
+            let fresh = AnalysisHost::load(&root).unwrap();
+            let context = format!("seed {seed}, step {step}: {change}");
+            assert_eq!(host.check(), fresh.check(), "diagnostics after {context}");
+            assert_eq!(
+                host.relation_schemas(),
+                fresh.relation_schemas(),
+                "schemas after {context}"
+            );
+            assert_eq!(
+                host.all_lineage(),
+                fresh.all_lineage(),
+                "lineage after {context}"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&root);
+    }
+}

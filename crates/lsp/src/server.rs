@@ -589,9 +589,56 @@ impl LanguageServer for Backend {
             .iter()
             .any(|c| c.typ != FileChangeType::CHANGED);
         let root = self.snapshot().map(|h| h.root().to_path_buf());
+        let settings_changed = params.changes.iter().any(|c| {
+            c.uri.to_file_path().is_some_and(|p| {
+                [
+                    "dbt_project.yml",
+                    "profiles.yml",
+                    "packages.yml",
+                    "dependencies.yml",
+                    "loupe.toml",
+                ]
+                .iter()
+                .any(|name| p.ends_with(name))
+            })
+        });
         match (structural, root) {
-            // Files appeared or went away (a git checkout): load the project again.
-            (true, Some(root)) => tokio::task::block_in_place(|| self.load_project(&root)),
+            (true, Some(root)) if settings_changed => {
+                tokio::task::block_in_place(|| self.load_project(&root))
+            }
+            // Files appeared or went away (a git checkout): list them again;
+            // what did not change keeps its analysis.
+            (true, Some(root)) => tokio::task::block_in_place(|| {
+                let mut guard = self.state.lock().unwrap();
+                let synced = guard.host.as_mut().map(|host| host.sync_files());
+                if !matches!(synced, Some(Ok(_))) {
+                    drop(guard);
+                    self.load_project(&root);
+                    return;
+                }
+                let state = &mut *guard;
+                let Some(host) = state.host.as_mut() else {
+                    return;
+                };
+                for change in &params.changes {
+                    if change.typ != FileChangeType::CHANGED
+                        || state.documents.contains_key(&change.uri)
+                    {
+                        continue;
+                    }
+                    if let Some(path) = change.uri.to_file_path() {
+                        if let Ok(text) = std::fs::read_to_string(&path) {
+                            host.set_file_text(&path, text);
+                        }
+                    }
+                }
+                // Editors' unsaved text wins over the disk, new files included.
+                for (uri, rope) in &state.documents {
+                    if let Some(path) = uri.to_file_path() {
+                        host.set_file_text(&path, rope.to_string());
+                    }
+                }
+            }),
             _ => {
                 for change in params.changes {
                     let open = self

@@ -1,6 +1,6 @@
 //! Files a real repository can hold that once aborted the process: a macro
 //! that calls itself, endless loops, generated SQL of 200,000 branches, long
-//! AND chains, deep nesting, a YAML alias bomb. `loupe check` ends with a
+//! AND and cast chains, deep nesting, a YAML alias bomb. `loupe check` ends with a
 //! clear diagnostic on each, and the file beside them still gets its answers.
 
 use std::path::Path;
@@ -68,6 +68,11 @@ fn hostile_project() -> std::path::PathBuf {
             "(select a from ".repeat(3_000),
             ") t".repeat(3_000)
         ),
+    );
+    write(
+        &root,
+        "models/cast_chain.sql",
+        &format!("select 1{} as a\n", "::bigint".repeat(100_000)),
     );
     // Deep, but within bounds: analyzed as usual.
     write(
@@ -147,8 +152,13 @@ fn hostile_files_get_a_diagnostic_each_and_never_abort() {
         "L002",
         "steps (an endless loop?)",
     );
-    expect("models/huge_union.sql", "L014", "chains 200000 operators");
-    expect("models/long_and.sql", "L014", "chains 199999 operators");
+    expect(
+        "models/huge_union.sql",
+        "L014",
+        "chains 200000 set operations, more than 10000",
+    );
+    // Long AND chains are analyzed: rebalanced, not refused.
+    assert_eq!(of("models/long_and.sql"), vec![]);
     expect(
         "models/nested_case.sql",
         "L014",
@@ -160,6 +170,7 @@ fn hostile_files_get_a_diagnostic_each_and_never_abort() {
         "nests parentheses and CASE 3001 deep",
     );
     expect("models/bomb.yml", "L013", "invalid YAML");
+    expect("models/cast_chain.sql", "L014", "nest more than 300 deep");
     assert_eq!(of("models/deep_but_fine.sql"), vec![]);
     assert_eq!(of("models/neighbour.sql"), vec![]);
 

@@ -17,10 +17,57 @@ thread_local! {
 
 /// Parses `text`; also returns the keys that were written twice (in order).
 pub fn parse(text: &str) -> Result<(Yaml, Vec<String>), serde_yaml::Error> {
+    if let Some(line) = flow_nesting_past(text, MAX_FLOW_NESTING) {
+        return Err(serde::de::Error::custom(format!(
+            "brackets nest more than {MAX_FLOW_NESTING} deep at line {line}"
+        )));
+    }
     DUPLICATES.with(|d| d.borrow_mut().clear());
     let parsed = serde_yaml::from_str::<Lenient>(text);
     let duplicates = DUPLICATES.with(|d| std::mem::take(&mut *d.borrow_mut()));
     parsed.map(|v| (v.0, duplicates))
+}
+
+/// serde_yaml stops at 128 levels, but libyaml's scanner takes time
+/// quadratic in the depth of `[[[...` or `{a: {a: ...` before that.
+const MAX_FLOW_NESTING: usize = 100;
+
+/// The line (from 1) where `[` and `{` outside quotes and comments first
+/// nest deeper than `max`, if they do.
+fn flow_nesting_past(text: &str, max: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let (mut depth, mut line, mut i) = (0usize, 1usize, 0usize);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => line += 1,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    return Some(line);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            q @ (b'\'' | b'"') => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != q && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                if bytes.get(i) == Some(&q) {
+                    i += 1;
+                }
+                continue;
+            }
+            b'#' if i == 0 || bytes[i - 1].is_ascii_whitespace() => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Where each key written twice in one block mapping is written the second

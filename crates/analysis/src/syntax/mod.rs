@@ -6,6 +6,8 @@ use sqlparser::parser::{Parser, ParserError};
 
 use crate::text::{LineIndex, TextRange};
 
+pub mod depth;
+
 /// The SQL dialects Loupe parses.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Dialect {
@@ -144,19 +146,18 @@ pub const MAX_PARSE_DEPTH: usize = 400;
 /// as too deep rather than given to the parser: a few parser levels per level.
 pub const MAX_NESTING: usize = MAX_PARSE_DEPTH / 4;
 
-/// Operators and set operations one statement may chain. sqlparser builds
-/// `a AND b AND ...` and `x UNION y UNION ...` as trees as deep as the chain,
-/// and every walk over them (Loupe's and the tree's own drop) recurses.
-pub const MAX_CHAINED_OPERATORS: usize = 20_000;
+/// Set operations one statement may chain. Each operand is a SELECT of its
+/// own, with its own tree and schema: a bound on the memory one model takes.
+pub const MAX_SET_OPERATIONS: usize = 10_000;
 
 /// How far one statement of `sql` is past what Loupe analyzes, if it is.
 /// A byte scan: it runs before parsing, so it must not be the thing that fails.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct StatementShape {
-    /// The most operators and set operations (`AND`, `OR`, `UNION`, `+`,
-    /// `||`, ...) in one statement, and where that statement starts.
-    pub chain: usize,
-    pub chain_start: usize,
+    /// The most set operations (`UNION`, `INTERSECT`, `EXCEPT`, `MINUS`) in
+    /// one statement, and where that statement starts.
+    pub set_operations: usize,
+    pub set_operations_start: usize,
     /// The deepest nesting of parentheses and CASE, and where it is reached.
     pub nesting: usize,
     pub nesting_at: usize,
@@ -216,16 +217,13 @@ pub fn statement_shape(sql: &str) -> StatementShape {
                 }
             }
             b')' => depth = depth.saturating_sub(1),
-            b'+' | b'-' | b'*' | b'/' | b'%' | b'|' | b'=' | b'<' | b'>' | b'^' | b'&' => {
-                count += 1;
-            }
             b if b.is_ascii_alphabetic() || b == b'_' => {
                 let end = bytes[i..]
                     .iter()
                     .position(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
                     .map_or(bytes.len(), |n| i + n);
                 let word = &sql[i..end];
-                if ["and", "or", "union", "intersect", "except", "minus"]
+                if ["union", "intersect", "except", "minus"]
                     .iter()
                     .any(|k| word.eq_ignore_ascii_case(k))
                 {
@@ -244,9 +242,9 @@ pub fn statement_shape(sql: &str) -> StatementShape {
             }
             _ => {}
         }
-        if count > shape.chain {
-            shape.chain = count;
-            shape.chain_start = start;
+        if count > shape.set_operations {
+            shape.set_operations = count;
+            shape.set_operations_start = start;
         }
         i += 1;
     }
@@ -264,13 +262,13 @@ pub fn parse_sql(sql: &str, dialect: Dialect) -> Result<Vec<Statement>, SyntaxEr
         range: TextRange::new(at, at + token_len(&sql[at..])),
         too_complex: true,
     };
-    if shape.chain > MAX_CHAINED_OPERATORS {
+    if shape.set_operations > MAX_SET_OPERATIONS {
         return Err(too_complex(
             format!(
-                "it chains {} operators and set operations, more than {MAX_CHAINED_OPERATORS}",
-                shape.chain
+                "it chains {} set operations, more than {MAX_SET_OPERATIONS}",
+                shape.set_operations
             ),
-            shape.chain_start,
+            shape.set_operations_start,
         ));
     }
     if shape.nesting > MAX_NESTING {
@@ -290,13 +288,26 @@ pub fn parse_sql(sql: &str, dialect: Dialect) -> Result<Vec<Statement>, SyntaxEr
             Dialect::Generic.parse(sql).map_err(|_| error)
         })
     };
-    parse(sql).or_else(|error| {
+    let mut statements = parse(sql).or_else(|error| {
         match unparenthesized_insert_queries(sql) {
             Some(plain) => parse(&plain).ok(),
             None => None,
         }
         .ok_or_else(|| syntax_error(sql, error))
-    })
+    })?;
+    if let Some(too_deep) = depth::bound_depth(&mut statements) {
+        let at = too_deep.near.map_or(0, |(line, col)| {
+            LineIndex::new(sql).offset(sql, line, col).min(sql.len())
+        });
+        return Err(too_complex(
+            format!(
+                "its expressions and set operations nest more than {} deep",
+                depth::MAX_TREE_DEPTH
+            ),
+            at,
+        ));
+    }
+    Ok(statements)
 }
 
 /// `INSERT INTO t (WITH ... SELECT ...)` with the query's parentheses
@@ -347,6 +358,17 @@ fn matching_paren(bytes: &[u8], open: usize) -> Option<usize> {
 }
 
 fn syntax_error(sql: &str, error: ParserError) -> SyntaxError {
+    if matches!(error, ParserError::RecursionLimitExceeded) {
+        // Valid SQL, maybe (`- - - ... 1`), but deeper than the parser goes.
+        let at = sql.len() - sql.trim_start().len();
+        return SyntaxError {
+            message: format!(
+                "Loupe does not analyze this statement: it nests more than the parser's {MAX_PARSE_DEPTH} levels"
+            ),
+            range: TextRange::new(at, at + token_len(&sql[at..])),
+            too_complex: true,
+        };
+    }
     let raw = match &error {
         ParserError::ParserError(m) | ParserError::TokenizerError(m) => m.clone(),
         ParserError::RecursionLimitExceeded => "statement nests too deeply".to_string(),

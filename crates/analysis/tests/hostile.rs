@@ -1,0 +1,418 @@
+//! Files a real repository can hold that are deeper or longer than any
+//! hand-written SQL: each ends in its own clear diagnostic, or is analyzed as
+//! usual, and its neighbours still get their answers.
+//!
+//! The analysis runs on a thread with an ordinary 8 MiB stack (the server
+//! and the CLI give theirs far more): the bounds, not a large stack, are what
+//! keep deep input from overflowing it.
+
+use std::path::{Path, PathBuf};
+
+use loupe_analysis::host::AnalysisHost;
+
+const ORDINARY_STACK: usize = 8 * 1024 * 1024;
+
+fn write(root: &Path, path: &str, text: &str) {
+    let p = root.join(path);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+fn project(name: &str, files: &[(&str, String)]) -> PathBuf {
+    let root = std::env::temp_dir().join(format!("loupe-hostile-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    write(
+        &root,
+        "dbt_project.yml",
+        "name: hostile\nprofile: hostile\n",
+    );
+    write(
+        &root,
+        "models/neighbour.sql",
+        "select 1 as ok, 'x' as label\n",
+    );
+    for (path, text) in files {
+        write(&root, path, text);
+    }
+    root
+}
+
+/// (code, message) of every diagnostic of each model, and each model's
+/// columns, computed one file at a time on an ordinary stack.
+type Found = Vec<(String, Vec<(String, String)>, Vec<(String, String)>)>;
+
+fn analyze_on_ordinary_stack(root: PathBuf) -> Found {
+    std::thread::Builder::new()
+        .stack_size(ORDINARY_STACK)
+        .spawn(move || {
+            let host = AnalysisHost::load(&root).unwrap();
+            let mut found = Vec::new();
+            let mut files: Vec<_> = host.files().collect();
+            files.sort_by_key(|f| host.path_of(*f));
+            for file in files {
+                let path = host.path_of(file);
+                let rel = path
+                    .strip_prefix(&root)
+                    .unwrap_or(&path)
+                    .display()
+                    .to_string();
+                let diagnostics = host
+                    .file_diagnostics(file)
+                    .into_iter()
+                    .map(|d| (d.code.to_string(), d.message))
+                    .collect();
+                found.push((rel, diagnostics, Vec::new()));
+            }
+            let schemas = host.relation_schemas();
+            for (rel, _, columns) in &mut found {
+                let Some(stem) = rel
+                    .strip_prefix("models/")
+                    .and_then(|r| r.strip_suffix(".sql"))
+                else {
+                    continue;
+                };
+                if let Some(schema) = schemas.get(&format!("main.{stem}")) {
+                    *columns = schema.to_pairs();
+                }
+            }
+            let _ = std::fs::remove_dir_all(&root);
+            found
+        })
+        .unwrap()
+        .join()
+        .expect("analysis panicked")
+}
+
+fn of<'a>(
+    found: &'a Found,
+    file: &str,
+) -> &'a (String, Vec<(String, String)>, Vec<(String, String)>) {
+    found
+        .iter()
+        .find(|(f, _, _)| f == file)
+        .unwrap_or_else(|| panic!("{file} not analyzed"))
+}
+
+#[track_caller]
+fn expect_one(found: &Found, file: &str, code: &str, words: &str) {
+    let (_, diagnostics, _) = of(found, file);
+    assert!(
+        diagnostics.len() == 1 && diagnostics[0].0 == code && diagnostics[0].1.contains(words),
+        "{file}: {diagnostics:?}"
+    );
+}
+
+#[track_caller]
+fn expect_columns(found: &Found, file: &str, columns: &[(&str, &str)]) {
+    let (_, diagnostics, got) = of(found, file);
+    assert_eq!(diagnostics, &vec![], "{file}");
+    let want: Vec<(String, String)> = columns
+        .iter()
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .collect();
+    assert_eq!(got, &want, "{file}");
+}
+
+#[test]
+fn long_chains_are_analyzed_and_deeper_ones_reported() {
+    let root = project(
+        "sql",
+        &[
+            (
+                "models/long_and.sql",
+                format!(
+                    "select x as a from (select 1 as x) t where {}\n",
+                    vec!["x = 1"; 100_000].join(" and ")
+                ),
+            ),
+            (
+                "models/long_or.sql",
+                format!(
+                    "select x = 0 or {} as b from (select 1 as x) t\n",
+                    (0..100_000)
+                        .map(|i| format!("x = {i}"))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ),
+            ),
+            (
+                "models/long_concat.sql",
+                format!("select 'a'{} as s\n", " || 'b'".repeat(50_000)),
+            ),
+            (
+                "models/huge_union.sql",
+                format!("select 1 as a{}\n", " union all select 1".repeat(200_000)),
+            ),
+            (
+                "models/long_union.sql",
+                format!("select 1 as a{}\n", " union all select 1".repeat(5_000)),
+            ),
+            (
+                "models/wide_select.sql",
+                format!(
+                    "select {} from (select 1 as x) t\n",
+                    (0..25_000)
+                        .map(|i| format!("x + {i} as c{i}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+            (
+                "models/cast_chain.sql",
+                format!("select\n  1{} as a\n", "::bigint".repeat(100_000)),
+            ),
+            (
+                "models/is_null_chain.sql",
+                format!(
+                    "select 1 as a where\n  1{}\n",
+                    " is not null".repeat(100_000)
+                ),
+            ),
+            (
+                "models/minus_chain.sql",
+                format!("select 1{} as a\n", " - 1".repeat(100_000)),
+            ),
+            (
+                "models/mixed_unions.sql",
+                format!(
+                    "select 1 as a{}\n",
+                    " union select 1 union all select 1".repeat(5_000)
+                ),
+            ),
+            (
+                "models/nested_case.sql",
+                format!(
+                    "select {}1{} as deep\n",
+                    "case when 1 = 1 then ".repeat(5_000),
+                    " end".repeat(5_000)
+                ),
+            ),
+            (
+                "models/nested_subqueries.sql",
+                format!(
+                    "select * from {}(select 1 as a) t{}\n",
+                    "(select a from ".repeat(3_000),
+                    ") t".repeat(3_000)
+                ),
+            ),
+            (
+                "models/nested_calls.sql",
+                format!(
+                    "select {}1{} as a\n",
+                    "coalesce(".repeat(5_000),
+                    ")".repeat(5_000)
+                ),
+            ),
+            (
+                "models/not_chain.sql",
+                format!("select {}true as a\n", "not ".repeat(100_000)),
+            ),
+            (
+                "models/negation_chain.sql",
+                format!("select {}1 as a\n", "- ".repeat(100_000)),
+            ),
+            // Deep, but within the bounds: analyzed as usual.
+            (
+                "models/deep_but_fine.sql",
+                format!(
+                    "select * from {}(select 1 as a) t{}\n",
+                    "(select case when a = 1 then coalesce(a, 0) end as a from ".repeat(30),
+                    ") t".repeat(30)
+                ),
+            ),
+            (
+                "models/chains_at_the_bound.sql",
+                format!(
+                    "select 1{} as a, 1{} as b from (select 1 as x) t where x = 1 and ({})\n",
+                    " - 1".repeat(250),
+                    "::bigint".repeat(250),
+                    vec!["x between 0 and 2"; 250].join(" or "),
+                ),
+            ),
+        ],
+    );
+    let found = analyze_on_ordinary_stack(root);
+    expect_columns(&found, "models/long_and.sql", &[("a", "INTEGER")]);
+    expect_columns(&found, "models/long_or.sql", &[("b", "BOOLEAN")]);
+    expect_columns(&found, "models/long_concat.sql", &[("s", "VARCHAR")]);
+    expect_columns(&found, "models/long_union.sql", &[("a", "INTEGER")]);
+    // Each operand is a SELECT with its own tree and schema: a bound on memory.
+    expect_one(
+        &found,
+        "models/huge_union.sql",
+        "L014",
+        "chains 200000 set operations, more than 10000",
+    );
+    let (_, diagnostics, wide) = of(&found, "models/wide_select.sql");
+    assert_eq!(diagnostics, &vec![]);
+    assert_eq!(wide.len(), 25_000);
+    for file in [
+        "models/cast_chain.sql",
+        "models/is_null_chain.sql",
+        "models/minus_chain.sql",
+        "models/mixed_unions.sql",
+    ] {
+        expect_one(&found, file, "L014", "nest more than 300 deep");
+    }
+    // Placed where the chain starts.
+    let cast = of(&found, "models/cast_chain.sql");
+    assert!(cast.1[0].1.contains("expressions and set operations"));
+    expect_one(
+        &found,
+        "models/nested_case.sql",
+        "L014",
+        "nests parentheses and CASE 5000 deep",
+    );
+    expect_one(
+        &found,
+        "models/nested_subqueries.sql",
+        "L014",
+        "nests parentheses and CASE 3001 deep",
+    );
+    expect_one(
+        &found,
+        "models/nested_calls.sql",
+        "L014",
+        "nests parentheses and CASE 5000 deep",
+    );
+    // sqlparser stops at its recursion limit inside NOT and reports where.
+    expect_one(&found, "models/not_chain.sql", "L001", "syntax error");
+    expect_one(
+        &found,
+        "models/negation_chain.sql",
+        "L014",
+        "nests more than the parser's 400 levels",
+    );
+    expect_columns(&found, "models/deep_but_fine.sql", &[("a", "INTEGER")]);
+    expect_columns(
+        &found,
+        "models/chains_at_the_bound.sql",
+        &[("a", "INTEGER"), ("b", "BIGINT")],
+    );
+    expect_columns(
+        &found,
+        "models/neighbour.sql",
+        &[("ok", "INTEGER"), ("label", "VARCHAR")],
+    );
+}
+
+#[test]
+fn endless_jinja_ends_in_a_diagnostic() {
+    let root = project(
+        "jinja",
+        &[
+            (
+                "macros/recursion.sql",
+                "{% macro r(n) %}{{ r(n+1) }}{% endmacro %}\n\
+                 {% macro ping(n) %}{{ pong(n) }}{% endmacro %}\n\
+                 {% macro pong(n) %}{{ ping(n) }}{% endmacro %}\n\
+                 {% macro returns_itself(n) %}{% do return(returns_itself(n)) %}{% endmacro %}\n"
+                    .to_string(),
+            ),
+            ("models/self_recursive.sql", "select {{ r(0) }} as x\n".to_string()),
+            ("models/mutual.sql", "select {{ ping(0) }} as x\n".to_string()),
+            (
+                "models/returns_itself.sql",
+                "select {{ returns_itself(0) }} as x\n".to_string(),
+            ),
+            (
+                "models/endless_loop.sql",
+                "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}select 1 as x\n"
+                    .to_string(),
+            ),
+            (
+                "models/deep_ifs.sql",
+                format!(
+                    "{}select 1 as x{}\n",
+                    "{% if true %}".repeat(5_000),
+                    "{% endif %}".repeat(5_000)
+                ),
+            ),
+            (
+                "models/deep_jinja_expression.sql",
+                format!("select {{{{ {}1{} }}}} as x\n", "(".repeat(5_000), ")".repeat(5_000)),
+            ),
+            (
+                "models/recursive_inline_macro.sql",
+                "{% macro f(n) %}{{ f(n) }}{% endmacro %}select {{ f(1) }} as x\n".to_string(),
+            ),
+        ],
+    );
+    let found = analyze_on_ordinary_stack(root);
+    expect_one(
+        &found,
+        "models/self_recursive.sql",
+        "L002",
+        "macro `r` recurses more than",
+    );
+    expect_one(&found, "models/mutual.sql", "L002", "recurses more than");
+    expect_one(
+        &found,
+        "models/returns_itself.sql",
+        "L002",
+        "recurses more than",
+    );
+    expect_one(
+        &found,
+        "models/endless_loop.sql",
+        "L002",
+        "steps (an endless loop?)",
+    );
+    expect_one(&found, "models/deep_ifs.sql", "L002", "");
+    expect_one(&found, "models/deep_jinja_expression.sql", "L002", "");
+    expect_one(&found, "models/recursive_inline_macro.sql", "L002", "");
+    expect_columns(
+        &found,
+        "models/neighbour.sql",
+        &[("ok", "INTEGER"), ("label", "VARCHAR")],
+    );
+}
+
+#[test]
+fn hostile_yaml_is_reported_not_expanded() {
+    let mut bomb = vec![
+        "version: 2".to_string(),
+        "x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]".to_string(),
+    ];
+    for i in 1..10 {
+        bomb.push(format!(
+            "x{i}: &a{i} [{}]",
+            vec![format!("*a{}", i - 1); 9].join(", ")
+        ));
+    }
+    bomb.push("models:\n  - name: neighbour\n    description: *a9".to_string());
+    let root = project(
+        "yaml",
+        &[
+            ("models/bomb.yml", bomb.join("\n") + "\n"),
+            (
+                "models/deep.yml",
+                format!(
+                    "version: 2\nx: {}1{}\n",
+                    "[".repeat(100_000),
+                    "]".repeat(100_000)
+                ),
+            ),
+            (
+                "models/deep_maps.yml",
+                format!(
+                    "version: 2\nx:{}\ny: {}1{}\n",
+                    (1..1_500)
+                        .map(|i| format!("\n{}k:", " ".repeat(i)))
+                        .collect::<String>(),
+                    "{k: ".repeat(100_000),
+                    "}".repeat(100_000)
+                ),
+            ),
+        ],
+    );
+    let found = analyze_on_ordinary_stack(root);
+    expect_one(&found, "models/bomb.yml", "L013", "invalid YAML");
+    expect_one(&found, "models/deep.yml", "L013", "invalid YAML");
+    expect_one(&found, "models/deep_maps.yml", "L013", "invalid YAML");
+    expect_columns(
+        &found,
+        "models/neighbour.sql",
+        &[("ok", "INTEGER"), ("label", "VARCHAR")],
+    );
+}

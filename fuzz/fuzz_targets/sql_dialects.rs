@@ -1,0 +1,32 @@
+//! Parses and analyzes SQL (schemas, lineage, diagnostics) in a dialect
+//! chosen by the input's first byte, against a small catalog.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use loupe_analysis::loose::{analyze_sql, TableCatalog};
+use loupe_analysis::syntax::Dialect;
+
+const DIALECTS: [&str; 14] = [
+    "duckdb", "databricks", "snowflake", "postgres", "redshift", "bigquery", "tsql", "mysql",
+    "hive", "oracle", "sqlite", "clickhouse", "teradata", "ansi",
+];
+
+const CATALOG: &str = r#"{"tables": {
+    "orders": [["id", "INTEGER"], ["amount", "DECIMAL(10,2)"], ["placed_at", "TIMESTAMP"], ["customer_id", "INTEGER"]],
+    "main.customers": [["id", "INTEGER"], ["name", "VARCHAR"], ["tags", "VARCHAR[]"]]
+}}"#;
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&first, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(sql) = std::str::from_utf8(rest) else {
+        return;
+    };
+    let dialect = Dialect::from_name(DIALECTS[first as usize % DIALECTS.len()]).unwrap();
+    let catalog = TableCatalog::from_json(CATALOG).unwrap();
+    let analysis = analyze_sql(sql, dialect, &catalog);
+    for statement in &analysis.statements {
+        let _ = format!("{statement:?}");
+    }
+});
