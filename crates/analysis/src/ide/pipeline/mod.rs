@@ -575,7 +575,7 @@ impl Editor<'_> {
                 format!("{}{}", style.cte_separator, write::cte(&new_name, &body, style)),
             )];
             edits.extend(self.rewire_readers(self.index, &write::ident(&new_name))?);
-            return Ok((format!("Insert a {kind} gem `{new_name}` after `{gem}`"), edits, new_name));
+            return Ok((format!("Insert {} gem `{new_name}` after `{gem}`", with_article(kind)), edits, new_name));
         }
         // After the final SELECT: it becomes a CTE, the new gem the final SELECT.
         let wrapped = match name {
@@ -634,7 +634,10 @@ impl Editor<'_> {
             format!("{head}{cte_text}\n\n{}", body.trim_start_matches([' ', '\t'])),
         ));
         Ok((
-            format!("Insert a {kind} gem after the final SELECT (which becomes `{wrapped}`)"),
+            format!(
+                "Insert {} gem after the final SELECT (which becomes `{wrapped}`)",
+                with_article(kind)
+            ),
             edits,
             self.analysis.gems[self.index].name.clone(),
         ))
@@ -971,6 +974,14 @@ fn spec_kind(spec: &GemSpec) -> &'static str {
         GemSpec::Limit { .. } => "Limit",
         GemSpec::Deduplicate { .. } => "Deduplicate",
         GemSpec::SetOperation { .. } => "SetOperation",
+    }
+}
+
+fn with_article(kind: &str) -> String {
+    if kind.starts_with(['A', 'E', 'I', 'O', 'U']) {
+        format!("an {kind}")
+    } else {
+        format!("a {kind}")
     }
 }
 
