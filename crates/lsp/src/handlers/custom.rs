@@ -17,7 +17,7 @@ pub struct SchemaParams {
     pub relation: Option<String>,
 }
 
-fn columns_json(schema: &loupe_analysis::schema::RelationSchema) -> Value {
+pub(crate) fn columns_json(schema: &loupe_analysis::schema::RelationSchema) -> Value {
     json!({
         "columns": schema.columns.iter().map(|c| json!({"name": c.name, "type": c.ty.clone().materialize().to_string()})).collect::<Vec<_>>(),
         "complete": !schema.open,
