@@ -35,7 +35,7 @@ fn edited(model: &str, gem: &str, op: &str, check: Expect) {
     let path = root.join("models/m.sql");
     let file = host.file(&path).unwrap();
     let op: PipelineOp = serde_json::from_str(op).unwrap();
-    let answer = match edit_pipeline(host.db(), host.project(), file, gem, &op) {
+    let answer = match edit_pipeline(host.db(), host.project(), file, Some(gem), &op) {
         Ok(edit) => {
             let text = apply_edits(model, &edit.edits);
             // The code the edit writes has no error; warnings are shown.
@@ -53,7 +53,7 @@ fn edited(model: &str, gem: &str, op: &str, check: Expect) {
             format!(
                 "{}\n-- {} columns: {}\n{warnings}{text}",
                 edit.title,
-                edit.gem,
+                edit.gem.as_deref().unwrap_or("final SELECT"),
                 columns.join(", ")
             )
         }
@@ -173,7 +173,7 @@ fn uppercase_and_leading_commas_are_kept() {
         r#"{"op": "insert", "gem": {"kind": "OrderBy", "columns": [{"column": "total", "descending": true}]}}"#,
         expect![[r#"
             Insert an OrderBy gem after the final SELECT (which becomes `final`)
-            -- m columns: customer_id, total
+            -- final SELECT columns: customer_id, total
             WITH orders AS (
               SELECT
                 id
@@ -203,7 +203,7 @@ fn an_aggregate_join_and_union_after_gems() {
         r#"{"op": "insert", "gem": {"kind": "Aggregate", "groupBy": ["id"], "aggregates": [{"function": "sum", "column": "amount", "name": "total"}, {"function": "count", "name": "n"}]}}"#,
         expect![[r#"
             Insert an Aggregate gem after the final SELECT (which becomes `final`)
-            -- m columns: id, total, n
+            -- final SELECT columns: id, total, n
             {{ config(materialized='table') }}
 
             with orders as (
@@ -337,7 +337,7 @@ fn after_a_model_without_ctes_the_select_becomes_one() {
         r#"{"op": "insert", "gem": {"kind": "Deduplicate", "columns": ["id"]}}"#,
         expect![[r#"
             Insert a Deduplicate gem after the final SELECT (which becomes `final`)
-            -- m columns: id, amount
+            -- final SELECT columns: id, amount
             with final as (
                 select id, amount
                 from {{ ref('raw_orders') }}
@@ -354,7 +354,7 @@ fn after_a_model_without_ctes_the_select_becomes_one() {
         r#"{"op": "insert", "gem": {"kind": "Limit", "count": 10}}"#,
         expect![[r#"
             Insert a Limit gem after the final SELECT (which becomes `final`)
-            -- m columns: id, amount
+            -- final SELECT columns: id, amount
             with final as (
                 select id, amount
                 from {{ ref('raw_orders') }}
@@ -371,7 +371,7 @@ fn after_a_model_without_ctes_the_select_becomes_one() {
 fn remove_rename_and_rewire() {
     edited(LOWER, "paid", r#"{"op": "remove"}"#, expect![[r#"
         Remove gem `paid`: its readers read `orders`
-        -- paid columns: id, amount
+        -- final SELECT columns: id, amount
         {{ config(materialized='table') }}
 
         with orders as (
@@ -487,7 +487,7 @@ fn edit_the_parts_of_a_filter_and_a_reformat() {
         r#"{"op": "editParts", "gem": {"kind": "Reformat", "columns": [{"column": "id"}, {"column": "amount", "name": "paid_amount"}]}}"#,
         expect![[r#"
             Change the columns of Reformat `m`
-            -- m columns: id, paid_amount
+            -- final SELECT columns: id, paid_amount
             {{ config(materialized='table') }}
 
             with orders as (

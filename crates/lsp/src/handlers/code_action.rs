@@ -110,17 +110,17 @@ pub async fn handle(
             // The pipeline view's operations at the gem under the cursor,
             // for editors without the view; only those the check accepts.
             let offset = crate::convert::offset(text, params.range.start);
-            if let Some(at) = loupe_analysis::ide::gem_at(host.db(), host.project(), file, offset) {
-                let analysis = loupe_analysis::model::model_analysis(host.db(), host.project(), file);
-                let gem = at.or_else(|| analysis.gems.last().map(|g| g.name.clone()));
-                for (title, op) in gem
-                    .iter()
-                    .flat_map(|g| loupe_analysis::ide::pipeline_actions(host.db(), host.project(), file, g))
+            if let Some(gem) = loupe_analysis::ide::gem_at(host.db(), host.project(), file, offset) {
+                for (title, op) in
+                    loupe_analysis::ide::pipeline_actions(host.db(), host.project(), file, gem.as_deref())
                 {
-                    let Some(gem) = &gem else { continue };
-                    let Ok(edit) =
-                        loupe_analysis::ide::edit_pipeline(host.db(), host.project(), file, gem, &op)
-                    else {
+                    let Ok(edit) = loupe_analysis::ide::edit_pipeline(
+                        host.db(),
+                        host.project(),
+                        file,
+                        gem.as_deref(),
+                        &op,
+                    ) else {
                         continue;
                     };
                     actions.push(CodeActionOrCommand::CodeAction(CodeAction {

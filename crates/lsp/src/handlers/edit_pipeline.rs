@@ -17,8 +17,8 @@ use crate::server::Backend;
 #[serde(rename_all = "camelCase")]
 pub struct EditPipelineParams {
     pub uri: Uri,
-    /// A CTE's name, or the model's name for its final SELECT.
-    pub gem: String,
+    /// A CTE's name; absent (or the model's name) for the final SELECT.
+    pub gem: Option<String>,
     pub operation: PipelineOp,
 }
 
@@ -53,7 +53,7 @@ pub async fn edit_pipeline(backend: &Backend, params: EditPipelineParams) -> Res
                 host.db(),
                 host.project(),
                 file,
-                &params.gem,
+                params.gem.as_deref(),
                 &params.operation,
             )
             .map_err(|refusal| Error {

@@ -122,8 +122,9 @@ pub enum SetOperator {
 pub struct PipelineEdit {
     pub title: String,
     pub edits: Vec<(TextRange, String)>,
-    /// The gem to show after the edit (the new one, or the one edited).
-    pub gem: String,
+    /// The gem to show after the edit (the new one, or the one edited);
+    /// `None` for the final SELECT.
+    pub gem: Option<String>,
     /// That gem's columns after the edit.
     pub output: RelationSchema,
 }
@@ -197,16 +198,19 @@ pub fn pipeline_actions(
     db: &dyn Db,
     project: Project,
     file: SourceFile,
-    gem: &str,
+    gem: Option<&str>,
 ) -> Vec<(String, PipelineOp)> {
     let analysis = model_analysis(db, project, file);
-    let Some(target) = analysis
-        .gems
-        .iter()
-        .find(|g| g.name.eq_ignore_ascii_case(gem))
-    else {
+    let target = match gem {
+        Some(name) => analysis.gems[..analysis.gems.len().saturating_sub(1)]
+            .iter()
+            .find(|g| g.name.eq_ignore_ascii_case(name)),
+        None => analysis.gems.last(),
+    };
+    let Some(target) = target else {
         return Vec::new();
     };
+    let place = gem.map_or("the final SELECT".to_string(), |g| format!("`{g}`"));
     let mut out = Vec::new();
     let first = target.output.columns.first().map(|c| c.name.clone());
     let insert = |spec: GemSpec| PipelineOp::Insert {
@@ -214,22 +218,22 @@ pub fn pipeline_actions(
         name: None,
     };
     out.push((
-        format!("Insert a Deduplicate gem after `{gem}`"),
+        format!("Insert a Deduplicate gem after {place}"),
         insert(GemSpec::Deduplicate { columns: vec![] }),
     ));
     out.push((
-        format!("Insert a Limit gem after `{gem}` (100 rows)"),
+        format!("Insert a Limit gem after {place} (100 rows)"),
         insert(GemSpec::Limit { count: 100 }),
     ));
     if let Some(column) = first {
         out.push((
-            format!("Insert a Filter gem after `{gem}` (`{column} is not null`)"),
+            format!("Insert a Filter gem after {place} (`{column} is not null`)"),
             insert(GemSpec::Filter {
                 condition: format!("{} is not null", write::ident(&column)),
             }),
         ));
         out.push((
-            format!("Insert an OrderBy gem after `{gem}` (by `{column}`)"),
+            format!("Insert an OrderBy gem after {place} (by `{column}`)"),
             insert(GemSpec::OrderBy {
                 columns: vec![OrderKey {
                     column: column.clone(),
@@ -238,7 +242,7 @@ pub fn pipeline_actions(
             }),
         ));
         out.push((
-            format!("Insert an Aggregate gem after `{gem}` (rows per `{column}`)"),
+            format!("Insert an Aggregate gem after {place} (rows per `{column}`)"),
             insert(GemSpec::Aggregate {
                 group_by: vec![column],
                 aggregates: vec![ColumnSpec {
@@ -250,45 +254,63 @@ pub fn pipeline_actions(
         ));
     }
     if !target.inputs.is_empty() {
-        out.push((format!("Remove gem `{gem}`"), PipelineOp::Remove));
+        out.push((
+            match gem {
+                Some(g) => format!("Remove gem `{g}`"),
+                None => "Remove the final SELECT".to_string(),
+            },
+            PipelineOp::Remove,
+        ));
     }
     out
 }
 
-/// Applies `op` at `gem` (a CTE's name, or the model's name for its final
-/// SELECT) of the model in `file`.
+/// Applies `op` at `gem` (a CTE's name; `None` for the final SELECT, which
+/// goes by the model's name) of the model in `file`.
 pub fn edit_pipeline(
     db: &dyn Db,
     project: Project,
     file: SourceFile,
-    gem: &str,
+    gem: Option<&str>,
     op: &PipelineOp,
 ) -> Result<PipelineEdit, Refusal> {
     let analysis = model_analysis(db, project, file);
     let text = file.text(db);
-    if let Some(d) = analysis
-        .diagnostics
-        .iter()
-        .find(|d| matches!(d.code, crate::diagnostics::Code::SyntaxError | crate::diagnostics::Code::JinjaError))
-    {
-        return Err(format!("the model must parse before its pipeline is edited: {}", d.message).into());
+    if let Some(d) = analysis.diagnostics.iter().find(|d| {
+        matches!(
+            d.code,
+            crate::diagnostics::Code::SyntaxError | crate::diagnostics::Code::JinjaError
+        )
+    }) {
+        return Err(format!(
+            "the model must parse before its pipeline is edited: {}",
+            d.message
+        )
+        .into());
     }
     let layout = layout::layout(text, &analysis.gems).ok_or(
         "the gems of this model are written by Jinja (or are not CTEs): edit the code instead",
     )?;
     let style = layout::style(text, &layout);
-    let index = analysis
-        .gems
-        .iter()
-        .position(|g| g.name.eq_ignore_ascii_case(gem) && g.range.start < layout.final_extent.start)
-        .or_else(|| {
-            analysis
-                .gems
-                .last()
-                .filter(|g| g.name.eq_ignore_ascii_case(gem))
-                .map(|_| analysis.gems.len() - 1)
-        })
-        .ok_or_else(|| format!("the model has no gem `{gem}`"))?;
+    let last = analysis.gems.len().saturating_sub(1);
+    // A CTE by its name; the final SELECT by none (or by the model's name
+    // when no CTE has it).
+    let index = match gem {
+        None => Some(last),
+        Some(name) => layout
+            .ctes
+            .iter()
+            .position(|c| c.name.eq_ignore_ascii_case(name))
+            .or_else(|| {
+                analysis
+                    .gems
+                    .last()
+                    .filter(|g| g.name.eq_ignore_ascii_case(name))
+                    .map(|_| last)
+            }),
+    }
+    .filter(|_| !analysis.gems.is_empty())
+    .ok_or_else(|| format!("the model has no gem `{}`", gem.unwrap_or_default()))?;
     let editor = Editor {
         db,
         project,
@@ -307,16 +329,53 @@ pub fn edit_pipeline(
         PipelineOp::EditParts { gem: spec } => editor.edit_parts(spec)?,
     };
     let after = check::verify(db, project, file, analysis, &apply(text, &edits), op)?;
-    let output = after
-        .gems
-        .iter()
-        .find(|g| g.name.eq_ignore_ascii_case(&shown))
-        .map(|g| g.output.clone())
-        .unwrap_or_else(|| after.output.clone());
+    // The model's output is read outside it (downstream, its YAML, its
+    // tests): a removal must keep its column names, in order.
+    if matches!(op, PipelineOp::Remove) {
+        let names = |s: &RelationSchema| -> Vec<String> {
+            s.columns.iter().map(|c| c.name.to_lowercase()).collect()
+        };
+        if names(&analysis.output) != names(&after.output) || after.output.open != analysis.output.open {
+            let lost: Vec<String> = analysis
+                .output
+                .columns
+                .iter()
+                .filter(|c| after.output.column(&c.name).is_none())
+                .map(|c| c.name.clone())
+                .collect();
+            let what = if lost.is_empty() {
+                "its columns would change (order, or columns added)".to_string()
+            } else {
+                format!(
+                    "the model would lose {}",
+                    lost.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+                )
+            };
+            return Err(Refusal {
+                message: format!("gem `{}` cannot go: {what}", analysis.gems[index].name),
+                problems: Vec::new(),
+                columns: lost,
+            });
+        }
+    }
+    // After a removal, the model's output is what to look at.
+    let shown_is_final = index == last || matches!(op, PipelineOp::Remove);
+    let output = if shown_is_final {
+        after.output.clone()
+    } else {
+        after
+            .gems
+            .iter()
+            .rev()
+            .skip(1)
+            .find(|g| g.name.eq_ignore_ascii_case(&shown))
+            .map(|g| g.output.clone())
+            .unwrap_or_else(|| after.output.clone())
+    };
     Ok(PipelineEdit {
         title,
         edits,
-        gem: shown,
+        gem: (!shown_is_final).then_some(shown),
         output,
     })
 }
@@ -574,7 +633,7 @@ impl Editor<'_> {
                 TextRange::empty(cte.extent.end),
                 format!("{}{}", style.cte_separator, write::cte(&new_name, &body, style)),
             )];
-            edits.extend(self.rewire_readers(self.index, &write::ident(&new_name))?);
+            edits.extend(self.rewire_readers(self.index, &new_name)?);
             return Ok((format!("Insert {} gem `{new_name}` after `{gem}`", with_article(kind)), edits, new_name));
         }
         // After the final SELECT: it becomes a CTE, the new gem the final SELECT.
@@ -587,8 +646,8 @@ impl Editor<'_> {
         };
         let input = Input {
             name: wrapped.clone(),
-            sql: write::ident(&wrapped),
-            qualifier: write::ident(&wrapped),
+            sql: wrapped.clone(),
+            qualifier: wrapped.clone(),
             alias: None,
             schema: self.analysis.gems[self.index].output.clone(),
         };
@@ -665,6 +724,13 @@ impl Editor<'_> {
             .filter(|t| body.contains_range(t.range))
             .collect();
         reads.sort_by_key(|t| t.range.start);
+        if target.inputs.len() > 1 {
+            return Err(format!(
+                "gem `{gem}` reads {} inputs: change its inputs, or remove it in the code",
+                target.inputs.len()
+            )
+            .into());
+        }
         let first = reads
             .first()
             .ok_or_else(|| format!("gem `{gem}` reads nothing: there is no input for its readers to read"))?;
@@ -808,15 +874,10 @@ impl Editor<'_> {
             return Err(format!("gem `{gem}` is already named so").into());
         }
         self.check_new_name(new_name)?;
+        // The definition and every read by later gems, `gem.*` included.
         let cte = &self.layout.ctes[self.index];
-        let renamed = super::rename(self.db, self.project, self.file, cte.name_range.start, new_name)
-            .map_err(Refusal::from)?;
-        let edits = renamed
-            .edits
-            .into_iter()
-            .filter(|(f, _, _)| *f == self.file)
-            .map(|(_, r, t)| (r, t))
-            .collect();
+        let mut edits = vec![(cte.name_range, new_name.to_string())];
+        edits.extend(self.rewire_readers(self.index, new_name)?);
         Ok((format!("Rename gem `{gem}` to `{new_name}`"), edits, new_name.to_string()))
     }
 

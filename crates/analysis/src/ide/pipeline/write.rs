@@ -258,11 +258,11 @@ pub(super) fn gem_body(
     })
 }
 
-/// `name as (\n body \n)` at the file's CTE indentation.
+/// `name as (\n body \n)` at the file's CTE indentation (gem names are
+/// plain identifiers, written as given).
 pub(super) fn cte(name: &str, body: &str, style: &Style) -> String {
     format!(
-        "{} {} (\n{body}\n{})",
-        ident(name),
+        "{name} {} (\n{body}\n{})",
         style.kw("as"),
         style.cte_indent
     )
