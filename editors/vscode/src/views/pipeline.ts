@@ -3,6 +3,7 @@
 // models. Click reveals code, hovering a column lights up its lineage.
 import * as path from "path";
 import * as vscode from "vscode";
+import type { WorkspaceEdit as LspWorkspaceEdit } from "vscode-languageclient/node";
 import { Clients, ProjectClient } from "../clients";
 import {
   diagnosticsByGem,
@@ -285,13 +286,13 @@ export class PipelineView implements vscode.Disposable {
 
   /** Asks the server for the edit and applies it (the editor's undo takes it back); the refusal, if any. */
   private async editPipeline(pc: ProjectClient, uri: vscode.Uri, gem: string | null, operation: unknown): Promise<string | undefined> {
-    let answer: { edit: unknown; gem: string | null; title: string };
+    let answer: { edit: LspWorkspaceEdit; gem: string | null; title: string };
     try {
       answer = await pc.client.sendRequest("loupe/editPipeline", { uri: uri.toString(), gem, operation });
     } catch (e) {
       return e instanceof Error ? e.message : String(e);
     }
-    const edit = await pc.client.protocol2CodeConverter.asWorkspaceEdit(answer.edit as never);
+    const edit = await pc.client.protocol2CodeConverter.asWorkspaceEdit(answer.edit);
     if (!(await vscode.workspace.applyEdit(edit))) return "VS Code did not apply the edit.";
     await this.revealGem(uri, answer.gem);
     this.schedule(0);
