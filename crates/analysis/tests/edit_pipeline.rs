@@ -57,7 +57,10 @@ fn edited(model: &str, gem: &str, op: &str, check: Expect) {
                 columns.join(", ")
             )
         }
-        Err(refusal) => format!("refused: {}\ncolumns: {:?}", refusal.message, refusal.columns),
+        Err(refusal) => format!(
+            "refused: {}\ncolumns: {:?}",
+            refusal.message, refusal.columns
+        ),
     };
     check.assert_eq(&answer);
 }
@@ -369,7 +372,11 @@ fn after_a_model_without_ctes_the_select_becomes_one() {
 
 #[test]
 fn remove_rename_and_rewire() {
-    edited(LOWER, "paid", r#"{"op": "remove"}"#, expect![[r#"
+    edited(
+        LOWER,
+        "paid",
+        r#"{"op": "remove"}"#,
+        expect![[r#"
         Remove gem `paid`: its readers read `orders`
         -- final SELECT columns: id, amount
         {{ config(materialized='table') }}
@@ -381,8 +388,13 @@ fn remove_rename_and_rewire() {
         )
 
         select orders.id, orders.amount from orders
-    "#]]);
-    edited(LOWER, "orders", r#"{"op": "rename", "name": "all_orders"}"#, expect![[r#"
+    "#]],
+    );
+    edited(
+        LOWER,
+        "orders",
+        r#"{"op": "rename", "name": "all_orders"}"#,
+        expect![[r#"
         Rename gem `orders` to `all_orders`
         -- all_orders columns: id, customer_id, status, amount
         {{ config(materialized='table') }}
@@ -406,7 +418,8 @@ fn remove_rename_and_rewire() {
         )
 
         select paid.id, paid.amount from paid
-    "#]]);
+    "#]],
+    );
     edited(
         LOWER,
         "paid",

@@ -9,8 +9,7 @@ use std::path::{Path, PathBuf};
 
 use loupe_analysis::host::AnalysisHost;
 use loupe_analysis::ide::{
-    apply_edits, edit_pipeline, gem_extents, ColumnSpec, GemSpec, OrderKey, PipelineOp,
-    SetOperator,
+    apply_edits, edit_pipeline, gem_extents, ColumnSpec, GemSpec, OrderKey, PipelineOp, SetOperator,
 };
 use loupe_analysis::model::model_analysis;
 use loupe_analysis::text::TextRange;
@@ -76,7 +75,10 @@ fn operations(gem: &str, columns: &[String]) -> Vec<(&'static str, PipelineOp, I
     let Some(first) = columns.first() else {
         return out;
     };
-    let quoted = if first.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+    let quoted = if first
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
         first.clone()
     } else {
         format!("\"{first}\"")
@@ -166,13 +168,18 @@ struct Counts {
 
 /// Each edit range lies in the touched gems, widened over the whitespace,
 /// commas and WITH keyword that separate gems.
-fn outside_touched(text: &str, edits: &[(TextRange, String)], touched: &[TextRange]) -> Option<TextRange> {
+fn outside_touched(
+    text: &str,
+    edits: &[(TextRange, String)],
+    touched: &[TextRange],
+) -> Option<TextRange> {
     let widened: Vec<TextRange> = touched
         .iter()
         .map(|r| {
             let mut start = r.start;
             loop {
-                let before = text[..start].trim_end_matches(|c: char| c.is_whitespace() || c == ',');
+                let before =
+                    text[..start].trim_end_matches(|c: char| c.is_whitespace() || c == ',');
                 let before = before
                     .strip_suffix("with")
                     .or_else(|| before.strip_suffix("WITH"))
@@ -203,7 +210,11 @@ fn diagnostics_of(host: &AnalysisHost, path: &Path) -> Vec<(String, String)> {
 }
 
 #[cfg(feature = "fabric")]
-fn duckdb_columns(host: &AnalysisHost, path: &Path, gem: Option<&str>) -> Result<Vec<(String, String)>, String> {
+fn duckdb_columns(
+    host: &AnalysisHost,
+    path: &Path,
+    gem: Option<&str>,
+) -> Result<Vec<(String, String)>, String> {
     let file = host.file(path).unwrap();
     let compiled = loupe_analysis::model::compile_gem(
         host.db(),
@@ -305,7 +316,9 @@ fn sweep(root: &Path, models: &[PathBuf], with_duckdb: bool) -> BTreeMap<&'stati
                     None => Some(edited.output.to_pairs()),
                 };
                 let want: Option<Vec<String>> = match &implied {
-                    Implied::Same => Some(gem.output.columns.iter().map(|c| c.name.clone()).collect()),
+                    Implied::Same => {
+                        Some(gem.output.columns.iter().map(|c| c.name.clone()).collect())
+                    }
                     Implied::Names(n) => Some(n.clone()),
                     Implied::ModelUnchanged | Implied::ModelNamesUnchanged => None,
                 };
@@ -316,7 +329,9 @@ fn sweep(root: &Path, models: &[PathBuf], with_duckdb: bool) -> BTreeMap<&'stati
                             || gem.output.open
                             || got == &gem.output.to_pairs();
                         if !gem.output.open && (&got_names != names || !types_kept) {
-                            counts.failures.push(format!("{place}: columns {got:?}, want {names:?}"));
+                            counts
+                                .failures
+                                .push(format!("{place}: columns {got:?}, want {names:?}"));
                         }
                     }
                     (Some(_), None) => counts
@@ -361,7 +376,9 @@ fn sweep(root: &Path, models: &[PathBuf], with_duckdb: bool) -> BTreeMap<&'stati
                                 ));
                             }
                         }
-                        Err(e) => counts.failures.push(format!("{place}: DuckDB: {e}\n{new_text}")),
+                        Err(e) => counts
+                            .failures
+                            .push(format!("{place}: DuckDB: {e}\n{new_text}")),
                     }
                 }
                 let _ = with_duckdb;
@@ -386,11 +403,18 @@ fn report(corpus: &str, counts: &BTreeMap<&'static str, Counts>) {
     }
     let _ = std::io::stderr().write_all(out.as_bytes());
     // The first two failures of each operation.
-    let failures: Vec<&String> = counts.values().flat_map(|c| c.failures.iter().take(2)).collect();
+    let failures: Vec<&String> = counts
+        .values()
+        .flat_map(|c| c.failures.iter().take(2))
+        .collect();
     assert!(
         failures.is_empty(),
         "{}",
-        failures.iter().map(|f| f.as_str()).collect::<Vec<_>>().join("\n\n")
+        failures
+            .iter()
+            .map(|f| f.as_str())
+            .collect::<Vec<_>>()
+            .join("\n\n")
     );
     assert!(counts.values().map(|c| c.applied).sum::<usize>() > 0);
 }

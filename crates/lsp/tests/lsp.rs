@@ -781,12 +781,21 @@ async fn edit_the_pipeline_from_its_graph_and_from_code_actions() {
         .await;
     assert_eq!(answer["gem"], "orders_filtered", "{answer}");
     let edits = answer["edit"]["changes"][uri.as_str()].as_array().unwrap();
-    let written: Vec<&str> = edits.iter().map(|e| e["newText"].as_str().unwrap()).collect();
+    let written: Vec<&str> = edits
+        .iter()
+        .map(|e| e["newText"].as_str().unwrap())
+        .collect();
     // The new gem, and each read of `orders` by later gems, qualifiers included.
     assert!(written[0].contains("orders_filtered as (\n    select *\n    from orders\n    where order_id is not null\n)"), "{written:?}");
-    assert!(written[1..].iter().all(|w| *w == "orders_filtered"), "{written:?}");
+    assert!(
+        written[1..].iter().all(|w| *w == "orders_filtered"),
+        "{written:?}"
+    );
     assert!(written.len() > 3, "{written:?}");
-    assert_eq!(answer["output"]["columns"].as_array().unwrap().len() > 2, true);
+    assert_eq!(
+        answer["output"]["columns"].as_array().unwrap().len() > 2,
+        true
+    );
 
     // Removing a gem whose columns its readers need is refused, naming them.
     let refused = client
@@ -797,7 +806,10 @@ async fn edit_the_pipeline_from_its_graph_and_from_code_actions() {
         .await;
     assert_eq!(refused["error"]["code"], -32602, "{refused}");
     assert!(
-        refused["error"]["message"].as_str().unwrap().contains("first_order"),
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("first_order"),
         "{refused}"
     );
     assert!(refused["error"]["data"]["columns"]
@@ -819,5 +831,8 @@ async fn edit_the_pipeline_from_its_graph_and_from_code_actions() {
         titles.contains(&"Insert a Limit gem after `customer_orders` (100 rows)"),
         "{titles:?}"
     );
-    assert!(!titles.iter().any(|t| t.starts_with("Remove gem")), "{titles:?}");
+    assert!(
+        !titles.iter().any(|t| t.starts_with("Remove gem")),
+        "{titles:?}"
+    );
 }

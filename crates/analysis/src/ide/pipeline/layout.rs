@@ -66,7 +66,9 @@ pub(super) fn tokens(text: &str, range: TextRange) -> Vec<Token> {
         } else if b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80 {
             let len = bytes[i..]
                 .iter()
-                .position(|c| !(c.is_ascii_alphanumeric() || *c == b'_' || *c == b'$' || *c >= 0x80))
+                .position(|c| {
+                    !(c.is_ascii_alphanumeric() || *c == b'_' || *c == b'$' || *c >= 0x80)
+                })
                 .unwrap_or(bytes.len() - i);
             (i + len.max(1), TokenKind::Word)
         } else {
@@ -116,7 +118,10 @@ pub(super) fn layout(text: &str, gems: &[Gem]) -> Option<Layout> {
     };
     for gem in ctes {
         let written = text.get(gem.range.start..gem.range.end)?;
-        if !written.trim_matches(['"', '`']).eq_ignore_ascii_case(&gem.name) {
+        if !written
+            .trim_matches(['"', '`'])
+            .eq_ignore_ascii_case(&gem.name)
+        {
             return None;
         }
         let after = tokens(text, TextRange::new(gem.range.end, text.len()));
@@ -217,7 +222,8 @@ pub(super) fn style(text: &str, layout: &Layout) -> Style {
         if t.kind != TokenKind::Punct(b',') {
             continue;
         }
-        let line_before = &text[text[..t.range.start].rfind('\n').map_or(0, |n| n + 1)..t.range.start];
+        let line_before =
+            &text[text[..t.range.start].rfind('\n').map_or(0, |n| n + 1)..t.range.start];
         if line_before.trim().is_empty() {
             leading += 1;
         } else if all
@@ -311,18 +317,43 @@ pub(super) fn has_jinja(text: &str, range: TextRange) -> bool {
 /// Whether an alias follows the table name ending at `end` (`t as x`, `t x`).
 pub(super) fn alias_follows(text: &str, end: usize) -> bool {
     const NOT_ALIASES: &[&str] = &[
-        "where", "join", "on", "using", "left", "right", "inner", "outer", "full", "cross",
-        "natural", "group", "order", "limit", "having", "qualify", "window", "union", "intersect",
-        "except", "minus", "lateral", "pivot", "unpivot", "offset", "fetch", "asof", "positional",
-        "semi", "anti", "tablesample",
+        "where",
+        "join",
+        "on",
+        "using",
+        "left",
+        "right",
+        "inner",
+        "outer",
+        "full",
+        "cross",
+        "natural",
+        "group",
+        "order",
+        "limit",
+        "having",
+        "qualify",
+        "window",
+        "union",
+        "intersect",
+        "except",
+        "minus",
+        "lateral",
+        "pivot",
+        "unpivot",
+        "offset",
+        "fetch",
+        "asof",
+        "positional",
+        "semi",
+        "anti",
+        "tablesample",
     ];
     let after = tokens(text, TextRange::new(end, text.len()));
     let mut code = after.iter().filter(|t| t.kind != TokenKind::Comment);
     match code.next() {
         Some(t) if is_word(text, t, "as") => true,
-        Some(t) if t.kind == TokenKind::Word => {
-            !NOT_ALIASES.iter().any(|w| is_word(text, t, w))
-        }
+        Some(t) if t.kind == TokenKind::Word => !NOT_ALIASES.iter().any(|w| is_word(text, t, w)),
         _ => false,
     }
 }

@@ -15,7 +15,7 @@ use crate::model::{model_analysis, node_output, project_index, ModelAnalysis};
 use crate::schema::RelationSchema;
 use crate::text::TextRange;
 
-use layout::{alias_follows, has_jinja, top_level_word, tokens, Layout, Style, TokenKind};
+use layout::{alias_follows, has_jinja, tokens, top_level_word, Layout, Style, TokenKind};
 
 /// What to do at a gem.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
@@ -24,10 +24,15 @@ pub enum PipelineOp {
     /// A new gem after this one; the gem's readers read the new gem. After
     /// the final SELECT, the new gem becomes the final SELECT and the old
     /// one a CTE (`name` names that CTE then).
-    Insert { gem: GemSpec, name: Option<String> },
+    Insert {
+        gem: GemSpec,
+        name: Option<String>,
+    },
     /// The gem goes; its readers read its (first) input instead.
     Remove,
-    Rename { name: String },
+    Rename {
+        name: String,
+    },
     /// Read `input` (a gem, a model or seed, or `source.table`) in place of
     /// the gem's first input, or of its second (a Join's other input).
     SetInput {
@@ -37,7 +42,9 @@ pub enum PipelineOp {
     },
     /// Rewrite the gem's parts through the same form as a new gem: the
     /// condition of a Filter, the columns of a Reformat.
-    EditParts { gem: GemSpec },
+    EditParts {
+        gem: GemSpec,
+    },
 }
 
 /// A gem as the forms describe it.
@@ -335,7 +342,9 @@ pub fn edit_pipeline(
         let names = |s: &RelationSchema| -> Vec<String> {
             s.columns.iter().map(|c| c.name.to_lowercase()).collect()
         };
-        if names(&analysis.output) != names(&after.output) || after.output.open != analysis.output.open {
+        if names(&analysis.output) != names(&after.output)
+            || after.output.open != analysis.output.open
+        {
             let lost: Vec<String> = analysis
                 .output
                 .columns
@@ -348,7 +357,10 @@ pub fn edit_pipeline(
             } else {
                 format!(
                     "the model would lose {}",
-                    lost.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+                    lost.iter()
+                        .map(|c| format!("`{c}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             };
             return Err(Refusal {
@@ -438,12 +450,19 @@ impl Editor<'_> {
     fn fresh_name(&self, wanted: &str) -> String {
         let taken = |n: &str| {
             self.cte_names().any(|c| c.eq_ignore_ascii_case(n))
-                || self.analysis.gem_defs.iter().any(|(c, _)| c.eq_ignore_ascii_case(n))
+                || self
+                    .analysis
+                    .gem_defs
+                    .iter()
+                    .any(|(c, _)| c.eq_ignore_ascii_case(n))
         };
         if !taken(wanted) {
             return wanted.to_string();
         }
-        (2..).map(|i| format!("{wanted}_{i}")).find(|n| !taken(n)).unwrap()
+        (2..)
+            .map(|i| format!("{wanted}_{i}"))
+            .find(|n| !taken(n))
+            .unwrap()
     }
 
     fn check_new_name(&self, name: &str) -> Result<(), Refusal> {
@@ -471,7 +490,8 @@ impl Editor<'_> {
                 )
                 .into());
             }
-            let written = &self.text[self.layout.ctes[i].name_range.start..self.layout.ctes[i].name_range.end];
+            let written = &self.text
+                [self.layout.ctes[i].name_range.start..self.layout.ctes[i].name_range.end];
             return Ok(Input {
                 name: name.to_string(),
                 sql: written.to_string(),
@@ -549,8 +569,12 @@ impl Editor<'_> {
             for (k, t) in toks.iter().enumerate() {
                 let is_qualifier = t.kind == TokenKind::Word
                     && self.text[t.range.start..t.range.end].eq_ignore_ascii_case(name)
-                    && toks.get(k + 1).is_some_and(|n| n.kind == TokenKind::Punct(b'.') && n.range.start == t.range.end)
-                    && !(k > 0 && toks[k - 1].kind == TokenKind::Punct(b'.') && toks[k - 1].range.end == t.range.start);
+                    && toks.get(k + 1).is_some_and(|n| {
+                        n.kind == TokenKind::Punct(b'.') && n.range.start == t.range.end
+                    })
+                    && !(k > 0
+                        && toks[k - 1].kind == TokenKind::Punct(b'.')
+                        && toks[k - 1].range.end == t.range.start);
                 if is_qualifier {
                     out.push((t.range, false));
                 }
@@ -573,7 +597,11 @@ impl Editor<'_> {
     }
 
     /// Every read of gem `i` by later gems, renamed to `new_text`.
-    fn rewire_readers(&self, i: usize, new_text: &str) -> Result<Vec<(TextRange, String)>, Refusal> {
+    fn rewire_readers(
+        &self,
+        i: usize,
+        new_text: &str,
+    ) -> Result<Vec<(TextRange, String)>, Refusal> {
         let name = self.analysis.gems[i].name.clone();
         let mut edits = Vec::new();
         for j in self.readers(i) {
@@ -598,7 +626,9 @@ impl Editor<'_> {
         let kind = spec_kind(spec);
         let gem = self.gem_name().to_string();
         let other_name = match spec {
-            GemSpec::Join { other, .. } | GemSpec::SetOperation { other, .. } => Some(other.as_str()),
+            GemSpec::Join { other, .. } | GemSpec::SetOperation { other, .. } => {
+                Some(other.as_str())
+            }
             _ => None,
         };
         if !self.is_final() {
@@ -631,10 +661,21 @@ impl Editor<'_> {
             )?;
             let mut edits = vec![(
                 TextRange::empty(cte.extent.end),
-                format!("{}{}", style.cte_separator, write::cte(&new_name, &body, style)),
+                format!(
+                    "{}{}",
+                    style.cte_separator,
+                    write::cte(&new_name, &body, style)
+                ),
             )];
             edits.extend(self.rewire_readers(self.index, &new_name)?);
-            return Ok((format!("Insert {} gem `{new_name}` after `{gem}`", with_article(kind)), edits, new_name));
+            return Ok((
+                format!(
+                    "Insert {} gem `{new_name}` after `{gem}`",
+                    with_article(kind)
+                ),
+                edits,
+                new_name,
+            ));
         }
         // After the final SELECT: it becomes a CTE, the new gem the final SELECT.
         let wrapped = match name {
@@ -680,9 +721,10 @@ impl Editor<'_> {
             .collect::<Vec<_>>()
             .join("\n");
         let (mut edits, head) = match (self.layout.ctes.last(), self.layout.with_keyword) {
-            (Some(last), _) if !style.leading_commas => {
-                (vec![(TextRange::empty(last.extent.end), ",".to_string())], String::new())
-            }
+            (Some(last), _) if !style.leading_commas => (
+                vec![(TextRange::empty(last.extent.end), ",".to_string())],
+                String::new(),
+            ),
             (Some(_), _) => (Vec::new(), ", ".to_string()),
             (None, _) => (Vec::new(), format!("{} ", style.kw("with"))),
         };
@@ -690,7 +732,10 @@ impl Editor<'_> {
         let cte_text = cte_text.replacen(" (\n", &format!(" (\n{}{unit}", style.cte_indent), 1);
         edits.push((
             extent,
-            format!("{head}{cte_text}\n\n{}", body.trim_start_matches([' ', '\t'])),
+            format!(
+                "{head}{cte_text}\n\n{}",
+                body.trim_start_matches([' ', '\t'])
+            ),
         ));
         Ok((
             format!(
@@ -731,9 +776,9 @@ impl Editor<'_> {
             )
             .into());
         }
-        let first = reads
-            .first()
-            .ok_or_else(|| format!("gem `{gem}` reads nothing: there is no input for its readers to read"))?;
+        let first = reads.first().ok_or_else(|| {
+            format!("gem `{gem}` reads nothing: there is no input for its readers to read")
+        })?;
         let input_text = self.text[first.range.start..first.range.end].to_string();
         let input_cte = match first.parts.as_slice() {
             [n] => self
@@ -778,10 +823,15 @@ impl Editor<'_> {
                 let replacement = match (input_cte, table) {
                     (Some(_), _) => input_text.clone(),
                     // A relation read by the gem's name: that name becomes its alias.
-                    (None, true) if !alias_follows(self.text, range.end)
-                        && self.reads_of(j, &gem).iter().any(|(_, t)| !t) =>
+                    (None, true)
+                        if !alias_follows(self.text, range.end)
+                            && self.reads_of(j, &gem).iter().any(|(_, t)| !t) =>
                     {
-                        format!("{input_text} {} {}", self.style.kw("as"), &self.text[range.start..range.end])
+                        format!(
+                            "{input_text} {} {}",
+                            self.style.kw("as"),
+                            &self.text[range.start..range.end]
+                        )
                     }
                     (None, true) => input_text.clone(),
                     (None, false) => continue,
@@ -821,7 +871,11 @@ impl Editor<'_> {
         };
         edits.push((definition, String::new()));
         self.with_missing(
-            (format!("Remove gem `{gem}`: its readers read `{input_text}`"), edits, gem.clone()),
+            (
+                format!("Remove gem `{gem}`: its readers read `{input_text}`"),
+                edits,
+                gem.clone(),
+            ),
             missing,
         )
     }
@@ -848,7 +902,12 @@ impl Editor<'_> {
             Err(mut refusal) => {
                 let used: Vec<String> = missing
                     .into_iter()
-                    .filter(|c| refusal.problems.iter().any(|p| p.contains(&format!("`{c}`")) || p.to_lowercase().contains(&c.to_lowercase())))
+                    .filter(|c| {
+                        refusal.problems.iter().any(|p| {
+                            p.contains(&format!("`{c}`"))
+                                || p.to_lowercase().contains(&c.to_lowercase())
+                        })
+                    })
                     .collect();
                 refusal.message = format!(
                     "gem `{}` cannot go: its readers use {} that its input lacks",
@@ -856,7 +915,10 @@ impl Editor<'_> {
                     if used.is_empty() {
                         "columns".to_string()
                     } else {
-                        used.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+                        used.iter()
+                            .map(|c| format!("`{c}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     }
                 );
                 refusal.columns = used;
@@ -868,7 +930,9 @@ impl Editor<'_> {
     fn rename(&self, new_name: &str) -> Answer {
         let gem = self.gem_name().to_string();
         if self.is_final() {
-            return Err("the final SELECT goes by the model's name: rename the model instead".into());
+            return Err(
+                "the final SELECT goes by the model's name: rename the model instead".into(),
+            );
         }
         if new_name.eq_ignore_ascii_case(&gem) {
             return Err(format!("gem `{gem}` is already named so").into());
@@ -878,7 +942,11 @@ impl Editor<'_> {
         let cte = &self.layout.ctes[self.index];
         let mut edits = vec![(cte.name_range, new_name.to_string())];
         edits.extend(self.rewire_readers(self.index, new_name)?);
-        Ok((format!("Rename gem `{gem}` to `{new_name}`"), edits, new_name.to_string()))
+        Ok((
+            format!("Rename gem `{gem}` to `{new_name}`"),
+            edits,
+            new_name.to_string(),
+        ))
     }
 
     fn set_input(&self, name: &str, second: bool) -> Answer {
@@ -917,7 +985,12 @@ impl Editor<'_> {
             && qualified
             && !input.qualifier.eq_ignore_ascii_case(&old_name)
         {
-            format!("{} {} {}", input.sql, self.style.kw("as"), write::ident(&old_name))
+            format!(
+                "{} {} {}",
+                input.sql,
+                self.style.kw("as"),
+                write::ident(&old_name)
+            )
         } else {
             input.sql.clone()
         };
@@ -940,7 +1013,8 @@ impl Editor<'_> {
         let kind = self.analysis.gems[self.index].kind;
         let body = self.body();
         let open_code = || -> Refusal {
-            format!("gem `{gem}` is not written as one SELECT of that shape: edit the code instead").into()
+            format!("gem `{gem}` is not written as one SELECT of that shape: edit the code instead")
+                .into()
         };
         match spec {
             GemSpec::Filter { condition } => {
@@ -953,8 +1027,17 @@ impl Editor<'_> {
                     self.text,
                     rest,
                     &[
-                        "group", "order", "limit", "qualify", "having", "window", "union",
-                        "intersect", "except", "fetch", "offset",
+                        "group",
+                        "order",
+                        "limit",
+                        "qualify",
+                        "having",
+                        "window",
+                        "union",
+                        "intersect",
+                        "except",
+                        "fetch",
+                        "offset",
                     ],
                 )
                 .map_or(body.end, |t| t.range.start);
@@ -969,16 +1052,26 @@ impl Editor<'_> {
                 ))
             }
             GemSpec::Reformat { columns } => {
-                if !matches!(kind, crate::gems::GemKind::Reformat | crate::gems::GemKind::Source)
-                    || columns.is_empty()
+                if !matches!(
+                    kind,
+                    crate::gems::GemKind::Reformat | crate::gems::GemKind::Source
+                ) || columns.is_empty()
                 {
                     return Err(open_code());
                 }
                 let select = top_level_word(self.text, body, &["select"]).ok_or_else(open_code)?;
-                let from = top_level_word(self.text, TextRange::new(select.range.end, body.end), &["from"])
-                    .ok_or_else(open_code)?;
+                let from = top_level_word(
+                    self.text,
+                    TextRange::new(select.range.end, body.end),
+                    &["from"],
+                )
+                .ok_or_else(open_code)?;
                 let mut start = select.range.end;
-                if let Some(d) = top_level_word(self.text, TextRange::new(start, from.range.start), &["distinct"]) {
+                if let Some(d) = top_level_word(
+                    self.text,
+                    TextRange::new(start, from.range.start),
+                    &["distinct"],
+                ) {
                     start = d.range.end;
                 }
                 let list_range = TextRange::new(start, from.range.start);
@@ -990,7 +1083,11 @@ impl Editor<'_> {
                     .map(|c| c.select_item(&self.style))
                     .collect::<Result<_, _>>()?;
                 let indent = layout_indent(self.text, select.range.start);
-                let listed = write::list(&items, &format!("{indent}{}", self.style.indent_unit), &self.style);
+                let listed = write::list(
+                    &items,
+                    &format!("{indent}{}", self.style.indent_unit),
+                    &self.style,
+                );
                 let from_on_own_line = self.text[..from.range.start]
                     .trim_end_matches([' ', '\t'])
                     .ends_with('\n');

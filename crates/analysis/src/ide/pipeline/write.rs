@@ -80,7 +80,11 @@ pub(super) fn gem_body(
             if condition.trim().is_empty() {
                 return Err("a Filter needs a condition".into());
             }
-            format!("{select_star}\n{indent}{} {}", kw("where"), condition.trim())
+            format!(
+                "{select_star}\n{indent}{} {}",
+                kw("where"),
+                condition.trim()
+            )
         }
         GemSpec::Reformat { columns: specs } => {
             if specs.is_empty() {
@@ -109,11 +113,7 @@ pub(super) fn gem_body(
                 list(&items, &format!("{indent}{unit}"), style)
             );
             if !keys.is_empty() {
-                out.push_str(&format!(
-                    "\n{indent}{} {}",
-                    kw("group by"),
-                    keys.join(", ")
-                ));
+                out.push_str(&format!("\n{indent}{} {}", kw("group by"), keys.join(", ")));
             }
             out
         }
@@ -129,7 +129,11 @@ pub(super) fn gem_body(
                 "inner" | "" => "join".to_string(),
                 "left" | "right" | "full" => format!("{kind} join"),
                 "cross" => "cross join".to_string(),
-                _ => return Err(format!("`{kind}` is not a join kind (inner, left, right, full, cross)")),
+                _ => {
+                    return Err(format!(
+                        "`{kind}` is not a join kind (inner, left, right, full, cross)"
+                    ))
+                }
             };
             if kind != "cross" && keys.is_empty() {
                 return Err("a Join needs at least one pair of keys (or the kind `cross`)".into());
@@ -199,15 +203,16 @@ pub(super) fn gem_body(
                     }
                 })
                 .collect();
-            format!("{select_star}\n{indent}{} {}", kw("order by"), items.join(", "))
+            format!(
+                "{select_star}\n{indent}{} {}",
+                kw("order by"),
+                items.join(", ")
+            )
         }
         GemSpec::Limit { count } => format!("{select_star}\n{indent}{} {count}", kw("limit")),
         GemSpec::Deduplicate { columns: keys } => {
             if keys.is_empty() {
-                format!(
-                    "{indent}{} *\n{from}",
-                    kw("select distinct")
-                )
+                format!("{indent}{} *\n{from}", kw("select distinct"))
             } else {
                 if !matches!(
                     dialect,
@@ -243,7 +248,12 @@ pub(super) fn gem_body(
             let items: Vec<String> = if input.schema.open || input.schema.columns.is_empty() {
                 vec!["*".to_string()]
             } else {
-                input.schema.columns.iter().map(|c| ident(&c.name)).collect()
+                input
+                    .schema
+                    .columns
+                    .iter()
+                    .map(|c| ident(&c.name))
+                    .collect()
             };
             let select = list(&items, &format!("{indent}{unit}"), style);
             format!(
@@ -261,9 +271,5 @@ pub(super) fn gem_body(
 /// `name as (\n body \n)` at the file's CTE indentation (gem names are
 /// plain identifiers, written as given).
 pub(super) fn cte(name: &str, body: &str, style: &Style) -> String {
-    format!(
-        "{name} {} (\n{body}\n{})",
-        style.kw("as"),
-        style.cte_indent
-    )
+    format!("{name} {} (\n{body}\n{})", style.kw("as"), style.cte_indent)
 }
