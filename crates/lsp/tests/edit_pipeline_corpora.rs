@@ -147,6 +147,15 @@ fn operations(gem: &str, columns: &[String]) -> Vec<(&'static str, PipelineOp, I
         Implied::Same,
     ));
     out.push((
+        "edit_filter",
+        PipelineOp::EditParts {
+            gem: GemSpec::Filter {
+                condition: format!("{quoted} is not null"),
+            },
+        },
+        Implied::ModelUnchanged,
+    ));
+    out.push((
         "edit_reformat",
         PipelineOp::EditParts {
             gem: GemSpec::Reformat {
