@@ -764,3 +764,75 @@ async fn the_editors_fabric_and_row_limit_apply_to_runs() {
     assert_eq!(rows["rows"].as_array().map(Vec::len), Some(2), "{rows}");
     assert_eq!(rows["truncated"], json!(true), "{rows}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn edit_the_pipeline_from_its_graph_and_from_code_actions() {
+    let root = fixture("valid_project", "edit_pipeline");
+    let path = root.join("models/marts/customers.sql");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut client = Client::start(&root).await;
+    let uri = client.open(&path, &text).await;
+
+    let answer = client
+        .request(
+            "loupe/editPipeline",
+            json!({"uri": uri, "gem": "orders", "operation": {"op": "insert", "gem": {"kind": "Filter", "condition": "order_id is not null"}}}),
+        )
+        .await;
+    assert_eq!(answer["gem"], "orders_filtered", "{answer}");
+    let edits = answer["edit"]["changes"][uri.as_str()].as_array().unwrap();
+    let written: Vec<&str> = edits
+        .iter()
+        .map(|e| e["newText"].as_str().unwrap())
+        .collect();
+    // The new gem, and each read of `orders` by later gems, qualifiers included.
+    assert!(written[0].contains("orders_filtered as (\n    select *\n    from orders\n    where order_id is not null\n)"), "{written:?}");
+    assert!(
+        written[1..].iter().all(|w| *w == "orders_filtered"),
+        "{written:?}"
+    );
+    assert!(written.len() > 3, "{written:?}");
+    assert_eq!(
+        answer["output"]["columns"].as_array().unwrap().len() > 2,
+        true
+    );
+
+    // Removing a gem whose columns its readers need is refused, naming them.
+    let refused = client
+        .request(
+            "loupe/editPipeline",
+            json!({"uri": uri, "gem": "customer_orders", "operation": {"op": "remove"}}),
+        )
+        .await;
+    assert_eq!(refused["error"]["code"], -32602, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("first_order"),
+        "{refused}"
+    );
+    assert!(refused["error"]["data"]["columns"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("first_order")));
+
+    // The same operations as code actions at a gem.
+    let at = text.find("customer_orders as (").unwrap() + 2;
+    let position = json!({"line": text[..at].matches('\n').count(), "character": at - text[..at].rfind('\n').map_or(0, |i| i + 1)});
+    let actions = client
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": {"start": position, "end": position}, "context": {"diagnostics": []}}),
+        )
+        .await;
+    let titles = strings_of(&actions, "title");
+    assert!(
+        titles.contains(&"Insert a Limit gem after `customer_orders` (100 rows)"),
+        "{titles:?}"
+    );
+    assert!(
+        !titles.iter().any(|t| t.starts_with("Remove gem")),
+        "{titles:?}"
+    );
+}

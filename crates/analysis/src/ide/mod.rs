@@ -7,6 +7,7 @@ mod completion;
 mod definition;
 mod hover;
 mod lenses;
+mod pipeline;
 mod references;
 mod rename;
 mod signature;
@@ -19,6 +20,10 @@ pub use definition::{goto_definition, Target};
 pub use hover::{hover, Hover};
 pub use lenses::{
     folding_ranges, gem_at, gem_lenses, inlay_hints, workspace_symbols, GemLens, WorkspaceSymbol,
+};
+pub use pipeline::{
+    apply as apply_edits, edit_pipeline, gem_extents, pipeline_actions, ColumnSpec, GemSpec,
+    JoinKey, OrderKey, PipelineEdit, PipelineOp, Refusal, SetOperator,
 };
 pub use references::find_references;
 pub use rename::{rename, RenameEdits};

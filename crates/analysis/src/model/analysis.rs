@@ -94,6 +94,7 @@ struct ModelLookup<'a> {
     project: Project,
     index: &'a ProjectIndex,
     rendered: &'a RenderedModel,
+    assumed: Option<(SourceFile, &'a Arc<RelationSchema>)>,
 }
 
 /// The columns a seed or model builds; a snapshot's or a Python model's are
@@ -112,6 +113,9 @@ impl ModelLookup<'_> {
     fn node_schema(&self, node: &NodeInfo) -> Lookup {
         if node.opaque {
             return Lookup::Opaque;
+        }
+        if let Some((_, schema)) = self.assumed.filter(|(f, _)| *f == node.file) {
+            return Lookup::Found(schema.clone());
         }
         Lookup::Found(node_output(self.db, self.project, node))
     }
@@ -215,9 +219,29 @@ impl RelationLookup for ModelLookup<'_> {
 
 #[salsa::tracked(returns(ref), cycle_result = analysis_in_cycle)]
 pub fn model_analysis(db: &dyn Db, project: Project, file: SourceFile) -> Arc<ModelAnalysis> {
-    let index = project_index(db, project);
     let rendered = rendered_model(db, project, file);
-    let template = file.text(db);
+    Arc::new(analyze_model_text(
+        db,
+        project,
+        file,
+        file.text(db),
+        rendered,
+        None,
+    ))
+}
+
+/// The analysis of `template` as the model in `file` (not memoized: for text
+/// the editor has not written yet). `assumed` stands in for one model's
+/// output (a proposed edit of it, seen from a model that reads it).
+pub fn analyze_model_text(
+    db: &dyn Db,
+    project: Project,
+    file: SourceFile,
+    template: &str,
+    rendered: &RenderedModel,
+    assumed: Option<(SourceFile, &Arc<RelationSchema>)>,
+) -> ModelAnalysis {
+    let index = project_index(db, project);
     let node = index.node_for_file(file);
     let model_name = node.map_or_else(|| file.path(db).clone(), |n| n.name.clone());
     let mut analysis = ModelAnalysis {
@@ -259,14 +283,14 @@ pub fn model_analysis(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Mo
     if let Some(error) = &rendered.error {
         if let Some(what) = &warehouse_dependent {
             analysis.unknown_because = Some(unknown_because(what));
-            return Arc::new(analysis);
+            return analysis;
         }
         analysis.diagnostics.push(Diagnostic::new(
             Code::JinjaError,
             error.range,
             error.message.clone(),
         ));
-        return Arc::new(analysis);
+        return analysis;
     }
     call_diagnostics(&mut analysis.diagnostics, index, rendered, template);
 
@@ -290,6 +314,7 @@ pub fn model_analysis(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Mo
                     project,
                     index,
                     rendered,
+                    assumed,
                 };
                 for statement in &statements {
                     let result = analyze_statement(statement, sql, &lookup, &model_name, dialect);
@@ -364,7 +389,7 @@ pub fn model_analysis(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Mo
         .diagnostics
         .sort_by_key(|d| (d.range.start, d.code));
     analysis.diagnostics.dedup();
-    Arc::new(analysis)
+    analysis
 }
 
 /// Unknown refs and sources, and refs that close a cycle.
@@ -545,6 +570,7 @@ pub fn scopes_at_cursor(
         project,
         index,
         rendered: &shifted,
+        assumed: None,
     };
     let unshift = |p: usize| {
         if p >= at + PLACEHOLDER.len() {

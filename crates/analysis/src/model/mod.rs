@@ -9,8 +9,8 @@ mod naming;
 mod render;
 
 pub use analysis::{
-    model_analysis, model_diagnostics, model_schema, node_output, scopes_at_cursor, seed_schema,
-    ModelAnalysis,
+    analyze_model_text, model_analysis, model_diagnostics, model_schema, node_output,
+    scopes_at_cursor, seed_schema, ModelAnalysis,
 };
 pub use compile::{compile_gem, gem_is_final, CompiledGem, SeedTable, Upstream};
 pub use index::{file_properties, project_index, NodeInfo, ProjectIndex};
@@ -20,6 +20,6 @@ pub use lineage::{
 pub use naming::{project_naming, Naming};
 pub use render::{
     downstream_models, ephemeral_models_that_run, jinja_environment, model_calls, model_cycles,
-    model_dependents, model_materialization, model_relation, rendered_model, settings_environment,
-    Cycles,
+    model_dependents, model_materialization, model_relation, render_model_text, rendered_model,
+    settings_environment, Cycles,
 };

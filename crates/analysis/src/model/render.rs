@@ -332,6 +332,17 @@ fn render_in_cycle(
 
 #[salsa::tracked(returns(ref), cycle_result = render_in_cycle)]
 pub fn rendered_model(db: &dyn Db, project: Project, file: SourceFile) -> Arc<RenderedModel> {
+    Arc::new(render_model_text(db, project, file, file.text(db)))
+}
+
+/// Renders `template` as the model in `file` would be rendered (not memoized:
+/// for text the editor has not written yet, such as a proposed edit).
+pub fn render_model_text(
+    db: &dyn Db,
+    project: Project,
+    file: SourceFile,
+    template: &str,
+) -> RenderedModel {
     let env = jinja_environment(db, project);
     let index = project_index(db, project);
     let node = index.node_for_file(file);
@@ -350,9 +361,9 @@ pub fn rendered_model(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Re
     };
     let first = env
         .0
-        .render_model(file.text(db), context.clone(), Default::default());
+        .render_model(template, context.clone(), Default::default());
     if !first.wants_columns {
-        return Arc::new(first);
+        return first;
     }
     // The template asked for relation columns (`adapter.get_columns_in_relation`):
     // answer with the schemas Loupe infers for what it refs, and render again.
@@ -412,9 +423,9 @@ pub fn rendered_model(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Re
         }
     }
     if known.is_empty() {
-        return Arc::new(first);
+        return first;
     }
-    Arc::new(env.0.render_model(file.text(db), context, Arc::new(known)))
+    env.0.render_model(template, context, Arc::new(known))
 }
 
 /// The `ref()`/`source()` calls of a model: the edges of the DAG. Separate

@@ -107,6 +107,38 @@ pub async fn handle(
                     ..Default::default()
                 }));
             }
+            // The pipeline view's operations at the gem under the cursor,
+            // for editors without the view; only those the check accepts.
+            let offset = crate::convert::offset(text, params.range.start);
+            if let Some(gem) = loupe_analysis::ide::gem_at(host.db(), host.project(), file, offset)
+            {
+                for (title, op) in loupe_analysis::ide::pipeline_actions(
+                    host.db(),
+                    host.project(),
+                    file,
+                    gem.as_deref(),
+                ) {
+                    let Ok(edit) = loupe_analysis::ide::edit_pipeline(
+                        host.db(),
+                        host.project(),
+                        file,
+                        gem.as_deref(),
+                        &op,
+                    ) else {
+                        continue;
+                    };
+                    actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                        title,
+                        kind: Some(CodeActionKind::REFACTOR),
+                        edit: Some(super::edit_pipeline::workspace_edit(
+                            &uri,
+                            text,
+                            &edit.edits,
+                        )),
+                        ..Default::default()
+                    }));
+                }
+            }
             // Refactors and fixes from the engine: expand `*`, qualify, stub a model.
             let wanted = loupe_analysis::text::TextRange::new(
                 crate::convert::offset(text, params.range.start),

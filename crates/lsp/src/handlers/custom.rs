@@ -19,7 +19,10 @@ pub struct SchemaParams {
     pub relation: Option<String>,
 }
 
-fn columns_json(schema: &loupe_analysis::schema::RelationSchema, dialect: Dialect) -> Value {
+pub(crate) fn columns_json(
+    schema: &loupe_analysis::schema::RelationSchema,
+    dialect: Dialect,
+) -> Value {
     json!({
         "columns": schema.columns.iter().map(|c| json!({"name": c.name, "type": c.ty.shown_in(dialect)})).collect::<Vec<_>>(),
         "complete": !schema.open,

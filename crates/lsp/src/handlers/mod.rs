@@ -8,6 +8,7 @@ pub mod completion;
 pub mod custom;
 pub mod definition;
 pub mod document_symbol;
+pub mod edit_pipeline;
 #[cfg(feature = "fabric")]
 pub mod execute_command;
 pub mod folding_range;

@@ -3,6 +3,7 @@
 // models. Click reveals code, hovering a column lights up its lineage.
 import * as path from "path";
 import * as vscode from "vscode";
+import type { WorkspaceEdit as LspWorkspaceEdit } from "vscode-languageclient/node";
 import { Clients, ProjectClient } from "../clients";
 import {
   diagnosticsByGem,
@@ -253,6 +254,12 @@ export class PipelineView implements vscode.Disposable {
         else if (node.file) await this.runGem(vscode.Uri.file(this.abs(pc, node.file)), null);
         break;
       }
+      case "edit": {
+        if (!node || !pc || !this.uri || (node.role !== "gem" && node.role !== "output")) return;
+        const error = await this.editPipeline(pc, this.uri, node.gem ?? null, m.operation);
+        void this.panel?.webview.postMessage({ type: "edited", error });
+        break;
+      }
       case "lineage": {
         if (!node || !pc || typeof m.column !== "string" || !this.view) return;
         const view = this.view;
@@ -275,6 +282,21 @@ export class PipelineView implements vscode.Disposable {
         break;
       }
     }
+  }
+
+  /** Asks the server for the edit and applies it (the editor's undo takes it back); the refusal, if any. */
+  private async editPipeline(pc: ProjectClient, uri: vscode.Uri, gem: string | null, operation: unknown): Promise<string | undefined> {
+    let answer: { edit: LspWorkspaceEdit; gem: string | null; title: string };
+    try {
+      answer = await pc.client.sendRequest("loupe/editPipeline", { uri: uri.toString(), gem, operation });
+    } catch (e) {
+      return e instanceof Error ? e.message : String(e);
+    }
+    const edit = await pc.client.protocol2CodeConverter.asWorkspaceEdit(answer.edit);
+    if (!(await vscode.workspace.applyEdit(edit))) return "VS Code did not apply the edit.";
+    await this.revealGem(uri, answer.gem);
+    this.schedule(0);
+    return undefined;
   }
 
   /** Selects a gem's name in its model (null: the final SELECT, the last gem). */

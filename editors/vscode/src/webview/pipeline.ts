@@ -147,6 +147,13 @@ function drawNode(layer: SVGGElement, n: ViewNode, x: number, y: number, h: numb
     const t = el("title", {}, run);
     t.textContent = `Run ${n.role === "output" ? "the final SELECT" : n.role === "model" ? n.label : n.gem}`;
   }
+  if (n.role === "gem" || n.role === "output") {
+    const add = el("g", { class: "add", transform: `translate(${NODE_W - 50 - (worst ? 24 : 0)},10)`, "data-add": n.id }, g);
+    el("rect", { width: 18, height: 18, rx: 3 }, add);
+    el("path", { d: "M9,4 L9,14 M4,9 L14,9" }, add);
+    const t = el("title", {}, add);
+    t.textContent = `Edit the pipeline at ${n.role === "output" ? "the final SELECT" : n.gem}`;
+  }
   if (worst) {
     const badge = el("g", { class: `badge ${worst}`, transform: `translate(${NODE_W - (n.role === "input" || n.role === "seed" || n.role === "source" ? 26 : 50)},10)` }, g);
     el("circle", { cx: 9, cy: 9, r: 9 }, badge);
@@ -258,6 +265,12 @@ svg.addEventListener(
 svg.addEventListener("click", (ev) => {
   if (drag?.moved) return;
   const target = ev.target as Element;
+  const add = target.closest("[data-add]");
+  if (add) {
+    const n = current?.nodes.find((x) => x.id === add.getAttribute("data-add"));
+    if (n) openForm(n);
+    return;
+  }
   const run = target.closest("[data-run]");
   if (run) {
     vscode.postMessage({ type: "run", node: run.getAttribute("data-run") });
@@ -277,8 +290,140 @@ window.addEventListener("resize", () => {
   if (current) fit();
 });
 
+// ---- The edit form: an operation at a gem, columns picked from its port schema ----
+const KINDS = ["Filter", "Reformat", "Aggregate", "Join", "OrderBy", "Limit", "Deduplicate", "SetOperation"];
+const form = document.createElement("form");
+form.id = "edit-form";
+form.className = "edit-form";
+form.hidden = true;
+document.body.appendChild(form);
+let formNode: ViewNode | undefined;
+
+function options(n: ViewNode, multiple = false, name = ""): string {
+  const rows = n.columns
+    .map((c) => `<option value="${escapeHtml(c.name)}">${escapeHtml(c.name)} : ${escapeHtml(c.type)}</option>`)
+    .join("");
+  return `<select name="${name}" ${multiple ? `multiple size="${Math.min(6, Math.max(2, n.columns.length))}"` : ""}>${rows}</select>`;
+}
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}
+function others(n: ViewNode): string {
+  const names = (current?.nodes ?? []).filter((x) => x.id !== n.id && x.role !== "output").map((x) => (x.role === "gem" ? x.gem ?? x.label : x.label));
+  return `<select name="other">${names.map((x) => `<option>${escapeHtml(x)}</option>`).join("")}</select>`;
+}
+
+function fields(kind: string, n: ViewNode): string {
+  switch (kind) {
+    case "Filter":
+      return `<label>Condition <input name="condition" placeholder="status = 'paid'" required></label><label>Column ${options(n, false, "pick")}</label>`;
+    case "Reformat":
+      return `<label>Columns ${options(n, true, "columns")}</label><label>Computed <input name="expression" placeholder="amount * 2"></label><label>as <input name="as" placeholder="double_amount"></label>`;
+    case "Aggregate":
+      return `<label>Group by ${options(n, true, "groupBy")}</label><label>Aggregate <select name="function"><option>sum</option><option>count</option><option>avg</option><option>min</option><option>max</option></select> of ${options(n, false, "of")}</label><label>as <input name="as" value="total"></label>`;
+    case "Join":
+      return `<label>Other input ${others(n)}</label><label>Kind <select name="joinType"><option>inner</option><option>left</option><option>right</option><option>full</option></select></label><label>Key ${options(n, false, "left")} = <input name="right" placeholder="other's column"></label>`;
+    case "OrderBy":
+      return `<label>By ${options(n, false, "column")}</label><label><input type="checkbox" name="descending"> descending</label>`;
+    case "Limit":
+      return `<label>Rows <input name="count" type="number" value="100" min="0"></label>`;
+    case "Deduplicate":
+      return `<label>One row per (none: distinct rows) ${options(n, true, "columns")}</label>`;
+    case "SetOperation":
+      return `<label>Other input ${others(n)}</label><label>Operator <select name="operator"><option value="unionAll">union all</option><option value="union">union</option><option value="intersect">intersect</option><option value="except">except</option></select></label>`;
+  }
+  return "";
+}
+
+function openForm(n: ViewNode): void {
+  formNode = n;
+  const where = n.role === "output" ? "the final SELECT" : `gem ${n.gem}`;
+  form.innerHTML = `<div class="form-head">Edit the pipeline at ${escapeHtml(where)}</div>
+  <label>Insert after it <select name="kind">${KINDS.map((k) => `<option>${k}</option>`).join("")}</select></label>
+  <div class="kind-fields"></div>
+  <label>Name <input name="name" placeholder="(automatic)"></label>
+  <div class="form-error" hidden></div>
+  <div class="form-buttons"><button type="submit" class="primary">Insert</button>
+  ${n.role === "gem" ? `<button type="button" data-op="rename">Rename…</button>` : ""}
+  <button type="button" data-op="remove">Remove</button><button type="button" data-op="cancel">Cancel</button></div>`;
+  const kind = form.querySelector<HTMLSelectElement>("select[name=kind]")!;
+  const refill = (): void => {
+    form.querySelector(".kind-fields")!.innerHTML = fields(kind.value, n);
+    const pick = form.querySelector<HTMLSelectElement>("select[name=pick]");
+    pick?.addEventListener("change", () => {
+      const cond = form.querySelector<HTMLInputElement>("input[name=condition]")!;
+      cond.value = `${cond.value}${cond.value && !cond.value.endsWith(" ") ? " " : ""}${pick.value}`;
+      cond.focus();
+    });
+  };
+  kind.addEventListener("change", refill);
+  refill();
+  form.hidden = false;
+  (form.querySelector("select[name=kind]") as HTMLElement).focus();
+}
+
+function selected(name: string): string[] {
+  const sel = form.querySelector<HTMLSelectElement>(`select[name=${name}]`);
+  return sel ? [...sel.selectedOptions].map((o) => o.value) : [];
+}
+function value(name: string): string {
+  return (form.querySelector<HTMLInputElement | HTMLSelectElement>(`[name=${name}]`)?.value ?? "").trim();
+}
+
+function gemSpec(kind: string): Record<string, unknown> {
+  switch (kind) {
+    case "Filter":
+      return { kind, condition: value("condition") };
+    case "Reformat": {
+      const columns: Record<string, string>[] = selected("columns").map((c) => ({ column: c }));
+      if (value("expression")) columns.push({ expression: value("expression"), name: value("as") || "computed" });
+      return { kind, columns };
+    }
+    case "Aggregate":
+      return { kind, groupBy: selected("groupBy"), aggregates: [{ function: value("function"), column: value("of"), name: value("as") || "total" }] };
+    case "Join":
+      return { kind, other: value("other"), joinType: value("joinType"), keys: [{ left: value("left"), right: value("right") || value("left") }] };
+    case "OrderBy":
+      return { kind, columns: [{ column: value("column"), descending: form.querySelector<HTMLInputElement>("input[name=descending]")?.checked ?? false }] };
+    case "Limit":
+      return { kind, count: Number(value("count") || "100") };
+    case "Deduplicate":
+      return { kind, columns: selected("columns") };
+    case "SetOperation":
+      return { kind, other: value("other"), operator: value("operator") };
+  }
+  return { kind };
+}
+
+function sendEdit(operation: Record<string, unknown>): void {
+  if (!formNode) return;
+  vscode.postMessage({ type: "edit", node: formNode.id, operation });
+}
+form.addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  sendEdit({ op: "insert", gem: gemSpec(value("kind")), ...(value("name") ? { name: value("name") } : {}) });
+});
+form.addEventListener("click", (ev) => {
+  const op = (ev.target as Element).closest("[data-op]")?.getAttribute("data-op");
+  if (op === "cancel") form.hidden = true;
+  else if (op === "remove") sendEdit({ op: "remove" });
+  else if (op === "rename" && value("name")) sendEdit({ op: "rename", name: value("name") });
+  else if (op === "rename") showFormError("Type the new name in Name first.");
+});
+function showFormError(text: string): void {
+  const e = form.querySelector<HTMLElement>(".form-error");
+  if (!e) return;
+  e.hidden = false;
+  e.textContent = text;
+}
+
 window.addEventListener("message", (ev) => {
   const m = ev.data;
+  if (m.type === "edited") {
+    if (m.error) showFormError(m.error);
+    else form.hidden = true;
+    return;
+  }
   if (m.type === "graph") {
     if (m.state) vscode.setState(m.state);
     const note = document.getElementById("note")!;

@@ -206,6 +206,8 @@ async function command(title) {
   await page.keyboard.press("F1");
   const input = page.locator(".quick-input-widget input");
   await input.waitFor({ state: "visible" });
+  // The pointer leaves whatever it rested on (a tab's hover would cover the list).
+  await input.hover();
   await input.fill(`>${title}`);
   const row = page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first();
   await row.waitFor({ timeout: 15000 });
@@ -501,6 +503,39 @@ try {
     const f = await frameWith('.node[data-id="final"]');
     await f.locator('.node[data-id="final"] .col[data-col="number_of_orders"]').hover();
     await f.locator('.node[data-id="gem:customer_orders"] .col.lit[data-col="number_of_orders"]').waitFor({ timeout: 15000 });
+  });
+
+  await step("add a Filter from the pipeline view: in the graph and the code, then undo it", async () => {
+    const f = await frameWith('.node[data-id="gem:orders"] [data-add]');
+    await f.locator('.node[data-id="gem:orders"] [data-add]').click();
+    await f.locator("#edit-form select[name=kind]").selectOption("Filter");
+    // Picking a column (shown with its type) writes it into the condition.
+    await f.locator("#edit-form select[name=pick]").selectOption("order_id");
+    const condition = f.locator("#edit-form input[name=condition]");
+    await condition.fill(`${await condition.inputValue()} is not null`);
+    await sleep(300);
+    await shot("pipeline-edit-form-light", page.locator(".part.editor"));
+    await f.locator("#edit-form button[type=submit]").click();
+    try {
+      const added = f.locator('.node[data-id="gem:orders_filtered"]');
+      const refused = f.locator("#edit-form .form-error:not([hidden])");
+      for (let i = 0; i < 150 && !(await added.count()) && !(await refused.count()); i++) await sleep(200);
+      if (await refused.count()) throw new Error(`the edit was refused: ${await refused.innerText()}`);
+      await added.waitFor({ timeout: 1000 });
+      assert.equal(await f.locator("#edit-form").isHidden(), true, "the form closes");
+      // The code, revealed at the new gem (inlay hints split lines at column names).
+      const line = (text) => page.locator(".monaco-editor .view-line", { hasText: text });
+      await line("orders_filtered as (").first().waitFor({ timeout: 15000 });
+      await line("is not null").first().waitFor({ timeout: 15000 });
+      // The editor's undo takes the whole edit back, and the graph follows.
+      await command("View: Focus Active Editor Group");
+      await sleep(200);
+      await page.keyboard.press(`${mod}+Z`);
+      await f.locator('.node[data-id="gem:orders_filtered"]').waitFor({ state: "detached", timeout: 30000 });
+      assert.equal(await line("orders_filtered").count(), 0, "the code is as it was");
+    } finally {
+      if ((await page.locator(".tab.active.dirty").count()) > 0) await revert();
+    }
   });
 
   await step("zoomed out: the project's models, click one to open it", async () => {

@@ -1,0 +1,77 @@
+//! `loupe/editPipeline`: an operation on a gem of the pipeline (insert,
+//! remove, rename, rewire, edit its parts), answered as a WorkspaceEdit the
+//! client applies with its own undo.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types::{TextEdit, Uri, WorkspaceEdit};
+
+use loupe_analysis::ide::PipelineOp;
+
+use crate::server::Backend;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EditPipelineParams {
+    pub uri: Uri,
+    /// A CTE's name; absent (or the model's name) for the final SELECT.
+    pub gem: Option<String>,
+    pub operation: PipelineOp,
+}
+
+/// The model's edits as a WorkspaceEdit on `uri`.
+pub(crate) fn workspace_edit(
+    uri: &Uri,
+    text: &str,
+    edits: &[(loupe_analysis::text::TextRange, String)],
+) -> WorkspaceEdit {
+    let edits = edits
+        .iter()
+        .map(|(range, new_text)| TextEdit {
+            range: crate::convert::range(text, *range),
+            new_text: new_text.clone(),
+        })
+        .collect();
+    WorkspaceEdit {
+        changes: Some(HashMap::from([(uri.clone(), edits)])),
+        ..Default::default()
+    }
+}
+
+pub async fn edit_pipeline(backend: &Backend, params: EditPipelineParams) -> Result<Value> {
+    let answer = backend
+        .with_snapshot(move |host| -> std::result::Result<Value, Error> {
+            let file = params
+                .uri
+                .to_file_path()
+                .and_then(|p| host.file(&p))
+                .ok_or_else(|| Error::invalid_params("not a model of the project"))?;
+            let edit = loupe_analysis::ide::edit_pipeline(
+                host.db(),
+                host.project(),
+                file,
+                params.gem.as_deref(),
+                &params.operation,
+            )
+            .map_err(|refusal| Error {
+                code: tower_lsp_server::jsonrpc::ErrorCode::InvalidParams,
+                message: refusal.message.into(),
+                data: Some(json!({"problems": refusal.problems, "columns": refusal.columns})),
+            })?;
+            let text = file.text(host.db());
+            Ok(json!({
+                "title": edit.title,
+                "gem": edit.gem,
+                "output": super::custom::columns_json(
+                    &edit.output,
+                    host.project().settings(host.db()).dialect,
+                ),
+                "edit": workspace_edit(&params.uri, text, &edit.edits),
+            }))
+        })
+        .await?;
+    answer.unwrap_or_else(|| Err(Error::invalid_params("no project is loaded")))
+}

@@ -1,0 +1,459 @@
+//! Every pipeline operation at every gem where it applies, over the models of
+//! the shared corpora (`../shared/corpora`, or `$LOUPE_SHARED/corpora`): the
+//! edited model renders, parses and analyses with no new diagnostic, has the
+//! output schema the operation implies (and, for jaffle_shop, the one DuckDB
+//! describes), and changes no byte outside the gems the operation touches.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use loupe_analysis::host::AnalysisHost;
+use loupe_analysis::ide::{
+    apply_edits, edit_pipeline, gem_extents, ColumnSpec, GemSpec, OrderKey, PipelineOp, SetOperator,
+};
+use loupe_analysis::model::model_analysis;
+use loupe_analysis::text::TextRange;
+
+fn corpus(name: &str) -> Option<PathBuf> {
+    let base = std::env::var_os("LOUPE_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
+    let path = base.join("corpora").join(name);
+    if path.is_dir() {
+        Some(path)
+    } else {
+        use std::io::Write;
+        let message = format!(
+            "SKIPPED: corpus {} not found (set LOUPE_SHARED to the shared folder)\n",
+            path.display()
+        );
+        let _ = std::io::stderr().write_all(message.as_bytes());
+        None
+    }
+}
+
+/// What an operation should leave as the shown gem's columns, given the
+/// gem's columns before (`None`: the model's output stays as it was).
+enum Implied {
+    Same,
+    Names(Vec<String>),
+    ModelUnchanged,
+    /// The model keeps its column names (a removed gem may have cast some).
+    ModelNamesUnchanged,
+}
+
+/// The operations tried at a gem with these columns, and what each implies.
+fn operations(gem: &str, columns: &[String]) -> Vec<(&'static str, PipelineOp, Implied)> {
+    let insert = |spec: GemSpec| PipelineOp::Insert {
+        gem: spec,
+        name: None,
+    };
+    let mut out = vec![
+        ("limit", insert(GemSpec::Limit { count: 10 }), Implied::Same),
+        (
+            "deduplicate",
+            insert(GemSpec::Deduplicate { columns: vec![] }),
+            Implied::Same,
+        ),
+        (
+            "set_operation",
+            insert(GemSpec::SetOperation {
+                other: gem.to_string(),
+                operator: SetOperator::UnionAll,
+            }),
+            Implied::Same,
+        ),
+        ("remove", PipelineOp::Remove, Implied::ModelNamesUnchanged),
+        (
+            "rename",
+            PipelineOp::Rename {
+                name: format!("{gem}_renamed"),
+            },
+            Implied::ModelUnchanged,
+        ),
+    ];
+    let Some(first) = columns.first() else {
+        return out;
+    };
+    let quoted = if first
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        first.clone()
+    } else {
+        format!("\"{first}\"")
+    };
+    out.push((
+        "filter",
+        insert(GemSpec::Filter {
+            condition: format!("{quoted} is not null"),
+        }),
+        Implied::Same,
+    ));
+    out.push((
+        "order_by",
+        insert(GemSpec::OrderBy {
+            columns: vec![OrderKey {
+                column: first.clone(),
+                descending: true,
+            }],
+        }),
+        Implied::Same,
+    ));
+    let mut picked: Vec<ColumnSpec> = columns
+        .iter()
+        .map(|c| ColumnSpec {
+            column: Some(c.clone()),
+            ..Default::default()
+        })
+        .collect();
+    picked.push(ColumnSpec {
+        expression: Some("1".into()),
+        name: Some("loupe_marker".into()),
+        ..Default::default()
+    });
+    let mut names = columns.to_vec();
+    names.push("loupe_marker".into());
+    out.push((
+        "reformat",
+        insert(GemSpec::Reformat {
+            columns: picked.clone(),
+        }),
+        Implied::Names(names),
+    ));
+    out.push((
+        "aggregate",
+        insert(GemSpec::Aggregate {
+            group_by: vec![first.clone()],
+            aggregates: vec![ColumnSpec {
+                function: Some("count".into()),
+                name: Some("row_count".into()),
+                ..Default::default()
+            }],
+        }),
+        Implied::Names(vec![first.clone(), "row_count".into()]),
+    ));
+    out.push((
+        "join",
+        insert(GemSpec::Join {
+            other: gem.to_string(),
+            join_type: "left".into(),
+            keys: vec![loupe_analysis::ide::JoinKey {
+                left: first.clone(),
+                right: first.clone(),
+            }],
+            columns: None,
+        }),
+        Implied::Same,
+    ));
+    out.push((
+        "edit_filter",
+        PipelineOp::EditParts {
+            gem: GemSpec::Filter {
+                condition: format!("{quoted} is not null"),
+            },
+        },
+        Implied::ModelUnchanged,
+    ));
+    out.push((
+        "edit_reformat",
+        PipelineOp::EditParts {
+            gem: GemSpec::Reformat {
+                columns: picked[..picked.len() - 1].to_vec(),
+            },
+        },
+        Implied::ModelUnchanged,
+    ));
+    out
+}
+
+#[derive(Default)]
+struct Counts {
+    applied: usize,
+    refused: usize,
+    failures: Vec<String>,
+    duckdb_checked: usize,
+}
+
+/// Each edit range lies in the touched gems, widened over the whitespace,
+/// commas and WITH keyword that separate gems.
+fn outside_touched(
+    text: &str,
+    edits: &[(TextRange, String)],
+    touched: &[TextRange],
+) -> Option<TextRange> {
+    let widened: Vec<TextRange> = touched
+        .iter()
+        .map(|r| {
+            let mut start = r.start;
+            loop {
+                let before =
+                    text[..start].trim_end_matches(|c: char| c.is_whitespace() || c == ',');
+                let before = before
+                    .strip_suffix("with")
+                    .or_else(|| before.strip_suffix("WITH"))
+                    .unwrap_or(before);
+                if before.len() == start {
+                    break;
+                }
+                start = before.len();
+            }
+            let after = text[r.end..].trim_start_matches(|c: char| c.is_whitespace() || c == ',');
+            TextRange::new(start, text.len() - after.len())
+        })
+        .collect();
+    edits
+        .iter()
+        .map(|(r, _)| *r)
+        .find(|r| !widened.iter().any(|w| w.contains_range(*r)))
+}
+
+fn diagnostics_of(host: &AnalysisHost, path: &Path) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = host
+        .file_diagnostics(host.file(path).unwrap())
+        .into_iter()
+        .map(|d| (d.code.to_string(), d.message))
+        .collect();
+    out.sort();
+    out
+}
+
+#[cfg(feature = "fabric")]
+fn duckdb_columns(
+    host: &AnalysisHost,
+    path: &Path,
+    gem: Option<&str>,
+) -> Result<Vec<(String, String)>, String> {
+    let file = host.file(path).unwrap();
+    let compiled = loupe_analysis::model::compile_gem(
+        host.db(),
+        host.project(),
+        file,
+        gem,
+        loupe_analysis::model::Upstream::Inline,
+    )?;
+    let fabric = loupe_fabric::DuckDbFabric::open(None).map_err(|e| e.to_string())?;
+    let seeds: Vec<loupe_fabric::SeedLoad> = compiled
+        .seeds
+        .iter()
+        .map(|s| loupe_fabric::SeedLoad {
+            schema: s.schema.clone(),
+            table: s.table.clone(),
+            csv: host.root().join(&s.csv),
+            columns: s.columns.to_pairs(),
+        })
+        .collect();
+    fabric.load_seeds(&seeds).map_err(|e| e.to_string())?;
+    fabric
+        .describe_query(&compiled.sql)
+        .map_err(|e| e.to_string())
+}
+
+fn sweep(root: &Path, models: &[PathBuf], with_duckdb: bool) -> BTreeMap<&'static str, Counts> {
+    let mut host = AnalysisHost::load(root).unwrap();
+    let mut counts: BTreeMap<&'static str, Counts> = BTreeMap::new();
+    for path in models {
+        let file = host.file(path).unwrap();
+        let text = file.text(host.db()).to_string();
+        let before = diagnostics_of(&host, path);
+        let analysis = model_analysis(host.db(), host.project(), file).clone();
+        let Some(extents) = gem_extents(host.db(), host.project(), file) else {
+            continue;
+        };
+        let model_output = analysis.output.to_pairs();
+        for (i, gem) in analysis.gems.iter().enumerate() {
+            let columns: Vec<String> = if gem.output.open {
+                Vec::new()
+            } else {
+                gem.output.columns.iter().map(|c| c.name.clone()).collect()
+            };
+            for (name, op, implied) in operations(&gem.name, &columns) {
+                let counts = counts.entry(name).or_default();
+                let place = format!("{}#{} {name}", path.display(), gem.name);
+                let file = host.file(path).unwrap();
+                let is_final = i + 1 == analysis.gems.len();
+                let target = (!is_final).then_some(gem.name.as_str());
+                let edit = match edit_pipeline(host.db(), host.project(), file, target, &op) {
+                    Ok(edit) => edit,
+                    Err(refusal) => {
+                        assert!(!refusal.message.is_empty(), "{place}");
+                        counts.refused += 1;
+                        continue;
+                    }
+                };
+                counts.applied += 1;
+                let readers: Vec<TextRange> = analysis
+                    .gems
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, g)| {
+                        *j > i && g.inputs.iter().any(|n| n.eq_ignore_ascii_case(&gem.name))
+                    })
+                    .map(|(j, _)| extents[j].1)
+                    .collect();
+                let mut touched = vec![extents[i].1];
+                touched.extend(readers);
+                if i + 1 == analysis.gems.len() {
+                    if let Some(last_cte) = extents.len().checked_sub(2).map(|k| extents[k].1) {
+                        touched.push(TextRange::empty(last_cte.end));
+                    }
+                }
+                if let Some(r) = outside_touched(&text, &edit.edits, &touched) {
+                    counts.failures.push(format!(
+                        "{place}: edits `{}` outside the touched gems",
+                        &text[r.start..r.end]
+                    ));
+                }
+                let new_text = apply_edits(&text, &edit.edits);
+                host.set_file_text(path, new_text.clone());
+                let after = diagnostics_of(&host, path);
+                if after != before {
+                    counts.failures.push(format!(
+                        "{place}: diagnostics {before:?} became {after:?}\n{new_text}"
+                    ));
+                }
+                let file = host.file(path).unwrap();
+                let edited = model_analysis(host.db(), host.project(), file).clone();
+                let shown = match &edit.gem {
+                    Some(name) => edited
+                        .gems
+                        .iter()
+                        .rev()
+                        .skip(1)
+                        .find(|g| g.name.eq_ignore_ascii_case(name))
+                        .map(|g| g.output.to_pairs()),
+                    None => Some(edited.output.to_pairs()),
+                };
+                let want: Option<Vec<String>> = match &implied {
+                    Implied::Same => {
+                        Some(gem.output.columns.iter().map(|c| c.name.clone()).collect())
+                    }
+                    Implied::Names(n) => Some(n.clone()),
+                    Implied::ModelUnchanged | Implied::ModelNamesUnchanged => None,
+                };
+                match (&want, &shown) {
+                    (Some(names), Some(got)) => {
+                        let got_names: Vec<String> = got.iter().map(|(n, _)| n.clone()).collect();
+                        let types_kept = !matches!(implied, Implied::Same)
+                            || gem.output.open
+                            || got == &gem.output.to_pairs();
+                        if !gem.output.open && (&got_names != names || !types_kept) {
+                            counts
+                                .failures
+                                .push(format!("{place}: columns {got:?}, want {names:?}"));
+                        }
+                    }
+                    (Some(_), None) => counts
+                        .failures
+                        .push(format!("{place}: no gem `{:?}` after the edit", edit.gem)),
+                    (None, _) => {
+                        let names = |pairs: &[(String, String)]| -> Vec<String> {
+                            pairs.iter().map(|(n, _)| n.clone()).collect()
+                        };
+                        let kept = match implied {
+                            Implied::ModelNamesUnchanged => {
+                                names(&edited.output.to_pairs()) == names(&model_output)
+                            }
+                            _ => edited.output.to_pairs() == model_output,
+                        };
+                        if !kept {
+                            counts.failures.push(format!(
+                                "{place}: the model's columns changed: {:?}",
+                                edited.output.to_pairs()
+                            ));
+                        }
+                    }
+                }
+                #[cfg(feature = "fabric")]
+                if with_duckdb {
+                    let gem_arg = edit.gem.as_deref();
+                    let loupe = shown.clone().unwrap_or_else(|| edited.output.to_pairs());
+                    match duckdb_columns(&host, path, gem_arg) {
+                        Ok(engine) => {
+                            counts.duckdb_checked += 1;
+                            let engine: Vec<(String, String)> = engine
+                                .into_iter()
+                                .map(|(n, t)| (n.to_lowercase(), t))
+                                .collect();
+                            let loupe: Vec<(String, String)> = loupe
+                                .into_iter()
+                                .map(|(n, t)| (n.to_lowercase(), t))
+                                .collect();
+                            if engine != loupe {
+                                counts.failures.push(format!(
+                                    "{place}: DuckDB describes {engine:?}, Loupe {loupe:?}"
+                                ));
+                            }
+                        }
+                        Err(e) => counts
+                            .failures
+                            .push(format!("{place}: DuckDB: {e}\n{new_text}")),
+                    }
+                }
+                let _ = with_duckdb;
+                host.set_file_text(path, text.clone());
+            }
+        }
+    }
+    counts
+}
+
+fn report(corpus: &str, counts: &BTreeMap<&'static str, Counts>) {
+    use std::io::Write;
+    let mut out = format!("{corpus}: operation applied/refused/failed (DuckDB-checked)\n");
+    for (op, c) in counts {
+        out.push_str(&format!(
+            "  {op:<14} {:>5} {:>5} {:>5} ({})\n",
+            c.applied,
+            c.refused,
+            c.failures.len(),
+            c.duckdb_checked
+        ));
+    }
+    let _ = std::io::stderr().write_all(out.as_bytes());
+    // The first two failures of each operation.
+    let failures: Vec<&String> = counts
+        .values()
+        .flat_map(|c| c.failures.iter().take(2))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{}",
+        failures
+            .iter()
+            .map(|f| f.as_str())
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    );
+    assert!(counts.values().map(|c| c.applied).sum::<usize>() > 0);
+}
+
+fn sql_models(host: &AnalysisHost) -> Vec<PathBuf> {
+    host.models().into_iter().map(|f| host.path_of(f)).collect()
+}
+
+#[test]
+fn every_operation_at_every_gem_of_jaffle_shop() {
+    let Some(root) = corpus("jaffle_shop_duckdb") else {
+        return;
+    };
+    let models = sql_models(&AnalysisHost::load(&root).unwrap());
+    let counts = sweep(&root, &models, true);
+    report("jaffle_shop_duckdb", &counts);
+}
+
+#[test]
+fn every_operation_at_every_gem_of_a_sample_of_tuva() {
+    let Some(root) = corpus("tuva") else { return };
+    let host = AnalysisHost::load(&root).unwrap();
+    // Every 40th model of the project's own (not of its packages), in path order.
+    let mut models: Vec<PathBuf> = sql_models(&host)
+        .into_iter()
+        .filter(|p| !p.starts_with(root.join("dbt_packages")))
+        .collect();
+    models.sort();
+    let sample: Vec<PathBuf> = models.into_iter().step_by(40).collect();
+    drop(host);
+    let counts = sweep(&root, &sample, false);
+    report(&format!("tuva ({} models)", sample.len()), &counts);
+}
