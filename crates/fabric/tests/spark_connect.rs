@@ -48,7 +48,7 @@ fn rows_and_the_limit(server: &SparkServer) {
     assert!(spark.describe().contains("Spark Connect at 127.0.0.1"));
     let result = run(
         &spark,
-        "select 1 as id, 'ann' as name, cast(2.50 as decimal(38,2)) as amount, date'2024-02-29' as day, array(1, 2) as xs, cast(null as string) as nothing",
+        "select 1 as id, 'ann' as name, cast(2.50 as decimal(38,2)) as amount, date'2024-02-29' as day, timestamp'2024-02-29 10:30:00.5' as at, array(1, 2) as xs, cast(null as string) as nothing",
     );
     assert_eq!(
         result.columns,
@@ -57,6 +57,7 @@ fn rows_and_the_limit(server: &SparkServer) {
             ("name", "STRING"),
             ("amount", "DECIMAL(38,2)"),
             ("day", "DATE"),
+            ("at", "TIMESTAMP"),
             ("xs", "ARRAY<INT>"),
             ("nothing", "STRING")
         ]
@@ -69,6 +70,7 @@ fn rows_and_the_limit(server: &SparkServer) {
             Some("ann"),
             Some("2.50"),
             Some("2024-02-29"),
+            Some("2024-02-29 10:30:00.500"),
             Some("[1, 2]"),
             None
         ]

@@ -1,4 +1,5 @@
 //! One real Spark Connect server (scripts/spark-connect.sh) for a test
+#![allow(dead_code)] // Each test binary that includes this module uses part of it.
 //! binary, and a tiny harness that runs the binary's tests against it and
 //! stops it afterwards, whatever the tests did. The server also stops by
 //! itself when the test process dies (`--owner`).

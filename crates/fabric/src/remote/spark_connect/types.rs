@@ -2,7 +2,8 @@
 //! type text the other Spark fabrics show (`BIGINT`, `DECIMAL(38,2)`,
 //! `ARRAY<STRING>`), Arrow IPC batches as rows of text.
 
-use arrow_array::RecordBatch;
+use arrow_array::{make_array, Array, ArrayRef, RecordBatch};
+use arrow_schema::DataType as ArrowType;
 use arrow_cast::display::{ArrayFormatter, FormatOptions};
 
 use super::proto::data_type::Kind;
@@ -127,15 +128,42 @@ pub fn batch_rows(data: &[u8]) -> Result<Vec<Vec<Option<String>>>, FabricError> 
 }
 
 fn record_batch_rows(batch: &RecordBatch) -> Result<Vec<Vec<Option<String>>>, FabricError> {
-    // Dates and times as SQL prints them (a space, not ISO's `T`).
-    let options = FormatOptions::default()
+    // Dates and times as Spark shows them: a space, not ISO's `T`; TIMESTAMP
+    // (local time) in the session's zone, without an offset.
+    let plain = FormatOptions::default()
         .with_timestamp_format(Some("%Y-%m-%d %H:%M:%S%.f"))
-        .with_timestamp_tz_format(Some("%Y-%m-%d %H:%M:%S%.f%:z"))
+        .with_timestamp_tz_format(Some("%Y-%m-%d %H:%M:%S%.f"))
         .with_datetime_format(Some("%Y-%m-%d %H:%M:%S%.f"));
-    let columns = batch.columns();
+    // A named zone other than UTC cannot be applied here (no time-zone
+    // database): the instant is shown in UTC and says so.
+    let in_utc = plain
+        .clone()
+        .with_timestamp_tz_format(Some("%Y-%m-%d %H:%M:%S%.f UTC"));
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());
+    let mut options = Vec::with_capacity(batch.num_columns());
+    for column in batch.columns() {
+        match column.data_type() {
+            ArrowType::Timestamp(unit, Some(zone)) if !is_offset(zone) => {
+                let utc = ArrowType::Timestamp(*unit, Some("+00:00".into()));
+                let data = column
+                    .to_data()
+                    .into_builder()
+                    .data_type(utc)
+                    .build()
+                    .map_err(|e| FabricError::Query(format!("an unreadable timestamp: {e}")))?;
+                columns.push(make_array(data));
+                options.push(if is_utc(zone) { &plain } else { &in_utc });
+            }
+            _ => {
+                columns.push(column.clone());
+                options.push(&plain);
+            }
+        }
+    }
     let formatters = columns
         .iter()
-        .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
+        .zip(&options)
+        .map(|(c, o)| ArrayFormatter::try_new(c.as_ref(), o))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| FabricError::Query(format!("an Arrow value Loupe cannot show: {e}")))?;
     Ok((0..batch.num_rows())
@@ -149,6 +177,17 @@ fn record_batch_rows(batch: &RecordBatch) -> Result<Vec<Vec<Option<String>>>, Fa
                 .collect()
         })
         .collect())
+}
+
+fn is_offset(zone: &str) -> bool {
+    zone.starts_with('+') || zone.starts_with('-')
+}
+
+fn is_utc(zone: &str) -> bool {
+    matches!(
+        zone.to_ascii_uppercase().as_str(),
+        "UTC" | "ETC/UTC" | "GMT" | "ETC/GMT" | "Z" | "UCT" | "ETC/UCT" | "ZULU" | "ETC/ZULU" | "UNIVERSAL"
+    )
 }
 
 #[cfg(test)]
