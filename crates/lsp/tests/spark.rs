@@ -311,6 +311,73 @@ fn time_to_first_rows(server: &SparkServer) {
     eprintln!("time to first rows of customers.sql: {}; Spark rss {:.0} MiB", report.join("; "), server.rss_mib());
 }
 
+/// `loupe check --fabric spark` flags the DuckDB-only SQL of the fixture,
+/// line by line, and nothing in SQL that runs on both engines; the real
+/// engines agree (the flagged model fails on Spark, the rest runs there).
+fn the_portability_check_flags_what_spark_lacks(server: &SparkServer) {
+    let fixture =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/portability_project");
+    let root = project_on_spark(&fixture, server, "portability");
+    let host = loupe_analysis::host::AnalysisHost::load_with(&root, Default::default()).unwrap();
+    let found = host.portability(loupe_analysis::portability::Engine::Spark);
+    let template = std::fs::read_to_string(root.join("models/duckdb_only.sql")).unwrap();
+    let marked: Vec<u32> = template
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("-- Spark: no"))
+        .map(|(i, _)| i as u32 + 1)
+        .collect();
+    let flagged: Vec<u32> = found.iter().map(|d| d.start.line).collect();
+    assert!(found.iter().all(|d| d.file.ends_with("duckdb_only.sql") && d.code == "L016"), "{found:#?}");
+    assert_eq!(flagged, marked, "{found:#?}");
+    for (d, word) in found.iter().zip(["EXCLUDE", "epoch_ms", "list literal", "HUGEINT", "strftime"]) {
+        assert!(d.message.contains(word), "{}: {}", d.line_text, d.message);
+    }
+
+    // The engines agree: both models run on DuckDB; on Spark only the portable one.
+    let spark_config = loupe_fabric::FabricsFile::load(&root).unwrap().get(Some("spark")).unwrap().1;
+    let spark = Fabric::connect(&spark_config, &root, &Environment::from_process()).unwrap();
+    for (model, runs_on_spark) in [("portable", true), ("duckdb_only", false)] {
+        let file = host.file(&root.join(format!("models/{model}.sql"))).unwrap();
+        let on_duckdb = loupe_lsp::run::prepare_run(&host, file, None, Some("duckdb"), Upstream::Inline).unwrap();
+        loupe_lsp::run::execute_run(&on_duckdb, 100, &RunControl::default())
+            .unwrap_or_else(|e| panic!("{model} on DuckDB: {e}"));
+        let on_spark = loupe_lsp::run::prepare_run(&host, file, None, Some("spark"), Upstream::Inline).unwrap();
+        load_seeds_on_spark(&spark, &on_spark.seeds);
+        let outcome = loupe_lsp::run::execute_run(&on_spark, 100, &RunControl::default());
+        assert_eq!(outcome.is_ok(), runs_on_spark, "{model} on Spark: {outcome:?}");
+    }
+
+    // Projects whose every gem ran on both engines above report nothing.
+    let seeded = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/seeded_shop");
+    let invocation = loupe_analysis::project::Invocation {
+        vars: loupe_analysis::project::Invocation::parse_vars("{load_source_data: true}").unwrap(),
+        ..Default::default()
+    };
+    let host = loupe_analysis::host::AnalysisHost::load_with(&seeded, invocation).unwrap();
+    assert_eq!(host.portability(loupe_analysis::portability::Engine::Spark), []);
+    if let Some(corpus) = corpus("jaffle_shop_duckdb") {
+        let host = loupe_analysis::host::AnalysisHost::load_with(&corpus, Default::default()).unwrap();
+        assert_eq!(host.portability(loupe_analysis::portability::Engine::Spark), []);
+    }
+
+    // The command line: the fabric named in loupe.toml picks the engine.
+    let check = |fabric: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_loupe"))
+            .args(["check", "--fabric", fabric])
+            .arg(&root)
+            .output()
+            .unwrap()
+    };
+    let on_spark = check("spark");
+    let printed = String::from_utf8_lossy(&on_spark.stdout);
+    assert_eq!(on_spark.status.code(), Some(1), "{printed}");
+    assert_eq!(printed.matches("error[L016]").count(), 5, "{printed}");
+    let on_duckdb = check("duckdb");
+    let printed = String::from_utf8_lossy(&on_duckdb.stdout);
+    assert!(!printed.contains("L016"), "{printed}");
+}
+
 fn main() {
     run_tests(
         "lsp",
@@ -324,6 +391,10 @@ fn main() {
                 jaffle_shop_gives_the_same_rows_on_spark_and_duckdb,
             ),
             ("time_to_first_rows", time_to_first_rows),
+            (
+                "the_portability_check_flags_what_spark_lacks",
+                the_portability_check_flags_what_spark_lacks,
+            ),
         ],
     );
 }
