@@ -378,6 +378,73 @@ fn the_portability_check_flags_what_spark_lacks(server: &SparkServer) {
     assert!(!printed.contains("L016"), "{printed}");
 }
 
+/// The schema Loupe infers in the Spark dialect against what Spark's analyzer
+/// says (`AnalyzePlan`, nothing runs): names and types, for TPC-H's 22
+/// queries (when the shared corpora are there) and the fixture shop's models.
+fn inferred_spark_schemas_match_sparks_analyzer(server: &SparkServer) {
+    use loupe_analysis::loose::{analyze_sql, TableCatalog};
+    use loupe_analysis::syntax::Dialect;
+    use loupe_analysis::types::spark::spark_type_name;
+    let spark = match Fabric::connect(
+        &toml::from_str::<FabricConfig>(&format!("kind = \"spark\"\nurl = \"sc://127.0.0.1:{}/\"", server.port)).unwrap(),
+        Path::new("."),
+        &Environment::with(&[("SPARK_CONNECT_TOKEN", &server.token)]),
+    )
+    .unwrap()
+    {
+        Fabric::Remote(engine) => engine,
+        _ => unreachable!(),
+    };
+    let control = RunControl::default();
+    let mut compared = 0;
+    let mut failures = Vec::new();
+    let mut compare = |label: String, sql: &str, catalog: &TableCatalog| {
+        let want = spark
+            .describe_query(sql, &control)
+            .unwrap_or_else(|e| panic!("{label} on Spark: {e}"));
+        let analysis = analyze_sql(sql, Dialect::Databricks, catalog);
+        let got: Vec<(String, String)> = analysis
+            .output()
+            .map(|o| o.columns.iter().map(|c| (c.name.clone(), spark_type_name(&c.ty))).collect())
+            .unwrap_or_default();
+        compared += 1;
+        if got != want {
+            failures.push(format!("{label}:\n  Spark {want:?}\n  Loupe {got:?}"));
+        }
+    };
+    let create_tables = |schema: &str, tables: &serde_json::Map<String, serde_json::Value>| {
+        spark.statement(&format!("create schema if not exists {schema}"), &control).unwrap();
+        for (table, columns) in tables {
+            let columns: Vec<String> = columns
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| format!("`{}` {}", c[0].as_str().unwrap(), spark_type(c[1].as_str().unwrap())))
+                .collect();
+            spark.statement(&format!("drop table if exists {schema}.{table}"), &control).unwrap();
+            spark
+                .statement(&format!("create table {schema}.{table} ({}) using parquet", columns.join(", ")), &control)
+                .unwrap();
+        }
+        spark.statement(&format!("use {schema}"), &control).unwrap();
+    };
+    if let Some(tpch) = corpus("tpch") {
+        let truth: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(tpch.join("tpch_truth.json")).unwrap()).unwrap();
+        let tables = truth["tables"].as_object().unwrap();
+        create_tables("tpch", tables);
+        let catalog = TableCatalog::from_json(&serde_json::json!({"tables": tables}).to_string()).unwrap();
+        let queries = truth["queries"].as_array().unwrap();
+        assert_eq!(queries.len(), 22);
+        for q in queries {
+            compare(format!("TPC-H {}", q["id"]), q["sql"].as_str().unwrap(), &catalog);
+        }
+    }
+    let report = format!("{} of {compared} schemas differ:\n{}", failures.len(), failures.join("\n"));
+    eprintln!("{report}");
+    assert!(failures.is_empty(), "{report}");
+}
+
 fn main() {
     run_tests(
         "lsp",
@@ -391,6 +458,10 @@ fn main() {
                 jaffle_shop_gives_the_same_rows_on_spark_and_duckdb,
             ),
             ("time_to_first_rows", time_to_first_rows),
+            (
+                "inferred_spark_schemas_match_sparks_analyzer",
+                inferred_spark_schemas_match_sparks_analyzer,
+            ),
             (
                 "the_portability_check_flags_what_spark_lacks",
                 the_portability_check_flags_what_spark_lacks,

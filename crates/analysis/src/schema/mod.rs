@@ -211,6 +211,10 @@ pub fn analyze_statement(
 ) -> StatementAnalysis {
     let mut analyzer = query::Analyzer::new(sql, lookup);
     analyzer.lateral_aliases = dialect.lateral_column_aliases();
+    analyzer.spark_types = matches!(
+        dialect,
+        crate::syntax::Dialect::Databricks | crate::syntax::Dialect::Hive
+    );
     let output = analyzer.analyze_top_statement(statement, final_gem);
     analyzer.finish(output)
 }

@@ -37,6 +37,9 @@ pub(crate) struct Analyzer<'a> {
     /// Whether a select-list alias names a column later in the same list
     /// and in WHERE (the dialect's rule).
     pub lateral_aliases: bool,
+    /// Result types by Spark SQL's rules (sums, averages, decimal arithmetic)
+    /// rather than DuckDB's.
+    pub spark_types: bool,
     pub lines: LineIndex,
     pub lookup: &'a dyn RelationLookup,
     pub functions: &'static FunctionCatalog,
@@ -65,6 +68,7 @@ impl<'a> Analyzer<'a> {
         Analyzer {
             sql,
             lateral_aliases: true,
+            spark_types: false,
             lines: LineIndex::new(sql),
             lookup,
             functions: FunctionCatalog::duckdb(),

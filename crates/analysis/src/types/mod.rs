@@ -3,6 +3,7 @@
 
 mod parse;
 mod promote;
+pub mod spark;
 
 pub use parse::parse_type;
 pub use promote::{common_supertype, implicit_cast_cost};
