@@ -440,6 +440,54 @@ fn inferred_spark_schemas_match_sparks_analyzer(server: &SparkServer) {
             compare(format!("TPC-H {}", q["id"]), q["sql"].as_str().unwrap(), &catalog);
         }
     }
+    // Every gem of the fixture shop's models, and of jaffle_shop's when present,
+    // compiled with their upstream inlined, over the seeds as Spark loaded them.
+    let seeded = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/seeded_shop");
+    let mut projects = vec![(
+        project_on_spark(&seeded, server, "types-seeded"),
+        loupe_analysis::project::Invocation {
+            vars: loupe_analysis::project::Invocation::parse_vars("{load_source_data: true}").unwrap(),
+            ..Default::default()
+        },
+    )];
+    if let Some(jaffle) = corpus("jaffle_shop_duckdb") {
+        projects.push((project_on_spark(&jaffle, server, "types-jaffle"), Default::default()));
+    }
+    for (root, invocation) in projects {
+        let host = loupe_analysis::host::AnalysisHost::load_with(&root, invocation).unwrap();
+        let fabric = Fabric::connect(
+            &loupe_fabric::FabricsFile::load(&root).unwrap().get(Some("spark")).unwrap().1,
+            &root,
+            &Environment::from_process(),
+        )
+        .unwrap();
+        let mut loaded = std::collections::BTreeSet::new();
+        for model in walkdir(root.join("models")).into_iter().filter(|p| p.extension().is_some_and(|e| e == "sql")) {
+            let file = host.file(&model).unwrap();
+            for gem in loupe_analysis::ide::gem_lenses(host.db(), host.project(), file).into_iter().map(|g| g.gem) {
+                let run = loupe_lsp::run::prepare_run(&host, file, gem.as_deref(), Some("spark"), Upstream::Inline).unwrap();
+                let fresh: Vec<SeedLoad> = run
+                    .seeds
+                    .iter()
+                    .filter(|s| loaded.insert((s.schema.clone(), s.table.clone())))
+                    .cloned()
+                    .collect();
+                load_seeds_on_spark(&fabric, &fresh);
+                let tables: serde_json::Map<String, serde_json::Value> = run
+                    .seeds
+                    .iter()
+                    .map(|s| (format!("{}.{}", s.schema, s.table), serde_json::json!(s.columns)))
+                    .collect();
+                let catalog = TableCatalog::from_json(&serde_json::json!({"tables": tables}).to_string()).unwrap();
+                let label = format!(
+                    "{}#{}",
+                    model.strip_prefix(&root).unwrap().display(),
+                    gem.as_deref().unwrap_or("final")
+                );
+                compare(label, &run.sql, &catalog);
+            }
+        }
+    }
     let report = format!("{} of {compared} schemas differ:\n{}", failures.len(), failures.join("\n"));
     eprintln!("{report}");
     assert!(failures.is_empty(), "{report}");

@@ -531,6 +531,11 @@ impl Analyzer<'_> {
         }
         // `percentile_cont(0.5) WITHIN GROUP (ORDER BY x)` is `quantile_cont(x, 0.5)`.
         if let (Some(ordered), Some(q)) = (ordered_types.first(), percentile_as_quantile(&name)) {
+            if self.spark_types {
+                if let Some(ty) = crate::types::spark::function_type(&name, &[ordered.clone()]) {
+                    return ty;
+                }
+            }
             let mut args = vec![ordered.clone()];
             args.extend(arg_types);
             return self.function_type(q, &args, named, star);
@@ -589,7 +594,7 @@ impl Analyzer<'_> {
                 .unwrap_or(SqlType::Unknown)
         };
         if self.spark_types {
-            if let Some(ty) = crate::types::spark::aggregate_type(name, &first) {
+            if let Some(ty) = crate::types::spark::function_type(name, args) {
                 return ty;
             }
         }

@@ -7,6 +7,7 @@
 mod expr;
 mod lineage;
 mod naming;
+mod spark_naming;
 mod query;
 mod scope;
 

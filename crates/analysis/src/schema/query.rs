@@ -37,8 +37,8 @@ pub(crate) struct Analyzer<'a> {
     /// Whether a select-list alias names a column later in the same list
     /// and in WHERE (the dialect's rule).
     pub lateral_aliases: bool,
-    /// Result types by Spark SQL's rules (sums, averages, decimal arithmetic)
-    /// rather than DuckDB's.
+    /// Result types and names of unaliased expressions by Spark SQL's rules
+    /// (sums, averages, decimal arithmetic; `count(1)`) rather than DuckDB's.
     pub spark_types: bool,
     pub lines: LineIndex,
     pub lookup: &'a dyn RelationLookup,
@@ -1031,7 +1031,11 @@ impl<'a> Analyzer<'a> {
                         continue;
                     }
                     let ty = self.infer(expr, &scope, grouping_ref, self.lateral_aliases);
-                    let name = naming::expr_column_name(expr);
+                    let name = if self.spark_types {
+                        super::spark_naming::spark_column_name(expr)
+                    } else {
+                        naming::expr_column_name(expr)
+                    };
                     let lineage = self.expr_lineage(expr, EdgeKind::Copy);
                     scope.aliases.borrow_mut().push(Alias {
                         name: name.clone(),

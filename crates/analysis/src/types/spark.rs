@@ -1,7 +1,8 @@
 //! Spark SQL's side of the type model: its names for types (`BIGINT`,
 //! `STRING`, `DECIMAL(38,2)`, `ARRAY<INT>`, `STRUCT<a: INT>`) and its result
-//! types where they differ from DuckDB's: sums and averages, and decimal
-//! arithmetic (Spark's `DecimalPrecision` with precision loss allowed).
+//! types where they differ from DuckDB's: sums and averages, ranking windows,
+//! percentiles, `round`, and decimal arithmetic (Spark's `DecimalPrecision`
+//! with precision loss allowed).
 
 use super::SqlType;
 
@@ -33,8 +34,9 @@ fn name_within(ty: &SqlType, depth: usize) -> String {
         Blob | Bit => "BINARY".into(),
         Date => "DATE".into(),
         Time | TimeTz => "TIME".into(),
-        Timestamp | TimestampSec | TimestampMs | TimestampNs => "TIMESTAMP_NTZ".into(),
-        TimestampTz => "TIMESTAMP".into(),
+        // Spark's TIMESTAMP is in the session's zone (`spark.sql.timestampType`'s
+        // default); a table's TIMESTAMP column reads as one.
+        Timestamp | TimestampSec | TimestampMs | TimestampNs | TimestampTz => "TIMESTAMP".into(),
         Interval => "INTERVAL".into(),
         List(t) | Array(t, _) => format!("ARRAY<{}>", inner(t)),
         Struct(fields) | Union(fields) => format!(
@@ -124,8 +126,10 @@ pub fn decimal_arithmetic(symbol: &str, l: &SqlType, r: &SqlType) -> Option<SqlT
     })
 }
 
-/// `sum` and `avg` as Spark types them (`None` for other functions).
-pub fn aggregate_type(name: &str, arg: &SqlType) -> Option<SqlType> {
+/// Calls Spark types otherwise than DuckDB (`None` for the others): sums
+/// and averages, ranking windows, percentiles, `round` of a decimal.
+pub fn function_type(name: &str, args: &[SqlType]) -> Option<SqlType> {
+    let arg = args.first().unwrap_or(&SqlType::Unknown);
     match (name, arg) {
         ("sum", t) if t.is_integer() => Some(SqlType::BigInt),
         ("sum", SqlType::Decimal(p, s)) => Some(bounded(u32::from(*p) + 10, u32::from(*s))),
@@ -135,6 +139,27 @@ pub fn aggregate_type(name: &str, arg: &SqlType) -> Option<SqlType> {
         }
         ("avg" | "mean", t) if t.is_integer() || matches!(t, SqlType::Float | SqlType::Double) => {
             Some(SqlType::Double)
+        }
+        ("row_number" | "rank" | "dense_rank" | "ntile", _) => Some(SqlType::Integer),
+        ("percent_rank" | "cume_dist", _) => Some(SqlType::Double),
+        ("percentile_cont" | "percentile_disc" | "median" | "percentile", t)
+            if t.is_integer() || matches!(t, SqlType::Decimal(..) | SqlType::Float | SqlType::Double) =>
+        {
+            Some(SqlType::Double)
+        }
+        // `round(d, n)` keeps n digits of scale: DECIMAL(p - s + n + 1, n).
+        ("round" | "bround", SqlType::Decimal(p, s)) => {
+            let digits = match args.get(1) {
+                None => 0,
+                Some(SqlType::IntegerLiteral(n)) => *n,
+                Some(_) => return None,
+            };
+            let (p, s) = (i128::from(*p), i128::from(*s));
+            if digits >= s {
+                return Some(SqlType::Decimal(p as u8, s as u8));
+            }
+            let scale = digits.max(0);
+            Some(bounded((p - s + scale + 1) as u32, scale as u32))
         }
         _ => None,
     }
@@ -155,11 +180,15 @@ mod tests {
             Some(SqlType::Decimal(32, 4))
         );
         assert_eq!(
-            aggregate_type("sum", &SqlType::Decimal(32, 4)),
+            function_type("sum", &[SqlType::Decimal(32, 4)]),
             Some(SqlType::Decimal(38, 4))
         );
-        assert_eq!(aggregate_type("avg", &price), Some(SqlType::Decimal(19, 6)));
-        assert_eq!(aggregate_type("sum", &SqlType::Integer), Some(SqlType::BigInt));
+        assert_eq!(function_type("avg", &[price.clone()]), Some(SqlType::Decimal(19, 6)));
+        assert_eq!(function_type("sum", &[SqlType::Integer]), Some(SqlType::BigInt));
+        assert_eq!(
+            function_type("round", &[SqlType::Decimal(20, 6), SqlType::IntegerLiteral(2)]),
+            Some(SqlType::Decimal(17, 2))
+        );
         // Past 38 digits the scale gives way, down to 6.
         assert_eq!(
             decimal_arithmetic("/", &SqlType::Decimal(38, 4), &SqlType::Decimal(38, 4)),
