@@ -446,7 +446,8 @@ fn without_jvm_frames(message: &str) -> String {
     let is_frame = |line: &str| {
         let line = line.trim_start().trim_start_matches("at ");
         line.contains("(Native Method)")
-            || ([".scala:", ".java:"].iter().any(|f| line.contains(f)) && line.ends_with(')'))
+            || ([".scala:", ".java:", ".scala)", ".java)"].iter().any(|f| line.contains(f))
+                && line.ends_with(')'))
     };
     let kept: Vec<&str> = message.lines().take_while(|l| !is_frame(l)).collect();
     kept.join("\n").trim().to_string()
@@ -700,4 +701,23 @@ pub fn connect(
         return SparkConnect::new(target, Some(Credentials::Databricks(auth, agent)), options);
     }
     SparkConnect::new(target, None, options)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_stop_before_the_jvm_stack() {
+        let message = "Cannot call methods on a stopped SparkContext.\nThis stopped SparkContext was created at:\norg.apache.spark.sql.connect.service.SparkConnectServer.main(SparkConnectServer.scala)\njava.base/jdk.internal.reflect.NativeMethodAccessorImpl.invoke0(Native Method)";
+        assert_eq!(
+            without_jvm_frames(message),
+            "Cannot call methods on a stopped SparkContext.\nThis stopped SparkContext was created at:"
+        );
+        let analysis = "[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column `nope` cannot be resolved. SQLSTATE: 42703; line 1 pos 7";
+        assert_eq!(without_jvm_frames(analysis), analysis);
+        let id = new_uuid();
+        assert_eq!((id.len(), &id[14..15]), (36, "4"));
+        assert_ne!(new_uuid(), id);
+    }
 }
