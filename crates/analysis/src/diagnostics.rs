@@ -37,6 +37,8 @@ pub enum Code {
     TooComplex,
     /// L015: a change against the base revision that breaks a use downstream.
     BreakingChange,
+    /// L016: SQL the engine of the chosen fabric lacks (`loupe check --fabric`).
+    NotOnFabric,
 }
 
 impl Code {
@@ -57,6 +59,7 @@ impl Code {
             Code::ProjectError => "L013",
             Code::TooComplex => "L014",
             Code::BreakingChange => "L015",
+            Code::NotOnFabric => "L016",
         }
     }
 
@@ -78,6 +81,7 @@ impl Code {
             Code::ProjectError => "project-error",
             Code::TooComplex => "too-complex",
             Code::BreakingChange => "breaking-change",
+            Code::NotOnFabric => "not-on-fabric",
         }
     }
 

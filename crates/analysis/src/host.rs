@@ -365,6 +365,24 @@ impl AnalysisHost {
         file_diagnostics(&self.db, self.project, file)
     }
 
+    /// What `engine` lacks of each model's SQL (functions, syntax, types),
+    /// sorted by file and position: `loupe check --fabric NAME`.
+    pub fn portability(&self, engine: crate::portability::Engine) -> Vec<FileDiagnostic> {
+        let index = project_index(&self.db, self.project);
+        let mut out: Vec<FileDiagnostic> = Vec::new();
+        for &file in self.project.files(&self.db).iter() {
+            if file.kind(&self.db) != FileKind::Model {
+                continue;
+            }
+            let model = index.node_for_file(file).map(|n| n.name.clone());
+            for d in crate::portability::model_gaps(&self.db, self.project, file, engine) {
+                out.push(place(&self.db, file, &d, model.clone()));
+            }
+        }
+        out.sort_by(|a, b| (&a.file, a.start, &a.message).cmp(&(&b.file, b.start, &b.message)));
+        out
+    }
+
     /// Every diagnostic of the project, sorted by file and position. Files are
     /// analyzed in parallel; a panic while analyzing one file is reported on
     /// that file and the others go on.

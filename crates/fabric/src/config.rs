@@ -13,6 +13,8 @@ pub enum FabricKind {
     Databricks,
     Livy,
     Snowflake,
+    /// Spark Connect (open-source Spark, EMR, Dataproc, Databricks Connect).
+    Spark,
 }
 
 /// One `[fabrics.NAME]` table.
@@ -102,6 +104,15 @@ impl FabricsFile {
             let Some(settings) = settings.as_table() else {
                 continue;
             };
+            let url_token = settings
+                .get("url")
+                .and_then(toml::Value::as_str)
+                .is_some_and(|url| url.split(';').any(|p| p.trim().starts_with("token=")));
+            if url_token {
+                return Err(format!(
+                    "[fabrics.{name}] has a token in `url`: secrets never go in loupe.toml, which is shared with the project; set SPARK_CONNECT_TOKEN, or the whole string in SPARK_REMOTE"
+                ));
+            }
             if let Some(key) = SECRET_KEYS.iter().find(|k| settings.contains_key(**k)) {
                 let instead = if settings.get("kind").and_then(toml::Value::as_str)
                     == Some("snowflake")
@@ -237,5 +248,16 @@ mod tests {
             "{error}"
         );
         assert!(!error.contains("pass-value"), "{error}");
+        let error = FabricsFile::parse(
+            "[fabrics.spark]\nkind = \"spark\"\nurl = \"sc://h:443/;token=sc-secret-value;use_ssl=true\"\n",
+        )
+        .unwrap_err();
+        assert!(error.contains("SPARK_CONNECT_TOKEN"), "{error}");
+        assert!(!error.contains("sc-secret-value"), "{error}");
+        let fine = FabricsFile::parse(
+            "[fabrics.spark]\nkind = \"spark\"\nurl = \"sc://h:443/;use_ssl=true\"\n",
+        )
+        .unwrap();
+        assert_eq!(fine.get(Some("spark")).unwrap().1.kind, FabricKind::Spark);
     }
 }

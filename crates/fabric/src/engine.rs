@@ -81,6 +81,9 @@ impl Fabric {
                 let livy = Livy::new(Http::new(url, Auth::None, options));
                 Ok(Fabric::Remote(Arc::new(livy)))
             }
+            FabricKind::Spark => Ok(Fabric::Remote(Arc::new(
+                crate::remote::spark_connect::connect(config, env, options)?,
+            ))),
             FabricKind::Snowflake => {
                 let (settings, auth) = crate::remote::snowflake_auth::resolve(config, root, env)?;
                 let http = Http::new(&settings.base_url, Auth::Snowflake(Arc::new(auth)), options);

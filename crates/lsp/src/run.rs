@@ -122,7 +122,7 @@ fn with_fabric<T>(
             engine.load_seeds(seeds).map_err(|e| e.to_string())?;
             work(&engine).map_err(|e| e.to_string())
         }
-        FabricKind::Databricks | FabricKind::Livy | FabricKind::Snowflake => {
+        FabricKind::Databricks | FabricKind::Livy | FabricKind::Snowflake | FabricKind::Spark => {
             work(&Fabric::Remote(remote_fabric(name, config, root)?))
                 .map_err(|e| format!("fabric `{name}`: {e}"))
         }
@@ -162,7 +162,7 @@ pub fn fabric_status(fabric: &FabricConfig, root: &Path) -> String {
             "ready (embedded DuckDB, {})",
             fabric.duckdb_path(root).display()
         ),
-        FabricKind::Databricks | FabricKind::Livy | FabricKind::Snowflake => {
+        FabricKind::Databricks | FabricKind::Livy | FabricKind::Snowflake | FabricKind::Spark => {
             match Fabric::connect(fabric, root, &Environment::from_process()) {
                 Ok(connected) => format!("ready ({})", connected.describe()),
                 Err(e) => format!("not ready: {e}"),

@@ -191,6 +191,10 @@ impl Analyzer<'_> {
             Expr::Extract { field, expr, .. } => {
                 infer(self, expr);
                 match field {
+                    // Spark: seconds with their fraction, every other field an INT.
+                    DateTimeField::Second if self.spark_types => SqlType::Decimal(8, 6),
+                    DateTimeField::Epoch if self.spark_types => SqlType::Decimal(18, 6),
+                    _ if self.spark_types => SqlType::Integer,
                     DateTimeField::Epoch | DateTimeField::Julian => SqlType::Double,
                     _ => SqlType::BigInt,
                 }
@@ -548,6 +552,11 @@ impl Analyzer<'_> {
         }
         // `percentile_cont(0.5) WITHIN GROUP (ORDER BY x)` is `quantile_cont(x, 0.5)`.
         if let (Some(ordered), Some(q)) = (ordered_types.first(), percentile_as_quantile(&name)) {
+            if self.spark_types {
+                if let Some(ty) = crate::types::spark::function_type(&name, &[ordered.clone()]) {
+                    return ty;
+                }
+            }
             let mut args = vec![ordered.clone()];
             args.extend(arg_types);
             return self.function_type(q, &args, named, star);
@@ -610,6 +619,11 @@ impl Analyzer<'_> {
                 .try_fold(SqlType::Null, |acc, t| common_supertype(&acc, &t))
                 .unwrap_or(SqlType::Unknown)
         };
+        if self.spark_types {
+            if let Some(ty) = crate::types::spark::function_type(name, args) {
+                return ty;
+            }
+        }
         match name {
             "count" | "count_star" | "approx_count_distinct" => return SqlType::BigInt,
             // SQL's niladic keywords (and Snowflake's call forms of them).
@@ -762,7 +776,13 @@ impl Analyzer<'_> {
                 self.arithmetic_type(symbol, l, r)
             }
             B::Divide => {
-                if (l.is_integer() || matches!(l, SqlType::Decimal(..) | SqlType::Null))
+                if let Some(ty) = self
+                    .spark_types
+                    .then(|| crate::types::spark::decimal_arithmetic("/", l, r))
+                    .flatten()
+                {
+                    ty
+                } else if (l.is_integer() || matches!(l, SqlType::Decimal(..) | SqlType::Null))
                     && (r.is_integer() || matches!(r, SqlType::Decimal(..) | SqlType::Null))
                 {
                     SqlType::Double
@@ -809,6 +829,11 @@ impl Analyzer<'_> {
     /// `+ - * %` and friends: decimal width/scale rules, else the catalog on
     /// the operands' common type.
     fn arithmetic_type(&self, symbol: &str, l: &SqlType, r: &SqlType) -> SqlType {
+        if self.spark_types {
+            if let Some(ty) = crate::types::spark::decimal_arithmetic(symbol, l, r) {
+                return ty;
+            }
+        }
         let decimal = matches!(l, SqlType::Decimal(..)) || matches!(r, SqlType::Decimal(..));
         let other_exact =
             |t: &SqlType| t.is_integer() || matches!(t, SqlType::Decimal(..) | SqlType::Null);

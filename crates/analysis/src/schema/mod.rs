@@ -7,6 +7,7 @@
 mod expr;
 mod lineage;
 mod naming;
+mod spark_naming;
 mod query;
 mod scope;
 
@@ -218,6 +219,10 @@ pub fn analyze_statement(
     let mut analyzer = query::Analyzer::new(sql, lookup);
     analyzer.lateral_aliases = dialect.lateral_column_aliases();
     analyzer.dialect = dialect;
+    analyzer.spark_types = matches!(
+        dialect,
+        crate::syntax::Dialect::Databricks | crate::syntax::Dialect::Hive
+    );
     let output = analyzer.analyze_top_statement(statement, final_gem);
     analyzer.finish(output)
 }

@@ -39,6 +39,9 @@ pub(crate) struct Analyzer<'a> {
     pub lateral_aliases: bool,
     /// The engine whose functions and paths the statement uses.
     pub dialect: crate::syntax::Dialect,
+    /// Result types and names of unaliased expressions by Spark SQL's rules
+    /// (sums, averages, decimal arithmetic; `count(1)`) rather than DuckDB's.
+    pub spark_types: bool,
     pub lines: LineIndex,
     pub lookup: &'a dyn RelationLookup,
     pub functions: &'static FunctionCatalog,
@@ -68,6 +71,7 @@ impl<'a> Analyzer<'a> {
             sql,
             lateral_aliases: true,
             dialect: crate::syntax::Dialect::DuckDb,
+            spark_types: false,
             lines: LineIndex::new(sql),
             lookup,
             functions: FunctionCatalog::duckdb(),
@@ -1091,7 +1095,11 @@ impl<'a> Analyzer<'a> {
                         continue;
                     }
                     let ty = self.infer(expr, &scope, grouping_ref, self.lateral_aliases);
-                    let name = naming::expr_column_name(expr);
+                    let name = if self.spark_types {
+                        super::spark_naming::spark_column_name(expr)
+                    } else {
+                        naming::expr_column_name(expr)
+                    };
                     let lineage = self.expr_lineage(expr, EdgeKind::Copy);
                     scope.aliases.borrow_mut().push(Alias {
                         name: name.clone(),

@@ -1,5 +1,5 @@
 //! Types as each engine names them. Inference works in DuckDB's type model;
-//! a Snowflake project sees its columns in Snowflake's names.
+//! a Snowflake or Spark project sees its columns in its engine's names.
 
 use super::SqlType;
 use crate::syntax::Dialect;
@@ -12,6 +12,7 @@ impl SqlType {
         let ty = self.clone().materialize();
         match dialect {
             Dialect::Snowflake => snowflake_name(&ty),
+            Dialect::Databricks | Dialect::Hive => super::spark::spark_type_name(&ty),
             _ => ty.to_string(),
         }
     }
@@ -72,5 +73,6 @@ mod tests {
         // DuckDB's names stay DuckDB's.
         assert_eq!(parse_type("bigint").shown_in(Dialect::DuckDb), "BIGINT");
         assert_eq!(SqlType::Null.shown_in(Dialect::DuckDb), "INTEGER");
+        assert_eq!(parse_type("varchar").shown_in(Dialect::Databricks), "STRING");
     }
 }

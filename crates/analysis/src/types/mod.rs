@@ -4,6 +4,7 @@
 mod engine_names;
 mod parse;
 mod promote;
+pub mod spark;
 
 pub use parse::parse_type;
 pub use promote::{common_supertype, implicit_cast_cost};

@@ -1,6 +1,7 @@
 //! Remote fabrics: Databricks (SQL warehouses and all-purpose clusters),
-//! Livy and Snowflake. Each speaks its documented REST protocol through [`http::Http`],
-//! which owns retries, timeouts and keeping tokens out of messages.
+//! Livy and Snowflake, each speaking its documented REST protocol through
+//! [`http::Http`], which owns retries, timeouts and keeping tokens out of
+//! messages; and Spark Connect, a gRPC client of its own ([`spark_connect`]).
 
 pub mod auth;
 pub mod cluster;
@@ -8,6 +9,7 @@ pub mod http;
 pub mod livy;
 pub mod snowflake;
 pub mod snowflake_auth;
+pub mod spark_connect;
 pub mod spark_types;
 pub mod warehouse;
 

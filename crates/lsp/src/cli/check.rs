@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use loupe_analysis::diagnostics::Severity;
 use loupe_analysis::host::FileDiagnostic;
 use loupe_analysis::loose::analyze_sql;
+use loupe_analysis::portability::Engine;
 use loupe_analysis::text::LineIndex;
 
 use super::{dialect_arg, load_catalog, read_text, Format};
@@ -15,10 +16,18 @@ pub fn run(
     format: Format,
     catalog: Option<&Path>,
     dialect: Option<&str>,
+    fabric: Option<&str>,
 ) -> Result<ExitCode, String> {
     let diagnostics = if path.join("dbt_project.yml").is_file() {
         let host = super::load_project(path)?;
-        host.check()
+        let mut diagnostics = host.check();
+        if let Some(fabric) = fabric {
+            diagnostics.extend(host.portability(fabric_engine(path, fabric)?));
+            diagnostics.sort_by(|a, b| (&a.file, a.start, a.code).cmp(&(&b.file, b.start, b.code)));
+        }
+        diagnostics
+    } else if fabric.is_some() {
+        return Err("--fabric needs a dbt project (a folder with dbt_project.yml)".into());
     } else if path.exists() {
         check_loose_files(path, catalog, dialect)?
     } else {
@@ -36,6 +45,29 @@ pub fn run(
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+/// The engine of fabric `name`: its `kind` in the project's loupe.toml, or
+/// the engine of that name (`duckdb`, `spark`) when loupe.toml has no such fabric.
+fn fabric_engine(root: &Path, name: &str) -> Result<Engine, String> {
+    let path = root.join("loupe.toml");
+    let configured: Option<String> = match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let file: toml::Table =
+                toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            file.get("fabrics")
+                .and_then(|f| f.get(name))
+                .and_then(|f| f.get("kind"))
+                .and_then(toml::Value::as_str)
+                .map(str::to_string)
+        }
+        Err(_) => None,
+    };
+    let kind = configured.as_deref().unwrap_or(name);
+    Engine::of_fabric_kind(kind).ok_or_else(|| match configured {
+        Some(kind) => format!("fabric `{name}` is of kind `{kind}`, whose engine Loupe does not check SQL against (it does DuckDB and Spark)"),
+        None => format!("no fabric `{name}` in {} (and it is not `duckdb` or `spark`)", path.display()),
     })
 }
 

@@ -75,6 +75,10 @@ enum Command {
         catalog: Option<PathBuf>,
         #[arg(long)]
         dialect: Option<String>,
+        /// Also report the SQL this fabric's engine lacks (functions, syntax,
+        /// types), before anything runs: a fabric of loupe.toml, or `duckdb` / `spark`.
+        #[arg(long)]
+        fabric: Option<String>,
     },
     /// Column lineage of a model column across the project, or of a SQL file.
     Lineage {
@@ -229,7 +233,14 @@ pub fn run(cli: Cli) -> ExitCode {
             format,
             catalog,
             dialect,
-        } => check::run(&path, format, catalog.as_deref(), dialect.as_deref()),
+            fabric,
+        } => check::run(
+            &path,
+            format,
+            catalog.as_deref(),
+            dialect.as_deref(),
+            fabric.as_deref(),
+        ),
         Command::Diff {
             path,
             base,
