@@ -61,7 +61,13 @@ impl Engine {
                 FunctionCatalog::duckdb().contains(name)
                     || matches!(
                         name,
-                        "coalesce" | "grouping" | "grouping_id" | "row" | "columns" | "unpack" | "try_cast"
+                        "coalesce"
+                            | "grouping"
+                            | "grouping_id"
+                            | "row"
+                            | "columns"
+                            | "unpack"
+                            | "try_cast"
                     )
             }
             Engine::Spark => spark_functions().contains(name),
@@ -110,7 +116,12 @@ pub fn sql_gaps(sql: &str, dialect: Dialect, engine: Engine) -> Vec<Gap> {
 }
 
 /// What `engine` lacks of a model, with ranges in the model's template.
-pub fn model_gaps(db: &dyn Db, project: Project, file: SourceFile, engine: Engine) -> Vec<Diagnostic> {
+pub fn model_gaps(
+    db: &dyn Db,
+    project: Project,
+    file: SourceFile,
+    engine: Engine,
+) -> Vec<Diagnostic> {
     let rendered = crate::model::rendered_model(db, project, file);
     if rendered.error.is_some() {
         return Vec::new();
@@ -140,7 +151,8 @@ impl GapFinder<'_> {
             return TextRange::empty(0);
         }
         TextRange::new(
-            self.lines.offset(self.sql, span.start.line, span.start.column),
+            self.lines
+                .offset(self.sql, span.start.line, span.start.column),
             self.lines.offset(self.sql, span.end.line, span.end.column),
         )
     }
@@ -156,10 +168,7 @@ impl GapFinder<'_> {
 
     fn check_type(&mut self, node: &impl Spanned, data_type: &DataType) {
         if let Some(why) = missing_type(self.engine, data_type) {
-            let message = format!(
-                "{} has no type `{data_type}`{why}",
-                self.engine.name()
-            );
+            let message = format!("{} has no type `{data_type}`{why}", self.engine.name());
             self.report(node, message);
         }
     }
@@ -183,15 +192,15 @@ fn missing_type(engine: Engine, data_type: &DataType) -> Option<String> {
                 .collect();
             let base = base.trim();
             let hint = match base {
-                "HUGEINT" | "UHUGEINT" => ": the widest integer is BIGINT; DECIMAL(38,0) holds more",
+                "HUGEINT" | "UHUGEINT" => {
+                    ": the widest integer is BIGINT; DECIMAL(38,0) holds more"
+                }
                 "UTINYINT" | "USMALLINT" | "UINTEGER" | "UBIGINT" | "UINT8" | "UINT16"
                 | "UINT32" | "UINT64" => ": Spark has no unsigned integers",
                 "INT1" | "INT2" | "INT4" | "INT8" | "FLOAT4" | "FLOAT8" | "BOOL" | "LOGICAL"
                 | "SIGNED" | "BPCHAR" | "DATETIME" => ": Spark spells it otherwise",
                 "TEXT" => ": Spark writes STRING",
-                "VARCHAR" | "CHAR" | "CHARACTER VARYING" | "CHARACTER"
-                    if !text.contains('(') =>
-                {
+                "VARCHAR" | "CHAR" | "CHARACTER VARYING" | "CHARACTER" if !text.contains('(') => {
                     ": Spark needs a length (VARCHAR(n)), or STRING"
                 }
                 "BLOB" | "BYTEA" | "VARBINARY" => ": Spark writes BINARY",
@@ -237,7 +246,10 @@ impl Visitor for GapFinder<'_> {
                     SelectItem::Wildcard(o) | SelectItem::QualifiedWildcard(_, o) => o,
                     _ => continue,
                 };
-                if options.opt_exclude.is_some() || options.opt_replace.is_some() || options.opt_rename.is_some() {
+                if options.opt_exclude.is_some()
+                    || options.opt_replace.is_some()
+                    || options.opt_rename.is_some()
+                {
                     let what = if options.opt_exclude.is_some() {
                         "`* EXCLUDE (…)`"
                     } else if options.opt_replace.is_some() {
@@ -245,7 +257,13 @@ impl Visitor for GapFinder<'_> {
                     } else {
                         "`* RENAME (…)`"
                     };
-                    self.report(item, format!("Spark has no {what} (a {} form): name the columns", self.source_name()));
+                    self.report(
+                        item,
+                        format!(
+                            "Spark has no {what} (a {} form): name the columns",
+                            self.source_name()
+                        ),
+                    );
                 }
             }
             for table in &select.from {
@@ -264,7 +282,11 @@ impl Visitor for GapFinder<'_> {
             Expr::Function(function) => {
                 // A qualified name is a UDF of some schema: not the engine's.
                 if let [name] = function.name.0.as_slice() {
-                    let name = name.to_string().trim_matches('"').trim_matches('`').to_lowercase();
+                    let name = name
+                        .to_string()
+                        .trim_matches('"')
+                        .trim_matches('`')
+                        .to_lowercase();
                     let known_elsewhere = match self.engine {
                         Engine::Spark => Engine::DuckDb.has_function(&name),
                         Engine::DuckDb => Engine::Spark.has_function(&name),
@@ -287,13 +309,22 @@ impl Visitor for GapFinder<'_> {
             }
             Expr::Cast { data_type, .. } => self.check_type(expr, data_type),
             Expr::Array(array) if self.engine == Engine::Spark && !array.named => {
-                self.report(expr, "Spark has no list literal `[…]`: write `array(…)`".into());
+                self.report(
+                    expr,
+                    "Spark has no list literal `[…]`: write `array(…)`".into(),
+                );
             }
             Expr::Dictionary(_) if self.engine == Engine::Spark => {
-                self.report(expr, "Spark has no struct literal `{…}`: write `named_struct(…)`".into());
+                self.report(
+                    expr,
+                    "Spark has no struct literal `{…}`: write `named_struct(…)`".into(),
+                );
             }
             Expr::Map(_) if self.engine == Engine::Spark => {
-                self.report(expr, "Spark has no `MAP {…}` literal: write `map(…)`".into());
+                self.report(
+                    expr,
+                    "Spark has no `MAP {…}` literal: write `map(…)`".into(),
+                );
             }
             _ => {}
         }

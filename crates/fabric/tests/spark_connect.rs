@@ -8,7 +8,9 @@ mod spark_server;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use loupe_fabric::{Environment, Fabric, FabricConfig, FabricError, FabricKind, RemoteOptions, RunControl};
+use loupe_fabric::{
+    Environment, Fabric, FabricConfig, FabricError, FabricKind, RemoteOptions, RunControl,
+};
 use spark_server::{run_tests, SparkServer};
 
 fn config(url: Option<&str>) -> FabricConfig {
@@ -80,13 +82,21 @@ fn rows_and_the_limit(server: &SparkServer) {
 
     // More rows than the limit (across several Arrow batches): cut, and said so.
     let many = spark
-        .run("select id from range(0, 200000, 1, 4) order by id", 7, &RunControl::default())
+        .run(
+            "select id from range(0, 200000, 1, 4) order by id",
+            7,
+            &RunControl::default(),
+        )
         .unwrap();
     assert_eq!(many.rows.len(), 7);
     assert!(many.truncated && many.row_count.is_none());
     assert_eq!(many.rows[6], [Some("6".to_string())]);
     let all = spark
-        .run("select id from range(0, 50000, 1, 4)", 100_000, &RunControl::default())
+        .run(
+            "select id from range(0, 50000, 1, 4)",
+            100_000,
+            &RunControl::default(),
+        )
         .unwrap();
     assert_eq!((all.rows.len(), all.truncated), (50_000, false));
 }
@@ -111,7 +121,11 @@ fn schemas_come_from_the_analyzer_without_running(server: &SparkServer) {
         .map(|(n, t)| (n.to_string(), t.to_string()))
     );
     let error = spark
-        .run("select raise_error('ran') as boom", 10, &RunControl::default())
+        .run(
+            "select raise_error('ran') as boom",
+            10,
+            &RunControl::default(),
+        )
         .unwrap_err();
     assert!(error.to_string().contains("ran"), "{error}");
 }
@@ -146,8 +160,13 @@ fn the_catalog_lists_tables_and_their_columns(server: &SparkServer) {
         RemoteOptions::default(),
     )
     .unwrap();
-    assert_eq!(direct.list_tables("shop", &control).unwrap(), ["customers", "orders"]);
-    let missing = spark.describe_table(&["shop", "nope"], &control).unwrap_err();
+    assert_eq!(
+        direct.list_tables("shop", &control).unwrap(),
+        ["customers", "orders"]
+    );
+    let missing = spark
+        .describe_table(&["shop", "nope"], &control)
+        .unwrap_err();
     assert!(
         matches!(&missing, FabricError::Query(m) if m.contains("TABLE_OR_VIEW_NOT_FOUND")),
         "{missing}"
@@ -159,35 +178,54 @@ fn a_wrong_or_missing_token_is_refused_clearly(server: &SparkServer) {
     let env = Environment::with(&[("SPARK_CONNECT_TOKEN", wrong)]);
     let url = format!("sc://127.0.0.1:{}/", server.port);
     let spark = Fabric::connect(&config(Some(&url)), Path::new("."), &env).unwrap();
-    let error = spark.run("select 1", 1, &RunControl::default()).unwrap_err();
+    let error = spark
+        .run("select 1", 1, &RunControl::default())
+        .unwrap_err();
     let text = error.to_string();
     assert!(matches!(error, FabricError::Unauthorized(_)), "{text}");
     assert!(text.contains("Invalid authentication token"), "{text}");
-    assert!(!text.contains(wrong) && !text.contains(&server.token), "{text}");
+    assert!(
+        !text.contains(wrong) && !text.contains(&server.token),
+        "{text}"
+    );
 
-    let spark = Fabric::connect(&config(Some(&url)), Path::new("."), &Environment::default())
-        .unwrap();
-    let error = spark.describe_query("select 1", &RunControl::default()).unwrap_err();
+    let spark =
+        Fabric::connect(&config(Some(&url)), Path::new("."), &Environment::default()).unwrap();
+    let error = spark
+        .describe_query("select 1", &RunControl::default())
+        .unwrap_err();
     assert!(matches!(error, FabricError::Unauthorized(_)), "{error}");
-    assert!(error.to_string().contains("No authentication token"), "{error}");
+    assert!(
+        error.to_string().contains("No authentication token"),
+        "{error}"
+    );
 }
 
 fn an_invalid_query_comes_back_with_sparks_message(server: &SparkServer) {
     let spark = fabric(server);
     let error = spark
-        .run("select nope from (select 1 as id)", 10, &RunControl::default())
+        .run(
+            "select nope from (select 1 as id)",
+            10,
+            &RunControl::default(),
+        )
         .unwrap_err();
     assert!(
         matches!(&error, FabricError::Query(m) if m.contains("UNRESOLVED_COLUMN") && m.contains("nope")),
         "{error}"
     );
-    let error = spark.run("selec 1", 10, &RunControl::default()).unwrap_err();
+    let error = spark
+        .run("selec 1", 10, &RunControl::default())
+        .unwrap_err();
     assert!(
         matches!(&error, FabricError::Query(m) if m.contains("PARSE_SYNTAX_ERROR")),
         "{error}"
     );
     // The session survives its errors.
-    assert_eq!(run(&spark, "select 2 as two").rows, [[Some("2".to_string())]]);
+    assert_eq!(
+        run(&spark, "select 2 as two").rows,
+        [[Some("2".to_string())]]
+    );
 }
 
 /// A query that keeps both cores busy for minutes.
@@ -218,8 +256,13 @@ fn cancelling_stops_the_query_on_spark(server: &SparkServer) {
     let idle = server.cpu_seconds();
     std::thread::sleep(Duration::from_secs(3));
     let used = server.cpu_seconds() - idle;
-    assert!(used < 0.8, "Spark still used {used:.2} CPU s in 3 s after the cancel");
-    let after = spark.run("select 3 as three", 1, &RunControl::default()).unwrap();
+    assert!(
+        used < 0.8,
+        "Spark still used {used:.2} CPU s in 3 s after the cancel"
+    );
+    let after = spark
+        .run("select 3 as three", 1, &RunControl::default())
+        .unwrap();
     assert_eq!(after.rows, [[Some("3".to_string())]]);
 }
 
@@ -254,7 +297,9 @@ fn the_server_going_away_mid_stream_fails_clearly(server: &SparkServer) {
     assert!(!text.contains(&server.token), "{text}");
     assert!(stopped_at.elapsed() < Duration::from_secs(30));
     // A later call says the server cannot be reached.
-    let error = spark.run("select 1", 1, &RunControl::default()).unwrap_err();
+    let error = spark
+        .run("select 1", 1, &RunControl::default())
+        .unwrap_err();
     assert!(matches!(error, FabricError::Unavailable(_)), "{error}");
 }
 
@@ -279,8 +324,14 @@ fn main() {
                 "an_invalid_query_comes_back_with_sparks_message",
                 an_invalid_query_comes_back_with_sparks_message,
             ),
-            ("cancelling_stops_the_query_on_spark", cancelling_stops_the_query_on_spark),
-            ("a_timeout_interrupts_the_query", a_timeout_interrupts_the_query),
+            (
+                "cancelling_stops_the_query_on_spark",
+                cancelling_stops_the_query_on_spark,
+            ),
+            (
+                "a_timeout_interrupts_the_query",
+                a_timeout_interrupts_the_query,
+            ),
             (
                 "the_server_going_away_mid_stream_fails_clearly",
                 the_server_going_away_mid_stream_fails_clearly,

@@ -139,7 +139,10 @@ fn sorted_rows(
                         (Some(scale), Some(number)) => {
                             let tolerance = 1.01 * 10f64.powi(-scale);
                             let rounded = (number / tolerance).round() * tolerance;
-                            (normalised(&Some(rounded.to_string())), Some((number, tolerance)))
+                            (
+                                normalised(&Some(rounded.to_string())),
+                                Some((number, tolerance)),
+                            )
                         }
                         _ => (normalised(v), None),
                     }
@@ -170,7 +173,11 @@ fn compare_every_gem(root: &Path, invocation: loupe_analysis::project::Invocatio
         .into_iter()
         .filter(|p| p.extension().is_some_and(|e| e == "sql"))
         .collect();
-    let spark_config = loupe_fabric::FabricsFile::load(root).unwrap().get(Some("spark")).unwrap().1;
+    let spark_config = loupe_fabric::FabricsFile::load(root)
+        .unwrap()
+        .get(Some("spark"))
+        .unwrap()
+        .1;
     let spark = Fabric::connect(&spark_config, root, &Environment::from_process()).unwrap();
     let mut loaded = std::collections::BTreeSet::new();
     let mut compared = 0;
@@ -180,15 +187,20 @@ fn compare_every_gem(root: &Path, invocation: loupe_analysis::project::Invocatio
         let gems = loupe_analysis::ide::gem_lenses(host.db(), host.project(), file);
         for gem in gems.iter().map(|g| g.gem.clone()) {
             let label = format!("{}#{}", model.display(), gem.as_deref().unwrap_or("final"));
-            let on_duckdb =
-                loupe_lsp::run::prepare_run(&host, file, gem.as_deref(), Some("duckdb"), Upstream::Inline)
-                    .unwrap_or_else(|e| panic!("{label}: {e}"));
+            let on_duckdb = loupe_lsp::run::prepare_run(
+                &host,
+                file,
+                gem.as_deref(),
+                Some("duckdb"),
+                Upstream::Inline,
+            )
+            .unwrap_or_else(|e| panic!("{label}: {e}"));
             let want = loupe_lsp::run::execute_run(&on_duckdb, 100_000, &RunControl::default())
                 .unwrap_or_else(|e| panic!("{label} on DuckDB: {e}"));
             // Columns whose values change from run to run (`now()`) are left out.
             std::thread::sleep(std::time::Duration::from_millis(2));
-            let again = loupe_lsp::run::execute_run(&on_duckdb, 100_000, &RunControl::default())
-                .unwrap();
+            let again =
+                loupe_lsp::run::execute_run(&on_duckdb, 100_000, &RunControl::default()).unwrap();
             let volatile: Vec<usize> = (0..want.columns.len())
                 .filter(|&i| {
                     let column = |r: &loupe_fabric::RunResult| {
@@ -200,9 +212,14 @@ fn compare_every_gem(root: &Path, invocation: loupe_analysis::project::Invocatio
                     column(&want) != column(&again)
                 })
                 .collect();
-            let on_spark =
-                loupe_lsp::run::prepare_run(&host, file, gem.as_deref(), Some("spark"), Upstream::Inline)
-                    .unwrap();
+            let on_spark = loupe_lsp::run::prepare_run(
+                &host,
+                file,
+                gem.as_deref(),
+                Some("spark"),
+                Upstream::Inline,
+            )
+            .unwrap();
             let fresh: Vec<SeedLoad> = on_spark
                 .seeds
                 .iter()
@@ -214,16 +231,27 @@ fn compare_every_gem(root: &Path, invocation: loupe_analysis::project::Invocatio
                 .unwrap_or_else(|e| panic!("{label} on Spark: {e}\n{}", on_spark.sql));
             // Named columns are named alike; unaliased expressions each
             // engine names its own way (`count_star()` and `count(1)`).
-            assert_eq!(got.columns.len(), want.columns.len(), "{label}: {:?}", got.columns);
+            assert_eq!(
+                got.columns.len(),
+                want.columns.len(),
+                "{label}: {:?}",
+                got.columns
+            );
             for ((spark_name, _), (duckdb_name, _)) in got.columns.iter().zip(&want.columns) {
                 let plain = duckdb_name.chars().all(|c| c.is_alphanumeric() || c == '_');
                 if plain {
-                    assert_eq!(spark_name.to_lowercase(), duckdb_name.to_lowercase(), "{label}");
+                    assert_eq!(
+                        spark_name.to_lowercase(),
+                        duckdb_name.to_lowercase(),
+                        "{label}"
+                    );
                 }
             }
             assert!(!want.truncated && !got.truncated, "{label}");
-            let (spark_rows, duckdb_rows) =
-                (sorted_rows(&got.rows, &volatile, &want.columns), sorted_rows(&want.rows, &volatile, &want.columns));
+            let (spark_rows, duckdb_rows) = (
+                sorted_rows(&got.rows, &volatile, &want.columns),
+                sorted_rows(&want.rows, &volatile, &want.columns),
+            );
             if !same_rows(&spark_rows, &duckdb_rows) {
                 let first = spark_rows
                     .iter()
@@ -232,13 +260,20 @@ fn compare_every_gem(root: &Path, invocation: loupe_analysis::project::Invocatio
                 let texts = |r: &Vec<Cell>| r.iter().map(|c| c.0.clone()).collect::<Vec<_>>();
                 mismatches.insert(
                     label.clone(),
-                    (got.rows.len(), want.rows.len(), first.map(|(a, b)| (texts(a), texts(b)))),
+                    (
+                        got.rows.len(),
+                        want.rows.len(),
+                        first.map(|(a, b)| (texts(a), texts(b))),
+                    ),
                 );
             }
             compared += 1;
         }
     }
-    assert!(mismatches.is_empty(), "rows differ (Spark, DuckDB row counts, first differing rows): {mismatches:?}");
+    assert!(
+        mismatches.is_empty(),
+        "rows differ (Spark, DuckDB row counts, first differing rows): {mismatches:?}"
+    );
     compared
 }
 
@@ -260,7 +295,8 @@ fn walkdir(dir: PathBuf) -> Vec<PathBuf> {
 }
 
 fn the_fixture_shop_gives_the_same_rows_on_spark_and_duckdb(server: &SparkServer) {
-    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/seeded_shop");
+    let fixture =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/seeded_shop");
     let root = project_on_spark(&fixture, server, "seeded");
     let invocation = loupe_analysis::project::Invocation {
         vars: loupe_analysis::project::Invocation::parse_vars("{load_source_data: true}").unwrap(),
@@ -283,7 +319,8 @@ fn jaffle_shop_gives_the_same_rows_on_spark_and_duckdb(server: &SparkServer) {
 
 /// Time to the first rows of one gem, Spark against DuckDB (printed for the docs).
 fn time_to_first_rows(server: &SparkServer) {
-    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/seeded_shop");
+    let fixture =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/seeded_shop");
     let root = project_on_spark(&fixture, server, "timing");
     let invocation = loupe_analysis::project::Invocation {
         vars: loupe_analysis::project::Invocation::parse_vars("{load_source_data: true}").unwrap(),
@@ -293,7 +330,8 @@ fn time_to_first_rows(server: &SparkServer) {
     let file = host.file(&root.join("models/marts/customers.sql")).unwrap();
     let mut report = Vec::new();
     for fabric in ["duckdb", "spark"] {
-        let run = loupe_lsp::run::prepare_run(&host, file, None, Some(fabric), Upstream::Inline).unwrap();
+        let run =
+            loupe_lsp::run::prepare_run(&host, file, None, Some(fabric), Upstream::Inline).unwrap();
         if fabric == "spark" {
             let config: FabricConfig = run.fabric.clone();
             let spark = Fabric::connect(&config, &root, &Environment::from_process()).unwrap();
@@ -306,9 +344,16 @@ fn time_to_first_rows(server: &SparkServer) {
             assert!(!result.rows.is_empty());
             times.push(started.elapsed().as_secs_f64() * 1000.0);
         }
-        report.push(format!("{fabric}: first {:.0} ms, then {:.0} ms, {:.0} ms", times[0], times[1], times[2]));
+        report.push(format!(
+            "{fabric}: first {:.0} ms, then {:.0} ms, {:.0} ms",
+            times[0], times[1], times[2]
+        ));
     }
-    eprintln!("time to first rows of customers.sql: {}; Spark rss {:.0} MiB", report.join("; "), server.rss_mib());
+    eprintln!(
+        "time to first rows of customers.sql: {}; Spark rss {:.0} MiB",
+        report.join("; "),
+        server.rss_mib()
+    );
 }
 
 /// `loupe check --fabric spark` flags the DuckDB-only SQL of the fixture,
@@ -328,24 +373,47 @@ fn the_portability_check_flags_what_spark_lacks(server: &SparkServer) {
         .map(|(i, _)| i as u32 + 1)
         .collect();
     let flagged: Vec<u32> = found.iter().map(|d| d.start.line).collect();
-    assert!(found.iter().all(|d| d.file.ends_with("duckdb_only.sql") && d.code == "L016"), "{found:#?}");
+    assert!(
+        found
+            .iter()
+            .all(|d| d.file.ends_with("duckdb_only.sql") && d.code == "L016"),
+        "{found:#?}"
+    );
     assert_eq!(flagged, marked, "{found:#?}");
-    for (d, word) in found.iter().zip(["EXCLUDE", "epoch_ms", "list literal", "HUGEINT", "strftime"]) {
+    for (d, word) in
+        found
+            .iter()
+            .zip(["EXCLUDE", "epoch_ms", "list literal", "HUGEINT", "strftime"])
+    {
         assert!(d.message.contains(word), "{}: {}", d.line_text, d.message);
     }
 
     // The engines agree: both models run on DuckDB; on Spark only the portable one.
-    let spark_config = loupe_fabric::FabricsFile::load(&root).unwrap().get(Some("spark")).unwrap().1;
+    let spark_config = loupe_fabric::FabricsFile::load(&root)
+        .unwrap()
+        .get(Some("spark"))
+        .unwrap()
+        .1;
     let spark = Fabric::connect(&spark_config, &root, &Environment::from_process()).unwrap();
     for (model, runs_on_spark) in [("portable", true), ("duckdb_only", false)] {
-        let file = host.file(&root.join(format!("models/{model}.sql"))).unwrap();
-        let on_duckdb = loupe_lsp::run::prepare_run(&host, file, None, Some("duckdb"), Upstream::Inline).unwrap();
+        let file = host
+            .file(&root.join(format!("models/{model}.sql")))
+            .unwrap();
+        let on_duckdb =
+            loupe_lsp::run::prepare_run(&host, file, None, Some("duckdb"), Upstream::Inline)
+                .unwrap();
         loupe_lsp::run::execute_run(&on_duckdb, 100, &RunControl::default())
             .unwrap_or_else(|e| panic!("{model} on DuckDB: {e}"));
-        let on_spark = loupe_lsp::run::prepare_run(&host, file, None, Some("spark"), Upstream::Inline).unwrap();
+        let on_spark =
+            loupe_lsp::run::prepare_run(&host, file, None, Some("spark"), Upstream::Inline)
+                .unwrap();
         load_seeds_on_spark(&spark, &on_spark.seeds);
         let outcome = loupe_lsp::run::execute_run(&on_spark, 100, &RunControl::default());
-        assert_eq!(outcome.is_ok(), runs_on_spark, "{model} on Spark: {outcome:?}");
+        assert_eq!(
+            outcome.is_ok(),
+            runs_on_spark,
+            "{model} on Spark: {outcome:?}"
+        );
     }
 
     // Projects whose every gem ran on both engines above report nothing.
@@ -355,10 +423,17 @@ fn the_portability_check_flags_what_spark_lacks(server: &SparkServer) {
         ..Default::default()
     };
     let host = loupe_analysis::host::AnalysisHost::load_with(&seeded, invocation).unwrap();
-    assert_eq!(host.portability(loupe_analysis::portability::Engine::Spark), []);
+    assert_eq!(
+        host.portability(loupe_analysis::portability::Engine::Spark),
+        []
+    );
     if let Some(corpus) = corpus("jaffle_shop_duckdb") {
-        let host = loupe_analysis::host::AnalysisHost::load_with(&corpus, Default::default()).unwrap();
-        assert_eq!(host.portability(loupe_analysis::portability::Engine::Spark), []);
+        let host =
+            loupe_analysis::host::AnalysisHost::load_with(&corpus, Default::default()).unwrap();
+        assert_eq!(
+            host.portability(loupe_analysis::portability::Engine::Spark),
+            []
+        );
     }
 
     // The command line: the fabric named in loupe.toml picks the engine.
@@ -386,7 +461,11 @@ fn inferred_spark_schemas_match_sparks_analyzer(server: &SparkServer) {
     use loupe_analysis::syntax::Dialect;
     use loupe_analysis::types::spark::spark_type_name;
     let spark = match Fabric::connect(
-        &toml::from_str::<FabricConfig>(&format!("kind = \"spark\"\nurl = \"sc://127.0.0.1:{}/\"", server.port)).unwrap(),
+        &toml::from_str::<FabricConfig>(&format!(
+            "kind = \"spark\"\nurl = \"sc://127.0.0.1:{}/\"",
+            server.port
+        ))
+        .unwrap(),
         Path::new("."),
         &Environment::with(&[("SPARK_CONNECT_TOKEN", &server.token)]),
     )
@@ -405,7 +484,12 @@ fn inferred_spark_schemas_match_sparks_analyzer(server: &SparkServer) {
         let analysis = analyze_sql(sql, Dialect::Databricks, catalog);
         let got: Vec<(String, String)> = analysis
             .output()
-            .map(|o| o.columns.iter().map(|c| (c.name.clone(), spark_type_name(&c.ty))).collect())
+            .map(|o| {
+                o.columns
+                    .iter()
+                    .map(|c| (c.name.clone(), spark_type_name(&c.ty)))
+                    .collect()
+            })
             .unwrap_or_default();
         compared += 1;
         if got != want {
@@ -413,31 +497,53 @@ fn inferred_spark_schemas_match_sparks_analyzer(server: &SparkServer) {
         }
     };
     let create_tables = |schema: &str, tables: &serde_json::Map<String, serde_json::Value>| {
-        spark.statement(&format!("create schema if not exists {schema}"), &control).unwrap();
+        spark
+            .statement(&format!("create schema if not exists {schema}"), &control)
+            .unwrap();
         for (table, columns) in tables {
             let columns: Vec<String> = columns
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|c| format!("`{}` {}", c[0].as_str().unwrap(), spark_type(c[1].as_str().unwrap())))
+                .map(|c| {
+                    format!(
+                        "`{}` {}",
+                        c[0].as_str().unwrap(),
+                        spark_type(c[1].as_str().unwrap())
+                    )
+                })
                 .collect();
-            spark.statement(&format!("drop table if exists {schema}.{table}"), &control).unwrap();
             spark
-                .statement(&format!("create table {schema}.{table} ({}) using parquet", columns.join(", ")), &control)
+                .statement(&format!("drop table if exists {schema}.{table}"), &control)
+                .unwrap();
+            spark
+                .statement(
+                    &format!(
+                        "create table {schema}.{table} ({}) using parquet",
+                        columns.join(", ")
+                    ),
+                    &control,
+                )
                 .unwrap();
         }
         spark.statement(&format!("use {schema}"), &control).unwrap();
     };
     if let Some(tpch) = corpus("tpch") {
         let truth: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(tpch.join("tpch_truth.json")).unwrap()).unwrap();
+            serde_json::from_str(&std::fs::read_to_string(tpch.join("tpch_truth.json")).unwrap())
+                .unwrap();
         let tables = truth["tables"].as_object().unwrap();
         create_tables("tpch", tables);
-        let catalog = TableCatalog::from_json(&serde_json::json!({"tables": tables}).to_string()).unwrap();
+        let catalog =
+            TableCatalog::from_json(&serde_json::json!({"tables": tables}).to_string()).unwrap();
         let queries = truth["queries"].as_array().unwrap();
         assert_eq!(queries.len(), 22);
         for q in queries {
-            compare(format!("TPC-H {}", q["id"]), q["sql"].as_str().unwrap(), &catalog);
+            compare(
+                format!("TPC-H {}", q["id"]),
+                q["sql"].as_str().unwrap(),
+                &catalog,
+            );
         }
     }
     // Every gem of the fixture shop's models, and of jaffle_shop's when present,
@@ -446,26 +552,47 @@ fn inferred_spark_schemas_match_sparks_analyzer(server: &SparkServer) {
     let mut projects = vec![(
         project_on_spark(&seeded, server, "types-seeded"),
         loupe_analysis::project::Invocation {
-            vars: loupe_analysis::project::Invocation::parse_vars("{load_source_data: true}").unwrap(),
+            vars: loupe_analysis::project::Invocation::parse_vars("{load_source_data: true}")
+                .unwrap(),
             ..Default::default()
         },
     )];
     if let Some(jaffle) = corpus("jaffle_shop_duckdb") {
-        projects.push((project_on_spark(&jaffle, server, "types-jaffle"), Default::default()));
+        projects.push((
+            project_on_spark(&jaffle, server, "types-jaffle"),
+            Default::default(),
+        ));
     }
     for (root, invocation) in projects {
         let host = loupe_analysis::host::AnalysisHost::load_with(&root, invocation).unwrap();
         let fabric = Fabric::connect(
-            &loupe_fabric::FabricsFile::load(&root).unwrap().get(Some("spark")).unwrap().1,
+            &loupe_fabric::FabricsFile::load(&root)
+                .unwrap()
+                .get(Some("spark"))
+                .unwrap()
+                .1,
             &root,
             &Environment::from_process(),
         )
         .unwrap();
         let mut loaded = std::collections::BTreeSet::new();
-        for model in walkdir(root.join("models")).into_iter().filter(|p| p.extension().is_some_and(|e| e == "sql")) {
+        for model in walkdir(root.join("models"))
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+        {
             let file = host.file(&model).unwrap();
-            for gem in loupe_analysis::ide::gem_lenses(host.db(), host.project(), file).into_iter().map(|g| g.gem) {
-                let run = loupe_lsp::run::prepare_run(&host, file, gem.as_deref(), Some("spark"), Upstream::Inline).unwrap();
+            for gem in loupe_analysis::ide::gem_lenses(host.db(), host.project(), file)
+                .into_iter()
+                .map(|g| g.gem)
+            {
+                let run = loupe_lsp::run::prepare_run(
+                    &host,
+                    file,
+                    gem.as_deref(),
+                    Some("spark"),
+                    Upstream::Inline,
+                )
+                .unwrap();
                 let fresh: Vec<SeedLoad> = run
                     .seeds
                     .iter()
@@ -476,9 +603,16 @@ fn inferred_spark_schemas_match_sparks_analyzer(server: &SparkServer) {
                 let tables: serde_json::Map<String, serde_json::Value> = run
                     .seeds
                     .iter()
-                    .map(|s| (format!("{}.{}", s.schema, s.table), serde_json::json!(s.columns)))
+                    .map(|s| {
+                        (
+                            format!("{}.{}", s.schema, s.table),
+                            serde_json::json!(s.columns),
+                        )
+                    })
                     .collect();
-                let catalog = TableCatalog::from_json(&serde_json::json!({"tables": tables}).to_string()).unwrap();
+                let catalog =
+                    TableCatalog::from_json(&serde_json::json!({"tables": tables}).to_string())
+                        .unwrap();
                 let label = format!(
                     "{}#{}",
                     model.strip_prefix(&root).unwrap().display(),
@@ -488,7 +622,11 @@ fn inferred_spark_schemas_match_sparks_analyzer(server: &SparkServer) {
             }
         }
     }
-    let report = format!("{} of {compared} schemas differ:\n{}", failures.len(), failures.join("\n"));
+    let report = format!(
+        "{} of {compared} schemas differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     eprintln!("{report}");
     assert!(failures.is_empty(), "{report}");
 }

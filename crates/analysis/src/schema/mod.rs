@@ -7,9 +7,9 @@
 mod expr;
 mod lineage;
 mod naming;
-mod spark_naming;
 mod query;
 mod scope;
+mod spark_naming;
 
 use std::sync::Arc;
 

@@ -135,7 +135,10 @@ mod tests {
                 "case when count(*) > 30 then 'busy' else 'quiet' end",
                 "CASE WHEN (count(1) > 30) THEN busy ELSE quiet END",
             ),
-            ("cast(max(ordered_at) as date)", "CAST(max(ordered_at) AS DATE)"),
+            (
+                "cast(max(ordered_at) as date)",
+                "CAST(max(ordered_at) AS DATE)",
+            ),
             ("count(distinct a)", "count(DISTINCT a)"),
             ("a + 1", "(a + 1)"),
         ] {

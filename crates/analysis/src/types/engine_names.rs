@@ -73,6 +73,9 @@ mod tests {
         // DuckDB's names stay DuckDB's.
         assert_eq!(parse_type("bigint").shown_in(Dialect::DuckDb), "BIGINT");
         assert_eq!(SqlType::Null.shown_in(Dialect::DuckDb), "INTEGER");
-        assert_eq!(parse_type("varchar").shown_in(Dialect::Databricks), "STRING");
+        assert_eq!(
+            parse_type("varchar").shown_in(Dialect::Databricks),
+            "STRING"
+        );
     }
 }

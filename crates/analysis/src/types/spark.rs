@@ -143,7 +143,8 @@ pub fn function_type(name: &str, args: &[SqlType]) -> Option<SqlType> {
         ("row_number" | "rank" | "dense_rank" | "ntile", _) => Some(SqlType::Integer),
         ("percent_rank" | "cume_dist", _) => Some(SqlType::Double),
         ("percentile_cont" | "percentile_disc" | "median" | "percentile", t)
-            if t.is_integer() || matches!(t, SqlType::Decimal(..) | SqlType::Float | SqlType::Double) =>
+            if t.is_integer()
+                || matches!(t, SqlType::Decimal(..) | SqlType::Float | SqlType::Double) =>
         {
             Some(SqlType::Double)
         }
@@ -183,10 +184,19 @@ mod tests {
             function_type("sum", &[SqlType::Decimal(32, 4)]),
             Some(SqlType::Decimal(38, 4))
         );
-        assert_eq!(function_type("avg", &[price.clone()]), Some(SqlType::Decimal(19, 6)));
-        assert_eq!(function_type("sum", &[SqlType::Integer]), Some(SqlType::BigInt));
         assert_eq!(
-            function_type("round", &[SqlType::Decimal(20, 6), SqlType::IntegerLiteral(2)]),
+            function_type("avg", &[price.clone()]),
+            Some(SqlType::Decimal(19, 6))
+        );
+        assert_eq!(
+            function_type("sum", &[SqlType::Integer]),
+            Some(SqlType::BigInt)
+        );
+        assert_eq!(
+            function_type(
+                "round",
+                &[SqlType::Decimal(20, 6), SqlType::IntegerLiteral(2)]
+            ),
             Some(SqlType::Decimal(17, 2))
         );
         // Past 38 digits the scale gives way, down to 6.
@@ -194,6 +204,9 @@ mod tests {
             decimal_arithmetic("/", &SqlType::Decimal(38, 4), &SqlType::Decimal(38, 4)),
             Some(SqlType::Decimal(38, 6))
         );
-        assert_eq!(spark_type_name(&SqlType::List(Box::new(SqlType::Varchar))), "ARRAY<STRING>");
+        assert_eq!(
+            spark_type_name(&SqlType::List(Box::new(SqlType::Varchar))),
+            "ARRAY<STRING>"
+        );
     }
 }

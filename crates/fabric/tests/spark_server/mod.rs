@@ -106,7 +106,10 @@ pub type Test = (&'static str, fn(&SparkServer));
 /// Runs `tests` in order (a name given on the command line filters them),
 /// prints libtest's lines, stops the server, and exits non-zero on a failure.
 pub fn run_tests(server_name: &str, tests: &[Test]) {
-    let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
     let chosen: Vec<&Test> = tests
         .iter()
         .filter(|(name, _)| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str())))

@@ -173,9 +173,7 @@ pub mod data_type {
     #[derive(Clone, PartialEq, ::prost::Message)]
     pub struct Array {
         #[prost(message, optional, boxed, tag = "1")]
-        pub element_type: ::core::option::Option<
-            ::prost::alloc::boxed::Box<super::DataType>,
-        >,
+        pub element_type: ::core::option::Option<::prost::alloc::boxed::Box<super::DataType>>,
         #[prost(bool, tag = "2")]
         pub contains_null: bool,
         #[prost(uint32, tag = "3")]
@@ -184,13 +182,9 @@ pub mod data_type {
     #[derive(Clone, PartialEq, ::prost::Message)]
     pub struct Map {
         #[prost(message, optional, boxed, tag = "1")]
-        pub key_type: ::core::option::Option<
-            ::prost::alloc::boxed::Box<super::DataType>,
-        >,
+        pub key_type: ::core::option::Option<::prost::alloc::boxed::Box<super::DataType>>,
         #[prost(message, optional, boxed, tag = "2")]
-        pub value_type: ::core::option::Option<
-            ::prost::alloc::boxed::Box<super::DataType>,
-        >,
+        pub value_type: ::core::option::Option<::prost::alloc::boxed::Box<super::DataType>>,
         #[prost(bool, tag = "3")]
         pub value_contains_null: bool,
         #[prost(uint32, tag = "4")]
@@ -227,14 +221,10 @@ pub mod data_type {
         pub python_class: ::core::option::Option<::prost::alloc::string::String>,
         /// Required for Python UDT
         #[prost(string, optional, tag = "4")]
-        pub serialized_python_class: ::core::option::Option<
-            ::prost::alloc::string::String,
-        >,
+        pub serialized_python_class: ::core::option::Option<::prost::alloc::string::String>,
         /// Required for Python UDT
         #[prost(message, optional, boxed, tag = "5")]
-        pub sql_type: ::core::option::Option<
-            ::prost::alloc::boxed::Box<super::DataType>,
-        >,
+        pub sql_type: ::core::option::Option<::prost::alloc::boxed::Box<super::DataType>>,
     }
     #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
     pub struct Unparsed {
@@ -378,17 +368,13 @@ pub struct ResourceProfile {
     /// (Optional) Resource requests for executors. Mapped from the resource name
     /// (e.g., cores, memory, CPU) to its specific request.
     #[prost(map = "string, message", tag = "1")]
-    pub executor_resources: ::std::collections::HashMap<
-        ::prost::alloc::string::String,
-        ExecutorResourceRequest,
-    >,
+    pub executor_resources:
+        ::std::collections::HashMap<::prost::alloc::string::String, ExecutorResourceRequest>,
     /// (Optional) Resource requests for tasks. Mapped from the resource name
     /// (e.g., cores, memory, CPU) to its specific request.
     #[prost(map = "string, message", tag = "2")]
-    pub task_resources: ::std::collections::HashMap<
-        ::prost::alloc::string::String,
-        TaskResourceRequest,
-    >,
+    pub task_resources:
+        ::std::collections::HashMap<::prost::alloc::string::String, TaskResourceRequest>,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct Origin {
@@ -526,9 +512,7 @@ pub mod expression {
     pub struct Window {
         /// (Required) The window function.
         #[prost(message, optional, boxed, tag = "1")]
-        pub window_function: ::core::option::Option<
-            ::prost::alloc::boxed::Box<super::Expression>,
-        >,
+        pub window_function: ::core::option::Option<::prost::alloc::boxed::Box<super::Expression>>,
         /// (Optional) The way that input rows are partitioned.
         #[prost(message, repeated, tag = "2")]
         pub partition_spec: ::prost::alloc::vec::Vec<super::Expression>,
@@ -539,9 +523,7 @@ pub mod expression {
         ///
         /// If not set, it will be treated as 'UnspecifiedFrame'.
         #[prost(message, optional, boxed, tag = "4")]
-        pub frame_spec: ::core::option::Option<
-            ::prost::alloc::boxed::Box<window::WindowFrame>,
-        >,
+        pub frame_spec: ::core::option::Option<::prost::alloc::boxed::Box<window::WindowFrame>>,
     }
     /// Nested message and enum types in `Window`.
     pub mod window {
@@ -553,14 +535,12 @@ pub mod expression {
             pub frame_type: i32,
             /// (Required) The lower bound of the frame.
             #[prost(message, optional, boxed, tag = "2")]
-            pub lower: ::core::option::Option<
-                ::prost::alloc::boxed::Box<window_frame::FrameBoundary>,
-            >,
+            pub lower:
+                ::core::option::Option<::prost::alloc::boxed::Box<window_frame::FrameBoundary>>,
             /// (Required) The upper bound of the frame.
             #[prost(message, optional, boxed, tag = "3")]
-            pub upper: ::core::option::Option<
-                ::prost::alloc::boxed::Box<window_frame::FrameBoundary>,
-            >,
+            pub upper:
+                ::core::option::Option<::prost::alloc::boxed::Box<window_frame::FrameBoundary>>,
         }
         /// Nested message and enum types in `WindowFrame`.
         pub mod window_frame {
@@ -583,23 +563,11 @@ pub mod expression {
                     Unbounded(bool),
                     /// This is an expression for future proofing. We are expecting literals on the server side.
                     #[prost(message, tag = "3")]
-                    Value(
-                        ::prost::alloc::boxed::Box<
-                            super::super::super::super::Expression,
-                        >,
-                    ),
+                    Value(::prost::alloc::boxed::Box<super::super::super::super::Expression>),
                 }
             }
             #[derive(
-                Clone,
-                Copy,
-                Debug,
-                PartialEq,
-                Eq,
-                Hash,
-                PartialOrd,
-                Ord,
-                ::prost::Enumeration
+                Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration,
             )]
             #[repr(i32)]
             pub enum FrameType {
@@ -651,15 +619,7 @@ pub mod expression {
     /// Nested message and enum types in `SortOrder`.
     pub mod sort_order {
         #[derive(
-            Clone,
-            Copy,
-            Debug,
-            PartialEq,
-            Eq,
-            Hash,
-            PartialOrd,
-            Ord,
-            ::prost::Enumeration
+            Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration,
         )]
         #[repr(i32)]
         pub enum SortDirection {
@@ -690,15 +650,7 @@ pub mod expression {
             }
         }
         #[derive(
-            Clone,
-            Copy,
-            Debug,
-            PartialEq,
-            Eq,
-            Hash,
-            PartialOrd,
-            Ord,
-            ::prost::Enumeration
+            Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration,
         )]
         #[repr(i32)]
         pub enum NullOrdering {
@@ -753,15 +705,7 @@ pub mod expression {
     /// Nested message and enum types in `Cast`.
     pub mod cast {
         #[derive(
-            Clone,
-            Copy,
-            Debug,
-            PartialEq,
-            Eq,
-            Hash,
-            PartialOrd,
-            Ord,
-            ::prost::Enumeration
+            Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration,
         )]
         #[repr(i32)]
         pub enum EvalMode {
@@ -1088,18 +1032,15 @@ pub mod expression {
         /// (Required) The expression to describe the extraction, can be
         /// key of Map, index of Array, field name of Struct.
         #[prost(message, optional, boxed, tag = "2")]
-        pub extraction: ::core::option::Option<
-            ::prost::alloc::boxed::Box<super::Expression>,
-        >,
+        pub extraction: ::core::option::Option<::prost::alloc::boxed::Box<super::Expression>>,
     }
     /// Add, replace or drop a field of `StructType` expression by name.
     #[derive(Clone, PartialEq, ::prost::Message)]
     pub struct UpdateFields {
         /// (Required) The struct expression.
         #[prost(message, optional, boxed, tag = "1")]
-        pub struct_expression: ::core::option::Option<
-            ::prost::alloc::boxed::Box<super::Expression>,
-        >,
+        pub struct_expression:
+            ::core::option::Option<::prost::alloc::boxed::Box<super::Expression>>,
         /// (Required) The field name.
         #[prost(string, tag = "2")]
         pub field_name: ::prost::alloc::string::String,
@@ -1107,9 +1048,7 @@ pub mod expression {
         ///
         /// When not set, it means this field will be dropped.
         #[prost(message, optional, boxed, tag = "3")]
-        pub value_expression: ::core::option::Option<
-            ::prost::alloc::boxed::Box<super::Expression>,
-        >,
+        pub value_expression: ::core::option::Option<::prost::alloc::boxed::Box<super::Expression>>,
     }
     #[derive(Clone, PartialEq, ::prost::Message)]
     pub struct Alias {
@@ -1132,9 +1071,7 @@ pub mod expression {
         /// The function body should use 'UnresolvedAttribute' as arguments, the sever side will
         /// replace 'UnresolvedAttribute' with 'UnresolvedNamedLambdaVariable'.
         #[prost(message, optional, boxed, tag = "1")]
-        pub function: ::core::option::Option<
-            ::prost::alloc::boxed::Box<super::Expression>,
-        >,
+        pub function: ::core::option::Option<::prost::alloc::boxed::Box<super::Expression>>,
         /// (Required) Function variables. Must contains 1 ~ 3 variables.
         #[prost(message, repeated, tag = "2")]
         pub arguments: ::prost::alloc::vec::Vec<UnresolvedNamedLambdaVariable>,
@@ -1180,9 +1117,7 @@ pub mod expression {
         #[prost(message, tag = "16")]
         CallFunction(super::CallFunction),
         #[prost(message, tag = "17")]
-        NamedArgumentExpression(
-            ::prost::alloc::boxed::Box<super::NamedArgumentExpression>,
-        ),
+        NamedArgumentExpression(::prost::alloc::boxed::Box<super::NamedArgumentExpression>),
         #[prost(message, tag = "19")]
         MergeAction(::prost::alloc::boxed::Box<super::MergeAction>),
         #[prost(message, tag = "20")]
@@ -1218,7 +1153,10 @@ pub struct CommonInlineUserDefinedFunction {
     #[prost(bool, tag = "7")]
     pub is_distinct: bool,
     /// (Required) Indicate the function type of the user-defined function.
-    #[prost(oneof = "common_inline_user_defined_function::Function", tags = "4, 5, 6")]
+    #[prost(
+        oneof = "common_inline_user_defined_function::Function",
+        tags = "4, 5, 6"
+    )]
     pub function: ::core::option::Option<common_inline_user_defined_function::Function>,
 }
 /// Nested message and enum types in `CommonInlineUserDefinedFunction`.
@@ -1329,17 +1267,7 @@ pub mod merge_action {
         #[prost(message, optional, tag = "2")]
         pub value: ::core::option::Option<super::Expression>,
     }
-    #[derive(
-        Clone,
-        Copy,
-        Debug,
-        PartialEq,
-        Eq,
-        Hash,
-        PartialOrd,
-        Ord,
-        ::prost::Enumeration
-    )]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
     #[repr(i32)]
     pub enum ActionType {
         Invalid = 0,
@@ -1408,17 +1336,7 @@ pub mod subquery_expression {
         #[prost(bool, optional, tag = "3")]
         pub with_single_partition: ::core::option::Option<bool>,
     }
-    #[derive(
-        Clone,
-        Copy,
-        Debug,
-        PartialEq,
-        Eq,
-        Hash,
-        PartialOrd,
-        Ord,
-        ::prost::Enumeration
-    )]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
     #[repr(i32)]
     pub enum SubqueryType {
         Unknown = 0,
@@ -1660,10 +1578,8 @@ pub struct CreateExternalTable {
     /// Options could be empty for valid data source format.
     /// The map key is case insensitive.
     #[prost(map = "string, string", tag = "5")]
-    pub options: ::std::collections::HashMap<
-        ::prost::alloc::string::String,
-        ::prost::alloc::string::String,
-    >,
+    pub options:
+        ::std::collections::HashMap<::prost::alloc::string::String, ::prost::alloc::string::String>,
 }
 /// See `spark.catalog.createTable`
 #[derive(Clone, PartialEq, ::prost::Message)]
@@ -1686,10 +1602,8 @@ pub struct CreateTable {
     /// Options could be empty for valid data source format.
     /// The map key is case insensitive.
     #[prost(map = "string, string", tag = "6")]
-    pub options: ::std::collections::HashMap<
-        ::prost::alloc::string::String,
-        ::prost::alloc::string::String,
-    >,
+    pub options:
+        ::std::collections::HashMap<::prost::alloc::string::String, ::prost::alloc::string::String>,
 }
 /// See `spark.catalog.dropTempView`
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -1799,10 +1713,8 @@ pub struct CreateDatabase {
     #[prost(bool, tag = "2")]
     pub if_not_exists: bool,
     #[prost(map = "string, string", tag = "3")]
-    pub properties: ::std::collections::HashMap<
-        ::prost::alloc::string::String,
-        ::prost::alloc::string::String,
-    >,
+    pub properties:
+        ::std::collections::HashMap<::prost::alloc::string::String, ::prost::alloc::string::String>,
 }
 /// See `spark.catalog.dropDatabase`
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -1869,10 +1781,7 @@ pub struct AnalyzeTable {
 pub struct MlParams {
     /// User-supplied params
     #[prost(map = "string, message", tag = "1")]
-    pub params: ::std::collections::HashMap<
-        ::prost::alloc::string::String,
-        expression::Literal,
-    >,
+    pub params: ::std::collections::HashMap<::prost::alloc::string::String, expression::Literal>,
 }
 /// MLOperator represents the ML operators like (Estimator, Transformer or Evaluator)
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -1889,17 +1798,7 @@ pub struct MlOperator {
 }
 /// Nested message and enum types in `MlOperator`.
 pub mod ml_operator {
-    #[derive(
-        Clone,
-        Copy,
-        Debug,
-        PartialEq,
-        Eq,
-        Hash,
-        PartialOrd,
-        Ord,
-        ::prost::Enumeration
-    )]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
     #[repr(i32)]
     pub enum OperatorType {
         Unspecified = 0,
@@ -2017,9 +1916,7 @@ pub mod relation {
         #[prost(message, tag = "26")]
         ToSchema(::prost::alloc::boxed::Box<super::ToSchema>),
         #[prost(message, tag = "27")]
-        RepartitionByExpression(
-            ::prost::alloc::boxed::Box<super::RepartitionByExpression>,
-        ),
+        RepartitionByExpression(::prost::alloc::boxed::Box<super::RepartitionByExpression>),
         #[prost(message, tag = "28")]
         MapPartitions(::prost::alloc::boxed::Box<super::MapPartitions>),
         #[prost(message, tag = "29")]
@@ -2033,9 +1930,7 @@ pub mod relation {
         #[prost(message, tag = "33")]
         WithWatermark(::prost::alloc::boxed::Box<super::WithWatermark>),
         #[prost(message, tag = "34")]
-        ApplyInPandasWithState(
-            ::prost::alloc::boxed::Box<super::ApplyInPandasWithState>,
-        ),
+        ApplyInPandasWithState(::prost::alloc::boxed::Box<super::ApplyInPandasWithState>),
         #[prost(message, tag = "35")]
         HtmlString(::prost::alloc::boxed::Box<super::HtmlString>),
         #[prost(message, tag = "36")]
@@ -2043,9 +1938,7 @@ pub mod relation {
         #[prost(message, tag = "37")]
         CachedRemoteRelation(super::CachedRemoteRelation),
         #[prost(message, tag = "38")]
-        CommonInlineUserDefinedTableFunction(
-            super::CommonInlineUserDefinedTableFunction,
-        ),
+        CommonInlineUserDefinedTableFunction(super::CommonInlineUserDefinedTableFunction),
         #[prost(message, tag = "39")]
         AsOfJoin(::prost::alloc::boxed::Box<super::AsOfJoin>),
         #[prost(message, tag = "40")]
@@ -2109,9 +2002,7 @@ pub mod relation {
 pub struct MlRelation {
     /// (Optional) the dataset for restoring the model summary
     #[prost(message, optional, boxed, tag = "3")]
-    pub model_summary_dataset: ::core::option::Option<
-        ::prost::alloc::boxed::Box<Relation>,
-    >,
+    pub model_summary_dataset: ::core::option::Option<::prost::alloc::boxed::Box<Relation>>,
     #[prost(oneof = "ml_relation::MlType", tags = "1, 2")]
     pub ml_type: ::core::option::Option<ml_relation::MlType>,
 }
@@ -2220,10 +2111,7 @@ pub struct Sql {
     pub query: ::prost::alloc::string::String,
     /// (Optional) A map of parameter names to literal expressions.
     #[prost(map = "string, message", tag = "2")]
-    pub args: ::std::collections::HashMap<
-        ::prost::alloc::string::String,
-        expression::Literal,
-    >,
+    pub args: ::std::collections::HashMap<::prost::alloc::string::String, expression::Literal>,
     /// (Optional) A sequence of literal expressions for positional parameters in the SQL query text.
     #[deprecated]
     #[prost(message, repeated, tag = "3")]
@@ -2231,10 +2119,7 @@ pub struct Sql {
     /// (Optional) A map of parameter names to expressions.
     /// It cannot coexist with `pos_arguments`.
     #[prost(map = "string, message", tag = "4")]
-    pub named_arguments: ::std::collections::HashMap<
-        ::prost::alloc::string::String,
-        Expression,
-    >,
+    pub named_arguments: ::std::collections::HashMap<::prost::alloc::string::String, Expression>,
     /// (Optional) A sequence of expressions for positional parameters in the SQL query text.
     /// It cannot coexist with `named_arguments`.
     #[prost(message, repeated, tag = "5")]
@@ -2339,10 +2224,8 @@ pub struct RelationChanges {
     /// endingTimestamp, deduplicationMode, computeUpdates, startingBoundInclusive,
     /// endingBoundInclusive.
     #[prost(map = "string, string", tag = "2")]
-    pub options: ::std::collections::HashMap<
-        ::prost::alloc::string::String,
-        ::prost::alloc::string::String,
-    >,
+    pub options:
+        ::std::collections::HashMap<::prost::alloc::string::String, ::prost::alloc::string::String>,
     /// (Optional) Indicates if this is a streaming CDC read.
     #[prost(bool, tag = "3")]
     pub is_streaming: bool,
@@ -2414,17 +2297,7 @@ pub mod join {
         #[prost(bool, tag = "2")]
         pub is_right_struct: bool,
     }
-    #[derive(
-        Clone,
-        Copy,
-        Debug,
-        PartialEq,
-        Eq,
-        Hash,
-        PartialOrd,
-        Ord,
-        ::prost::Enumeration
-    )]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
     #[repr(i32)]
     pub enum JoinType {
         Unspecified = 0,
@@ -2500,17 +2373,7 @@ pub struct SetOperation {
 }
 /// Nested message and enum types in `SetOperation`.
 pub mod set_operation {
-    #[derive(
-        Clone,
-        Copy,
-        Debug,
-        PartialEq,
-        Eq,
-        Hash,
-        PartialOrd,
-        Ord,
-        ::prost::Enumeration
-    )]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
     #[repr(i32)]
     pub enum SetOpType {
         Unspecified = 0,
@@ -2616,17 +2479,7 @@ pub mod aggregate {
         #[prost(message, repeated, tag = "1")]
         pub grouping_set: ::prost::alloc::vec::Vec<super::Expression>,
     }
-    #[derive(
-        Clone,
-        Copy,
-        Debug,
-        PartialEq,
-        Eq,
-        Hash,
-        PartialOrd,
-        Ord,
-        ::prost::Enumeration
-    )]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
     #[repr(i32)]
     pub enum GroupType {
         Unspecified = 0,
@@ -3131,10 +2984,8 @@ pub struct WithColumnsRenamed {
     /// does not require that all input relation column names to present as keys.
     /// duplicated B are not allowed.
     #[prost(map = "string, string", tag = "2")]
-    pub rename_columns_map: ::std::collections::HashMap<
-        ::prost::alloc::string::String,
-        ::prost::alloc::string::String,
-    >,
+    pub rename_columns_map:
+        ::std::collections::HashMap<::prost::alloc::string::String, ::prost::alloc::string::String>,
     #[prost(message, repeated, tag = "3")]
     pub renames: ::prost::alloc::vec::Vec<with_columns_renamed::Rename>,
 }
@@ -3396,10 +3247,11 @@ pub struct CommonInlineUserDefinedTableFunction {
     #[prost(message, repeated, tag = "3")]
     pub arguments: ::prost::alloc::vec::Vec<Expression>,
     /// (Required) Type of the user-defined table function.
-    #[prost(oneof = "common_inline_user_defined_table_function::Function", tags = "4")]
-    pub function: ::core::option::Option<
-        common_inline_user_defined_table_function::Function,
-    >,
+    #[prost(
+        oneof = "common_inline_user_defined_table_function::Function",
+        tags = "4"
+    )]
+    pub function: ::core::option::Option<common_inline_user_defined_table_function::Function>,
 }
 /// Nested message and enum types in `CommonInlineUserDefinedTableFunction`.
 pub mod common_inline_user_defined_table_function {
@@ -3431,10 +3283,11 @@ pub struct CommonInlineUserDefinedDataSource {
     #[prost(string, tag = "1")]
     pub name: ::prost::alloc::string::String,
     /// (Required) The data source type.
-    #[prost(oneof = "common_inline_user_defined_data_source::DataSource", tags = "2")]
-    pub data_source: ::core::option::Option<
-        common_inline_user_defined_data_source::DataSource,
-    >,
+    #[prost(
+        oneof = "common_inline_user_defined_data_source::DataSource",
+        tags = "2"
+    )]
+    pub data_source: ::core::option::Option<common_inline_user_defined_data_source::DataSource>,
 }
 /// Nested message and enum types in `CommonInlineUserDefinedDataSource`.
 pub mod common_inline_user_defined_data_source {
@@ -3480,24 +3333,12 @@ pub struct Parse {
     pub schema: ::core::option::Option<DataType>,
     /// Options for the csv/json/xml parser. The map key is case insensitive.
     #[prost(map = "string, string", tag = "4")]
-    pub options: ::std::collections::HashMap<
-        ::prost::alloc::string::String,
-        ::prost::alloc::string::String,
-    >,
+    pub options:
+        ::std::collections::HashMap<::prost::alloc::string::String, ::prost::alloc::string::String>,
 }
 /// Nested message and enum types in `Parse`.
 pub mod parse {
-    #[derive(
-        Clone,
-        Copy,
-        Debug,
-        PartialEq,
-        Eq,
-        Hash,
-        PartialOrd,
-        Ord,
-        ::prost::Enumeration
-    )]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
     #[repr(i32)]
     pub enum ParseFormat {
         Unspecified = 0,
@@ -3908,9 +3749,7 @@ pub mod pipeline_command {
             pub format: ::core::option::Option<::prost::alloc::string::String>,
             /// Optional cluster columns for the table.
             #[prost(string, repeated, tag = "6")]
-            pub clustering_columns: ::prost::alloc::vec::Vec<
-                ::prost::alloc::string::String,
-            >,
+            pub clustering_columns: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
             /// Schema for the table. If unset, this will be inferred from incoming flows.
             #[prost(oneof = "table_details::Schema", tags = "4, 5")]
             pub schema: ::core::option::Option<table_details::Schema>,
@@ -4025,25 +3864,19 @@ pub mod pipeline_command {
             /// SCD2 only. Columns whose value change opens a new history record. When empty, every
             /// eligible selected user column is tracked.
             #[prost(message, repeated, tag = "11")]
-            pub track_history_column_list: ::prost::alloc::vec::Vec<
-                super::super::Expression,
-            >,
+            pub track_history_column_list: ::prost::alloc::vec::Vec<super::super::Expression>,
             /// SCD2 only. Columns excluded from history tracking. Mutually exclusive with
             /// track_history_column_list.
             #[prost(message, repeated, tag = "12")]
-            pub track_history_except_column_list: ::prost::alloc::vec::Vec<
-                super::super::Expression,
-            >,
+            pub track_history_except_column_list:
+                ::prost::alloc::vec::Vec<super::super::Expression>,
             /// Subset of columns to ignore null in updates.
             #[prost(message, repeated, tag = "14")]
-            pub ignore_null_updates_column_list: ::prost::alloc::vec::Vec<
-                super::super::Expression,
-            >,
+            pub ignore_null_updates_column_list: ::prost::alloc::vec::Vec<super::super::Expression>,
             /// Subset of columns excluded from ignoring null in updates.
             #[prost(message, repeated, tag = "15")]
-            pub ignore_null_updates_except_column_list: ::prost::alloc::vec::Vec<
-                super::super::Expression,
-            >,
+            pub ignore_null_updates_except_column_list:
+                ::prost::alloc::vec::Vec<super::super::Expression>,
         }
         #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
         pub struct Response {
@@ -4053,15 +3886,7 @@ pub mod pipeline_command {
         }
         /// SCD Type for Auto CDC target tables.
         #[derive(
-            Clone,
-            Copy,
-            Debug,
-            PartialEq,
-            Eq,
-            Hash,
-            PartialOrd,
-            Ord,
-            ::prost::Enumeration
+            Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration,
         )]
         #[repr(i32)]
         pub enum ScdType {
@@ -4129,9 +3954,7 @@ pub mod pipeline_command {
         pub dataflow_graph_id: ::core::option::Option<::prost::alloc::string::String>,
         /// List of dataset to reset and recompute.
         #[prost(string, repeated, tag = "2")]
-        pub full_refresh_selection: ::prost::alloc::vec::Vec<
-            ::prost::alloc::string::String,
-        >,
+        pub full_refresh_selection: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
         /// Perform a full graph reset and recompute.
         #[prost(bool, optional, tag = "3")]
         pub full_refresh_all: ::core::option::Option<bool>,
@@ -4437,10 +4260,7 @@ pub struct SqlCommand {
     pub sql: ::prost::alloc::string::String,
     /// (Optional) A map of parameter names to literal expressions.
     #[prost(map = "string, message", tag = "2")]
-    pub args: ::std::collections::HashMap<
-        ::prost::alloc::string::String,
-        expression::Literal,
-    >,
+    pub args: ::std::collections::HashMap<::prost::alloc::string::String, expression::Literal>,
     /// (Optional) A sequence of literal expressions for positional parameters in the SQL query text.
     #[deprecated]
     #[prost(message, repeated, tag = "3")]
@@ -4448,10 +4268,7 @@ pub struct SqlCommand {
     /// (Optional) A map of parameter names to expressions.
     /// It cannot coexist with `pos_arguments`.
     #[prost(map = "string, message", tag = "4")]
-    pub named_arguments: ::std::collections::HashMap<
-        ::prost::alloc::string::String,
-        Expression,
-    >,
+    pub named_arguments: ::std::collections::HashMap<::prost::alloc::string::String, Expression>,
     /// (Optional) A sequence of expressions for positional parameters in the SQL query text.
     /// It cannot coexist with `named_arguments`.
     #[deprecated]
@@ -4504,10 +4321,8 @@ pub struct WriteOperation {
     pub bucket_by: ::core::option::Option<write_operation::BucketBy>,
     /// (Optional) A list of configuration options.
     #[prost(map = "string, string", tag = "9")]
-    pub options: ::std::collections::HashMap<
-        ::prost::alloc::string::String,
-        ::prost::alloc::string::String,
-    >,
+    pub options:
+        ::std::collections::HashMap<::prost::alloc::string::String, ::prost::alloc::string::String>,
     /// (Optional) Columns used for clustering the table.
     #[prost(string, repeated, tag = "10")]
     pub clustering_columns: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
@@ -4536,15 +4351,7 @@ pub mod write_operation {
     /// Nested message and enum types in `SaveTable`.
     pub mod save_table {
         #[derive(
-            Clone,
-            Copy,
-            Debug,
-            PartialEq,
-            Eq,
-            Hash,
-            PartialOrd,
-            Ord,
-            ::prost::Enumeration
+            Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration,
         )]
         #[repr(i32)]
         pub enum TableSaveMethod {
@@ -4578,23 +4385,11 @@ pub mod write_operation {
     #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
     pub struct BucketBy {
         #[prost(string, repeated, tag = "1")]
-        pub bucket_column_names: ::prost::alloc::vec::Vec<
-            ::prost::alloc::string::String,
-        >,
+        pub bucket_column_names: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
         #[prost(int32, tag = "2")]
         pub num_buckets: i32,
     }
-    #[derive(
-        Clone,
-        Copy,
-        Debug,
-        PartialEq,
-        Eq,
-        Hash,
-        PartialOrd,
-        Ord,
-        ::prost::Enumeration
-    )]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
     #[repr(i32)]
     pub enum SaveMode {
         Unspecified = 0,
@@ -4661,16 +4456,12 @@ pub struct WriteOperationV2 {
     pub partitioning_columns: ::prost::alloc::vec::Vec<Expression>,
     /// (Optional) A list of configuration options.
     #[prost(map = "string, string", tag = "5")]
-    pub options: ::std::collections::HashMap<
-        ::prost::alloc::string::String,
-        ::prost::alloc::string::String,
-    >,
+    pub options:
+        ::std::collections::HashMap<::prost::alloc::string::String, ::prost::alloc::string::String>,
     /// (Optional) A list of table properties.
     #[prost(map = "string, string", tag = "6")]
-    pub table_properties: ::std::collections::HashMap<
-        ::prost::alloc::string::String,
-        ::prost::alloc::string::String,
-    >,
+    pub table_properties:
+        ::std::collections::HashMap<::prost::alloc::string::String, ::prost::alloc::string::String>,
     /// (Required) Write mode.
     #[prost(enumeration = "write_operation_v2::Mode", tag = "7")]
     pub mode: i32,
@@ -4686,17 +4477,7 @@ pub struct WriteOperationV2 {
 }
 /// Nested message and enum types in `WriteOperationV2`.
 pub mod write_operation_v2 {
-    #[derive(
-        Clone,
-        Copy,
-        Debug,
-        PartialEq,
-        Eq,
-        Hash,
-        PartialOrd,
-        Ord,
-        ::prost::Enumeration
-    )]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
     #[repr(i32)]
     pub enum Mode {
         Unspecified = 0,
@@ -4748,14 +4529,10 @@ pub struct WriteStreamOperationStart {
     #[prost(string, tag = "2")]
     pub format: ::prost::alloc::string::String,
     #[prost(map = "string, string", tag = "3")]
-    pub options: ::std::collections::HashMap<
-        ::prost::alloc::string::String,
-        ::prost::alloc::string::String,
-    >,
+    pub options:
+        ::std::collections::HashMap<::prost::alloc::string::String, ::prost::alloc::string::String>,
     #[prost(string, repeated, tag = "4")]
-    pub partitioning_column_names: ::prost::alloc::vec::Vec<
-        ::prost::alloc::string::String,
-    >,
+    pub partitioning_column_names: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
     #[prost(string, tag = "9")]
     pub output_mode: ::prost::alloc::string::String,
     #[prost(string, tag = "10")]
@@ -4766,16 +4543,18 @@ pub struct WriteStreamOperationStart {
     pub foreach_batch: ::core::option::Option<StreamingForeachFunction>,
     /// (Optional) Columns used for clustering the table.
     #[prost(string, repeated, tag = "15")]
-    pub clustering_column_names: ::prost::alloc::vec::Vec<
-        ::prost::alloc::string::String,
-    >,
-    #[prost(oneof = "write_stream_operation_start::Trigger", tags = "5, 6, 7, 8, 100")]
+    pub clustering_column_names: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    #[prost(
+        oneof = "write_stream_operation_start::Trigger",
+        tags = "5, 6, 7, 8, 100"
+    )]
     pub trigger: ::core::option::Option<write_stream_operation_start::Trigger>,
     /// The destination is optional. When set, it can be a path or a table name.
-    #[prost(oneof = "write_stream_operation_start::SinkDestination", tags = "11, 12")]
-    pub sink_destination: ::core::option::Option<
-        write_stream_operation_start::SinkDestination,
-    >,
+    #[prost(
+        oneof = "write_stream_operation_start::SinkDestination",
+        tags = "11, 12"
+    )]
+    pub sink_destination: ::core::option::Option<write_stream_operation_start::SinkDestination>,
 }
 /// Nested message and enum types in `WriteStreamOperationStart`.
 pub mod write_stream_operation_start {
@@ -4851,7 +4630,10 @@ pub struct StreamingQueryCommand {
     #[prost(message, optional, tag = "1")]
     pub query_id: ::core::option::Option<StreamingQueryInstanceId>,
     /// See documentation for the corresponding API method in StreamingQuery.
-    #[prost(oneof = "streaming_query_command::Command", tags = "2, 3, 4, 5, 6, 7, 8, 9")]
+    #[prost(
+        oneof = "streaming_query_command::Command",
+        tags = "2, 3, 4, 5, 6, 7, 8, 9"
+    )]
     pub command: ::core::option::Option<streaming_query_command::Command>,
 }
 /// Nested message and enum types in `StreamingQueryCommand`.
@@ -4927,9 +4709,7 @@ pub mod streaming_query_command_result {
     pub struct RecentProgressResult {
         /// Progress reports as an array of json strings.
         #[prost(string, repeated, tag = "5")]
-        pub recent_progress_json: ::prost::alloc::vec::Vec<
-            ::prost::alloc::string::String,
-        >,
+        pub recent_progress_json: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
     }
     #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
     pub struct ExplainResult {
@@ -5029,9 +4809,7 @@ pub struct StreamingQueryManagerCommandResult {
         oneof = "streaming_query_manager_command_result::ResultType",
         tags = "1, 2, 3, 4, 5, 6, 7"
     )]
-    pub result_type: ::core::option::Option<
-        streaming_query_manager_command_result::ResultType,
-    >,
+    pub result_type: ::core::option::Option<streaming_query_manager_command_result::ResultType>,
 }
 /// Nested message and enum types in `StreamingQueryManagerCommandResult`.
 pub mod streaming_query_manager_command_result {
@@ -5127,10 +4905,7 @@ pub struct GetResourcesCommand {}
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct GetResourcesCommandResult {
     #[prost(map = "string, message", tag = "1")]
-    pub resources: ::std::collections::HashMap<
-        ::prost::alloc::string::String,
-        ResourceInformation,
-    >,
+    pub resources: ::std::collections::HashMap<::prost::alloc::string::String, ResourceInformation>,
 }
 /// Command to create ResourceProfile
 #[derive(Clone, PartialEq, ::prost::Message)]
@@ -5204,10 +4979,8 @@ pub struct ExecuteExternalCommand {
     pub command: ::prost::alloc::string::String,
     /// (Optional) The options for the runner.
     #[prost(map = "string, string", tag = "3")]
-    pub options: ::std::collections::HashMap<
-        ::prost::alloc::string::String,
-        ::prost::alloc::string::String,
-    >,
+    pub options:
+        ::std::collections::HashMap<::prost::alloc::string::String, ::prost::alloc::string::String>,
 }
 /// The enum used for client side streaming query listener event
 /// There is no QueryStartedEvent defined here,
@@ -5269,15 +5042,7 @@ pub mod plan {
     /// Nested message and enum types in `CompressedOperation`.
     pub mod compressed_operation {
         #[derive(
-            Clone,
-            Copy,
-            Debug,
-            PartialEq,
-            Eq,
-            Hash,
-            PartialOrd,
-            Ord,
-            ::prost::Enumeration
+            Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration,
         )]
         #[repr(i32)]
         pub enum OpType {
@@ -5349,9 +5114,8 @@ pub struct AnalyzePlanRequest {
     /// Server-side generated idempotency key from the previous responses (if any). Server
     /// can use this to validate that the server side session has not changed.
     #[prost(string, optional, tag = "17")]
-    pub client_observed_server_side_session_id: ::core::option::Option<
-        ::prost::alloc::string::String,
-    >,
+    pub client_observed_server_side_session_id:
+        ::core::option::Option<::prost::alloc::string::String>,
     /// (Required) User context
     #[prost(message, optional, tag = "2")]
     pub user_context: ::core::option::Option<UserContext>,
@@ -5388,15 +5152,7 @@ pub mod analyze_plan_request {
     pub mod explain {
         /// Plan explanation mode.
         #[derive(
-            Clone,
-            Copy,
-            Debug,
-            PartialEq,
-            Eq,
-            Hash,
-            PartialOrd,
-            Ord,
-            ::prost::Enumeration
+            Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration,
         )]
         #[repr(i32)]
         pub enum ExplainMode {
@@ -5691,9 +5447,8 @@ pub struct ExecutePlanRequest {
     /// Server-side generated idempotency key from the previous responses (if any). Server
     /// can use this to validate that the server side session has not changed.
     #[prost(string, optional, tag = "8")]
-    pub client_observed_server_side_session_id: ::core::option::Option<
-        ::prost::alloc::string::String,
-    >,
+    pub client_observed_server_side_session_id:
+        ::core::option::Option<::prost::alloc::string::String>,
     /// (Required) User context
     ///
     /// user_context.user_id and session+id both identify a unique remote spark session on the
@@ -5772,9 +5527,7 @@ pub struct ExecutePlanResponse {
     pub metrics: ::core::option::Option<execute_plan_response::Metrics>,
     /// The metrics observed during the execution of the query plan.
     #[prost(message, repeated, tag = "6")]
-    pub observed_metrics: ::prost::alloc::vec::Vec<
-        execute_plan_response::ObservedMetrics,
-    >,
+    pub observed_metrics: ::prost::alloc::vec::Vec<execute_plan_response::ObservedMetrics>,
     /// (Optional) The Spark schema. This field is available when `collect` is called.
     #[prost(message, optional, tag = "7")]
     pub schema: ::core::option::Option<DataType>,
@@ -5831,10 +5584,8 @@ pub mod execute_plan_response {
             #[prost(int64, tag = "3")]
             pub parent: i64,
             #[prost(map = "string, message", tag = "4")]
-            pub execution_metrics: ::std::collections::HashMap<
-                ::prost::alloc::string::String,
-                MetricValue,
-            >,
+            pub execution_metrics:
+                ::std::collections::HashMap<::prost::alloc::string::String, MetricValue>,
         }
         #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
         pub struct MetricValue {
@@ -5943,9 +5694,7 @@ pub mod execute_plan_response {
         /// A signal from the server to the client to execute the query function for a flow, and to
         /// register its result with the server.
         #[prost(message, tag = "23")]
-        PipelineQueryFunctionExecutionSignal(
-            super::PipelineQueryFunctionExecutionSignal,
-        ),
+        PipelineQueryFunctionExecutionSignal(super::PipelineQueryFunctionExecutionSignal),
         /// Support arbitrary result objects.
         #[prost(message, tag = "999")]
         Extension(::prost_types::Any),
@@ -5977,9 +5726,8 @@ pub struct ConfigRequest {
     /// Server-side generated idempotency key from the previous responses (if any). Server
     /// can use this to validate that the server side session has not changed.
     #[prost(string, optional, tag = "8")]
-    pub client_observed_server_side_session_id: ::core::option::Option<
-        ::prost::alloc::string::String,
-    >,
+    pub client_observed_server_side_session_id:
+        ::core::option::Option<::prost::alloc::string::String>,
     /// (Required) User context
     #[prost(message, optional, tag = "2")]
     pub user_context: ::core::option::Option<UserContext>,
@@ -6106,9 +5854,8 @@ pub struct AddArtifactsRequest {
     /// Server-side generated idempotency key from the previous responses (if any). Server
     /// can use this to validate that the server side session has not changed.
     #[prost(string, optional, tag = "7")]
-    pub client_observed_server_side_session_id: ::core::option::Option<
-        ::prost::alloc::string::String,
-    >,
+    pub client_observed_server_side_session_id:
+        ::core::option::Option<::prost::alloc::string::String>,
     /// Provides optional information about the client sending the request. This field
     /// can be used for language or version specific information and is only intended for
     /// logging purposes and will not be interpreted by the server.
@@ -6234,9 +5981,8 @@ pub struct ArtifactStatusesRequest {
     /// Server-side generated idempotency key from the previous responses (if any). Server
     /// can use this to validate that the server side session has not changed.
     #[prost(string, optional, tag = "5")]
-    pub client_observed_server_side_session_id: ::core::option::Option<
-        ::prost::alloc::string::String,
-    >,
+    pub client_observed_server_side_session_id:
+        ::core::option::Option<::prost::alloc::string::String>,
     /// User context
     #[prost(message, optional, tag = "2")]
     pub user_context: ::core::option::Option<UserContext>,
@@ -6296,9 +6042,8 @@ pub struct InterruptRequest {
     /// Server-side generated idempotency key from the previous responses (if any). Server
     /// can use this to validate that the server side session has not changed.
     #[prost(string, optional, tag = "7")]
-    pub client_observed_server_side_session_id: ::core::option::Option<
-        ::prost::alloc::string::String,
-    >,
+    pub client_observed_server_side_session_id:
+        ::core::option::Option<::prost::alloc::string::String>,
     /// (Required) User context
     #[prost(message, optional, tag = "2")]
     pub user_context: ::core::option::Option<UserContext>,
@@ -6315,17 +6060,7 @@ pub struct InterruptRequest {
 }
 /// Nested message and enum types in `InterruptRequest`.
 pub mod interrupt_request {
-    #[derive(
-        Clone,
-        Copy,
-        Debug,
-        PartialEq,
-        Eq,
-        Hash,
-        PartialOrd,
-        Ord,
-        ::prost::Enumeration
-    )]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
     #[repr(i32)]
     pub enum InterruptType {
         Unspecified = 0,
@@ -6429,9 +6164,8 @@ pub struct ReattachExecuteRequest {
     /// Server-side generated idempotency key from the previous responses (if any). Server
     /// can use this to validate that the server side session has not changed.
     #[prost(string, optional, tag = "6")]
-    pub client_observed_server_side_session_id: ::core::option::Option<
-        ::prost::alloc::string::String,
-    >,
+    pub client_observed_server_side_session_id:
+        ::core::option::Option<::prost::alloc::string::String>,
     /// (Required) User context
     ///
     /// user_context.user_id and session+id both identify a unique remote spark session on the
@@ -6472,9 +6206,8 @@ pub struct ReleaseExecuteRequest {
     /// Server-side generated idempotency key from the previous responses (if any). Server
     /// can use this to validate that the server side session has not changed.
     #[prost(string, optional, tag = "7")]
-    pub client_observed_server_side_session_id: ::core::option::Option<
-        ::prost::alloc::string::String,
-    >,
+    pub client_observed_server_side_session_id:
+        ::core::option::Option<::prost::alloc::string::String>,
     /// (Required) User context
     ///
     /// user_context.user_id and session+id both identify a unique remote spark session on the
@@ -6591,9 +6324,8 @@ pub struct FetchErrorDetailsRequest {
     /// Server-side generated idempotency key from the previous responses (if any). Server
     /// can use this to validate that the server side session has not changed.
     #[prost(string, optional, tag = "5")]
-    pub client_observed_server_side_session_id: ::core::option::Option<
-        ::prost::alloc::string::String,
-    >,
+    pub client_observed_server_side_session_id:
+        ::core::option::Option<::prost::alloc::string::String>,
     /// User context
     #[prost(message, optional, tag = "2")]
     pub user_context: ::core::option::Option<UserContext>,
@@ -6676,15 +6408,7 @@ pub mod fetch_error_details_response {
     pub mod query_context {
         /// The type of this query context.
         #[derive(
-            Clone,
-            Copy,
-            Debug,
-            PartialEq,
-            Eq,
-            Hash,
-            PartialOrd,
-            Ord,
-            ::prost::Enumeration
+            Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration,
         )]
         #[repr(i32)]
         pub enum ContextType {
@@ -6765,9 +6489,7 @@ pub mod fetch_error_details_response {
     pub struct Error {
         /// The fully qualified names of the exception class and its parent classes.
         #[prost(string, repeated, tag = "1")]
-        pub error_type_hierarchy: ::prost::alloc::vec::Vec<
-            ::prost::alloc::string::String,
-        >,
+        pub error_type_hierarchy: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
         /// The detailed message of the exception.
         #[prost(string, tag = "2")]
         pub message: ::prost::alloc::string::String,
@@ -6804,9 +6526,8 @@ pub struct CloneSessionRequest {
     /// Server-side generated idempotency key from the previous responses (if any). Server
     /// can use this to validate that the server side session has not changed.
     #[prost(string, optional, tag = "5")]
-    pub client_observed_server_side_session_id: ::core::option::Option<
-        ::prost::alloc::string::String,
-    >,
+    pub client_observed_server_side_session_id:
+        ::core::option::Option<::prost::alloc::string::String>,
     /// (Required) User context
     ///
     /// user_context.user_id and session_id both identify a unique remote spark session on the
@@ -6868,16 +6589,13 @@ pub struct GetStatusRequest {
     /// Server-side generated idempotency key from the previous responses (if any). Server
     /// can use this to validate that the server side session has not changed.
     #[prost(string, optional, tag = "4")]
-    pub client_observed_server_side_session_id: ::core::option::Option<
-        ::prost::alloc::string::String,
-    >,
+    pub client_observed_server_side_session_id:
+        ::core::option::Option<::prost::alloc::string::String>,
     /// (Optional)
     ///
     /// Get status of operations in the session.
     #[prost(message, optional, tag = "5")]
-    pub operation_status: ::core::option::Option<
-        get_status_request::OperationStatusRequest,
-    >,
+    pub operation_status: ::core::option::Option<get_status_request::OperationStatusRequest>,
     /// Extension point for custom status request types.
     #[prost(message, repeated, tag = "999")]
     pub extensions: ::prost::alloc::vec::Vec<::prost_types::Any>,
@@ -6907,9 +6625,7 @@ pub struct GetStatusResponse {
     pub server_side_session_id: ::prost::alloc::string::String,
     /// Status information about requested operations.
     #[prost(message, repeated, tag = "3")]
-    pub operation_statuses: ::prost::alloc::vec::Vec<
-        get_status_response::OperationStatus,
-    >,
+    pub operation_statuses: ::prost::alloc::vec::Vec<get_status_response::OperationStatus>,
     /// Extension point for custom status response types.
     #[prost(message, repeated, tag = "999")]
     pub extensions: ::prost::alloc::vec::Vec<::prost_types::Any>,
@@ -6932,15 +6648,7 @@ pub mod get_status_response {
     /// Nested message and enum types in `OperationStatus`.
     pub mod operation_status {
         #[derive(
-            Clone,
-            Copy,
-            Debug,
-            PartialEq,
-            Eq,
-            Hash,
-            PartialOrd,
-            Ord,
-            ::prost::Enumeration
+            Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration,
         )]
         #[repr(i32)]
         pub enum OperationState {
@@ -7018,10 +6726,10 @@ pub mod spark_connect_service_client {
         dead_code,
         missing_docs,
         clippy::wildcard_imports,
-        clippy::let_unit_value,
+        clippy::let_unit_value
     )]
-    use tonic::codegen::*;
     use tonic::codegen::http::Uri;
+    use tonic::codegen::*;
     /// Main interface for the SparkConnect service.
     #[derive(Debug, Clone)]
     pub struct SparkConnectServiceClient<T> {
@@ -7055,9 +6763,8 @@ pub mod spark_connect_service_client {
                     <T as tonic::client::GrpcService<tonic::body::Body>>::ResponseBody,
                 >,
             >,
-            <T as tonic::codegen::Service<
-                http::Request<tonic::body::Body>,
-            >>::Error: Into<StdError> + std::marker::Send + std::marker::Sync,
+            <T as tonic::codegen::Service<http::Request<tonic::body::Body>>>::Error:
+                Into<StdError> + std::marker::Send + std::marker::Sync,
         {
             SparkConnectServiceClient::new(InterceptedService::new(inner, interceptor))
         }
@@ -7102,50 +6809,38 @@ pub mod spark_connect_service_client {
             tonic::Response<tonic::codec::Streaming<super::ExecutePlanResponse>>,
             tonic::Status,
         > {
-            self.inner
-                .ready()
-                .await
-                .map_err(|e| {
-                    tonic::Status::unknown(
-                        format!("Service was not ready: {}", e.into()),
-                    )
-                })?;
+            self.inner.ready().await.map_err(|e| {
+                tonic::Status::unknown(format!("Service was not ready: {}", e.into()))
+            })?;
             let codec = tonic_prost::ProstCodec::default();
             let path = http::uri::PathAndQuery::from_static(
                 "/spark.connect.SparkConnectService/ExecutePlan",
             );
             let mut req = request.into_request();
-            req.extensions_mut()
-                .insert(
-                    GrpcMethod::new("spark.connect.SparkConnectService", "ExecutePlan"),
-                );
+            req.extensions_mut().insert(GrpcMethod::new(
+                "spark.connect.SparkConnectService",
+                "ExecutePlan",
+            ));
             self.inner.server_streaming(req, path, codec).await
         }
         /// Analyzes a query and returns a [AnalyzeResponse](AnalyzeResponse) containing metadata about the query.
         pub async fn analyze_plan(
             &mut self,
             request: impl tonic::IntoRequest<super::AnalyzePlanRequest>,
-        ) -> std::result::Result<
-            tonic::Response<super::AnalyzePlanResponse>,
-            tonic::Status,
-        > {
-            self.inner
-                .ready()
-                .await
-                .map_err(|e| {
-                    tonic::Status::unknown(
-                        format!("Service was not ready: {}", e.into()),
-                    )
-                })?;
+        ) -> std::result::Result<tonic::Response<super::AnalyzePlanResponse>, tonic::Status>
+        {
+            self.inner.ready().await.map_err(|e| {
+                tonic::Status::unknown(format!("Service was not ready: {}", e.into()))
+            })?;
             let codec = tonic_prost::ProstCodec::default();
             let path = http::uri::PathAndQuery::from_static(
                 "/spark.connect.SparkConnectService/AnalyzePlan",
             );
             let mut req = request.into_request();
-            req.extensions_mut()
-                .insert(
-                    GrpcMethod::new("spark.connect.SparkConnectService", "AnalyzePlan"),
-                );
+            req.extensions_mut().insert(GrpcMethod::new(
+                "spark.connect.SparkConnectService",
+                "AnalyzePlan",
+            ));
             self.inner.unary(req, path, codec).await
         }
         /// Update or fetch the configurations and returns a [ConfigResponse](ConfigResponse) containing the result.
@@ -7153,108 +6848,77 @@ pub mod spark_connect_service_client {
             &mut self,
             request: impl tonic::IntoRequest<super::ConfigRequest>,
         ) -> std::result::Result<tonic::Response<super::ConfigResponse>, tonic::Status> {
-            self.inner
-                .ready()
-                .await
-                .map_err(|e| {
-                    tonic::Status::unknown(
-                        format!("Service was not ready: {}", e.into()),
-                    )
-                })?;
+            self.inner.ready().await.map_err(|e| {
+                tonic::Status::unknown(format!("Service was not ready: {}", e.into()))
+            })?;
             let codec = tonic_prost::ProstCodec::default();
-            let path = http::uri::PathAndQuery::from_static(
-                "/spark.connect.SparkConnectService/Config",
-            );
+            let path =
+                http::uri::PathAndQuery::from_static("/spark.connect.SparkConnectService/Config");
             let mut req = request.into_request();
-            req.extensions_mut()
-                .insert(GrpcMethod::new("spark.connect.SparkConnectService", "Config"));
+            req.extensions_mut().insert(GrpcMethod::new(
+                "spark.connect.SparkConnectService",
+                "Config",
+            ));
             self.inner.unary(req, path, codec).await
         }
         /// Add artifacts to the session and returns a [AddArtifactsResponse](AddArtifactsResponse) containing metadata about
         /// the added artifacts.
         pub async fn add_artifacts(
             &mut self,
-            request: impl tonic::IntoStreamingRequest<
-                Message = super::AddArtifactsRequest,
-            >,
-        ) -> std::result::Result<
-            tonic::Response<super::AddArtifactsResponse>,
-            tonic::Status,
-        > {
-            self.inner
-                .ready()
-                .await
-                .map_err(|e| {
-                    tonic::Status::unknown(
-                        format!("Service was not ready: {}", e.into()),
-                    )
-                })?;
+            request: impl tonic::IntoStreamingRequest<Message = super::AddArtifactsRequest>,
+        ) -> std::result::Result<tonic::Response<super::AddArtifactsResponse>, tonic::Status>
+        {
+            self.inner.ready().await.map_err(|e| {
+                tonic::Status::unknown(format!("Service was not ready: {}", e.into()))
+            })?;
             let codec = tonic_prost::ProstCodec::default();
             let path = http::uri::PathAndQuery::from_static(
                 "/spark.connect.SparkConnectService/AddArtifacts",
             );
             let mut req = request.into_streaming_request();
-            req.extensions_mut()
-                .insert(
-                    GrpcMethod::new("spark.connect.SparkConnectService", "AddArtifacts"),
-                );
+            req.extensions_mut().insert(GrpcMethod::new(
+                "spark.connect.SparkConnectService",
+                "AddArtifacts",
+            ));
             self.inner.client_streaming(req, path, codec).await
         }
         /// Check statuses of artifacts in the session and returns them in a [ArtifactStatusesResponse](ArtifactStatusesResponse)
         pub async fn artifact_status(
             &mut self,
             request: impl tonic::IntoRequest<super::ArtifactStatusesRequest>,
-        ) -> std::result::Result<
-            tonic::Response<super::ArtifactStatusesResponse>,
-            tonic::Status,
-        > {
-            self.inner
-                .ready()
-                .await
-                .map_err(|e| {
-                    tonic::Status::unknown(
-                        format!("Service was not ready: {}", e.into()),
-                    )
-                })?;
+        ) -> std::result::Result<tonic::Response<super::ArtifactStatusesResponse>, tonic::Status>
+        {
+            self.inner.ready().await.map_err(|e| {
+                tonic::Status::unknown(format!("Service was not ready: {}", e.into()))
+            })?;
             let codec = tonic_prost::ProstCodec::default();
             let path = http::uri::PathAndQuery::from_static(
                 "/spark.connect.SparkConnectService/ArtifactStatus",
             );
             let mut req = request.into_request();
-            req.extensions_mut()
-                .insert(
-                    GrpcMethod::new(
-                        "spark.connect.SparkConnectService",
-                        "ArtifactStatus",
-                    ),
-                );
+            req.extensions_mut().insert(GrpcMethod::new(
+                "spark.connect.SparkConnectService",
+                "ArtifactStatus",
+            ));
             self.inner.unary(req, path, codec).await
         }
         /// Interrupts running executions
         pub async fn interrupt(
             &mut self,
             request: impl tonic::IntoRequest<super::InterruptRequest>,
-        ) -> std::result::Result<
-            tonic::Response<super::InterruptResponse>,
-            tonic::Status,
-        > {
-            self.inner
-                .ready()
-                .await
-                .map_err(|e| {
-                    tonic::Status::unknown(
-                        format!("Service was not ready: {}", e.into()),
-                    )
-                })?;
+        ) -> std::result::Result<tonic::Response<super::InterruptResponse>, tonic::Status> {
+            self.inner.ready().await.map_err(|e| {
+                tonic::Status::unknown(format!("Service was not ready: {}", e.into()))
+            })?;
             let codec = tonic_prost::ProstCodec::default();
             let path = http::uri::PathAndQuery::from_static(
                 "/spark.connect.SparkConnectService/Interrupt",
             );
             let mut req = request.into_request();
-            req.extensions_mut()
-                .insert(
-                    GrpcMethod::new("spark.connect.SparkConnectService", "Interrupt"),
-                );
+            req.extensions_mut().insert(GrpcMethod::new(
+                "spark.connect.SparkConnectService",
+                "Interrupt",
+            ));
             self.inner.unary(req, path, codec).await
         }
         /// Reattach to an existing reattachable execution.
@@ -7268,26 +6932,18 @@ pub mod spark_connect_service_client {
             tonic::Response<tonic::codec::Streaming<super::ExecutePlanResponse>>,
             tonic::Status,
         > {
-            self.inner
-                .ready()
-                .await
-                .map_err(|e| {
-                    tonic::Status::unknown(
-                        format!("Service was not ready: {}", e.into()),
-                    )
-                })?;
+            self.inner.ready().await.map_err(|e| {
+                tonic::Status::unknown(format!("Service was not ready: {}", e.into()))
+            })?;
             let codec = tonic_prost::ProstCodec::default();
             let path = http::uri::PathAndQuery::from_static(
                 "/spark.connect.SparkConnectService/ReattachExecute",
             );
             let mut req = request.into_request();
-            req.extensions_mut()
-                .insert(
-                    GrpcMethod::new(
-                        "spark.connect.SparkConnectService",
-                        "ReattachExecute",
-                    ),
-                );
+            req.extensions_mut().insert(GrpcMethod::new(
+                "spark.connect.SparkConnectService",
+                "ReattachExecute",
+            ));
             self.inner.server_streaming(req, path, codec).await
         }
         /// Release an reattachable execution, or parts thereof.
@@ -7297,30 +6953,20 @@ pub mod spark_connect_service_client {
         pub async fn release_execute(
             &mut self,
             request: impl tonic::IntoRequest<super::ReleaseExecuteRequest>,
-        ) -> std::result::Result<
-            tonic::Response<super::ReleaseExecuteResponse>,
-            tonic::Status,
-        > {
-            self.inner
-                .ready()
-                .await
-                .map_err(|e| {
-                    tonic::Status::unknown(
-                        format!("Service was not ready: {}", e.into()),
-                    )
-                })?;
+        ) -> std::result::Result<tonic::Response<super::ReleaseExecuteResponse>, tonic::Status>
+        {
+            self.inner.ready().await.map_err(|e| {
+                tonic::Status::unknown(format!("Service was not ready: {}", e.into()))
+            })?;
             let codec = tonic_prost::ProstCodec::default();
             let path = http::uri::PathAndQuery::from_static(
                 "/spark.connect.SparkConnectService/ReleaseExecute",
             );
             let mut req = request.into_request();
-            req.extensions_mut()
-                .insert(
-                    GrpcMethod::new(
-                        "spark.connect.SparkConnectService",
-                        "ReleaseExecute",
-                    ),
-                );
+            req.extensions_mut().insert(GrpcMethod::new(
+                "spark.connect.SparkConnectService",
+                "ReleaseExecute",
+            ));
             self.inner.unary(req, path, codec).await
         }
         /// Release a session.
@@ -7330,60 +6976,40 @@ pub mod spark_connect_service_client {
         pub async fn release_session(
             &mut self,
             request: impl tonic::IntoRequest<super::ReleaseSessionRequest>,
-        ) -> std::result::Result<
-            tonic::Response<super::ReleaseSessionResponse>,
-            tonic::Status,
-        > {
-            self.inner
-                .ready()
-                .await
-                .map_err(|e| {
-                    tonic::Status::unknown(
-                        format!("Service was not ready: {}", e.into()),
-                    )
-                })?;
+        ) -> std::result::Result<tonic::Response<super::ReleaseSessionResponse>, tonic::Status>
+        {
+            self.inner.ready().await.map_err(|e| {
+                tonic::Status::unknown(format!("Service was not ready: {}", e.into()))
+            })?;
             let codec = tonic_prost::ProstCodec::default();
             let path = http::uri::PathAndQuery::from_static(
                 "/spark.connect.SparkConnectService/ReleaseSession",
             );
             let mut req = request.into_request();
-            req.extensions_mut()
-                .insert(
-                    GrpcMethod::new(
-                        "spark.connect.SparkConnectService",
-                        "ReleaseSession",
-                    ),
-                );
+            req.extensions_mut().insert(GrpcMethod::new(
+                "spark.connect.SparkConnectService",
+                "ReleaseSession",
+            ));
             self.inner.unary(req, path, codec).await
         }
         /// FetchErrorDetails retrieves the matched exception with details based on a provided error id.
         pub async fn fetch_error_details(
             &mut self,
             request: impl tonic::IntoRequest<super::FetchErrorDetailsRequest>,
-        ) -> std::result::Result<
-            tonic::Response<super::FetchErrorDetailsResponse>,
-            tonic::Status,
-        > {
-            self.inner
-                .ready()
-                .await
-                .map_err(|e| {
-                    tonic::Status::unknown(
-                        format!("Service was not ready: {}", e.into()),
-                    )
-                })?;
+        ) -> std::result::Result<tonic::Response<super::FetchErrorDetailsResponse>, tonic::Status>
+        {
+            self.inner.ready().await.map_err(|e| {
+                tonic::Status::unknown(format!("Service was not ready: {}", e.into()))
+            })?;
             let codec = tonic_prost::ProstCodec::default();
             let path = http::uri::PathAndQuery::from_static(
                 "/spark.connect.SparkConnectService/FetchErrorDetails",
             );
             let mut req = request.into_request();
-            req.extensions_mut()
-                .insert(
-                    GrpcMethod::new(
-                        "spark.connect.SparkConnectService",
-                        "FetchErrorDetails",
-                    ),
-                );
+            req.extensions_mut().insert(GrpcMethod::new(
+                "spark.connect.SparkConnectService",
+                "FetchErrorDetails",
+            ));
             self.inner.unary(req, path, codec).await
         }
         /// Create a clone of a Spark Connect session on the server side. The server-side session
@@ -7397,54 +7023,39 @@ pub mod spark_connect_service_client {
         pub async fn clone_session(
             &mut self,
             request: impl tonic::IntoRequest<super::CloneSessionRequest>,
-        ) -> std::result::Result<
-            tonic::Response<super::CloneSessionResponse>,
-            tonic::Status,
-        > {
-            self.inner
-                .ready()
-                .await
-                .map_err(|e| {
-                    tonic::Status::unknown(
-                        format!("Service was not ready: {}", e.into()),
-                    )
-                })?;
+        ) -> std::result::Result<tonic::Response<super::CloneSessionResponse>, tonic::Status>
+        {
+            self.inner.ready().await.map_err(|e| {
+                tonic::Status::unknown(format!("Service was not ready: {}", e.into()))
+            })?;
             let codec = tonic_prost::ProstCodec::default();
             let path = http::uri::PathAndQuery::from_static(
                 "/spark.connect.SparkConnectService/CloneSession",
             );
             let mut req = request.into_request();
-            req.extensions_mut()
-                .insert(
-                    GrpcMethod::new("spark.connect.SparkConnectService", "CloneSession"),
-                );
+            req.extensions_mut().insert(GrpcMethod::new(
+                "spark.connect.SparkConnectService",
+                "CloneSession",
+            ));
             self.inner.unary(req, path, codec).await
         }
         /// Get status information of different types.
         pub async fn get_status(
             &mut self,
             request: impl tonic::IntoRequest<super::GetStatusRequest>,
-        ) -> std::result::Result<
-            tonic::Response<super::GetStatusResponse>,
-            tonic::Status,
-        > {
-            self.inner
-                .ready()
-                .await
-                .map_err(|e| {
-                    tonic::Status::unknown(
-                        format!("Service was not ready: {}", e.into()),
-                    )
-                })?;
+        ) -> std::result::Result<tonic::Response<super::GetStatusResponse>, tonic::Status> {
+            self.inner.ready().await.map_err(|e| {
+                tonic::Status::unknown(format!("Service was not ready: {}", e.into()))
+            })?;
             let codec = tonic_prost::ProstCodec::default();
             let path = http::uri::PathAndQuery::from_static(
                 "/spark.connect.SparkConnectService/GetStatus",
             );
             let mut req = request.into_request();
-            req.extensions_mut()
-                .insert(
-                    GrpcMethod::new("spark.connect.SparkConnectService", "GetStatus"),
-                );
+            req.extensions_mut().insert(GrpcMethod::new(
+                "spark.connect.SparkConnectService",
+                "GetStatus",
+            ));
             self.inner.unary(req, path, codec).await
         }
     }

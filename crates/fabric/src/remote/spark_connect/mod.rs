@@ -274,11 +274,7 @@ impl SparkConnect {
         let client = self.client();
         let control_in = control.clone();
         let streamed = self.block(stream_operation(
-            client,
-            request,
-            reattach,
-            control_in,
-            deadline,
+            client, request, reattach, control_in, deadline,
         ));
         match streamed {
             Ok(streamed) => {
@@ -446,7 +442,9 @@ fn without_jvm_frames(message: &str) -> String {
     let is_frame = |line: &str| {
         let line = line.trim_start().trim_start_matches("at ");
         line.contains("(Native Method)")
-            || ([".scala:", ".java:", ".scala)", ".java)"].iter().any(|f| line.contains(f))
+            || ([".scala:", ".java:", ".scala)", ".java)"]
+                .iter()
+                .any(|f| line.contains(f))
                 && line.ends_with(')'))
     };
     let kept: Vec<&str> = message.lines().take_while(|l| !is_frame(l)).collect();
@@ -474,8 +472,10 @@ enum Stop {
 fn is_broken_stream(status: &Status) -> bool {
     use std::error::Error;
     status.code() == Code::Unavailable
-        || (matches!(status.code(), Code::Unknown | Code::Internal | Code::Cancelled)
-            && status.source().is_some())
+        || (matches!(
+            status.code(),
+            Code::Unknown | Code::Internal | Code::Cancelled
+        ) && status.source().is_some())
 }
 
 async fn stream_operation(
@@ -485,7 +485,8 @@ async fn stream_operation(
     control: RunControl,
     deadline: Instant,
 ) -> Result<Streamed, Stop> {
-    let (reattach_metadata, reattach_message) = (reattach.metadata().clone(), reattach.into_inner());
+    let (reattach_metadata, reattach_message) =
+        (reattach.metadata().clone(), reattach.into_inner());
     let mut streamed = Streamed::default();
     let mut last_response: Option<String> = None;
     let mut attempts = 0;
@@ -615,12 +616,10 @@ impl RemoteEngine for SparkConnect {
                 common: None,
                 rel_type: Some(proto::relation::RelType::Read(proto::Read {
                     is_streaming: false,
-                    read_type: Some(proto::read::ReadType::NamedTable(
-                        proto::read::NamedTable {
-                            unparsed_identifier: name.join("."),
-                            options: Default::default(),
-                        },
-                    )),
+                    read_type: Some(proto::read::ReadType::NamedTable(proto::read::NamedTable {
+                        unparsed_identifier: name.join("."),
+                        options: Default::default(),
+                    })),
                 })),
             })),
         };
@@ -692,7 +691,11 @@ pub fn connect(
     }
     if target.token.is_none() && target.databricks_cluster().is_some() {
         let host = format!("https://{}", target.host);
-        let auth = Arc::new(DatabricksAuth::resolve(Some(&host), config.profile.as_deref(), env)?);
+        let auth = Arc::new(DatabricksAuth::resolve(
+            Some(&host),
+            config.profile.as_deref(),
+            env,
+        )?);
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .timeout_global(Some(Duration::from_secs(30)))
             .build()

@@ -3,8 +3,8 @@
 //! `ARRAY<STRING>`), Arrow IPC batches as rows of text.
 
 use arrow_array::{make_array, Array, ArrayRef, RecordBatch};
-use arrow_schema::DataType as ArrowType;
 use arrow_cast::display::{ArrayFormatter, FormatOptions};
+use arrow_schema::DataType as ArrowType;
 
 use super::proto::data_type::Kind;
 use super::proto::DataType;
@@ -77,10 +77,10 @@ fn type_text_within(data_type: &DataType, depth: usize) -> String {
             format!("STRUCT<{}>", fields.join(", "))
         }
         Kind::Variant(_) => "VARIANT".into(),
-        Kind::Udt(u) => u
-            .sql_type
-            .as_deref()
-            .map_or_else(|| "USER_DEFINED_TYPE".into(), |t| type_text_within(t, depth + 1)),
+        Kind::Udt(u) => u.sql_type.as_deref().map_or_else(
+            || "USER_DEFINED_TYPE".into(),
+            |t| type_text_within(t, depth + 1),
+        ),
         Kind::Geometry(g) => format!("GEOMETRY({})", g.srid),
         Kind::Geography(g) => format!("GEOGRAPHY({})", g.srid),
         Kind::Unparsed(u) => u.data_type_string.to_uppercase(),
@@ -120,8 +120,9 @@ pub fn batch_rows(data: &[u8]) -> Result<Vec<Vec<Option<String>>>, FabricError> 
         .map_err(|e| FabricError::Query(format!("an unreadable Arrow batch from Spark: {e}")))?;
     let mut rows = Vec::new();
     for batch in reader {
-        let batch = batch
-            .map_err(|e| FabricError::Query(format!("an unreadable Arrow batch from Spark: {e}")))?;
+        let batch = batch.map_err(|e| {
+            FabricError::Query(format!("an unreadable Arrow batch from Spark: {e}"))
+        })?;
         rows.extend(record_batch_rows(&batch)?);
     }
     Ok(rows)
@@ -186,7 +187,16 @@ fn is_offset(zone: &str) -> bool {
 fn is_utc(zone: &str) -> bool {
     matches!(
         zone.to_ascii_uppercase().as_str(),
-        "UTC" | "ETC/UTC" | "GMT" | "ETC/GMT" | "Z" | "UCT" | "ETC/UCT" | "ZULU" | "ETC/ZULU" | "UNIVERSAL"
+        "UTC"
+            | "ETC/UTC"
+            | "GMT"
+            | "ETC/GMT"
+            | "Z"
+            | "UCT"
+            | "ETC/UCT"
+            | "ZULU"
+            | "ETC/ZULU"
+            | "UNIVERSAL"
     )
 }
 

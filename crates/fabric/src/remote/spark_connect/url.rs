@@ -132,7 +132,10 @@ mod tests {
         )
         .unwrap();
         assert!(databricks.use_ssl, "a token off the loopback means TLS");
-        assert_eq!(databricks.endpoint(), "https://adb-1.azuredatabricks.net:443");
+        assert_eq!(
+            databricks.endpoint(),
+            "https://adb-1.azuredatabricks.net:443"
+        );
         assert_eq!(databricks.databricks_cluster(), Some("0101-abc"));
 
         let plain = ConnectionString::parse("sc://spark.internal").unwrap();
