@@ -173,75 +173,50 @@ fn placeholder_set_expr() -> SetExpr {
 
 /// The operand an infix or postfix operator was applied to: the child
 /// through which sqlparser's loops build a chain as deep as it is long.
+/// One match for both borrows: match ergonomics bind `&` or `&mut` as given.
+macro_rules! left_operand_of {
+    ($expr:expr) => {
+        Some(match $expr {
+            Expr::BinaryOp { left, .. }
+            | Expr::AnyOp { left, .. }
+            | Expr::AllOp { left, .. }
+            | Expr::IsDistinctFrom(left, _)
+            | Expr::IsNotDistinctFrom(left, _) => left,
+            Expr::IsTrue(e)
+            | Expr::IsNotTrue(e)
+            | Expr::IsFalse(e)
+            | Expr::IsNotFalse(e)
+            | Expr::IsNull(e)
+            | Expr::IsNotNull(e)
+            | Expr::IsUnknown(e)
+            | Expr::IsNotUnknown(e)
+            | Expr::Nested(e) => e,
+            Expr::Cast { expr, .. }
+            | Expr::IsNormalized { expr, .. }
+            | Expr::InList { expr, .. }
+            | Expr::InSubquery { expr, .. }
+            | Expr::InUnnest { expr, .. }
+            | Expr::Between { expr, .. }
+            | Expr::Like { expr, .. }
+            | Expr::ILike { expr, .. }
+            | Expr::SimilarTo { expr, .. }
+            | Expr::RLike { expr, .. }
+            | Expr::Collate { expr, .. }
+            | Expr::UnaryOp { expr, .. } => expr,
+            Expr::AtTimeZone { timestamp, .. } => timestamp,
+            Expr::CompoundFieldAccess { root, .. } => root,
+            Expr::JsonAccess { value, .. } => value,
+            _ => return None,
+        })
+    };
+}
+
 fn left_operand_mut(expr: &mut Expr) -> Option<&mut Expr> {
-    Some(match expr {
-        Expr::BinaryOp { left, .. }
-        | Expr::AnyOp { left, .. }
-        | Expr::AllOp { left, .. }
-        | Expr::IsDistinctFrom(left, _)
-        | Expr::IsNotDistinctFrom(left, _) => left,
-        Expr::IsTrue(e)
-        | Expr::IsNotTrue(e)
-        | Expr::IsFalse(e)
-        | Expr::IsNotFalse(e)
-        | Expr::IsNull(e)
-        | Expr::IsNotNull(e)
-        | Expr::IsUnknown(e)
-        | Expr::IsNotUnknown(e)
-        | Expr::Nested(e) => e,
-        Expr::Cast { expr, .. }
-        | Expr::IsNormalized { expr, .. }
-        | Expr::InList { expr, .. }
-        | Expr::InSubquery { expr, .. }
-        | Expr::InUnnest { expr, .. }
-        | Expr::Between { expr, .. }
-        | Expr::Like { expr, .. }
-        | Expr::ILike { expr, .. }
-        | Expr::SimilarTo { expr, .. }
-        | Expr::RLike { expr, .. }
-        | Expr::Collate { expr, .. }
-        | Expr::UnaryOp { expr, .. } => expr,
-        Expr::AtTimeZone { timestamp, .. } => timestamp,
-        Expr::CompoundFieldAccess { root, .. } => root,
-        Expr::JsonAccess { value, .. } => value,
-        _ => return None,
-    })
+    left_operand_of!(expr)
 }
 
 fn left_operand(expr: &Expr) -> Option<&Expr> {
-    // The same children as `left_operand_mut`, read-only.
-    Some(match expr {
-        Expr::BinaryOp { left, .. }
-        | Expr::AnyOp { left, .. }
-        | Expr::AllOp { left, .. }
-        | Expr::IsDistinctFrom(left, _)
-        | Expr::IsNotDistinctFrom(left, _) => left,
-        Expr::IsTrue(e)
-        | Expr::IsNotTrue(e)
-        | Expr::IsFalse(e)
-        | Expr::IsNotFalse(e)
-        | Expr::IsNull(e)
-        | Expr::IsNotNull(e)
-        | Expr::IsUnknown(e)
-        | Expr::IsNotUnknown(e)
-        | Expr::Nested(e) => e,
-        Expr::Cast { expr, .. }
-        | Expr::IsNormalized { expr, .. }
-        | Expr::InList { expr, .. }
-        | Expr::InSubquery { expr, .. }
-        | Expr::InUnnest { expr, .. }
-        | Expr::Between { expr, .. }
-        | Expr::Like { expr, .. }
-        | Expr::ILike { expr, .. }
-        | Expr::SimilarTo { expr, .. }
-        | Expr::RLike { expr, .. }
-        | Expr::Collate { expr, .. }
-        | Expr::UnaryOp { expr, .. } => expr,
-        Expr::AtTimeZone { timestamp, .. } => timestamp,
-        Expr::CompoundFieldAccess { root, .. } => root,
-        Expr::JsonAccess { value, .. } => value,
-        _ => return None,
-    })
+    left_operand_of!(expr)
 }
 
 /// Nodes on the chain of left operands from `expr` down, counted up to `cap`.
