@@ -14,23 +14,8 @@ use loupe_analysis::ide::{
 use loupe_analysis::model::model_analysis;
 use loupe_analysis::text::TextRange;
 
-fn corpus(name: &str) -> Option<PathBuf> {
-    let base = std::env::var_os("LOUPE_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    let path = base.join("corpora").join(name);
-    if path.is_dir() {
-        Some(path)
-    } else {
-        use std::io::Write;
-        let message = format!(
-            "SKIPPED: corpus {} not found (set LOUPE_SHARED to the shared folder)\n",
-            path.display()
-        );
-        let _ = std::io::stderr().write_all(message.as_bytes());
-        None
-    }
-}
+mod support;
+use support::corpus;
 
 /// What an operation should leave as the shown gem's columns, given the
 /// gem's columns before (`None`: the model's output stays as it was).

@@ -11,19 +11,8 @@ use loupe_analysis::model::Upstream;
 use loupe_fabric::{DuckDbFabric, SeedLoad};
 use loupe_lsp::memory_client::copy_dir;
 
-fn corpus(name: &str) -> Option<PathBuf> {
-    let base = std::env::var_os("LOUPE_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    let path = base.join("corpora").join(name);
-    if path.is_dir() {
-        return Some(path);
-    }
-    use std::io::Write;
-    let _ = std::io::stderr()
-        .write_all(format!("SKIPPED: corpus {} not found\n", path.display()).as_bytes());
-    None
-}
+mod support;
+use support::corpus;
 
 fn private_copy(from: &std::path::Path, test: &str) -> PathBuf {
     let to = std::env::temp_dir().join(format!("loupe-run-{}-{test}", std::process::id()));

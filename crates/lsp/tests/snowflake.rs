@@ -13,20 +13,11 @@ use loupe_fabric_fakes::{FakeSnowflake, SqlEngine, TestKeys};
 use loupe_lsp::memory_client::{copy_dir, Client};
 use serde_json::json;
 
+mod support;
+use support::corpus;
+
 const ACCOUNT: &str = "acme-test1";
 const USER: &str = "loupe_ci";
-
-fn corpus(name: &str) -> Option<PathBuf> {
-    let base = std::env::var_os("LOUPE_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    let path = base.join("corpora").join(name);
-    if path.is_dir() {
-        return Some(path);
-    }
-    eprintln!("SKIPPED: corpus {} not found", path.display());
-    None
-}
 
 fn scratch(test: &str) -> PathBuf {
     let dir =

@@ -17,17 +17,8 @@ use loupe_fabric::{Environment, Fabric, FabricConfig, RunControl, SeedLoad};
 use loupe_lsp::memory_client::copy_dir;
 use spark_server::{run_tests, SparkServer};
 
-fn corpus(name: &str) -> Option<PathBuf> {
-    let base = std::env::var_os("LOUPE_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    let path = base.join("corpora").join(name);
-    if path.is_dir() {
-        return Some(path);
-    }
-    eprintln!("SKIPPED: corpus {} not found", path.display());
-    None
-}
+mod support;
+use support::corpus;
 
 /// A copy of `project` whose `loupe.toml` names the local Spark.
 fn project_on_spark(project: &Path, server: &SparkServer, test: &str) -> PathBuf {

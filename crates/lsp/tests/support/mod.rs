@@ -1,6 +1,7 @@
-//! Helpers shared by the end-to-end tests.
+//! Helpers shared by the end-to-end tests (each test file uses some of them).
+#![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Runs `git` in `dir` with a test identity and `main` as the first branch.
@@ -36,4 +37,24 @@ pub fn on_a_feature_branch(dir: &Path) {
     git(dir, &["add", "-A"]);
     git(dir, &["commit", "-qm", "the project as it is"]);
     git(dir, &["checkout", "-qb", "feature"]);
+}
+
+/// A corpus of the shared folder (`$LOUPE_SHARED`, else `../shared` beside
+/// the clone), or `None` after saying SKIPPED when it is absent.
+pub fn corpus(name: &str) -> Option<PathBuf> {
+    let base = std::env::var_os("LOUPE_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
+    let path = base.join("corpora").join(name);
+    if path.is_dir() {
+        return Some(path);
+    }
+    // Straight to the process's stderr: the test harness would swallow eprintln!.
+    use std::io::Write;
+    let message = format!(
+        "SKIPPED: corpus {} not found (set LOUPE_SHARED to the shared folder)\n",
+        path.display()
+    );
+    let _ = std::io::stderr().write_all(message.as_bytes());
+    None
 }
