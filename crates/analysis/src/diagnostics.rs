@@ -141,9 +141,15 @@ pub fn did_you_mean<'a>(
 ) -> Option<&'a str> {
     let name = name.to_lowercase();
     let mut best: Option<(usize, &str)> = None;
+    let length = name.chars().count();
+    let limit = (length.max(3) / 3).max(1);
     for c in candidates {
+        // The distance is at least the difference in length: most candidates
+        // of a big project are out of reach without computing it.
+        if c.chars().count().abs_diff(length) > limit {
+            continue;
+        }
         let d = edit_distance(&name, &c.to_lowercase());
-        let limit = (name.chars().count().max(3) / 3).max(1);
         if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, c));
         }

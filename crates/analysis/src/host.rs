@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::db::{PackageSettings, Project, ProjectSettings, RootDatabase, SourceFile};
 use crate::diagnostics::{Code, Diagnostic, Severity};
-use crate::model::{model_analysis, model_diagnostics, project_index, seed_schema};
+use crate::model::{model_analysis, model_diagnostics, model_is_disabled, project_index, seed_schema};
 use crate::project::{discover, FileKind, Invocation};
 use crate::schema::RelationSchema;
 use crate::syntax::Dialect;
@@ -403,7 +403,9 @@ impl AnalysisHost {
         let project = self.project;
         self.for_each_parallel(&models, |db, file| {
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                model_analysis(db, project, file)
+                if !model_is_disabled(db, project, file) {
+                    model_analysis(db, project, file);
+                }
             }));
         });
         let results = std::sync::Mutex::new(Vec::new());

@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use minijinja::value::{Kwargs, Object, ObjectRepr, Rest, Value};
+use rustc_hash::FxHashMap;
 use minijinja::{Environment, Error, ErrorKind, State};
 
-use super::objects::{make_mutable, DateTime, EmptyTable, MutableDict, ReModule, Relation};
-use super::{defined_macros, rewrite_statements, Call, JinjaProject, MacroTable, MACRO_PREFIX};
+use super::objects::{make_mutable, DateTime, EmptyTable, LazyGraph, MutableDict, ReModule, Relation};
+use super::{defined_macros, macro_files, rewrite_statements, Call, JinjaProject, MacroTable, MACRO_PREFIX};
 
 /// What the render of one model knows about the model.
 #[derive(Clone, Debug, Default)]
@@ -157,10 +158,19 @@ fn with_state<R>(f: impl FnOnce(&mut RenderState) -> R) -> R {
     STATE.with(|s| f(&mut s.borrow_mut()))
 }
 
+/// A macro file seen as the template of one of its macros.
+struct SingleMacro {
+    file: Arc<str>,
+    spans: Arc<[std::ops::Range<usize>]>,
+    keep: usize,
+}
+
 /// Where each macro is defined: name -> [(package, template name)].
 pub(crate) struct MacroIndex {
     macros: MacroTable,
     root: String,
+    /// Every package defining a macro, sorted (dispatch searches them all).
+    packages: Vec<String>,
 }
 
 impl MacroIndex {
@@ -175,24 +185,68 @@ impl MacroIndex {
             .iter()
             .map(|f| (f.package.clone(), f.path.clone(), f.text.to_string()))
             .chain(builtin);
+        // Templates of one macro each, compiled when first called.
+        let mut single_macros: FxHashMap<String, SingleMacro> = FxHashMap::default();
         for (package, path, text) in files {
             let rewritten = rewrite_statements(&text).text;
             let template = format!("{package}::{path}");
             let names = defined_macros(&rewritten);
+            let spans = macro_files::top_level_macros(&rewritten);
+            let file: Arc<str> = Arc::from(rewritten.as_str());
             if env.add_template_owned(template.clone(), rewritten).is_err() {
                 // A macro file with bad syntax: its macros stay undefined.
                 continue;
             }
-            for name in names {
+            let unique = names.iter().collect::<std::collections::HashSet<_>>().len() == names.len();
+            let spans = spans.filter(|s| unique && s.len() == names.len());
+            let ranges: Arc<[std::ops::Range<usize>]> = spans
+                .iter()
+                .flatten()
+                .map(|(_, range)| range.clone())
+                .collect();
+            for (i, name) in names.into_iter().enumerate() {
+                // `__loupe_macro__x` as the file defines it.
+                let own = spans
+                    .as_ref()
+                    .filter(|s| s[i].0.strip_prefix(MACRO_PREFIX) == Some(name.as_str()))
+                    .map(|_| format!("{template}#{name}"));
+                let template = match own {
+                    Some(own) => {
+                        single_macros.insert(
+                            own.clone(),
+                            SingleMacro {
+                                file: file.clone(),
+                                spans: ranges.clone(),
+                                keep: i,
+                            },
+                        );
+                        own
+                    }
+                    None => template.clone(),
+                };
                 macros
                     .entry(name)
                     .or_default()
-                    .push((package.clone(), template.clone()));
+                    .push((package.clone(), template));
             }
         }
+        let single_macros = Arc::new(single_macros);
+        env.set_loader(move |name| {
+            Ok(single_macros
+                .get(name)
+                .map(|m| macro_files::single_macro_text(&m.file, &m.spans, m.keep)))
+        });
+        let mut packages: Vec<String> = macros
+            .values()
+            .flatten()
+            .map(|(p, _)| p.clone())
+            .collect();
+        packages.sort();
+        packages.dedup();
         MacroIndex {
             macros,
             root: project.root_package.clone(),
+            packages,
         }
     }
 
@@ -228,16 +282,8 @@ impl MacroIndex {
         out
     }
 
-    fn packages(&self) -> Vec<String> {
-        let mut p: Vec<String> = self
-            .macros
-            .values()
-            .flatten()
-            .map(|(p, _)| p.clone())
-            .collect();
-        p.sort();
-        p.dedup();
-        p
+    fn packages(&self) -> &[String] {
+        &self.packages
     }
 }
 
@@ -469,7 +515,7 @@ impl Adapter {
         // Like dbt, a namespace that names no package searches everywhere,
         // the calling package first.
         order.extend(caller_package(state));
-        order.extend(self.index.packages());
+        order.extend(self.index.packages().iter().cloned());
         let mut prefixes = vec![self.project.adapter.clone()];
         match self.project.adapter.as_str() {
             "databricks" => prefixes.push("spark".into()),
@@ -477,12 +523,19 @@ impl Adapter {
             _ => {}
         }
         prefixes.push("default".into());
+        let candidates: Vec<(String, &[(String, String)])> = prefixes
+            .iter()
+            .map(|prefix| format!("{prefix}__{name}"))
+            .filter_map(|c| {
+                let defs = self.index.macros.get(&c)?.as_slice();
+                Some((c, defs))
+            })
+            .collect();
         for package in &order {
-            for prefix in &prefixes {
-                let candidate = format!("{prefix}__{name}");
-                if self.index.find(&candidate, Some(package), true).is_some() {
+            for (candidate, defs) in &candidates {
+                if defs.iter().any(|(pk, _)| pk == package) {
                     return Ok(Value::from_object(MacroRef {
-                        name: candidate,
+                        name: candidate.clone(),
                         package: Some(package.clone()),
                         index: self.index.clone(),
                     }));
@@ -869,7 +922,7 @@ pub(crate) fn install_globals(
             }),
         );
     }
-    for package in index.packages() {
+    for package in index.packages().iter().cloned() {
         env.add_global(
             package.clone(),
             Value::from_object(PackageNamespace {
@@ -1122,7 +1175,7 @@ pub(crate) fn install_globals(
             graph[k] = v.clone();
         }
     }
-    env.add_global("graph", make_mutable(Value::from_serialize(graph)));
+    env.add_global("graph", Value::from_object(LazyGraph::new(graph)));
     env.add_global("exceptions", Value::from_object(Exceptions));
     env.add_global("modules", Value::from_object(Modules));
     env.add_global(

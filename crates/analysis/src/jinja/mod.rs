@@ -5,6 +5,7 @@
 
 pub mod builtins;
 mod context;
+mod macro_files;
 mod objects;
 pub mod source_map;
 

@@ -157,6 +157,59 @@ impl Object for MutableList {
     }
 }
 
+/// dbt's `graph`, converted for Jinja on first use: converting the graph of
+/// a big project takes a tenth of a second, and most renders never read it.
+#[derive(Debug)]
+pub struct LazyGraph {
+    json: serde_json::Value,
+    value: std::sync::OnceLock<Value>,
+}
+
+impl LazyGraph {
+    pub fn new(json: serde_json::Value) -> LazyGraph {
+        LazyGraph {
+            json,
+            value: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn value(&self) -> &Value {
+        self.value
+            .get_or_init(|| make_mutable(Value::from_serialize(&self.json)))
+    }
+}
+
+impl Object for LazyGraph {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.value()
+            .get_item(key)
+            .ok()
+            .filter(|v| !v.is_undefined())
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Values(
+            self.value()
+                .try_iter()
+                .map(|keys| keys.collect())
+                .unwrap_or_default(),
+        )
+    }
+
+    fn call_method(
+        self: &Arc<Self>,
+        state: &State,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
+        self.value().call_method(state, method, args)
+    }
+}
+
 /// A dict that `.update()`, `.pop()`, `.setdefault()` and item assignment change.
 #[derive(Debug, Default)]
 pub struct MutableDict(pub Mutex<indexmap::IndexMap<Value, Value>>);

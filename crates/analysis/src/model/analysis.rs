@@ -248,33 +248,17 @@ pub fn analyze_model_text(
         output: RelationSchema::unknown(),
         ..Default::default()
     };
+    let disabled = is_disabled(rendered, node);
     let tag_diag = |d: &mut Diagnostic| {
         if d.gem.is_none() {
             d.gem = Some(model_name.clone());
         }
     };
 
-    if let Some(name) =
-        node.filter(|n| !n.is_seed && index.duplicates.contains(&n.name.to_lowercase()))
-    {
-        analysis.diagnostics.push(Diagnostic::new(
-            Code::DuplicateModel,
-            TextRange::empty(0),
-            format!(
-                "another model in package `{}` is also named `{}`",
-                name.package, name.name
-            ),
-        ));
-    }
-
-    // SQL printed from warehouse queries that nothing answered may be empty
-    // or broken where a warehouse would fill it in: such a model's columns are
-    // unknown, and its render or parse failing is not the user's error.
-    let warehouse_dependent = rendered.queried_warehouse.clone().or_else(|| {
-        rendered
-            .wants_columns
-            .then(|| "adapter.get_columns_in_relation".into())
-    });
+    analysis
+        .diagnostics
+        .extend(duplicate_model_diagnostic(index, node));
+    let warehouse_dependent = warehouse_dependent(rendered);
     let unknown_because = |what: &str| {
         format!(
             "its SQL is built from warehouse queries (`{what}`) that no fabric answered; run `loupe catalog` or pick a fabric to know them"
@@ -285,14 +269,12 @@ pub fn analyze_model_text(
             analysis.unknown_because = Some(unknown_because(what));
             return analysis;
         }
-        analysis.diagnostics.push(Diagnostic::new(
-            Code::JinjaError,
-            error.range,
-            error.message.clone(),
-        ));
+        analysis.diagnostics.push(jinja_error(error));
         return analysis;
     }
-    call_diagnostics(&mut analysis.diagnostics, index, rendered, template);
+    if !disabled {
+        call_diagnostics(&mut analysis.diagnostics, index, rendered, template);
+    }
 
     let sql = &rendered.sql;
     if !sql.trim().is_empty() {
@@ -372,11 +354,6 @@ pub fn analyze_model_text(
             .diagnostics
             .retain(|d| d.severity != crate::diagnostics::Severity::Error);
     }
-    // dbt leaves disabled models out of the DAG: only template errors matter there.
-    let disabled = match rendered.config.get("enabled") {
-        Some(text) => crate::project::ModelConfig::is_false(text),
-        None => node.is_some_and(|n| n.config.enabled == Some(false)),
-    };
     if disabled {
         analysis
             .diagnostics
@@ -390,6 +367,69 @@ pub fn analyze_model_text(
         .sort_by_key(|d| (d.range.start, d.code));
     analysis.diagnostics.dedup();
     analysis
+}
+
+/// Whether dbt leaves the model in `file` out of its DAG.
+pub(crate) fn model_is_disabled(db: &dyn Db, project: Project, file: SourceFile) -> bool {
+    let node = project_index(db, project).node_for_file(file);
+    is_disabled(rendered_model(db, project, file), node)
+}
+
+/// dbt leaves disabled models out of the DAG: only their templates can fail.
+fn is_disabled(rendered: &RenderedModel, node: Option<&NodeInfo>) -> bool {
+    match rendered.config.get("enabled") {
+        Some(text) => crate::project::ModelConfig::is_false(text),
+        None => node.is_some_and(|n| n.config.enabled == Some(false)),
+    }
+}
+
+/// SQL printed from warehouse queries that nothing answered may be empty or
+/// broken where a warehouse would fill it in: such a model's columns are
+/// unknown, and its render or parse failing is not the user's error.
+fn warehouse_dependent(rendered: &RenderedModel) -> Option<String> {
+    rendered.queried_warehouse.clone().or_else(|| {
+        rendered
+            .wants_columns
+            .then(|| "adapter.get_columns_in_relation".into())
+    })
+}
+
+fn duplicate_model_diagnostic(index: &ProjectIndex, node: Option<&NodeInfo>) -> Option<Diagnostic> {
+    let node = node.filter(|n| !n.is_seed && index.duplicates.contains(&n.name.to_lowercase()))?;
+    Some(Diagnostic::new(
+        Code::DuplicateModel,
+        TextRange::empty(0),
+        format!(
+            "another model in package `{}` is also named `{}`",
+            node.package, node.name
+        ),
+    ))
+}
+
+fn jinja_error(error: &crate::jinja::JinjaError) -> Diagnostic {
+    Diagnostic::new(Code::JinjaError, error.range, error.message.clone())
+}
+
+/// What `analyze_model_text` keeps of a disabled model, without analysing its
+/// SQL (most models of a package gated by vars are disabled).
+fn disabled_model_diagnostics(
+    index: &ProjectIndex,
+    node: &NodeInfo,
+    rendered: &RenderedModel,
+) -> Vec<Diagnostic> {
+    let jinja = rendered
+        .error
+        .as_ref()
+        .filter(|_| warehouse_dependent(rendered).is_none())
+        .map(jinja_error);
+    let mut out: Vec<Diagnostic> = duplicate_model_diagnostic(index, Some(node))
+        .into_iter()
+        .chain(jinja)
+        .collect();
+    for d in &mut out {
+        d.gem = Some(node.name.clone());
+    }
+    out
 }
 
 /// Unknown refs and sources, and refs that close a cycle.
@@ -467,13 +507,16 @@ fn call_range(
 /// ephemeral models that never run.
 #[salsa::tracked(returns(ref))]
 pub fn model_diagnostics(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Vec<Diagnostic>> {
-    let analysis = model_analysis(db, project, file);
-    let mut out = analysis.diagnostics.clone();
     let index = project_index(db, project);
-    let Some(node) = index.node_for_file(file) else {
+    let rendered = rendered_model(db, project, file);
+    let node = index.node_for_file(file);
+    let mut out = match node.filter(|n| is_disabled(rendered, Some(n))) {
+        Some(node) => disabled_model_diagnostics(index, node, rendered),
+        None => model_analysis(db, project, file).diagnostics.clone(),
+    };
+    let Some(node) = node else {
         return Arc::new(out);
     };
-    let rendered = rendered_model(db, project, file);
     let template = file.text(db);
     let cycles = model_cycles(db, project);
     if let Some(next) = cycles.next.get(&node.name) {

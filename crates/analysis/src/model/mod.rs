@@ -8,6 +8,7 @@ mod lineage;
 mod naming;
 mod render;
 
+pub(crate) use analysis::model_is_disabled;
 pub use analysis::{
     analyze_model_text, model_analysis, model_diagnostics, model_schema, node_output,
     scopes_at_cursor, seed_schema, ModelAnalysis,

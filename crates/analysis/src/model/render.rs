@@ -114,10 +114,31 @@ pub fn jinja_environment(db: &dyn Db, project: Project) -> JinjaHandle {
             .map(|(k, s)| (k.clone(), (s.schema.clone(), s.identifier.clone())))
             .collect(),
         macro_files,
-        graph: Some(graph_json(index, settings)),
+        graph: templates_mention_graph(db, project).then(|| graph_json(index, settings)),
         ..base_jinja_project(settings)
     };
     JinjaHandle(Arc::new(JinjaEnvironment::new(jinja)))
+}
+
+/// Whether any template can read dbt's `graph`: building it costs a second on
+/// a project of 10,000 models, and few projects read it. Re-run on every edit,
+/// but an unchanged answer keeps the environment.
+#[salsa::tracked]
+fn templates_mention_graph(db: &dyn Db, project: Project) -> bool {
+    project.files(db).iter().any(|f| {
+        matches!(
+            f.kind(db),
+            FileKind::Model | FileKind::Macro | FileKind::Snapshot | FileKind::Properties
+        ) && mentions_word(f.text(db), "graph")
+    })
+}
+
+fn mentions_word(text: &str, word: &str) -> bool {
+    let is_ident = |c: Option<u8>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_');
+    text.match_indices(word).any(|(i, _)| {
+        let bytes = text.as_bytes();
+        !is_ident(i.checked_sub(1).map(|j| bytes[j])) && !is_ident(bytes.get(i + word.len()).copied())
+    })
 }
 
 /// dbt's `graph` as Jinja sees it: every model, seed and source with its

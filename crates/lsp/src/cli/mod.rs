@@ -51,8 +51,12 @@ struct DbtArgs {
 static INVOCATION: std::sync::OnceLock<Invocation> = std::sync::OnceLock::new();
 
 /// Loads the dbt project at `path` with this command line's `--vars`, `--target`, ...
-pub fn load_project(path: &std::path::Path) -> Result<AnalysisHost, String> {
-    AnalysisHost::load_with(path, invocation())
+/// It is never freed: the command exits once it has answered, and freeing the
+/// memos of thousands of models would cost a tenth of the run.
+pub fn load_project(
+    path: &std::path::Path,
+) -> Result<std::mem::ManuallyDrop<AnalysisHost>, String> {
+    AnalysisHost::load_with(path, invocation()).map(std::mem::ManuallyDrop::new)
 }
 
 pub fn invocation() -> Invocation {

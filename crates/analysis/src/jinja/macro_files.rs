@@ -1,0 +1,106 @@
+//! One template per macro.
+//!
+//! Calling a macro evaluates the top level of the file that defines it, and
+//! that defines every macro of the file (each closing over the others): dbt's
+//! own macro files hold dozens. A template holding the file with every other
+//! macro blanked out keeps the file's top-level statements and line numbers,
+//! and costs one definition per call.
+
+use std::ops::Range;
+
+use super::source_map::{scan_tags, split_trim, tag_inner, TagKind};
+
+/// The macros defined at the top level of a (rewritten) macro file, with the
+/// byte range from `{% macro` to the end of its `{% endmacro %}`; `None` when
+/// the macro tags do not pair up (the whole file is used then).
+pub(crate) fn top_level_macros(text: &str) -> Option<Vec<(String, Range<usize>)>> {
+    let mut spans = Vec::new();
+    let mut depth = 0usize;
+    let mut open: Option<(String, usize)> = None;
+    for tag in scan_tags(text)
+        .into_iter()
+        .filter(|t| t.kind == TagKind::Statement)
+    {
+        let (_, body, _) = split_trim(tag_inner(text, tag.range));
+        let mut words = body
+            .trim_start()
+            .split(|c: char| !c.is_alphanumeric() && c != '_')
+            .filter(|w| !w.is_empty());
+        match words.next() {
+            Some("macro") => {
+                if depth == 0 {
+                    open = Some((words.next()?.to_string(), tag.range.start));
+                }
+                depth += 1;
+            }
+            Some("endmacro") => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    let (name, start) = open.take()?;
+                    spans.push((name, start..tag.range.end));
+                }
+            }
+            _ => {}
+        }
+    }
+    (depth == 0).then_some(spans)
+}
+
+/// `text` with every macro of `spans` but the `keep`th replaced by blanks
+/// (newlines stay, so errors keep their line numbers).
+pub(crate) fn single_macro_text(text: &str, spans: &[Range<usize>], keep: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    for (i, span) in spans.iter().enumerate() {
+        if i == keep {
+            continue;
+        }
+        out.push_str(&text[pos..span.start]);
+        out.extend(
+            text[span.clone()]
+                .chars()
+                .map(|c| if c == '\n' { '\n' } else { ' ' }),
+        );
+        pos = span.end;
+    }
+    out.push_str(&text[pos..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_top_level_macros_and_skips_nested_and_raw_ones() {
+        let text = "{% set x = 1 %}\n{%- macro a(n) -%}{% macro inner() %}{% endmacro %}{{ n }}{%- endmacro %}\n\
+                    {% raw %}{% macro fake() %}{% endraw %}\n{% macro b() %}b{% endmacro %}\n";
+        let spans = top_level_macros(text).unwrap();
+        let names: Vec<&str> = spans.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+        assert!(text[spans[0].1.clone()].starts_with("{%- macro a(n)"));
+        assert!(text[spans[1].1.clone()].ends_with("{% endmacro %}"));
+    }
+
+    #[test]
+    fn unpaired_macro_tags_give_up() {
+        assert!(top_level_macros("{% macro a() %}no end").is_none());
+        assert!(top_level_macros("{% endmacro %}").is_none());
+    }
+
+    #[test]
+    fn other_macros_are_blanked_keeping_lines() {
+        let text = "{% set x = 1 %}\n{% macro a() %}\nA\n{% endmacro %}\n{% macro b() %}B{% endmacro %}\n";
+        let spans: Vec<Range<usize>> = top_level_macros(text)
+            .unwrap()
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect();
+        let only_b = single_macro_text(text, &spans, 1);
+        assert_eq!(only_b.len(), text.len());
+        assert_eq!(only_b.lines().count(), text.lines().count());
+        assert!(only_b.contains("{% set x = 1 %}"));
+        assert!(only_b.contains("{% macro b() %}B{% endmacro %}"));
+        assert!(!only_b.contains("macro a"));
+    }
+}
