@@ -416,3 +416,74 @@ fn hostile_yaml_is_reported_not_expanded() {
         &[("ok", "INTEGER"), ("label", "VARCHAR")],
     );
 }
+
+/// Gems that each read the two before them make a lattice whose paths double
+/// with every level (2^60 here), and a chain of 5,000 gems is as long as
+/// generated SQL gets: the lineage of every column still comes back, ending
+/// at the model they all read.
+#[test]
+fn gem_lattices_and_long_gem_chains_keep_their_lineage() {
+    let lattice = {
+        let mut gems = vec![
+            "g0 as (select ok as a, ok as b from {{ ref('neighbour') }})".to_string(),
+            "g1 as (select * from g0)".to_string(),
+        ];
+        for i in 2..60 {
+            gems.push(format!(
+                "g{i} as (select x.a + y.a as a, x.b * y.b as b from g{} x join g{} y on x.a = y.a)",
+                i - 1,
+                i - 2
+            ));
+        }
+        format!("with {}\nselect * from g59\n", gems.join(",\n"))
+    };
+    let chain = {
+        let mut gems = vec!["c0 as (select ok, label from {{ ref('neighbour') }})".to_string()];
+        gems.extend((1..5000).map(|i| format!("c{i} as (select * from c{})", i - 1)));
+        format!("with {}\nselect * from c4999\n", gems.join(",\n"))
+    };
+    let root = project(
+        "lattice",
+        &[("models/lattice.sql", lattice), ("models/chain.sql", chain)],
+    );
+    let lineage = std::thread::Builder::new()
+        .stack_size(ORDINARY_STACK)
+        .spawn(move || {
+            let host = AnalysisHost::load(&root).unwrap();
+            let lineage = host.all_lineage();
+            let _ = std::fs::remove_dir_all(&root);
+            lineage
+        })
+        .unwrap()
+        .join()
+        .expect("analysis panicked");
+    let sources = |model: &str| -> Vec<(String, Vec<String>)> {
+        lineage[model]
+            .iter()
+            .map(|(column, edges)| {
+                let from = edges
+                    .iter()
+                    .map(|e| format!("{}.{} {}", e.table, e.column, e.kind.as_str()))
+                    .collect();
+                (column.clone(), from)
+            })
+            .collect()
+    };
+    assert_eq!(
+        sources("lattice"),
+        vec![
+            ("a".to_string(), vec!["neighbour.ok transform".to_string()]),
+            ("b".to_string(), vec!["neighbour.ok transform".to_string()]),
+        ]
+    );
+    assert_eq!(
+        sources("chain"),
+        vec![
+            ("ok".to_string(), vec!["neighbour.ok copy".to_string()]),
+            (
+                "label".to_string(),
+                vec!["neighbour.label copy".to_string()]
+            ),
+        ]
+    );
+}

@@ -385,6 +385,27 @@ fn loupe_run_prints_rows_from_livy_and_ends_its_session() {
 #[cfg(unix)]
 #[test]
 fn ctrl_c_on_loupe_run_cancels_the_statement_on_the_warehouse() {
+    interrupt_cancels_the_statement_on_the_warehouse("sigint-run", "-INT", |root| {
+        vec!["run".into(), root.join("models/order_totals.sql")]
+    });
+}
+
+/// SIGTERM (a CI job stopped, a terminal closed) on `loupe catalog` while a
+/// source table is being described does the same.
+#[cfg(unix)]
+#[test]
+fn sigterm_on_loupe_catalog_cancels_the_statement_on_the_warehouse() {
+    interrupt_cancels_the_statement_on_the_warehouse("sigterm-catalog", "-TERM", |root| {
+        vec!["catalog".into(), root.to_path_buf()]
+    });
+}
+
+#[cfg(unix)]
+fn interrupt_cancels_the_statement_on_the_warehouse(
+    test: &str,
+    signal: &str,
+    args: impl Fn(&std::path::Path) -> Vec<PathBuf>,
+) {
     let (databricks, livy) = (
         FakeDatabricks::start(engine()),
         FakeLivy::start(engine(), 0),
@@ -392,10 +413,9 @@ fn ctrl_c_on_loupe_run_cancels_the_statement_on_the_warehouse() {
     databricks
         .faults
         .slow_statements(std::time::Duration::from_secs(60));
-    let root = project("sigint", &databricks, &livy);
+    let root = project(test, &databricks, &livy);
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_loupe"))
-        .arg("run")
-        .arg(root.join("models/order_totals.sql"))
+        .args(args(&root))
         .envs(credentials(&databricks))
         .stderr(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -411,7 +431,7 @@ fn ctrl_c_on_loupe_run_cancels_the_statement_on_the_warehouse() {
     }
     let sent = std::time::Instant::now();
     let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());

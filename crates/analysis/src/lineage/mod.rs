@@ -109,53 +109,152 @@ impl Edge {
 /// Replaces edges that point at gems (CTEs) with the edges of the gem's
 /// column, recursively, so every edge ends at a relation.
 pub fn through_gems(edges: &[Edge], gems: &[(String, crate::schema::RelationSchema)]) -> Vec<Edge> {
-    let mut out = Vec::new();
-    expand(edges, gems, &mut Vec::new(), &mut out);
-    out
+    GemLineage::new(gems).through(edges)
 }
 
-fn expand(
-    edges: &[Edge],
-    gems: &[(String, crate::schema::RelationSchema)],
-    visiting: &mut Vec<String>,
-    out: &mut Vec<Edge>,
-) {
-    for e in edges {
-        if !e.from_gem {
-            merge_edges(out, [e.clone()]);
-            continue;
-        }
-        // A recursive CTE reads itself: its own rows add no new sources.
-        let key = format!("{}.{}", e.table.to_lowercase(), e.column.to_lowercase());
-        if visiting.contains(&key) {
-            continue;
-        }
-        let Some((_, gem)) = gems
+/// Lineage through the gems of one statement, each gem column resolved
+/// once: gems that read two earlier gems, which read two earlier ones, make
+/// a lattice whose paths double with every level, and a chain of thousands
+/// of gems is walked without recursion.
+pub struct GemLineage<'a> {
+    gems: &'a [(String, crate::schema::RelationSchema)],
+    /// Lowercased gem name -> its last definition (the one in scope).
+    by_name: rustc_hash::FxHashMap<String, usize>,
+    /// Edges of a gem column, ending at relations, seen as a copy.
+    resolved: rustc_hash::FxHashMap<(usize, String), std::sync::Arc<Vec<Edge>>>,
+    /// Per gem, its lowercased column names -> the first column of that name.
+    columns: rustc_hash::FxHashMap<usize, rustc_hash::FxHashMap<String, usize>>,
+}
+
+/// A gem column being resolved: its own edges, how many were taken, and the
+/// relation edges found so far.
+struct Pending {
+    key: (usize, String),
+    edges: Vec<Edge>,
+    next: usize,
+    found: Vec<Edge>,
+    /// It met a gem column still being resolved (a recursive CTE): what it
+    /// found depends on the path and is not kept.
+    cut: bool,
+}
+
+impl<'a> GemLineage<'a> {
+    pub fn new(gems: &'a [(String, crate::schema::RelationSchema)]) -> GemLineage<'a> {
+        let by_name = gems
             .iter()
-            .rev()
-            .find(|(n, _)| n.eq_ignore_ascii_case(&e.table))
-        else {
-            continue;
-        };
-        let inner: Vec<Edge> = match gem.column(&e.column) {
-            Some(c) => c.lineage.clone(),
+            .enumerate()
+            .map(|(i, (name, _))| (name.to_ascii_lowercase(), i))
+            .collect();
+        GemLineage {
+            gems,
+            by_name,
+            resolved: Default::default(),
+            columns: Default::default(),
+        }
+    }
+
+    /// `edges` with every edge into a gem replaced by the relation edges of
+    /// that gem column.
+    pub fn through(&mut self, edges: &[Edge]) -> Vec<Edge> {
+        let mut out = Vec::new();
+        for e in edges {
+            if !e.from_gem {
+                merge_edges(&mut out, [e.clone()]);
+            } else if let Some(key) = self.key(e) {
+                let found = self.resolve(key);
+                merge_edges(&mut out, composed(e.kind, &found));
+            }
+        }
+        out
+    }
+
+    fn key(&self, e: &Edge) -> Option<(usize, String)> {
+        let gem = *self.by_name.get(&e.table.to_ascii_lowercase())?;
+        Some((gem, e.column.to_ascii_lowercase()))
+    }
+
+    fn pending(&mut self, key: (usize, String)) -> Pending {
+        let gem = &self.gems[key.0].1;
+        let columns = self.columns.entry(key.0).or_insert_with(|| {
+            let mut by_name = rustc_hash::FxHashMap::default();
+            for (i, c) in gem.columns.iter().enumerate().rev() {
+                by_name.insert(c.name.to_ascii_lowercase(), i);
+            }
+            by_name
+        });
+        let edges = match columns.get(&key.1) {
+            Some(&i) => gem.columns[i].lineage.clone(),
             None => gem
                 .open_from
                 .iter()
-                .map(|t| Edge::new(t.clone(), e.column.clone(), EdgeKind::Copy))
+                .map(|t| Edge::new(t.clone(), key.1.clone(), EdgeKind::Copy))
                 .collect(),
         };
-        let composed: Vec<Edge> = inner
-            .into_iter()
-            .map(|i| Edge {
-                kind: e.kind.compose(i.kind),
-                ..i
-            })
-            .collect();
-        visiting.push(key);
-        expand(&composed, gems, visiting, out);
-        visiting.pop();
+        Pending {
+            key,
+            edges,
+            next: 0,
+            found: Vec::new(),
+            cut: false,
+        }
     }
+
+    fn resolve(&mut self, key: (usize, String)) -> std::sync::Arc<Vec<Edge>> {
+        if let Some(done) = self.resolved.get(&key) {
+            return done.clone();
+        }
+        let first = self.pending(key);
+        let mut in_progress: rustc_hash::FxHashSet<(usize, String)> =
+            std::iter::once(first.key.clone()).collect();
+        let mut stack = vec![first];
+        loop {
+            let top = stack.last_mut().expect("the stack ends with a return");
+            let Some(e) = top.edges.get(top.next).cloned() else {
+                let done = stack.pop().expect("the stack is not empty");
+                in_progress.remove(&done.key);
+                let found = std::sync::Arc::new(done.found);
+                if !done.cut {
+                    self.resolved.insert(done.key, found.clone());
+                }
+                let Some(reader) = stack.last_mut() else {
+                    return found;
+                };
+                let via = reader.edges[reader.next - 1].kind;
+                merge_edges(&mut reader.found, composed(via, &found));
+                continue;
+            };
+            top.next += 1;
+            if !e.from_gem {
+                merge_edges(&mut top.found, [e]);
+                continue;
+            }
+            let Some(key) = self.key(&e) else {
+                continue;
+            };
+            // A recursive CTE reads itself: its own rows add no new sources.
+            if in_progress.contains(&key) {
+                stack.iter_mut().for_each(|p| p.cut = true);
+                continue;
+            }
+            if let Some(done) = self.resolved.get(&key) {
+                let done = done.clone();
+                let top = stack.last_mut().expect("the stack is not empty");
+                merge_edges(&mut top.found, composed(e.kind, &done));
+                continue;
+            }
+            in_progress.insert(key.clone());
+            let next = self.pending(key);
+            stack.push(next);
+        }
+    }
+}
+
+/// `inner` edges seen through an edge of kind `via`.
+fn composed(via: EdgeKind, inner: &[Edge]) -> impl Iterator<Item = Edge> + '_ {
+    inner.iter().map(move |i| Edge {
+        kind: via.compose(i.kind),
+        ..i.clone()
+    })
 }
 
 /// Adds edges without duplicates, keeping the strongest kind per source.

@@ -13,7 +13,7 @@ impl Analyzer<'_> {
     pub(crate) fn record_reference(&mut self, range: TextRange, lineage: Vec<Edge>) {
         // Macro bodies are typed from another text: their ranges mean nothing here.
         if self.macro_depth == 0 && !lineage.is_empty() {
-            self.resolved_refs.push((range, lineage));
+            self.resolved_refs.push(range, lineage);
         }
     }
 
@@ -107,16 +107,45 @@ impl Analyzer<'_> {
         if range.is_empty() {
             return;
         }
-        for (r, lineage) in &self.resolved_refs {
-            if range.contains_range(*r) {
-                merge_edges(
-                    out,
-                    lineage.iter().map(|e| Edge {
-                        kind: kind.compose(e.kind),
-                        ..e.clone()
-                    }),
-                );
-            }
+        for lineage in self.resolved_refs.within(range) {
+            merge_edges(
+                out,
+                lineage.iter().map(|e| Edge {
+                    kind: kind.compose(e.kind),
+                    ..e.clone()
+                }),
+            );
         }
+    }
+}
+
+/// Each resolved column reference of a statement (its range and lineage),
+/// in the order resolved, found by position: a statement of a thousand
+/// gems has tens of thousands.
+#[derive(Default)]
+pub(crate) struct ResolvedRefs {
+    refs: Vec<(TextRange, Vec<Edge>)>,
+    by_start: std::collections::BTreeMap<usize, Vec<usize>>,
+}
+
+impl ResolvedRefs {
+    fn push(&mut self, range: TextRange, lineage: Vec<Edge>) {
+        self.by_start
+            .entry(range.start)
+            .or_default()
+            .push(self.refs.len());
+        self.refs.push((range, lineage));
+    }
+
+    /// The lineage of the references inside `range`, in the order resolved.
+    fn within(&self, range: TextRange) -> impl Iterator<Item = &Vec<Edge>> {
+        let mut hits: Vec<usize> = self
+            .by_start
+            .range(range.start..=range.end)
+            .flat_map(|(_, at)| at.iter().copied())
+            .filter(|&i| range.contains_range(self.refs[i].0))
+            .collect();
+        hits.sort_unstable();
+        hits.into_iter().map(|i| &self.refs[i].1)
     }
 }

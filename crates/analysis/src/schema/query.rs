@@ -14,7 +14,7 @@ use super::{naming, Column, Lookup, RelationLookup, RelationSchema, StatementAna
 use crate::catalog::FunctionCatalog;
 use crate::diagnostics::{did_you_mean, Code, Diagnostic};
 use crate::gems::{classify_query, Gem, GemKind};
-use crate::lineage::{merge_edges, through_gems, Edge, EdgeKind};
+use crate::lineage::{merge_edges, Edge, EdgeKind, GemLineage};
 use crate::text::{LineIndex, TextRange};
 use crate::types::{common_supertype, SqlType};
 
@@ -55,7 +55,7 @@ pub(crate) struct Analyzer<'a> {
     pub tables: Vec<TableUse>,
     pub macro_depth: usize,
     /// Each resolved column reference: its range and its lineage.
-    pub resolved_refs: Vec<(TextRange, Vec<Edge>)>,
+    pub resolved_refs: super::lineage::ResolvedRefs,
     /// Statement-level influences (filters, join keys, group keys).
     pub influences: Vec<Edge>,
     /// The statement's target table and, for UPDATE/MERGE, its assignments.
@@ -83,7 +83,7 @@ impl<'a> Analyzer<'a> {
             gems: Vec::new(),
             tables: Vec::new(),
             macro_depth: 0,
-            resolved_refs: Vec::new(),
+            resolved_refs: Default::default(),
             influences: Vec::new(),
             target: None,
             cte_defs: Vec::new(),
@@ -94,14 +94,14 @@ impl<'a> Analyzer<'a> {
     /// The statement's analysis, with lineage composed through its gems so
     /// every output edge ends at a relation.
     pub fn finish(self, mut output: RelationSchema) -> StatementAnalysis {
-        let gems = &self.cte_defs;
+        let mut gems = GemLineage::new(&self.cte_defs);
         for c in &mut output.columns {
-            c.lineage = through_gems(&c.lineage, gems);
+            c.lineage = gems.through(&c.lineage);
         }
-        let influences = through_gems(&self.influences, gems);
+        let influences = gems.through(&self.influences);
         let target = self.target.map(|mut t| {
             for (_, lineage) in &mut t.assignments {
-                *lineage = through_gems(lineage, gems);
+                *lineage = gems.through(lineage);
             }
             t
         });
