@@ -1,36 +1,66 @@
 #!/usr/bin/env bash
-# Cold `loupe check` and all-column lineage at 1,000 and 10,000 generated
-# models (bench/gen_project.py) and on tuva when ../shared is there: wall time
-# and peak memory, one line each. With DBT=path/to/dbt (dbt-core and
-# dbt-duckdb from PyPI), `dbt parse` on the generated projects too.
-#   bench/scale.sh            (builds the release binary first)
+# One run, side by side, on a release build (2 cores):
+# - cold `loupe check` and `loupe lineage --all` (wall, peak memory) at 1,000
+#   and 10,000 generated models (bench/gen_project.py) and on tuva when
+#   ../shared is there;
+# - `dbt parse` (dbt-core and dbt-duckdb from PyPI) on the generated projects,
+#   and the ratio to `loupe check`;
+# - sqlglot's column lineage per column on a sample of models, and the ratio
+#   to Loupe's (`loupe lineage --all` time per column);
+# - over LSP at 10,000 models: initialize to first diagnostics, completion,
+#   hover and edit to fresh diagnostics (leaf and root models), p50 and p95.
+#   bench/scale.sh            (builds the release binary and a venv first)
+# NO_LSP=1 skips the LSP part; SAMPLE=n sets the sqlglot sample (300).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/loupe-target}"
-cargo build --release -p loupe-lsp --locked >/dev/null
+venv="${LOUPE_BENCH_VENV:-$HOME/.cache/loupe-bench-venv}"
+if [ ! -x "$venv/bin/dbt" ] || ! "$venv/bin/python" -c "import sqlglot" 2>/dev/null; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q "dbt-core==1.10.23" dbt-duckdb "sqlglot==27.*"
+fi
+cargo build --release -p loupe-lsp --locked >/dev/null 2>&1
 loupe="$CARGO_TARGET_DIR/release/loupe"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 for n in 1000 10000; do
     python3 bench/gen_project.py "$n" "$work/gen$n" >/dev/null
 done
-measure() { # label command...
-    local label="$1"; shift
+seconds() { # command... -> "wall peak_mb" of one cold run
+    /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/out" 2>/dev/null || true
     local out
-    /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>&1 || true
     out=$(tail -n 1 "$work/time")
-    printf '%-44s %8s s %8.0f MB\n' "$label" "${out% *}" "$(( ${out#* } / 1024 ))"
+    echo "${out% *} $(( ${out#* } / 1024 ))"
 }
-printf '%-44s %10s %11s\n' "what" "wall" "peak"
+row() { printf '%-46s %10s %10s   %s\n' "$@"; }
+row "what" "wall (s)" "peak (MB)" "compared"
 projects=("generated 1,000:$work/gen1000" "generated 10,000:$work/gen10000")
 [ -d ../shared/corpora/tuva ] && projects+=("tuva:../shared/corpora/tuva")
 for entry in "${projects[@]}"; do
     name="${entry%%:*}"; path="${entry#*:}"
-    measure "loupe check, $name" "$loupe" check "$path"
-    measure "loupe lineage --all, $name" "$loupe" lineage --all "$path" --json
-    # dbt writes into the project: only into the generated ones.
-    if [ -n "${DBT:-}" ] && [ "${path#"$work"}" != "$path" ]; then
-        rm -rf "$path/target/partial_parse.msgpack"
-        measure "dbt parse, $name" "$DBT" parse --project-dir "$path" --profiles-dir "$path" --no-partial-parse
-    fi
+    read -r check_s check_mb < <(seconds "$loupe" check "$path")
+    read -r lineage_s lineage_mb < <(seconds "$loupe" lineage --all "$path" --json)
+    total_columns=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(sum(len(v) if isinstance(v,(list,dict)) else 0 for v in (d.values() if isinstance(d,dict) else d)))" "$work/out" 2>/dev/null || echo 0)
+    row "loupe check, $name" "$check_s" "$check_mb" ""
+    row "loupe lineage --all, $name" "$lineage_s" "$lineage_mb" "$total_columns columns"
+    # dbt and `loupe compile` write into the project: only into generated ones.
+    [ "${path#"$work"}" != "$path" ] || continue
+    read -r dbt_s dbt_mb < <(seconds "$venv/bin/dbt" parse --project-dir "$path" --profiles-dir "$path" --no-partial-parse)
+    row "dbt parse, $name" "$dbt_s" "$dbt_mb" "$(python3 -c "print(f'loupe check is {$dbt_s/$check_s:.0f}x faster')")"
+    "$loupe" compile "$path" >/dev/null
+    "$loupe" schema "$path" >"$work/schema.json"
+    read -r columns spent failed < <("$venv/bin/python" bench/sqlglot_lineage.py "$path" "$work/schema.json" "${SAMPLE:-300}")
+    row "sqlglot lineage, $name ($columns columns)" "$spent" "" "$(python3 -c "
+per_sqlglot = $spent / max($columns, 1)
+per_loupe = $lineage_s / max($total_columns, 1)
+print(f'{per_sqlglot*1000:.2f} ms/column vs {per_loupe*1000:.4f} ms: loupe {per_sqlglot/per_loupe:.0f}x faster; {$failed} not traced')")"
 done
+[ -n "${NO_LSP:-}" ] && exit 0
+gen="$work/gen10000"
+# The root: the SQL model most others read; the leaf: the last mart.
+root_model=$(grep -rhoE "ref\('(stg|int)_[a-z_0-9]+'\)" "$gen/models" | sort | uniq -c | sort -rn | head -1 | sed -E "s/.*ref\('([^']+)'\)/\1/")
+root_file=$(cd "$gen" && find models -name "$root_model.sql" | head -1)
+leaf_file=$(cd "$gen" && find models/marts -name "*.sql" | sort | tail -1)
+echo
+LOUPE_BENCH_PROJECT="$gen" LOUPE_BENCH_LEAF="$leaf_file" LOUPE_BENCH_ROOT="$root_file" \
+    cargo bench -p loupe-lsp --locked --bench lsp_latency 2>/dev/null | grep -E "ms"

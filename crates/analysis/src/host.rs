@@ -10,7 +10,9 @@ use serde::Serialize;
 
 use crate::db::{PackageSettings, Project, ProjectSettings, RootDatabase, SourceFile};
 use crate::diagnostics::{Code, Diagnostic, Severity};
-use crate::model::{model_analysis, model_diagnostics, model_is_disabled, project_index, seed_schema};
+use crate::model::{
+    model_analysis, model_diagnostics, model_is_disabled, project_index, seed_schema,
+};
 use crate::project::{discover, FileKind, Invocation};
 use crate::schema::RelationSchema;
 use crate::syntax::Dialect;

@@ -212,6 +212,43 @@ fn compile_prints_rendered_sql() {
 }
 
 #[test]
+fn compile_without_a_model_writes_every_model_where_dbt_does() {
+    let dir = temp_dir("compile-all");
+    let status = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(fixture("valid_project"))
+        .arg(&dir)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let root = dir.join("valid_project");
+    let out = loupe().arg("compile").arg(&root).output().unwrap();
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{printed}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed = std::process::Command::new("find")
+        .arg(root.join("models"))
+        .args(["-name", "*.sql"])
+        .output()
+        .unwrap();
+    let models = String::from_utf8_lossy(&listed.stdout).lines().count();
+    assert!(
+        printed.starts_with(&format!("{models} models compiled")),
+        "{printed}"
+    );
+    let pivot = std::fs::read_to_string(
+        root.join("target/compiled/valid_shop/models/marts/jinja_pivot.sql"),
+    )
+    .unwrap();
+    assert!(!pivot.contains("{{") && !pivot.contains("{%"), "{pivot}");
+    assert!(pivot.contains("main.stg_payments"), "{pivot}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn lineage_of_a_sql_file_reads_procedures_and_leaves_an_undetermined_relation_null() {
     let dir = temp_dir("lineage-procedure");
     let file = dir.join("load.sql");

@@ -6,11 +6,15 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use minijinja::value::{Kwargs, Object, ObjectRepr, Rest, Value};
-use rustc_hash::FxHashMap;
 use minijinja::{Environment, Error, ErrorKind, State};
+use rustc_hash::FxHashMap;
 
-use super::objects::{make_mutable, DateTime, EmptyTable, LazyGraph, MutableDict, ReModule, Relation};
-use super::{defined_macros, macro_files, rewrite_statements, Call, JinjaProject, MacroTable, MACRO_PREFIX};
+use super::objects::{
+    make_mutable, DateTime, EmptyTable, LazyGraph, MutableDict, ReModule, Relation,
+};
+use super::{
+    defined_macros, macro_files, rewrite_statements, Call, JinjaProject, MacroTable, MACRO_PREFIX,
+};
 
 /// What the render of one model knows about the model.
 #[derive(Clone, Debug, Default)]
@@ -197,7 +201,8 @@ impl MacroIndex {
                 // A macro file with bad syntax: its macros stay undefined.
                 continue;
             }
-            let unique = names.iter().collect::<std::collections::HashSet<_>>().len() == names.len();
+            let unique =
+                names.iter().collect::<std::collections::HashSet<_>>().len() == names.len();
             let spans = spans.filter(|s| unique && s.len() == names.len());
             let ranges: Arc<[std::ops::Range<usize>]> = spans
                 .iter()
@@ -236,11 +241,7 @@ impl MacroIndex {
                 .get(name)
                 .map(|m| macro_files::single_macro_text(&m.file, &m.spans, m.keep)))
         });
-        let mut packages: Vec<String> = macros
-            .values()
-            .flatten()
-            .map(|(p, _)| p.clone())
-            .collect();
+        let mut packages: Vec<String> = macros.values().flatten().map(|(p, _)| p.clone()).collect();
         packages.sort();
         packages.dedup();
         MacroIndex {

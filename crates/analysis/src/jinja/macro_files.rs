@@ -90,7 +90,8 @@ mod tests {
 
     #[test]
     fn other_macros_are_blanked_keeping_lines() {
-        let text = "{% set x = 1 %}\n{% macro a() %}\nA\n{% endmacro %}\n{% macro b() %}B{% endmacro %}\n";
+        let text =
+            "{% set x = 1 %}\n{% macro a() %}\nA\n{% endmacro %}\n{% macro b() %}B{% endmacro %}\n";
         let spans: Vec<Range<usize>> = top_level_macros(text)
             .unwrap()
             .into_iter()

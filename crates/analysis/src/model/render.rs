@@ -137,7 +137,8 @@ fn mentions_word(text: &str, word: &str) -> bool {
     let is_ident = |c: Option<u8>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_');
     text.match_indices(word).any(|(i, _)| {
         let bytes = text.as_bytes();
-        !is_ident(i.checked_sub(1).map(|j| bytes[j])) && !is_ident(bytes.get(i + word.len()).copied())
+        !is_ident(i.checked_sub(1).map(|j| bytes[j]))
+            && !is_ident(bytes.get(i + word.len()).copied())
     })
 }
 

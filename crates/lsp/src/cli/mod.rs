@@ -144,12 +144,13 @@ enum Command {
         #[arg(long)]
         fabric: Option<String>,
     },
-    /// Print a model's rendered SQL (like `dbt compile`).
+    /// Print a model's rendered SQL; without a model, write every model's
+    /// to target/compiled/<package>/<path> as `dbt compile` does.
     Compile {
         /// Project folder.
         path: PathBuf,
         /// The model's name.
-        model: String,
+        model: Option<String>,
     },
     /// What the working tree changes against a base revision: columns added,
     /// removed, renamed, retyped, and what that breaks downstream (exit 1).
@@ -215,6 +216,16 @@ fn finish(result: Result<ExitCode, String>) -> ExitCode {
     }
 }
 
+/// `loupe lineage --all | head` ends quietly, like other command-line tools,
+/// instead of panicking on the first write after the reader has gone.
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restores the default action of one signal before any output.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 pub fn run(cli: Cli) -> ExitCode {
     let vars = match cli.dbt.vars.as_deref().map(Invocation::parse_vars) {
         Some(Err(message)) => return finish(Err(message)),
@@ -227,6 +238,9 @@ pub fn run(cli: Cli) -> ExitCode {
         profile: cli.dbt.profile,
         profiles_dir: cli.dbt.profiles_dir,
     });
+    if !matches!(cli.command, Command::Lsp) {
+        quiet_on_closed_pipe();
+    }
     let result = match cli.command {
         Command::Lsp => {
             loupe_lsp::run_stdio();
@@ -263,7 +277,10 @@ pub fn run(cli: Cli) -> ExitCode {
                 fabric,
             }),
         ),
-        Command::Compile { path, model } => schema::run_compile(&path, &model),
+        Command::Compile { path, model } => match model {
+            Some(model) => schema::run_compile(&path, &model),
+            None => schema::run_compile_all(&path),
+        },
         Command::Run {
             target,
             fabric,

@@ -75,3 +75,39 @@ pub fn run_compile(path: &Path, model: &str) -> Result<ExitCode, String> {
         }
     }
 }
+
+/// `loupe compile PATH`: every model's rendered SQL under
+/// target/compiled/<package>/<path>; a model that does not render is named
+/// on stderr and the exit code says so.
+pub fn run_compile_all(path: &Path) -> Result<ExitCode, String> {
+    let host = super::load_project(path)?;
+    let out = path.join("target").join("compiled");
+    let (mut written, mut failed) = (0usize, 0usize);
+    for file in host.models() {
+        let db = host.db();
+        let rendered = loupe_analysis::model::rendered_model(db, host.project(), file);
+        if let Some(e) = &rendered.error {
+            eprintln!("{}: {}", file.path(db), e.message);
+            failed += 1;
+            continue;
+        }
+        // Where dbt writes it: the path inside the model's own package.
+        let package = file.package(db).as_str();
+        let shown = file.path(db).as_str();
+        let inside = shown
+            .strip_prefix(&format!("dbt_packages/{package}/"))
+            .unwrap_or(shown);
+        let target = out.join(package).join(inside);
+        if let Some(folder) = target.parent() {
+            std::fs::create_dir_all(folder).map_err(|e| format!("{}: {e}", folder.display()))?;
+        }
+        std::fs::write(&target, &rendered.sql).map_err(|e| format!("{}: {e}", target.display()))?;
+        written += 1;
+    }
+    println!("{written} models compiled into {}", out.display());
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
