@@ -41,46 +41,51 @@ fn project(name: &str, files: &[(&str, String)]) -> PathBuf {
 /// columns, computed one file at a time on an ordinary stack.
 type Found = Vec<(String, Vec<(String, String)>, Vec<(String, String)>)>;
 
-fn analyze_on_ordinary_stack(root: PathBuf) -> Found {
+/// `work` on a thread with an ordinary stack; a panic fails the test.
+fn on_ordinary_stack<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
     std::thread::Builder::new()
         .stack_size(ORDINARY_STACK)
-        .spawn(move || {
-            let host = AnalysisHost::load(&root).unwrap();
-            let mut found = Vec::new();
-            let mut files: Vec<_> = host.files().collect();
-            files.sort_by_key(|f| host.path_of(*f));
-            for file in files {
-                let path = host.path_of(file);
-                let rel = path
-                    .strip_prefix(&root)
-                    .unwrap_or(&path)
-                    .display()
-                    .to_string();
-                let diagnostics = host
-                    .file_diagnostics(file)
-                    .into_iter()
-                    .map(|d| (d.code.to_string(), d.message))
-                    .collect();
-                found.push((rel, diagnostics, Vec::new()));
-            }
-            let schemas = host.relation_schemas();
-            for (rel, _, columns) in &mut found {
-                let Some(stem) = rel
-                    .strip_prefix("models/")
-                    .and_then(|r| r.strip_suffix(".sql"))
-                else {
-                    continue;
-                };
-                if let Some(schema) = schemas.get(&format!("main.{stem}")) {
-                    *columns = schema.to_pairs();
-                }
-            }
-            let _ = std::fs::remove_dir_all(&root);
-            found
-        })
+        .spawn(work)
         .unwrap()
         .join()
         .expect("analysis panicked")
+}
+
+fn analyze_on_ordinary_stack(root: PathBuf) -> Found {
+    on_ordinary_stack(move || {
+        let host = AnalysisHost::load(&root).unwrap();
+        let mut found = Vec::new();
+        let mut files: Vec<_> = host.files().collect();
+        files.sort_by_key(|f| host.path_of(*f));
+        for file in files {
+            let path = host.path_of(file);
+            let rel = path
+                .strip_prefix(&root)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
+            let diagnostics = host
+                .file_diagnostics(file)
+                .into_iter()
+                .map(|d| (d.code.to_string(), d.message))
+                .collect();
+            found.push((rel, diagnostics, Vec::new()));
+        }
+        let schemas = host.relation_schemas();
+        for (rel, _, columns) in &mut found {
+            let Some(stem) = rel
+                .strip_prefix("models/")
+                .and_then(|r| r.strip_suffix(".sql"))
+            else {
+                continue;
+            };
+            if let Some(schema) = schemas.get(&format!("main.{stem}")) {
+                *columns = schema.to_pairs();
+            }
+        }
+        let _ = std::fs::remove_dir_all(&root);
+        found
+    })
 }
 
 fn of<'a>(
@@ -446,17 +451,12 @@ fn gem_lattices_and_long_gem_chains_keep_their_lineage() {
         "lattice",
         &[("models/lattice.sql", lattice), ("models/chain.sql", chain)],
     );
-    let lineage = std::thread::Builder::new()
-        .stack_size(ORDINARY_STACK)
-        .spawn(move || {
-            let host = AnalysisHost::load(&root).unwrap();
-            let lineage = host.all_lineage();
-            let _ = std::fs::remove_dir_all(&root);
-            lineage
-        })
-        .unwrap()
-        .join()
-        .expect("analysis panicked");
+    let lineage = on_ordinary_stack(move || {
+        let host = AnalysisHost::load(&root).unwrap();
+        let lineage = host.all_lineage();
+        let _ = std::fs::remove_dir_all(&root);
+        lineage
+    });
     let sources = |model: &str| -> Vec<(String, Vec<String>)> {
         lineage[model]
             .iter()

@@ -125,12 +125,19 @@ pub fn jinja_environment(db: &dyn Db, project: Project) -> JinjaHandle {
 /// but an unchanged answer keeps the environment.
 #[salsa::tracked]
 fn templates_mention_graph(db: &dyn Db, project: Project) -> bool {
-    project.files(db).iter().any(|f| {
-        matches!(
-            f.kind(db),
-            FileKind::Model | FileKind::Macro | FileKind::Snapshot | FileKind::Properties
-        ) && mentions_word(f.text(db), "graph")
-    })
+    project
+        .files(db)
+        .iter()
+        .any(|&f| *file_mentions_graph(db, f))
+}
+
+/// Per file, so an edit scans only the edited file's text.
+#[salsa::tracked]
+fn file_mentions_graph(db: &dyn Db, file: SourceFile) -> bool {
+    matches!(
+        file.kind(db),
+        FileKind::Model | FileKind::Macro | FileKind::Snapshot | FileKind::Properties
+    ) && mentions_word(file.text(db), "graph")
 }
 
 fn mentions_word(text: &str, word: &str) -> bool {
