@@ -48,7 +48,10 @@ fn generate(root: &Path) {
 /// The last line of `text` that starts a SELECT: the model's final one.
 fn last_select_line(text: &str) -> usize {
     text.lines()
-        .rposition(|l| l.starts_with("select "))
+        .enumerate()
+        .filter(|(_, l)| l.starts_with("select "))
+        .last()
+        .map(|(i, _)| i)
         .expect("a line starting with `select `")
 }
 
