@@ -1189,10 +1189,7 @@ impl Editor<'_> {
             _ => None,
         };
         // The columns readers would lose.
-        let input_schema = match input_cte {
-            Some(i) => Some(self.analysis.gems[i].output.clone()),
-            None => None,
-        };
+        let input_schema = input_cte.map(|i| self.analysis.gems[i].output.clone());
         let missing: Vec<String> = match &input_schema {
             Some(s) if !s.open => target
                 .output
