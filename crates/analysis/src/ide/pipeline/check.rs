@@ -119,6 +119,9 @@ impl Change {
 /// ALL, a comma or a dot; not `count(*)`, a product or a comment's.
 fn reads_star(sql: &str) -> bool {
     sql.match_indices('*').any(|(i, _)| {
+        if sql[i + 1..].starts_with('/') {
+            return false;
+        }
         let before = sql[..i].trim_end();
         match before.chars().last() {
             Some(',' | '.') => true,
