@@ -4,7 +4,7 @@
 use expect_test::{expect, Expect};
 use loupe_analysis::diagnostics::Severity;
 use loupe_analysis::host::AnalysisHost;
-use loupe_analysis::ide::{apply_edits, edit_pipeline, PipelineOp};
+use loupe_analysis::ide::{apply_edits, edit_pipeline, gem_parts, PipelineOp};
 
 fn project(files: &[(&str, &str)], test: &str) -> (AnalysisHost, std::path::PathBuf) {
     let root = std::env::temp_dir().join(format!("loupe-pipeline-{}-{test}", std::process::id()));
@@ -31,8 +31,16 @@ fn project(files: &[(&str, &str)], test: &str) -> (AnalysisHost, std::path::Path
 
 /// The model's text after `op` at `gem`, or the refusal.
 fn edited(model: &str, gem: &str, op: &str, check: Expect) {
-    let (mut host, root) = project(&[("models/m.sql", model)], &format!("{gem}-{}", op.len()));
-    let path = root.join("models/m.sql");
+    edited_in(&[("models/m.sql", model)], "models/m.sql", gem, op, check);
+}
+
+/// The text of the model at `path` among `files` after `op` at `gem`, or
+/// the refusal.
+fn edited_in(files: &[(&str, &str)], path: &str, gem: &str, op: &str, check: Expect) {
+    let tag = format!("{gem}-{}-{}", op.len(), files.len());
+    let (mut host, root) = project(files, &tag);
+    let model = files.iter().find(|(p, _)| *p == path).unwrap().1;
+    let path = root.join(path);
     let file = host.file(&path).unwrap();
     let op: PipelineOp = serde_json::from_str(op).unwrap();
     let answer = match edit_pipeline(host.db(), host.project(), file, Some(gem), &op) {
@@ -62,6 +70,7 @@ fn edited(model: &str, gem: &str, op: &str, check: Expect) {
             refusal.message, refusal.columns
         ),
     };
+    let _ = std::fs::remove_dir_all(&root);
     check.assert_eq(&answer);
 }
 
@@ -535,5 +544,616 @@ fn edit_the_parts_of_a_filter_and_a_reformat() {
         expect![[r#"
             refused: the change would introduce 1 error: m: unknown column `amont`; did you mean `amount`?
             columns: []"#]],
+    );
+}
+
+/// A gem read by two others: `orders` feeds `paid` and `open_orders`.
+const TWO_READERS: &str = "with orders as (
+    select * from {{ ref('raw_orders') }}
+),
+
+paid as (
+    select * from orders
+    where status = 'paid'
+),
+
+-- open orders, per customer
+open_orders as (
+    select customer_id, count(*) as n
+    from orders
+    where status = 'open'
+    group by customer_id
+)
+
+select paid.id, paid.customer_id, open_orders.n
+from paid
+left join open_orders on paid.customer_id = open_orders.customer_id
+";
+
+#[test]
+fn a_gem_on_an_edge_is_read_by_that_reader_only() {
+    // orders -> paid: open_orders keeps reading orders.
+    edited(
+        TWO_READERS,
+        "orders",
+        r#"{"op": "insert", "gem": {"kind": "Filter", "condition": "amount > 0"}, "reader": {"gem": "paid"}}"#,
+        expect![[r#"
+            Insert a Filter gem `orders_filtered` between `orders` and `paid`
+            -- orders_filtered columns: id, customer_id, status, amount
+            with orders as (
+                select * from {{ ref('raw_orders') }}
+            ),
+
+            orders_filtered as (
+                select *
+                from orders
+                where amount > 0
+            ),
+
+            paid as (
+                select * from orders_filtered
+                where status = 'paid'
+            ),
+
+            -- open orders, per customer
+            open_orders as (
+                select customer_id, count(*) as n
+                from orders
+                where status = 'open'
+                group by customer_id
+            )
+
+            select paid.id, paid.customer_id, open_orders.n
+            from paid
+            left join open_orders on paid.customer_id = open_orders.customer_id
+        "#]],
+    );
+    // paid -> the final SELECT: its `paid.` qualifiers follow.
+    edited(
+        TWO_READERS,
+        "paid",
+        r#"{"op": "insert", "gem": {"kind": "Limit", "count": 5}, "reader": {"gem": null}}"#,
+        expect![[r#"
+            Insert a Limit gem `paid_limited` between `paid` and the final SELECT
+            -- paid_limited columns: id, customer_id, status, amount
+            with orders as (
+                select * from {{ ref('raw_orders') }}
+            ),
+
+            paid as (
+                select * from orders
+                where status = 'paid'
+            ),
+
+            paid_limited as (
+                select *
+                from paid
+                limit 5
+            ),
+
+            -- open orders, per customer
+            open_orders as (
+                select customer_id, count(*) as n
+                from orders
+                where status = 'open'
+                group by customer_id
+            )
+
+            select paid_limited.id, paid_limited.customer_id, open_orders.n
+            from paid_limited
+            left join open_orders on paid_limited.customer_id = open_orders.customer_id
+        "#]],
+    );
+    // The relation raw_orders -> orders, the first CTE: the new gem comes first.
+    edited(
+        TWO_READERS,
+        "raw_orders",
+        r#"{"op": "insert", "gem": {"kind": "Deduplicate"}, "reader": {"gem": "orders"}}"#,
+        expect![[r#"
+            Insert a Deduplicate gem `raw_orders_deduplicated` between `raw_orders` and `orders`
+            -- raw_orders_deduplicated columns: id, customer_id, status, amount
+            with raw_orders_deduplicated as (
+                select distinct *
+                from {{ ref('raw_orders') }}
+            ),
+
+            orders as (
+                select * from raw_orders_deduplicated
+            ),
+
+            paid as (
+                select * from orders
+                where status = 'paid'
+            ),
+
+            -- open orders, per customer
+            open_orders as (
+                select customer_id, count(*) as n
+                from orders
+                where status = 'open'
+                group by customer_id
+            )
+
+            select paid.id, paid.customer_id, open_orders.n
+            from paid
+            left join open_orders on paid.customer_id = open_orders.customer_id
+        "#]],
+    );
+    // The relation -> the final SELECT of a model without CTEs, whose
+    // columns are qualified by the relation's name: that name stays as alias.
+    edited(
+        "select raw_orders.id, raw_orders.amount\nfrom {{ ref('raw_orders') }}\n",
+        "raw_orders",
+        r#"{"op": "insert", "gem": {"kind": "Filter", "condition": "amount > 0"}, "reader": {"gem": null}}"#,
+        expect![[r#"
+            Insert a Filter gem `raw_orders_filtered` between `raw_orders` and the final SELECT
+            -- raw_orders_filtered columns: id, customer_id, status, amount
+            with raw_orders_filtered as (
+                select *
+                from {{ ref('raw_orders') }}
+                where amount > 0
+            )
+
+            select raw_orders.id, raw_orders.amount
+            from raw_orders_filtered as raw_orders
+        "#]],
+    );
+    // A Join on an edge into a gem below others: it reads only the gems above.
+    edited(
+        TWO_READERS,
+        "orders",
+        r#"{"op": "insert", "gem": {"kind": "Join", "other": "raw_customers", "joinType": "left", "keys": [{"left": "customer_id", "right": "id"}]}, "reader": {"gem": "open_orders"}, "name": "with_names"}"#,
+        expect![[r#"
+            Insert a Join gem `with_names` between `orders` and `open_orders`
+            -- with_names columns: id, customer_id, status, amount, name
+            with orders as (
+                select * from {{ ref('raw_orders') }}
+            ),
+
+            with_names as (
+                select
+                    orders.*,
+                    raw_customers.name
+                from orders
+                left join {{ ref('raw_customers') }} as raw_customers on orders.customer_id = raw_customers.id
+            ),
+
+            paid as (
+                select * from orders
+                where status = 'paid'
+            ),
+
+            -- open orders, per customer
+            open_orders as (
+                select customer_id, count(*) as n
+                from with_names
+                where status = 'open'
+                group by customer_id
+            )
+
+            select paid.id, paid.customer_id, open_orders.n
+            from paid
+            left join open_orders on paid.customer_id = open_orders.customer_id
+        "#]],
+    );
+}
+
+#[test]
+fn edges_that_do_not_exist_are_refused() {
+    edited(
+        TWO_READERS,
+        "paid",
+        r#"{"op": "insert", "gem": {"kind": "Limit", "count": 5}, "reader": {"gem": "open_orders"}}"#,
+        expect![[r#"
+            refused: gem `open_orders` does not read `paid`
+            columns: []"#]],
+    );
+    edited(
+        TWO_READERS,
+        "raw_customers",
+        r#"{"op": "insert", "gem": {"kind": "Limit", "count": 5}, "reader": {"gem": "orders"}}"#,
+        expect![[r#"
+            refused: gem `orders` does not read `raw_customers`
+            columns: []"#]],
+    );
+    edited(
+        TWO_READERS,
+        "orders",
+        r#"{"op": "insert", "gem": {"kind": "Limit", "count": 5}, "reader": {"gem": "nowhere"}}"#,
+        expect![[r#"
+            refused: the model has no gem `nowhere`
+            columns: []"#]],
+    );
+    // The edge's own check: the reader uses `status`, which the new gem drops.
+    edited(
+        TWO_READERS,
+        "orders",
+        r#"{"op": "insert", "gem": {"kind": "Reformat", "columns": [{"column": "id"}, {"column": "customer_id"}]}, "reader": {"gem": "paid"}}"#,
+        expect![[r#"
+            refused: the new gem would introduce 1 error: m: unknown column `status`
+            columns: []"#]],
+    );
+}
+
+/// Comments of every kind around the gems.
+const COMMENTED: &str = "-- Orders of the shop that were paid.
+-- Owned by the data team.
+
+with
+
+-- every order, as loaded
+orders as (
+    select * from {{ ref('raw_orders') }}
+), -- one row per order
+
+-- Filters
+
+-- paid ones only
+paid as (
+    select * from orders
+    where status = 'paid'
+),
+
+/* the big ones */
+big as (
+    select * from paid
+    where amount > 1
+) -- more than one
+
+select * from big
+";
+
+#[test]
+fn a_removed_gem_takes_its_own_comments_and_leaves_the_others() {
+    // In the middle: its comment goes; the section's, the gem before's and
+    // the next gem's stay.
+    edited(
+        COMMENTED,
+        "paid",
+        r#"{"op": "remove"}"#,
+        expect![[r#"
+        Remove gem `paid`: its readers read `orders`
+        -- final SELECT columns: id, customer_id, status, amount
+        -- Orders of the shop that were paid.
+        -- Owned by the data team.
+
+        with
+
+        -- every order, as loaded
+        orders as (
+            select * from {{ ref('raw_orders') }}
+        ), -- one row per order
+
+        -- Filters
+
+        /* the big ones */
+        big as (
+            select * from orders
+            where amount > 1
+        ) -- more than one
+
+        select * from big
+    "#]],
+    );
+    // The first: the header stays, and so does the next gem's comment.
+    edited(
+        COMMENTED,
+        "orders",
+        r#"{"op": "remove"}"#,
+        expect![[r#"
+        Remove gem `orders`: its readers read `{{ ref('raw_orders') }}`
+        -- final SELECT columns: id, customer_id, status, amount
+        -- Orders of the shop that were paid.
+        -- Owned by the data team.
+
+        with
+
+        -- Filters
+
+        -- paid ones only
+        paid as (
+            select * from {{ ref('raw_orders') }}
+            where status = 'paid'
+        ),
+
+        /* the big ones */
+        big as (
+            select * from paid
+            where amount > 1
+        ) -- more than one
+
+        select * from big
+    "#]],
+    );
+    // The last: its comment above and on its closing line go.
+    edited(
+        COMMENTED,
+        "big",
+        r#"{"op": "remove"}"#,
+        expect![[r#"
+        Remove gem `big`: its readers read `paid`
+        -- final SELECT columns: id, customer_id, status, amount
+        -- Orders of the shop that were paid.
+        -- Owned by the data team.
+
+        with
+
+        -- every order, as loaded
+        orders as (
+            select * from {{ ref('raw_orders') }}
+        ), -- one row per order
+
+        -- Filters
+
+        -- paid ones only
+        paid as (
+            select * from orders
+            where status = 'paid'
+        )
+
+        select * from paid
+    "#]],
+    );
+}
+
+#[test]
+fn comments_with_leading_commas_and_a_single_gem() {
+    let leading = "WITH orders AS (
+  SELECT * FROM {{ ref('raw_orders') }}
+)
+-- paid ones only
+, paid AS (
+  SELECT * FROM orders WHERE status = 'paid'
+)
+-- the big ones
+, big AS (
+  SELECT * FROM paid WHERE amount > 1
+)
+SELECT * FROM big
+";
+    edited(
+        leading,
+        "paid",
+        r#"{"op": "remove"}"#,
+        expect![[r#"
+        Remove gem `paid`: its readers read `orders`
+        -- final SELECT columns: id, customer_id, status, amount
+        WITH orders AS (
+          SELECT * FROM {{ ref('raw_orders') }}
+        )
+        -- the big ones
+        , big AS (
+          SELECT * FROM orders WHERE amount > 1
+        )
+        SELECT * FROM big
+    "#]],
+    );
+    edited(
+        leading,
+        "big",
+        r#"{"op": "remove"}"#,
+        expect![[r#"
+        Remove gem `big`: its readers read `paid`
+        -- final SELECT columns: id, customer_id, status, amount
+        WITH orders AS (
+          SELECT * FROM {{ ref('raw_orders') }}
+        )
+        -- paid ones only
+        , paid AS (
+          SELECT * FROM orders WHERE status = 'paid'
+        )
+        SELECT * FROM paid
+    "#]],
+    );
+    edited(
+        leading,
+        "orders",
+        r#"{"op": "remove"}"#,
+        expect![[r#"
+        Remove gem `orders`: its readers read `{{ ref('raw_orders') }}`
+        -- final SELECT columns: id, customer_id, status, amount
+        WITH
+        -- paid ones only
+        paid AS (
+          SELECT * FROM {{ ref('raw_orders') }} WHERE status = 'paid'
+        )
+        -- the big ones
+        , big AS (
+          SELECT * FROM paid WHERE amount > 1
+        )
+        SELECT * FROM big
+    "#]],
+    );
+    edited(
+        "-- The paid orders.\n\nwith\n-- as loaded\norders as (\n    select * from {{ ref('raw_orders') }}\n)\n\n-- the answer\nselect * from orders\nwhere status = 'paid'\n",
+        "orders",
+        r#"{"op": "remove"}"#,
+        expect![[r#"
+            Remove gem `orders`: its readers read `{{ ref('raw_orders') }}`
+            -- final SELECT columns: id, customer_id, status, amount
+            -- The paid orders.
+
+            -- the answer
+            select * from {{ ref('raw_orders') }}
+            where status = 'paid'
+        "#]],
+    );
+}
+
+/// A chain of three models: `a` feeds `b` (all its columns), `b` feeds
+/// `c` (which uses `amount`), `d` (which does not) and `e` (which joins it
+/// to the customers and reads their `name` unqualified).
+const CHAIN: &[(&str, &str)] = &[
+    (
+        "models/a.sql",
+        "with orders as (\n    select * from {{ ref('raw_orders') }}\n)\n\nselect id, customer_id, amount from orders\n",
+    ),
+    ("models/b.sql", "select * from {{ ref('a') }}\nwhere id > 0\n"),
+    (
+        "models/c.sql",
+        "select id, amount * 2 as doubled from {{ ref('b') }}\n",
+    ),
+    ("models/d.sql", "select id from {{ ref('b') }}\n"),
+    (
+        "models/e.sql",
+        "select b.id, name\nfrom {{ ref('b') }} as b\njoin {{ ref('raw_customers') }} as cu on b.customer_id = cu.id\n",
+    ),
+];
+
+#[test]
+fn an_edit_that_breaks_a_model_two_refs_downstream_is_refused() {
+    // `c` reads `amount` through `b`, which reads all of `a`.
+    edited_in(
+        CHAIN,
+        "models/a.sql",
+        "a",
+        r#"{"op": "editParts", "gem": {"kind": "Reformat", "columns": [{"column": "id"}, {"column": "customer_id"}]}}"#,
+        expect![[r#"
+            refused: the change would introduce 1 error: c: unknown column `amount` (`c` reads `a` through `b`)
+            columns: ["amount"]"#]],
+    );
+    // A new column reaches `e` through `b`: its `name` becomes ambiguous.
+    edited_in(
+        CHAIN,
+        "models/a.sql",
+        "a",
+        r#"{"op": "editParts", "gem": {"kind": "Reformat", "columns": [{"column": "id"}, {"column": "customer_id"}, {"column": "amount"}, {"expression": "'web'", "name": "name"}]}}"#,
+        expect![[r#"
+            refused: the change would introduce 1 error: e: column `name` is ambiguous: it exists in b and cu (`e` reads `a` through `b`)
+            columns: ["name"]"#]],
+    );
+    // `e` joins on `customer_id`, two refs down.
+    edited_in(
+        CHAIN,
+        "models/a.sql",
+        "a",
+        r#"{"op": "insert", "gem": {"kind": "Reformat", "columns": [{"column": "id"}, {"column": "amount"}]}}"#,
+        expect![[r#"
+            refused: the new gem would introduce 1 error: e: unknown column `b.customer_id` (`e` reads `a` through `b`)
+            columns: ["customer_id"]"#]],
+    );
+    // A gem that keeps the columns passes.
+    edited_in(
+        CHAIN,
+        "models/a.sql",
+        "a",
+        r#"{"op": "insert", "gem": {"kind": "Filter", "condition": "amount > 0"}}"#,
+        expect![[r#"
+            Insert a Filter gem after the final SELECT (which becomes `final`)
+            -- final SELECT columns: id, customer_id, amount
+            with orders as (
+                select * from {{ ref('raw_orders') }}
+            ),
+
+            final as (
+                select id, customer_id, amount from orders
+            )
+
+            select *
+            from final
+            where amount > 0
+        "#]],
+    );
+}
+
+/// A gem's parts as the form starts from them, and its input ports; and
+/// what `editParts` with those parts leaves (the same columns).
+fn parts(model: &str, gem: Option<&str>, check: Expect) {
+    let tag = format!("parts-{}-{}", gem.unwrap_or("final"), model.len());
+    let (host, root) = project(&[("models/m.sql", model)], &tag);
+    let file = host.file(&root.join("models/m.sql")).unwrap();
+    let described = gem_parts(host.db(), host.project(), file, gem).unwrap();
+    let mut out = format!(
+        "{} ({})\nparts: {}\n",
+        described.gem.as_deref().unwrap_or("final SELECT"),
+        described.kind,
+        match &described.parts {
+            Some(p) => serde_json::to_string(p).unwrap(),
+            None => format!("none: {}", described.reason.as_deref().unwrap_or("")),
+        }
+    );
+    for (name, schema) in &described.inputs {
+        let columns: Vec<String> = schema.columns.iter().map(|c| c.name.clone()).collect();
+        out.push_str(&format!("input {name}: {}\n", columns.join(", ")));
+    }
+    if let Some(spec) = described.parts {
+        let op = PipelineOp::EditParts { gem: spec };
+        let edit = edit_pipeline(host.db(), host.project(), file, gem, &op).unwrap();
+        let text = apply_edits(model, &edit.edits);
+        if text == model {
+            out.push_str("editParts with them: the code as it was\n");
+        } else {
+            let columns: Vec<String> = edit.output.columns.iter().map(|c| c.name.clone()).collect();
+            out.push_str(&format!(
+                "editParts with them: {}\n{text}",
+                columns.join(", ")
+            ));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&root);
+    check.assert_eq(&out);
+}
+
+#[test]
+fn the_parts_a_form_starts_from() {
+    parts(
+        LOWER,
+        Some("paid"),
+        expect![[r#"
+        paid (Filter)
+        parts: {"kind":"Filter","condition":"status = 'paid'"}
+        input orders: id, customer_id, status, amount
+        editParts with them: the code as it was
+    "#]],
+    );
+    parts(
+        "with orders as (\n    select * from {{ ref('raw_orders') }}\n)\n\nselect\n    id,\n    amount as paid_amount,\n    amount * 2 as doubled,\n    upper(status),\n    orders.customer_id cust,\n    -- the key, quoted\n    \"ID\" as \"Order ID\"\nfrom orders\n",
+        None,
+        expect![[r#"
+            final SELECT (Reformat)
+            parts: {"kind":"Reformat","columns":[{"column":"id"},{"column":"amount","name":"paid_amount"},{"expression":"amount * 2","name":"doubled"},{"expression":"upper(status)"},{"expression":"orders.customer_id","name":"cust"},{"expression":"\"ID\"","name":"Order ID"}]}
+            input orders: id, customer_id, status, amount
+            editParts with them: id, paid_amount, doubled, upper(status), cust, Order ID
+            with orders as (
+                select * from {{ ref('raw_orders') }}
+            )
+
+            select
+                id,
+                amount as paid_amount,
+                amount * 2 as doubled,
+                upper(status),
+                orders.customer_id as cust,
+                "ID" as "Order ID"
+            from orders
+        "#]],
+    );
+    parts(
+        UPPER_LEADING,
+        Some("totals"),
+        expect![[r#"
+        totals (Aggregate)
+        parts: none: only a Filter's condition and a Reformat's columns are edited in a form; gem `totals` is an Aggregate: edit the code instead
+        input orders: id, customer_id, amount
+    "#]],
+    );
+    parts(
+        "select * from {{ ref('raw_orders') }} o join {{ ref('raw_customers') }} c on o.customer_id = c.id\n",
+        Some("m"),
+        expect![[r#"
+            final SELECT (Join)
+            parts: none: only a Filter's condition and a Reformat's columns are edited in a form; the final SELECT is a Join: edit the code instead
+            input raw_orders: id, customer_id, status, amount
+            input raw_customers: id, name
+        "#]],
+    );
+    parts(
+        "select * from {{ ref('raw_orders') }}\nwhere {{ 'amount > 0' }}\n",
+        None,
+        expect![[r#"
+            final SELECT (Filter)
+            parts: none: the condition of the final SELECT is written by Jinja: edit the code instead
+            input raw_orders: id, customer_id, status, amount
+        "#]],
     );
 }

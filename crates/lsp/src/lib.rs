@@ -23,6 +23,7 @@ pub fn service() -> (LspService<Backend>, ClientSocket) {
         .custom_method("loupe/graph", handlers::custom::graph)
         .custom_method("loupe/compiled", handlers::custom::compiled)
         .custom_method("loupe/editPipeline", handlers::edit_pipeline::edit_pipeline)
+        .custom_method("loupe/gemParts", handlers::edit_pipeline::gem_parts)
         .custom_method("loupe/impact", handlers::impact::impact)
         .custom_method("loupe/status", handlers::impact::status);
     #[cfg(feature = "fabric")]

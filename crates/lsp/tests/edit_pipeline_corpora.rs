@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use loupe_analysis::gems::Gem;
 use loupe_analysis::host::AnalysisHost;
 use loupe_analysis::ide::{
     apply_edits, edit_pipeline, gem_extents, ColumnSpec, GemSpec, OrderKey, PipelineOp, SetOperator,
@@ -21,6 +22,8 @@ use support::corpus;
 /// gem's columns before (`None`: the model's output stays as it was).
 enum Implied {
     Same,
+    /// Whatever Loupe infers (DuckDB still describes it).
+    Any,
     Names(Vec<String>),
     ModelUnchanged,
     /// The model keeps its column names (a removed gem may have cast some).
@@ -32,6 +35,7 @@ fn operations(gem: &str, columns: &[String]) -> Vec<(&'static str, PipelineOp, I
     let insert = |spec: GemSpec| PipelineOp::Insert {
         gem: spec,
         name: None,
+        reader: None,
     };
     let mut out = vec![
         ("limit", insert(GemSpec::Limit { count: 10 }), Implied::Same),
@@ -152,6 +156,51 @@ fn operations(gem: &str, columns: &[String]) -> Vec<(&'static str, PipelineOp, I
     out
 }
 
+/// Rewiring gem `i`: its first input (and a Join's other input) read in
+/// place of the gem it reads there, the gem's own first input: the gem
+/// before it is bypassed. The gem's columns stay when both inputs have the
+/// same columns.
+fn rewires(
+    host: &AnalysisHost,
+    gems: &[Gem],
+    i: usize,
+) -> Vec<(&'static str, PipelineOp, Implied)> {
+    let index = loupe_analysis::model::project_index(host.db(), host.project());
+    let ctes = &gems[..gems.len() - 1];
+    let cte = |name: &str| {
+        ctes[..i.min(ctes.len())]
+            .iter()
+            .find(|g| g.name.eq_ignore_ascii_case(name))
+    };
+    let mut out = Vec::new();
+    for (slot, op_name) in [(0, "set_input"), (1, "set_input_other")] {
+        let Some(read) = gems[i].inputs.get(slot) else {
+            continue;
+        };
+        // The gem it reads there, and what that gem reads first.
+        let Some(bypassed) = cte(read) else { continue };
+        let Some(next) = bypassed.inputs.first() else {
+            continue;
+        };
+        let (name, schema) = match cte(next) {
+            Some(g) => (g.name.clone(), Some(g.output.clone())),
+            None => (index.relation_display_name(next), None),
+        };
+        let same = schema.as_ref().is_some_and(|s| {
+            !s.open && !bypassed.output.open && s.to_pairs() == bypassed.output.to_pairs()
+        });
+        out.push((
+            op_name,
+            PipelineOp::SetInput {
+                input: name,
+                other: slot == 1,
+            },
+            if same { Implied::Same } else { Implied::Any },
+        ));
+    }
+    out
+}
+
 #[derive(Default)]
 struct Counts {
     applied: usize,
@@ -160,8 +209,60 @@ struct Counts {
     duckdb_checked: usize,
 }
 
+/// `text` without the comments and the whitespace, commas and WITH
+/// keyword (when `with` is true) at its end.
+fn trim_separators_end(text: &str) -> &str {
+    let mut t = text;
+    loop {
+        let before = t.trim_end_matches(|c: char| c.is_whitespace() || c == ',');
+        let before = before
+            .strip_suffix("with")
+            .or_else(|| before.strip_suffix("WITH"))
+            .unwrap_or(before);
+        let last_line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+        let before = if last_line.trim_start().starts_with("--") {
+            &before[..before.len() - last_line.len()]
+        } else if let Some(open) = before.ends_with("*/").then(|| before.rfind("/*")).flatten() {
+            &before[..open]
+        } else if let Some(open) = before.ends_with("#}").then(|| before.rfind("{#")).flatten() {
+            &before[..open]
+        } else if let Some(comment) = last_line.find("--") {
+            // A comment after code on its line.
+            &before[..before.len() - last_line.len() + comment]
+        } else {
+            before
+        };
+        if before.len() == t.len() {
+            return t;
+        }
+        t = before;
+    }
+}
+
+/// `text` without the comments, whitespace and commas at its start.
+fn trim_separators_start(text: &str) -> &str {
+    let mut t = text;
+    loop {
+        let after = t.trim_start_matches(|c: char| c.is_whitespace() || c == ',');
+        let after = if after.starts_with("--") {
+            &after[after.find('\n').unwrap_or(after.len())..]
+        } else if after.starts_with("/*") {
+            &after[after.find("*/").map_or(after.len(), |i| i + 2)..]
+        } else if after.starts_with("{#") {
+            &after[after.find("#}").map_or(after.len(), |i| i + 2)..]
+        } else {
+            after
+        };
+        if after.len() == t.len() {
+            return t;
+        }
+        t = after;
+    }
+}
+
 /// Each edit range lies in the touched gems, widened over the whitespace,
-/// commas and WITH keyword that separate gems.
+/// commas, comments and WITH keyword that separate gems (a removed gem
+/// takes its comments).
 fn outside_touched(
     text: &str,
     edits: &[(TextRange, String)],
@@ -170,20 +271,8 @@ fn outside_touched(
     let widened: Vec<TextRange> = touched
         .iter()
         .map(|r| {
-            let mut start = r.start;
-            loop {
-                let before =
-                    text[..start].trim_end_matches(|c: char| c.is_whitespace() || c == ',');
-                let before = before
-                    .strip_suffix("with")
-                    .or_else(|| before.strip_suffix("WITH"))
-                    .unwrap_or(before);
-                if before.len() == start {
-                    break;
-                }
-                start = before.len();
-            }
-            let after = text[r.end..].trim_start_matches(|c: char| c.is_whitespace() || c == ',');
+            let start = trim_separators_end(&text[..r.start]).len();
+            let after = trim_separators_start(&text[r.end..]);
             TextRange::new(start, text.len() - after.len())
         })
         .collect();
@@ -252,7 +341,9 @@ fn sweep(root: &Path, models: &[PathBuf], with_duckdb: bool) -> BTreeMap<&'stati
             } else {
                 gem.output.columns.iter().map(|c| c.name.clone()).collect()
             };
-            for (name, op, implied) in operations(&gem.name, &columns) {
+            let mut tried = operations(&gem.name, &columns);
+            tried.extend(rewires(&host, &analysis.gems, i));
+            for (name, op, implied) in tried {
                 let counts = counts.entry(name).or_default();
                 let place = format!("{}#{} {name}", path.display(), gem.name);
                 let file = host.file(path).unwrap();
@@ -291,7 +382,11 @@ fn sweep(root: &Path, models: &[PathBuf], with_duckdb: bool) -> BTreeMap<&'stati
                 }
                 let new_text = apply_edits(&text, &edit.edits);
                 host.set_file_text(path, new_text.clone());
-                let after = diagnostics_of(&host, path);
+                let mut after = diagnostics_of(&host, path);
+                // A rewire may leave the gem it bypasses unread (a warning).
+                if let PipelineOp::SetInput { .. } = op {
+                    after.retain(|d| d.0 != "L012" || before.contains(d));
+                }
                 if after != before {
                     counts.failures.push(format!(
                         "{place}: diagnostics {before:?} became {after:?}\n{new_text}"
@@ -314,6 +409,7 @@ fn sweep(root: &Path, models: &[PathBuf], with_duckdb: bool) -> BTreeMap<&'stati
                         Some(gem.output.columns.iter().map(|c| c.name.clone()).collect())
                     }
                     Implied::Names(n) => Some(n.clone()),
+                    Implied::Any => Some(shown.iter().flatten().map(|(n, _)| n.clone()).collect()),
                     Implied::ModelUnchanged | Implied::ModelNamesUnchanged => None,
                 };
                 match (&want, &shown) {

@@ -797,6 +797,73 @@ async fn edit_the_pipeline_from_its_graph_and_from_code_actions() {
         true
     );
 
+    // On the edge orders -> customer_orders: customer_payments keeps reading orders.
+    let answer = client
+        .request(
+            "loupe/editPipeline",
+            json!({"uri": uri, "gem": "orders", "operation": {"op": "insert", "gem": {"kind": "Filter", "condition": "order_id is not null"}, "reader": {"gem": "customer_orders"}}}),
+        )
+        .await;
+    assert_eq!(answer["gem"], "orders_filtered", "{answer}");
+    assert_eq!(
+        answer["title"],
+        "Insert a Filter gem `orders_filtered` between `orders` and `customer_orders`"
+    );
+    let edits = answer["edit"]["changes"][uri.as_str()].as_array().unwrap();
+    let written: Vec<&str> = edits
+        .iter()
+        .map(|e| e["newText"].as_str().unwrap())
+        .collect();
+    assert_eq!(written.len(), 2, "{written:?}");
+    assert_eq!(written[1], "orders_filtered", "{written:?}");
+    // The edge from a relation: stg_customers -> customers.
+    let answer = client
+        .request(
+            "loupe/editPipeline",
+            json!({"uri": uri, "gem": "stg_customers", "operation": {"op": "insert", "gem": {"kind": "Limit", "count": 10}, "reader": {"gem": "customers"}}}),
+        )
+        .await;
+    assert_eq!(answer["gem"], "stg_customers_limited", "{answer}");
+
+    // A gem's parts, for the form: an Aggregate's are the code's to edit,
+    // with its input port's columns.
+    let parts = client
+        .request(
+            "loupe/gemParts",
+            json!({"uri": uri, "gem": "customer_orders"}),
+        )
+        .await;
+    assert_eq!(parts["kind"], "Aggregate", "{parts}");
+    assert_eq!(parts["parts"], Value::Null, "{parts}");
+    assert!(parts["reason"].as_str().unwrap().contains("edit the code"));
+    assert_eq!(parts["inputs"][0]["name"], "orders", "{parts}");
+    assert!(strings_of(&parts["inputs"][0]["columns"], "name").contains(&"order_date"));
+    let staging = root.join("models/staging/stg_orders.sql");
+    let staging_uri = client
+        .open(&staging, &std::fs::read_to_string(&staging).unwrap())
+        .await;
+    let parts = client
+        .request(
+            "loupe/gemParts",
+            json!({"uri": staging_uri, "gem": "renamed"}),
+        )
+        .await;
+    assert_eq!(
+        parts["parts"],
+        json!({"kind": "Reformat", "columns": [
+            {"column": "id", "name": "order_id"},
+            {"column": "user_id", "name": "customer_id"},
+            {"column": "order_date"},
+            {"column": "status"}
+        ]}),
+        "{parts}"
+    );
+    assert_eq!(parts["inputs"][0]["name"], "source", "{parts}");
+    let unknown = client
+        .request("loupe/gemParts", json!({"uri": uri, "gem": "nowhere"}))
+        .await;
+    assert_eq!(unknown["error"]["code"], -32602, "{unknown}");
+
     // Removing a gem whose columns its readers need is refused, naming them.
     let refused = client
         .request(

@@ -50,6 +50,11 @@ export interface ViewEdge {
   id: string;
   from: string;
   to: string;
+  /**
+   * Model view: where a gem inserted on this edge goes, as `loupe/editPipeline` names it: `gem`
+   * is the gem (or relation) the edge leaves, `reader` the gem it enters (null: the final SELECT).
+   */
+  insert?: { gem: string; reader: string | null };
 }
 export interface ViewDiagnostic {
   severity: "error" | "warning" | "info";
@@ -165,7 +170,7 @@ export function modelView(
       const from = gemNames.has(lower(input)) ? `gem:${lower(input)}` : inputNode(input);
       if (seen.has(from)) continue;
       seen.add(from);
-      edges.push({ id: `${from}->${id}`, from, to: id });
+      edges.push({ id: `${from}->${id}`, from, to: id, insert: { gem: input, reader: gem === last ? null : gem.name } });
     }
   }
   return { mode: "model", title: model.name, model: model.name, nodes, edges };

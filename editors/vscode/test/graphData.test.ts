@@ -88,6 +88,23 @@ test("edges follow the reads between gems, once each", () => {
   );
 });
 
+test("each edge says where a gem inserted on it goes: after its start, read by its end only", () => {
+  const v = modelView(graph, "customers")!;
+  assert.deepEqual(
+    v.edges.map((e) => [e.id, e.insert]),
+    [
+      ["input:stg_orders->gem:orders", { gem: "stg_orders", reader: "orders" }],
+      ["input:shop.payments->gem:payments", { gem: "shop.payments", reader: "payments" }],
+      ["gem:orders->gem:customer_orders", { gem: "orders", reader: "customer_orders" }],
+      // Into the final SELECT, which a CTE of the same name does not stand for.
+      ["gem:customer_orders->final", { gem: "customer_orders", reader: null }],
+      ["gem:payments->final", { gem: "payments", reader: null }],
+    ],
+  );
+  // The project view's edges are between models: no gem goes there.
+  assert.ok(projectView(graph).edges.every((e) => e.insert === undefined));
+});
+
 test("a seed has no pipeline of its own; an unknown model neither", () => {
   assert.equal(modelView(graph, "raw_orders"), undefined);
   assert.equal(modelView(graph, "nope"), undefined);

@@ -22,8 +22,8 @@ pub use lenses::{
     folding_ranges, gem_at, gem_lenses, inlay_hints, workspace_symbols, GemLens, WorkspaceSymbol,
 };
 pub use pipeline::{
-    apply as apply_edits, edit_pipeline, gem_extents, pipeline_actions, ColumnSpec, GemSpec,
-    JoinKey, OrderKey, PipelineEdit, PipelineOp, Refusal, SetOperator,
+    apply as apply_edits, edit_pipeline, gem_extents, gem_parts, pipeline_actions, ColumnSpec,
+    GemParts, GemSpec, JoinKey, OrderKey, PipelineEdit, PipelineOp, Reader, Refusal, SetOperator,
 };
 pub use references::find_references;
 pub use rename::{rename, RenameEdits};

@@ -94,7 +94,7 @@ struct ModelLookup<'a> {
     project: Project,
     index: &'a ProjectIndex,
     rendered: &'a RenderedModel,
-    assumed: Option<(SourceFile, &'a Arc<RelationSchema>)>,
+    assumed: &'a [(SourceFile, Arc<RelationSchema>)],
 }
 
 /// The columns a seed or model builds; a snapshot's or a Python model's are
@@ -114,7 +114,7 @@ impl ModelLookup<'_> {
         if node.opaque {
             return Lookup::Opaque;
         }
-        if let Some((_, schema)) = self.assumed.filter(|(f, _)| *f == node.file) {
+        if let Some((_, schema)) = self.assumed.iter().find(|(f, _)| *f == node.file) {
             return Lookup::Found(schema.clone());
         }
         Lookup::Found(node_output(self.db, self.project, node))
@@ -226,20 +226,21 @@ pub fn model_analysis(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Mo
         file,
         file.text(db),
         rendered,
-        None,
+        &[],
     ))
 }
 
 /// The analysis of `template` as the model in `file` (not memoized: for text
-/// the editor has not written yet). `assumed` stands in for one model's
-/// output (a proposed edit of it, seen from a model that reads it).
+/// the editor has not written yet). `assumed` stands in for the outputs of
+/// some models (a proposed edit of one, and what it changes downstream, seen
+/// from a model that reads them).
 pub fn analyze_model_text(
     db: &dyn Db,
     project: Project,
     file: SourceFile,
     template: &str,
     rendered: &RenderedModel,
-    assumed: Option<(SourceFile, &Arc<RelationSchema>)>,
+    assumed: &[(SourceFile, Arc<RelationSchema>)],
 ) -> ModelAnalysis {
     let index = project_index(db, project);
     let node = index.node_for_file(file);
@@ -613,7 +614,7 @@ pub fn scopes_at_cursor(
         project,
         index,
         rendered: &shifted,
-        assumed: None,
+        assumed: &[],
     };
     let unshift = |p: usize| {
         if p >= at + PLACEHOLDER.len() {

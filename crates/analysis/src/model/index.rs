@@ -99,6 +99,23 @@ impl ProjectIndex {
         self.node_by_relation(&s.schema, &s.identifier)
     }
 
+    /// A relation a gem reads (`schema.table` as the SQL names it) as the
+    /// project names it: the model or seed that builds it, `source.table`,
+    /// else as written.
+    pub fn relation_display_name(&self, input: &str) -> String {
+        let parts: Vec<&str> = input.split('.').collect();
+        let [.., schema, table] = parts.as_slice() else {
+            return input.to_string();
+        };
+        if let Some(n) = self.node_by_relation(schema, table) {
+            return n.name.clone();
+        }
+        match self.source_by_relation(schema, table) {
+            Some(s) => format!("{}.{}", s.source, s.table),
+            None => input.to_string(),
+        }
+    }
+
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.by_name.keys().map(String::as_str)
     }

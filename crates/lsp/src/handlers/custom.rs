@@ -123,19 +123,7 @@ pub async fn graph(backend: &Backend, _params: Value) -> Result<Value> {
             let mut edges = Vec::new();
             // A relation read by name is shown as the project names it: the
             // model or seed that builds it, or `source.table`.
-            let input_name = |input: &String| -> String {
-                let parts: Vec<&str> = input.split('.').collect();
-                let [.., schema, table] = parts.as_slice() else {
-                    return input.clone();
-                };
-                if let Some(n) = index.node_by_relation(schema, table) {
-                    return n.name.clone();
-                }
-                match index.source_by_relation(schema, table) {
-                    Some(s) => format!("{}.{}", s.source, s.table),
-                    None => input.clone(),
-                }
-            };
+            let input_name = |input: &String| index.relation_display_name(input);
             for node in index.nodes.iter() {
                 if node.is_seed {
                     let schema = loupe_analysis::model::seed_schema(db, project, node.file);

@@ -1,6 +1,7 @@
 //! `loupe/editPipeline`: an operation on a gem of the pipeline (insert,
 //! remove, rename, rewire, edit its parts), answered as a WorkspaceEdit the
-//! client applies with its own undo.
+//! client applies with its own undo; `loupe/gemParts`: a gem's parts as they
+//! are written, for the form that edits them.
 
 use std::collections::HashMap;
 
@@ -70,6 +71,50 @@ pub async fn edit_pipeline(backend: &Backend, params: EditPipelineParams) -> Res
                     host.project().settings(host.db()).dialect,
                 ),
                 "edit": workspace_edit(&params.uri, text, &edit.edits),
+            }))
+        })
+        .await?;
+    answer.unwrap_or_else(|| Err(Error::invalid_params("no project is loaded")))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GemPartsParams {
+    pub uri: Uri,
+    /// A CTE's name; absent (or the model's name) for the final SELECT.
+    pub gem: Option<String>,
+}
+
+pub async fn gem_parts(backend: &Backend, params: GemPartsParams) -> Result<Value> {
+    let answer = backend
+        .with_snapshot(move |host| -> std::result::Result<Value, Error> {
+            let file = params
+                .uri
+                .to_file_path()
+                .and_then(|p| host.file(&p))
+                .ok_or_else(|| Error::invalid_params("not a model of the project"))?;
+            let parts = loupe_analysis::ide::gem_parts(
+                host.db(),
+                host.project(),
+                file,
+                params.gem.as_deref(),
+            )
+            .map_err(Error::invalid_params)?;
+            let dialect = host.project().settings(host.db()).dialect;
+            Ok(json!({
+                "gem": parts.gem,
+                "kind": parts.kind,
+                "parts": parts.parts,
+                "reason": parts.reason,
+                "inputs": parts
+                    .inputs
+                    .iter()
+                    .map(|(name, schema)| {
+                        let mut port = super::custom::columns_json(schema, dialect);
+                        port["name"] = json!(name);
+                        port
+                    })
+                    .collect::<Vec<_>>(),
             }))
         })
         .await?;

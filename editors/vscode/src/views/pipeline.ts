@@ -18,6 +18,7 @@ import {
   ViewGraph,
   withColumns,
 } from "../graphData";
+import { edgeInsertParams, GemParts } from "../pipelineEdit";
 import { modelName } from "../projects";
 import { gemRanges } from "../symbols";
 import { webviewHtml } from "../webviewHtml";
@@ -255,9 +256,32 @@ export class PipelineView implements vscode.Disposable {
         break;
       }
       case "edit": {
-        if (!node || !pc || !this.uri || (node.role !== "gem" && node.role !== "output")) return;
+        if (!pc || !this.uri) return;
+        if (typeof m.edge === "string") {
+          // On an edge: only the gem it enters reads the new gem.
+          const edge = this.view?.edges.find((e) => e.id === m.edge);
+          const params = edge && edgeInsertParams(edge, (m.operation ?? {}) as Record<string, unknown>);
+          if (!params) return;
+          const error = await this.editPipeline(pc, this.uri, params.gem, params.operation);
+          void this.panel?.webview.postMessage({ type: "edited", error });
+          break;
+        }
+        if (!node || (node.role !== "gem" && node.role !== "output")) return;
         const error = await this.editPipeline(pc, this.uri, node.gem ?? null, m.operation);
         void this.panel?.webview.postMessage({ type: "edited", error });
+        break;
+      }
+      case "parts": {
+        // A gem's parts as written, for the form to start from.
+        if (!node || !pc || !this.uri || (node.role !== "gem" && node.role !== "output")) return;
+        let answer: GemParts | undefined;
+        let error: string | undefined;
+        try {
+          answer = await pc.client.sendRequest<GemParts>("loupe/gemParts", { uri: this.uri.toString(), gem: node.gem ?? null });
+        } catch (e) {
+          error = e instanceof Error ? e.message : String(e);
+        }
+        void this.panel?.webview.postMessage({ type: "parts", node: node.id, answer, error });
         break;
       }
       case "lineage": {

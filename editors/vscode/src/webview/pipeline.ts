@@ -2,7 +2,8 @@
 // SVG. Talks to the extension by messages only; no network.
 import ELK from "elkjs/lib/elk.bundled.js";
 import type { ElkNode, ElkExtendedEdge } from "elkjs/lib/elk-api";
-import type { ViewGraph, ViewNode } from "../graphData";
+import type { ViewEdge, ViewGraph, ViewNode } from "../graphData";
+import { editableParts, inputColumns, rowColumns, type ColumnRow, type GemParts } from "../pipelineEdit";
 
 declare function acquireVsCodeApi(): { postMessage(m: unknown): void; getState(): any; setState(s: unknown): void };
 const vscode = acquireVsCodeApi();
@@ -18,7 +19,7 @@ const app = document.getElementById("app")!;
 app.innerHTML = `
 <div class="toolbar">
   <span class="title" id="title"></span>
-  <span class="hint">click a node to reveal its code · hover a column for its lineage · ▶ runs the gem</span>
+  <span class="hint">click a node to reveal its code · hover a column for its lineage · ▶ runs the gem · + edits the pipeline there</span>
   <span class="spacer"></span>
   <button id="mode-model" class="seg" title="The active model's gems">Model</button>
   <button id="mode-project" class="seg" title="Every model of the project">Project</button>
@@ -125,6 +126,20 @@ async function render(view: ViewGraph): Promise<void> {
     const n = byId.get(c.id)!;
     drawNode(nodesLayer, n, c.x ?? 0, c.y ?? 0, c.height ?? nodeHeight(n));
   }
+  // A "+" halfway along each edge into a gem: a new gem there is read by that gem only.
+  const addsLayer = el("g", { class: "edge-adds" }, viewport);
+  const edgeById = new Map(view.edges.map((e) => [e.id, e]));
+  for (const e of (laid.edges ?? []) as ElkExtendedEdge[]) {
+    const edge = edgeById.get(e.id);
+    const s = e.sections?.[0];
+    if (!edge?.insert || !s) continue;
+    const at = halfway([s.startPoint, ...(s.bendPoints ?? []), s.endPoint]);
+    const add = el("g", { class: "edge-add", transform: `translate(${at.x - 8},${at.y - 8})`, "data-edge": edge.id, tabindex: 0, role: "button" }, addsLayer);
+    el("circle", { cx: 8, cy: 8, r: 8 }, add);
+    el("path", { d: "M8,4 L8,12 M4,8 L12,8" }, add);
+    const t = el("title", {}, add);
+    t.textContent = `Insert a gem between ${byId.get(edge.from)?.label ?? edge.from} and ${edge.insert.reader ?? "the final SELECT"}`;
+  }
   if (modeChanged) fit();
   else applyTransform();
 }
@@ -185,6 +200,20 @@ function drawNode(layer: SVGGElement, n: ViewNode, x: number, y: number, h: numb
     const more = el("text", { class: "more", x: 10, y: HEAD_H + extra * ROW_H + 14 }, g);
     more.textContent = n.columns.length ? "+ columns Loupe cannot know" : "columns unknown";
   }
+}
+
+/** The point halfway along a polyline. */
+function halfway(pts: { x: number; y: number }[]): { x: number; y: number } {
+  const lengths = pts.slice(1).map((p, i) => Math.hypot(p.x - pts[i].x, p.y - pts[i].y));
+  let rest = lengths.reduce((a, b) => a + b, 0) / 2;
+  for (let i = 0; i < lengths.length; i++) {
+    if (rest <= lengths[i] && lengths[i] > 0) {
+      const f = rest / lengths[i];
+      return { x: pts[i].x + (pts[i + 1].x - pts[i].x) * f, y: pts[i].y + (pts[i + 1].y - pts[i].y) * f };
+    }
+    rest -= lengths[i];
+  }
+  return pts[pts.length - 1];
 }
 
 function clip(s: string, n: number): string {
@@ -265,6 +294,12 @@ svg.addEventListener(
 svg.addEventListener("click", (ev) => {
   if (drag?.moved) return;
   const target = ev.target as Element;
+  const onEdge = target.closest("[data-edge]");
+  if (onEdge) {
+    const e = current?.edges.find((x) => x.id === onEdge.getAttribute("data-edge"));
+    if (e) openEdgeForm(e);
+    return;
+  }
   const add = target.closest("[data-add]");
   if (add) {
     const n = current?.nodes.find((x) => x.id === add.getAttribute("data-add"));
@@ -280,6 +315,12 @@ svg.addEventListener("click", (ev) => {
   if (node) vscode.postMessage({ type: "reveal", node: node.getAttribute("data-id"), open: ev.detail >= 2 });
 });
 svg.addEventListener("keydown", (ev) => {
+  const onEdge = (ev.target as Element).closest?.("[data-edge]");
+  if (onEdge && (ev.key === "Enter" || ev.key === " ")) {
+    const e = current?.edges.find((x) => x.id === onEdge.getAttribute("data-edge"));
+    if (e) openEdgeForm(e);
+    return;
+  }
   const node = (ev.target as Element).closest?.(".node");
   if (node && (ev.key === "Enter" || ev.key === " ")) vscode.postMessage({ type: "reveal", node: node.getAttribute("data-id") });
 });
@@ -298,6 +339,7 @@ form.className = "edit-form";
 form.hidden = true;
 document.body.appendChild(form);
 let formNode: ViewNode | undefined;
+let formEdge: ViewEdge | undefined;
 
 function options(n: ViewNode, multiple = false, name = ""): string {
   const rows = n.columns
@@ -335,31 +377,115 @@ function fields(kind: string, n: ViewNode): string {
   return "";
 }
 
+const KIND_SELECT = `<label>Kind <select name="kind">${KINDS.map((k) => `<option>${k}</option>`).join("")}</select></label>`;
+
+function wireKind(n: ViewNode): void {
+  const kind = form.querySelector<HTMLSelectElement>("select[name=kind]")!;
+  const refill = (): void => {
+    form.querySelector(".kind-fields")!.innerHTML = fields(kind.value, n);
+    const pick = form.querySelector<HTMLSelectElement>("select[name=pick]");
+    pick?.addEventListener("change", () => appendTo("input[name=condition]", pick.value));
+  };
+  kind.addEventListener("change", refill);
+  refill();
+}
+
+/** Appends a picked column to a condition being typed. */
+function appendTo(selector: string, text: string): void {
+  const input = form.querySelector<HTMLInputElement>(selector);
+  if (!input) return;
+  input.value = `${input.value}${input.value && !input.value.endsWith(" ") ? " " : ""}${text}`;
+  input.focus();
+}
+
 function openForm(n: ViewNode): void {
   formNode = n;
+  formEdge = undefined;
   const where = n.role === "output" ? "the final SELECT" : `gem ${n.gem}`;
   form.innerHTML = `<div class="form-head">Edit the pipeline at ${escapeHtml(where)}</div>
-  <label>Insert after it <select name="kind">${KINDS.map((k) => `<option>${k}</option>`).join("")}</select></label>
+  <div class="parts-fields"><div class="form-note">Reading the gem's parts…</div></div>
+  <div class="form-head">Insert after it</div>
+  ${KIND_SELECT}
   <div class="kind-fields"></div>
   <label>Name <input name="name" placeholder="(automatic)"></label>
   <div class="form-error" hidden></div>
   <div class="form-buttons"><button type="submit" class="primary">Insert</button>
   ${n.role === "gem" ? `<button type="button" data-op="rename">Rename…</button>` : ""}
   <button type="button" data-op="remove">Remove</button><button type="button" data-op="cancel">Cancel</button></div>`;
-  const kind = form.querySelector<HTMLSelectElement>("select[name=kind]")!;
-  const refill = (): void => {
-    form.querySelector(".kind-fields")!.innerHTML = fields(kind.value, n);
-    const pick = form.querySelector<HTMLSelectElement>("select[name=pick]");
-    pick?.addEventListener("change", () => {
-      const cond = form.querySelector<HTMLInputElement>("input[name=condition]")!;
-      cond.value = `${cond.value}${cond.value && !cond.value.endsWith(" ") ? " " : ""}${pick.value}`;
-      cond.focus();
-    });
-  };
-  kind.addEventListener("change", refill);
-  refill();
+  wireKind(n);
   form.hidden = false;
   (form.querySelector("select[name=kind]") as HTMLElement).focus();
+  vscode.postMessage({ type: "parts", node: n.id });
+}
+
+/** The form for a new gem on an edge: it reads the edge's start, only the edge's end reads it. */
+function openEdgeForm(e: ViewEdge): void {
+  const from = current?.nodes.find((x) => x.id === e.from);
+  const to = current?.nodes.find((x) => x.id === e.to);
+  if (!from || !to || !e.insert) return;
+  formNode = from;
+  formEdge = e;
+  const reader = to.role === "output" ? "the final SELECT" : to.label;
+  form.innerHTML = `<div class="form-head">Insert between ${escapeHtml(from.label)} and ${escapeHtml(reader)}</div>
+  <div class="form-note">Only ${escapeHtml(reader)} reads the new gem; other readers of ${escapeHtml(from.label)} keep reading it.</div>
+  ${KIND_SELECT}
+  <div class="kind-fields"></div>
+  <label>Name <input name="name" placeholder="(automatic)"></label>
+  <div class="form-error" hidden></div>
+  <div class="form-buttons"><button type="submit" class="primary">Insert</button><button type="button" data-op="cancel">Cancel</button></div>`;
+  wireKind(from);
+  form.hidden = false;
+  (form.querySelector("select[name=kind]") as HTMLElement).focus();
+}
+
+/** The gem's current parts, editable in place: a Filter's condition, a Reformat's columns. */
+function showParts(answer: GemParts | undefined, error: string | undefined): void {
+  const box = form.querySelector<HTMLElement>(".parts-fields");
+  if (!box) return;
+  const parts = editableParts(answer);
+  const columns = inputColumns(answer);
+  const options = columns.map((c) => `<option value="${escapeHtml(c.name)}">${escapeHtml(c.name)} : ${escapeHtml(c.type)}</option>`).join("");
+  if (!parts) {
+    const why = error ?? answer?.reason ?? "";
+    box.innerHTML = why ? `<div class="form-note">${escapeHtml(why)}</div>` : "";
+    return;
+  }
+  if ("condition" in parts) {
+    box.innerHTML = `<label>Condition of this Filter <input name="edit-condition" value="${escapeHtml(parts.condition)}"></label>
+    <label>Column <select name="edit-pick"><option value="" selected>(pick a column of its input)</option>${options}</select></label>
+    <div class="form-buttons"><button type="button" class="primary" data-op="apply">Apply</button></div>`;
+    const pick = box.querySelector<HTMLSelectElement>("select[name=edit-pick]")!;
+    pick.addEventListener("change", () => pick.value && appendTo("input[name=edit-condition]", pick.value));
+    return;
+  }
+  box.innerHTML = `<div class="form-subhead">Columns of this Reformat</div>
+  <datalist id="input-columns">${columns.map((c) => `<option value="${escapeHtml(c.name)}">${escapeHtml(c.type)}</option>`).join("")}</datalist>
+  <div class="rows"></div>
+  <div class="form-buttons"><button type="button" data-op="add-row">+ Column</button><button type="button" class="primary" data-op="apply">Apply</button></div>`;
+  for (const r of parts.rows) addRow(r);
+}
+
+function addRow(r: ColumnRow): void {
+  const rows = form.querySelector(".parts-fields .rows");
+  if (!rows) return;
+  const row = document.createElement("div");
+  row.className = "row";
+  row.innerHTML = `<input name="row-expression" list="input-columns" placeholder="column or expression" value="${escapeHtml(r.expression)}">
+  <span>as</span><input name="row-as" placeholder="(same)" value="${escapeHtml(r.as)}">
+  <button type="button" data-op="drop-row" title="Remove this column">×</button>`;
+  rows.appendChild(row);
+}
+
+/** What the parts section says now, as an `editParts` operation's gem. */
+function editedParts(): Record<string, unknown> | undefined {
+  const condition = form.querySelector<HTMLInputElement>("input[name=edit-condition]");
+  if (condition) return { kind: "Filter", condition: condition.value.trim() };
+  const rows = [...form.querySelectorAll(".parts-fields .row")].map((r) => ({
+    expression: r.querySelector<HTMLInputElement>("input[name=row-expression]")?.value ?? "",
+    as: r.querySelector<HTMLInputElement>("input[name=row-as]")?.value ?? "",
+  }));
+  if (rows.length) return { kind: "Reformat", columns: rowColumns(rows) };
+  return undefined;
 }
 
 function selected(name: string): string[] {
@@ -396,16 +522,30 @@ function gemSpec(kind: string): Record<string, unknown> {
 }
 
 function sendEdit(operation: Record<string, unknown>): void {
-  if (!formNode) return;
-  vscode.postMessage({ type: "edit", node: formNode.id, operation });
+  if (formEdge) vscode.postMessage({ type: "edit", edge: formEdge.id, operation });
+  else if (formNode) vscode.postMessage({ type: "edit", node: formNode.id, operation });
 }
+// Enter in the gem's own parts applies them (the form's submit inserts a new gem).
+form.addEventListener("keydown", (ev) => {
+  if (ev.key !== "Enter" || !(ev.target as Element).closest(".parts-fields")) return;
+  ev.preventDefault();
+  const gem = editedParts();
+  if (gem) sendEdit({ op: "editParts", gem });
+});
 form.addEventListener("submit", (ev) => {
   ev.preventDefault();
   sendEdit({ op: "insert", gem: gemSpec(value("kind")), ...(value("name") ? { name: value("name") } : {}) });
 });
 form.addEventListener("click", (ev) => {
-  const op = (ev.target as Element).closest("[data-op]")?.getAttribute("data-op");
+  const button = (ev.target as Element).closest("[data-op]");
+  const op = button?.getAttribute("data-op");
   if (op === "cancel") form.hidden = true;
+  else if (op === "add-row") addRow({ expression: "", as: "" });
+  else if (op === "drop-row") button?.closest(".row")?.remove();
+  else if (op === "apply") {
+    const gem = editedParts();
+    if (gem) sendEdit({ op: "editParts", gem });
+  }
   else if (op === "remove") sendEdit({ op: "remove" });
   else if (op === "rename" && value("name")) sendEdit({ op: "rename", name: value("name") });
   else if (op === "rename") showFormError("Type the new name in Name first.");
@@ -422,6 +562,10 @@ window.addEventListener("message", (ev) => {
   if (m.type === "edited") {
     if (m.error) showFormError(m.error);
     else form.hidden = true;
+    return;
+  }
+  if (m.type === "parts") {
+    if (!form.hidden && !formEdge && formNode?.id === m.node) showParts(m.answer, m.error);
     return;
   }
   if (m.type === "graph") {

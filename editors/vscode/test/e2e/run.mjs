@@ -56,6 +56,21 @@ order_totals as (
 select * from order_totals
 `,
 );
+// A Filter gem and a Reformat: the edit form starts from their parts.
+writeFileSync(
+  path.join(project, "models/marts/paid_orders.sql"),
+  `with orders as (
+    select * from {{ ref('stg_orders') }}
+),
+
+completed as (
+    select * from orders
+    where status = 'completed'
+)
+
+select order_id, customer_id, status from completed
+`,
+);
 // Ten thousand rows to scroll.
 writeFileSync(
   path.join(project, "models/marts/numbers.sql"),
@@ -537,6 +552,100 @@ try {
       if ((await page.locator(".tab.active.dirty").count()) > 0) await revert();
     }
   });
+
+  await step("add a Filter on an edge: only that gem reads it, in the graph and the code, then undo it", async () => {
+    const edge = '[data-edge="gem:orders->gem:customer_orders"]';
+    const f = await frameWith(edge);
+    await f.locator(edge).click();
+    await f.locator("#edit-form .form-head", { hasText: "Insert between orders and customer_orders" }).waitFor({ timeout: 5000 });
+    await f.locator("#edit-form select[name=kind]").selectOption("Filter");
+    await f.locator("#edit-form input[name=condition]").fill("order_date is not null");
+    await sleep(300);
+    await shot("pipeline-edge-form-light", page.locator(".part.editor"));
+    await f.locator("#edit-form button[type=submit]").click();
+    try {
+      const added = f.locator('.node[data-id="gem:orders_filtered"]');
+      const refused = f.locator("#edit-form .form-error:not([hidden])");
+      for (let i = 0; i < 150 && !(await added.count()) && !(await refused.count()); i++) await sleep(200);
+      if (await refused.count()) throw new Error(`the edit was refused: ${await refused.innerText()}`);
+      await added.waitFor({ timeout: 1000 });
+      // orders -> orders_filtered -> customer_orders; customer_payments still reads orders.
+      const edgeFrom = (from, to) => f.locator(`.edge[data-from="gem:${from}"][data-to="gem:${to}"]`);
+      // (An edge's path may be a straight line, of no area: attached, not "visible".)
+      const attached = { state: "attached", timeout: 10000 };
+      await edgeFrom("orders", "orders_filtered").first().waitFor(attached);
+      await edgeFrom("orders_filtered", "customer_orders").first().waitFor(attached);
+      await edgeFrom("orders", "customer_payments").first().waitFor(attached);
+      assert.equal(await edgeFrom("orders", "customer_orders").count(), 0, "customer_orders reads the new gem");
+      // The code: customer_orders reads the new gem, customer_payments still joins orders
+      // (each line brought into view: the editor draws only the lines it shows).
+      const line = (text) => page.locator(".monaco-editor .view-line", { hasText: text });
+      await line("orders_filtered as (").first().waitFor({ timeout: 15000 });
+      await sleep(300);
+      await shot("pipeline-edge-insert-light", page.locator(".part.editor"));
+      await command("View: Focus Active Editor Group");
+      await sleep(200);
+      await goTo(25, 1);
+      await line("from orders_filtered").first().waitFor({ timeout: 15000 });
+      await goTo(34, 1);
+      await line("left join orders on").first().waitFor({ timeout: 15000 });
+      await page.keyboard.press(`${mod}+Z`);
+      await f.locator('.node[data-id="gem:orders_filtered"]').waitFor({ state: "detached", timeout: 30000 });
+      await edgeFrom("orders", "customer_orders").first().waitFor({ state: "attached", timeout: 10000 });
+      assert.equal(await line("orders_filtered").count(), 0, "the code is as it was");
+    } finally {
+      if ((await page.locator(".tab.active.dirty").count()) > 0) await revert();
+    }
+  });
+
+  await step("the form starts from a gem's parts: change a Filter's condition, then undo it", async () => {
+    await openFile("models/marts/paid_orders.sql");
+    try {
+      await formStartsFromParts();
+    } finally {
+      // Gone from disk, gone from the project: the later steps see the shop as it was.
+      await command("View: Focus First Editor Group");
+      await page.locator('.tab.active:has-text("paid_orders.sql")').waitFor({ timeout: 10000 });
+      await command("View: Close Editor");
+      await page.locator('.tab:has-text("paid_orders.sql")').waitFor({ state: "detached", timeout: 10000 });
+      rmSync(path.join(project, "models/marts/paid_orders.sql"));
+      await sleep(2000);
+    }
+  });
+  async function formStartsFromParts() {
+    const f = await frameWith('.node[data-id="gem:completed"] [data-add]', 30000);
+    await f.locator('.node[data-id="gem:completed"] [data-add]').click();
+    const condition = f.locator("#edit-form input[name=edit-condition]");
+    await condition.waitFor({ timeout: 15000 });
+    assert.equal(await condition.inputValue(), "status = 'completed'");
+    await sleep(300);
+    await shot("pipeline-edit-parts-light", page.locator(".part.editor"));
+    await condition.fill("status <> 'returned'");
+    await f.locator('#edit-form [data-op="apply"]').click();
+    // (An inlay hint stands between `status` and the rest of the condition.)
+    const line = (text) => page.locator(".monaco-editor .view-line", { hasText: text });
+    try {
+      const refused = f.locator("#edit-form .form-error:not([hidden])");
+      for (let i = 0; i < 150 && !(await line("<> 'returned'").count()) && !(await refused.count()); i++) await sleep(200);
+      if (await refused.count()) throw new Error(`the edit was refused: ${await refused.innerText()}`);
+      await line("<> 'returned'").first().waitFor({ timeout: 1000 });
+      await f.locator("#edit-form").waitFor({ state: "hidden", timeout: 15000 });
+      await command("View: Focus Active Editor Group");
+      await sleep(200);
+      await page.keyboard.press(`${mod}+Z`);
+      await line("= 'completed'").first().waitFor({ timeout: 15000 });
+      assert.equal(await line("'returned'").count(), 0, "the code is as it was");
+    } finally {
+      if ((await page.locator(".tab.active.dirty").count()) > 0) await revert();
+    }
+    // The final SELECT, a Reformat: one row per column, as written.
+    await f.locator('.node[data-id="final"] [data-add]').click();
+    const rows = f.locator("#edit-form input[name=row-expression]");
+    await rows.first().waitFor({ timeout: 15000 });
+    assert.deepEqual(await rows.evaluateAll((els) => els.map((e) => e.value)), ["order_id", "customer_id", "status"]);
+    await f.locator('#edit-form [data-op="cancel"]').click();
+    assert.equal(await f.locator("#edit-form").isHidden(), true, "Cancel closes the form");
+  }
 
   await step("zoomed out: the project's models, click one to open it", async () => {
     const f = await frameWith("#mode-project");

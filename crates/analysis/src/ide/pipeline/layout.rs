@@ -357,3 +357,71 @@ pub(super) fn alias_follows(text: &str, end: usize) -> bool {
         _ => false,
     }
 }
+
+/// The start of the line holding `at`.
+pub(super) fn line_start(text: &str, at: usize) -> usize {
+    text[..at].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// The end of a token, short of the line break a `--` comment ends with.
+pub(super) fn token_end(text: &str, t: &Token) -> usize {
+    if text[t.range.start..t.range.end].ends_with('\n') {
+        t.range.end - 1
+    } else {
+        t.range.end
+    }
+}
+
+/// Where the comments written directly above the line of `at` begin: each
+/// on a line of its own, with no blank line down to `at`'s line, after
+/// `floor`. `None` when there are none, or `at` does not begin its line.
+/// Such comments document what `at` begins (a gem).
+pub(super) fn comments_above(text: &str, floor: usize, at: usize) -> Option<usize> {
+    let mut cur = line_start(text, at);
+    if !text[cur..at].trim().is_empty() || cur < floor {
+        return None;
+    }
+    let mut found = None;
+    for t in tokens(text, TextRange::new(floor, cur)).iter().rev() {
+        if t.kind != TokenKind::Comment {
+            break;
+        }
+        let gap = &text[token_end(text, t)..cur];
+        let own_line = text[line_start(text, t.range.start)..t.range.start]
+            .trim()
+            .is_empty()
+            && line_start(text, t.range.start) >= floor;
+        if !gap.trim().is_empty() || gap.matches('\n').count() != 1 || !own_line {
+            break;
+        }
+        cur = line_start(text, t.range.start);
+        found = Some(cur);
+    }
+    found
+}
+
+/// The items of a comma-separated list in `range` (commas inside
+/// parentheses do not count), each from its first to its last code token.
+pub(super) fn split_list(text: &str, range: TextRange) -> Vec<TextRange> {
+    let mut items = Vec::new();
+    let mut depth = 0i32;
+    let mut current: Option<TextRange> = None;
+    for t in tokens(text, range) {
+        match t.kind {
+            TokenKind::Comment => continue,
+            TokenKind::Punct(b',') if depth == 0 => {
+                items.extend(current.take());
+                continue;
+            }
+            TokenKind::Punct(b'(' | b'[' | b'{') => depth += 1,
+            TokenKind::Punct(b')' | b']' | b'}') => depth -= 1,
+            _ => {}
+        }
+        current = Some(match current {
+            Some(c) => TextRange::new(c.start, t.range.end),
+            None => t.range,
+        });
+    }
+    items.extend(current);
+    items
+}

@@ -8,14 +8,16 @@ mod check;
 mod layout;
 mod write;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::db::{Db, Project, SourceFile};
 use crate::model::{model_analysis, node_output, project_index, ModelAnalysis};
 use crate::schema::RelationSchema;
 use crate::text::TextRange;
 
-use layout::{alias_follows, has_jinja, tokens, top_level_word, Layout, Style, TokenKind};
+use layout::{
+    alias_follows, has_jinja, line_start, tokens, top_level_word, Layout, Style, TokenKind,
+};
 
 /// What to do at a gem.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
@@ -24,9 +26,16 @@ pub enum PipelineOp {
     /// A new gem after this one; the gem's readers read the new gem. After
     /// the final SELECT, the new gem becomes the final SELECT and the old
     /// one a CTE (`name` names that CTE then).
+    ///
+    /// With `reader`, the new gem goes on the edge into that gem only: the
+    /// reader reads the new gem, the gem's other readers keep reading it.
+    /// The gem may then also be a relation the reader reads (a model, seed
+    /// or `source.table`, as the graph names a gem's inputs).
     Insert {
         gem: GemSpec,
         name: Option<String>,
+        #[serde(default)]
+        reader: Option<Reader>,
     },
     /// The gem goes; its readers read its (first) input instead.
     Remove,
@@ -47,8 +56,16 @@ pub enum PipelineOp {
     },
 }
 
+/// The gem at the end of an edge: a CTE by its name, the final SELECT by
+/// none (as the request names a gem).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+pub struct Reader {
+    #[serde(default)]
+    pub gem: Option<String>,
+}
+
 /// A gem as the forms describe it.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(tag = "kind")]
 pub enum GemSpec {
     Filter {
@@ -58,7 +75,7 @@ pub enum GemSpec {
         columns: Vec<ColumnSpec>,
     },
     Aggregate {
-        #[serde(default, rename = "groupBy")]
+        #[serde(default, rename = "groupBy", skip_serializing_if = "Vec::is_empty")]
         group_by: Vec<String>,
         #[serde(default)]
         aggregates: Vec<ColumnSpec>,
@@ -92,29 +109,32 @@ pub enum GemSpec {
 
 /// A column of a select list: a column picked (`column`), renamed (`column`
 /// and `name`), aggregated (`function` of `column`) or computed (`expression`).
-#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub struct ColumnSpec {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expression: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub function: Option<String>,
-    #[serde(alias = "as")]
+    #[serde(alias = "as", skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 pub struct JoinKey {
     pub left: String,
     pub right: String,
 }
 
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 pub struct OrderKey {
     pub column: String,
     #[serde(default)]
     pub descending: bool,
 }
 
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub enum SetOperator {
     #[default]
@@ -142,7 +162,9 @@ pub struct Refusal {
     pub message: String,
     /// The errors the edit would introduce, as `model: message`.
     pub problems: Vec<String>,
-    /// Columns that would go missing for the gem's readers.
+    /// Columns at fault: those a removal would take from the gem's readers,
+    /// or the model's columns (gone, retyped or new) that errors downstream
+    /// name.
     pub columns: Vec<String>,
 }
 
@@ -179,6 +201,124 @@ impl Input {
             None => self.sql.clone(),
         }
     }
+}
+
+/// A gem's parts as they are written, for a form that edits them to start
+/// from, and its input ports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GemParts {
+    /// The gem (`None`: the final SELECT).
+    pub gem: Option<String>,
+    pub kind: String,
+    /// What `editParts` takes, as the gem is written: a Filter's
+    /// condition, a Reformat's columns. `None` when no form edits it.
+    pub parts: Option<GemSpec>,
+    /// Why no form edits it, when it does not.
+    pub reason: Option<String>,
+    /// The gem's inputs (as the graph names them) with their columns.
+    pub inputs: Vec<(String, RelationSchema)>,
+}
+
+/// The columns of a model, seed or `source.table`, as far as known.
+fn relation_schema(db: &dyn Db, project: Project, name: &str) -> Option<RelationSchema> {
+    let index = project_index(db, project);
+    if let Some(node) = index.node(name, None) {
+        return Some(node_output(db, project, node).as_ref().clone());
+    }
+    let (source, table) = name.split_once('.')?;
+    let s = index
+        .sources
+        .get(&(source.to_lowercase(), table.to_lowercase()))?;
+    Some(
+        project
+            .catalog(db)
+            .source_schema(s)
+            .unwrap_or_else(RelationSchema::unknown),
+    )
+}
+
+/// The parts of `gem` (a CTE's name; `None` for the final SELECT, or the
+/// model's name when no CTE has it) of the model in `file`.
+pub fn gem_parts(
+    db: &dyn Db,
+    project: Project,
+    file: SourceFile,
+    gem: Option<&str>,
+) -> Result<GemParts, String> {
+    let analysis = model_analysis(db, project, file);
+    let text = file.text(db);
+    let last = analysis
+        .gems
+        .len()
+        .checked_sub(1)
+        .ok_or("the model has no gems")?;
+    let index = match gem {
+        None => last,
+        Some(name) => analysis.gems[..last]
+            .iter()
+            .position(|g| g.name.eq_ignore_ascii_case(name))
+            .or_else(|| {
+                analysis.gems[last]
+                    .name
+                    .eq_ignore_ascii_case(name)
+                    .then_some(last)
+            })
+            .ok_or_else(|| format!("the model has no gem `{name}`"))?,
+    };
+    let target = &analysis.gems[index];
+    let projects = project_index(db, project);
+    let inputs = target
+        .inputs
+        .iter()
+        .map(|input| {
+            match analysis.gems[..index]
+                .iter()
+                .find(|g| g.name.eq_ignore_ascii_case(input))
+            {
+                Some(g) => (g.name.clone(), g.output.clone()),
+                None => {
+                    let name = projects.relation_display_name(input);
+                    let schema =
+                        relation_schema(db, project, &name).unwrap_or_else(RelationSchema::unknown);
+                    (name, schema)
+                }
+            }
+        })
+        .collect();
+    let parses = !analysis.diagnostics.iter().any(|d| {
+        matches!(
+            d.code,
+            crate::diagnostics::Code::SyntaxError | crate::diagnostics::Code::JinjaError
+        )
+    });
+    let parts = match layout::layout(text, &analysis.gems) {
+        _ if !parses => Err("the model must parse before its gems are edited".into()),
+        None => Err(Refusal::from(
+            "the gems of this model are written by Jinja (or are not CTEs): edit the code instead",
+        )),
+        Some(layout) => Editor {
+            db,
+            project,
+            file,
+            text,
+            analysis,
+            style: layout::style(text, &layout),
+            layout,
+            index,
+        }
+        .current_parts(),
+    };
+    let (parts, reason) = match parts {
+        Ok(p) => (Some(p), None),
+        Err(r) => (None, Some(r.message)),
+    };
+    Ok(GemParts {
+        gem: (index != last).then(|| target.name.clone()),
+        kind: target.kind.as_str().to_string(),
+        parts,
+        reason,
+        inputs,
+    })
 }
 
 /// Where each gem of a model stands in its template, from its name (or the
@@ -223,6 +363,7 @@ pub fn pipeline_actions(
     let insert = |spec: GemSpec| PipelineOp::Insert {
         gem: spec,
         name: None,
+        reader: None,
     };
     out.push((
         format!("Insert a Deduplicate gem after {place}"),
@@ -302,22 +443,46 @@ pub fn edit_pipeline(
     let last = analysis.gems.len().saturating_sub(1);
     // A CTE by its name; the final SELECT by none (or by the model's name
     // when no CTE has it).
-    let index = match gem {
-        None => Some(last),
-        Some(name) => layout
-            .ctes
-            .iter()
-            .position(|c| c.name.eq_ignore_ascii_case(name))
-            .or_else(|| {
-                analysis
-                    .gems
-                    .last()
-                    .filter(|g| g.name.eq_ignore_ascii_case(name))
-                    .map(|_| last)
-            }),
-    }
-    .filter(|_| !analysis.gems.is_empty())
-    .ok_or_else(|| format!("the model has no gem `{}`", gem.unwrap_or_default()))?;
+    let find = |gem: Option<&str>| -> Option<usize> {
+        match gem {
+            None => Some(last),
+            Some(name) => layout
+                .ctes
+                .iter()
+                .position(|c| c.name.eq_ignore_ascii_case(name))
+                .or_else(|| {
+                    analysis
+                        .gems
+                        .last()
+                        .filter(|g| g.name.eq_ignore_ascii_case(name))
+                        .map(|_| last)
+                }),
+        }
+        .filter(|_| !analysis.gems.is_empty())
+    };
+    let no_gem = |gem: Option<&str>| -> Refusal {
+        format!("the model has no gem `{}`", gem.unwrap_or_default()).into()
+    };
+    // An edge: the gem at its end, and whether its start is a relation.
+    let reader = match op {
+        PipelineOp::Insert {
+            reader: Some(r), ..
+        } => Some(find(r.gem.as_deref()).ok_or_else(|| no_gem(r.gem.as_deref()))?),
+        _ => None,
+    };
+    let reads_gem = |i: usize, j: usize| {
+        i < j
+            && analysis.gems[j]
+                .inputs
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(&analysis.gems[i].name))
+    };
+    let (index, relation) = match (reader, find(gem)) {
+        (Some(j), Some(i)) if reads_gem(i, j) => (i, None),
+        (Some(j), _) => (j, gem),
+        (None, Some(i)) => (i, None),
+        (None, None) => return Err(no_gem(gem)),
+    };
     let editor = Editor {
         db,
         project,
@@ -329,7 +494,19 @@ pub fn edit_pipeline(
         index,
     };
     let (title, edits, shown) = match op {
-        PipelineOp::Insert { gem: spec, name } => editor.insert(spec, name.as_deref())?,
+        PipelineOp::Insert {
+            gem: spec, name, ..
+        } => match (reader, relation) {
+            (Some(_), Some(relation)) => {
+                editor.insert_from_relation(spec, name.as_deref(), relation)?
+            }
+            (Some(_), None) if gem.is_none() => {
+                return Err(
+                    "the final SELECT has no readers in the model: insert after it instead".into(),
+                )
+            }
+            _ => editor.insert(spec, name.as_deref(), reader)?,
+        },
         PipelineOp::Remove => editor.remove()?,
         PipelineOp::Rename { name } => editor.rename(name)?,
         PipelineOp::SetInput { input, other } => editor.set_input(input, *other)?,
@@ -370,8 +547,15 @@ pub fn edit_pipeline(
             });
         }
     }
-    // After a removal, the model's output is what to look at.
-    let shown_is_final = index == last || matches!(op, PipelineOp::Remove);
+    // After a removal, the model's output is what to look at; a gem on an
+    // edge is a CTE.
+    let shown_is_final = match op {
+        PipelineOp::Remove => true,
+        PipelineOp::Insert {
+            reader: Some(_), ..
+        } => false,
+        _ => index == last,
+    };
     let output = if shown_is_final {
         after.output.clone()
     } else {
@@ -602,25 +786,122 @@ impl Editor<'_> {
         i: usize,
         new_text: &str,
     ) -> Result<Vec<(TextRange, String)>, Refusal> {
-        let name = self.analysis.gems[i].name.clone();
         let mut edits = Vec::new();
         for j in self.readers(i) {
-            for (range, table) in self.reads_of(j, &name) {
-                let written = &self.text[range.start..range.end];
-                if table && !written.trim_matches(['"', '`']).eq_ignore_ascii_case(&name) {
-                    return Err(format!(
-                        "gem `{}` reads `{name}` through Jinja: edit the code instead",
-                        self.analysis.gems[j].name
-                    )
-                    .into());
-                }
-                edits.push((range, new_text.to_string()));
-            }
+            edits.extend(self.rewire_reader(j, i, new_text)?);
         }
         Ok(edits)
     }
 
-    fn insert(&self, spec: &GemSpec, name: Option<&str>) -> Answer {
+    /// Every read of gem `i` by gem `j`, renamed to `new_text`.
+    fn rewire_reader(
+        &self,
+        j: usize,
+        i: usize,
+        new_text: &str,
+    ) -> Result<Vec<(TextRange, String)>, Refusal> {
+        let name = &self.analysis.gems[i].name;
+        let mut edits = Vec::new();
+        for (range, table) in self.reads_of(j, name) {
+            let written = &self.text[range.start..range.end];
+            if table && !written.trim_matches(['"', '`']).eq_ignore_ascii_case(name) {
+                return Err(format!(
+                    "gem `{}` reads `{name}` through Jinja: edit the code instead",
+                    self.analysis.gems[j].name
+                )
+                .into());
+            }
+            edits.push((range, new_text.to_string()));
+        }
+        Ok(edits)
+    }
+
+    /// How gem `j` names a gem or place: `the final SELECT`, or `` `name` ``.
+    fn place(&self, j: usize) -> String {
+        if j + 1 == self.analysis.gems.len() {
+            "the final SELECT".to_string()
+        } else {
+            format!("`{}`", self.analysis.gems[j].name)
+        }
+    }
+
+    /// The text of gem `j` (a CTE's body, or the final SELECT).
+    fn body_of(&self, j: usize) -> TextRange {
+        match self.layout.ctes.get(j) {
+            Some(c) if j + 1 < self.analysis.gems.len() => c.body,
+            _ => self.layout.final_extent,
+        }
+    }
+
+    /// The relations gem `j` reads, in order.
+    fn table_reads(&self, j: usize) -> Vec<&crate::schema::TableUse> {
+        let body = self.body_of(j);
+        let mut reads: Vec<&crate::schema::TableUse> = self
+            .analysis
+            .tables
+            .iter()
+            .filter(|t| body.contains_range(t.range))
+            .collect();
+        reads.sort_by_key(|t| t.range.start);
+        reads
+    }
+
+    /// Where gem `j` reads `relation` (a model, seed or `source.table`, as
+    /// the graph names a gem's inputs; not a gem of the model).
+    fn relation_reads(&self, j: usize, relation: &str) -> Vec<&crate::schema::TableUse> {
+        let index = project_index(self.db, self.project);
+        self.table_reads(j)
+            .into_iter()
+            .filter(|t| {
+                let is_gem = matches!(t.parts.as_slice(), [n] if self.cte_names().take(j).any(|c| c.eq_ignore_ascii_case(n)));
+                !is_gem
+                    && index
+                        .relation_display_name(&t.parts.join("."))
+                        .eq_ignore_ascii_case(relation)
+            })
+            .collect()
+    }
+
+    /// What stands in for a read `old` of gem `j` when it reads `new_sql`
+    /// (which its columns would call `new_qualifier`): the old name stays
+    /// as an alias where columns are qualified with it.
+    fn read_replacement(
+        &self,
+        j: usize,
+        old: &crate::schema::TableUse,
+        new_sql: &str,
+        new_qualifier: &str,
+    ) -> Result<String, Refusal> {
+        let old_text = &self.text[old.range.start..old.range.end];
+        if has_jinja(self.text, old.range) && !old_text.trim_start().starts_with("{{") {
+            return Err("the input is written by Jinja: edit the code instead".into());
+        }
+        let old_name = old.parts.last().cloned().unwrap_or_default();
+        let qualified = tokens(self.text, self.body_of(j)).windows(2).any(|w| {
+            w[0].kind == TokenKind::Word
+                && self.text[w[0].range.start..w[0].range.end].eq_ignore_ascii_case(&old_name)
+                && w[1].kind == TokenKind::Punct(b'.')
+                && w[1].range.start == w[0].range.end
+        });
+        Ok(
+            if !alias_follows(self.text, old.range.end)
+                && qualified
+                && !new_qualifier.eq_ignore_ascii_case(&old_name)
+            {
+                format!(
+                    "{new_sql} {} {}",
+                    self.style.kw("as"),
+                    write::ident(&old_name)
+                )
+            } else {
+                new_sql.to_string()
+            },
+        )
+    }
+
+    /// A new gem after this one, read by its readers, or only by `reader`
+    /// (an edge of the graph).
+    fn insert(&self, spec: &GemSpec, name: Option<&str>, reader: Option<usize>) -> Answer {
         let style = &self.style;
         let unit = &style.indent_unit;
         let kind = spec_kind(spec);
@@ -667,15 +948,24 @@ impl Editor<'_> {
                     write::cte(&new_name, &body, style)
                 ),
             )];
-            edits.extend(self.rewire_readers(self.index, &new_name)?);
-            return Ok((
-                format!(
-                    "Insert {} gem `{new_name}` after `{gem}`",
-                    with_article(kind)
-                ),
-                edits,
-                new_name,
-            ));
+            let title = match reader {
+                Some(j) => {
+                    edits.extend(self.rewire_reader(j, self.index, &new_name)?);
+                    format!(
+                        "Insert {} gem `{new_name}` between `{gem}` and {}",
+                        with_article(kind),
+                        self.place(j)
+                    )
+                }
+                None => {
+                    edits.extend(self.rewire_readers(self.index, &new_name)?);
+                    format!(
+                        "Insert {} gem `{new_name}` after `{gem}`",
+                        with_article(kind)
+                    )
+                }
+            };
+            return Ok((title, edits, new_name));
         }
         // After the final SELECT: it becomes a CTE, the new gem the final SELECT.
         let wrapped = match name {
@@ -747,6 +1037,116 @@ impl Editor<'_> {
         ))
     }
 
+    /// A new gem on the edge from `relation` into this gem: the new gem
+    /// reads the relation, this gem reads the new gem. It stands just above
+    /// this gem (above the comments that document it).
+    fn insert_from_relation(&self, spec: &GemSpec, name: Option<&str>, relation: &str) -> Answer {
+        let style = &self.style;
+        let unit = &style.indent_unit;
+        let reader = self.index;
+        let reads = self.relation_reads(reader, relation);
+        let Some(first) = reads.first() else {
+            return Err(format!("{} does not read `{relation}`", self.who()).into());
+        };
+        let written = &self.text[first.range.start..first.range.end];
+        if has_jinja(self.text, first.range) && !written.trim_start().starts_with("{{") {
+            return Err("the input is written by Jinja: edit the code instead".into());
+        }
+        let qualifier = first
+            .parts
+            .last()
+            .cloned()
+            .unwrap_or_else(|| relation.to_string());
+        let new_name = match name {
+            Some(n) => {
+                self.check_new_name(n)?;
+                n.to_string()
+            }
+            None => {
+                let stem: String = qualifier
+                    .chars()
+                    .map(|c| if c.is_alphanumeric() { c } else { '_' })
+                    .collect();
+                self.fresh_name(&format!("{stem}_{}", default_suffix(spec)))
+            }
+        };
+        let input = Input {
+            name: relation.to_string(),
+            // A Join qualifies the input's columns: by the name it goes by.
+            sql: if matches!(spec, GemSpec::Join { .. }) {
+                format!("{written} {} {}", style.kw("as"), write::ident(&qualifier))
+            } else {
+                written.to_string()
+            },
+            qualifier: qualifier.clone(),
+            alias: None,
+            schema: relation_schema(self.db, self.project, relation)
+                .unwrap_or_else(RelationSchema::unknown),
+        };
+        // The new gem reads only the gems above it.
+        let before = if self.is_final() {
+            self.layout.ctes.len()
+        } else {
+            reader
+        };
+        let other = match spec {
+            GemSpec::Join { other, .. } | GemSpec::SetOperation { other, .. } => {
+                Some(self.other_input(other, before, &input)?)
+            }
+            _ => None,
+        };
+        let body = write::gem_body(
+            spec,
+            &input,
+            other.as_ref(),
+            style,
+            &format!("{}{unit}", style.cte_indent),
+            self.project.settings(self.db).dialect,
+        )?;
+        let cte = write::cte(&new_name, &body, style);
+        let placed = match self.layout.ctes.get(..before).and_then(<[_]>::last) {
+            // After the gem above.
+            Some(above) => (
+                TextRange::empty(above.extent.end),
+                format!("{}{cte}", style.cte_separator),
+            ),
+            // The first CTE: before it, and before its comments.
+            None if before < self.layout.ctes.len() => {
+                let c = &self.layout.ctes[before];
+                let floor = self.layout.with_keyword.map_or(0, |w| w.end);
+                let at = layout::comments_above(self.text, floor, c.name_range.start)
+                    .map_or(c.name_range.start, |start| {
+                        start + layout_indent(self.text, start).len()
+                    });
+                (
+                    TextRange::empty(at),
+                    format!("{cte}{}", style.cte_separator),
+                )
+            }
+            // No CTE yet: a WITH before the final SELECT.
+            None => (
+                TextRange::empty(self.layout.final_extent.start),
+                format!("{} {cte}\n\n", style.kw("with")),
+            ),
+        };
+        let mut edits = vec![placed];
+        for read in &reads {
+            edits.push((
+                read.range,
+                self.read_replacement(reader, read, &new_name, &new_name)?,
+            ));
+        }
+        Ok((
+            format!(
+                "Insert {} gem `{new_name}` between `{relation}` and {}",
+                with_article(spec_kind(spec)),
+                self.place(reader)
+            ),
+            edits,
+            new_name,
+        ))
+    }
+
     /// The other input of a Join or SetOperation, aliased apart from `first`.
     fn other_input(&self, name: &str, before: usize, first: &Input) -> Result<Input, Refusal> {
         let mut other = self.resolve(name, before)?;
@@ -789,10 +1189,7 @@ impl Editor<'_> {
             _ => None,
         };
         // The columns readers would lose.
-        let input_schema = match input_cte {
-            Some(i) => Some(self.analysis.gems[i].output.clone()),
-            None => None,
-        };
+        let input_schema = input_cte.map(|i| self.analysis.gems[i].output.clone());
         let missing: Vec<String> = match &input_schema {
             Some(s) if !s.open => target
                 .output
@@ -816,7 +1213,6 @@ impl Editor<'_> {
                 missing,
             );
         }
-        let cte = &self.layout.ctes[self.index];
         let mut edits = Vec::new();
         for j in self.readers(self.index) {
             for (range, table) in self.reads_of(j, &gem) {
@@ -839,37 +1235,7 @@ impl Editor<'_> {
                 edits.push((range, replacement));
             }
         }
-        // The definition goes with the comma that separates it.
-        let before: Vec<_> = tokens(self.text, TextRange::new(0, cte.name_range.start))
-            .into_iter()
-            .filter(|t| t.kind != TokenKind::Comment)
-            .collect();
-        let after: Vec<_> = tokens(self.text, TextRange::new(cte.extent.end, self.text.len()))
-            .into_iter()
-            .filter(|t| t.kind != TokenKind::Comment)
-            .collect();
-        let definition = match (before.last(), after.first()) {
-            (Some(comma), _) if comma.kind == TokenKind::Punct(b',') => {
-                TextRange::new(comma.range.start, cte.extent.end)
-            }
-            (_, Some(comma)) if comma.kind == TokenKind::Punct(b',') => {
-                let next = after.get(1).map_or(comma.range.end, |t| t.range.start);
-                let next = next.min(
-                    tokens(self.text, TextRange::new(comma.range.end, self.text.len()))
-                        .first()
-                        .map_or(next, |t| t.range.start),
-                );
-                TextRange::new(cte.name_range.start, next)
-            }
-            _ => {
-                let with = self.layout.with_keyword.ok_or("no WITH before the gem")?;
-                let next = tokens(self.text, TextRange::new(cte.extent.end, self.text.len()))
-                    .first()
-                    .map_or(self.text.len(), |t| t.range.start);
-                TextRange::new(with.start, next)
-            }
-        };
-        edits.push((definition, String::new()));
+        edits.extend(self.definition_removal(self.index)?);
         self.with_missing(
             (
                 format!("Remove gem `{gem}`: its readers read `{input_text}`"),
@@ -878,6 +1244,130 @@ impl Editor<'_> {
             ),
             missing,
         )
+    }
+
+    /// The edits that take CTE `i`'s definition out with the comma that
+    /// separates it, and with the comments that belong to it: those written
+    /// directly above it (no blank line between) and after it on its last
+    /// line. Comments above the WITH (the file's header), after a blank line
+    /// (a section's), on the line of the gem before, or above the next gem
+    /// stay where they are.
+    fn definition_removal(&self, i: usize) -> Result<Vec<(TextRange, String)>, Refusal> {
+        let text = self.text;
+        let cte = &self.layout.ctes[i];
+        let code = |range: TextRange| -> Vec<layout::Token> {
+            tokens(text, range)
+                .into_iter()
+                .filter(|t| t.kind != TokenKind::Comment)
+                .collect()
+        };
+        let before = code(TextRange::new(0, cte.name_range.start));
+        let comma_before = before
+            .last()
+            .filter(|t| t.kind == TokenKind::Punct(b','))
+            .copied();
+        // A leading comma on the gem's own line goes with the gem.
+        let leading =
+            comma_before.filter(|c| !text[c.range.end..cte.name_range.start].contains('\n'));
+        let anchor = leading.map_or(cte.name_range.start, |c| c.range.start);
+        // Where the text before the gem's own comments ends.
+        let floor = match (leading, comma_before) {
+            (Some(_), _) => before
+                .len()
+                .checked_sub(2)
+                .map_or(0, |k| before[k].range.end),
+            (None, Some(c)) => c.range.end,
+            (None, None) => self
+                .layout
+                .with_keyword
+                .map_or(0, |w| w.end)
+                .max(before.last().map_or(0, |t| t.range.end)),
+        };
+        let head = layout::comments_above(text, floor, anchor).unwrap_or(anchor);
+        let same_line = |from: usize, t: &layout::Token| !text[from..t.range.start].contains('\n');
+        let rest = tokens(text, TextRange::new(cte.extent.end, text.len()));
+        // Comments on the gem's closing line are its own.
+        let mut tail = cte.extent.end;
+        for t in rest.iter() {
+            if t.kind != TokenKind::Comment || !same_line(cte.extent.end, t) {
+                break;
+            }
+            tail = layout::token_end(text, t);
+        }
+        let comma_after = rest
+            .iter()
+            .find(|t| t.kind != TokenKind::Comment)
+            .filter(|t| t.kind == TokenKind::Punct(b','))
+            .copied();
+        // What stays after the gem: from the first token past `from` that
+        // is not a comment on `from`'s line.
+        let kept_after = |from: usize| -> usize {
+            tokens(text, TextRange::new(from, text.len()))
+                .iter()
+                .find(|t| !(t.kind == TokenKind::Comment && same_line(from, t)))
+                .map_or(text.len(), |t| t.range.start)
+        };
+        // Up to what follows the comma after the gem; comments between the
+        // gem and that comma (the next gem's, in the leading style) stay.
+        let through_comma_after = |comma: layout::Token| -> Vec<(TextRange, String)> {
+            let after_comma = kept_after(comma.range.end);
+            let kept = tokens(text, TextRange::new(tail, comma.range.start))
+                .into_iter()
+                .find(|t| t.kind == TokenKind::Comment);
+            match kept {
+                None => vec![(TextRange::new(head, after_comma), String::new())],
+                // Those comments keep a line of their own (`WITH` stays on its).
+                Some(first) => {
+                    let on_a_line = text[line_start(text, head)..head].trim().is_empty();
+                    let start = if on_a_line {
+                        head
+                    } else {
+                        head - (text[..head].len() - text[..head].trim_end().len())
+                    };
+                    vec![
+                        (
+                            TextRange::new(start, first.range.start),
+                            if on_a_line {
+                                String::new()
+                            } else {
+                                "\n".to_string()
+                            },
+                        ),
+                        (
+                            TextRange::new(comma.range.start, after_comma),
+                            String::new(),
+                        ),
+                    ]
+                }
+            }
+        };
+        // Comments between the gem before and this one's own stay.
+        let kept_end = tokens(text, TextRange::new(floor, head))
+            .iter()
+            .rev()
+            .find(|t| t.kind == TokenKind::Comment)
+            .map(|t| layout::token_end(text, t));
+        let empty = |r: TextRange| (r, String::new());
+        Ok(match (comma_before, comma_after) {
+            // The first of several, or (trailing commas) one in the middle:
+            // it goes with the comma after it.
+            (None, Some(comma)) => through_comma_after(comma),
+            (Some(_), Some(comma)) if leading.is_none() => through_comma_after(comma),
+            // Leading commas: the comma before goes with the gem.
+            (Some(_), _) if leading.is_some() => {
+                vec![empty(TextRange::new(kept_end.unwrap_or(floor), tail))]
+            }
+            // The last, with trailing commas: with the comma before it.
+            (Some(c), _) => match kept_end {
+                None => vec![empty(TextRange::new(c.range.start, tail))],
+                Some(end) => vec![empty(c.range), empty(TextRange::new(end, tail))],
+            },
+            // The only one: WITH goes too.
+            (None, None) => {
+                let with = self.layout.with_keyword.ok_or("no WITH before the gem")?;
+                vec![empty(TextRange::new(with.start, kept_after(tail)))]
+            }
+        })
     }
 
     /// Refuses a removal that would take from readers columns they use.
@@ -951,14 +1441,7 @@ impl Editor<'_> {
 
     fn set_input(&self, name: &str, second: bool) -> Answer {
         let gem = self.gem_name().to_string();
-        let body = self.body();
-        let mut reads: Vec<&crate::schema::TableUse> = self
-            .analysis
-            .tables
-            .iter()
-            .filter(|t| body.contains_range(t.range))
-            .collect();
-        reads.sort_by_key(|t| t.range.start);
+        let reads = self.table_reads(self.index);
         let slot = usize::from(second);
         let old = reads.get(slot).ok_or_else(|| {
             if second {
@@ -973,30 +1456,7 @@ impl Editor<'_> {
             self.index
         };
         let input = self.resolve(name, before)?;
-        let old_text = &self.text[old.range.start..old.range.end];
-        let old_name = old.parts.last().cloned().unwrap_or_default();
-        let qualified = tokens(self.text, body).windows(2).any(|w| {
-            w[0].kind == TokenKind::Word
-                && self.text[w[0].range.start..w[0].range.end].eq_ignore_ascii_case(&old_name)
-                && w[1].kind == TokenKind::Punct(b'.')
-                && w[1].range.start == w[0].range.end
-        });
-        let replacement = if !alias_follows(self.text, old.range.end)
-            && qualified
-            && !input.qualifier.eq_ignore_ascii_case(&old_name)
-        {
-            format!(
-                "{} {} {}",
-                input.sql,
-                self.style.kw("as"),
-                write::ident(&old_name)
-            )
-        } else {
-            input.sql.clone()
-        };
-        if has_jinja(self.text, old.range) && !old_text.trim_start().starts_with("{{") {
-            return Err("the input is written by Jinja: edit the code instead".into());
-        }
+        let replacement = self.read_replacement(self.index, old, &input.sql, &input.qualifier)?;
         Ok((
             format!(
                 "Gem `{gem}` reads `{}` in place of `{}`",
@@ -1008,43 +1468,144 @@ impl Editor<'_> {
         ))
     }
 
+    /// The gem as a message names it.
+    fn who(&self) -> String {
+        if self.is_final() {
+            "the final SELECT".to_string()
+        } else {
+            format!("gem `{}`", self.gem_name())
+        }
+    }
+
+    fn open_code(&self) -> Refusal {
+        format!(
+            "{} is not written as one SELECT of that shape: edit the code instead",
+            self.who()
+        )
+        .into()
+    }
+
+    fn written_by_jinja(&self, what: &str) -> Refusal {
+        format!(
+            "the {what} of {} {} written by Jinja: edit the code instead",
+            self.who(),
+            if what.ends_with('s') { "are" } else { "is" }
+        )
+        .into()
+    }
+
+    /// Where a Filter's condition stands: after its top-level WHERE, up to
+    /// the clause after it (comments after it excluded).
+    fn condition_range(&self) -> Result<TextRange, Refusal> {
+        if self.analysis.gems[self.index].kind != crate::gems::GemKind::Filter {
+            return Err(self.open_code());
+        }
+        let body = self.body();
+        let where_ = top_level_word(self.text, body, &["where"]).ok_or_else(|| self.open_code())?;
+        let rest = TextRange::new(where_.range.end, body.end);
+        let end = top_level_word(
+            self.text,
+            rest,
+            &[
+                "group",
+                "order",
+                "limit",
+                "qualify",
+                "having",
+                "window",
+                "union",
+                "intersect",
+                "except",
+                "fetch",
+                "offset",
+            ],
+        )
+        .map_or(body.end, |t| t.range.start);
+        let end = tokens(self.text, TextRange::new(where_.range.end, end))
+            .iter()
+            .rev()
+            .find(|t| t.kind != TokenKind::Comment)
+            .map_or(end, |t| t.range.end);
+        let range = trimmed(self.text, TextRange::new(where_.range.end, end));
+        if range.is_empty() {
+            return Err(self.open_code());
+        }
+        if has_jinja(self.text, range) {
+            return Err(self.written_by_jinja("condition"));
+        }
+        Ok(range)
+    }
+
+    /// Where a Reformat's select list stands (after SELECT and DISTINCT,
+    /// before FROM), with its SELECT and FROM keywords.
+    fn select_list(&self) -> Result<(TextRange, layout::Token, layout::Token), Refusal> {
+        if !matches!(
+            self.analysis.gems[self.index].kind,
+            crate::gems::GemKind::Reformat | crate::gems::GemKind::Source
+        ) {
+            return Err(self.open_code());
+        }
+        let body = self.body();
+        let select =
+            top_level_word(self.text, body, &["select"]).ok_or_else(|| self.open_code())?;
+        let from = top_level_word(
+            self.text,
+            TextRange::new(select.range.end, body.end),
+            &["from"],
+        )
+        .ok_or_else(|| self.open_code())?;
+        let mut start = select.range.end;
+        if let Some(d) = top_level_word(
+            self.text,
+            TextRange::new(start, from.range.start),
+            &["distinct"],
+        ) {
+            start = d.range.end;
+        }
+        let list = TextRange::new(start, from.range.start);
+        if has_jinja(self.text, list) {
+            return Err(self.written_by_jinja("columns"));
+        }
+        Ok((list, select, from))
+    }
+
+    /// The gem's parts as the form writes them: a Filter's condition, a
+    /// Reformat's columns (`editParts` with them leaves the code as it is).
+    fn current_parts(&self) -> Result<GemSpec, Refusal> {
+        match self.analysis.gems[self.index].kind {
+            crate::gems::GemKind::Filter => {
+                let range = self.condition_range()?;
+                Ok(GemSpec::Filter {
+                    condition: self.text[range.start..range.end].to_string(),
+                })
+            }
+            crate::gems::GemKind::Reformat | crate::gems::GemKind::Source => {
+                let (list, _, _) = self.select_list()?;
+                let dialect = self.project.settings(self.db).dialect;
+                let columns = layout::split_list(self.text, list)
+                    .into_iter()
+                    .map(|item| column_spec(&self.text[item.start..item.end], dialect))
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(|| self.open_code())?;
+                Ok(GemSpec::Reformat { columns })
+            }
+            kind => Err(format!(
+                "only a Filter's condition and a Reformat's columns are edited in a form; {} is {}: edit the code instead",
+                self.who(),
+                with_article(kind.as_str())
+            )
+            .into()),
+        }
+    }
+
     fn edit_parts(&self, spec: &GemSpec) -> Answer {
         let gem = self.gem_name().to_string();
-        let kind = self.analysis.gems[self.index].kind;
-        let body = self.body();
-        let open_code = || -> Refusal {
-            format!("gem `{gem}` is not written as one SELECT of that shape: edit the code instead")
-                .into()
-        };
         match spec {
             GemSpec::Filter { condition } => {
-                if kind != crate::gems::GemKind::Filter || condition.trim().is_empty() {
-                    return Err(open_code());
+                if condition.trim().is_empty() {
+                    return Err("a Filter needs a condition".into());
                 }
-                let where_ = top_level_word(self.text, body, &["where"]).ok_or_else(open_code)?;
-                let rest = TextRange::new(where_.range.end, body.end);
-                let end = top_level_word(
-                    self.text,
-                    rest,
-                    &[
-                        "group",
-                        "order",
-                        "limit",
-                        "qualify",
-                        "having",
-                        "window",
-                        "union",
-                        "intersect",
-                        "except",
-                        "fetch",
-                        "offset",
-                    ],
-                )
-                .map_or(body.end, |t| t.range.start);
-                let condition_range = trimmed(self.text, TextRange::new(where_.range.end, end));
-                if has_jinja(self.text, condition_range) {
-                    return Err(open_code());
-                }
+                let condition_range = self.condition_range()?;
                 Ok((
                     format!("Change the condition of Filter `{gem}`"),
                     vec![(condition_range, condition.trim().to_string())],
@@ -1052,32 +1613,10 @@ impl Editor<'_> {
                 ))
             }
             GemSpec::Reformat { columns } => {
-                if !matches!(
-                    kind,
-                    crate::gems::GemKind::Reformat | crate::gems::GemKind::Source
-                ) || columns.is_empty()
-                {
-                    return Err(open_code());
+                if columns.is_empty() {
+                    return Err("a Reformat needs at least one column".into());
                 }
-                let select = top_level_word(self.text, body, &["select"]).ok_or_else(open_code)?;
-                let from = top_level_word(
-                    self.text,
-                    TextRange::new(select.range.end, body.end),
-                    &["from"],
-                )
-                .ok_or_else(open_code)?;
-                let mut start = select.range.end;
-                if let Some(d) = top_level_word(
-                    self.text,
-                    TextRange::new(start, from.range.start),
-                    &["distinct"],
-                ) {
-                    start = d.range.end;
-                }
-                let list_range = TextRange::new(start, from.range.start);
-                if has_jinja(self.text, list_range) {
-                    return Err(open_code());
-                }
+                let (list_range, select, from) = self.select_list()?;
                 let items: Vec<String> = columns
                     .iter()
                     .map(|c| c.select_item(&self.style))
@@ -1104,9 +1643,70 @@ impl Editor<'_> {
                     gem,
                 ))
             }
-            _ => Err(open_code()),
+            _ => Err(self.open_code()),
         }
     }
+}
+
+/// A select item as the form writes it: a column picked (`id`), renamed
+/// (`amount as paid`), or an expression, with its alias if it has one.
+/// `None` when the item does not parse on its own.
+fn column_spec(item: &str, dialect: crate::syntax::Dialect) -> Option<ColumnSpec> {
+    use sqlparser::ast::{Expr, SelectItem, SetExpr, Statement};
+    let item = item.trim();
+    let statements = crate::syntax::parse_sql(&format!("select {item}"), dialect).ok()?;
+    let [Statement::Query(query)] = statements.as_slice() else {
+        return None;
+    };
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return None;
+    };
+    let [projection] = select.projection.as_slice() else {
+        return None;
+    };
+    let plain = |id: &sqlparser::ast::Ident| {
+        id.quote_style.is_none() && write::ident(&id.value) == id.value
+    };
+    Some(match projection {
+        SelectItem::UnnamedExpr(Expr::Identifier(id)) if plain(id) => ColumnSpec {
+            column: Some(id.value.clone()),
+            ..Default::default()
+        },
+        SelectItem::ExprWithAlias { expr, alias } => {
+            // The item without its alias (and AS).
+            let toks: Vec<layout::Token> = tokens(item, TextRange::new(0, item.len()))
+                .into_iter()
+                .filter(|t| t.kind != TokenKind::Comment)
+                .collect();
+            let (last, rest) = toks.split_last()?;
+            let cut = match rest.last() {
+                Some(t)
+                    if t.kind == TokenKind::Word
+                        && item[t.range.start..t.range.end].eq_ignore_ascii_case("as") =>
+                {
+                    t.range.start
+                }
+                _ => last.range.start,
+            };
+            let expression = item[..cut].trim().to_string();
+            match expr {
+                Expr::Identifier(id) if plain(id) => ColumnSpec {
+                    column: Some(id.value.clone()),
+                    name: Some(alias.value.clone()),
+                    ..Default::default()
+                },
+                _ => ColumnSpec {
+                    expression: Some(expression),
+                    name: Some(alias.value.clone()),
+                    ..Default::default()
+                },
+            }
+        }
+        _ => ColumnSpec {
+            expression: Some(item.to_string()),
+            ..Default::default()
+        },
+    })
 }
 
 /// `range` without the whitespace at its ends.
