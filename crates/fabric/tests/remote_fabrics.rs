@@ -540,7 +540,8 @@ fn spark_engines_make_missing_seed_tables_once() {
     };
     let databricks = FakeDatabricks::start(SqlEngine::new());
     let livy_fake = FakeLivy::start(SqlEngine::new(), 0);
-    let fabrics: Vec<(&str, Box<dyn Fn() -> Fabric>, SqlEngine)> = vec![
+    type Connect<'a> = Box<dyn Fn() -> Fabric + 'a>;
+    let fabrics: Vec<(&str, Connect, SqlEngine)> = vec![
         (
             "warehouse",
             Box::new(|| warehouse(&databricks, fast())),
@@ -566,7 +567,9 @@ fn spark_engines_make_missing_seed_tables_once() {
         engine.setup("drop schema if exists seeds cascade");
         let fabric = connect();
         let (control, messages) = recording();
-        fabric.load_seeds(&[seed.clone()], &control).unwrap();
+        fabric
+            .load_seeds(std::slice::from_ref(&seed), &control)
+            .unwrap();
         let rows = fabric.run(select, 10, &RunControl::default()).unwrap();
         assert_eq!(
             rows.columns,
@@ -603,7 +606,9 @@ fn spark_engines_make_missing_seed_tables_once() {
         );
         assert_eq!(made(&messages), 1, "{name}");
         // Once per client.
-        fabric.load_seeds(&[seed.clone()], &control).unwrap();
+        fabric
+            .load_seeds(std::slice::from_ref(&seed), &control)
+            .unwrap();
         assert_eq!(made(&messages), 1, "{name}");
         assert_eq!(fabric.run(select, 10, &control).unwrap().rows.len(), 2);
         // The CSV changed: the client that made the table makes it again.
@@ -612,13 +617,17 @@ fn spark_engines_make_missing_seed_tables_once() {
             "id,name,joined,score\n1,ann,2024-01-02,1.5\n2,bob,,2.25\n3,cy,2024-03-04,0\n",
         )
         .unwrap();
-        fabric.load_seeds(&[seed.clone()], &control).unwrap();
+        fabric
+            .load_seeds(std::slice::from_ref(&seed), &control)
+            .unwrap();
         assert_eq!(made(&messages), 2, "{name}");
         assert_eq!(fabric.run(select, 10, &control).unwrap().rows.len(), 3);
         // Another client finds the table there and leaves it as it is.
         let (control, messages) = recording();
         engine.setup("delete from seeds.raw_people where id > 1");
-        connect().load_seeds(&[seed.clone()], &control).unwrap();
+        connect()
+            .load_seeds(std::slice::from_ref(&seed), &control)
+            .unwrap();
         assert_eq!(made(&messages), 0, "{name}");
         assert_eq!(fabric.run(select, 10, &control).unwrap().rows.len(), 1);
     }
