@@ -214,6 +214,25 @@ mod tests {
     }
 
     #[test]
+    fn instants_carry_their_offset() {
+        // DuckDB writes TIMESTAMPTZ itself: in its TimeZone setting when the
+        // ICU extension is loaded, else in UTC; with the offset either way.
+        let fabric = DuckDbFabric::open(None).unwrap();
+        let result = fabric
+            .run(
+                "select cast('2024-07-01 12:00:00+02' as timestamptz) as at",
+                10,
+            )
+            .unwrap();
+        assert_eq!(result.columns[0].1, "TIMESTAMP WITH TIME ZONE");
+        let shown = result.rows[0][0].clone().unwrap();
+        assert!(
+            shown.starts_with("2024-07-0") && shown[19..].starts_with(['+', '-']),
+            "{shown}"
+        );
+    }
+
+    #[test]
     fn a_cancelled_query_stops_with_an_error() {
         let fabric = DuckDbFabric::open(None).unwrap();
         let canceller = fabric.canceller();

@@ -92,12 +92,13 @@ impl Fabric {
         }
     }
 
-    /// Makes seeds readable. The embedded database loads their CSVs; remote
-    /// fabrics read the tables `dbt seed` built there.
-    pub fn load_seeds(&self, seeds: &[SeedLoad]) -> Result<(), FabricError> {
+    /// Makes seeds readable. The embedded database loads their CSVs (again
+    /// when one changes); a Spark engine makes the tables `dbt seed` has not
+    /// made there, once per client; Snowflake reads what `dbt seed` built.
+    pub fn load_seeds(&self, seeds: &[SeedLoad], control: &RunControl) -> Result<(), FabricError> {
         match self {
             Fabric::DuckDb(db) => db.load_seeds(seeds),
-            _ => Ok(()),
+            Fabric::Remote(remote) => remote.ensure_seeds(seeds, control),
         }
     }
 

@@ -501,3 +501,145 @@ fn a_call_that_creates_is_sent_again_only_when_the_server_did_no_work() {
     assert_eq!(sessions_created(), 3);
     fabric.close();
 }
+
+/// Seeds on the Spark engines' wire formats (a warehouse's statements, a
+/// cluster's commands, Livy's `sql` statements): a missing seed table is made
+/// from its CSV with the seed's types, once per client; a table already there
+/// is left as it is; a CSV that changes is loaded again.
+#[test]
+fn spark_engines_make_missing_seed_tables_once() {
+    let dir = std::env::temp_dir().join(format!("loupe-seeds-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join("raw_people.csv");
+    std::fs::write(
+        &csv,
+        "id,name,joined,score\n1,ann,2024-01-02,1.5\n2,bob,,2.25\n",
+    )
+    .unwrap();
+    let seed = loupe_fabric::SeedLoad {
+        schema: "seeds".into(),
+        table: "raw_people".into(),
+        csv: csv.clone(),
+        columns: [
+            ("id", "INT"),
+            ("name", "STRING"),
+            ("joined", "DATE"),
+            ("score", "DECIMAL(5,2)"),
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .to_vec(),
+    };
+    let select = "select * from seeds.raw_people order by id";
+    let made = |messages: &Arc<Mutex<Vec<String>>>| {
+        messages
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|m| m.starts_with("creating seed table seeds.raw_people"))
+            .count()
+    };
+    let databricks = FakeDatabricks::start(SqlEngine::new());
+    let livy_fake = FakeLivy::start(SqlEngine::new(), 0);
+    type Connect<'a> = Box<dyn Fn() -> Fabric + 'a>;
+    let fabrics: Vec<(&str, Connect, SqlEngine)> = vec![
+        (
+            "warehouse",
+            Box::new(|| warehouse(&databricks, fast())),
+            databricks.engine.clone(),
+        ),
+        (
+            "cluster",
+            Box::new(|| cluster(&databricks)),
+            databricks.engine.clone(),
+        ),
+        (
+            "livy",
+            Box::new(|| livy(&livy_fake, fast())),
+            livy_fake.engine.clone(),
+        ),
+    ];
+    for (name, connect, engine) in fabrics {
+        std::fs::write(
+            &csv,
+            "id,name,joined,score\n1,ann,2024-01-02,1.5\n2,bob,,2.25\n",
+        )
+        .unwrap();
+        engine.setup("drop schema if exists seeds cascade");
+        let fabric = connect();
+        let (control, messages) = recording();
+        fabric
+            .load_seeds(std::slice::from_ref(&seed), &control)
+            .unwrap();
+        let rows = fabric.run(select, 10, &RunControl::default()).unwrap();
+        assert_eq!(
+            rows.columns,
+            [
+                ("id", "INT"),
+                ("name", "STRING"),
+                ("joined", "DATE"),
+                ("score", "DECIMAL(5,2)")
+            ]
+            .map(|(a, b)| (a.to_string(), b.to_string())),
+            "{name}"
+        );
+        // Decimals by value: JSON results (cluster, Livy) carry them as numbers.
+        let by_value = |rows: Vec<Vec<Option<String>>>| {
+            rows.into_iter()
+                .map(|r| {
+                    r.into_iter()
+                        .map(|c| match c.as_deref().map(str::parse::<f64>) {
+                            Some(Ok(n)) => Some(n.to_string()),
+                            _ => c,
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            by_value(rows.rows),
+            [
+                [Some("1"), Some("ann"), Some("2024-01-02"), Some("1.5")],
+                [Some("2"), Some("bob"), None, Some("2.25")]
+            ]
+            .map(|r| r.map(|c| c.map(str::to_string))),
+            "{name}"
+        );
+        assert_eq!(made(&messages), 1, "{name}");
+        // Once per client.
+        fabric
+            .load_seeds(std::slice::from_ref(&seed), &control)
+            .unwrap();
+        assert_eq!(made(&messages), 1, "{name}");
+        assert_eq!(fabric.run(select, 10, &control).unwrap().rows.len(), 2);
+        // The CSV changed: the client that made the table makes it again.
+        std::fs::write(
+            &csv,
+            "id,name,joined,score\n1,ann,2024-01-02,1.5\n2,bob,,2.25\n3,cy,2024-03-04,0\n",
+        )
+        .unwrap();
+        fabric
+            .load_seeds(std::slice::from_ref(&seed), &control)
+            .unwrap();
+        assert_eq!(made(&messages), 2, "{name}");
+        assert_eq!(fabric.run(select, 10, &control).unwrap().rows.len(), 3);
+        // Another client finds the table there and leaves it as it is.
+        let (control, messages) = recording();
+        engine.setup("delete from seeds.raw_people where id > 1");
+        connect()
+            .load_seeds(std::slice::from_ref(&seed), &control)
+            .unwrap();
+        assert_eq!(made(&messages), 0, "{name}");
+        assert_eq!(fabric.run(select, 10, &control).unwrap().rows.len(), 1);
+    }
+    // A seed whose CSV is gone says which file.
+    let gone = loupe_fabric::SeedLoad {
+        csv: dir.join("nope.csv"),
+        table: "nope".into(),
+        ..seed.clone()
+    };
+    let error = warehouse(&databricks, fast())
+        .load_seeds(&[gone], &RunControl::default())
+        .unwrap_err();
+    assert!(error.to_string().contains("nope.csv"), "{error}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

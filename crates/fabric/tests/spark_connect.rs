@@ -303,6 +303,47 @@ fn the_server_going_away_mid_stream_fails_clearly(server: &SparkServer) {
     assert!(matches!(error, FabricError::Unavailable(_)), "{error}");
 }
 
+/// A session in another zone than UTC: Spark's TIMESTAMP values (instants)
+/// show as Spark itself writes them there, for a named zone and an offset;
+/// TIMESTAMP_NTZ values stay as written.
+fn timestamps_show_in_the_sessions_zone(server: &SparkServer) {
+    let spark = engine(server);
+    let control = RunControl::default();
+    let query = "select timestamp_seconds(1719835200) as noon_utc, \
+                 cast(timestamp_seconds(1719835200) as string) as spark_text, \
+                 timestamp'2024-01-15 08:30:00' as written, \
+                 timestamp_ntz'2024-01-15 08:30:00' as local, \
+                 timestamp_seconds(0) as epoch, cast(timestamp_seconds(0) as string) as epoch_text";
+    for (zone, noon, epoch) in [
+        (
+            "America/New_York",
+            "2024-07-01 08:00:00",
+            "1969-12-31 19:00:00",
+        ),
+        ("Asia/Kolkata", "2024-07-01 17:30:00", "1970-01-01 05:30:00"),
+        ("+02:00", "2024-07-01 14:00:00", "1970-01-01 02:00:00"),
+        ("UTC", "2024-07-01 12:00:00", "1970-01-01 00:00:00"),
+    ] {
+        spark
+            .statement(
+                &format!("SET spark.sql.session.timeZone = {zone}"),
+                &control,
+            )
+            .unwrap();
+        let result = spark.run(query, 10, &control).unwrap();
+        let row: Vec<&str> = result.rows[0]
+            .iter()
+            .map(|c| c.as_deref().unwrap())
+            .collect();
+        assert_eq!(result.columns[0].1, "TIMESTAMP", "{zone}");
+        assert_eq!(row[0], noon, "{zone}");
+        assert_eq!(row[0], row[1], "{zone}: as Spark writes it");
+        assert_eq!(row[2], "2024-01-15 08:30:00", "{zone}");
+        assert_eq!(row[3], "2024-01-15 08:30:00", "{zone}");
+        assert_eq!((row[4], row[5]), (epoch, epoch), "{zone}");
+    }
+}
+
 fn main() {
     run_tests(
         "fabric",
@@ -323,6 +364,10 @@ fn main() {
             (
                 "an_invalid_query_comes_back_with_sparks_message",
                 an_invalid_query_comes_back_with_sparks_message,
+            ),
+            (
+                "timestamps_show_in_the_sessions_zone",
+                timestamps_show_in_the_sessions_zone,
             ),
             (
                 "cancelling_stops_the_query_on_spark",

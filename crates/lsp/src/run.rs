@@ -39,6 +39,14 @@ pub fn prepare_run(
     let compiled =
         loupe_analysis::model::compile_gem(host.db(), host.project(), file, gem, upstream)?;
     let (fabric_name, fabric) = FabricsFile::load(host.root())?.get(fabric)?;
+    // Seed columns typed as the analysis types them, in the names of the
+    // engine that makes the tables.
+    let engine_names = match fabric.kind {
+        FabricKind::Spark | FabricKind::Databricks | FabricKind::Livy => {
+            loupe_analysis::syntax::Dialect::Databricks
+        }
+        _ => loupe_analysis::syntax::Dialect::DuckDb,
+    };
     let seeds = compiled
         .seeds
         .iter()
@@ -46,7 +54,7 @@ pub fn prepare_run(
             schema: s.schema.clone(),
             table: s.table.clone(),
             csv: host.root().join(&s.csv),
-            columns: s.columns.to_pairs(),
+            columns: s.columns.to_pairs_in(engine_names),
         })
         .collect();
     Ok(PreparedRun {
@@ -105,13 +113,15 @@ pub fn close_remote_fabrics() {
     }
 }
 
-/// Calls `work` with a fabric: the embedded database opened (`seeds` loaded)
-/// for the time of the call, or the process's remote client.
+/// Calls `work` with a fabric and `seeds` readable there: the embedded
+/// database opened for the time of the call, or the process's remote client
+/// (which makes the seed tables it lacks once).
 fn with_fabric<T>(
     name: &str,
     config: &FabricConfig,
     root: &Path,
     seeds: &[SeedLoad],
+    control: &RunControl,
     work: impl FnOnce(&Fabric) -> Result<T, loupe_fabric::FabricError>,
 ) -> Result<T, String> {
     match config.kind {
@@ -119,11 +129,16 @@ fn with_fabric<T>(
             let _turn = duckdb_turn();
             let engine = Fabric::connect(config, root, &Environment::default())
                 .map_err(|e| e.to_string())?;
-            engine.load_seeds(seeds).map_err(|e| e.to_string())?;
+            engine
+                .load_seeds(seeds, control)
+                .map_err(|e| e.to_string())?;
             work(&engine).map_err(|e| e.to_string())
         }
         FabricKind::Databricks | FabricKind::Livy | FabricKind::Snowflake | FabricKind::Spark => {
-            work(&Fabric::Remote(remote_fabric(name, config, root)?))
+            let engine = Fabric::Remote(remote_fabric(name, config, root)?);
+            engine
+                .load_seeds(seeds, control)
+                .and_then(|()| work(&engine))
                 .map_err(|e| format!("fabric `{name}`: {e}"))
         }
     }
@@ -132,9 +147,17 @@ fn with_fabric<T>(
 /// [`with_fabric`] for a prepared run's fabric and seeds.
 fn with_run_fabric<T>(
     run: &PreparedRun,
+    control: &RunControl,
     work: impl FnOnce(&Fabric) -> Result<T, loupe_fabric::FabricError>,
 ) -> Result<T, String> {
-    with_fabric(&run.fabric_name, &run.fabric, &run.root, &run.seeds, work)
+    with_fabric(
+        &run.fabric_name,
+        &run.fabric,
+        &run.root,
+        &run.seeds,
+        control,
+        work,
+    )
 }
 
 /// Executes a prepared run, at most `limit` rows back; `control` cancels it
@@ -144,7 +167,7 @@ pub fn execute_run(
     limit: usize,
     control: &RunControl,
 ) -> Result<RunResult, String> {
-    with_run_fabric(run, |fabric| fabric.run(&run.sql, limit, control))
+    with_run_fabric(run, control, |fabric| fabric.run(&run.sql, limit, control))
 }
 
 /// The columns and types the fabric says a prepared gem returns, without running it.
@@ -152,7 +175,9 @@ pub fn describe_run(
     run: &PreparedRun,
     control: &RunControl,
 ) -> Result<Vec<(String, String)>, String> {
-    with_run_fabric(run, |fabric| fabric.describe_query(&run.sql, control))
+    with_run_fabric(run, control, |fabric| {
+        fabric.describe_query(&run.sql, control)
+    })
 }
 
 /// What a fabric is and whether it can run, for pickers (no network call).
@@ -227,7 +252,7 @@ pub fn refresh_catalog(
     let mut catalog = WarehouseCatalog::load(root);
     catalog.fabric = fabric_name.clone();
     let (mut described, mut failed) = (Vec::new(), Vec::new());
-    with_fabric(&fabric_name, &config, root, &[], |engine| {
+    with_fabric(&fabric_name, &config, root, &[], control, |engine| {
         for (source, table, schema, identifier) in sources {
             let name = format!("{source}.{table}");
             match engine.describe_table(&[schema, identifier], control) {
@@ -262,7 +287,7 @@ pub fn describe_table(
     control: &RunControl,
 ) -> Result<(String, Vec<(String, String)>), String> {
     let (fabric_name, config) = FabricsFile::load(root)?.get(fabric)?;
-    let columns = with_fabric(&fabric_name, &config, root, &[], |engine| {
+    let columns = with_fabric(&fabric_name, &config, root, &[], control, |engine| {
         engine.describe_table(&[schema, table], control)
     })?;
     Ok((fabric_name, columns))

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use loupe_analysis::model::Upstream;
-use loupe_fabric::{Environment, Fabric, FabricConfig, RunControl, SeedLoad};
+use loupe_fabric::{Environment, Fabric, FabricConfig, RunControl};
 use loupe_lsp::memory_client::copy_dir;
 use spark_server::{run_tests, SparkServer};
 
@@ -45,42 +45,6 @@ fn spark_type(duckdb: &str) -> String {
         "INTEGER" => "INT".into(),
         "HUGEINT" => "DECIMAL(38,0)".into(),
         other => other.to_string(),
-    }
-}
-
-/// Loads seeds into Spark from their CSVs (the server runs on this machine),
-/// with the column types DuckDB gives them.
-fn load_seeds_on_spark(spark: &Fabric, seeds: &[SeedLoad]) {
-    let control = RunControl::default();
-    let Fabric::Remote(spark) = spark else {
-        panic!("a Spark fabric is remote");
-    };
-    for seed in seeds {
-        let quote = |n: &str| format!("`{}`", n.replace('`', "``"));
-        let columns: Vec<String> = seed
-            .columns
-            .iter()
-            .map(|(c, t)| format!("cast({} as {}) as {}", quote(c), spark_type(t), quote(c)))
-            .collect();
-        let view = format!("loupe_csv_{}", seed.table);
-        for sql in [
-            format!("create schema if not exists {}", quote(&seed.schema)),
-            format!(
-                "create or replace temporary view {view} using csv options (path '{}', header 'true')",
-                seed.csv.display().to_string().replace('\'', "\\'")
-            ),
-            format!("drop table if exists {}.{}", quote(&seed.schema), quote(&seed.table)),
-            format!(
-                "create table {}.{} using parquet as select {} from {view}",
-                quote(&seed.schema),
-                quote(&seed.table),
-                if columns.is_empty() { "*".to_string() } else { columns.join(", ") }
-            ),
-        ] {
-            spark
-                .statement(&sql, &control)
-                .unwrap_or_else(|e| panic!("{sql}: {e}"));
-        }
     }
 }
 
@@ -164,13 +128,6 @@ fn compare_every_gem(root: &Path, invocation: loupe_analysis::project::Invocatio
         .into_iter()
         .filter(|p| p.extension().is_some_and(|e| e == "sql"))
         .collect();
-    let spark_config = loupe_fabric::FabricsFile::load(root)
-        .unwrap()
-        .get(Some("spark"))
-        .unwrap()
-        .1;
-    let spark = Fabric::connect(&spark_config, root, &Environment::from_process()).unwrap();
-    let mut loaded = std::collections::BTreeSet::new();
     let mut compared = 0;
     let mut mismatches = BTreeMap::new();
     for model in &models {
@@ -211,13 +168,7 @@ fn compare_every_gem(root: &Path, invocation: loupe_analysis::project::Invocatio
                 Upstream::Inline,
             )
             .unwrap();
-            let fresh: Vec<SeedLoad> = on_spark
-                .seeds
-                .iter()
-                .filter(|s| loaded.insert((s.schema.clone(), s.table.clone())))
-                .cloned()
-                .collect();
-            load_seeds_on_spark(&spark, &fresh);
+            // The fabric makes the seed tables it lacks itself.
             let got = loupe_lsp::run::execute_run(&on_spark, 100_000, &RunControl::default())
                 .unwrap_or_else(|e| panic!("{label} on Spark: {e}\n{}", on_spark.sql));
             // Named columns are named alike; unaliased expressions each
@@ -323,11 +274,6 @@ fn time_to_first_rows(server: &SparkServer) {
     for fabric in ["duckdb", "spark"] {
         let run =
             loupe_lsp::run::prepare_run(&host, file, None, Some(fabric), Upstream::Inline).unwrap();
-        if fabric == "spark" {
-            let config: FabricConfig = run.fabric.clone();
-            let spark = Fabric::connect(&config, &root, &Environment::from_process()).unwrap();
-            load_seeds_on_spark(&spark, &run.seeds);
-        }
         let mut times = Vec::new();
         for _ in 0..3 {
             let started = Instant::now();
@@ -380,12 +326,6 @@ fn the_portability_check_flags_what_spark_lacks(server: &SparkServer) {
     }
 
     // The engines agree: both models run on DuckDB; on Spark only the portable one.
-    let spark_config = loupe_fabric::FabricsFile::load(&root)
-        .unwrap()
-        .get(Some("spark"))
-        .unwrap()
-        .1;
-    let spark = Fabric::connect(&spark_config, &root, &Environment::from_process()).unwrap();
     for (model, runs_on_spark) in [("portable", true), ("duckdb_only", false)] {
         let file = host
             .file(&root.join(format!("models/{model}.sql")))
@@ -398,7 +338,6 @@ fn the_portability_check_flags_what_spark_lacks(server: &SparkServer) {
         let on_spark =
             loupe_lsp::run::prepare_run(&host, file, None, Some("spark"), Upstream::Inline)
                 .unwrap();
-        load_seeds_on_spark(&spark, &on_spark.seeds);
         let outcome = loupe_lsp::run::execute_run(&on_spark, 100, &RunControl::default());
         assert_eq!(
             outcome.is_ok(),
@@ -566,7 +505,6 @@ fn inferred_spark_schemas_match_sparks_analyzer(server: &SparkServer) {
             &Environment::from_process(),
         )
         .unwrap();
-        let mut loaded = std::collections::BTreeSet::new();
         for model in walkdir(root.join("models"))
             .into_iter()
             .filter(|p| p.extension().is_some_and(|e| e == "sql"))
@@ -584,13 +522,7 @@ fn inferred_spark_schemas_match_sparks_analyzer(server: &SparkServer) {
                     Upstream::Inline,
                 )
                 .unwrap();
-                let fresh: Vec<SeedLoad> = run
-                    .seeds
-                    .iter()
-                    .filter(|s| loaded.insert((s.schema.clone(), s.table.clone())))
-                    .cloned()
-                    .collect();
-                load_seeds_on_spark(&fabric, &fresh);
+                fabric.load_seeds(&run.seeds, &control).unwrap();
                 let tables: serde_json::Map<String, serde_json::Value> = run
                     .seeds
                     .iter()
@@ -622,6 +554,603 @@ fn inferred_spark_schemas_match_sparks_analyzer(server: &SparkServer) {
     assert!(failures.is_empty(), "{report}");
 }
 
+/// The table the function calls below read, in Spark's types.
+const TYPED_COLUMNS: &[(&str, &str)] = &[
+    ("i", "INT"),
+    ("b", "BIGINT"),
+    ("si", "SMALLINT"),
+    ("d", "DOUBLE"),
+    ("f", "FLOAT"),
+    ("amount", "DECIMAL(10,2)"),
+    ("price", "DECIMAL(15,2)"),
+    ("big", "DECIMAL(38,10)"),
+    ("name", "STRING"),
+    ("s", "STRING"),
+    ("json", "STRING"),
+    ("day", "DATE"),
+    ("at", "TIMESTAMP"),
+    ("flag", "BOOLEAN"),
+    ("bin", "BINARY"),
+    ("tags", "ARRAY<STRING>"),
+    ("nums", "ARRAY<INT>"),
+    ("attrs", "MAP<STRING, INT>"),
+    ("point", "STRUCT<x: DOUBLE, y: DOUBLE>"),
+];
+
+/// Calls by family, none of them in the corpora the schema test reads.
+const CALLS: &[(&str, &[&str])] = &[
+    (
+        "string",
+        &[
+            "upper(name)",
+            "lower(s)",
+            "length(name)",
+            "char_length(s)",
+            "substr(name, 2)",
+            "substring(name, 1, 3)",
+            "concat(name, '-', s)",
+            "concat_ws('-', name, s)",
+            "trim(name)",
+            "ltrim(s)",
+            "rtrim(s)",
+            "lpad(name, 10, '*')",
+            "rpad(s, 5)",
+            "replace(name, 'a', 'b')",
+            "regexp_replace(name, '[0-9]', '')",
+            "regexp_extract(name, '(a+)', 1)",
+            "split(name, ',')",
+            "instr(name, 'a')",
+            "locate('a', name)",
+            "initcap(name)",
+            "reverse(name)",
+            "repeat(s, 2)",
+            "left(name, 2)",
+            "right(name, 2)",
+            "translate(name, 'a', 'b')",
+            "format_number(d, 2)",
+            "format_string('%s-%d', name, i)",
+            "sha2(name, 256)",
+            "md5(name)",
+            "base64(bin)",
+            "ascii(name)",
+            "split_part(name, ',', 1)",
+            "startswith(name, 'a')",
+            "contains(name, 'x')",
+            "nvl(name, 'x')",
+            "upper(concat(name, s))",
+            "name || s",
+            "levenshtein(name, s)",
+            "soundex(name)",
+            "encode(name, 'UTF-8')",
+        ],
+    ),
+    (
+        "math",
+        &[
+            "abs(i)",
+            "abs(amount)",
+            "abs(d)",
+            "ceil(d)",
+            "floor(amount)",
+            "ceil(amount)",
+            "round(d, 2)",
+            "round(amount, 1)",
+            "round(i)",
+            "bround(amount, 0)",
+            "round(big, 3)",
+            "ceil(amount, 1)",
+            "floor(d, 2)",
+            "sqrt(d)",
+            "pow(d, 2)",
+            "power(i, 2)",
+            "exp(d)",
+            "ln(d)",
+            "log10(d)",
+            "log(2, d)",
+            "mod(i, 3)",
+            "pmod(b, 7)",
+            "i % 3",
+            "greatest(i, b, si)",
+            "least(d, amount)",
+            "sign(d)",
+            "signum(i)",
+            "rand()",
+            "floor(d * 100)",
+            "try_divide(amount, i)",
+            "try_add(i, b)",
+            "try_subtract(b, i)",
+            "positive(amount)",
+            "negative(d)",
+            "pi()",
+            "degrees(d)",
+            "hex(i)",
+            "bin(b)",
+            "conv(s, 16, 10)",
+            "width_bucket(d, 0, 100, 10)",
+            "isnan(d)",
+            "cbrt(f)",
+            "shiftleft(i, 2)",
+            "i & 3",
+            "factorial(i)",
+            "try_multiply(amount, 2)",
+        ],
+    ),
+    (
+        "date and time",
+        &[
+            "current_date()",
+            "current_timestamp()",
+            "now()",
+            "date_add(day, 7)",
+            "date_sub(day, 1)",
+            "datediff(day, day)",
+            "add_months(day, 1)",
+            "months_between(at, at)",
+            "date_trunc('MONTH', at)",
+            "trunc(day, 'MM')",
+            "year(day)",
+            "month(at)",
+            "dayofmonth(day)",
+            "dayofweek(day)",
+            "weekofyear(day)",
+            "quarter(day)",
+            "hour(at)",
+            "minute(at)",
+            "second(at)",
+            "last_day(day)",
+            "next_day(day, 'Mon')",
+            "to_date(s)",
+            "to_date(s, 'yyyy-MM-dd')",
+            "to_timestamp(s)",
+            "date_format(at, 'yyyy-MM')",
+            "unix_timestamp(at)",
+            "from_unixtime(b)",
+            "make_date(i, i, i)",
+            "date_part('YEAR', at)",
+            "date_part('SECOND', at)",
+            "extract(DAY FROM day)",
+            "day + 1",
+            "timestamp_seconds(b)",
+            "to_utc_timestamp(at, 'UTC')",
+            "from_utc_timestamp(at, 'Asia/Tokyo')",
+            "make_timestamp(i, i, i, i, i, amount)",
+            "dayofyear(at)",
+            "unix_date(day)",
+            "date_from_unix_date(i)",
+        ],
+    ),
+    (
+        "array",
+        &[
+            "array(1, 2, 3)",
+            "array(i, d)",
+            "array(name, s)",
+            "size(tags)",
+            "array_contains(tags, 'a')",
+            "element_at(tags, 1)",
+            "tags[0]",
+            "array_distinct(nums)",
+            "array_sort(nums)",
+            "sort_array(tags, false)",
+            "array_max(nums)",
+            "array_min(nums)",
+            "array_join(tags, ',')",
+            "array_position(tags, 'a')",
+            "array_remove(nums, 1)",
+            "array_union(nums, nums)",
+            "array_intersect(tags, tags)",
+            "array_except(nums, array(1))",
+            "arrays_overlap(nums, nums)",
+            "slice(tags, 1, 2)",
+            "flatten(array(nums, nums))",
+            "array_append(nums, 4)",
+            "array_compact(tags)",
+            "concat(nums, nums)",
+            "reverse(tags)",
+            "sequence(1, i)",
+            "explode(tags)",
+            "filter(nums, x -> x > 1)",
+            "exists(nums, x -> x > 1)",
+            "array_repeat(name, 3)",
+            "arrays_zip(tags, nums)",
+            "shuffle(nums)",
+            "cardinality(nums)",
+            "array_size(tags)",
+            "get(nums, 0)",
+        ],
+    ),
+    (
+        "map",
+        &[
+            "map('a', 1)",
+            "map(name, d)",
+            "map_keys(attrs)",
+            "map_values(attrs)",
+            "attrs['k']",
+            "element_at(attrs, 'k')",
+            "map_contains_key(attrs, 'k')",
+            "size(attrs)",
+            "map_concat(attrs, attrs)",
+            "map_from_arrays(tags, nums)",
+            "str_to_map(s)",
+            "map_entries(attrs)",
+            "map_filter(attrs, (k, v) -> v > 1)",
+            "try_element_at(attrs, 'k')",
+            "map_from_entries(array(struct(name, i)))",
+        ],
+    ),
+    (
+        "struct",
+        &[
+            "struct(i, name)",
+            "named_struct('a', i, 'b', name)",
+            "point.x",
+            "point",
+            "to_json(point)",
+            "from_json(json, 'a INT, b STRING')",
+            "from_json(json, 'array<int>')",
+            "named_struct('p', point, 'n', amount)",
+            "struct(i + 1, name)",
+            "from_json(json, 'm map<string, double>')",
+            "schema_of_json('[1]')",
+        ],
+    ),
+    (
+        "aggregate",
+        &[
+            "count(*)",
+            "count(name)",
+            "count(DISTINCT s)",
+            "sum(i)",
+            "sum(d)",
+            "sum(amount)",
+            "avg(i)",
+            "avg(amount)",
+            "avg(big)",
+            "max(name)",
+            "min(day)",
+            "max(at)",
+            "first(name)",
+            "last(amount)",
+            "collect_list(name)",
+            "collect_set(i)",
+            "stddev(d)",
+            "variance(amount)",
+            "corr(d, d)",
+            "covar_pop(d, d)",
+            "approx_count_distinct(name)",
+            "percentile_approx(amount, 0.5)",
+            "percentile(i, 0.5)",
+            "median(d)",
+            "any_value(s)",
+            "bool_and(flag)",
+            "bool_or(flag)",
+            "count_if(flag)",
+            "max_by(name, d)",
+            "min_by(i, day)",
+            "sum(amount * 2)",
+            "avg(d) + 1",
+            "kurtosis(d)",
+            "skewness(i)",
+            "array_agg(i)",
+            "percentile_cont(0.5) WITHIN GROUP (ORDER BY d)",
+            "percentile_disc(0.5) WITHIN GROUP (ORDER BY i)",
+            "sum(price)",
+            "avg(price)",
+            "max(amount) - min(amount)",
+            "sum(si)",
+            "avg(f)",
+            "try_sum(amount)",
+            "try_avg(i)",
+            "percentile_approx(d, array(0.25, 0.75))",
+            "count(DISTINCT name, s)",
+        ],
+    ),
+    (
+        "window",
+        &[
+            "row_number() OVER (ORDER BY i)",
+            "rank() OVER (PARTITION BY s ORDER BY d)",
+            "dense_rank() OVER (ORDER BY day)",
+            "ntile(4) OVER (ORDER BY i)",
+            "percent_rank() OVER (ORDER BY d)",
+            "cume_dist() OVER (ORDER BY d)",
+            "lag(amount) OVER (ORDER BY i)",
+            "lead(name, 2, 'x') OVER (ORDER BY i)",
+            "first_value(d) OVER (ORDER BY i)",
+            "last_value(name) OVER (ORDER BY i)",
+            "nth_value(amount, 2) OVER (ORDER BY i)",
+            "sum(amount) OVER (PARTITION BY s)",
+            "avg(i) OVER (PARTITION BY s)",
+            "count(*) OVER ()",
+            "max(at) OVER (PARTITION BY name)",
+            "sum(i) OVER (ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)",
+            "lag(day, 1) OVER (PARTITION BY s ORDER BY at)",
+            "avg(amount) OVER (PARTITION BY s)",
+        ],
+    ),
+    (
+        "decimal literals and arithmetic",
+        &[
+            "0.05",
+            "123.456",
+            "1e3",
+            "1.0",
+            "0.0",
+            "100",
+            "3000000000",
+            "12345678901234567890",
+            "1L",
+            "2.5D",
+            "1.5BD",
+            "amount + 0.05",
+            "amount * 1.5",
+            "amount / 3",
+            "amount - big",
+            "price * amount",
+            "big * big",
+            "big / price",
+            "amount % 0.3",
+            "i + 0.05",
+            "b * 1.5",
+            "d + amount",
+            "amount + 1",
+            "amount * 100",
+            "amount / i",
+            "big + big",
+            "price / 7.0",
+            "1.5 * 2.25",
+            "-amount",
+            "amount + 0.005",
+            "sum(amount * 1.1)",
+            "CASE WHEN flag THEN amount ELSE 0.5 END",
+            "coalesce(amount, 0)",
+            "1L + i",
+            "2.5D * i",
+            "amount / 0.07",
+            "price * price * price",
+            "(amount + price) / 2",
+            "i / 2",
+            "b - 1.25",
+            "cast(amount AS DECIMAL)",
+            "amount * 0.0001",
+            "CASE WHEN flag THEN 1 ELSE 2.5 END",
+            "si * 2",
+            "f + 1",
+            "i * b",
+        ],
+    ),
+];
+
+/// Loupe's type of each call, in the Spark dialect, against Spark's analyzer
+/// (`AnalyzePlan` on `SELECT call AS x FROM t`): string, math, date and time,
+/// array, map, struct, aggregate and window functions, decimal literals and
+/// decimal arithmetic.
+fn function_result_types_match_sparks_analyzer(server: &SparkServer) {
+    use loupe_analysis::loose::{analyze_sql, TableCatalog};
+    use loupe_analysis::syntax::Dialect;
+    use loupe_analysis::types::spark::spark_type_name;
+    let spark = spark_engine(server);
+    let control = RunControl::default();
+    let columns: Vec<String> = TYPED_COLUMNS
+        .iter()
+        .map(|(n, t)| format!("`{n}` {t}"))
+        .collect();
+    for sql in [
+        "create schema if not exists loupe_types".to_string(),
+        "drop table if exists loupe_types.t".to_string(),
+        format!(
+            "create table loupe_types.t ({}) using parquet",
+            columns.join(", ")
+        ),
+    ] {
+        spark
+            .statement(&sql, &control)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    let catalog = TableCatalog::from_json(
+        &serde_json::json!({"tables": {"loupe_types.t": TYPED_COLUMNS}}).to_string(),
+    )
+    .unwrap();
+    let (mut compared, mut failures) = (0, Vec::new());
+    for (family, calls) in CALLS {
+        for call in *calls {
+            let sql = format!("SELECT {call} AS x FROM loupe_types.t");
+            let want = spark
+                .describe_query(&sql, &control)
+                .unwrap_or_else(|e| panic!("{call} on Spark: {e}"));
+            let analysis = analyze_sql(&sql, Dialect::Databricks, &catalog);
+            let got: Vec<String> = analysis
+                .output()
+                .map(|o| o.columns.iter().map(|c| spark_type_name(&c.ty)).collect())
+                .unwrap_or_default();
+            let want: Vec<String> = want.into_iter().map(|(_, t)| t).collect();
+            compared += 1;
+            if got != want {
+                failures.push(format!("{family}: {call}: Spark {want:?}, Loupe {got:?}"));
+            }
+        }
+    }
+    let report = format!(
+        "{} of {compared} function calls typed otherwise than Spark:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    eprintln!("{report}");
+    assert!(compared >= 250, "{compared}");
+    assert!(failures.is_empty(), "{report}");
+}
+
+/// A Spark Connect client for the local server, from outside a project.
+fn spark_engine(server: &SparkServer) -> std::sync::Arc<dyn loupe_fabric::RemoteEngine> {
+    match Fabric::connect(
+        &toml::from_str::<FabricConfig>(&format!(
+            "kind = \"spark\"\nurl = \"sc://127.0.0.1:{}/\"",
+            server.port
+        ))
+        .unwrap(),
+        Path::new("."),
+        &Environment::with(&[("SPARK_CONNECT_TOKEN", &server.token)]),
+    )
+    .unwrap()
+    {
+        Fabric::Remote(engine) => engine,
+        _ => unreachable!(),
+    }
+}
+
+/// A gem that reads seeds runs on Spark with no `dbt seed` before it: the
+/// fabric makes each missing seed table from its CSV, typed as the analysis
+/// types the seed, once per client; a table already there is left as it is,
+/// and one the client made is made again when its CSV changes.
+fn seed_tables_are_made_when_missing(server: &SparkServer) {
+    let fixture =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/seeded_shop");
+    let invocation = || loupe_analysis::project::Invocation {
+        vars: loupe_analysis::project::Invocation::parse_vars("{load_source_data: true}").unwrap(),
+        ..Default::default()
+    };
+    let root = project_on_spark(&fixture, server, "seeds-made");
+    let host = loupe_analysis::host::AnalysisHost::load_with(&root, invocation()).unwrap();
+    let file = host.file(&root.join("models/marts/customers.sql")).unwrap();
+    let run =
+        loupe_lsp::run::prepare_run(&host, file, None, Some("spark"), Upstream::Inline).unwrap();
+    assert!(run.seeds.len() >= 2, "{:?}", run.seeds);
+    let spark = spark_engine(server);
+    let control = RunControl::default();
+    let quoted = |s: &str| format!("`{s}`");
+    // No seed tables on Spark to begin with.
+    let mut schemas: Vec<&str> = run.seeds.iter().map(|s| s.schema.as_str()).collect();
+    schemas.dedup();
+    for schema in &schemas {
+        spark
+            .statement(
+                &format!("drop schema if exists {} cascade", quoted(schema)),
+                &control,
+            )
+            .unwrap();
+    }
+    let messages = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let heard = {
+        let messages = messages.clone();
+        RunControl::new(move |m| messages.lock().unwrap().push(m.to_string()))
+    };
+    let on_duckdb =
+        loupe_lsp::run::prepare_run(&host, file, None, Some("duckdb"), Upstream::Inline).unwrap();
+    let want = loupe_lsp::run::execute_run(&on_duckdb, 10_000, &RunControl::default()).unwrap();
+    let got = loupe_lsp::run::execute_run(&run, 10_000, &heard)
+        .unwrap_or_else(|e| panic!("customers on Spark without seed tables: {e}"));
+    assert_eq!(got.rows.len(), want.rows.len());
+    let made: Vec<String> = messages.lock().unwrap().clone();
+    assert_eq!(
+        made.iter()
+            .filter(|m| m.starts_with("creating seed table"))
+            .count(),
+        run.seeds.len(),
+        "{made:?}"
+    );
+    // Typed as the analysis types them, every CSV row once.
+    for seed in &run.seeds {
+        let columns = spark
+            .describe_table(&[&seed.schema, &seed.table], &control)
+            .unwrap();
+        assert_eq!(columns, seed.columns, "{}", seed.table);
+        let count = spark
+            .run(
+                &format!(
+                    "select count(*) from {}.{}",
+                    quoted(&seed.schema),
+                    quoted(&seed.table)
+                ),
+                1,
+                &control,
+            )
+            .unwrap();
+        let lines = std::fs::read_to_string(&seed.csv)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .count()
+            - 1;
+        assert_eq!(count.rows[0][0], Some(lines.to_string()), "{}", seed.table);
+    }
+    // Once per client: the next runs make nothing.
+    messages.lock().unwrap().clear();
+    loupe_lsp::run::execute_run(&run, 10, &heard).unwrap();
+    loupe_lsp::run::describe_run(&run, &heard).unwrap();
+    assert!(messages.lock().unwrap().is_empty(), "{messages:?}");
+
+    // A CSV that changes is loaded again by the client that made its table.
+    let seed = &run.seeds[0];
+    let mut text = std::fs::read_to_string(&seed.csv).unwrap();
+    let last = text.trim_end().lines().last().unwrap().to_string();
+    text = format!("{}\n{last}\n", text.trim_end());
+    std::fs::write(&seed.csv, &text).unwrap();
+    loupe_lsp::run::execute_run(&run, 10, &heard).unwrap();
+    assert_eq!(messages.lock().unwrap().len(), 1, "{messages:?}");
+    let table = format!("{}.{}", quoted(&seed.schema), quoted(&seed.table));
+    // This session read the table before it was made again: Spark wants a refresh.
+    spark
+        .statement(&format!("refresh table {table}"), &control)
+        .unwrap();
+    let count = spark
+        .run(&format!("select count(*) from {table}"), 1, &control)
+        .unwrap();
+    let lines = text.lines().filter(|l| !l.trim().is_empty()).count() - 1;
+    assert_eq!(count.rows[0][0], Some(lines.to_string()));
+
+    // A table already there (from `dbt seed`, say) is the warehouse's: another
+    // client leaves it as it is.
+    spark
+        .statement(&format!("drop table {table}"), &control)
+        .unwrap();
+    spark
+        .statement(
+            &format!(
+                "create table {table} using parquet as select * from ({}) limit 1",
+                loupe_fabric::remote::seeds::seed_statements(
+                    seed,
+                    &std::fs::read_to_string(&seed.csv).unwrap()
+                )
+                .unwrap()[0]
+                    .split_once(" AS SELECT ")
+                    .map(|(_, select)| format!("SELECT {select}"))
+                    .unwrap()
+            ),
+            &control,
+        )
+        .unwrap();
+    let other = project_on_spark(&fixture, server, "seeds-kept");
+    let host = loupe_analysis::host::AnalysisHost::load_with(&other, invocation()).unwrap();
+    let file = host
+        .file(&other.join("models/marts/customers.sql"))
+        .unwrap();
+    let run =
+        loupe_lsp::run::prepare_run(&host, file, None, Some("spark"), Upstream::Inline).unwrap();
+    messages.lock().unwrap().clear();
+    loupe_lsp::run::execute_run(&run, 10, &heard).unwrap();
+    assert!(messages.lock().unwrap().is_empty(), "{messages:?}");
+    let count = spark
+        .run(&format!("select count(*) from {table}"), 1, &control)
+        .unwrap();
+    assert_eq!(count.rows[0][0].as_deref(), Some("1"));
+    // Put the seed back as the other tests read it.
+    spark
+        .statement(&format!("drop table {table}"), &control)
+        .unwrap();
+    let restore =
+        loupe_lsp::run::prepare_run(&host, file, None, Some("spark"), Upstream::Inline).unwrap();
+    let fresh = Fabric::Remote(spark_engine(server));
+    fresh.load_seeds(&restore.seeds, &control).unwrap();
+    for dir in [root, other] {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    eprintln!(
+        "seed tables made on Spark from {} CSVs, once, again after a change, none over a table already there",
+        restore.seeds.len()
+    );
+}
+
 fn main() {
     run_tests(
         "lsp",
@@ -642,6 +1171,14 @@ fn main() {
             (
                 "the_portability_check_flags_what_spark_lacks",
                 the_portability_check_flags_what_spark_lacks,
+            ),
+            (
+                "function_result_types_match_sparks_analyzer",
+                function_result_types_match_sparks_analyzer,
+            ),
+            (
+                "seed_tables_are_made_when_missing",
+                seed_tables_are_made_when_missing,
             ),
         ],
     );

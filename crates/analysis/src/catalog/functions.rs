@@ -185,6 +185,17 @@ impl FunctionCatalog {
         FunctionCatalog { by_name }
     }
 
+    /// A catalog of the given overloads (another dialect's functions).
+    pub(crate) fn from_overloads(
+        overloads: impl IntoIterator<Item = (String, Overload)>,
+    ) -> FunctionCatalog {
+        let mut by_name: FxHashMap<String, Vec<Overload>> = FxHashMap::default();
+        for (name, overload) in overloads {
+            by_name.entry(name).or_default().push(overload);
+        }
+        FunctionCatalog { by_name }
+    }
+
     pub fn contains(&self, name: &str) -> bool {
         self.by_name.contains_key(name)
     }

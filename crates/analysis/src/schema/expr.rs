@@ -26,6 +26,17 @@ impl Analyzer<'_> {
         let grouping = grouping.filter(|g| !g.texts.contains(&normalize_expr_text(e)));
         let infer = |a: &mut Self, e: &Expr| a.infer(e, scope, grouping, aliases_ok);
         match e {
+            // Spark reads `1L`, `2.5D`, `1.0BD` as typed literals (they tokenize as words).
+            Expr::Identifier(id)
+                if self.spark_types
+                    && id.quote_style.is_none()
+                    && id.value.starts_with(|c: char| c.is_ascii_digit()) =>
+            {
+                match crate::types::spark::number_literal_type(&id.value) {
+                    Some(ty) => ty,
+                    None => self.infer_column(e, scope, grouping, aliases_ok),
+                }
+            }
             Expr::Identifier(_) | Expr::CompoundIdentifier(_) => {
                 self.infer_column(e, scope, grouping, aliases_ok)
             }
@@ -76,6 +87,7 @@ impl Analyzer<'_> {
                 }
                 ty
             }
+            Expr::Value(v) if self.spark_types => spark_literal_type(&v.value),
             Expr::Value(v) => literal_type(&v.value),
             Expr::TypedString(t) => parse_type(&t.data_type.to_string()),
             Expr::Interval(i) => {
@@ -174,7 +186,11 @@ impl Analyzer<'_> {
             } => {
                 infer(self, expr);
                 let _ = kind == &CastKind::TryCast;
-                parse_type(&data_type.to_string())
+                if self.spark_types {
+                    crate::types::spark::cast_target(&data_type.to_string())
+                } else {
+                    parse_type(&data_type.to_string())
+                }
             }
             Expr::AtTimeZone {
                 timestamp,
@@ -199,19 +215,34 @@ impl Analyzer<'_> {
                     _ => SqlType::BigInt,
                 }
             }
-            Expr::Ceil { expr, .. } | Expr::Floor { expr, .. } => {
+            Expr::Ceil { expr, field } | Expr::Floor { expr, field } => {
                 let name = if matches!(e, Expr::Ceil { .. }) {
                     "ceil"
                 } else {
                     "floor"
                 };
                 let ty = infer(self, expr);
+                if self.spark_types {
+                    let mut args = vec![super::spark_calls::SparkArg { ty, expr: None }];
+                    // `ceil(x, 2)`: the scale is the second argument.
+                    if let sqlparser::ast::CeilFloorKind::Scale(scale) = field {
+                        args.push(super::spark_calls::SparkArg {
+                            ty: spark_literal_type(&scale.value),
+                            expr: None,
+                        });
+                    }
+                    return self.spark_call_type(name, &args);
+                }
                 self.function_type(name, &[ty], Vec::new(), false)
             }
             Expr::Position { expr, r#in } => {
                 infer(self, expr);
                 infer(self, r#in);
-                SqlType::BigInt
+                if self.spark_types {
+                    SqlType::Integer
+                } else {
+                    SqlType::BigInt
+                }
             }
             Expr::Substring {
                 expr,
@@ -253,11 +284,11 @@ impl Analyzer<'_> {
                 for cw in conditions {
                     infer(self, &cw.condition);
                     let t = infer(self, &cw.result);
-                    result = Some(unify(result, t));
+                    result = Some(self.unify(result, t));
                 }
                 if let Some(x) = else_result {
                     let t = infer(self, x);
-                    result = Some(unify(result, t));
+                    result = Some(self.unify(result, t));
                 }
                 result.unwrap_or(SqlType::Unknown)
             }
@@ -267,6 +298,17 @@ impl Analyzer<'_> {
                     .map(|x| (String::new(), infer(self, x).materialize()))
                     .collect();
                 SqlType::Struct(fields)
+            }
+            // Spark's `struct(a, b AS c)`: fields named after their columns or aliases.
+            Expr::Struct { values, .. } if self.spark_types => {
+                let args: Vec<(SqlType, &Expr)> = values
+                    .iter()
+                    .map(|x| {
+                        let ty = infer(self, x);
+                        (ty, x)
+                    })
+                    .collect();
+                super::spark_calls::struct_of(&args)
             }
             Expr::Struct { values, .. } => {
                 for x in values {
@@ -288,8 +330,8 @@ impl Analyzer<'_> {
                 for entry in &map.entries {
                     let kt = infer(self, &entry.key);
                     let vt = infer(self, &entry.value);
-                    k = Some(unify(k, kt));
-                    v = Some(unify(v, vt));
+                    k = Some(self.unify(k, kt));
+                    v = Some(self.unify(v, vt));
                 }
                 match (k, v) {
                     (Some(k), Some(v)) => {
@@ -302,7 +344,7 @@ impl Analyzer<'_> {
                 let mut elem: Option<SqlType> = None;
                 for x in &array.elem {
                     let t = infer(self, x);
-                    elem = Some(unify(elem, t));
+                    elem = Some(self.unify(elem, t));
                 }
                 SqlType::List(Box::new(elem.unwrap_or(SqlType::Null).materialize()))
             }
@@ -313,7 +355,9 @@ impl Analyzer<'_> {
                 }
                 SqlType::Unknown
             }
-            // Lambda bodies refer to their own parameters: not columns.
+            // Lambda bodies refer to their own parameters: not columns. Spark's
+            // catalog matches a lambda argument by its class.
+            Expr::Lambda(_) if self.spark_types => SqlType::Named("LAMBDA".into()),
             Expr::Lambda(_) => SqlType::Unknown,
             // `v:path`: a VARIANT in Snowflake, a STRING read from JSON text in Databricks.
             Expr::JsonAccess { value, .. } => {
@@ -475,6 +519,7 @@ impl Analyzer<'_> {
         let arg_grouping = if aggregate { None } else { grouping };
 
         let mut arg_types = Vec::new();
+        let mut arg_exprs: Vec<Option<&Expr>> = Vec::new();
         let mut named: Vec<(String, SqlType)> = Vec::new();
         let mut star = false;
         // The date part of a date function, as written (`month`, `'hour'`).
@@ -519,7 +564,13 @@ impl Analyzer<'_> {
                     };
                     match arg_name {
                         Some(n) => named.push((n, ty)),
-                        None => arg_types.push(ty),
+                        None => {
+                            arg_types.push(ty);
+                            arg_exprs.push(match arg_expr {
+                                FunctionArgExpr::Expr(x) => Some(x),
+                                _ => None,
+                            });
+                        }
                     }
                 }
                 for clause in &list.clauses {
@@ -553,13 +604,19 @@ impl Analyzer<'_> {
         // `percentile_cont(0.5) WITHIN GROUP (ORDER BY x)` is `quantile_cont(x, 0.5)`.
         if let (Some(ordered), Some(q)) = (ordered_types.first(), percentile_as_quantile(&name)) {
             if self.spark_types {
-                if let Some(ty) = crate::types::spark::function_type(&name, &[ordered.clone()]) {
-                    return ty;
-                }
+                return crate::types::spark::ordered_set_type(&name, ordered);
             }
             let mut args = vec![ordered.clone()];
             args.extend(arg_types);
             return self.function_type(q, &args, named, star);
+        }
+        if self.spark_types {
+            let args: Vec<super::spark_calls::SparkArg> = arg_types
+                .into_iter()
+                .zip(arg_exprs)
+                .map(|(ty, expr)| super::spark_calls::SparkArg { ty, expr })
+                .collect();
+            return self.spark_call_type(&name, &args);
         }
         if self.dialect == Dialect::Snowflake {
             if let Some(ty) = snowflake_result_type(&name, &arg_types, date_part.as_deref()) {
@@ -619,11 +676,6 @@ impl Analyzer<'_> {
                 .try_fold(SqlType::Null, |acc, t| common_supertype(&acc, &t))
                 .unwrap_or(SqlType::Unknown)
         };
-        if self.spark_types {
-            if let Some(ty) = crate::types::spark::function_type(name, args) {
-                return ty;
-            }
-        }
         match name {
             "count" | "count_star" | "approx_count_distinct" => return SqlType::BigInt,
             // SQL's niladic keywords (and Snowflake's call forms of them).
@@ -758,6 +810,24 @@ impl Analyzer<'_> {
             | B::PGStartsWith
             | B::PGOverlap => SqlType::Boolean,
             _ if l.is_unknown() || r.is_unknown() => SqlType::Unknown,
+            _ if self.spark_types => {
+                let symbol = match op {
+                    B::Plus => "+",
+                    B::Minus => "-",
+                    B::Multiply => "*",
+                    B::Divide => "/",
+                    B::Modulo => "%",
+                    B::StringConcat => "||",
+                    B::MyIntegerDivide | B::DuckIntegerDivide => "div",
+                    B::BitwiseAnd => "&",
+                    B::BitwiseOr => "|",
+                    B::BitwiseXor | B::PGBitwiseXor => "^",
+                    B::PGBitwiseShiftLeft => "<<",
+                    B::PGBitwiseShiftRight => ">>",
+                    _ => return SqlType::Unknown,
+                };
+                self.spark_operator_type(symbol, l, r)
+            }
             B::StringConcat => match (l, r) {
                 (SqlType::Null, _) | (_, SqlType::Null) => SqlType::Null,
                 (SqlType::List(_), _) | (_, SqlType::List(_)) => {
@@ -776,13 +846,7 @@ impl Analyzer<'_> {
                 self.arithmetic_type(symbol, l, r)
             }
             B::Divide => {
-                if let Some(ty) = self
-                    .spark_types
-                    .then(|| crate::types::spark::decimal_arithmetic("/", l, r))
-                    .flatten()
-                {
-                    ty
-                } else if (l.is_integer() || matches!(l, SqlType::Decimal(..) | SqlType::Null))
+                if (l.is_integer() || matches!(l, SqlType::Decimal(..) | SqlType::Null))
                     && (r.is_integer() || matches!(r, SqlType::Decimal(..) | SqlType::Null))
                 {
                     SqlType::Double
@@ -829,11 +893,6 @@ impl Analyzer<'_> {
     /// `+ - * %` and friends: decimal width/scale rules, else the catalog on
     /// the operands' common type.
     fn arithmetic_type(&self, symbol: &str, l: &SqlType, r: &SqlType) -> SqlType {
-        if self.spark_types {
-            if let Some(ty) = crate::types::spark::decimal_arithmetic(symbol, l, r) {
-                return ty;
-            }
-        }
         let decimal = matches!(l, SqlType::Decimal(..)) || matches!(r, SqlType::Decimal(..));
         let other_exact =
             |t: &SqlType| t.is_integer() || matches!(t, SqlType::Decimal(..) | SqlType::Null);
@@ -1254,6 +1313,29 @@ fn number_literal_type(n: &str) -> SqlType {
     match text.parse::<i128>() {
         Ok(v) => SqlType::IntegerLiteral(v),
         Err(_) => SqlType::Double,
+    }
+}
+
+impl Analyzer<'_> {
+    /// The common type of CASE branches, array elements, map keys: Spark's
+    /// wider type in a Spark project, DuckDB's supertype otherwise.
+    fn unify(&self, acc: Option<SqlType>, t: SqlType) -> SqlType {
+        if self.spark_types {
+            super::spark_calls::spark_unify(acc, t)
+        } else {
+            unify(acc, t)
+        }
+    }
+}
+
+/// Spark: numbers by `number_literal_type`, strings and booleans as elsewhere.
+fn spark_literal_type(v: &Value) -> SqlType {
+    match v {
+        Value::Number(_, true) => SqlType::BigInt,
+        Value::Number(n, false) => {
+            crate::types::spark::number_literal_type(n).unwrap_or(SqlType::Unknown)
+        }
+        other => literal_type(other),
     }
 }
 

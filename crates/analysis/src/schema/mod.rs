@@ -9,6 +9,7 @@ mod lineage;
 mod naming;
 mod query;
 mod scope;
+mod spark_calls;
 mod spark_naming;
 
 use std::sync::Arc;
@@ -223,6 +224,9 @@ pub fn analyze_statement(
         dialect,
         crate::syntax::Dialect::Databricks | crate::syntax::Dialect::Hive
     );
+    if analyzer.spark_types {
+        analyzer.functions = crate::catalog::SparkCatalog::get().kinds();
+    }
     let output = analyzer.analyze_top_statement(statement, final_gem);
     analyzer.finish(output)
 }

@@ -54,7 +54,7 @@ fn name(e: &Expr, depth: usize) -> String {
             kind,
             ..
         } => {
-            let ty = crate::types::spark::spark_type_name(&crate::types::parse_type(
+            let ty = crate::types::spark::spark_type_name(&crate::types::spark::cast_target(
                 &data_type.to_string(),
             ));
             let word = match kind {

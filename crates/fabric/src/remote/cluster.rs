@@ -20,6 +20,7 @@ use crate::{FabricError, RunResult};
 pub struct Cluster {
     http: Http,
     cluster_id: String,
+    seed_tables: super::seeds::SeedTables,
 }
 
 /// Execution contexts by workspace and cluster, shared by the runs of a process.
@@ -37,6 +38,7 @@ impl Cluster {
         Cluster {
             http,
             cluster_id: cluster_id.to_string(),
+            seed_tables: Default::default(),
         }
     }
 
@@ -334,6 +336,14 @@ fn first_exception_line(cause: &str) -> String {
 }
 
 impl RemoteEngine for Cluster {
+    fn ensure_seeds(
+        &self,
+        seeds: &[crate::SeedLoad],
+        control: &RunControl,
+    ) -> Result<(), FabricError> {
+        self.seed_tables.ensure(self, seeds, control)
+    }
+
     fn statement(&self, sql: &str, control: &RunControl) -> Result<RunResult, FabricError> {
         self.execute(sql, control)
     }

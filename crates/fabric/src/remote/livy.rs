@@ -16,6 +16,7 @@ use crate::{FabricError, RunResult};
 
 pub struct Livy {
     http: Http,
+    seed_tables: super::seeds::SeedTables,
 }
 
 /// Sessions by server, shared by the runs of a process.
@@ -26,7 +27,10 @@ const LIVY_ROW_CAP: usize = 1000;
 
 impl Livy {
     pub fn new(http: Http) -> Livy {
-        Livy { http }
+        Livy {
+            http,
+            seed_tables: Default::default(),
+        }
     }
 
     /// The session's state, or `None` when it is gone.
@@ -163,6 +167,14 @@ fn unique_suffix() -> u128 {
 }
 
 impl RemoteEngine for Livy {
+    fn ensure_seeds(
+        &self,
+        seeds: &[crate::SeedLoad],
+        control: &RunControl,
+    ) -> Result<(), FabricError> {
+        self.seed_tables.ensure(self, seeds, control)
+    }
+
     fn describe(&self) -> String {
         format!("Livy at {}", self.http.base())
     }

@@ -15,6 +15,7 @@ pub struct Warehouse {
     warehouse_id: String,
     catalog: Option<String>,
     schema: Option<String>,
+    seed_tables: super::seeds::SeedTables,
 }
 
 const STATEMENTS: &str = "/api/2.0/sql/statements";
@@ -31,6 +32,7 @@ impl Warehouse {
             warehouse_id: warehouse_id.to_string(),
             catalog: catalog.map(str::to_string),
             schema: schema.map(str::to_string),
+            seed_tables: Default::default(),
         }
     }
 
@@ -146,6 +148,14 @@ fn path_segment(text: &str) -> String {
 }
 
 impl RemoteEngine for Warehouse {
+    fn ensure_seeds(
+        &self,
+        seeds: &[crate::SeedLoad],
+        control: &RunControl,
+    ) -> Result<(), FabricError> {
+        self.seed_tables.ensure(self, seeds, control)
+    }
+
     fn statement(&self, sql: &str, control: &RunControl) -> Result<RunResult, FabricError> {
         self.run(sql, 10_000, control)
     }

@@ -136,6 +136,17 @@ pub fn run_tests(server_name: &str, tests: &[Test]) {
         }
         drop(server);
     }
+    // The projects the tests copied for this run (`loupe-spark-PID-…`).
+    let mine = format!("loupe-spark-{}-", std::process::id());
+    for entry in std::fs::read_dir(std::env::temp_dir())
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        if entry.file_name().to_string_lossy().starts_with(&mine) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
     let passed = chosen.len() - failed.len();
     if !failed.is_empty() {
         println!("\nfailures:");

@@ -75,6 +75,7 @@ pub struct SparkConnect {
     session_id: String,
     user_id: String,
     options: RemoteOptions,
+    seed_tables: super::seeds::SeedTables,
 }
 
 /// The text of an operation id or session id: a random UUID (version 4).
@@ -154,6 +155,7 @@ impl SparkConnect {
             session_id,
             user_id,
             options,
+            seed_tables: Default::default(),
         })
     }
 
@@ -562,6 +564,14 @@ async fn watch<T>(
 }
 
 impl RemoteEngine for SparkConnect {
+    fn ensure_seeds(
+        &self,
+        seeds: &[crate::SeedLoad],
+        control: &RunControl,
+    ) -> Result<(), FabricError> {
+        self.seed_tables.ensure(self, seeds, control)
+    }
+
     fn run(&self, sql: &str, limit: usize, control: &RunControl) -> Result<RunResult, FabricError> {
         let started = Instant::now();
         let streamed = self.execute(&limited(sql, limit), control)?;

@@ -2,9 +2,8 @@
 //! type text the other Spark fabrics show (`BIGINT`, `DECIMAL(38,2)`,
 //! `ARRAY<STRING>`), Arrow IPC batches as rows of text.
 
-use arrow_array::{make_array, Array, ArrayRef, RecordBatch};
+use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_cast::display::{ArrayFormatter, FormatOptions};
-use arrow_schema::DataType as ArrowType;
 
 use super::proto::data_type::Kind;
 use super::proto::DataType;
@@ -129,42 +128,18 @@ pub fn batch_rows(data: &[u8]) -> Result<Vec<Vec<Option<String>>>, FabricError> 
 }
 
 fn record_batch_rows(batch: &RecordBatch) -> Result<Vec<Vec<Option<String>>>, FabricError> {
-    // Dates and times as Spark shows them: a space, not ISO's `T`; TIMESTAMP
-    // (local time) in the session's zone, without an offset.
+    // Dates and times as Spark shows them: a space, not ISO's `T`. A TIMESTAMP
+    // (an instant) comes in the session's zone (`spark.sql.session.timeZone`,
+    // named or an offset) and is shown as the wall-clock time there, without
+    // the zone, as Spark's own clients show it.
     let plain = FormatOptions::default()
         .with_timestamp_format(Some("%Y-%m-%d %H:%M:%S%.f"))
         .with_timestamp_tz_format(Some("%Y-%m-%d %H:%M:%S%.f"))
         .with_datetime_format(Some("%Y-%m-%d %H:%M:%S%.f"));
-    // A named zone other than UTC cannot be applied here (no time-zone
-    // database): the instant is shown in UTC and says so.
-    let in_utc = plain
-        .clone()
-        .with_timestamp_tz_format(Some("%Y-%m-%d %H:%M:%S%.f UTC"));
-    let mut columns: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());
-    let mut options = Vec::with_capacity(batch.num_columns());
-    for column in batch.columns() {
-        match column.data_type() {
-            ArrowType::Timestamp(unit, Some(zone)) if !is_offset(zone) => {
-                let utc = ArrowType::Timestamp(*unit, Some("+00:00".into()));
-                let data = column
-                    .to_data()
-                    .into_builder()
-                    .data_type(utc)
-                    .build()
-                    .map_err(|e| FabricError::Query(format!("an unreadable timestamp: {e}")))?;
-                columns.push(make_array(data));
-                options.push(if is_utc(zone) { &plain } else { &in_utc });
-            }
-            _ => {
-                columns.push(column.clone());
-                options.push(&plain);
-            }
-        }
-    }
+    let columns: Vec<&ArrayRef> = batch.columns().iter().collect();
     let formatters = columns
         .iter()
-        .zip(&options)
-        .map(|(c, o)| ArrayFormatter::try_new(c.as_ref(), o))
+        .map(|c| ArrayFormatter::try_new(c.as_ref(), &plain))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| FabricError::Query(format!("an Arrow value Loupe cannot show: {e}")))?;
     Ok((0..batch.num_rows())
@@ -178,26 +153,6 @@ fn record_batch_rows(batch: &RecordBatch) -> Result<Vec<Vec<Option<String>>>, Fa
                 .collect()
         })
         .collect())
-}
-
-fn is_offset(zone: &str) -> bool {
-    zone.starts_with('+') || zone.starts_with('-')
-}
-
-fn is_utc(zone: &str) -> bool {
-    matches!(
-        zone.to_ascii_uppercase().as_str(),
-        "UTC"
-            | "ETC/UTC"
-            | "GMT"
-            | "ETC/GMT"
-            | "Z"
-            | "UCT"
-            | "ETC/UCT"
-            | "ZULU"
-            | "ETC/ZULU"
-            | "UNIVERSAL"
-    )
 }
 
 #[cfg(test)]
@@ -247,6 +202,30 @@ mod tests {
                 ("id".to_string(), "BIGINT".to_string()),
                 ("tags".to_string(), "ARRAY<STRING>".to_string())
             ]
+        );
+    }
+
+    #[test]
+    fn instants_show_in_the_sessions_zone() {
+        use arrow_array::TimestampMicrosecondArray;
+        // 2024-07-01 12:00:00 UTC, in three session zones.
+        let micros = 1_719_835_200_000_000;
+        let shown = |zone: &str| {
+            let column = TimestampMicrosecondArray::from(vec![Some(micros), None])
+                .with_timezone(zone.to_string());
+            let batch =
+                RecordBatch::try_from_iter([("at", std::sync::Arc::new(column) as ArrayRef)])
+                    .unwrap();
+            record_batch_rows(&batch).unwrap()
+        };
+        assert_eq!(shown("UTC")[0][0].as_deref(), Some("2024-07-01 12:00:00"));
+        assert_eq!(
+            shown("America/Los_Angeles")[0][0].as_deref(),
+            Some("2024-07-01 05:00:00")
+        );
+        assert_eq!(
+            shown("+05:30"),
+            [vec![Some("2024-07-01 17:30:00".to_string())], vec![None]]
         );
     }
 
