@@ -10,7 +10,7 @@
 # - over LSP at 10,000 models: initialize to first diagnostics, completion,
 #   hover and edit to fresh diagnostics (leaf and root models), p50 and p95.
 #   bench/scale.sh            (builds the release binary and a venv first)
-# NO_LSP=1 skips the LSP part; SAMPLE=n sets the sqlglot sample (100 models).
+# Each timing is the median of RUNS cold runs (3). NO_LSP=1 skips the LSP part; SAMPLE=n sets the sqlglot sample (100 models).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/loupe-target}"
@@ -26,11 +26,14 @@ trap 'rm -rf "$work"' EXIT
 for n in 1000 10000; do
     python3 bench/gen_project.py "$n" "$work/gen$n" >/dev/null
 done
-seconds() { # command... -> "wall peak_mb" of one cold run
-    /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/out" 2>/dev/null || true
-    local out
-    out=$(tail -n 1 "$work/time")
-    echo "${out% *} $(( ${out#* } / 1024 ))"
+runs="${RUNS:-3}"
+seconds() { # command... -> "wall peak_mb": the median of $runs cold runs
+    : >"$work/times"
+    for _ in $(seq "$runs"); do
+        /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/out" 2>/dev/null || true
+        tail -n 1 "$work/time" >>"$work/times"
+    done
+    sort -n "$work/times" | awk -v m=$(( (runs + 1) / 2 )) 'NR == m { printf "%s %d\n", $1, $2 / 1024 }'
 }
 row() { printf '%-46s %10s %10s   %s\n' "$@"; }
 row "what" "wall (s)" "peak (MB)" "compared"
@@ -58,8 +61,8 @@ done
 [ -n "${NO_LSP:-}" ] && exit 0
 gen="$work/gen10000"
 # The root: the SQL model most others read; the leaf: the last mart.
-root_model=$(grep -rhoE "ref\('(stg|int)_[a-z_0-9]+'\)" "$gen/models" | sort | uniq -c | sort -rn | head -1 | sed -E "s/.*ref\('([^']+)'\)/\1/")
-root_file=$(cd "$gen" && find models -name "$root_model.sql" | head -1)
+root_model=$(grep -rhoE "ref\('(stg|int)_[a-z_0-9]+'\)" "$gen/models" | sort | uniq -c | sort -rn | awk 'NR == 1' | sed -E "s/.*ref\('([^']+)'\)/\1/")
+root_file=$(cd "$gen" && find models -name "$root_model.sql" -print -quit)
 leaf_file=$(cd "$gen" && find models/marts -name "*.sql" | sort | tail -1)
 echo
 LOUPE_BENCH_PROJECT="$gen" LOUPE_BENCH_LEAF="$leaf_file" LOUPE_BENCH_ROOT="$root_file" \

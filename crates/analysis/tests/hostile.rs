@@ -487,3 +487,39 @@ fn gem_lattices_and_long_gem_chains_keep_their_lineage() {
         ]
     );
 }
+
+#[test]
+fn a_model_past_the_analysis_budget_is_reported_and_its_readers_stay_clean() {
+    // Each gem keeps every column of the one before and adds one: 5,000
+    // gems are 12.5 million columns to carry, minutes of work without a bound.
+    let widening = {
+        let mut gems = vec!["w0 as (select ok as c0 from {{ ref('neighbour') }})".to_string()];
+        gems.extend(
+            (1..5000)
+                .map(|i| format!("w{i} as (select *, c{} + 1 as c{i} from w{})", i - 1, i - 1)),
+        );
+        format!("with {}\nselect * from w4999\n", gems.join(",\n"))
+    };
+    let reader = "select c0, c4999 from {{ ref('widening') }}\n".to_string();
+    let root = project(
+        "budget",
+        &[
+            ("models/widening.sql", widening),
+            ("models/reader.sql", reader),
+        ],
+    );
+    let found = analyze_on_ordinary_stack(root);
+    expect_one(
+        &found,
+        "models/widening.sql",
+        "L014",
+        "stopped analysing this statement",
+    );
+    let (_, diagnostics, _) = of(&found, "models/reader.sql");
+    assert_eq!(diagnostics, &vec![], "a reader of a partly known model");
+    expect_columns(
+        &found,
+        "models/neighbour.sql",
+        &[("ok", "INTEGER"), ("label", "VARCHAR")],
+    );
+}

@@ -59,7 +59,8 @@ fn main() {
     let root = std::env::temp_dir().join("loupe-bench-run");
     generate(&root);
     let database = root.join("target/loupe.duckdb");
-    let (host, file) = loupe_lsp::run::load_model(&root.join("models/report.sql"), Default::default()).unwrap();
+    let (host, file) =
+        loupe_lsp::run::load_model(&root.join("models/report.sql"), Default::default()).unwrap();
     println!("{SEED_ROWS} seed rows, a chain of {CHAIN} upstream models inlined; gem `per_user` of `report`, 100 rows");
 
     let mut cold = Vec::new();

@@ -22,6 +22,9 @@ impl Analyzer<'_> {
         grouping: Option<&Grouping>,
         aliases_ok: bool,
     ) -> SqlType {
+        if !self.burn(1) {
+            return SqlType::Unknown;
+        }
         // An expression that is itself grouped needs no check inside.
         let grouping = grouping.filter(|g| !g.texts.contains(&normalize_expr_text(e)));
         let infer = |a: &mut Self, e: &Expr| a.infer(e, scope, grouping, aliases_ok);

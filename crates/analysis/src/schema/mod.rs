@@ -74,24 +74,37 @@ impl RelationSchema {
     }
 
     /// This relation read as a base table named `table`: each column is its own source.
-    pub fn as_base_table(self, table: &str) -> Self {
+    pub fn as_base_table(&self, table: &str) -> Self {
         self.read_as(table, false)
     }
 
     /// This relation read by name: each column's source is `table`'s column
-    /// (a gem of the statement when `gem`).
-    pub fn read_as(mut self, table: &str, gem: bool) -> Self {
-        for c in &mut self.columns {
-            c.lineage = vec![Edge {
-                from_gem: gem,
-                ..Edge::new(table, c.name.clone(), EdgeKind::Copy)
-            }];
+    /// (a gem of the statement when `gem`). The columns' own lineage is not
+    /// copied: a reader's lineage stops at the relation it reads.
+    pub fn read_as(&self, table: &str, gem: bool) -> Self {
+        let columns = self
+            .columns
+            .iter()
+            .map(|c| Column {
+                name: c.name.clone(),
+                ty: c.ty.clone(),
+                lineage: vec![Edge {
+                    from_gem: gem,
+                    ..Edge::new(table, c.name.clone(), EdgeKind::Copy)
+                }],
+                named_by_engine: c.named_by_engine,
+            })
+            .collect();
+        RelationSchema {
+            columns,
+            open: self.open,
+            // A gem's unknown part keeps coming from the relations it reads.
+            open_from: if self.open && !gem {
+                vec![table.to_string()]
+            } else {
+                self.open_from.clone()
+            },
         }
-        // A gem's unknown part keeps coming from the relations it reads.
-        if self.open && !gem {
-            self.open_from = vec![table.to_string()];
-        }
-        self
     }
 
     pub fn column(&self, name: &str) -> Option<&Column> {

@@ -63,7 +63,15 @@ pub(crate) struct Analyzer<'a> {
     /// Every CTE defined in the statement, for composing lineage through gems.
     pub cte_defs: Vec<(String, RelationSchema)>,
     pub ide: super::IdeFacts,
+    /// Steps left before the analysis gives up on the statement: a bound on
+    /// the time one model can take, whatever its SQL.
+    pub fuel: u64,
 }
+
+/// Steps (expressions typed, columns expanded by `*`) one statement may take.
+/// The largest models of real projects take a few thousand; a million is
+/// seconds of work at most.
+pub(crate) const ANALYSIS_FUEL: u64 = 1_000_000;
 
 impl<'a> Analyzer<'a> {
     pub fn new(sql: &'a str, lookup: &'a dyn RelationLookup) -> Self {
@@ -88,12 +96,37 @@ impl<'a> Analyzer<'a> {
             target: None,
             cte_defs: Vec::new(),
             ide: Default::default(),
+            fuel: ANALYSIS_FUEL,
         }
+    }
+
+    /// Spends `steps` of fuel; false once it has run out.
+    pub(crate) fn burn(&mut self, steps: u64) -> bool {
+        self.fuel = self.fuel.saturating_sub(steps);
+        self.fuel > 0
+    }
+
+    pub(crate) fn out_of_fuel(&self) -> bool {
+        self.fuel == 0
     }
 
     /// The statement's analysis, with lineage composed through its gems so
     /// every output edge ends at a relation.
-    pub fn finish(self, mut output: RelationSchema) -> StatementAnalysis {
+    pub fn finish(mut self, mut output: RelationSchema) -> StatementAnalysis {
+        if self.out_of_fuel() {
+            // What was analysed is partial: it raises no errors, and the
+            // output is only a known part, so readers raise none either.
+            output.open = true;
+            self.diagnostics
+                .retain(|d| d.severity != crate::diagnostics::Severity::Error);
+            self.diagnostics.push(Diagnostic::new(
+                Code::TooComplex,
+                TextRange::empty(0),
+                format!(
+                    "Loupe stopped analysing this statement after {ANALYSIS_FUEL} steps (expressions and columns of `*`): its columns are only partly known and it is not checked"
+                ),
+            ));
+        }
         let mut gems = GemLineage::new(&self.cte_defs);
         for c in &mut output.columns {
             c.lineage = gems.through(&c.lineage);
@@ -534,7 +567,7 @@ impl<'a> Analyzer<'a> {
                     .map(|s| s.to_lowercase())
                     .collect();
                 self.lookup_parts(&parts, TextRange::empty(0), false)
-                    .unwrap_or_else(RelationSchema::unknown)
+                    .map_or_else(RelationSchema::unknown, |s| (*s).clone())
             }
             _ => RelationSchema::unknown(),
         }
@@ -603,7 +636,7 @@ impl<'a> Analyzer<'a> {
                     cte.used = true;
                 }
                 let name = cte.name.clone();
-                let schema = cte.schema.clone().map(|s| s.read_as(&name, true));
+                let schema = cte.schema.as_ref().map(|s| s.read_as(&name, true));
                 self.tables.push(TableUse {
                     parts: parts.clone(),
                     range,
@@ -621,10 +654,10 @@ impl<'a> Analyzer<'a> {
             .lookup
             .display_name(&parts, range)
             .unwrap_or_else(|| name.to_string());
-        let schema = self
-            .lookup_parts(&parts, range, true)
-            .unwrap_or_else(RelationSchema::unknown);
-        Some(schema.as_base_table(&display))
+        Some(match self.lookup_parts(&parts, range, true) {
+            Some(schema) => schema.as_base_table(&display),
+            None => RelationSchema::unknown().as_base_table(&display),
+        })
     }
 
     fn lookup_parts(
@@ -632,9 +665,9 @@ impl<'a> Analyzer<'a> {
         parts: &[String],
         range: TextRange,
         report: bool,
-    ) -> Option<RelationSchema> {
+    ) -> Option<std::sync::Arc<RelationSchema>> {
         match self.lookup.lookup(parts, range) {
-            Lookup::Found(schema) => Some((*schema).clone()),
+            Lookup::Found(schema) => Some(schema),
             Lookup::Opaque => None,
             Lookup::NotFound => {
                 if report {
@@ -1144,7 +1177,13 @@ impl<'a> Analyzer<'a> {
                     }
                 }
                 SelectItem::Wildcard(opts) => {
-                    let (cols, is_open) = scope.star_columns();
+                    // Out of fuel, a `*` is left unknown rather than copied on.
+                    let (cols, is_open) = if self.out_of_fuel() {
+                        (Vec::new(), true)
+                    } else {
+                        scope.star_columns()
+                    };
+                    self.burn(cols.len() as u64);
                     let cols = self.apply_wildcard_options(cols, opts, &scope, is_open);
                     self.ide
                         .stars

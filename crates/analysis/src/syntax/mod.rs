@@ -56,9 +56,15 @@ impl Dialect {
     fn parse(self, sql: &str) -> Result<Vec<Statement>, ParserError> {
         use sqlparser::dialect as d;
         fn with(dialect: &dyn d::Dialect, sql: &str) -> Result<Vec<Statement>, ParserError> {
+            // Sized up front (a token every few bytes): grown by doubling,
+            // the buffer was copied and its fresh pages faulted in again and
+            // again, a tenth of a cold check.
+            let mut tokens = Vec::with_capacity(sql.len() / 3 + 16);
+            sqlparser::tokenizer::Tokenizer::new(dialect, sql)
+                .tokenize_with_location_into_buf(&mut tokens)?;
             Parser::new(dialect)
                 .with_recursion_limit(MAX_PARSE_DEPTH)
-                .try_with_sql(sql)?
+                .with_tokens_with_locations(tokens)
                 .parse_statements()
         }
         match self {
