@@ -416,6 +416,10 @@ impl AnalysisHost {
                 file_diagnostics(db, project, file)
             }))
             .unwrap_or_else(|panic| {
+                // A pending edit ends the pass, not this file: see for_each_parallel.
+                if panic.is::<salsa::Cancelled>() {
+                    std::panic::resume_unwind(panic);
+                }
                 let what = panic
                     .downcast_ref::<String>()
                     .cloned()
@@ -434,30 +438,49 @@ impl AnalysisHost {
     }
 
     /// Runs `work` over `files` on all cores, each thread with its own handle
-    /// on the shared database.
+    /// on the shared database. An edit waiting to be applied (salsa's
+    /// cancellation) stops every thread before its next file and unwinds the
+    /// caller, so the edit does not wait for a whole project pass whose
+    /// per-file panic guards would otherwise swallow it file after file.
     fn for_each_parallel(
         &self,
         files: &[SourceFile],
         work: impl Fn(&RootDatabase, SourceFile) + Sync,
     ) {
+        use salsa::Database as _;
         let next = std::sync::atomic::AtomicUsize::new(0);
+        let cancelled = std::sync::Mutex::new(None::<salsa::Cancelled>);
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .clamp(1, 8);
         std::thread::scope(|scope| {
             for _ in 0..threads {
                 let db = self.db.clone();
-                let (next, work) = (&next, &work);
+                let (next, work, cancelled) = (&next, &work, &cancelled);
                 std::thread::Builder::new()
                     .stack_size(ANALYSIS_STACK_BYTES)
                     .spawn_scoped(scope, move || loop {
+                        if cancelled.lock().unwrap().is_some() {
+                            break;
+                        }
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some(&file) = files.get(i) else { break };
-                        work(&db, file);
+                        let done = salsa::Cancelled::catch(std::panic::AssertUnwindSafe(|| {
+                            db.unwind_if_revision_cancelled();
+                            work(&db, file)
+                        }));
+                        if let Err(why) = done {
+                            *cancelled.lock().unwrap() = Some(why);
+                            break;
+                        }
                     })
                     .expect("start an analysis thread");
             }
         });
+        if let Some(why) = cancelled.into_inner().unwrap() {
+            // As salsa unwinds: without the panic hook's message.
+            std::panic::resume_unwind(Box::new(why));
+        }
     }
 
     /// Every model's column lineage (model name -> column -> edges), computed

@@ -276,3 +276,45 @@ fn creates_renames_and_deletes_give_the_same_answers_as_a_fresh_analysis() {
         let _ = std::fs::remove_dir_all(&root);
     }
 }
+
+/// An edit arriving during a whole-project pass ends the pass: it unwinds as
+/// salsa's cancellation, never finishes with files reported as internal
+/// errors, and the edit is applied once it has stopped.
+#[test]
+fn an_edit_during_a_project_pass_cancels_the_pass() {
+    let root = std::env::temp_dir().join(format!("loupe-cancel-pass-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("models")).unwrap();
+    std::fs::write(root.join("dbt_project.yml"), "name: shop\nprofile: shop\n").unwrap();
+    std::fs::write(root.join("models/m0.sql"), "select 1 as id, 'a' as name\n").unwrap();
+    for i in 1..3000 {
+        let text = format!(
+            "with a as (select id, name from {{{{ ref('m{}') }}}}),\nb as (select id + 1 as id, upper(name) as name from a)\nselect * from b\n",
+            i - 1
+        );
+        std::fs::write(root.join(format!("models/m{i}.sql")), text).unwrap();
+    }
+    let mut host = AnalysisHost::load(&root).unwrap();
+    let snapshot = host.clone();
+    let pass = std::thread::spawn(move || {
+        salsa::Cancelled::catch(std::panic::AssertUnwindSafe(|| snapshot.check()))
+    });
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    host.set_file_text(
+        &root.join("models/m0.sql"),
+        "select 2 as id, 'b' as name\n".into(),
+    );
+    match pass.join().unwrap() {
+        Err(_) => {}
+        Ok(found) => assert!(
+            !found.iter().any(|d| d.message.contains("internal error")),
+            "a pass that saw the edit coming reported {:?}",
+            found.iter().find(|d| d.message.contains("internal error"))
+        ),
+    }
+    assert!(host
+        .check()
+        .iter()
+        .all(|d| !d.message.contains("internal error")));
+    let _ = std::fs::remove_dir_all(&root);
+}
