@@ -48,18 +48,7 @@ impl DuckDbFabric {
             .map_err(query_error)?;
         for seed in seeds {
             let key = format!("{}.{}", seed.schema, seed.table);
-            let metadata = std::fs::metadata(&seed.csv).map_err(|e| {
-                FabricError::Query(format!(
-                    "seed `{}`: {}: {e}",
-                    seed.table,
-                    seed.csv.display()
-                ))
-            })?;
-            let modified = metadata
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
-            let stamp = format!("{}:{:?}", metadata.len(), modified);
+            let stamp = crate::remote::seeds::stamp(seed)?;
             let loaded: Option<String> = self
                 .connection
                 .query_row(

@@ -35,7 +35,9 @@ fn literal(value: &str) -> String {
     format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
-fn stamp(seed: &SeedLoad) -> Result<String, FabricError> {
+/// A seed CSV's size and modification time: a table made from it is remade
+/// when this changes.
+pub(crate) fn stamp(seed: &SeedLoad) -> Result<String, FabricError> {
     let metadata = std::fs::metadata(&seed.csv).map_err(|e| {
         FabricError::Query(format!(
             "seed `{}`: {}: {e}",
