@@ -10,6 +10,8 @@ use serde_json::{json, Value};
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::{TextEdit, Uri, WorkspaceEdit};
 
+use loupe_analysis::db::SourceFile;
+use loupe_analysis::host::AnalysisHost;
 use loupe_analysis::ide::PipelineOp;
 
 use crate::server::Backend;
@@ -42,14 +44,17 @@ pub(crate) fn workspace_edit(
     }
 }
 
+/// The project file of a model's URI.
+fn model_file(host: &AnalysisHost, uri: &Uri) -> std::result::Result<SourceFile, Error> {
+    uri.to_file_path()
+        .and_then(|p| host.file(&p))
+        .ok_or_else(|| Error::invalid_params("not a model of the project"))
+}
+
 pub async fn edit_pipeline(backend: &Backend, params: EditPipelineParams) -> Result<Value> {
     let answer = backend
         .with_snapshot(move |host| -> std::result::Result<Value, Error> {
-            let file = params
-                .uri
-                .to_file_path()
-                .and_then(|p| host.file(&p))
-                .ok_or_else(|| Error::invalid_params("not a model of the project"))?;
+            let file = model_file(host, &params.uri)?;
             let edit = loupe_analysis::ide::edit_pipeline(
                 host.db(),
                 host.project(),
@@ -88,11 +93,7 @@ pub struct GemPartsParams {
 pub async fn gem_parts(backend: &Backend, params: GemPartsParams) -> Result<Value> {
     let answer = backend
         .with_snapshot(move |host| -> std::result::Result<Value, Error> {
-            let file = params
-                .uri
-                .to_file_path()
-                .and_then(|p| host.file(&p))
-                .ok_or_else(|| Error::invalid_params("not a model of the project"))?;
+            let file = model_file(host, &params.uri)?;
             let parts = loupe_analysis::ide::gem_parts(
                 host.db(),
                 host.project(),

@@ -932,14 +932,7 @@ impl Editor<'_> {
                 Some(o) => Some(self.other_input(o, self.index + 1, &input)?),
                 None => None,
             };
-            let body = write::gem_body(
-                spec,
-                &input,
-                other.as_ref(),
-                style,
-                &format!("{}{unit}", style.cte_indent),
-                self.project.settings(self.db).dialect,
-            )?;
+            let body = self.cte_gem_body(spec, &input, other.as_ref(), style)?;
             let mut edits = vec![(
                 TextRange::empty(cte.extent.end),
                 format!(
@@ -1042,7 +1035,6 @@ impl Editor<'_> {
     /// this gem (above the comments that document it).
     fn insert_from_relation(&self, spec: &GemSpec, name: Option<&str>, relation: &str) -> Answer {
         let style = &self.style;
-        let unit = &style.indent_unit;
         let reader = self.index;
         let reads = self.relation_reads(reader, relation);
         let Some(first) = reads.first() else {
@@ -1095,14 +1087,7 @@ impl Editor<'_> {
             }
             _ => None,
         };
-        let body = write::gem_body(
-            spec,
-            &input,
-            other.as_ref(),
-            style,
-            &format!("{}{unit}", style.cte_indent),
-            self.project.settings(self.db).dialect,
-        )?;
+        let body = self.cte_gem_body(spec, &input, other.as_ref(), style)?;
         let cte = write::cte(&new_name, &body, style);
         let placed = match self.layout.ctes.get(..before).and_then(<[_]>::last) {
             // After the gem above.
@@ -1145,6 +1130,25 @@ impl Editor<'_> {
             edits,
             new_name,
         ))
+    }
+
+    /// The body of a new gem written as a CTE, one indent unit inside it.
+    fn cte_gem_body(
+        &self,
+        spec: &GemSpec,
+        input: &Input,
+        other: Option<&Input>,
+        style: &Style,
+    ) -> Result<String, String> {
+        let indent = format!("{}{}", style.cte_indent, style.indent_unit);
+        write::gem_body(
+            spec,
+            input,
+            other,
+            style,
+            &indent,
+            self.project.settings(self.db).dialect,
+        )
     }
 
     /// The other input of a Join or SetOperation, aliased apart from `first`.
