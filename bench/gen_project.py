@@ -3,14 +3,15 @@
 
     python3 bench/gen_project.py N OUT_DIR [--seed S]
 
-Layers: staging (one per source table, declared with typed columns in YAML),
-intermediate (ephemeral and view models reading 1-3 earlier models through
-chains of 3-10 CTEs: filters, joins, aggregates, windows, Jinja loops) and
-marts (tables grouping intermediates), with fan-in and fan-out, seeds, a macro
-package of the project's own, configs in dbt_project.yml and in files, and
-properties YAML. Every model outputs the same five columns, so every
-reference resolves and the project checks clean: a project for measuring,
-not for finding errors.
+Layers: staging (one per source table, declared with typed columns in YAML;
+sources by system of 100 tables, each system in a folder with its sources'
+and models' properties files), intermediate (ephemeral and view models reading
+1-3 earlier models through chains of 3-10 CTEs: filters, joins, aggregates,
+windows, Jinja loops) and marts (tables grouping intermediates, by domain of
+250 models with a properties file each), with fan-in and fan-out, seeds, a
+macro package of the project's own and configs in dbt_project.yml and in
+files. Every model outputs the same five columns, so every reference resolves
+and the project checks clean: a project for measuring, not for finding errors.
 """
 import argparse
 import random
@@ -20,7 +21,7 @@ COLUMNS = "id, customer_id, created_at, amount, status"
 
 STAGING = """with source as (
 
-    select * from {{{{ source('app', '{table}') }}}}
+    select * from {{{{ source('{source}', '{table}') }}}}
 
 ),
 
@@ -129,35 +130,46 @@ models:
     write("profiles.yml", "generated_shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: target/generated.duckdb\n      schema: main\n")
     write("macros/cents_to_dollars.sql", "{% macro cents_to_dollars(column, scale=2) -%}\n    ({{ column }} / 100)::decimal(16, {{ scale }})\n{%- endmacro %}\n")
     write("seeds/customers.csv", SEED_CSV)
-    tables = [f"events_{i:05d}" for i in range(staging)]
-    source_yaml = ["version: 2", "", "sources:", "  - name: app", "    schema: app_raw", "    tables:"]
-    for t in tables:
-        source_yaml += [f"      - name: {t}", "        columns:"]
-        for col, ty in [("id", "INTEGER"), ("account_id", "INTEGER"), ("created_at", "VARCHAR"),
-                        ("amount_cents", "BIGINT"), ("status", "VARCHAR"), ("is_deleted", "BOOLEAN")]:
-            source_yaml += [f"          - name: {col}", f"            data_type: {ty}"]
-    write("models/staging/_sources.yml", "\n".join(source_yaml) + "\n")
+    # Sources by system, 100 tables each; as dbt's style guide lays them out,
+    # each system's staging models sit in a folder of their own with the
+    # system's sources and the models' properties beside them.
+    tables = [(f"app_{i // 100:02d}", f"events_{i:05d}") for i in range(staging)]
     names = []
-    for i, t in enumerate(tables):
-        name = f"stg_{t}"
-        write(f"models/staging/{name}.sql", STAGING.format(table=t))
-        names.append(name)
+    for system in sorted({s for s, _ in tables}):
+        source_yaml = ["version: 2", "", "sources:", f"  - name: {system}", f"    schema: {system}_raw", "    tables:"]
+        model_yaml = ["version: 2", "", "models:"]
+        for _, t in (x for x in tables if x[0] == system):
+            source_yaml += [f"      - name: {t}", "        columns:"]
+            for col, ty in [("id", "INTEGER"), ("account_id", "INTEGER"), ("created_at", "VARCHAR"),
+                            ("amount_cents", "BIGINT"), ("status", "VARCHAR"), ("is_deleted", "BOOLEAN")]:
+                source_yaml += [f"          - name: {col}", f"            data_type: {ty}"]
+            name = f"stg_{t}"
+            write(f"models/staging/{system}/{name}.sql", STAGING.format(source=system, table=t))
+            model_yaml += [f"  - name: {name}", "    columns:", "      - name: id",
+                           "        data_tests: [unique, not_null]"]
+            names.append(name)
+        write(f"models/staging/{system}/_{system}__sources.yml", "\n".join(source_yaml) + "\n")
+        write(f"models/staging/{system}/_{system}__models.yml", "\n".join(model_yaml) + "\n")
     for i in range(intermediate):
         upstream = rng.sample(names, k=min(len(names), rng.randint(1, 3)))
         name = f"int_{i:05d}"
         config = "{{ config(materialized='view') }}\n\n" if rng.random() < 0.3 else ""
         write(f"models/intermediate/int_{i // 500:02d}/{name}.sql", config + cte_chain(rng, upstream))
         names.append(name)
-    props = ["version: 2", "", "models:"]
+    # Marts by business domain, 250 models to a folder with its properties file.
+    props = {}
     for i in range(marts):
         upstream = rng.sample(names[staging:] or names, k=min(len(names), rng.randint(1, 3)))
         name = f"fct_{i:05d}"
+        domain = f"domain_{i // 250:02d}"
         body = cte_chain(rng, upstream, with_customers=True)
-        write(f"models/marts/{name}.sql", body)
-        props += [f"  - name: {name}", f"    description: Mart {i} of the generated shop", "    columns:",
-                  "      - name: id", "        data_tests: [unique, not_null]"]
+        write(f"models/marts/{domain}/{name}.sql", body)
+        props.setdefault(domain, ["version: 2", "", "models:"])
+        props[domain] += [f"  - name: {name}", f"    description: Mart {i} of the generated shop", "    columns:",
+                          "      - name: id", "        data_tests: [unique, not_null]"]
         names.append(name)
-    write("models/marts/_marts.yml", "\n".join(props) + "\n")
+    for domain, lines in props.items():
+        write(f"models/marts/{domain}/_{domain}__models.yml", "\n".join(lines) + "\n")
     print(f"{staging + intermediate + marts} models in {out}")
 
 

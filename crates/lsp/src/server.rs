@@ -345,6 +345,8 @@ fn compute_diagnostics(
     base: Option<&crate::base::BaseAnalysis>,
 ) -> (HashMap<Uri, Vec<Diagnostic>>, Scopes) {
     let (db, project) = (snapshot.db(), snapshot.project());
+    // Before the first open file's diagnostics wait for the project index.
+    snapshot.read_properties_in_parallel();
     let diagnostics = match only {
         None => snapshot.check(),
         Some(paths) => paths

@@ -130,6 +130,15 @@ pub fn file_properties(db: &dyn Db, project: Project, file: SourceFile) -> Arc<P
     }))
 }
 
+/// The `models:` or `seeds:` block of a package's dbt_project.yml for files of `kind`.
+fn config_tree(package: &crate::db::PackageSettings, kind: FileKind) -> &serde_yaml::Value {
+    if kind == FileKind::Seed {
+        &package.seeds
+    } else {
+        &package.models
+    }
+}
+
 #[salsa::tracked(returns(ref))]
 pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
     let settings = project.settings(db);
@@ -188,22 +197,16 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
             vec![stem]
         };
         for name in names {
-            let tree = |p: &crate::db::PackageSettings| {
-                if kind == FileKind::Seed {
-                    p.seeds.clone()
-                } else {
-                    p.models.clone()
-                }
-            };
             // The package's own config, then the root project's config for that package.
             let mut config = settings
                 .packages
                 .iter()
                 .find(|p| p.name == package)
-                .map(|p| ModelConfig::from_tree(&tree(p), &package, rel, &render))
+                .map(|p| ModelConfig::from_tree(config_tree(p, kind), &package, rel, &render))
                 .unwrap_or_default();
             if let Some(root) = root.filter(|r| r.name != package) {
-                let overrides = ModelConfig::from_tree(&tree(root), &package, rel, &render);
+                let overrides =
+                    ModelConfig::from_tree(config_tree(root, kind), &package, rel, &render);
                 merge_config(&mut config, overrides);
             }
             if let Some(props) = props_by_name.get(&name.to_lowercase()) {

@@ -59,9 +59,10 @@ impl Dialect {
             // Sized up front (a token every few bytes): grown by doubling,
             // the buffer was copied and its fresh pages faulted in again and
             // again, a tenth of a cold check.
-            let mut tokens = Vec::with_capacity(sql.len() / 3 + 16);
+            let mut tokens = Vec::with_capacity(sql.len() / 2 + 16);
             sqlparser::tokenizer::Tokenizer::new(dialect, sql)
                 .tokenize_with_location_into_buf(&mut tokens)?;
+            collapse_blanks(&mut tokens);
             Parser::new(dialect)
                 .with_recursion_limit(MAX_PARSE_DEPTH)
                 .with_tokens_with_locations(tokens)
@@ -195,6 +196,32 @@ pub(crate) fn skip_quoted_or_comment(bytes: &[u8], i: usize) -> Option<usize> {
         _ => return None,
     }
     Some(j)
+}
+
+/// One token for each run of spaces, tabs and newlines. The tokenizer makes
+/// one per character, so indentation made half the tokens of a model, and
+/// the parser steps over every one at each look-ahead. Where the parser
+/// looks at blanks it asks only whether there are any, or (for string
+/// literals continued on the next line) whether there is a newline: a run
+/// holding a newline stays a newline.
+fn collapse_blanks(tokens: &mut Vec<sqlparser::tokenizer::TokenWithSpan>) {
+    use sqlparser::tokenizer::{Token, Whitespace};
+    let blank = |t: &Token| {
+        matches!(
+            t,
+            Token::Whitespace(Whitespace::Space | Whitespace::Tab | Whitespace::Newline)
+        )
+    };
+    tokens.dedup_by(|next, kept| {
+        if !(blank(&kept.token) && blank(&next.token)) {
+            return false;
+        }
+        if next.token == Token::Whitespace(Whitespace::Newline) {
+            kept.token = Token::Whitespace(Whitespace::Newline);
+        }
+        kept.span.end = next.span.end;
+        true
+    });
 }
 
 pub fn statement_shape(sql: &str) -> StatementShape {
@@ -422,4 +449,40 @@ fn token_len(rest: &str) -> usize {
         return rest[1..].find(first).map_or(rest.len(), |i| i + 2);
     }
     first.len_utf8()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlparser::ast::{Expr, SelectItem, SetExpr, Spanned, Value};
+
+    fn select_items(statement: &Statement) -> Vec<SelectItem> {
+        let Statement::Query(query) = statement else {
+            panic!("not a query: {statement}")
+        };
+        let SetExpr::Select(select) = query.body.as_ref() else {
+            panic!("not a select: {query}")
+        };
+        select.projection.clone()
+    }
+
+    #[test]
+    fn collapsed_blanks_keep_positions_and_newlines() {
+        let sql = "select\n    a,\n\n\t  b\nfrom t";
+        let statements = Dialect::DuckDb.parse(sql).unwrap();
+        let items = select_items(&statements[0]);
+        let b = items[1].span().start;
+        assert_eq!((b.line, b.column), (4, 4));
+        // Redshift joins string literals continued on a following line.
+        let joined = Dialect::Redshift
+            .parse("select 'a'   \n   'b' as x")
+            .unwrap();
+        let SelectItem::ExprWithAlias { expr, .. } = &select_items(&joined[0])[0] else {
+            panic!("no alias")
+        };
+        let Expr::Value(value) = expr else {
+            panic!("not a literal: {expr}")
+        };
+        assert_eq!(value.value, Value::SingleQuotedString("ab".into()));
+    }
 }

@@ -226,6 +226,13 @@ fn quiet_on_closed_pipe() {
     }
 }
 
+impl Cli {
+    /// Whether this invocation is the long-lived language server.
+    pub fn is_server(&self) -> bool {
+        matches!(self.command, Command::Lsp)
+    }
+}
+
 pub fn run(cli: Cli) -> ExitCode {
     let vars = match cli.dbt.vars.as_deref().map(Invocation::parse_vars) {
         Some(Err(message)) => return finish(Err(message)),
