@@ -7,6 +7,7 @@
 mod statement;
 
 use serde::Serialize;
+use std::sync::Arc;
 
 pub use statement::{statement_edges, StatementEdge, UnaliasedNames};
 
@@ -78,16 +79,23 @@ impl EdgeKind {
 /// column comes from one of several relations whose columns are unknown.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Edge {
-    pub table: String,
-    pub column: String,
+    // Shared: lineage is copied from gem to gem and model to model.
+    #[serde(serialize_with = "shared_str")]
+    pub table: Arc<str>,
+    #[serde(serialize_with = "shared_str")]
+    pub column: Arc<str>,
     pub kind: EdgeKind,
     /// `table` is a gem (CTE) of the same statement, not a relation.
     #[serde(skip)]
     pub from_gem: bool,
 }
 
+fn shared_str<S: serde::Serializer>(text: &Arc<str>, to: S) -> Result<S::Ok, S::Error> {
+    to.serialize_str(text)
+}
+
 impl Edge {
-    pub fn new(table: impl Into<String>, column: impl Into<String>, kind: EdgeKind) -> Self {
+    pub fn new(table: impl Into<Arc<str>>, column: impl Into<Arc<str>>, kind: EdgeKind) -> Self {
         Edge {
             table: table.into(),
             column: column.into(),
@@ -97,7 +105,7 @@ impl Edge {
     }
 
     /// A column of one of several relations whose columns are unknown.
-    pub fn unattributed(column: impl Into<String>) -> Self {
+    pub fn unattributed(column: impl Into<Arc<str>>) -> Self {
         Edge::new("", column, EdgeKind::Copy)
     }
 

@@ -44,8 +44,8 @@ pub fn statement_edges(
             .filter(|e| include_indirect || e.kind.is_direct())
         {
             let edge = StatementEdge {
-                source_table: e.table.clone(),
-                source_column: e.column.clone(),
+                source_table: e.table.to_string(),
+                source_column: e.column.to_string(),
                 target_table: target_table.clone(),
                 target_column: target_column.to_string(),
                 kind: e.kind,

@@ -153,7 +153,13 @@ pub fn upstream(
                         ));
                         graph.link(next, node, edge.kind);
                         if new {
-                            queue.push_back((next, file, Some(g), edge.column.clone(), steps + 1));
+                            queue.push_back((
+                                next,
+                                file,
+                                Some(g),
+                                edge.column.to_string(),
+                                steps + 1,
+                            ));
                         }
                     }
                     // A nested CTE: go straight to the relations it reads.
@@ -192,7 +198,7 @@ fn push_relation(
                 graph.node(model_node(db, project, &n.name, n.file, None, &edge.column));
             graph.link(next, to, edge.kind);
             if new {
-                queue.push_back((next, n.file, None, edge.column.clone(), steps + 1));
+                queue.push_back((next, n.file, None, edge.column.to_string(), steps + 1));
             }
         }
         Some(n) => {
@@ -202,9 +208,9 @@ fn push_relation(
         }
         None => {
             let (next, _) = graph.node(LineageNode {
-                relation: edge.table.clone(),
+                relation: edge.table.to_string(),
                 gem: None,
-                column: edge.column.clone(),
+                column: edge.column.to_string(),
                 file: None,
                 line: None,
             });
@@ -213,7 +219,7 @@ fn push_relation(
             // the lineage goes on into that node.
             if let Some(n) = index.node_behind_source(&edge.table) {
                 let behind = Edge {
-                    table: n.name.clone(),
+                    table: n.name.as_str().into(),
                     kind: EdgeKind::Copy,
                     ..edge.clone()
                 };

@@ -38,8 +38,8 @@ pub fn run_sql(
             }
         }
         influences.extend(statement.influences.iter().map(|e| {
-            let table = e.is_attributed().then_some(&e.table);
-            serde_json::json!({"source_table": table, "source_column": e.column, "kind": e.kind})
+            let table = e.is_attributed().then_some(&*e.table);
+            serde_json::json!({"source_table": table, "source_column": &*e.column, "kind": e.kind})
         }));
     }
     let out = serde_json::json!({"edges": edges, "influences": influences});
@@ -61,8 +61,8 @@ pub fn run_all(path: &Path, json: bool, include_indirect: bool) -> Result<ExitCo
                 .iter()
                 .filter(|e| include_indirect || e.kind.is_direct())
                 .map(|e| {
-                    let table = e.is_attributed().then_some(&e.table);
-                    serde_json::json!({"source_table": table, "source_column": e.column, "kind": e.kind})
+                    let table = e.is_attributed().then_some(&*e.table);
+                    serde_json::json!({"source_table": table, "source_column": &*e.column, "kind": e.kind})
                 })
                 .collect();
             edges += kept.len();
