@@ -450,6 +450,8 @@ impl AnalysisHost {
                 if !model_is_disabled(db, project, file) {
                     model_analysis(db, project, file);
                 }
+                // The DAG-wide checks read every model's calls, one by one.
+                crate::model::model_calls(db, project, file);
             }));
         });
         let results = std::sync::Mutex::new(Vec::new());

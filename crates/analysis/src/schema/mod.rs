@@ -49,7 +49,9 @@ impl Column {
 /// The columns of a relation; `open` means more columns may exist than are known.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct RelationSchema {
-    pub columns: Vec<Column>,
+    /// Shared: a gem's schema is kept as its port, as the gem definition
+    /// lineage reads, and as the model's output, and read by every reader.
+    pub columns: Arc<Vec<Column>>,
     pub open: bool,
     /// Relations whose unknown columns pass through (by `*`) into the unknown part.
     pub open_from: Vec<String>,
@@ -58,7 +60,7 @@ pub struct RelationSchema {
 impl RelationSchema {
     pub fn closed(columns: Vec<Column>) -> Self {
         RelationSchema {
-            columns,
+            columns: Arc::new(columns),
             open: false,
             open_from: Vec::new(),
         }
@@ -67,7 +69,7 @@ impl RelationSchema {
     /// Nothing is known: any column may exist.
     pub fn unknown() -> Self {
         RelationSchema {
-            columns: Vec::new(),
+            columns: Default::default(),
             open: true,
             open_from: Vec::new(),
         }
@@ -94,7 +96,8 @@ impl RelationSchema {
                 }],
                 named_by_engine: c.named_by_engine,
             })
-            .collect();
+            .collect::<Vec<_>>()
+            .into();
         RelationSchema {
             columns,
             open: self.open,
@@ -184,7 +187,23 @@ pub struct ScopeInfo {
     pub items: Vec<(String, Vec<Column>)>,
 }
 
-/// Facts for editor features, gathered while analyzing.
+/// Columns as editor features show them (names and types), without their
+/// lineage: every SELECT's scope and every `*` keeps such a copy, and with
+/// lineage those copies were a third of a project's memory.
+pub(crate) fn columns_for_editor(columns: &[Column]) -> Vec<Column> {
+    columns
+        .iter()
+        .map(|c| Column {
+            name: c.name.clone(),
+            ty: c.ty.clone(),
+            lineage: Vec::new(),
+            named_by_engine: c.named_by_engine,
+        })
+        .collect()
+}
+
+/// Facts for editor features, gathered while analyzing. The columns of
+/// scopes and stars carry no lineage (see `columns_for_editor`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct IdeFacts {
     pub references: Vec<ColumnReference>,

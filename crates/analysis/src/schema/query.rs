@@ -1,6 +1,7 @@
 //! Queries, CTEs, set operations, SELECT and FROM.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use sqlparser::ast::{
     Expr, GroupByExpr, Ident, JoinConstraint, JoinOperator, ObjectName, ObjectNamePart,
@@ -128,7 +129,7 @@ impl<'a> Analyzer<'a> {
             ));
         }
         let mut gems = GemLineage::new(&self.cte_defs);
-        for c in &mut output.columns {
+        for c in Arc::make_mut(&mut output.columns) {
             c.lineage = gems.through(&c.lineage);
         }
         let influences = gems.through(&self.influences);
@@ -1054,7 +1055,12 @@ impl<'a> Analyzer<'a> {
             let items = scope
                 .items
                 .iter()
-                .map(|i| (i.qualifier.clone(), i.schema.columns.clone()))
+                .map(|i| {
+                    (
+                        i.qualifier.clone(),
+                        super::columns_for_editor(&i.schema.columns),
+                    )
+                })
                 .collect();
             self.ide.scopes.push(super::ScopeInfo {
                 range: self.range_of(select),
@@ -1185,9 +1191,10 @@ impl<'a> Analyzer<'a> {
                     };
                     self.burn(cols.len() as u64);
                     let cols = self.apply_wildcard_options(cols, opts, &scope, is_open);
-                    self.ide
-                        .stars
-                        .push((self.span_range(opts.wildcard_token.0.span), cols.clone()));
+                    self.ide.stars.push((
+                        self.span_range(opts.wildcard_token.0.span),
+                        super::columns_for_editor(&cols),
+                    ));
                     if aggregated && !group_all && !cols.is_empty() {
                         self.check_star_grouped(&scope, &grouping, opts);
                     }
@@ -1205,7 +1212,7 @@ impl<'a> Analyzer<'a> {
                                 Some((_, _, item)) => {
                                     // `t.*` lets through `t`'s unknown columns only.
                                     let_through(item.schema.open_from.clone());
-                                    (item.schema.columns.clone(), item.schema.open)
+                                    (item.schema.columns.to_vec(), item.schema.open)
                                 }
                                 None if scope.item_hidden_by_alias(&parts).is_some() => {
                                     // Engines reject `tab.*` for `FROM tab AS a`;
@@ -1222,7 +1229,7 @@ impl<'a> Analyzer<'a> {
                                         ),
                                     );
                                     let_through(item.schema.open_from.clone());
-                                    (item.schema.columns.clone(), item.schema.open)
+                                    (item.schema.columns.to_vec(), item.schema.open)
                                 }
                                 None => {
                                     // `struct_column.*` expands a struct's fields.
@@ -1307,7 +1314,7 @@ impl<'a> Analyzer<'a> {
             open_from.clear();
         }
         RelationSchema {
-            columns: materialize(columns),
+            columns: Arc::new(materialize(columns)),
             open,
             open_from,
         }
@@ -1627,14 +1634,13 @@ fn join_constraint(op: &JoinOperator) -> Option<&JoinConstraint> {
 
 /// Applies `AS alias(c1, c2, ...)` column renames.
 fn rename_columns(mut schema: RelationSchema, alias: &TableAlias) -> RelationSchema {
-    for (c, new) in schema.columns.iter_mut().zip(&alias.columns) {
+    let columns = Arc::make_mut(&mut schema.columns);
+    for (c, new) in columns.iter_mut().zip(&alias.columns) {
         c.name = new.name.value.clone();
     }
-    if alias.columns.len() > schema.columns.len() && schema.open {
-        for new in &alias.columns[schema.columns.len()..] {
-            schema
-                .columns
-                .push(Column::new(new.name.value.clone(), SqlType::Unknown));
+    if alias.columns.len() > columns.len() && schema.open {
+        for new in &alias.columns[columns.len()..] {
+            columns.push(Column::new(new.name.value.clone(), SqlType::Unknown));
         }
     }
     schema
@@ -1670,8 +1676,7 @@ fn flatten_set_operation<'e>(
 }
 
 fn union_positional(acc: RelationSchema, next: RelationSchema) -> RelationSchema {
-    let columns = acc
-        .columns
+    let columns: Vec<Column> = Arc::unwrap_or_clone(acc.columns)
         .into_iter()
         .enumerate()
         .map(|(i, c)| {
@@ -1694,7 +1699,7 @@ fn union_positional(acc: RelationSchema, next: RelationSchema) -> RelationSchema
     let mut open_from = acc.open_from;
     merge_strings(&mut open_from, next.open_from);
     RelationSchema {
-        columns,
+        columns: Arc::new(columns),
         open: acc.open || next.open,
         open_from,
     }
@@ -1709,8 +1714,8 @@ fn merge_strings(into: &mut Vec<String>, more: Vec<String>) {
 }
 
 fn union_by_name(acc: RelationSchema, next: RelationSchema) -> RelationSchema {
-    let mut columns = acc.columns;
-    for n in next.columns {
+    let mut columns = Arc::unwrap_or_clone(acc.columns);
+    for n in Arc::unwrap_or_clone(next.columns) {
         match columns
             .iter_mut()
             .find(|c| c.name.eq_ignore_ascii_case(&n.name))
@@ -1727,7 +1732,7 @@ fn union_by_name(acc: RelationSchema, next: RelationSchema) -> RelationSchema {
     let mut open_from = acc.open_from;
     merge_strings(&mut open_from, next.open_from);
     RelationSchema {
-        columns,
+        columns: Arc::new(columns),
         open: acc.open || next.open,
         open_from,
     }

@@ -272,7 +272,7 @@ impl<'p> Scope<'p> {
     pub fn star_columns(&self) -> (Vec<Column>, bool) {
         let mut out = Vec::new();
         for (i, item) in self.items.iter().enumerate() {
-            for c in &item.schema.columns {
+            for c in item.schema.columns.iter() {
                 if let Some((_, ty, first, lineage)) = self.merged(&c.name) {
                     if *first != i {
                         continue;

@@ -71,7 +71,7 @@ impl Change {
             return None;
         }
         let mut columns = BTreeSet::new();
-        for c in &before.columns {
+        for c in before.columns.iter() {
             match after.column(&c.name) {
                 Some(a) if a.ty == c.ty => {}
                 _ => {
@@ -79,7 +79,7 @@ impl Change {
                 }
             }
         }
-        for c in &after.columns {
+        for c in after.columns.iter() {
             if before.column(&c.name).is_none() {
                 columns.insert(c.name.to_lowercase());
             }
@@ -415,7 +415,7 @@ mod tests {
             .output
             .clone();
         let mut after = before.clone();
-        after.columns.retain(|c: &Column| c.name != "amount");
+        std::sync::Arc::make_mut(&mut after.columns).retain(|c: &Column| c.name != "amount");
         let found = downstream_problems(host.db(), host.project(), file, "a", &before, &after);
         assert_eq!(found.analysed, ["b", "c"]);
         assert_eq!(found.problems.len(), 1);
