@@ -66,4 +66,4 @@ root_file=$(cd "$gen" && find models -name "$root_model.sql" -print -quit)
 leaf_file=$(cd "$gen" && find models/marts -name "*.sql" | sort | tail -1)
 echo
 LOUPE_BENCH_PROJECT="$gen" LOUPE_BENCH_LEAF="$leaf_file" LOUPE_BENCH_ROOT="$root_file" \
-    cargo bench -p loupe-lsp --locked --bench lsp_latency 2>/dev/null | grep -E "ms"
+    cargo bench -p loupe-bench-lsp --locked --bench lsp_latency 2>/dev/null | grep -E "ms"

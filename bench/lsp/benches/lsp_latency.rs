@@ -2,14 +2,15 @@
 //! hover, and "edit to fresh diagnostics" for a leaf model and for the root
 //! model that hundreds of models depend on. Prints p50 and p95.
 //!
-//! Run: `cargo bench -p loupe-lsp --bench lsp_latency`
+//! Run: `cargo bench -p loupe-bench-lsp --bench lsp_latency`
 //!
 //! On another project (bench/scale.sh does this at 10,000 models):
 //! `LOUPE_BENCH_PROJECT=DIR LOUPE_BENCH_LEAF=models/x.sql LOUPE_BENCH_ROOT=models/y.sql
-//! cargo bench -p loupe-lsp --bench lsp_latency`: the leaf and root models
+//! cargo bench -p loupe-bench-lsp --bench lsp_latency`: the leaf and root models
 //! must be free of diagnostics; their last line starting with `select ` is
 //! where completion, hover and the edits happen.
 
+#[path = "../../../crates/lsp/benches/common/mod.rs"]
 mod common;
 
 use std::path::{Path, PathBuf};
