@@ -57,6 +57,9 @@ pub struct AnalysisHost {
     unreadable: Arc<Vec<(String, String)>>,
     /// The options the project was loaded with, to list its files again.
     invocation: Arc<Invocation>,
+    /// The properties files were parsed on all cores once: later the index
+    /// reads only those an edit changed.
+    properties_read: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// A diagnostic about a whole file (at its start).
@@ -264,6 +267,7 @@ impl AnalysisHost {
             files: Arc::new(files),
             unreadable: Arc::new(unreadable),
             invocation: Arc::new(invocation),
+            properties_read: Default::default(),
         })
     }
 
@@ -439,11 +443,7 @@ impl AnalysisHost {
         self.read_properties_in_parallel();
         // Models first, each on its own (the DAG-wide checks that follow
         // would otherwise make one thread render everything).
-        let models: Vec<SourceFile> = files
-            .iter()
-            .copied()
-            .filter(|f| f.kind(&self.db) == FileKind::Model)
-            .collect();
+        let models = self.files_of_kind(FileKind::Model);
         let project = self.project;
         self.for_each_parallel(&models, |db, file| {
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -484,19 +484,28 @@ impl AnalysisHost {
     /// Parses the project's properties (YAML) files on all cores: the
     /// project index, which everything waits for, reads them one by one.
     pub fn read_properties_in_parallel(&self) {
-        let properties: Vec<SourceFile> = self
-            .project
-            .files(&self.db)
-            .iter()
-            .copied()
-            .filter(|f| f.kind(&self.db) == FileKind::Properties)
-            .collect();
+        if self
+            .properties_read
+            .swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            return;
+        }
+        let properties = self.files_of_kind(FileKind::Properties);
         let project = self.project;
         self.for_each_parallel(&properties, |db, file| {
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 crate::model::file_properties(db, project, file);
             }));
         });
+    }
+
+    fn files_of_kind(&self, kind: FileKind) -> Vec<SourceFile> {
+        let files = self.project.files(&self.db);
+        files
+            .iter()
+            .copied()
+            .filter(|f| f.kind(&self.db) == kind)
+            .collect()
     }
 
     /// Runs `work` over `files` on all cores, each thread with its own handle
