@@ -156,15 +156,19 @@ fn read_text(path: &Path, kind: FileKind) -> Result<String, String> {
     })
 }
 
+/// Threads for work over a project's files: one per core, at most 8.
+fn worker_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 8))
+}
+
 /// The texts of `files`, read on all cores (a project of 10,000 models spent
 /// a tenth of its cold check reading them one after another).
 fn read_texts(files: &[&crate::project::DiscoveredFile]) -> Vec<Result<String, String>> {
     let next = std::sync::atomic::AtomicUsize::new(0);
     let texts: Vec<std::sync::OnceLock<Result<String, String>>> =
         files.iter().map(|_| std::sync::OnceLock::new()).collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     std::thread::scope(|scope| {
-        for _ in 0..threads.min(files.len()) {
+        for _ in 0..worker_threads().min(files.len()) {
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some(f) = files.get(i) else { break };
@@ -521,11 +525,8 @@ impl AnalysisHost {
         use salsa::Database as _;
         let next = std::sync::atomic::AtomicUsize::new(0);
         let cancelled = std::sync::Mutex::new(None::<salsa::Cancelled>);
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .clamp(1, 8);
         std::thread::scope(|scope| {
-            for _ in 0..threads {
+            for _ in 0..worker_threads() {
                 let db = self.db.clone();
                 let (next, work, cancelled) = (&next, &work, &cancelled);
                 std::thread::Builder::new()

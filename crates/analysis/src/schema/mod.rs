@@ -188,8 +188,8 @@ pub struct ScopeInfo {
 }
 
 /// Columns as editor features show them (names and types), without their
-/// lineage: every SELECT's scope and every `*` keeps such a copy, and with
-/// lineage those copies were a third of a project's memory.
+/// lineage: every SELECT's scope and every `*` keeps such a copy (their
+/// lineage was 30 MB of a cold check's 515 MB at 10,000 models).
 pub(crate) fn columns_for_editor(columns: &[Column]) -> Vec<Column> {
     columns
         .iter()
