@@ -165,13 +165,62 @@ fn an_edit_recomputes_only_what_depends_on_it() {
     // downstream model is not analyzed again.
     let mart_now = model_analysis(host.db(), project, mart_file).clone();
     assert!(!Arc::ptr_eq(&mart_before, &mart_now));
+    // (The editor opens the file first, which gives the server its text unchanged.)
     let text = std::fs::read_to_string(&staging).unwrap();
+    host.set_file_text(&staging, text.clone());
+    let mart_now = model_analysis(host.db(), project, mart_file).clone();
     host.set_file_text(&staging, format!("-- reformatted\n{text}"));
     let _ = model_analysis(host.db(), project, staging_file);
     assert!(Arc::ptr_eq(
         &mart_now,
         model_analysis(host.db(), project, mart_file)
     ));
+}
+
+/// The output columns of the model at `path`.
+fn output_columns(host: &AnalysisHost, path: &Path) -> Vec<String> {
+    let file = host.file(path).unwrap();
+    model_analysis(host.db(), host.project(), file)
+        .output
+        .columns
+        .iter()
+        .map(|c| c.name.clone())
+        .collect()
+}
+
+#[test]
+fn a_model_that_starts_reading_dbt_graph_is_rendered_with_it() {
+    let root = fixture_copy("valid_project", "graph-model");
+    let mut host = AnalysisHost::load(&root).unwrap();
+    let path = model_path(&root, &host, "windows");
+    let _ = host.check();
+    // No template mentioned `graph` at load; now one model does.
+    let reads_graph = "select\n{% for node in graph.nodes.values() if node.name == 'stg_orders' %}\n  1 as found_{{ node.name }}\n{% endfor %}\n";
+    std::fs::write(&path, reads_graph).unwrap();
+    host.set_file_text(&path, reads_graph.to_string());
+    assert_eq!(output_columns(&host, &path), ["found_stg_orders"]);
+    let fresh = AnalysisHost::load(&root).unwrap();
+    assert_eq!(host.check(), fresh.check());
+    assert_eq!(host.relation_schemas(), fresh.relation_schemas());
+}
+
+#[test]
+fn a_macro_that_reads_dbt_graph_gives_it_to_every_model() {
+    let root = fixture_copy("valid_project", "graph-macro");
+    std::fs::create_dir_all(root.join("macros")).unwrap();
+    std::fs::write(
+        root.join("macros/graph_column.sql"),
+        "{% macro graph_column(name) %}{% for node in graph.nodes.values() if node.name == name %}found_{{ node.name }}{% endfor %}{% endmacro %}\n",
+    )
+    .unwrap();
+    let mut host = AnalysisHost::load(&root).unwrap();
+    let path = model_path(&root, &host, "windows");
+    let _ = host.check();
+    let calls_macro = "select 1 as {{ graph_column('stg_payments') }}\n";
+    std::fs::write(&path, calls_macro).unwrap();
+    host.set_file_text(&path, calls_macro.to_string());
+    assert_eq!(output_columns(&host, &path), ["found_stg_payments"]);
+    assert_eq!(host.check(), AnalysisHost::load(&root).unwrap().check());
 }
 
 /// Every `.sql` file under `models/` of the project, relative to `root`.

@@ -92,8 +92,31 @@ pub(crate) fn macro_files(db: &dyn Db, project: Project) -> Vec<MacroFile> {
         .collect()
 }
 
+/// The Jinja environment of the project's models, macros and sources. It has dbt's `graph` only
+/// when a macro reads it: building the graph costs a second at 10,000 models, and few projects
+/// read it.
 #[salsa::tracked(returns(ref))]
 pub fn jinja_environment(db: &dyn Db, project: Project) -> JinjaHandle {
+    build_environment(db, project, *macros_mention_graph(db, project))
+}
+
+/// The environment for a model that reads `graph` itself. Apart from `jinja_environment`, so that
+/// what every model's render reads depends on no model's text: an edit of one model then leaves
+/// the others' renders valid by durability alone (see `set_file_text`).
+#[salsa::tracked(returns(ref))]
+fn jinja_environment_with_graph(db: &dyn Db, project: Project) -> JinjaHandle {
+    build_environment(db, project, true)
+}
+
+fn environment_for<'db>(db: &'db dyn Db, project: Project, template: &str) -> &'db JinjaHandle {
+    if mentions_word(template, "graph") && !*macros_mention_graph(db, project) {
+        jinja_environment_with_graph(db, project)
+    } else {
+        jinja_environment(db, project)
+    }
+}
+
+fn build_environment(db: &dyn Db, project: Project, with_graph: bool) -> JinjaHandle {
     let settings = project.settings(db);
     let index = project_index(db, project);
     let macro_files = macro_files(db, project);
@@ -114,17 +137,15 @@ pub fn jinja_environment(db: &dyn Db, project: Project) -> JinjaHandle {
             .map(|(k, s)| (k.clone(), (s.schema.clone(), s.identifier.clone())))
             .collect(),
         macro_files,
-        graph: templates_mention_graph(db, project).then(|| graph_json(index, settings)),
+        graph: with_graph.then(|| graph_json(index, settings)),
         ..base_jinja_project(settings)
     };
     JinjaHandle(Arc::new(JinjaEnvironment::new(jinja)))
 }
 
-/// Whether any template can read dbt's `graph`: building it costs a second on
-/// a project of 10,000 models, and few projects read it. Re-run on every edit,
-/// but an unchanged answer keeps the environment.
+/// Whether a macro, snapshot or properties file mentions dbt's `graph`.
 #[salsa::tracked]
-fn templates_mention_graph(db: &dyn Db, project: Project) -> bool {
+fn macros_mention_graph(db: &dyn Db, project: Project) -> bool {
     project
         .files(db)
         .iter()
@@ -136,9 +157,14 @@ fn templates_mention_graph(db: &dyn Db, project: Project) -> bool {
 fn file_mentions_graph(db: &dyn Db, file: SourceFile) -> bool {
     matches!(
         file.kind(db),
-        FileKind::Model | FileKind::Macro | FileKind::Snapshot | FileKind::Properties
+        FileKind::Macro | FileKind::Snapshot | FileKind::Properties
     ) && mentions_word(file.text(db), "graph")
 }
+
+/// Queries over the whole DAG read the models in chunks of this many. Salsa verifies a query by
+/// walking what it read: after an edit, one that read every model walks 10,000 edges at every
+/// keystroke; one that read chunks walks a few hundred.
+const CHUNK: usize = 64;
 
 fn mentions_word(text: &str, word: &str) -> bool {
     let is_ident = |c: Option<u8>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_');
@@ -319,35 +345,90 @@ pub fn model_materialization(db: &dyn Db, project: Project, file: SourceFile) ->
 /// through other ephemeral models): the only ephemeral SQL that ever runs.
 #[salsa::tracked(returns(ref))]
 pub fn ephemeral_models_that_run(db: &dyn Db, project: Project) -> Arc<BTreeSet<String>> {
-    let index = project_index(db, project);
-    let models: Vec<_> = index.nodes.iter().filter(|n| n.is_sql_model()).collect();
-    let is_ephemeral =
-        |file| model_materialization(db, project, file).as_deref() == Some("ephemeral");
+    let chunks = model_edge_chunks(db, project);
+    let by_file: rustc_hash::FxHashMap<SourceFile, &ModelEdges> =
+        chunks.iter().flat_map(|c| c.iter()).map(|m| (m.file, m)).collect();
+    let is_ephemeral = |file| match by_file.get(&file) {
+        Some(m) => m.ephemeral,
+        None => model_materialization(db, project, file).as_deref() == Some("ephemeral"),
+    };
     let mut runs = BTreeSet::new();
-    let mut stack: Vec<SourceFile> = models
-        .iter()
-        .filter(|n| !is_ephemeral(n.file))
-        .map(|n| n.file)
-        .collect();
-    let mut seen: BTreeSet<String> = BTreeSet::new();
-    while let Some(file) = stack.pop() {
-        for call in model_calls(db, project, file).iter() {
-            let Call::Ref { package, name } = call else {
-                continue;
-            };
-            let Some(target) = index.node(name, package.as_deref()) else {
-                continue;
-            };
-            if target.is_seed || !seen.insert(target.name.clone()) {
+    let mut stack: Vec<&ModelEdges> = by_file.values().filter(|m| !m.ephemeral).copied().collect();
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    while let Some(model) = stack.pop() {
+        for target in &model.refs {
+            if target.is_seed || !seen.insert(&target.name) {
                 continue;
             }
             if is_ephemeral(target.file) {
                 runs.insert(target.name.clone());
-                stack.push(target.file);
+                if let Some(m) = by_file.get(&target.file) {
+                    stack.push(m);
+                }
             }
         }
     }
     Arc::new(runs)
+}
+
+/// What the queries over the whole DAG need of one SQL model.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct ModelEdges {
+    file: SourceFile,
+    name: String,
+    /// The nodes its `ref()`s resolve to, in call order.
+    refs: Vec<RefTarget>,
+    ephemeral: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct RefTarget {
+    file: SourceFile,
+    name: String,
+    is_seed: bool,
+    is_sql_model: bool,
+}
+
+/// The SQL models' edges, in chunks of `CHUNK` models in the index's order.
+fn model_edge_chunks(db: &dyn Db, project: Project) -> Vec<&Arc<Vec<ModelEdges>>> {
+    let models = project_index(db, project)
+        .nodes
+        .iter()
+        .filter(|n| n.is_sql_model())
+        .count();
+    (0..models.div_ceil(CHUNK) as u32)
+        .map(|chunk| model_edges_chunk(db, project, chunk))
+        .collect()
+}
+
+#[salsa::tracked(returns(ref))]
+fn model_edges_chunk(db: &dyn Db, project: Project, chunk: u32) -> Arc<Vec<ModelEdges>> {
+    let index = project_index(db, project);
+    let models = index.nodes.iter().filter(|n| n.is_sql_model());
+    let edges = models
+        .skip(chunk as usize * CHUNK)
+        .take(CHUNK)
+        .map(|node| ModelEdges {
+            file: node.file,
+            name: node.name.clone(),
+            refs: model_calls(db, project, node.file)
+                .iter()
+                .filter_map(|c| match c {
+                    Call::Ref { package, name } => index.node(name, package.as_deref()),
+                    Call::Source { .. } => None,
+                })
+                .map(|t| RefTarget {
+                    file: t.file,
+                    name: t.name.clone(),
+                    is_seed: t.is_seed,
+                    is_sql_model: t.is_sql_model(),
+                })
+                .collect(),
+            ephemeral: model_materialization(db, project, node.file).as_deref()
+                == Some("ephemeral"),
+        })
+        .collect();
+    Arc::new(edges)
 }
 
 fn render_in_cycle(
@@ -372,7 +453,7 @@ pub fn render_model_text(
     file: SourceFile,
     template: &str,
 ) -> RenderedModel {
-    let env = jinja_environment(db, project);
+    let env = environment_for(db, project, template);
     let index = project_index(db, project);
     let node = index.node_for_file(file);
     let context = RenderContext {
@@ -481,20 +562,15 @@ pub struct Cycles {
 
 #[salsa::tracked(returns(ref))]
 pub fn model_cycles(db: &dyn Db, project: Project) -> Arc<Cycles> {
-    let index = project_index(db, project);
     let mut edges: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for node in index.nodes.iter().filter(|n| n.is_sql_model()) {
-        let targets = model_calls(db, project, node.file)
+    for model in model_edge_chunks(db, project).iter().flat_map(|c| c.iter()) {
+        let targets = model
+            .refs
             .iter()
-            .filter_map(|c| match c {
-                Call::Ref { package, name } => index
-                    .node(name, package.as_deref())
-                    .filter(|n| n.is_sql_model())
-                    .map(|n| n.name.clone()),
-                Call::Source { .. } => None,
-            })
+            .filter(|t| t.is_sql_model)
+            .map(|t| t.name.clone())
             .collect();
-        edges.insert(node.name.clone(), targets);
+        edges.insert(model.name.clone(), targets);
     }
     Arc::new(find_cycles(&edges))
 }
@@ -502,17 +578,12 @@ pub fn model_cycles(db: &dyn Db, project: Project) -> Arc<Cycles> {
 /// For each model or seed (lower-case name), the models whose `ref()`s name it.
 #[salsa::tracked(returns(ref))]
 pub fn model_dependents(db: &dyn Db, project: Project) -> Arc<BTreeMap<String, Vec<String>>> {
-    let index = project_index(db, project);
     let mut readers: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for node in index.nodes.iter().filter(|n| n.is_sql_model()) {
-        for call in model_calls(db, project, node.file).iter() {
-            if let Call::Ref { package, name } = call {
-                if let Some(target) = index.node(name, package.as_deref()) {
-                    let list = readers.entry(target.name.to_lowercase()).or_default();
-                    if !list.contains(&node.name) {
-                        list.push(node.name.clone());
-                    }
-                }
+    for model in model_edge_chunks(db, project).iter().flat_map(|c| c.iter()) {
+        for target in &model.refs {
+            let list = readers.entry(target.name.to_lowercase()).or_default();
+            if !list.contains(&model.name) {
+                list.push(model.name.clone());
             }
         }
     }
