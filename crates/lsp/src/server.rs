@@ -300,14 +300,19 @@ pub async fn publish_diagnostics(
         }) else {
             return;
         };
-        let computed = tokio::task::spawn_blocking(move || {
+        let is_project_pass = scope.is_none();
+        let compute = move || {
             salsa::Cancelled::catch(std::panic::AssertUnwindSafe(|| {
                 compute_diagnostics(&snapshot, scope.as_deref(), base.as_ref())
             }))
             .ok()
-        })
-        .await;
-        let Ok(Some((by_file, scopes))) = computed else {
+        };
+        let computed = if is_project_pass {
+            in_background(compute).await
+        } else {
+            tokio::task::spawn_blocking(compute).await.ok().flatten()
+        };
+        let Some((by_file, scopes)) = computed else {
             return;
         };
         if current.load(Ordering::SeqCst) != generation {
@@ -335,6 +340,32 @@ pub async fn publish_diagnostics(
         for (uri, list) in changed {
             client.publish_diagnostics(uri, list, None).await;
         }
+    }
+}
+
+/// Runs the whole-project pass on a thread of its own at a low scheduling priority (its worker
+/// threads inherit it): it keeps every core busy for seconds on a large project, and a completion
+/// or hover asked meanwhile should not wait behind it for its share of a core.
+async fn in_background<T: Send + 'static>(work: impl FnOnce() -> Option<T> + Send + 'static) -> Option<T> {
+    let (send, receive) = tokio::sync::oneshot::channel();
+    let spawned = std::thread::Builder::new()
+        .name("loupe-project-pass".into())
+        .spawn(move || {
+            lower_this_threads_priority();
+            let _ = send.send(work());
+        });
+    if spawned.is_err() {
+        return None;
+    }
+    receive.await.ok().flatten()
+}
+
+fn lower_this_threads_priority() {
+    // On Linux the nice value is per thread (`who` 0 is the calling thread) and threads it
+    // starts inherit it; elsewhere it would apply to the whole process.
+    #[cfg(target_os = "linux")]
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
     }
 }
 
