@@ -203,33 +203,7 @@ pub fn completions(
             format!("gem · {}", gem.kind.as_str()),
         ));
     }
-    let functions = FunctionCatalog::duckdb();
-    let mut names: Vec<&str> = functions
-        .names()
-        .filter(|n| n.chars().next().is_some_and(|c| c.is_ascii_alphabetic()))
-        .collect();
-    names.sort_unstable();
-    for name in names {
-        let kind = match functions.kind_of(name) {
-            Some(FunctionKind::Aggregate) => "aggregate",
-            Some(FunctionKind::Window) => "window",
-            _ => "function",
-        };
-        // The first signature, and how many more there are.
-        let overloads = functions.overloads(name);
-        let more = if overloads.len() > 1 {
-            format!(" (+{} more)", overloads.len() - 1)
-        } else {
-            String::new()
-        };
-        let detail = overloads.first().map_or(kind.to_string(), |o| {
-            format!(
-                "{kind} · {}{more}",
-                super::signature::signature_text(name, o)
-            )
-        });
-        out.push(Completion::new(name, CompletionKind::Function, detail));
-    }
+    out.extend(function_completions().iter().cloned());
     for keyword in [
         "select",
         "from",
@@ -290,4 +264,41 @@ fn innermost_scope(scopes: &[ScopeInfo], offset: usize) -> Option<&ScopeInfo> {
                 .max_by_key(|s| s.range.start)
         })
         .or_else(|| scopes.first())
+}
+
+/// Every function, with its first signature: the same list at every completion, so it is built
+/// once (formatting the signatures was most of a completion's time).
+fn function_completions() -> &'static [Completion] {
+    static LIST: std::sync::OnceLock<Vec<Completion>> = std::sync::OnceLock::new();
+    LIST.get_or_init(|| {
+        let mut out = Vec::new();
+        let functions = FunctionCatalog::duckdb();
+        let mut names: Vec<&str> = functions
+            .names()
+            .filter(|n| n.chars().next().is_some_and(|c| c.is_ascii_alphabetic()))
+            .collect();
+        names.sort_unstable();
+        for name in names {
+            let kind = match functions.kind_of(name) {
+                Some(FunctionKind::Aggregate) => "aggregate",
+                Some(FunctionKind::Window) => "window",
+                _ => "function",
+            };
+            // The first signature, and how many more there are.
+            let overloads = functions.overloads(name);
+            let more = if overloads.len() > 1 {
+                format!(" (+{} more)", overloads.len() - 1)
+            } else {
+                String::new()
+            };
+            let detail = overloads.first().map_or(kind.to_string(), |o| {
+                format!(
+                    "{kind} · {}{more}",
+                    super::signature::signature_text(name, o)
+                )
+            });
+            out.push(Completion::new(name, CompletionKind::Function, detail));
+        }
+        out
+    })
 }
