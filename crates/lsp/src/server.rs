@@ -346,7 +346,9 @@ pub async fn publish_diagnostics(
 /// Runs the whole-project pass on a thread of its own at a low scheduling priority (its worker
 /// threads inherit it): it keeps every core busy for seconds on a large project, and a completion
 /// or hover asked meanwhile should not wait behind it for its share of a core.
-async fn in_background<T: Send + 'static>(work: impl FnOnce() -> Option<T> + Send + 'static) -> Option<T> {
+async fn in_background<T: Send + 'static>(
+    work: impl FnOnce() -> Option<T> + Send + 'static,
+) -> Option<T> {
     let (send, receive) = tokio::sync::oneshot::channel();
     let spawned = std::thread::Builder::new()
         .name("loupe-project-pass".into())

@@ -346,8 +346,11 @@ pub fn model_materialization(db: &dyn Db, project: Project, file: SourceFile) ->
 #[salsa::tracked(returns(ref))]
 pub fn ephemeral_models_that_run(db: &dyn Db, project: Project) -> Arc<BTreeSet<String>> {
     let chunks = model_edge_chunks(db, project);
-    let by_file: rustc_hash::FxHashMap<SourceFile, &ModelEdges> =
-        chunks.iter().flat_map(|c| c.iter()).map(|m| (m.file, m)).collect();
+    let by_file: rustc_hash::FxHashMap<SourceFile, &ModelEdges> = chunks
+        .iter()
+        .flat_map(|c| c.iter())
+        .map(|m| (m.file, m))
+        .collect();
     let is_ephemeral = |file| match by_file.get(&file) {
         Some(m) => m.ephemeral,
         None => model_materialization(db, project, file).as_deref() == Some("ephemeral"),
