@@ -199,7 +199,7 @@ fn new_source_file(
             String::new()
         }
     };
-    // As read from disk, medium; a model an editor sets turns low (see `set_file_text`).
+    // As read from disk, medium; a model an editor opens turns low (see `set_editor_text`).
     SourceFile::builder(
         f.display.clone(),
         Arc::from(text),
@@ -371,21 +371,15 @@ impl AnalysisHost {
             .collect()
     }
 
-    /// Sets a file's text as an editor has it. A model turns low-durability the first time (when
-    /// an editor opens it), even with its text unchanged: salsa then re-verifies the other models'
-    /// analyses by durability alone after each keystroke (0.4 ms instead of 20 ms at 10,000
-    /// models). Turning low costs one full re-verification, and answers that depend on the file
-    /// count as changed once; better at open than at the first keystroke. Macros and YAML change
-    /// what every model reads, so they stay medium.
+    /// Replaces a file's text as it changed on disk (a checkout, another tool). The file keeps its
+    /// durability: a change on disk is rare, and often comes with many others.
     pub fn set_file_text(&mut self, path: &Path, text: String) -> bool {
         let Some(&file) = self.files.get(path) else {
             return false;
         };
-        let is_model = file.kind(&self.db) == FileKind::Model;
-        let turns_low = is_model && self.editing.insert(file);
         // The same text again (a file saved, an editor's text re-applied) changes nothing.
-        if turns_low || file.text(&self.db).as_ref() != text.as_str() {
-            let durability = if is_model {
+        if file.text(&self.db).as_ref() != text.as_str() {
+            let durability = if self.editing.contains(&file) {
                 Durability::LOW
             } else {
                 Durability::MEDIUM
@@ -395,6 +389,25 @@ impl AnalysisHost {
                 .to(Arc::from(text));
         }
         true
+    }
+
+    /// Sets a file's text as an editor has it open. A model turns low-durability the first time
+    /// (when the editor opens it), even with its text unchanged: salsa then re-verifies the other
+    /// models' analyses by durability alone after each keystroke (0.4 ms instead of 20 ms at
+    /// 10,000 models). Turning low costs one full re-verification, and what depends on the file
+    /// counts as changed once: better at open than at the first keystroke. Macros and YAML change
+    /// what every model reads, so they stay medium.
+    pub fn set_editor_text(&mut self, path: &Path, text: String) -> bool {
+        let Some(&file) = self.files.get(path) else {
+            return false;
+        };
+        if file.kind(&self.db) == FileKind::Model && self.editing.insert(file) {
+            file.set_text(&mut self.db)
+                .with_durability(Durability::LOW)
+                .to(Arc::from(text));
+            return true;
+        }
+        self.set_file_text(path, text)
     }
 
     pub fn file(&self, path: &Path) -> Option<SourceFile> {

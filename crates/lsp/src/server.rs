@@ -132,7 +132,7 @@ impl Backend {
         if let Some(path) = uri.to_file_path() {
             let mut state = self.state.lock().unwrap();
             if let Some(host) = state.host.as_mut() {
-                host.set_file_text(&path, text);
+                host.set_editor_text(&path, text);
             }
         }
         self.schedule_diagnostics();
@@ -175,7 +175,7 @@ impl Backend {
         if let Some(h) = host.as_mut() {
             for (uri, rope) in &state.documents {
                 if let Some(path) = uri.to_file_path() {
-                    h.set_file_text(&path, rope.to_string());
+                    h.set_editor_text(&path, rope.to_string());
                 }
             }
         }
@@ -675,7 +675,7 @@ impl LanguageServer for Backend {
                 // Editors' unsaved text wins over the disk, new files included.
                 for (uri, rope) in &state.documents {
                     if let Some(path) = uri.to_file_path() {
-                        host.set_file_text(&path, rope.to_string());
+                        host.set_editor_text(&path, rope.to_string());
                     }
                 }
             }),

@@ -102,7 +102,7 @@ pub fn jinja_environment(db: &dyn Db, project: Project) -> JinjaHandle {
 
 /// The environment for a model that reads `graph` itself. Apart from `jinja_environment`, so that
 /// what every model's render reads depends on no model's text: an edit of one model then leaves
-/// the others' renders valid by durability alone (see `set_file_text`).
+/// the others' renders valid by durability alone (see `set_editor_text`).
 #[salsa::tracked(returns(ref))]
 fn jinja_environment_with_graph(db: &dyn Db, project: Project) -> JinjaHandle {
     build_environment(db, project, true)
