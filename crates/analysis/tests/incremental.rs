@@ -198,16 +198,23 @@ fn output_columns(host: &AnalysisHost, path: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Loads and checks the project at `root`, then rewrites its model `windows` with `text`, on
+/// disk and in the analysis.
+fn load_then_rewrite_a_model(root: &Path, text: &str) -> (AnalysisHost, PathBuf) {
+    let mut host = AnalysisHost::load(root).unwrap();
+    let path = model_path(root, &host, "windows");
+    let _ = host.check();
+    std::fs::write(&path, text).unwrap();
+    host.set_file_text(&path, text.to_string());
+    (host, path)
+}
+
 #[test]
 fn a_model_that_starts_reading_dbt_graph_is_rendered_with_it() {
     let root = fixture_copy("valid_project", "graph-model");
-    let mut host = AnalysisHost::load(&root).unwrap();
-    let path = model_path(&root, &host, "windows");
-    let _ = host.check();
     // No template mentioned `graph` at load; now one model does.
     let reads_graph = "select\n{% for node in graph.nodes.values() if node.name == 'stg_orders' %}\n  1 as found_{{ node.name }}\n{% endfor %}\n";
-    std::fs::write(&path, reads_graph).unwrap();
-    host.set_file_text(&path, reads_graph.to_string());
+    let (host, path) = load_then_rewrite_a_model(&root, reads_graph);
     assert_eq!(output_columns(&host, &path), ["found_stg_orders"]);
     let fresh = AnalysisHost::load(&root).unwrap();
     assert_eq!(host.check(), fresh.check());
@@ -223,12 +230,8 @@ fn a_macro_that_reads_dbt_graph_gives_it_to_every_model() {
         "{% macro graph_column(name) %}{% for node in graph.nodes.values() if node.name == name %}found_{{ node.name }}{% endfor %}{% endmacro %}\n",
     )
     .unwrap();
-    let mut host = AnalysisHost::load(&root).unwrap();
-    let path = model_path(&root, &host, "windows");
-    let _ = host.check();
     let calls_macro = "select 1 as {{ graph_column('stg_payments') }}\n";
-    std::fs::write(&path, calls_macro).unwrap();
-    host.set_file_text(&path, calls_macro.to_string());
+    let (host, path) = load_then_rewrite_a_model(&root, calls_macro);
     assert_eq!(output_columns(&host, &path), ["found_stg_payments"]);
     assert_eq!(host.check(), AnalysisHost::load(&root).unwrap().check());
 }
