@@ -1,5 +1,7 @@
 //! The salsa database and its inputs: every project file's text, and the
-//! project settings (which change rarely, so they get high durability).
+//! project settings (which change rarely, so they get high durability). Files
+//! load with medium durability; a model an editor opens turns low
+//! (`AnalysisHost::set_editor_text`).
 
 use std::sync::Arc;
 
