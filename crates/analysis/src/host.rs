@@ -379,14 +379,7 @@ impl AnalysisHost {
         };
         // The same text again (a file saved, an editor's text re-applied) changes nothing.
         if file.text(&self.db).as_ref() != text.as_str() {
-            let durability = if self.editing.contains(&file) {
-                Durability::LOW
-            } else {
-                Durability::MEDIUM
-            };
-            file.set_text(&mut self.db)
-                .with_durability(durability)
-                .to(Arc::from(text));
+            self.replace_text(file, text);
         }
         true
     }
@@ -402,12 +395,22 @@ impl AnalysisHost {
             return false;
         };
         if file.kind(&self.db) == FileKind::Model && self.editing.insert(file) {
-            file.set_text(&mut self.db)
-                .with_durability(Durability::LOW)
-                .to(Arc::from(text));
+            self.replace_text(file, text);
             return true;
         }
         self.set_file_text(path, text)
+    }
+
+    /// Low for models an editor has open, medium for every other file.
+    fn replace_text(&mut self, file: SourceFile, text: String) {
+        let durability = if self.editing.contains(&file) {
+            Durability::LOW
+        } else {
+            Durability::MEDIUM
+        };
+        file.set_text(&mut self.db)
+            .with_durability(durability)
+            .to(Arc::from(text));
     }
 
     pub fn file(&self, path: &Path) -> Option<SourceFile> {

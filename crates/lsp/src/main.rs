@@ -29,8 +29,7 @@ fn main() -> ExitCode {
 /// freed memory back to the kernel after a delay, and memory reused after
 /// that is faulted in and zeroed again (a cold check of 10,000 models on a
 /// busy machine: 3,600 page faults instead of 750, 0.7 s more system
-/// time). The server
-/// keeps mimalloc's default and gives idle memory back.
+/// time). The server keeps mimalloc's default and gives idle memory back.
 fn keep_freed_memory(server: bool) {
     if server {
         return;

@@ -161,11 +161,6 @@ fn file_mentions_graph(db: &dyn Db, file: SourceFile) -> bool {
     ) && mentions_word(file.text(db), "graph")
 }
 
-/// Queries over the whole DAG read the models in chunks of this many. Salsa verifies a query by
-/// walking what it read: after an edit, one that read every model walks 10,000 edges at every
-/// keystroke; one that read chunks walks a few hundred.
-const CHUNK: usize = 64;
-
 fn mentions_word(text: &str, word: &str) -> bool {
     let is_ident = |c: Option<u8>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_');
     text.match_indices(word).any(|(i, _)| {
@@ -391,6 +386,11 @@ struct RefTarget {
     is_seed: bool,
     is_sql_model: bool,
 }
+
+/// Queries over the whole DAG read the models in chunks of this many. Salsa verifies a query by
+/// walking what it read: after an edit, one that read every model walks 10,000 edges at every
+/// keystroke; one that read chunks walks a few hundred.
+const CHUNK: usize = 64;
 
 /// The SQL models' edges, in chunks of `CHUNK` models in the index's order.
 fn model_edge_chunks(db: &dyn Db, project: Project) -> Vec<&Arc<Vec<ModelEdges>>> {

@@ -286,6 +286,16 @@ async function frameWith(selector, timeout = 30000) {
   }
   throw new Error(`no webview shows ${selector}`);
 }
+const GRAPH_MARGIN = 16;
+// How far to move a box [lo, lo + size) so that it lies inside the view [vlo, vlo + vsize), in one
+// drag of at most the view's size.
+function panBy(lo, size, vlo, vsize) {
+  const m = GRAPH_MARGIN;
+  let d = 0;
+  if (size > vsize - 2 * m || lo < vlo + m) d = vlo + m - lo;
+  else if (lo + size > vlo + vsize - m) d = vlo + vsize - m - (lo + size);
+  return Math.max(-(vsize - 2 * m), Math.min(vsize - 2 * m, d));
+}
 // The graph pans (at its smallest zoom a wide graph does not fit its view): drag the canvas, as a
 // person would, until `selector` lies inside the view, then hand it back.
 async function inGraph(f, selector) {
@@ -295,19 +305,13 @@ async function inGraph(f, selector) {
   for (let i = 0; i < 10; i++) {
     const [box, view] = [await target.boundingBox(), await svg.boundingBox()];
     if (!box || !view) break;
-    const margin = 16;
-    const shift = (lo, size, vlo, vsize) => {
-      if (size > vsize - 2 * margin || lo < vlo + margin) return vlo + margin - lo;
-      if (lo + size > vlo + vsize - margin) return vlo + vsize - margin - (lo + size);
-      return 0;
-    };
-    const clamp = (d, limit) => Math.max(-limit, Math.min(limit, d));
-    const dx = clamp(shift(box.x, box.width, view.x, view.width), view.width - 2 * margin);
-    const dy = clamp(shift(box.y, box.height, view.y, view.height), view.height - 2 * margin);
+    const dx = panBy(box.x, box.width, view.x, view.width);
+    const dy = panBy(box.y, box.height, view.y, view.height);
     if (Math.abs(dx) < 1 && Math.abs(dy) < 1) break;
     // Grab the canvas where the grab and the drop both stay inside the view.
-    const gx = dx > 0 ? view.x + margin / 2 : view.x + view.width - margin / 2;
-    const gy = dy > 0 ? view.y + margin / 2 : view.y + view.height - margin / 2;
+    const edge = GRAPH_MARGIN / 2;
+    const gx = dx > 0 ? view.x + edge : view.x + view.width - edge;
+    const gy = dy > 0 ? view.y + edge : view.y + view.height - edge;
     await page.mouse.move(gx, gy);
     await page.mouse.down();
     await page.mouse.move(gx + dx, gy + dy, { steps: 6 });
