@@ -115,7 +115,7 @@ pub fn analyze_sql(sql: &str, dialect: Dialect, catalog: &dyn RelationLookup) ->
     };
     let mut analyses = Vec::new();
     for statement in statements.iter().flat_map(inner_statements) {
-        let analysis = analyze_statement(statement, sql, &script, "query", dialect);
+        let analysis = analyze_statement(statement, sql, &script, "query", dialect, true);
         script.remember(statement, &analysis);
         diagnostics.extend(analysis.diagnostics.iter().cloned());
         analyses.push(analysis);

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use loupe_analysis::host::AnalysisHost;
-use loupe_analysis::ide::{actions, completions, Action};
+use loupe_analysis::ide::{actions, completions, find_references, rename, Action};
 use loupe_analysis::text::TextRange;
 
 fn project_with(files: &[(&str, &str)], test: &str) -> PathBuf {
@@ -101,6 +101,77 @@ fn extract_a_derived_table_into_a_gem_and_inline_it_back() {
     assert!(!inlined.contains("with d as"), "{inlined}");
     assert!(host.check().is_empty(), "{inlined}\n{:?}", host.check());
     assert_eq!(host.relation_schemas()["main.m"].to_pairs(), before);
+}
+
+/// Where each (file, text) pair of `found` sits: the file's path under
+/// models/ and the text at the range.
+fn places(
+    host: &AnalysisHost,
+    found: impl IntoIterator<Item = (loupe_analysis::db::SourceFile, TextRange)>,
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = found
+        .into_iter()
+        .map(|(file, range)| {
+            let path = file.path(host.db()).rsplit('/').next().unwrap().to_string();
+            (
+                path,
+                file.text(host.db())[range.start..range.end].to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn references_and_renames_reach_the_models_that_read_a_column_and_only_those() {
+    let root = project_with(
+        &[
+            (
+                "models/stg_orders.sql",
+                "select id, status, amount as order_amount from {{ ref('raw_orders') }}\n",
+            ),
+            (
+                "models/direct.sql",
+                "select id, order_amount from {{ ref('stg_orders') }}\n",
+            ),
+            // Read through a gem that takes every column with `*`.
+            (
+                "models/via_star.sql",
+                "with o as (\n    select * from {{ ref('stg_orders') }}\n)\n\nselect o.order_amount * 2 as doubled from o\n",
+            ),
+            // A column of the same name that reads nothing of stg_orders.
+            (
+                "models/unrelated.sql",
+                "with t as (select 1 as order_amount)\nselect order_amount from t\n",
+            ),
+        ],
+        "references",
+    );
+    let host = AnalysisHost::load(&root).unwrap();
+    assert!(host.check().is_empty(), "{:?}", host.check());
+    let direct = host.file(&root.join("models/direct.sql")).unwrap();
+    let at = direct.text(host.db()).find("order_amount").unwrap();
+    let found = find_references(host.db(), host.project(), direct, at);
+    assert_eq!(
+        places(&host, found.iter().map(|t| (t.file, t.range))),
+        [
+            ("direct.sql".to_string(), "order_amount".to_string()),
+            ("via_star.sql".to_string(), "o.order_amount".to_string()),
+        ]
+    );
+
+    let staging = host.file(&root.join("models/stg_orders.sql")).unwrap();
+    let at = staging.text(host.db()).find("order_amount").unwrap();
+    let edits = rename(host.db(), host.project(), staging, at, "total").unwrap();
+    assert_eq!(
+        places(&host, edits.edits.iter().map(|(f, r, _)| (*f, *r))),
+        [
+            ("direct.sql".to_string(), "order_amount".to_string()),
+            ("stg_orders.sql".to_string(), "order_amount".to_string()),
+            ("via_star.sql".to_string(), "order_amount".to_string()),
+        ]
+    );
 }
 
 #[test]

@@ -407,9 +407,9 @@ fn compute_diagnostics(
         // Only the open files are typed in, and only their pass keeps
         // scopes: a copy of every model's scopes doubled the memory.
         if only.is_some() && f.kind(db) == loupe_analysis::project::FileKind::Model {
-            let analysis = loupe_analysis::model::model_analysis(db, project, f);
-            if !analysis.ide.scopes.is_empty() {
-                scopes.push((snapshot.path_of(f), analysis.ide.scopes.clone()));
+            let facts = loupe_analysis::model::model_ide_facts(db, project, f);
+            if !facts.scopes.is_empty() {
+                scopes.push((snapshot.path_of(f), facts.scopes.clone()));
             }
         }
     }

@@ -10,7 +10,7 @@ use crate::diagnostics::Code;
 use crate::gems::Gem;
 use crate::host::AnalysisHost;
 use crate::lineage::through_gems;
-use crate::model::{downstream, model_analysis, project_index};
+use crate::model::{downstream, model_analysis, model_ide_facts, project_index};
 use crate::text::{LineCol, LineIndex, TextRange};
 use crate::types::parse_type;
 
@@ -254,19 +254,24 @@ fn downstream_of(base: &AnalysisHost, relation: &str, column: &str) -> Vec<Strin
 /// Base models with a column reference that reads `relation.column`.
 fn direct_readers(base: &AnalysisHost, relation: &str, column: &str) -> BTreeSet<String> {
     let index = project_index(base.db(), base.project());
-    let reads = |e: &crate::lineage::Edge| {
-        let behind = index.node_behind_source(&e.table).map(|n| n.name.as_str());
-        (e.table.eq_ignore_ascii_case(relation)
-            || behind.is_some_and(|b| b.eq_ignore_ascii_case(relation)))
-            && e.column.eq_ignore_ascii_case(column)
+    let is_relation = |table: &str| {
+        let behind = index.node_behind_source(table).map(|n| n.name.as_str());
+        table.eq_ignore_ascii_case(relation)
+            || behind.is_some_and(|b| b.eq_ignore_ascii_case(relation))
     };
+    let reads =
+        |e: &crate::lineage::Edge| is_relation(&e.table) && e.column.eq_ignore_ascii_case(column);
     index
         .nodes
         .iter()
         .filter(|n| n.is_sql_model())
         .filter(|n| {
             let analysis = model_analysis(base.db(), base.project(), n.file);
-            analysis.ide.references.iter().any(|r| {
+            if !analysis.relations_read.iter().any(|t| is_relation(t)) {
+                return false;
+            }
+            let facts = model_ide_facts(base.db(), base.project(), n.file);
+            facts.references.iter().any(|r| {
                 through_gems(&r.lineage, &analysis.gem_defs)
                     .iter()
                     .any(reads)
@@ -296,12 +301,13 @@ fn uses_in_head(
             continue;
         }
         let analysis = model_analysis(head.db(), head.project(), model.file);
+        let references = &model_ide_facts(head.db(), head.project(), model.file).references;
         let gem =
             |at: usize| crate::ide::gem_at(head.db(), head.project(), model.file, at).flatten();
         match change {
             ColumnChange::Retyped { column, from, to } => {
                 let breaks = retype_breaks(&parse_type(from), &parse_type(to));
-                for r in &analysis.ide.references {
+                for r in references {
                     let reads = through_gems(&r.lineage, &analysis.gem_defs)
                         .iter()
                         .any(|e| {
@@ -320,7 +326,7 @@ fn uses_in_head(
             ColumnChange::Removed { column, .. } | ColumnChange::Renamed { from: column, .. } => {
                 // The old name no longer resolves: an unknown column there now.
                 for d in &analysis.diagnostics {
-                    let named = analysis.ide.references.iter().any(|r| {
+                    let named = references.iter().any(|r| {
                         r.range == d.range
                             && r.lineage.is_empty()
                             && r.name

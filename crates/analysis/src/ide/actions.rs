@@ -4,7 +4,7 @@
 //! the model's missing columns to its YAML.
 
 use crate::db::{Db, Project, SourceFile};
-use crate::model::model_analysis;
+use crate::model::{model_analysis, model_ide_facts};
 use crate::text::TextRange;
 
 /// An edit the user can apply.
@@ -38,9 +38,9 @@ pub fn actions(
     range: TextRange,
     diagnostics: &[(String, String, TextRange)],
 ) -> Vec<Action> {
-    let analysis = model_analysis(db, project, file);
+    let facts = model_ide_facts(db, project, file);
     let mut out = Vec::new();
-    for (star, columns) in &analysis.ide.stars {
+    for (star, columns) in &facts.stars {
         if star.start <= range.end && range.start <= star.end && !columns.is_empty() {
             let list = columns
                 .iter()
@@ -80,8 +80,7 @@ pub fn actions(
                 let Some(column) = message.split('`').nth(1) else {
                     continue;
                 };
-                let group_by = analysis
-                    .ide
+                let group_by = facts
                     .group_by_ends
                     .iter()
                     .filter(|(select, _)| select.contains_range(*at))
@@ -141,8 +140,7 @@ fn extract_gem(
     let analysis = model_analysis(db, project, file);
     let text = file.text(db);
     let overlaps = |w: &TextRange| w.start <= range.end && range.start <= w.end;
-    let (whole, body, alias) = analysis
-        .ide
+    let (whole, body, alias) = model_ide_facts(db, project, file)
         .derived
         .iter()
         .filter(|(w, _, _)| overlaps(w))

@@ -6,7 +6,7 @@
 
 use crate::catalog::{FunctionCatalog, FunctionKind};
 use crate::db::{Db, Project, SourceFile};
-use crate::model::{model_analysis, project_index};
+use crate::model::{model_analysis, model_ide_facts, project_index};
 use crate::schema::ScopeInfo;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,11 +132,12 @@ pub fn completions(
     }
 
     let analysis = model_analysis(db, project, file);
+    let facts = model_ide_facts(db, project, file);
     // Half-typed SQL: analyze it with a placeholder at the cursor, else use
     // the scopes of the last version that parsed.
     let repaired;
-    let scopes: &[ScopeInfo] = if !analysis.ide.scopes.is_empty() {
-        &analysis.ide.scopes
+    let scopes: &[ScopeInfo] = if !facts.scopes.is_empty() {
+        &facts.scopes
     } else {
         repaired = crate::model::scopes_at_cursor(db, project, file, offset);
         if !repaired.is_empty() {

@@ -3,7 +3,7 @@
 
 use crate::db::{Db, Project, SourceFile};
 use crate::jinja::Call;
-use crate::model::{model_analysis, project_index};
+use crate::model::{model_analysis, model_ide_facts, project_index};
 use crate::text::TextRange;
 
 use super::call_at;
@@ -64,7 +64,9 @@ pub fn goto_definition(
         }
     }
     // A column: where its value is defined one step upstream.
-    let Some(reference) = super::reference_at(&analysis.ide, offset) else {
+    let Some(reference) =
+        super::reference_at(&model_ide_facts(db, project, file).references, offset)
+    else {
         return Vec::new();
     };
     let mut out = Vec::new();

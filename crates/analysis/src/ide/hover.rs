@@ -3,7 +3,7 @@
 
 use crate::db::{Db, Project, SourceFile};
 use crate::jinja::Call;
-use crate::model::{model_analysis, node_output, project_index};
+use crate::model::{model_analysis, model_ide_facts, node_output, project_index};
 use crate::text::TextRange;
 
 use super::{call_at, columns_table, node_named};
@@ -62,7 +62,8 @@ pub fn hover(db: &dyn Db, project: Project, file: SourceFile, offset: usize) -> 
             gem: None,
         });
     }
-    if let Some((range, columns)) = analysis.ide.stars.iter().find(|(r, _)| at(r)) {
+    let facts = model_ide_facts(db, project, file);
+    if let Some((range, columns)) = facts.stars.iter().find(|(r, _)| at(r)) {
         return Some(Hover {
             markdown: format!(
                 "`*` expands to\n\n{}",
@@ -72,7 +73,7 @@ pub fn hover(db: &dyn Db, project: Project, file: SourceFile, offset: usize) -> 
             gem: None,
         });
     }
-    let reference = super::reference_at(&analysis.ide, offset)?;
+    let reference = super::reference_at(&facts.references, offset)?;
     let mut markdown = format!(
         "`{}`: **{}**",
         reference.name,

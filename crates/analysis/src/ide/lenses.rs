@@ -2,7 +2,7 @@
 //! folding ranges, inlay hints with column types, workspace symbols.
 
 use crate::db::{Db, Project, SourceFile};
-use crate::model::{model_analysis, project_index};
+use crate::model::{model_analysis, model_ide_facts, project_index};
 use crate::text::TextRange;
 
 /// A gem's lens: where it stands, its name and how many columns it outputs.
@@ -68,10 +68,8 @@ pub fn inlay_hints(
     file: SourceFile,
     range: TextRange,
 ) -> Vec<(usize, String)> {
-    let analysis = model_analysis(db, project, file);
     let dialect = project.settings(db).dialect;
-    let mut hints: Vec<(usize, String)> = analysis
-        .ide
+    let mut hints: Vec<(usize, String)> = model_ide_facts(db, project, file)
         .references
         .iter()
         .filter(|r| range.contains_range(r.range) && !r.ty.is_unknown() && !r.range.is_empty())

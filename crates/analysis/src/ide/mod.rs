@@ -64,11 +64,10 @@ pub(crate) fn covers(range: &TextRange, offset: usize) -> bool {
 
 /// The innermost column reference at `offset`.
 pub(crate) fn reference_at(
-    facts: &crate::schema::IdeFacts,
+    references: &[crate::schema::ColumnReference],
     offset: usize,
 ) -> Option<&crate::schema::ColumnReference> {
-    facts
-        .references
+    references
         .iter()
         .filter(|r| covers(&r.range, offset))
         .min_by_key(|r| r.range.len())

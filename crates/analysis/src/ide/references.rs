@@ -3,7 +3,7 @@
 
 use crate::db::{Db, Project, SourceFile};
 use crate::lineage::through_gems;
-use crate::model::{model_analysis, project_index};
+use crate::model::{model_analysis, model_ide_facts, project_index};
 
 use super::Target;
 
@@ -15,7 +15,8 @@ pub fn find_references(
 ) -> Vec<Target> {
     let index = project_index(db, project);
     let analysis = model_analysis(db, project, file);
-    let Some(reference) = super::reference_at(&analysis.ide, offset) else {
+    let facts = model_ide_facts(db, project, file);
+    let Some(reference) = super::reference_at(&facts.references, offset) else {
         return Vec::new();
     };
     // The column's identity: the relation columns it reads, and this model's
@@ -39,7 +40,10 @@ pub fn find_references(
     let mut out = Vec::new();
     for node in index.nodes.iter().filter(|n| n.is_sql_model()) {
         let other = model_analysis(db, project, node.file);
-        for r in &other.ide.references {
+        if !identity.iter().any(|(t, _)| other.reads_relation(t)) {
+            continue;
+        }
+        for r in &model_ide_facts(db, project, node.file).references {
             let reads = through_gems(&r.lineage, &other.gem_defs).iter().any(|e| {
                 identity.iter().any(|(t, c)| {
                     e.table.eq_ignore_ascii_case(t) && e.column.eq_ignore_ascii_case(c)

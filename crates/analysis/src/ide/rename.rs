@@ -5,7 +5,7 @@ use crate::db::{Db, Project, SourceFile};
 use crate::jinja::source_map::{scan_tags, TagKind};
 use crate::jinja::Call;
 use crate::lineage::through_gems;
-use crate::model::{model_analysis, project_index};
+use crate::model::{model_analysis, model_ide_facts, project_index};
 use crate::text::TextRange;
 
 use super::call_at;
@@ -59,7 +59,8 @@ pub fn rename(
     if let Some(gem) = on_gem {
         return Ok(rename_gem(db, project, file, &gem, new_name));
     }
-    if let Some((_, alias, gem)) = analysis.ide.aliases.iter().find(|(r, _, _)| at(r)) {
+    let facts = model_ide_facts(db, project, file);
+    if let Some((_, alias, gem)) = facts.aliases.iter().find(|(r, _, _)| at(r)) {
         return Ok(rename_alias(
             db,
             project,
@@ -96,7 +97,7 @@ fn rename_gem(
     }
     // `gem.column` qualifiers.
     let text = file.text(db);
-    for r in &analysis.ide.references {
+    for r in &model_ide_facts(db, project, file).references {
         if let Some((qualifier, _)) = r.name.split_once('.') {
             if qualifier.eq_ignore_ascii_case(gem)
                 && text
@@ -123,9 +124,9 @@ fn rename_alias(
     new_name: &str,
 ) -> RenameEdits {
     let index = project_index(db, project);
-    let analysis = model_analysis(db, project, file);
+    let facts = model_ide_facts(db, project, file);
     let mut out = RenameEdits::default();
-    for (range, name, g) in &analysis.ide.aliases {
+    for (range, name, g) in &facts.aliases {
         if name.eq_ignore_ascii_case(alias) && g.as_deref() == gem {
             out.edit(file, *range, new_name);
         }
@@ -154,9 +155,13 @@ fn rename_alias(
     };
     for node in index.nodes.iter().filter(|n| n.is_sql_model()) {
         let other = model_analysis(db, project, node.file);
+        let here = node.file == file;
+        if !here && !(is_output && model.as_deref().is_some_and(|m| other.reads_relation(m))) {
+            continue;
+        }
         let text = node.file.text(db);
-        for r in &other.ide.references {
-            if reads(&r.lineage, &other.gem_defs, node.file == file) {
+        for r in &model_ide_facts(db, project, node.file).references {
+            if reads(&r.lineage, &other.gem_defs, here) {
                 // Only the column part of `q.column`.
                 let written = &text[r.range.start..r.range.end.min(text.len())];
                 if let Some(at) = written.to_lowercase().rfind(&alias.to_lowercase()) {

@@ -9,7 +9,7 @@ use crate::diagnostics::{did_you_mean, Code, Diagnostic};
 use crate::gems::Gem;
 use crate::jinja::{Call, RenderedModel};
 use crate::project::infer_seed_schema;
-use crate::schema::{analyze_statement, Lookup, RelationLookup, RelationSchema};
+use crate::schema::{analyze_statement, IdeFacts, Lookup, RelationLookup, RelationSchema};
 use crate::syntax::parse_sql;
 use crate::text::TextRange;
 
@@ -28,8 +28,11 @@ pub struct ModelAnalysis {
     pub influences: Vec<crate::lineage::Edge>,
     /// Every CTE of the model (nested ones too), for composing gem lineage.
     pub gem_defs: Vec<(String, RelationSchema)>,
-    /// Column references, stars and scopes, with ranges in the template.
-    pub ide: crate::schema::IdeFacts,
+    /// The relations the model reads in FROM (lower-case, as lineage names
+    /// them): a search across models for what reads a column (references,
+    /// rename, what a change breaks) asks for the editor's facts
+    /// (`model_ide_facts`) of the models that read its relation only.
+    pub relations_read: Vec<String>,
     /// Relation names in FROM (ranges in the template).
     pub tables: Vec<crate::schema::TableUse>,
     /// Why the model's columns are unknown when no analysis could be made
@@ -217,6 +220,16 @@ impl RelationLookup for ModelLookup<'_> {
     }
 }
 
+impl ModelAnalysis {
+    /// Whether the model reads `relation` (named as lineage names it, in any
+    /// case) in a FROM: else none of its column references reads it.
+    pub fn reads_relation(&self, relation: &str) -> bool {
+        self.relations_read
+            .binary_search(&relation.to_lowercase())
+            .is_ok()
+    }
+}
+
 #[salsa::tracked(returns(ref), cycle_result = analysis_in_cycle)]
 pub fn model_analysis(db: &dyn Db, project: Project, file: SourceFile) -> Arc<ModelAnalysis> {
     let rendered = rendered_model(db, project, file);
@@ -227,13 +240,35 @@ pub fn model_analysis(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Mo
         file.text(db),
         rendered,
         &[],
+        None,
     ))
+}
+
+/// The editor's facts of a model (column references, stars, scopes,
+/// aliases), with ranges in the template. A second analysis of the model:
+/// only files the editor has open, and the models a search across the
+/// project finds reading a relation, ask for them, so checking and tracing
+/// a whole project neither builds nor keeps them.
+#[salsa::tracked(returns(ref))]
+pub fn model_ide_facts(db: &dyn Db, project: Project, file: SourceFile) -> Arc<IdeFacts> {
+    let rendered = rendered_model(db, project, file);
+    let mut facts = IdeFacts::default();
+    analyze_model_text(
+        db,
+        project,
+        file,
+        file.text(db),
+        rendered,
+        &[],
+        Some(&mut facts),
+    );
+    Arc::new(facts)
 }
 
 /// The analysis of `template` as the model in `file` (not memoized: for text
 /// the editor has not written yet). `assumed` stands in for the outputs of
 /// some models (a proposed edit of one, and what it changes downstream, seen
-/// from a model that reads them).
+/// from a model that reads them). The editor's facts go to `ide` when given.
 pub fn analyze_model_text(
     db: &dyn Db,
     project: Project,
@@ -241,6 +276,7 @@ pub fn analyze_model_text(
     template: &str,
     rendered: &RenderedModel,
     assumed: &[(SourceFile, Arc<RelationSchema>)],
+    mut ide: Option<&mut IdeFacts>,
 ) -> ModelAnalysis {
     let index = project_index(db, project);
     let node = index.node_for_file(file);
@@ -300,7 +336,14 @@ pub fn analyze_model_text(
                     assumed,
                 };
                 for statement in &statements {
-                    let result = analyze_statement(statement, sql, &lookup, &model_name, dialect);
+                    let result = analyze_statement(
+                        statement,
+                        sql,
+                        &lookup,
+                        &model_name,
+                        dialect,
+                        ide.is_some(),
+                    );
                     for mut d in result.diagnostics {
                         d.range = rendered.source_map.to_template(d.range, template);
                         analysis.diagnostics.push(d);
@@ -318,22 +361,24 @@ pub fn analyze_model_text(
                     analysis.influences = result.influences;
                     analysis.gem_defs = result.gem_defs;
                     let map = |r: TextRange| rendered.source_map.to_template(r, template);
-                    let mut ide = result.ide;
-                    ide.references
-                        .iter_mut()
-                        .for_each(|r| r.range = map(r.range));
-                    ide.stars.iter_mut().for_each(|s| s.0 = map(s.0));
-                    ide.scopes.iter_mut().for_each(|s| s.range = map(s.range));
-                    ide.aliases.iter_mut().for_each(|a| a.0 = map(a.0));
-                    ide.derived.iter_mut().for_each(|d| {
-                        d.0 = map(d.0);
-                        d.1 = map(d.1);
-                    });
-                    ide.group_by_ends.iter_mut().for_each(|g| {
-                        g.0 = map(g.0);
-                        g.1 = map(TextRange::new(g.1.saturating_sub(1), g.1)).end;
-                    });
-                    analysis.ide = ide;
+                    analysis.relations_read = result.relations_read;
+                    if let Some(ide) = ide.as_deref_mut() {
+                        *ide = result.ide;
+                        ide.references
+                            .iter_mut()
+                            .for_each(|r| r.range = map(r.range));
+                        ide.stars.iter_mut().for_each(|s| s.0 = map(s.0));
+                        ide.scopes.iter_mut().for_each(|s| s.range = map(s.range));
+                        ide.aliases.iter_mut().for_each(|a| a.0 = map(a.0));
+                        ide.derived.iter_mut().for_each(|d| {
+                            d.0 = map(d.0);
+                            d.1 = map(d.1);
+                        });
+                        ide.group_by_ends.iter_mut().for_each(|g| {
+                            g.0 = map(g.0);
+                            g.1 = map(TextRange::new(g.1.saturating_sub(1), g.1)).end;
+                        });
+                    }
                     analysis.tables = result
                         .tables
                         .into_iter()
@@ -625,7 +670,7 @@ pub fn scopes_at_cursor(
     };
     let mut scopes = Vec::new();
     for statement in &statements {
-        let result = analyze_statement(statement, text, &lookup, "cursor", dialect);
+        let result = analyze_statement(statement, text, &lookup, "cursor", dialect, true);
         for mut scope in result.ide.scopes {
             let r = TextRange::new(unshift(scope.range.start), unshift(scope.range.end));
             scope.range = rendered.source_map.to_template(r, template);

@@ -409,7 +409,7 @@ impl Analyzer<'_> {
             }
             _ => {}
         }
-        if self.macro_depth == 0 {
+        if self.records_ide_facts() {
             let (ty, lineage) = match &resolution {
                 Resolution::Found { ty, lineage, .. } => (
                     field_path.iter().fold(ty.clone(), |t, f| field_type(&t, f)),

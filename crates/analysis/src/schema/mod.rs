@@ -206,6 +206,7 @@ pub(crate) fn columns_for_editor(columns: &[Column]) -> Vec<Column> {
 /// scopes and stars carry no lineage (see `columns_for_editor`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct IdeFacts {
+    /// Column references of the user's SQL (not of macro bodies).
     pub references: Vec<ColumnReference>,
     /// Each `*` and the columns it expands to.
     pub stars: Vec<(TextRange, Vec<Column>)>,
@@ -237,19 +238,25 @@ pub struct StatementAnalysis {
     pub gem_defs: Vec<(String, RelationSchema)>,
     pub diagnostics: Vec<Diagnostic>,
     pub tables: Vec<TableUse>,
+    /// The relations read in FROM (lower-case, as lineage names them): no
+    /// column reference reads a relation outside them.
+    pub relations_read: Vec<String>,
     pub ide: IdeFacts,
 }
 
 /// Analyzes one parsed statement of `sql`. `final_gem` names the gem of the
-/// statement's last SELECT (for a model, the model's name).
+/// statement's last SELECT (for a model, the model's name); `ide_facts`
+/// says whether to record the editor's facts (`StatementAnalysis::ide`).
 pub fn analyze_statement(
     statement: &Statement,
     sql: &str,
     lookup: &dyn RelationLookup,
     final_gem: &str,
     dialect: crate::syntax::Dialect,
+    ide_facts: bool,
 ) -> StatementAnalysis {
     let mut analyzer = query::Analyzer::new(sql, lookup);
+    analyzer.ide_facts = ide_facts;
     analyzer.lateral_aliases = dialect.lateral_column_aliases();
     analyzer.dialect = dialect;
     analyzer.spark_types = matches!(

@@ -63,7 +63,13 @@ pub(crate) struct Analyzer<'a> {
     pub target: Option<super::StatementTarget>,
     /// Every CTE defined in the statement, for composing lineage through gems.
     pub cte_defs: Vec<(String, RelationSchema)>,
+    /// Relations read in FROM, as lineage names them (lower-case).
+    pub relations_read: Vec<String>,
     pub ide: super::IdeFacts,
+    /// Whether to record `ide` (references, scopes, stars): whole-project
+    /// work (checks, lineage) never reads it, and it was most of what a
+    /// model's analysis kept.
+    pub ide_facts: bool,
     /// Steps left before the analysis gives up on the statement: a bound on
     /// the time one model can take, whatever its SQL.
     pub fuel: u64,
@@ -96,9 +102,17 @@ impl<'a> Analyzer<'a> {
             influences: Vec::new(),
             target: None,
             cte_defs: Vec::new(),
+            relations_read: Vec::new(),
             ide: Default::default(),
+            ide_facts: true,
             fuel: ANALYSIS_FUEL,
         }
+    }
+
+    /// Whether what is being analysed now is recorded for the editor: the
+    /// user's own SQL, not the body of a macro it calls.
+    pub(crate) fn records_ide_facts(&self) -> bool {
+        self.ide_facts && self.macro_depth == 0
     }
 
     /// Spends `steps` of fuel; false once it has run out.
@@ -144,6 +158,12 @@ impl<'a> Analyzer<'a> {
             influences,
             target,
             gem_defs: self.cte_defs.clone(),
+            relations_read: {
+                let mut read = self.relations_read;
+                read.sort_unstable();
+                read.dedup();
+                read
+            },
             ide: self.ide,
             gems: self.gems,
             diagnostics: self.diagnostics,
@@ -655,6 +675,7 @@ impl<'a> Analyzer<'a> {
             .lookup
             .display_name(&parts, range)
             .unwrap_or_else(|| name.to_string());
+        self.relations_read.push(display.to_lowercase());
         Some(match self.lookup_parts(&parts, range, true) {
             Some(schema) => schema.as_base_table(&display),
             None => RelationSchema::unknown().as_base_table(&display),
@@ -873,7 +894,7 @@ impl<'a> Analyzer<'a> {
             TableFactor::Derived {
                 subquery, alias, ..
             } => {
-                if self.macro_depth == 0 {
+                if self.records_ide_facts() {
                     let whole = self.range_of(factor);
                     self.ide.derived.push((
                         whole,
@@ -1051,7 +1072,7 @@ impl<'a> Analyzer<'a> {
         query: Option<&Query>,
     ) -> RelationSchema {
         let scope = self.build_from(&select.from, parent);
-        if self.macro_depth == 0 {
+        if self.records_ide_facts() {
             let items = scope
                 .items
                 .iter()
@@ -1106,7 +1127,7 @@ impl<'a> Analyzer<'a> {
             merge_edges(&mut self.influences, keys);
         }
         let grouping_ref = (aggregated && !group_all).then_some(&grouping);
-        if let (Some(last), 0) = (group_exprs.last(), self.macro_depth) {
+        if let (Some(last), true) = (group_exprs.last(), self.records_ide_facts()) {
             let end = self.range_of(*last).end;
             self.ide.group_by_ends.push((self.range_of(select), end));
         }
@@ -1157,7 +1178,7 @@ impl<'a> Analyzer<'a> {
                 SelectItem::ExprWithAlias { expr, alias } => {
                     let ty = self.infer(expr, &scope, grouping_ref, self.lateral_aliases);
                     let lineage = self.expr_lineage(expr, EdgeKind::Copy);
-                    if self.macro_depth == 0 {
+                    if self.records_ide_facts() {
                         self.ide.aliases.push((
                             self.span_range(alias.span),
                             alias.value.clone(),
@@ -1191,10 +1212,12 @@ impl<'a> Analyzer<'a> {
                     };
                     self.burn(cols.len() as u64);
                     let cols = self.apply_wildcard_options(cols, opts, &scope, is_open);
-                    self.ide.stars.push((
-                        self.span_range(opts.wildcard_token.0.span),
-                        super::columns_for_editor(&cols),
-                    ));
+                    if self.ide_facts {
+                        self.ide.stars.push((
+                            self.span_range(opts.wildcard_token.0.span),
+                            super::columns_for_editor(&cols),
+                        ));
+                    }
                     if aggregated && !group_all && !cols.is_empty() {
                         self.check_star_grouped(&scope, &grouping, opts);
                     }

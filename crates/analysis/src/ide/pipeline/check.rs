@@ -238,6 +238,7 @@ pub(super) fn downstream_problems(
             node.file.text(db),
             rendered,
             &assumed,
+            None,
         );
         // The nearest way the change came in.
         let through = reads
@@ -286,7 +287,7 @@ pub(super) fn verify(
     if let Some(error) = &rendered.error {
         return Err(format!("the edited model would not render: {}", error.message).into());
     }
-    let after = analyze_model_text(db, project, file, new_text, &rendered, &[]);
+    let after = analyze_model_text(db, project, file, new_text, &rendered, &[], None);
     let mut problems: Vec<String> = new_errors(&before.diagnostics, &after.diagnostics)
         .into_iter()
         .map(|d| format!("{model}: {}", d.message))
