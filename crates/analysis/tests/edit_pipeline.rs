@@ -1000,6 +1000,58 @@ const CHAIN: &[(&str, &str)] = &[
     ),
 ];
 
+const COMMENTED_COLUMNS: &str = "with orders as (
+    select * from {{ ref('raw_orders') }}
+)
+
+select
+    -- the key
+    id,  -- never null
+    customer_id, /* who ordered */
+    amount -- in dollars
+    -- amounts are gross
+from orders
+";
+
+#[test]
+fn a_form_edit_of_columns_keeps_the_comments_of_the_columns_it_keeps() {
+    // `customer_id` goes with its comment; `amount`, renamed, keeps its own.
+    edited(
+        COMMENTED_COLUMNS,
+        "m",
+        r#"{"op": "editParts", "gem": {"kind": "Reformat", "columns": [{"column": "id"}, {"column": "amount", "name": "paid_amount"}, {"column": "status"}]}}"#,
+        expect![[r#"
+            Change the columns of Reformat `m`
+            -- final SELECT columns: id, paid_amount, status
+            with orders as (
+                select * from {{ ref('raw_orders') }}
+            )
+
+            select
+                -- the key
+                id, -- never null
+                amount as paid_amount, -- in dollars
+                status
+                -- amounts are gross
+            from orders
+        "#]],
+    );
+    // One column with a line comment: the list stays over lines, so the
+    // comment does not swallow FROM.
+    edited(
+        "select id, -- the key\n    amount from {{ ref('raw_orders') }}\n",
+        "m",
+        r#"{"op": "editParts", "gem": {"kind": "Reformat", "columns": [{"column": "id"}]}}"#,
+        expect![[r#"
+            Change the columns of Reformat `m`
+            -- final SELECT columns: id
+            select
+                id -- the key
+            from {{ ref('raw_orders') }}
+        "#]],
+    );
+}
+
 #[test]
 fn an_edit_that_breaks_a_model_two_refs_downstream_is_refused() {
     // `c` reads `amount` through `b`, which reads all of `a`.
@@ -1124,6 +1176,7 @@ fn the_parts_a_form_starts_from() {
                 amount * 2 as doubled,
                 upper(status),
                 orders.customer_id as cust,
+                -- the key, quoted
                 "ID" as "Order ID"
             from orders
         "#]],

@@ -358,6 +358,42 @@ pub(super) fn alias_follows(text: &str, end: usize) -> bool {
     }
 }
 
+/// The comments between and around the items of a list (`items` as
+/// `split_list` gives them): a comment on the line an item ends on, past its
+/// comma, trails that item; one on the lines before an item leads it; one
+/// after the last item's line is the list's own (`after`). Comments inside
+/// an item stay in its text.
+#[derive(Debug, Default)]
+pub(super) struct ListComments {
+    pub leading: Vec<Vec<String>>,
+    pub trailing: Vec<Vec<String>>,
+    pub after: Vec<String>,
+}
+
+pub(super) fn list_comments(text: &str, range: TextRange, items: &[TextRange]) -> ListComments {
+    let mut out = ListComments {
+        leading: vec![Vec::new(); items.len()],
+        trailing: vec![Vec::new(); items.len()],
+        after: Vec::new(),
+    };
+    for t in tokens(text, range) {
+        if t.kind != TokenKind::Comment || items.iter().any(|i| i.contains_range(t.range)) {
+            continue;
+        }
+        let written = text[t.range.start..token_end(text, &t)].to_string();
+        let before = items.iter().rposition(|i| i.end <= t.range.start);
+        let next = items.iter().position(|i| i.start >= t.range.end);
+        match (before, next) {
+            (Some(b), _) if !text[items[b].end..t.range.start].contains('\n') => {
+                out.trailing[b].push(written)
+            }
+            (_, Some(n)) => out.leading[n].push(written),
+            _ => out.after.push(written),
+        }
+    }
+    out
+}
+
 /// The start of the line holding `at`.
 pub(super) fn line_start(text: &str, at: usize) -> usize {
     text[..at].rfind('\n').map_or(0, |i| i + 1)

@@ -1621,13 +1621,11 @@ impl Editor<'_> {
                     return Err("a Reformat needs at least one column".into());
                 }
                 let (list_range, select, from) = self.select_list()?;
-                let items: Vec<String> = columns
-                    .iter()
-                    .map(|c| c.select_item(&self.style))
-                    .collect::<Result<_, _>>()?;
+                let items = self.keeping_comments(list_range, columns)?;
                 let indent = layout_indent(self.text, select.range.start);
-                let listed = write::list(
-                    &items,
+                let listed = write::commented_list(
+                    &items.0,
+                    &items.1,
                     &format!("{indent}{}", self.style.indent_unit),
                     &self.style,
                 );
@@ -1636,7 +1634,7 @@ impl Editor<'_> {
                     .ends_with('\n');
                 let tail = if from_on_own_line {
                     format!("\n{}", layout_indent(self.text, from.range.start))
-                } else if items.len() > 1 {
+                } else if listed.starts_with('\n') {
                     format!("\n{indent}")
                 } else {
                     " ".to_string()
@@ -1649,6 +1647,53 @@ impl Editor<'_> {
             }
             _ => Err(self.open_code()),
         }
+    }
+}
+
+impl Editor<'_> {
+    /// The select items of `columns` as written, each with the comments of
+    /// the item of `list` it keeps (the same column, else the same column or
+    /// expression under another name), and the list's closing comments: a
+    /// form edit changes columns, not the notes written beside them.
+    fn keeping_comments(
+        &self,
+        list: TextRange,
+        columns: &[ColumnSpec],
+    ) -> Result<(Vec<write::CommentedItem>, Vec<String>), Refusal> {
+        let dialect = self.project.settings(self.db).dialect;
+        let current = layout::split_list(self.text, list);
+        let specs: Vec<Option<ColumnSpec>> = current
+            .iter()
+            .map(|r| column_spec(&self.text[r.start..r.end], dialect))
+            .collect();
+        let mut comments = layout::list_comments(self.text, list, &current);
+        let mut kept = vec![false; current.len()];
+        let same_values = |a: &ColumnSpec, b: &ColumnSpec| {
+            (&a.column, &a.expression, &a.function) == (&b.column, &b.expression, &b.function)
+        };
+        let mut items = Vec::new();
+        for column in columns {
+            let mut item = write::CommentedItem {
+                text: column.select_item(&self.style)?,
+                ..Default::default()
+            };
+            let unkept = |i: &usize| !kept[*i];
+            let was = (0..current.len())
+                .filter(unkept)
+                .find(|&i| specs[i].as_ref() == Some(column))
+                .or_else(|| {
+                    (0..current.len())
+                        .filter(unkept)
+                        .find(|&i| specs[i].as_ref().is_some_and(|s| same_values(s, column)))
+                });
+            if let Some(i) = was {
+                kept[i] = true;
+                item.leading = std::mem::take(&mut comments.leading[i]);
+                item.trailing = std::mem::take(&mut comments.trailing[i]);
+            }
+            items.push(item);
+        }
+        Ok((items, comments.after))
     }
 }
 

@@ -41,20 +41,70 @@ impl ColumnSpec {
 
 /// A list of items, one per line under `indent` (or on one line when short).
 pub(super) fn list(items: &[String], indent: &str, style: &Style) -> String {
-    if items.len() == 1 {
-        return format!(" {}", items[0]);
+    let items: Vec<CommentedItem> = items
+        .iter()
+        .map(|text| CommentedItem {
+            text: text.clone(),
+            ..Default::default()
+        })
+        .collect();
+    commented_list(&items, &[], indent, style)
+}
+
+/// A list item as written, with the comments kept from the code it replaces
+/// (each comment's text, `--` or `/* */`).
+#[derive(Debug, Default)]
+pub(super) struct CommentedItem {
+    pub text: String,
+    /// On lines of their own above the item.
+    pub leading: Vec<String>,
+    /// After the item (and its comma) on its line.
+    pub trailing: Vec<String>,
+}
+
+/// A list of items, one per line under `indent`, each with its comments, and
+/// `after` on lines of their own below the last; on one line when it is a
+/// single item without comments. A list over several lines starts with a
+/// line break.
+pub(super) fn commented_list(
+    items: &[CommentedItem],
+    after: &[String],
+    indent: &str,
+    style: &Style,
+) -> String {
+    let commented = !after.is_empty()
+        || items
+            .iter()
+            .any(|i| !i.leading.is_empty() || !i.trailing.is_empty());
+    if let ([item], false) = (items, commented) {
+        return format!(" {}", item.text);
     }
     let mut out = String::new();
-    for (i, item) in items.iter().enumerate() {
+    let own_line = |out: &mut String, text: &str| {
         out.push('\n');
         out.push_str(indent);
-        if style.leading_commas && i > 0 {
-            out.push_str(", ");
+        out.push_str(text);
+    };
+    for (i, item) in items.iter().enumerate() {
+        for comment in &item.leading {
+            own_line(&mut out, comment);
         }
-        out.push_str(item);
+        let comma = if style.leading_commas && i > 0 {
+            ", "
+        } else {
+            ""
+        };
+        own_line(&mut out, &format!("{comma}{}", item.text));
         if !style.leading_commas && i + 1 < items.len() {
             out.push(',');
         }
+        for comment in &item.trailing {
+            out.push(' ');
+            out.push_str(comment);
+        }
+    }
+    for comment in after {
+        own_line(&mut out, comment);
     }
     out
 }
