@@ -1,9 +1,11 @@
 //! `loupe lineage`: a column's lineage across the project, or the edges of a SQL file.
 
+use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use loupe_analysis::lineage::statement_edges;
+use loupe_analysis::lineage::{statement_edges, Edge, EdgeKind};
 use loupe_analysis::loose::analyze_sql;
 use loupe_analysis::model::{self, LineageGraph, LineageLink, LineageNode};
 
@@ -37,14 +39,30 @@ pub fn run_sql(
                 edges.push(e);
             }
         }
-        influences.extend(statement.influences.iter().map(|e| {
-            let table = e.is_attributed().then_some(&*e.table);
-            serde_json::json!({"source_table": table, "source_column": &*e.column, "kind": e.kind})
-        }));
+        influences.extend(statement.influences.iter().map(SourceEdge::of));
     }
     let out = serde_json::json!({"edges": edges, "influences": influences});
     println!("{}", serde_json::to_string_pretty(&out).unwrap());
     Ok(ExitCode::SUCCESS)
+}
+
+/// An edge as the JSON output writes it: where a column's value comes from.
+/// Fields in the order of their names, as a JSON object's keys come out.
+#[derive(serde::Serialize)]
+struct SourceEdge<'a> {
+    kind: EdgeKind,
+    source_column: &'a str,
+    source_table: Option<&'a str>,
+}
+
+impl<'a> SourceEdge<'a> {
+    fn of(e: &'a Edge) -> Self {
+        SourceEdge {
+            kind: e.kind,
+            source_column: &e.column,
+            source_table: e.is_attributed().then_some(&*e.table),
+        }
+    }
 }
 
 /// `loupe lineage --all PATH`: every model column's edges (JSON), or a count.
@@ -52,26 +70,33 @@ pub fn run_all(path: &Path, json: bool, include_indirect: bool) -> Result<ExitCo
     let host = super::load_project(path)?;
     let lineage = host.all_lineage();
     let (mut columns, mut edges) = (0, 0);
-    let mut out = serde_json::Map::new();
+    // Models and their columns by name, as JSON objects sort their keys.
+    let mut out: BTreeMap<&str, BTreeMap<&str, Vec<SourceEdge>>> = BTreeMap::new();
     for (model, cols) in &lineage {
-        let mut model_out = serde_json::Map::new();
+        let model_out = out.entry(model).or_default();
         for (column, column_edges) in cols {
             columns += 1;
-            let kept: Vec<serde_json::Value> = column_edges
+            let kept: Vec<SourceEdge> = column_edges
                 .iter()
                 .filter(|e| include_indirect || e.kind.is_direct())
-                .map(|e| {
-                    let table = e.is_attributed().then_some(&*e.table);
-                    serde_json::json!({"source_table": table, "source_column": &*e.column, "kind": e.kind})
-                })
+                .map(SourceEdge::of)
                 .collect();
             edges += kept.len();
-            model_out.insert(column.clone(), kept.into());
+            model_out.insert(column, kept);
         }
-        out.insert(model.clone(), model_out.into());
     }
     if json {
-        println!("{}", serde_json::to_string(&out).unwrap());
+        // Written as it is serialized: a tree of JSON values for every
+        // column of a large project took memory and time of its own.
+        let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        serde_json::to_writer(&mut stdout, &out)
+            .map_err(|e| e.to_string())
+            .and_then(|()| {
+                writeln!(stdout)
+                    .and_then(|()| stdout.flush())
+                    .map_err(|e| e.to_string())
+            })
+            .map_err(|e| format!("writing the lineage: {e}"))?;
     } else {
         println!("{} models, {columns} columns, {edges} edges", lineage.len());
     }
