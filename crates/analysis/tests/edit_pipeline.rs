@@ -1053,6 +1053,35 @@ fn a_form_edit_of_columns_keeps_the_comments_of_the_columns_it_keeps() {
 }
 
 #[test]
+fn an_edit_that_breaks_a_model_reading_it_through_a_source_is_refused() {
+    // `b` reads what `a` builds through a source declared on its relation
+    // (no columns declared): not a dbt edge, but `b` reads `a.amount`.
+    let files: &[(&str, &str)] = &[
+        (
+            "models/a.sql",
+            "select id, customer_id, amount from {{ ref('raw_orders') }}\n",
+        ),
+        (
+            "models/sources.yml",
+            "version: 2\nsources:\n  - name: built\n    schema: main\n    tables:\n      - name: a\n",
+        ),
+        (
+            "models/b.sql",
+            "select id, amount * 2 as doubled from {{ source('built', 'a') }}\n",
+        ),
+    ];
+    edited_in(
+        files,
+        "models/a.sql",
+        "a",
+        r#"{"op": "editParts", "gem": {"kind": "Reformat", "columns": [{"column": "id"}, {"column": "customer_id"}]}}"#,
+        expect![[r#"
+            refused: the change would introduce 1 error: b: unknown column `amount`
+            columns: ["amount"]"#]],
+    );
+}
+
+#[test]
 fn an_edit_that_breaks_a_model_two_refs_downstream_is_refused() {
     // `c` reads `amount` through `b`, which reads all of `a`.
     edited_in(

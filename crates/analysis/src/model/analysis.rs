@@ -129,15 +129,10 @@ impl ModelLookup<'_> {
     /// of the project's own node built into the same relation (sources that
     /// read the project's seeds, a common way to load raw data).
     fn source_schema(&self, source: &crate::project::SourceTable) -> Lookup {
-        match declared_source_schema(source, self.project.catalog(self.db)) {
-            Lookup::Opaque => match self
-                .index
-                .node_by_relation(&source.schema, &source.identifier)
-            {
-                Some(node) => self.node_schema(node),
-                None => Lookup::Opaque,
-            },
-            found => found,
+        let catalog = self.project.catalog(self.db);
+        match self.index.node_read_through_source(source, catalog) {
+            Some(node) => self.node_schema(node),
+            None => declared_source_schema(source, catalog),
         }
     }
 }

@@ -43,6 +43,11 @@ pub struct ProjectIndex {
     pub nodes: Vec<NodeInfo>,
     by_name: BTreeMap<String, Vec<usize>>,
     by_file: rustc_hash::FxHashMap<SourceFile, usize>,
+    /// The first node building each (schema, identifier), lower-case: every
+    /// source a model reads is looked up here.
+    by_relation: rustc_hash::FxHashMap<(String, String), usize>,
+    /// The first source (by name) declared on each (schema, identifier).
+    source_by_relation: rustc_hash::FxHashMap<(String, String), (String, String)>,
     pub sources: BTreeMap<(String, String), SourceTable>,
     /// Source table declarations: which properties file and where.
     pub source_files: BTreeMap<(String, String), SourceFile>,
@@ -77,16 +82,26 @@ impl ProjectIndex {
 
     /// Models and seeds named `schema.identifier` in the warehouse.
     pub fn node_by_relation(&self, schema: &str, identifier: &str) -> Option<&NodeInfo> {
-        self.nodes.iter().find(|n| {
-            n.relation.0.eq_ignore_ascii_case(schema)
-                && n.relation.1.eq_ignore_ascii_case(identifier)
-        })
+        let key = (schema.to_lowercase(), identifier.to_lowercase());
+        self.by_relation.get(&key).map(|&i| &self.nodes[i])
     }
 
     pub fn source_by_relation(&self, schema: &str, identifier: &str) -> Option<&SourceTable> {
-        self.sources.values().find(|s| {
-            s.schema.eq_ignore_ascii_case(schema) && s.identifier.eq_ignore_ascii_case(identifier)
-        })
+        let key = (schema.to_lowercase(), identifier.to_lowercase());
+        self.sources.get(self.source_by_relation.get(&key)?)
+    }
+
+    /// The seed or model whose output a `source()` reads: one building the
+    /// source's relation, when nothing declares or describes its columns.
+    pub fn node_read_through_source(
+        &self,
+        source: &SourceTable,
+        catalog: &crate::project::WarehouseCatalog,
+    ) -> Option<&NodeInfo> {
+        if catalog.knows_source(source) {
+            return None;
+        }
+        self.node_by_relation(&source.schema, &source.identifier)
     }
 
     /// The project's node that source `source.table` (as lineage names it)
@@ -234,6 +249,10 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
             let id = index.nodes.len();
             index.by_file.entry(file).or_insert(id);
             index
+                .by_relation
+                .entry((relation.0.to_lowercase(), relation.1.to_lowercase()))
+                .or_insert(id);
+            index
                 .by_name
                 .entry(name.to_lowercase())
                 .or_default()
@@ -269,6 +288,12 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
                 .or_default()
                 .extend(ids);
         }
+    }
+    for (key, s) in &index.sources {
+        index
+            .source_by_relation
+            .entry((s.schema.to_lowercase(), s.identifier.to_lowercase()))
+            .or_insert_with(|| key.clone());
     }
     for (name, ids) in &index.by_name {
         let models: Vec<&NodeInfo> = ids

@@ -19,6 +19,7 @@ pub use lineage::{
     downstream, model_lineage, upstream, LineageGraph, LineageLink, LineageNode, ModelLineage,
 };
 pub use naming::{project_naming, Naming};
+pub(crate) use render::node_read_through_call;
 pub use render::{
     downstream_models, ephemeral_models_that_run, jinja_environment, model_calls, model_cycles,
     model_dependents, model_materialization, model_relation, render_model_text, rendered_model,

@@ -376,6 +376,10 @@ struct ModelEdges {
     name: String,
     /// The nodes its `ref()`s resolve to, in call order.
     refs: Vec<RefTarget>,
+    /// The nodes whose output its `source()`s read (a source on a relation
+    /// the project builds, its columns undeclared): not edges of dbt's DAG,
+    /// but the model reads their columns.
+    read_through_sources: Vec<String>,
     ephemeral: bool,
 }
 
@@ -407,6 +411,7 @@ fn model_edge_chunks(db: &dyn Db, project: Project) -> Vec<&Arc<Vec<ModelEdges>>
 #[salsa::tracked(returns(ref))]
 fn model_edges_chunk(db: &dyn Db, project: Project, chunk: u32) -> Arc<Vec<ModelEdges>> {
     let index = project_index(db, project);
+    let catalog = project.catalog(db);
     let models = index.nodes.iter().filter(|n| n.is_sql_model());
     let edges = models
         .skip(chunk as usize * CHUNK)
@@ -426,6 +431,11 @@ fn model_edges_chunk(db: &dyn Db, project: Project, chunk: u32) -> Arc<Vec<Model
                     is_seed: t.is_seed,
                     is_sql_model: t.is_sql_model(),
                 })
+                .collect(),
+            read_through_sources: model_calls(db, project, node.file)
+                .iter()
+                .filter_map(|c| node_read_through_call(index, catalog, c))
+                .map(|n| n.name.clone())
                 .collect(),
             ephemeral: model_materialization(db, project, node.file).as_deref()
                 == Some("ephemeral"),
@@ -578,13 +588,31 @@ pub fn model_cycles(db: &dyn Db, project: Project) -> Arc<Cycles> {
     Arc::new(find_cycles(&edges))
 }
 
-/// For each model or seed (lower-case name), the models whose `ref()`s name it.
+/// The node a `source()` call reads the output of, if it is one the project
+/// builds (see `ProjectIndex::node_read_through_source`).
+pub(crate) fn node_read_through_call<'a>(
+    index: &'a super::ProjectIndex,
+    catalog: &crate::project::WarehouseCatalog,
+    call: &Call,
+) -> Option<&'a super::NodeInfo> {
+    let Call::Source { source, table } = call else {
+        return None;
+    };
+    let declared = index
+        .sources
+        .get(&(source.to_lowercase(), table.to_lowercase()))?;
+    index.node_read_through_source(declared, catalog)
+}
+
+/// For each model or seed (lower-case name), the models that read it: by
+/// `ref()`, or by a `source()` on the relation it builds.
 #[salsa::tracked(returns(ref))]
 pub fn model_dependents(db: &dyn Db, project: Project) -> Arc<BTreeMap<String, Vec<String>>> {
     let mut readers: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for model in model_edge_chunks(db, project).iter().flat_map(|c| c.iter()) {
-        for target in &model.refs {
-            let list = readers.entry(target.name.to_lowercase()).or_default();
+        let targets = model.refs.iter().map(|t| &t.name);
+        for target in targets.chain(&model.read_through_sources) {
+            let list = readers.entry(target.to_lowercase()).or_default();
             if !list.contains(&model.name) {
                 list.push(model.name.clone());
             }

@@ -63,6 +63,11 @@ impl WarehouseCatalog {
             .or_else(|| self.schema(&source.schema, &source.identifier))
     }
 
+    /// Whether a source's columns are known (declared, or described by a fabric).
+    pub fn knows_source(&self, source: &SourceTable) -> bool {
+        source.columns.is_some() || self.columns(&source.schema, &source.identifier).is_some()
+    }
+
     /// The table as a relation the analysis reads.
     pub fn schema(&self, schema: &str, table: &str) -> Option<RelationSchema> {
         let columns = self.columns(schema, table)?;

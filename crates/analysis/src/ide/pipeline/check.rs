@@ -10,7 +10,7 @@ use crate::diagnostics::{Diagnostic, Severity};
 use crate::jinja::Call;
 use crate::model::{
     analyze_model_text, downstream_models, model_analysis, model_calls, model_dependents,
-    project_index, render_model_text, rendered_model, ModelAnalysis,
+    node_read_through_call, project_index, render_model_text, rendered_model, ModelAnalysis,
 };
 use crate::schema::RelationSchema;
 use crate::types::SqlType;
@@ -211,15 +211,15 @@ pub(super) fn downstream_problems(
         let Some(node) = index.node(&name, None) else {
             continue;
         };
-        // The changed models it reads, by `ref()`.
+        // The changed models it reads, by `ref()` or through a `source()`.
+        let catalog = project.catalog(db);
         let reads: Vec<String> = model_calls(db, project, node.file)
             .iter()
             .filter_map(|c| match c {
-                Call::Ref { package, name } => index
-                    .node(name, package.as_deref())
-                    .map(|n| n.name.to_lowercase()),
-                Call::Source { .. } => None,
+                Call::Ref { package, name } => index.node(name, package.as_deref()),
+                Call::Source { .. } => node_read_through_call(index, catalog, c),
             })
+            .map(|n| n.name.to_lowercase())
             .filter(|n| changed.contains_key(n))
             .collect();
         if reads.is_empty() {
