@@ -7,6 +7,7 @@ pub mod convert;
 pub mod data_diff;
 pub mod handlers;
 pub mod memory_client;
+mod progress;
 #[cfg(feature = "fabric")]
 pub mod run;
 pub mod server;

@@ -43,6 +43,8 @@ pub struct State {
     pub base_problem: Option<String>,
     /// The base revision the editor asked for (`git.base`).
     pub git_base: Option<String>,
+    /// The editor shows work-done progress (`window.workDoneProgress`).
+    pub shows_progress: bool,
 }
 
 /// A gem's sample rows, keyed by the SQL that produced them (stale once it changes).
@@ -80,6 +82,7 @@ impl Backend {
                 base: None,
                 base_problem: None,
                 git_base: None,
+                shows_progress: false,
             })),
             generation: Arc::new(AtomicU64::new(0)),
         }
@@ -294,13 +297,20 @@ pub async fn publish_diagnostics(
         if current.load(Ordering::SeqCst) != generation {
             return;
         }
-        let (Some(snapshot), base) = ({
+        let (Some(snapshot), base, shows_progress) = ({
             let s = state.lock().unwrap();
-            (s.host.clone(), s.base.clone())
+            (s.host.clone(), s.base.clone(), s.shows_progress)
         }) else {
             return;
         };
         let is_project_pass = scope.is_none();
+        let models = match is_project_pass && shows_progress {
+            true => snapshot
+                .files()
+                .filter(|f| f.kind(snapshot.db()) == loupe_analysis::project::FileKind::Model)
+                .count(),
+            false => 0,
+        };
         let compute = move || {
             salsa::Cancelled::catch(std::panic::AssertUnwindSafe(|| {
                 compute_diagnostics(&snapshot, scope.as_deref(), base.as_ref())
@@ -308,7 +318,20 @@ pub async fn publish_diagnostics(
             .ok()
         };
         let computed = if is_project_pass {
-            in_background(compute).await
+            let pass = in_background(compute);
+            tokio::pin!(pass);
+            tokio::select! {
+                computed = &mut pass => computed,
+                () = tokio::time::sleep(crate::progress::REPORT_AFTER), if shows_progress => {
+                    let _reported = crate::progress::Reported::begin(
+                        &client,
+                        format!("loupe/check/{generation}"),
+                        "Loupe: checking the project".to_string(),
+                        format!("{models} models"),
+                    );
+                    pass.await
+                }
+            }
         } else {
             tokio::task::spawn_blocking(compute).await.ok().flatten()
         };
@@ -479,6 +502,12 @@ impl LanguageServer for Backend {
                     .as_ref()
                     .and_then(|u| u.to_file_path().map(|p| p.into_owned()))
             });
+        self.state.lock().unwrap().shows_progress = params
+            .capabilities
+            .window
+            .as_ref()
+            .and_then(|w| w.work_done_progress)
+            .unwrap_or(false);
         // The editor's settings: the fabric to run on and how many rows to bring back.
         if let Some(options) = params.initialization_options.as_ref() {
             let mut state = self.state.lock().unwrap();

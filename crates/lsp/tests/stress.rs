@@ -67,6 +67,8 @@ struct Server {
     sent: HashMap<u64, (String, Instant)>,
     waits: Vec<(String, Duration)>,
     diagnostics: BTreeMap<String, Value>,
+    /// Work-done progress as it came: (token, kind).
+    progress: Vec<(String, String)>,
 }
 
 impl Server {
@@ -113,6 +115,7 @@ impl Server {
             sent: HashMap::new(),
             waits: Vec::new(),
             diagnostics: BTreeMap::new(),
+            progress: Vec::new(),
         }
     }
 
@@ -161,6 +164,11 @@ impl Server {
                 let id = id.clone();
                 self.send(json!({"jsonrpc": "2.0", "id": id, "result": null}));
             }
+            (None, Some(method)) if method == "$/progress" => {
+                let token = message["params"]["token"].to_string();
+                let kind = message["params"]["value"]["kind"].as_str().unwrap_or("");
+                self.progress.push((token, kind.to_string()));
+            }
             (None, Some(method)) if method == "textDocument/publishDiagnostics" => {
                 let uri = message["params"]["uri"].as_str().unwrap().to_string();
                 self.diagnostics
@@ -199,7 +207,8 @@ fn a_fast_typist_on_ten_thousand_models_gets_bounded_answers_and_true_diagnostic
     let root_uri = uri_of(&root);
     server.request(
         "initialize",
-        json!({"processId": null, "rootUri": root_uri, "capabilities": {},
+        json!({"processId": null, "rootUri": root_uri,
+               "capabilities": {"window": {"workDoneProgress": true}},
                "workspaceFolders": [{"uri": root_uri, "name": "stress"}]}),
     );
     while !server.sent.is_empty() {
@@ -399,6 +408,28 @@ fn a_fast_typist_on_ten_thousand_models_gets_bounded_answers_and_true_diagnostic
     let got = published(&server);
     assert!(!want.is_empty(), "the typist's last `nosuch` is an error");
     assert_eq!(got, want);
+
+    // Checking the whole project took longer than a second at the start: the
+    // editor was shown progress, and every progress shown has ended.
+    let ended = |server: &Server| {
+        let begun = server.progress.iter().filter(|(_, k)| k == "begin").count();
+        begun == server.progress.iter().filter(|(_, k)| k == "end").count()
+    };
+    let end_deadline = Instant::now() + Duration::from_secs(60);
+    while !ended(&server) && Instant::now() < end_deadline {
+        server.pump(Duration::from_millis(200));
+    }
+    let mut tokens: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (token, kind) in &server.progress {
+        tokens.entry(token).or_default().push(kind);
+    }
+    eprintln!("progress shown {} times", tokens.len());
+    assert!(!tokens.is_empty(), "no progress for the first check");
+    for (token, kinds) in &tokens {
+        assert_eq!(kinds.first(), Some(&"begin"), "{token}: {kinds:?}");
+        assert_eq!(kinds.last(), Some(&"end"), "{token}: {kinds:?}");
+        assert_eq!(kinds.iter().filter(|k| **k == "end").count(), 1, "{token}");
+    }
     let _ = server.child.kill();
     let _ = std::fs::remove_dir_all(&root);
 }
