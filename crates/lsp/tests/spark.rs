@@ -458,6 +458,37 @@ fn inferred_spark_schemas_match_sparks_analyzer(server: &SparkServer) {
         }
         spark.statement(&format!("use {schema}"), &control).unwrap();
     };
+    // LATERAL VIEW with each generator, its columns named by Spark and by the
+    // view, over a row of an array, a map, an array of structs and JSON text.
+    let row = "(SELECT 1 AS id, array(1, 2) AS nums, map('a', 1.5) AS m, \
+               array(named_struct('k', 'x', 'v', 2L)) AS kv, '{\"a\": 1}' AS j) s";
+    for view in [
+        "explode(nums) t",
+        "explode(nums) t AS n",
+        "explode_outer(nums) t AS n",
+        "OUTER explode(nums) t AS n",
+        "posexplode(nums) t",
+        "posexplode(nums) t AS p, n",
+        "explode(m) t",
+        "explode(m) t AS k, v",
+        "posexplode_outer(m) t",
+        "inline(kv) t",
+        "inline(kv) t AS key, val",
+        "json_tuple(j, 'a', 'b') t",
+        "json_tuple(j, 'a') t AS a",
+        "explode(nums) a AS x LATERAL VIEW explode(array(x, x * 2)) b AS y",
+    ] {
+        compare(
+            format!("LATERAL VIEW {view}"),
+            &format!("SELECT * FROM {row} LATERAL VIEW {view}"),
+            &TableCatalog::default(),
+        );
+    }
+    compare(
+        "columns of a LATERAL VIEW by name".into(),
+        &format!("SELECT id, t.p + 1 AS next, upper(t.n) AS up FROM {row} LATERAL VIEW posexplode(array('a')) t AS p, n"),
+        &TableCatalog::default(),
+    );
     if let Some(tpch) = corpus("tpch") {
         let truth: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(tpch.join("tpch_truth.json")).unwrap())

@@ -385,6 +385,66 @@ impl SparkCatalog {
     /// different results). A generator gives its one output column's type.
     pub fn result_type(&self, name: &str, args: &[SqlType]) -> Option<SqlType> {
         let function = self.by_name.get(name)?;
+        let ty = self.rule_type(function, args)?;
+        let ty = match (function.kind, ty) {
+            (SparkKind::Generator, SqlType::Struct(columns)) if columns.len() == 1 => {
+                columns.into_iter().next().map(|(_, t)| t)?
+            }
+            (SparkKind::Generator, _) => SqlType::Unknown,
+            (_, ty) => ty,
+        };
+        Some(if contains_unknown(&ty) {
+            SqlType::Unknown
+        } else {
+            ty
+        })
+    }
+
+    /// The columns a generator makes of arguments of these types, named as
+    /// Spark names them (`explode`: `col`, or `key` and `value`; `posexplode`
+    /// adds `pos`; `inline`: the struct's fields; `json_tuple`: `c0`, `c1`...).
+    /// `None` for a function that is no generator, or whose columns the
+    /// argument types leave open (an array or a map?).
+    pub fn generator_columns(
+        &self,
+        name: &str,
+        args: &[SqlType],
+    ) -> Option<Vec<(String, SqlType)>> {
+        let name = name.to_lowercase();
+        match name.trim_end_matches("_outer") {
+            // The catalog's rule for `inline` is one example's.
+            "inline" => {
+                let (SqlType::List(element) | SqlType::Array(element, _)) = args.first()? else {
+                    return None;
+                };
+                let SqlType::Struct(fields) = element.as_ref() else {
+                    return None;
+                };
+                return Some(fields.clone());
+            }
+            "json_tuple" => {
+                let keys = args.len().checked_sub(1).filter(|&n| n > 0)?;
+                return Some(
+                    (0..keys)
+                        .map(|i| (format!("c{i}"), SqlType::Varchar))
+                        .collect(),
+                );
+            }
+            _ => {}
+        }
+        let function = self.by_name.get(&name)?;
+        if function.kind != SparkKind::Generator || !function.value_dependent.is_empty() {
+            return None;
+        }
+        match self.rule_type(function, args)? {
+            SqlType::Struct(columns) => Some(columns),
+            _ => None,
+        }
+    }
+
+    /// The type the rules of `function` give arguments of these types (a
+    /// generator's: a struct of its columns).
+    fn rule_type(&self, function: &SparkFunction, args: &[SqlType]) -> Option<SqlType> {
         let n = args.len();
         let longest = function.rules.iter().map(|r| r.args.len()).max()?;
         let width = if function.rules.iter().any(|r| r.args.len() == n) {
@@ -417,19 +477,7 @@ impl SparkCatalog {
                 Some(_) => return Some(SqlType::Unknown),
             }
         }
-        let ty = found?;
-        let ty = match (function.kind, ty) {
-            (SparkKind::Generator, SqlType::Struct(columns)) if columns.len() == 1 => {
-                columns.into_iter().next().map(|(_, t)| t)?
-            }
-            (SparkKind::Generator, _) => SqlType::Unknown,
-            (_, ty) => ty,
-        };
-        Some(if contains_unknown(&ty) {
-            SqlType::Unknown
-        } else {
-            ty
-        })
+        found
     }
 }
 

@@ -1034,6 +1034,89 @@ impl<'a> Analyzer<'a> {
         )
     }
 
+    /// Hive's and Spark's `LATERAL VIEW [OUTER] generator(args) name [AS c1,
+    /// c2]`: a relation `name` in scope, whose columns the generator makes of
+    /// each row of FROM (and of the lateral views before it), named by Spark
+    /// (`col`, `key`, `value`, `pos`) unless the view names them.
+    fn add_lateral_views(&mut self, scope: &mut Scope, views: &[sqlparser::ast::LateralView]) {
+        use sqlparser::ast::{FunctionArg, FunctionArgExpr, FunctionArguments};
+        for view in views {
+            let (function, args): (String, Vec<&Expr>) = match &view.lateral_view {
+                Expr::Function(f) => (
+                    object_name_parts(&f.name)
+                        .last()
+                        .cloned()
+                        .unwrap_or_default(),
+                    match &f.args {
+                        FunctionArguments::List(list) => list
+                            .args
+                            .iter()
+                            .filter_map(|a| match a {
+                                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+                                _ => None,
+                            })
+                            .collect(),
+                        _ => Vec::new(),
+                    },
+                ),
+                other => {
+                    self.infer(other, scope, None, false);
+                    (String::new(), Vec::new())
+                }
+            };
+            let types: Vec<SqlType> = args
+                .iter()
+                .map(|e| self.infer(e, scope, None, false))
+                .collect();
+            let lineage: Vec<Edge> = args
+                .iter()
+                .flat_map(|e| self.expr_lineage(e, EdgeKind::Transform))
+                .collect();
+            let made = crate::catalog::SparkCatalog::get().generator_columns(&function, &types);
+            let names: Vec<String> = view
+                .lateral_col_alias
+                .iter()
+                .map(|a| a.value.clone())
+                .collect();
+            let columns: Option<Vec<(String, SqlType)>> = match (made, names.is_empty()) {
+                (Some(made), true) => Some(made),
+                (Some(made), false) if made.len() == names.len() => Some(
+                    names
+                        .into_iter()
+                        .zip(made)
+                        .map(|(n, (_, t))| (n, t))
+                        .collect(),
+                ),
+                // Named, but of types the arguments leave open.
+                (_, false) => Some(names.into_iter().map(|n| (n, SqlType::Unknown)).collect()),
+                (None, true) => None,
+            };
+            let schema = match columns {
+                Some(columns) => RelationSchema::closed(
+                    columns
+                        .into_iter()
+                        .map(|(name, ty)| Column {
+                            name,
+                            ty,
+                            lineage: lineage.clone(),
+                            named_by_engine: false,
+                        })
+                        .collect(),
+                ),
+                None => RelationSchema::unknown(),
+            };
+            let qualifier = object_name_parts(&view.lateral_view_name)
+                .last()
+                .cloned()
+                .unwrap_or_default();
+            scope.items.push(FromItem {
+                qualifier: qualifier.clone(),
+                parts: vec![qualifier.to_lowercase()],
+                schema,
+            });
+        }
+    }
+
     /// Columns of a table function in FROM, where the engine's are known.
     fn table_function_schema(
         &mut self,
@@ -1071,7 +1154,8 @@ impl<'a> Analyzer<'a> {
         parent: Option<&Scope>,
         query: Option<&Query>,
     ) -> RelationSchema {
-        let scope = self.build_from(&select.from, parent);
+        let mut scope = self.build_from(&select.from, parent);
+        self.add_lateral_views(&mut scope, &select.lateral_views);
         if self.records_ide_facts() {
             let items = scope
                 .items
