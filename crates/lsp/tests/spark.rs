@@ -484,6 +484,22 @@ fn inferred_spark_schemas_match_sparks_analyzer(server: &SparkServer) {
             &TableCatalog::default(),
         );
     }
+    // A generator in the select list: a column of each of its outputs.
+    for item in [
+        "posexplode(nums)",
+        "id, explode(m)",
+        "explode(m) AS (k, v)",
+        "explode(nums) AS n",
+        "inline(kv)",
+        "json_tuple(j, 'a', 'b')",
+        "explode_outer(nums)",
+    ] {
+        compare(
+            format!("SELECT {item}"),
+            &format!("SELECT {item} FROM {row}"),
+            &TableCatalog::default(),
+        );
+    }
     compare(
         "columns of a LATERAL VIEW by name".into(),
         &format!("SELECT id, t.p + 1 AS next, upper(t.n) AS up FROM {row} LATERAL VIEW posexplode(array('a')) t AS p, n"),

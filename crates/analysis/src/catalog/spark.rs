@@ -400,6 +400,16 @@ impl SparkCatalog {
         })
     }
 
+    /// Whether `name` makes rows (`explode`, `inline`, `json_tuple`...).
+    pub fn is_generator(&self, name: &str) -> bool {
+        let name = name.to_lowercase();
+        name == "json_tuple"
+            || self
+                .by_name
+                .get(&name)
+                .is_some_and(|f| f.kind == SparkKind::Generator)
+    }
+
     /// The columns a generator makes of arguments of these types, named as
     /// Spark names them (`explode`: `col`, or `key` and `value`; `posexplode`
     /// adds `pos`; `inline`: the struct's fields; `json_tuple`: `c0`, `c1`...).

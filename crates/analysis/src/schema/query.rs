@@ -1039,40 +1039,8 @@ impl<'a> Analyzer<'a> {
     /// each row of FROM (and of the lateral views before it), named by Spark
     /// (`col`, `key`, `value`, `pos`) unless the view names them.
     fn add_lateral_views(&mut self, scope: &mut Scope, views: &[sqlparser::ast::LateralView]) {
-        use sqlparser::ast::{FunctionArg, FunctionArgExpr, FunctionArguments};
         for view in views {
-            let (function, args): (String, Vec<&Expr>) = match &view.lateral_view {
-                Expr::Function(f) => (
-                    object_name_parts(&f.name)
-                        .last()
-                        .cloned()
-                        .unwrap_or_default(),
-                    match &f.args {
-                        FunctionArguments::List(list) => list
-                            .args
-                            .iter()
-                            .filter_map(|a| match a {
-                                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
-                                _ => None,
-                            })
-                            .collect(),
-                        _ => Vec::new(),
-                    },
-                ),
-                other => {
-                    self.infer(other, scope, None, false);
-                    (String::new(), Vec::new())
-                }
-            };
-            let types: Vec<SqlType> = args
-                .iter()
-                .map(|e| self.infer(e, scope, None, false))
-                .collect();
-            let lineage: Vec<Edge> = args
-                .iter()
-                .flat_map(|e| self.expr_lineage(e, EdgeKind::Transform))
-                .collect();
-            let made = crate::catalog::SparkCatalog::get().generator_columns(&function, &types);
+            let (made, lineage) = self.generator_call(&view.lateral_view, scope);
             let names: Vec<String> = view
                 .lateral_col_alias
                 .iter()
@@ -1115,6 +1083,92 @@ impl<'a> Analyzer<'a> {
                 schema,
             });
         }
+    }
+
+    /// A call of a Spark generator (`explode`, `posexplode`, `inline`...): the
+    /// columns it makes, if the arguments' types tell them, and their
+    /// lineage. `None` columns for an expression that is no generator.
+    fn generator_call(
+        &mut self,
+        call: &Expr,
+        scope: &Scope,
+    ) -> (Option<Vec<(String, SqlType)>>, Vec<Edge>) {
+        use sqlparser::ast::{FunctionArg, FunctionArgExpr, FunctionArguments};
+        let Expr::Function(f) = call else {
+            self.infer(call, scope, None, false);
+            return (None, self.expr_lineage(call, EdgeKind::Transform));
+        };
+        let function = object_name_parts(&f.name)
+            .last()
+            .cloned()
+            .unwrap_or_default();
+        let args: Vec<&Expr> = match &f.args {
+            FunctionArguments::List(list) => list
+                .args
+                .iter()
+                .filter_map(|a| match a {
+                    FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let types: Vec<SqlType> = args
+            .iter()
+            .map(|e| self.infer(e, scope, None, false))
+            .collect();
+        let lineage = args
+            .iter()
+            .flat_map(|e| self.expr_lineage(e, EdgeKind::Transform))
+            .collect();
+        let made = crate::catalog::SparkCatalog::get().generator_columns(&function, &types);
+        (made, lineage)
+    }
+
+    /// A generator in a Spark select list makes a column of each of its
+    /// outputs: `posexplode(a)` is `pos` and `col`, `explode(m)` is `key`
+    /// and `value`, `explode(m) AS (k, v)` is `k` and `v`.
+    fn generator_in_select_list(
+        &mut self,
+        call: &Expr,
+        names: &[Ident],
+        scope: &Scope,
+    ) -> Option<Vec<Column>> {
+        let Expr::Function(f) = call else {
+            return None;
+        };
+        let function = object_name_parts(&f.name)
+            .last()
+            .cloned()
+            .unwrap_or_default();
+        if !self.spark_types || !crate::catalog::SparkCatalog::get().is_generator(&function) {
+            return None;
+        }
+        let (made, lineage) = self.generator_call(call, scope);
+        let columns: Vec<(String, SqlType)> = match (made, names.is_empty()) {
+            (Some(made), true) => made,
+            (Some(made), false) if made.len() == names.len() => names
+                .iter()
+                .zip(made)
+                .map(|(n, (_, t))| (n.value.clone(), t))
+                .collect(),
+            (_, false) => names
+                .iter()
+                .map(|n| (n.value.clone(), SqlType::Unknown))
+                .collect(),
+            (None, true) => return None,
+        };
+        Some(
+            columns
+                .into_iter()
+                .map(|(name, ty)| Column {
+                    name,
+                    ty,
+                    lineage: lineage.clone(),
+                    named_by_engine: names.is_empty(),
+                })
+                .collect(),
+        )
     }
 
     /// Columns of a table function in FROM, where the engine's are known.
@@ -1238,6 +1292,10 @@ impl<'a> Analyzer<'a> {
                         open |= is_open;
                         continue;
                     }
+                    if let Some(made) = self.generator_in_select_list(expr, &[], &scope) {
+                        columns.extend(made);
+                        continue;
+                    }
                     let ty = self.infer(expr, &scope, grouping_ref, self.lateral_aliases);
                     let name = if self.spark_types {
                         super::spark_naming::spark_column_name(expr)
@@ -1282,6 +1340,10 @@ impl<'a> Analyzer<'a> {
                     });
                 }
                 SelectItem::ExprWithAliases { expr, aliases } => {
+                    if let Some(made) = self.generator_in_select_list(expr, aliases, &scope) {
+                        columns.extend(made);
+                        continue;
+                    }
                     self.infer(expr, &scope, grouping_ref, true);
                     for a in aliases {
                         columns.push(Column::new(a.value.clone(), SqlType::Unknown));
