@@ -227,16 +227,7 @@ impl ModelAnalysis {
 
 #[salsa::tracked(returns(ref), cycle_result = analysis_in_cycle)]
 pub fn model_analysis(db: &dyn Db, project: Project, file: SourceFile) -> Arc<ModelAnalysis> {
-    let rendered = rendered_model(db, project, file);
-    Arc::new(analyze_model_text(
-        db,
-        project,
-        file,
-        file.text(db),
-        rendered,
-        &[],
-        None,
-    ))
+    Arc::new(analyze_model_file(db, project, file, None))
 }
 
 /// The editor's facts of a model (column references, stars, scopes,
@@ -246,18 +237,21 @@ pub fn model_analysis(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Mo
 /// a whole project neither builds nor keeps them.
 #[salsa::tracked(returns(ref))]
 pub fn model_ide_facts(db: &dyn Db, project: Project, file: SourceFile) -> Arc<IdeFacts> {
-    let rendered = rendered_model(db, project, file);
     let mut facts = IdeFacts::default();
-    analyze_model_text(
-        db,
-        project,
-        file,
-        file.text(db),
-        rendered,
-        &[],
-        Some(&mut facts),
-    );
+    analyze_model_file(db, project, file, Some(&mut facts));
     Arc::new(facts)
+}
+
+/// The analysis of the model as its file reads, the editor's facts to `ide`
+/// when given.
+fn analyze_model_file(
+    db: &dyn Db,
+    project: Project,
+    file: SourceFile,
+    ide: Option<&mut IdeFacts>,
+) -> ModelAnalysis {
+    let rendered = rendered_model(db, project, file);
+    analyze_model_text(db, project, file, file.text(db), rendered, &[], ide)
 }
 
 /// The analysis of `template` as the model in `file` (not memoized: for text

@@ -416,10 +416,11 @@ fn model_edges_chunk(db: &dyn Db, project: Project, chunk: u32) -> Arc<Vec<Model
     let edges = models
         .skip(chunk as usize * CHUNK)
         .take(CHUNK)
-        .map(|node| ModelEdges {
+        .map(|node| (node, model_calls(db, project, node.file)))
+        .map(|(node, calls)| ModelEdges {
             file: node.file,
             name: node.name.clone(),
-            refs: model_calls(db, project, node.file)
+            refs: calls
                 .iter()
                 .filter_map(|c| match c {
                     Call::Ref { package, name } => index.node(name, package.as_deref()),
@@ -432,7 +433,7 @@ fn model_edges_chunk(db: &dyn Db, project: Project, chunk: u32) -> Arc<Vec<Model
                     is_sql_model: t.is_sql_model(),
                 })
                 .collect(),
-            read_through_sources: model_calls(db, project, node.file)
+            read_through_sources: calls
                 .iter()
                 .filter_map(|c| node_read_through_call(index, catalog, c))
                 .map(|n| n.name.clone())

@@ -1040,39 +1040,11 @@ impl<'a> Analyzer<'a> {
     /// (`col`, `key`, `value`, `pos`) unless the view names them.
     fn add_lateral_views(&mut self, scope: &mut Scope, views: &[sqlparser::ast::LateralView]) {
         for view in views {
-            let (made, lineage) = self.generator_call(&view.lateral_view, scope);
-            let names: Vec<String> = view
-                .lateral_col_alias
-                .iter()
-                .map(|a| a.value.clone())
-                .collect();
-            let columns: Option<Vec<(String, SqlType)>> = match (made, names.is_empty()) {
-                (Some(made), true) => Some(made),
-                (Some(made), false) if made.len() == names.len() => Some(
-                    names
-                        .into_iter()
-                        .zip(made)
-                        .map(|(n, (_, t))| (n, t))
-                        .collect(),
-                ),
-                // Named, but of types the arguments leave open.
-                (_, false) => Some(names.into_iter().map(|n| (n, SqlType::Unknown)).collect()),
-                (None, true) => None,
-            };
-            let schema = match columns {
-                Some(columns) => RelationSchema::closed(
-                    columns
-                        .into_iter()
-                        .map(|(name, ty)| Column {
-                            name,
-                            ty,
-                            lineage: lineage.clone(),
-                            named_by_engine: false,
-                        })
-                        .collect(),
-                ),
-                None => RelationSchema::unknown(),
-            };
+            let schema =
+                match self.generator_columns(&view.lateral_view, &view.lateral_col_alias, scope) {
+                    Some(columns) => RelationSchema::closed(columns),
+                    None => RelationSchema::unknown(),
+                };
             let qualifier = object_name_parts(&view.lateral_view_name)
                 .last()
                 .cloned()
@@ -1085,44 +1057,71 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    /// A call of a Spark generator (`explode`, `posexplode`, `inline`...): the
-    /// columns it makes, if the arguments' types tell them, and their
-    /// lineage. `None` columns for an expression that is no generator.
-    fn generator_call(
+    /// The columns a call of a Spark generator (`explode`, `posexplode`,
+    /// `inline`...) makes, named `names` or else as Spark names them, with
+    /// the lineage of its arguments; `None` when neither the names nor the
+    /// arguments' types tell them.
+    fn generator_columns(
         &mut self,
         call: &Expr,
+        names: &[Ident],
         scope: &Scope,
-    ) -> (Option<Vec<(String, SqlType)>>, Vec<Edge>) {
+    ) -> Option<Vec<Column>> {
         use sqlparser::ast::{FunctionArg, FunctionArgExpr, FunctionArguments};
-        let Expr::Function(f) = call else {
-            self.infer(call, scope, None, false);
-            return (None, self.expr_lineage(call, EdgeKind::Transform));
-        };
-        let function = object_name_parts(&f.name)
-            .last()
-            .cloned()
-            .unwrap_or_default();
-        let args: Vec<&Expr> = match &f.args {
-            FunctionArguments::List(list) => list
-                .args
-                .iter()
-                .filter_map(|a| match a {
-                    FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
-                    _ => None,
-                })
-                .collect(),
-            _ => Vec::new(),
+        let (function, args): (String, Vec<&Expr>) = match call {
+            Expr::Function(f) => (
+                object_name_parts(&f.name)
+                    .last()
+                    .cloned()
+                    .unwrap_or_default(),
+                match &f.args {
+                    FunctionArguments::List(list) => list
+                        .args
+                        .iter()
+                        .filter_map(|a| match a {
+                            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                },
+            ),
+            other => (String::new(), vec![other]),
         };
         let types: Vec<SqlType> = args
             .iter()
             .map(|e| self.infer(e, scope, None, false))
             .collect();
-        let lineage = args
+        let lineage: Vec<Edge> = args
             .iter()
             .flat_map(|e| self.expr_lineage(e, EdgeKind::Transform))
             .collect();
         let made = crate::catalog::SparkCatalog::get().generator_columns(&function, &types);
-        (made, lineage)
+        let columns: Vec<(String, SqlType)> = match (made, names.is_empty()) {
+            (Some(made), true) => made,
+            (Some(made), false) if made.len() == names.len() => names
+                .iter()
+                .zip(made)
+                .map(|(n, (_, t))| (n.value.clone(), t))
+                .collect(),
+            // Named, but of types the arguments leave open.
+            (_, false) => names
+                .iter()
+                .map(|n| (n.value.clone(), SqlType::Unknown))
+                .collect(),
+            (None, true) => return None,
+        };
+        Some(
+            columns
+                .into_iter()
+                .map(|(name, ty)| Column {
+                    name,
+                    ty,
+                    lineage: lineage.clone(),
+                    named_by_engine: names.is_empty(),
+                })
+                .collect(),
+        )
     }
 
     /// A generator in a Spark select list makes a column of each of its
@@ -1144,31 +1143,7 @@ impl<'a> Analyzer<'a> {
         if !self.spark_types || !crate::catalog::SparkCatalog::get().is_generator(&function) {
             return None;
         }
-        let (made, lineage) = self.generator_call(call, scope);
-        let columns: Vec<(String, SqlType)> = match (made, names.is_empty()) {
-            (Some(made), true) => made,
-            (Some(made), false) if made.len() == names.len() => names
-                .iter()
-                .zip(made)
-                .map(|(n, (_, t))| (n.value.clone(), t))
-                .collect(),
-            (_, false) => names
-                .iter()
-                .map(|n| (n.value.clone(), SqlType::Unknown))
-                .collect(),
-            (None, true) => return None,
-        };
-        Some(
-            columns
-                .into_iter()
-                .map(|(name, ty)| Column {
-                    name,
-                    ty,
-                    lineage: lineage.clone(),
-                    named_by_engine: names.is_empty(),
-                })
-                .collect(),
-        )
+        self.generator_columns(call, names, scope)
     }
 
     /// Columns of a table function in FROM, where the engine's are known.
