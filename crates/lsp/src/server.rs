@@ -311,6 +311,8 @@ pub async fn publish_diagnostics(
                 .count(),
             false => 0,
         };
+        // The open files' scopes are taken after their diagnostics are out.
+        let open_paths = scope.clone();
         let compute = move || {
             salsa::Cancelled::catch(std::panic::AssertUnwindSafe(|| {
                 compute_diagnostics(&snapshot, scope.as_deref(), base.as_ref())
@@ -335,7 +337,7 @@ pub async fn publish_diagnostics(
         } else {
             tokio::task::spawn_blocking(compute).await.ok().flatten()
         };
-        let Some((by_file, scopes)) = computed else {
+        let Some(by_file) = computed else {
             return;
         };
         if current.load(Ordering::SeqCst) != generation {
@@ -343,9 +345,6 @@ pub async fn publish_diagnostics(
         }
         let changed = {
             let mut state = state.lock().unwrap();
-            for (path, s) in scopes {
-                state.last_scopes.insert(path, s);
-            }
             let mut changed = Vec::new();
             for (uri, list) in by_file {
                 // Unchanged, or clean and never reported (and not open): nothing to send.
@@ -362,6 +361,23 @@ pub async fn publish_diagnostics(
         };
         for (uri, list) in changed {
             client.publish_diagnostics(uri, list, None).await;
+        }
+        if let Some(paths) = open_paths {
+            let Some(snapshot) = state.lock().unwrap().host.clone() else {
+                return;
+            };
+            let scopes = tokio::task::spawn_blocking(move || {
+                salsa::Cancelled::catch(std::panic::AssertUnwindSafe(|| {
+                    open_file_scopes(&snapshot, &paths)
+                }))
+                .ok()
+            })
+            .await
+            .ok()
+            .flatten();
+            if let Some(scopes) = scopes.filter(|_| current.load(Ordering::SeqCst) == generation) {
+                state.lock().unwrap().last_scopes.extend(scopes);
+            }
         }
     }
 }
@@ -396,14 +412,28 @@ fn lower_this_threads_priority() {
 
 type Scopes = Vec<(PathBuf, Vec<loupe_analysis::schema::ScopeInfo>)>;
 
-/// LSP diagnostics of the given files (all project files with `None`), and
-/// the scopes of models that parsed, for completion in half-typed SQL.
+/// The scopes of the open models whose SQL parses, kept for completion in
+/// half-typed SQL. Only open files are typed in: a copy of every model's
+/// scopes doubled the memory.
+fn open_file_scopes(snapshot: &AnalysisHost, open: &[PathBuf]) -> Scopes {
+    let (db, project) = (snapshot.db(), snapshot.project());
+    open.iter()
+        .filter_map(|p| snapshot.file(p))
+        .filter(|f| f.kind(db) == loupe_analysis::project::FileKind::Model)
+        .filter_map(|f| {
+            let facts = loupe_analysis::model::model_ide_facts(db, project, f);
+            (!facts.scopes.is_empty()).then(|| (snapshot.path_of(f), facts.scopes.clone()))
+        })
+        .collect()
+}
+
+/// LSP diagnostics of the given files (all project files with `None`).
 fn compute_diagnostics(
     snapshot: &AnalysisHost,
     only: Option<&[PathBuf]>,
     base: Option<&crate::base::BaseAnalysis>,
-) -> (HashMap<Uri, Vec<Diagnostic>>, Scopes) {
-    let (db, project) = (snapshot.db(), snapshot.project());
+) -> HashMap<Uri, Vec<Diagnostic>> {
+    let db = snapshot.db();
     // Before the first open file's diagnostics wait for the project index.
     snapshot.read_properties_in_parallel();
     let diagnostics = match only {
@@ -419,7 +449,6 @@ fn compute_diagnostics(
         Some(paths) => paths.iter().filter_map(|p| snapshot.file(p)).collect(),
     };
     let mut by_file: HashMap<Uri, Vec<Diagnostic>> = HashMap::new();
-    let mut scopes = Vec::new();
     let mut texts: HashMap<String, (Uri, Arc<str>)> = HashMap::new();
     for f in files {
         let Some(uri) = Uri::from_file_path(snapshot.path_of(f)) else {
@@ -427,14 +456,6 @@ fn compute_diagnostics(
         };
         by_file.entry(uri.clone()).or_default();
         texts.insert(f.path(db).clone(), (uri, f.text(db).clone()));
-        // Only the open files are typed in, and only their pass keeps
-        // scopes: a copy of every model's scopes doubled the memory.
-        if only.is_some() && f.kind(db) == loupe_analysis::project::FileKind::Model {
-            let facts = loupe_analysis::model::model_ide_facts(db, project, f);
-            if !facts.scopes.is_empty() {
-                scopes.push((snapshot.path_of(f), facts.scopes.clone()));
-            }
-        }
     }
     for d in &diagnostics {
         if let Some((uri, text)) = texts.get(&d.file) {
@@ -464,7 +485,7 @@ fn compute_diagnostics(
             }
         }
     }
-    (by_file, scopes)
+    by_file
 }
 
 fn to_lsp_diagnostic(text: &str, d: &FileDiagnostic) -> Diagnostic {
