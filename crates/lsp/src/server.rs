@@ -304,13 +304,6 @@ pub async fn publish_diagnostics(
             return;
         };
         let is_project_pass = scope.is_none();
-        let models = match is_project_pass && shows_progress {
-            true => snapshot
-                .files()
-                .filter(|f| f.kind(snapshot.db()) == loupe_analysis::project::FileKind::Model)
-                .count(),
-            false => 0,
-        };
         // The open files' scopes are taken after their diagnostics are out.
         let open_paths = scope.clone();
         let compute = move || {
@@ -325,6 +318,12 @@ pub async fn publish_diagnostics(
             tokio::select! {
                 computed = &mut pass => computed,
                 () = tokio::time::sleep(crate::progress::REPORT_AFTER), if shows_progress => {
+                    // Counted only for a pass long enough to be shown, not at every keystroke.
+                    let models = state.lock().unwrap().host.as_ref().map_or(0, |host| {
+                        host.files()
+                            .filter(|f| f.kind(host.db()) == loupe_analysis::project::FileKind::Model)
+                            .count()
+                    });
                     let _reported = crate::progress::Reported::begin(
                         &client,
                         format!("loupe/check/{generation}"),
