@@ -5,7 +5,7 @@ use sqlparser::ast::{
     FunctionArgExpr, FunctionArguments, Ident, Subscript, UnaryOperator, Value, WindowType,
 };
 
-use super::query::{normalize_expr_text, Analyzer, Grouping};
+use super::query::{Analyzer, Grouping};
 use super::scope::{Resolution, Scope};
 use crate::catalog::snowflake_result_type;
 use crate::diagnostics::{did_you_mean, Code};
@@ -26,7 +26,7 @@ impl Analyzer<'_> {
             return SqlType::Unknown;
         }
         // An expression that is itself grouped needs no check inside.
-        let grouping = grouping.filter(|g| !g.texts.contains(&normalize_expr_text(e)));
+        let grouping = grouping.filter(|g| !g.groups(e));
         let infer = |a: &mut Self, e: &Expr| a.infer(e, scope, grouping, aliases_ok);
         match e {
             // Spark reads `1L`, `2.5D`, `1.0BD` as typed literals (they tokenize as words).

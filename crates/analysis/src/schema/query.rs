@@ -28,9 +28,50 @@ pub(crate) struct CteEntry {
 }
 
 /// GROUP BY context for the not-grouped check.
+#[derive(Default)]
 pub(crate) struct Grouping {
     pub texts: HashSet<String>,
     pub bindings: HashSet<Binding>,
+    /// Whether a grouped expression's text has a call, an operator or a
+    /// keyword in it (a `(` or a space), not only names.
+    pub has_compound_text: bool,
+}
+
+impl Grouping {
+    fn insert_text(&mut self, text: String) {
+        self.has_compound_text |= text.contains(['(', ' ']);
+        self.texts.insert(text);
+    }
+
+    /// Whether `e` is itself one of the grouped expressions. A call, an
+    /// operation or a CASE always prints with a `(` or a space, so when
+    /// only names are grouped it is not printed: printing the expression at
+    /// every level of its tree was a sizeable part of a model's analysis.
+    pub fn groups(&self, e: &Expr) -> bool {
+        let mut inner = e;
+        while let Expr::Nested(nested) = inner {
+            inner = nested;
+        }
+        let prints_compound = match inner {
+            // `current_date` is a call printed as a name.
+            Expr::Function(f) => !matches!(f.args, sqlparser::ast::FunctionArguments::None),
+            _ => matches!(
+                inner,
+                Expr::BinaryOp { .. }
+                    | Expr::Case { .. }
+                    | Expr::InList { .. }
+                    | Expr::Between { .. }
+                    | Expr::IsNull(_)
+                    | Expr::IsNotNull(_)
+                    | Expr::Subquery(_)
+                    | Expr::Exists { .. }
+            ),
+        };
+        if prints_compound && !self.has_compound_text {
+            return false;
+        }
+        self.texts.contains(&normalize_expr_text(e))
+    }
 }
 
 pub(crate) struct Analyzer<'a> {
@@ -1226,10 +1267,7 @@ impl<'a> Analyzer<'a> {
                 .iter()
                 .any(|item| self.select_item_aggregates(item));
 
-        let mut grouping = Grouping {
-            texts: HashSet::new(),
-            bindings: HashSet::new(),
-        };
+        let mut grouping = Grouping::default();
         for g in &group_exprs {
             let target = self.grouping_target(g, select, &scope, &alias_exprs);
             self.collect_grouping(target, &scope, &mut grouping);
@@ -1498,7 +1536,7 @@ impl<'a> Analyzer<'a> {
     }
 
     fn collect_grouping(&self, target: &Expr, scope: &Scope, grouping: &mut Grouping) {
-        grouping.texts.insert(normalize_expr_text(target));
+        grouping.insert_text(normalize_expr_text(target));
         if let Some(binding) = self.column_binding(target, scope) {
             grouping.bindings.insert(binding);
         }

@@ -1,0 +1,74 @@
+//! The not-grouped check (L008) on grouped expressions: a column outside an
+//! aggregate must be grouped, alone or inside an expression that is grouped
+//! as a whole.
+
+use loupe_analysis::diagnostics::Code;
+use loupe_analysis::loose::{analyze_sql, TableCatalog};
+use loupe_analysis::schema::{Column, RelationSchema};
+use loupe_analysis::syntax::Dialect;
+use loupe_analysis::types::SqlType;
+
+/// The messages of the not-grouped diagnostics of `sql` over
+/// `orders(id, customer, amount, placed_at)`.
+fn not_grouped(sql: &str) -> Vec<String> {
+    let mut catalog = TableCatalog::default();
+    catalog.insert(
+        "orders",
+        RelationSchema::closed(vec![
+            Column::new("id", SqlType::Integer),
+            Column::new("customer", SqlType::Varchar),
+            Column::new("amount", SqlType::Double),
+            Column::new("placed_at", SqlType::Timestamp),
+        ]),
+    );
+    analyze_sql(sql, Dialect::DuckDb, &catalog)
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.code == Code::NotGrouped)
+        .map(|d| d.message)
+        .collect()
+}
+
+#[test]
+fn an_expression_grouped_as_a_whole_is_grouped() {
+    for sql in [
+        "select upper(customer), count(*) from orders group by upper(customer)",
+        "select UPPER( Customer ) as c, count(*) from orders group by upper(customer)",
+        "select date_trunc('month', placed_at), sum(amount) from orders group by date_trunc('month', placed_at)",
+        "select (amount + id) * 2, count(*) from orders group by amount + id",
+        "select case when amount > 10 then 'big' else 'small' end, count(*) from orders group by case when amount > 10 then 'big' else 'small' end",
+        "select upper(customer), count(*) from orders group by 1",
+        "select amount is null, count(*) from orders group by amount is null",
+        "select coalesce(customer, 'none') as c, count(*) from orders group by c",
+    ] {
+        assert_eq!(not_grouped(sql), Vec::<String>::new(), "{sql}");
+    }
+}
+
+#[test]
+fn an_expression_of_grouped_columns_is_grouped() {
+    for sql in [
+        "select upper(customer), count(*) from orders group by customer",
+        "select customer || '!' , count(*) from orders group by customer",
+        "select id + 1, customer, count(*) from orders group by id, customer",
+    ] {
+        assert_eq!(not_grouped(sql), Vec::<String>::new(), "{sql}");
+    }
+}
+
+#[test]
+fn a_column_outside_the_grouped_expression_is_reported() {
+    for (sql, column) in [
+        // Grouped by names only: the call is not grouped as a whole.
+        ("select upper(amount::varchar), count(*) from orders group by customer", "amount"),
+        // Grouped by a call: another call of the same column is not it.
+        ("select lower(customer), count(*) from orders group by upper(customer)", "customer"),
+        ("select amount + id, count(*) from orders group by amount + 1", "amount"),
+    ] {
+        let found = not_grouped(sql);
+        assert!(
+            found.iter().any(|m| m.contains(column)),
+            "{sql}: expected `{column}` not grouped, got {found:?}"
+        );
+    }
+}
