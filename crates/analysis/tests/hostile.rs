@@ -459,6 +459,7 @@ fn gem_lattices_and_long_gem_chains_keep_their_lineage() {
     });
     let sources = |model: &str| -> Vec<(String, Vec<String>)> {
         lineage[model]
+            .columns
             .iter()
             .map(|(column, edges)| {
                 let from = edges

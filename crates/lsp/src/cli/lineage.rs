@@ -69,27 +69,15 @@ impl<'a> SourceEdge<'a> {
 pub fn run_all(path: &Path, json: bool, include_indirect: bool) -> Result<ExitCode, String> {
     let host = super::load_project(path)?;
     let lineage = host.all_lineage();
-    let (mut columns, mut edges) = (0, 0);
-    // Models and their columns by name, as JSON objects sort their keys.
-    let mut out: BTreeMap<&str, BTreeMap<&str, Vec<SourceEdge>>> = BTreeMap::new();
-    for (model, cols) in &lineage {
-        let model_out = out.entry(model).or_default();
-        for (column, column_edges) in cols {
-            columns += 1;
-            let kept: Vec<SourceEdge> = column_edges
-                .iter()
-                .filter(|e| include_indirect || e.kind.is_direct())
-                .map(SourceEdge::of)
-                .collect();
-            edges += kept.len();
-            model_out.insert(column, kept);
-        }
-    }
     if json {
-        // Written as it is serialized: a tree of JSON values for every
-        // column of a large project took memory and time of its own.
+        // Written as it is serialized, straight from the analyses: a tree of
+        // JSON values, or a copy of every edge, took memory and time of its own.
+        let all = AllLineageJson {
+            lineage: &lineage,
+            include_indirect,
+        };
         let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-        serde_json::to_writer(&mut stdout, &out)
+        serde_json::to_writer(&mut stdout, &all)
             .map_err(|e| e.to_string())
             .and_then(|()| {
                 writeln!(stdout)
@@ -98,9 +86,56 @@ pub fn run_all(path: &Path, json: bool, include_indirect: bool) -> Result<ExitCo
             })
             .map_err(|e| format!("writing the lineage: {e}"))?;
     } else {
+        let columns = lineage.values().map(|l| l.columns.len()).sum::<usize>();
+        let edges = lineage
+            .values()
+            .flat_map(|l| &l.columns)
+            .map(|(_, edges)| {
+                edges
+                    .iter()
+                    .filter(|e| include_indirect || e.kind.is_direct())
+                    .count()
+            })
+            .sum::<usize>();
         println!("{} models, {columns} columns, {edges} edges", lineage.len());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `{model: {column: [edge]}}`, models and columns by name as JSON objects
+/// sort their keys (a column named twice: its last definition).
+struct AllLineageJson<'a> {
+    lineage: &'a BTreeMap<String, std::sync::Arc<model::ModelLineage>>,
+    include_indirect: bool,
+}
+
+impl serde::Serialize for AllLineageJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, to: S) -> Result<S::Ok, S::Error> {
+        let include_indirect = self.include_indirect;
+        to.collect_map(self.lineage.iter().map(|(model, lineage)| {
+            let columns: BTreeMap<&str, EdgesJson> = lineage
+                .columns
+                .iter()
+                .map(|(column, edges)| (column.as_str(), EdgesJson(edges, include_indirect)))
+                .collect();
+            (model, columns)
+        }))
+    }
+}
+
+/// A column's edges, the indirect ones only when asked for.
+struct EdgesJson<'a>(&'a [Edge], bool);
+
+impl serde::Serialize for EdgesJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, to: S) -> Result<S::Ok, S::Error> {
+        let EdgesJson(edges, include_indirect) = *self;
+        to.collect_seq(
+            edges
+                .iter()
+                .filter(|e| include_indirect || e.kind.is_direct())
+                .map(SourceEdge::of),
+        )
+    }
 }
 
 /// `loupe lineage MODEL.COLUMN [PATH]`: a readable tree, or nodes and edges with `--json`.
