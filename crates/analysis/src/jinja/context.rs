@@ -329,6 +329,10 @@ impl Object for MacroRef {
     }
 }
 
+/// The error that ends a macro's render at its `return()`; `call_macro`
+/// answers the returned value instead.
+const MACRO_RETURNED: &str = "the macro returned";
+
 /// How deep macros may call macros. dbt's own packages nest a dozen deep;
 /// deeper is a macro that calls itself without end.
 pub(crate) const MAX_MACRO_DEPTH: usize = 100;
@@ -1031,16 +1035,23 @@ pub(crate) fn install_globals(
             Err(_) => default.unwrap_or_else(|| Value::from("")),
         }
     });
-    env.add_function("return", |args: Rest<Value>| -> Value {
+    // As dbt's `return` raises: the macro stops here, and `call_macro`, seeing
+    // the value, ends its render. What follows a `return` (a loop's other
+    // items, a `run_query`, an `exceptions.raise_compiler_error`) never runs.
+    env.add_function("return", |args: Rest<Value>| -> Result<Value, Error> {
         let value = args.first().cloned().unwrap_or(Value::from(()));
-        with_state(|s| {
-            if let Some(top) = s.returns.last_mut() {
-                if top.is_none() {
-                    *top = Some(value);
-                }
+        let in_macro = with_state(|s| match s.returns.last_mut() {
+            Some(top) => {
+                top.get_or_insert(value);
+                true
             }
+            None => false,
         });
-        Value::from("")
+        if in_macro {
+            Err(Error::new(ErrorKind::InvalidOperation, MACRO_RETURNED))
+        } else {
+            Ok(Value::from(""))
+        }
     });
     env.add_function("__loupe_mutable", |value: Value| make_mutable(value));
     env.add_function("__loupe_tuple", |value: Value| -> Result<Value, Error> {
