@@ -84,6 +84,7 @@ impl RelationSchema {
     /// (a gem of the statement when `gem`). The columns' own lineage is not
     /// copied: a reader's lineage stops at the relation it reads.
     pub fn read_as(&self, table: &str, gem: bool) -> Self {
+        let table_name: Arc<str> = table.into();
         let columns = self
             .columns
             .iter()
@@ -92,7 +93,7 @@ impl RelationSchema {
                 ty: c.ty.clone(),
                 lineage: vec![Edge {
                     from_gem: gem,
-                    ..Edge::new(table, c.name.clone(), EdgeKind::Copy)
+                    ..Edge::new(table_name.clone(), c.name.as_str(), EdgeKind::Copy)
                 }],
                 named_by_engine: c.named_by_engine,
             })
