@@ -186,13 +186,18 @@ fn graph_json(index: &super::index::ProjectIndex, settings: &ProjectSettings) ->
         let props = index.properties.get(&n.name.to_lowercase()).map(|(_, p)| p);
         let columns: serde_json::Map<String, serde_json::Value> = props
             .map(|p| {
+                // The first entry of each name, as a search from the start finds it.
+                let mut raw_columns = rustc_hash::FxHashMap::default();
+                for (name, raw) in p.raw_columns.iter().rev() {
+                    raw_columns.insert(name.as_str(), raw);
+                }
                 p.columns
                     .iter()
                     .map(|(c, t, d)| {
                         let mut column = column_json(c, t, d);
                         // Keep what the YAML says (meta, config, tests) beside the normalized fields.
-                        if let Some((_, serde_json::Value::Object(raw))) =
-                            p.raw_columns.iter().find(|(n, _)| n == c)
+                        if let Some(serde_json::Value::Object(raw)) =
+                            raw_columns.get(c.as_str()).copied()
                         {
                             for (k, v) in raw {
                                 if !matches!(k.as_str(), "name" | "data_type" | "description") {
@@ -219,9 +224,9 @@ fn graph_json(index: &super::index::ProjectIndex, settings: &ProjectSettings) ->
             "contract": contract,
         });
         let folder = if n.is_seed { "seeds" } else { "models" };
-        nodes.insert(
-            unique_id.clone(),
-            json!({
+        // `json!` copies what it is given by serializing it: the columns
+        // and config are moved in after.
+        let mut node = json!({
                 "unique_id": unique_id,
                 "name": n.name,
                 "resource_type": resource_type,
@@ -231,8 +236,6 @@ fn graph_json(index: &super::index::ProjectIndex, settings: &ProjectSettings) ->
                 "database": settings.target.database,
                 "schema": n.relation.0,
                 "alias": n.relation.1,
-                "config": config,
-                "columns": columns,
                 "description": props.and_then(|p| p.description.clone()).unwrap_or_default(),
                 "depends_on": {"nodes": [], "macros": []},
                 "refs": [],
@@ -244,8 +247,10 @@ fn graph_json(index: &super::index::ProjectIndex, settings: &ProjectSettings) ->
                 "contract": contract,
                 "raw_code": "",
                 "language": "sql",
-            }),
-        );
+        });
+        node["config"] = config;
+        node["columns"] = serde_json::Value::Object(columns);
+        nodes.insert(unique_id, node);
     }
     let mut sources = serde_json::Map::new();
     for s in index.sources.values() {
@@ -261,18 +266,20 @@ fn graph_json(index: &super::index::ProjectIndex, settings: &ProjectSettings) ->
             .flatten()
             .map(|(c, t, d)| (c.clone(), column_json(c, t, d)))
             .collect();
-        sources.insert(
-            unique_id.clone(),
-            json!({
-                "unique_id": unique_id, "name": s.table, "source_name": s.source, "resource_type": "source",
-                "package_name": settings.root_package(), "database": settings.target.database,
-                "schema": s.schema, "identifier": s.identifier, "columns": columns,
-                "description": s.description.clone().unwrap_or_default(), "config": {"enabled": true},
-                "meta": {}, "tags": [], "loaded_at_field": null, "freshness": {},
-            }),
-        );
+        let mut source = json!({
+            "unique_id": unique_id, "name": s.table, "source_name": s.source, "resource_type": "source",
+            "package_name": settings.root_package(), "database": settings.target.database,
+            "schema": s.schema, "identifier": s.identifier,
+            "description": s.description.clone().unwrap_or_default(), "config": {"enabled": true},
+            "meta": {}, "tags": [], "loaded_at_field": null, "freshness": {},
+        });
+        source["columns"] = serde_json::Value::Object(columns);
+        sources.insert(unique_id, source);
     }
-    json!({"nodes": nodes, "sources": sources})
+    let mut graph = serde_json::Map::new();
+    graph.insert("nodes".into(), serde_json::Value::Object(nodes));
+    graph.insert("sources".into(), serde_json::Value::Object(sources));
+    serde_json::Value::Object(graph)
 }
 
 fn column_json(
