@@ -60,10 +60,19 @@ fn an_expression_of_grouped_columns_is_grouped() {
 fn a_column_outside_the_grouped_expression_is_reported() {
     for (sql, column) in [
         // Grouped by names only: the call is not grouped as a whole.
-        ("select upper(amount::varchar), count(*) from orders group by customer", "amount"),
+        (
+            "select upper(amount::varchar), count(*) from orders group by customer",
+            "amount",
+        ),
         // Grouped by a call: another call of the same column is not it.
-        ("select lower(customer), count(*) from orders group by upper(customer)", "customer"),
-        ("select amount + id, count(*) from orders group by amount + 1", "amount"),
+        (
+            "select lower(customer), count(*) from orders group by upper(customer)",
+            "customer",
+        ),
+        (
+            "select amount + id, count(*) from orders group by amount + 1",
+            "amount",
+        ),
     ] {
         let found = not_grouped(sql);
         assert!(
