@@ -34,7 +34,7 @@ pub(crate) struct Grouping {
     pub bindings: HashSet<Binding>,
     /// Whether a grouped expression's text has a call, an operator or a
     /// keyword in it (a `(` or a space), not only names.
-    pub has_compound_text: bool,
+    has_compound_text: bool,
 }
 
 impl Grouping {
