@@ -1178,15 +1178,19 @@ pub(crate) fn install_globals(
             serde_json::json!({"FULL_REFRESH": false, "WHICH": "compile", "STORE_FAILURES": false}),
         ),
     );
-    let mut graph = serde_json::json!({
-        "nodes": {}, "sources": {}, "exposures": {}, "metrics": {}, "macros": {},
-        "semantic_models": {}, "groups": {}, "saved_queries": {}, "unit_tests": {}
-    });
-    if let Some(serde_json::Value::Object(known)) = &project.graph {
-        for (k, v) in known {
-            graph[k] = v.clone();
+    let known = project.graph.clone();
+    let graph = move || {
+        let mut graph = serde_json::json!({
+            "nodes": {}, "sources": {}, "exposures": {}, "metrics": {}, "macros": {},
+            "semantic_models": {}, "groups": {}, "saved_queries": {}, "unit_tests": {}
+        });
+        if let Some(serde_json::Value::Object(known)) = known.as_ref().map(|g| (g.0)()) {
+            for (k, v) in known {
+                graph[k] = v;
+            }
         }
-    }
+        graph
+    };
     env.add_global("graph", Value::from_object(LazyGraph::new(graph)));
     env.add_global("exceptions", Value::from_object(Exceptions));
     env.add_global("modules", Value::from_object(Modules));

@@ -49,8 +49,34 @@ pub struct JinjaProject {
     /// Sources: (source, table) -> (schema, identifier).
     pub sources: BTreeMap<(String, String), (String, String)>,
     pub macro_files: Vec<MacroFile>,
-    /// dbt's `graph` (nodes and sources of the project), as JSON.
-    pub graph: Option<serde_json::Value>,
+    /// dbt's `graph` (nodes and sources of the project).
+    pub graph: Option<GraphSource>,
+}
+
+/// dbt's `graph` as JSON, built when a template first reads it: on a large
+/// project building it takes a while, and every render waits for the
+/// environment, while few read the graph. Compared by identity.
+#[derive(Clone)]
+pub struct GraphSource(pub Arc<dyn Fn() -> serde_json::Value + Send + Sync>);
+
+impl std::fmt::Debug for GraphSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GraphSource")
+    }
+}
+
+impl PartialEq for GraphSource {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for GraphSource {}
+
+impl std::hash::Hash for GraphSource {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::ptr::hash(Arc::as_ptr(&self.0).cast::<()>(), state);
+    }
 }
 
 /// A `ref()` or `source()` call made while rendering.

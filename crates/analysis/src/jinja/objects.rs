@@ -157,25 +157,31 @@ impl Object for MutableList {
     }
 }
 
-/// dbt's `graph`, converted for Jinja on first use: converting the graph of
-/// a big project takes a tenth of a second, and most renders never read it.
-#[derive(Debug)]
+/// dbt's `graph`, built and converted for Jinja on first use: converting the
+/// graph of a big project takes a tenth of a second, and most renders never
+/// read it.
 pub struct LazyGraph {
-    json: serde_json::Value,
+    build: Box<dyn Fn() -> serde_json::Value + Send + Sync>,
     value: std::sync::OnceLock<Value>,
 }
 
+impl fmt::Debug for LazyGraph {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LazyGraph")
+    }
+}
+
 impl LazyGraph {
-    pub fn new(json: serde_json::Value) -> LazyGraph {
+    pub fn new(build: impl Fn() -> serde_json::Value + Send + Sync + 'static) -> LazyGraph {
         LazyGraph {
-            json,
+            build: Box::new(build),
             value: std::sync::OnceLock::new(),
         }
     }
 
     fn value(&self) -> &Value {
         self.value
-            .get_or_init(|| make_mutable(Value::from_serialize(&self.json)))
+            .get_or_init(|| make_mutable(Value::from_serialize((self.build)())))
     }
 }
 

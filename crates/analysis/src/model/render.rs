@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::db::{Db, Project, ProjectSettings, SourceFile};
-use crate::jinja::{Call, JinjaEnvironment, JinjaProject, MacroFile, RenderContext, RenderedModel};
+use crate::jinja::{
+    Call, GraphSource, JinjaEnvironment, JinjaProject, MacroFile, RenderContext, RenderedModel,
+};
 use crate::project::FileKind;
 
 use super::index::project_index;
@@ -137,7 +139,10 @@ fn build_environment(db: &dyn Db, project: Project, with_graph: bool) -> JinjaHa
             .map(|(k, s)| (k.clone(), (s.schema.clone(), s.identifier.clone())))
             .collect(),
         macro_files,
-        graph: with_graph.then(|| graph_json(index, settings)),
+        graph: with_graph.then(|| {
+            let (index, settings) = (index.clone(), settings.clone());
+            GraphSource(Arc::new(move || graph_json(&index, &settings)))
+        }),
         ..base_jinja_project(settings)
     };
     JinjaHandle(Arc::new(JinjaEnvironment::new(jinja)))
