@@ -530,7 +530,8 @@ impl AnalysisHost {
         });
     }
 
-    fn files_of_kind(&self, kind: FileKind) -> Vec<SourceFile> {
+    /// The project's files of one kind (read from the inputs: no analysis waits).
+    pub fn files_of_kind(&self, kind: FileKind) -> Vec<SourceFile> {
         let files = self.project.files(&self.db);
         files
             .iter()

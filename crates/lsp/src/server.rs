@@ -319,10 +319,9 @@ pub async fn publish_diagnostics(
                 computed = &mut pass => computed,
                 () = tokio::time::sleep(crate::progress::REPORT_AFTER), if shows_progress => {
                     // Counted only for a pass long enough to be shown, not at every keystroke.
-                    let models = state.lock().unwrap().host.as_ref().map_or(0, |host| {
-                        host.files()
-                            .filter(|f| f.kind(host.db()) == loupe_analysis::project::FileKind::Model)
-                            .count()
+                    let host = state.lock().unwrap().host.clone();
+                    let models = host.map_or(0, |host| {
+                        host.files_of_kind(loupe_analysis::project::FileKind::Model).len()
                     });
                     let _reported = crate::progress::Reported::begin(
                         &client,

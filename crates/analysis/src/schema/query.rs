@@ -1111,10 +1111,7 @@ impl<'a> Analyzer<'a> {
         use sqlparser::ast::{FunctionArg, FunctionArgExpr, FunctionArguments};
         let (function, args): (String, Vec<&Expr>) = match call {
             Expr::Function(f) => (
-                object_name_parts(&f.name)
-                    .last()
-                    .cloned()
-                    .unwrap_or_default(),
+                called_name(f),
                 match &f.args {
                     FunctionArguments::List(list) => list
                         .args
@@ -1177,11 +1174,7 @@ impl<'a> Analyzer<'a> {
         let Expr::Function(f) = call else {
             return None;
         };
-        let function = object_name_parts(&f.name)
-            .last()
-            .cloned()
-            .unwrap_or_default();
-        if !self.spark_types || !crate::catalog::SparkCatalog::get().is_generator(&function) {
+        if !self.spark_types || !crate::catalog::SparkCatalog::get().is_generator(&called_name(f)) {
             return None;
         }
         self.generator_columns(call, names, scope)
@@ -1945,6 +1938,14 @@ fn ordinal(e: &Expr) -> Option<usize> {
 
 fn is_ordinal(e: &Expr) -> bool {
     ordinal(e).is_some()
+}
+
+/// The name a function is called by, without its schema (`explode` of `x.explode`).
+fn called_name(f: &sqlparser::ast::Function) -> String {
+    object_name_parts(&f.name)
+        .last()
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// Expression text for structural comparison (GROUP BY matching).
