@@ -1,10 +1,12 @@
 //! Parses and analyzes SQL (schemas, lineage, diagnostics) in a dialect
-//! chosen by the input's first byte, against a small catalog.
+//! chosen by the input's first byte, against a small catalog; and checks
+//! that wherever Loupe's tokenizer reads the text, it reads it as
+//! sqlparser's does.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use loupe_analysis::loose::{analyze_sql, TableCatalog};
-use loupe_analysis::syntax::Dialect;
+use loupe_analysis::syntax::{both_tokenizers, Dialect};
 
 const DIALECTS: [&str; 14] = [
     "duckdb", "databricks", "snowflake", "postgres", "redshift", "bigquery", "tsql", "mysql",
@@ -24,6 +26,9 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let dialect = Dialect::from_name(DIALECTS[first as usize % DIALECTS.len()]).unwrap();
+    if let (Some(ours), sqlparser) = both_tokenizers(sql, dialect) {
+        assert_eq!(Ok(ours), sqlparser.map_err(|e| e.to_string()), "{dialect:?}");
+    }
     let catalog = TableCatalog::from_json(CATALOG).unwrap();
     let analysis = analyze_sql(sql, dialect, &catalog);
     for statement in &analysis.statements {

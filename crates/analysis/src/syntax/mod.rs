@@ -3,10 +3,13 @@
 use sqlparser::ast::Statement;
 use sqlparser::dialect::{DatabricksDialect, DuckDbDialect, GenericDialect, SnowflakeDialect};
 use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::{TokenWithSpan, Tokenizer, TokenizerError};
+use std::sync::OnceLock;
 
 use crate::text::{LineIndex, TextRange};
 
 pub mod depth;
+mod lexer;
 
 /// The SQL dialects Loupe parses.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -54,37 +57,81 @@ impl Dialect {
     pub const NAMES: &'static str = "duckdb, databricks (spark), snowflake, postgres, redshift, bigquery, tsql (mssql), mysql, hive, oracle, sqlite, clickhouse, teradata, ansi (generic, trino)";
 
     fn parse(self, sql: &str) -> Result<Vec<Statement>, ParserError> {
-        use sqlparser::dialect as d;
-        fn with(dialect: &dyn d::Dialect, sql: &str) -> Result<Vec<Statement>, ParserError> {
-            // Sized up front (a token every few bytes): grown by doubling,
-            // the buffer was copied and its fresh pages faulted in again and
-            // again, a tenth of a cold check.
-            let mut tokens = Vec::with_capacity(sql.len() / 2 + 16);
-            sqlparser::tokenizer::Tokenizer::new(dialect, sql)
-                .tokenize_with_location_into_buf(&mut tokens)?;
-            collapse_blanks(&mut tokens);
-            Parser::new(dialect)
-                .with_recursion_limit(MAX_PARSE_DEPTH)
-                .with_tokens_with_locations(tokens)
-                .parse_statements()
+        let teradata;
+        let sql = if self == Dialect::Teradata {
+            teradata = without_teradata_attributes(sql);
+            &teradata
+        } else {
+            sql
+        };
+        let tokens = self.tokenize(sql)?;
+        Parser::new(self.sqlparser_dialect())
+            .with_recursion_limit(MAX_PARSE_DEPTH)
+            .with_tokens_with_locations(tokens)
+            .parse_statements()
+    }
+
+    /// `sql`'s tokens, each run of blanks one token: Loupe's tokenizer
+    /// where it reads the text, else sqlparser's.
+    fn tokenize(self, sql: &str) -> Result<Vec<TokenWithSpan>, ParserError> {
+        if let Some(tokens) = lexer::tokenize(self.char_classes(), sql) {
+            return Ok(tokens);
         }
+        self.sqlparser_tokens(sql).map_err(ParserError::from)
+    }
+
+    fn sqlparser_tokens(self, sql: &str) -> Result<Vec<TokenWithSpan>, TokenizerError> {
+        // Sized up front (a token every few bytes): grown by doubling, the
+        // buffer was copied and its fresh pages faulted in again and again.
+        let mut tokens = Vec::with_capacity(sql.len() / 2 + 16);
+        Tokenizer::new(self.sqlparser_dialect(), sql)
+            .tokenize_with_location_into_buf(&mut tokens)?;
+        collapse_blanks(&mut tokens);
+        Ok(tokens)
+    }
+
+    fn char_classes(self) -> &'static lexer::CharClasses {
+        static CLASSES: [OnceLock<lexer::CharClasses>; Dialect::ALL.len()] =
+            [const { OnceLock::new() }; Dialect::ALL.len()];
+        CLASSES[self as usize].get_or_init(|| lexer::CharClasses::of(self.sqlparser_dialect()))
+    }
+
+    fn sqlparser_dialect(self) -> &'static dyn sqlparser::dialect::Dialect {
+        use sqlparser::dialect as d;
         match self {
-            Dialect::DuckDb => with(&DuckDbDialect {}, sql),
-            Dialect::Databricks => with(&DatabricksDialect {}, sql),
-            Dialect::Snowflake => with(&SnowflakeDialect {}, sql),
-            Dialect::Postgres => with(&d::PostgreSqlDialect {}, sql),
-            Dialect::Redshift => with(&d::RedshiftSqlDialect {}, sql),
-            Dialect::BigQuery => with(&d::BigQueryDialect {}, sql),
-            Dialect::MsSql => with(&d::MsSqlDialect {}, sql),
-            Dialect::MySql => with(&d::MySqlDialect {}, sql),
-            Dialect::Hive => with(&d::HiveDialect {}, sql),
-            Dialect::Oracle => with(&d::OracleDialect {}, sql),
-            Dialect::Sqlite => with(&d::SQLiteDialect {}, sql),
-            Dialect::ClickHouse => with(&d::ClickHouseDialect {}, sql),
-            Dialect::Teradata => with(&GenericDialect {}, &without_teradata_attributes(sql)),
-            Dialect::Generic => with(&GenericDialect {}, sql),
+            Dialect::DuckDb => &DuckDbDialect {},
+            Dialect::Databricks => &DatabricksDialect {},
+            Dialect::Snowflake => &SnowflakeDialect {},
+            Dialect::Postgres => &d::PostgreSqlDialect {},
+            Dialect::Redshift => &d::RedshiftSqlDialect {},
+            Dialect::BigQuery => &d::BigQueryDialect {},
+            Dialect::MsSql => &d::MsSqlDialect {},
+            Dialect::MySql => &d::MySqlDialect {},
+            Dialect::Hive => &d::HiveDialect {},
+            Dialect::Oracle => &d::OracleDialect {},
+            Dialect::Sqlite => &d::SQLiteDialect {},
+            Dialect::ClickHouse => &d::ClickHouseDialect {},
+            Dialect::Teradata | Dialect::Generic => &GenericDialect {},
         }
     }
+
+    /// Every dialect, in declaration order.
+    pub const ALL: [Dialect; 14] = [
+        Dialect::DuckDb,
+        Dialect::Databricks,
+        Dialect::Snowflake,
+        Dialect::Postgres,
+        Dialect::Redshift,
+        Dialect::BigQuery,
+        Dialect::MsSql,
+        Dialect::MySql,
+        Dialect::Hive,
+        Dialect::Oracle,
+        Dialect::Sqlite,
+        Dialect::ClickHouse,
+        Dialect::Teradata,
+        Dialect::Generic,
+    ];
 
     /// Whether a select-list alias can be used later in the same list
     /// (`select a + 1 as b, b * 2 as c`), as DuckDB, Snowflake, Databricks,
@@ -196,6 +243,23 @@ pub(crate) fn skip_quoted_or_comment(bytes: &[u8], i: usize) -> Option<usize> {
         _ => return None,
     }
     Some(j)
+}
+
+/// Loupe's tokenizer's reading of `sql` (`None` where it leaves the text to
+/// sqlparser's) and sqlparser's, blanks collapsed: wherever the first reads,
+/// the two must be equal. For tests and fuzzing.
+#[doc(hidden)]
+pub fn both_tokenizers(
+    sql: &str,
+    dialect: Dialect,
+) -> (
+    Option<Vec<TokenWithSpan>>,
+    Result<Vec<TokenWithSpan>, TokenizerError>,
+) {
+    (
+        lexer::tokenize(dialect.char_classes(), sql),
+        dialect.sqlparser_tokens(sql),
+    )
 }
 
 /// One token for each run of spaces, tabs and newlines. The tokenizer makes
