@@ -1,5 +1,6 @@
 //! The `loupe` command: the language server and the CLI.
 
+mod allocator;
 mod cli;
 
 use std::process::ExitCode;
@@ -9,7 +10,7 @@ use clap::Parser;
 // Rendering and analysis allocate many small values on every core; glibc's
 // allocator spent a fifth of a cold check in malloc and free.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: allocator::MiMalloc = allocator::MiMalloc;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
