@@ -66,7 +66,12 @@ pub fn scan_tags(template: &str) -> Vec<Tag> {
     let mut i = 0;
     let mut in_raw = false;
     while i + 1 < bytes.len() {
-        if bytes[i] != b'{' || !matches!(bytes[i + 1], b'{' | b'%' | b'#') {
+        // Most of a model is SQL: jump from brace to brace (memchr).
+        let Some(brace) = template[i..].find('{') else {
+            break;
+        };
+        i += brace;
+        if i + 1 >= bytes.len() || !matches!(bytes[i + 1], b'{' | b'%' | b'#') {
             i += 1;
             continue;
         }
