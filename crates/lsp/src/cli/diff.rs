@@ -15,7 +15,8 @@ pub enum DiffFormat {
     Markdown,
 }
 
-/// What `--data` asks for.
+/// What `--data` asks for (read only where a fabric is built in).
+#[cfg_attr(not(feature = "fabric"), allow(dead_code))]
 pub struct DataOptions {
     pub keys: Vec<String>,
     pub limit: usize,
