@@ -531,6 +531,15 @@ mod tests {
     }
 
     #[test]
+    fn every_dialect_is_listed_in_declaration_order() {
+        // `char_classes` keeps one table per dialect, indexed by variant.
+        for (i, dialect) in Dialect::ALL.iter().enumerate() {
+            assert_eq!(*dialect as usize, i, "{dialect:?}");
+        }
+        assert_eq!(Dialect::ALL.len(), Dialect::Generic as usize + 1);
+    }
+
+    #[test]
     fn collapsed_blanks_keep_positions_and_newlines() {
         let sql = "select\n    a,\n\n\t  b\nfrom t";
         let statements = Dialect::DuckDb.parse(sql).unwrap();
