@@ -320,15 +320,26 @@ async function inGraph(f, selector) {
   }
   return target;
 }
-// A view changes size a moment after its editor group does: wait until it stops changing.
-async function settled(f) {
-  let last = "";
+// A view changes size a moment after its editor group does: wait until it stops changing, and
+// return its frame. VS Code may put the view in a new frame as the group is maximised and restored
+// (the old one is detached): the frame is looked up again, by what it shows, at each look.
+async function settled(selector) {
+  let [last, f] = ["", null];
   for (let i = 0; i < 25; i++) {
-    const now = JSON.stringify(await f.locator("#svg").boundingBox());
-    if (now === last) return;
+    f = await frameWith(selector);
+    let now;
+    try {
+      now = JSON.stringify(await f.locator("#svg").boundingBox({ timeout: 2000 }));
+    } catch {
+      last = "";
+      await sleep(200);
+      continue;
+    }
+    if (now === last) break;
     last = now;
     await sleep(200);
   }
+  return f;
 }
 // Where the views were when a step failed: the size of each graph's view and its pan and zoom.
 async function describeGraphs() {
@@ -563,8 +574,7 @@ try {
     await sleep(800);
     await shot(`pipeline-${theme}`, page.locator(".part.editor"));
     await tab.dblclick();
-    await settled(f);
-    return f;
+    return await settled('.node[data-id="gem:customer_orders"]');
   };
   await step("pipeline view shows every gem with its columns", () => pipeline("light"));
 
@@ -718,7 +728,7 @@ try {
   }
 
   await step("zoomed out: the project's models, click one to open it", async () => {
-    const f = await frameWith("#mode-project");
+    let f = await frameWith("#mode-project");
     await f.locator("#mode-project").click();
     await f.locator('.node[data-id="rel:customers"]').waitFor({ timeout: 20000 });
     for (const id of ["rel:stg_orders", "rel:raw_orders", "rel:jinja_pivot"]) await f.locator(`.node[data-id="${id}"]`).waitFor();
@@ -729,7 +739,7 @@ try {
     await sleep(800);
     await shot("project-light", page.locator(".part.editor"));
     await tab.dblclick();
-    await settled(f);
+    f = await settled('.node[data-id="rel:stg_orders"]');
     await (await inGraph(f, '.node[data-id="rel:stg_orders"] .name')).click();
     await page.locator('.tab.active:has-text("stg_orders.sql")').waitFor({ timeout: 10000 });
     await f.locator("#mode-model").click();
