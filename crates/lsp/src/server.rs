@@ -45,6 +45,10 @@ pub struct State {
     pub git_base: Option<String>,
     /// The editor shows work-done progress (`window.workDoneProgress`).
     pub shows_progress: bool,
+    /// Held by a pass while it compares with `published` and sends: two
+    /// passes sending at once could deliver a file's older list last, and
+    /// the client would keep it while `published` holds the newer one.
+    pub publishing: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// A gem's sample rows, keyed by the SQL that produced them (stale once it changes).
@@ -83,6 +87,7 @@ impl Backend {
                 base_problem: None,
                 git_base: None,
                 shows_progress: false,
+                publishing: Arc::default(),
             })),
             generation: Arc::new(AtomicU64::new(0)),
         }
@@ -338,6 +343,8 @@ pub async fn publish_diagnostics(
         let Some(by_file) = computed else {
             return;
         };
+        let publishing = state.lock().unwrap().publishing.clone();
+        let sending = publishing.lock().await;
         if current.load(Ordering::SeqCst) != generation {
             return;
         }
@@ -360,6 +367,7 @@ pub async fn publish_diagnostics(
         for (uri, list) in changed {
             client.publish_diagnostics(uri, list, None).await;
         }
+        drop(sending);
         if let Some(paths) = open_paths {
             let Some(snapshot) = state.lock().unwrap().host.clone() else {
                 return;
