@@ -13,7 +13,8 @@ use super::objects::{
     make_mutable, DateTime, EmptyTable, LazyGraph, MutableDict, ReModule, Relation,
 };
 use super::{
-    defined_macros, macro_files, rewrite_statements, Call, JinjaProject, MacroTable, MACRO_PREFIX,
+    defined_macros, macro_files, rewrite_statements, Call, JinjaProject, MacroDef, MacroTable,
+    MACRO_PREFIX,
 };
 
 /// What the render of one model knows about the model.
@@ -169,38 +170,98 @@ struct SingleMacro {
     keep: usize,
 }
 
-/// Where each macro is defined: name -> [(package, template name)].
+/// Where each macro is defined, and the files that define them.
 pub(crate) struct MacroIndex {
     macros: MacroTable,
     root: String,
     /// Every package defining a macro, sorted (dispatch searches them all).
     packages: Vec<String>,
+    /// Every macro file, as `MacroDef::file` counts them.
+    files: Vec<MacroFileText>,
+}
+
+/// A macro file's (rewritten) text, and whether it compiles: decided when one
+/// of its macros is first looked up, since compiling every file of a large
+/// project and its packages up front cost more than all their calls. A file
+/// that does not compile defines none of its macros (dbt stops at it).
+struct MacroFileText {
+    text: Arc<str>,
+    compiles: std::sync::OnceLock<bool>,
+}
+
+/// A macro file rewritten for minijinja, with the macros it defines.
+struct ScannedMacroFile {
+    rewritten: String,
+    names: Vec<String>,
+    spans: Option<Vec<(String, std::ops::Range<usize>)>>,
+}
+
+/// Rewrites and scans (package, path, text) macro files on all cores: every
+/// render waits for the environment, and a large project with its packages
+/// has hundreds of macro files.
+fn scan_macro_files(files: &[(String, String, String)]) -> Vec<ScannedMacroFile> {
+    let scan = |(_, _, text): &(String, String, String)| {
+        let rewritten = rewrite_statements(text).text;
+        ScannedMacroFile {
+            names: defined_macros(&rewritten),
+            spans: macro_files::top_level_macros(&rewritten),
+            rewritten,
+        }
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(files.len() / 32)
+        .max(1);
+    if threads == 1 {
+        return files.iter().map(scan).collect();
+    }
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = files
+            .chunks(files.len().div_ceil(threads))
+            .map(|chunk| scope.spawn(move || chunk.iter().map(scan).collect::<Vec<_>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
 }
 
 impl MacroIndex {
-    /// Registers every macro file as a template and indexes its macros.
+    /// Indexes the macros of every macro file, and serves the files (and
+    /// each macro alone) as templates compiled when first called.
     pub fn build(project: &JinjaProject, env: &mut Environment<'static>) -> MacroIndex {
         let mut macros = MacroTable::default();
         let builtin = super::builtins::BUILTIN_MACRO_FILES
             .iter()
             .map(|(path, text)| ("dbt".to_string(), path.to_string(), text.to_string()));
-        let files = project
+        let files: Vec<(String, String, String)> = project
             .macro_files
             .iter()
             .map(|f| (f.package.clone(), f.path.clone(), f.text.to_string()))
-            .chain(builtin);
-        // Templates of one macro each, compiled when first called.
+            .chain(builtin)
+            .collect();
+        // Templates of one macro each, and whole files, compiled when first called.
         let mut single_macros: FxHashMap<String, SingleMacro> = FxHashMap::default();
-        for (package, path, text) in files {
-            let rewritten = rewrite_statements(&text).text;
+        let mut files_by_template: FxHashMap<String, Arc<str>> = FxHashMap::default();
+        let mut all_files = Vec::new();
+        for ((package, path, _), scanned) in files.iter().zip(scan_macro_files(&files)) {
+            let ScannedMacroFile {
+                rewritten,
+                names,
+                spans,
+            } = scanned;
             let template = format!("{package}::{path}");
-            let names = defined_macros(&rewritten);
-            let spans = macro_files::top_level_macros(&rewritten);
             let file: Arc<str> = Arc::from(rewritten.as_str());
-            if env.add_template_owned(template.clone(), rewritten).is_err() {
-                // A macro file with bad syntax: its macros stay undefined.
-                continue;
-            }
+            files_by_template.insert(template.clone(), file.clone());
+            let file_index = all_files.len();
+            all_files.push(MacroFileText {
+                text: file.clone(),
+                compiles: std::sync::OnceLock::new(),
+            });
             let unique =
                 names.iter().collect::<std::collections::HashSet<_>>().len() == names.len();
             let spans = spans.filter(|s| unique && s.len() == names.len());
@@ -229,44 +290,70 @@ impl MacroIndex {
                     }
                     None => template.clone(),
                 };
-                macros
-                    .entry(name)
-                    .or_default()
-                    .push((package.clone(), template));
+                macros.entry(name).or_default().push(MacroDef {
+                    package: package.clone(),
+                    template,
+                    file: file_index,
+                });
             }
         }
         let single_macros = Arc::new(single_macros);
         env.set_loader(move |name| {
-            Ok(single_macros
-                .get(name)
-                .map(|m| macro_files::single_macro_text(&m.file, &m.spans, m.keep)))
+            Ok(match single_macros.get(name) {
+                Some(m) => Some(macro_files::single_macro_text(&m.file, &m.spans, m.keep)),
+                None => files_by_template.get(name).map(|f| f.to_string()),
+            })
         });
-        let mut packages: Vec<String> = macros.values().flatten().map(|(p, _)| p.clone()).collect();
+        let mut packages: Vec<String> = macros
+            .values()
+            .flatten()
+            .map(|d| d.package.clone())
+            .collect();
         packages.sort();
         packages.dedup();
         MacroIndex {
             macros,
             root: project.root_package.clone(),
             packages,
+            files: all_files,
         }
     }
 
     /// The template defining `name`, preferring `package`, then the root
     /// project, then dbt's, then any package.
-    fn find(&self, name: &str, package: Option<&str>, strict: bool) -> Option<&(String, String)> {
-        let defs = self.macros.get(name)?;
+    fn find(&self, name: &str, package: Option<&str>, strict: bool) -> Option<&MacroDef> {
+        let defs = || self.definitions(name);
         if let Some(p) = package {
-            if let Some(d) = defs.iter().find(|(pk, _)| pk == p) {
+            if let Some(d) = defs().find(|d| d.package == p) {
                 return Some(d);
             }
             if strict {
                 return None;
             }
         }
-        defs.iter()
-            .find(|(pk, _)| *pk == self.root)
-            .or_else(|| defs.iter().find(|(pk, _)| pk == "dbt"))
-            .or_else(|| defs.first())
+        defs()
+            .find(|d| d.package == self.root)
+            .or_else(|| defs().find(|d| d.package == "dbt"))
+            .or_else(|| defs().next())
+    }
+
+    /// The definitions of macro `name` whose files compile.
+    fn definitions<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a MacroDef> + 'a {
+        self.macros
+            .get(name)
+            .into_iter()
+            .flatten()
+            .filter(|d| self.compiles(d.file))
+    }
+
+    /// Whether macro file `file` compiles.
+    fn compiles(&self, file: usize) -> bool {
+        let file = &self.files[file];
+        *file.compiles.get_or_init(|| {
+            minijinja::Environment::new()
+                .template_from_str(&file.text)
+                .is_ok()
+        })
     }
 
     /// Every (package, macro name), macros of dbt's global project included.
@@ -274,10 +361,7 @@ impl MacroIndex {
         let mut out: Vec<(String, String)> = self
             .macros
             .iter()
-            .flat_map(|(name, defs)| {
-                defs.iter()
-                    .map(move |(package, _)| (package.clone(), name.clone()))
-            })
+            .flat_map(|(name, defs)| defs.iter().map(move |d| (d.package.clone(), name.clone())))
             .collect();
         out.sort();
         out
@@ -316,7 +400,7 @@ impl Object for MacroRef {
     fn call(self: &Arc<Self>, state: &State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
         let caller = caller_package(state);
         let package = self.package.clone().or(caller);
-        let Some((_, template)) =
+        let Some(MacroDef { template, .. }) =
             self.index
                 .find(&self.name, package.as_deref(), self.package.is_some())
         else {
@@ -528,17 +612,17 @@ impl Adapter {
             _ => {}
         }
         prefixes.push("default".into());
-        let candidates: Vec<(String, &[(String, String)])> = prefixes
+        let candidates: Vec<(String, Vec<&MacroDef>)> = prefixes
             .iter()
             .map(|prefix| format!("{prefix}__{name}"))
             .filter_map(|c| {
-                let defs = self.index.macros.get(&c)?.as_slice();
-                Some((c, defs))
+                let defs: Vec<&MacroDef> = self.index.definitions(&c).collect();
+                (!defs.is_empty()).then_some((c, defs))
             })
             .collect();
         for package in &order {
             for (candidate, defs) in &candidates {
-                if defs.iter().any(|(pk, _)| pk == package) {
+                if defs.iter().any(|d| &d.package == package) {
                     return Ok(Value::from_object(MacroRef {
                         name: candidate.clone(),
                         package: Some(package.clone()),

@@ -46,8 +46,9 @@ pub(crate) fn top_level_macros(text: &str) -> Option<Vec<(String, Range<usize>)>
     (depth == 0).then_some(spans)
 }
 
-/// `text` with every macro of `spans` but the `keep`th replaced by blanks
-/// (newlines stay, so errors keep their line numbers).
+/// `text` with every macro of `spans` but the `keep`th replaced by a Jinja
+/// comment holding its newlines: the lines stay where they were, and defining
+/// the macro (each call does) reads and prints none of the others.
 pub(crate) fn single_macro_text(text: &str, spans: &[Range<usize>], keep: usize) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pos = 0;
@@ -56,11 +57,12 @@ pub(crate) fn single_macro_text(text: &str, spans: &[Range<usize>], keep: usize)
             continue;
         }
         out.push_str(&text[pos..span.start]);
-        out.extend(
-            text[span.clone()]
-                .chars()
-                .map(|c| if c == '\n' { '\n' } else { ' ' }),
-        );
+        out.push_str("{#");
+        out.extend(std::iter::repeat_n(
+            '\n',
+            text[span.clone()].matches('\n').count(),
+        ));
+        out.push_str("#}");
         pos = span.end;
     }
     out.push_str(&text[pos..]);
@@ -98,10 +100,17 @@ mod tests {
             .map(|(_, r)| r)
             .collect();
         let only_b = single_macro_text(text, &spans, 1);
-        assert_eq!(only_b.len(), text.len());
         assert_eq!(only_b.lines().count(), text.lines().count());
+        let line_of_b = |t: &str| t.lines().position(|l| l.contains("macro b"));
+        assert_eq!(line_of_b(&only_b), line_of_b(text));
         assert!(only_b.contains("{% set x = 1 %}"));
         assert!(only_b.contains("{% macro b() %}B{% endmacro %}"));
         assert!(!only_b.contains("macro a"));
+        // The blanked macro prints nothing when the file is rendered.
+        let mut env = minijinja::Environment::new();
+        env.add_template("only_b", &only_b).unwrap();
+        let printed = env.get_template("only_b").unwrap().render(()).unwrap();
+        assert!(printed.chars().all(|c| c == '\n'), "{printed:?}");
+        assert!(printed.matches('\n').count() < only_b.matches('\n').count());
     }
 }

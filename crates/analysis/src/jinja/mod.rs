@@ -535,4 +535,14 @@ pub(crate) fn defined_macros(rewritten: &str) -> Vec<String> {
     names
 }
 
-pub(crate) type MacroTable = FxHashMap<String, Vec<(String, String)>>;
+/// Where each macro is defined: name -> its definitions.
+pub(crate) type MacroTable = FxHashMap<String, Vec<MacroDef>>;
+
+/// One definition of a macro.
+pub(crate) struct MacroDef {
+    pub package: String,
+    /// The template that defines it (the file's, or one of the macro alone).
+    pub template: String,
+    /// Its file, by index into the macro index's files.
+    pub file: usize,
+}
