@@ -159,7 +159,18 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
     let settings = project.settings(db);
     let root = settings.packages.first();
     let env = &super::render::settings_environment(db, project).0;
-    let render = |text: &str| env.render_str(text).unwrap_or_default();
+    // Folder configs repeat one text for every model under them (tuva renders
+    // `{{ var('claims_enabled') }}` for a thousand models); vars and target do
+    // not change within the index, so each text is rendered once.
+    let rendered: std::cell::RefCell<rustc_hash::FxHashMap<String, String>> = Default::default();
+    let render = |text: &str| {
+        if let Some(out) = rendered.borrow().get(text) {
+            return out.clone();
+        }
+        let out = env.render_str(text).unwrap_or_default();
+        rendered.borrow_mut().insert(text.to_string(), out.clone());
+        out
+    };
     let naming = super::naming::project_naming(db, project);
     let mut index = ProjectIndex::default();
     let mut props_by_name: BTreeMap<String, ModelProperties> = BTreeMap::new();
