@@ -14,6 +14,8 @@ pub(crate) const SEGMENT_CLOSE: char = '\u{E001}';
 pub(crate) const REF_OPEN: char = '\u{E002}';
 pub(crate) const REF_MID: char = '\u{E003}';
 pub(crate) const REF_CLOSE: char = '\u{E004}';
+/// The first byte of every marker in UTF-8.
+const MARKER_LEAD_BYTE: u8 = 0xEE;
 
 /// A Jinja tag in the template.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -321,22 +323,30 @@ pub(crate) fn strip_markers(
     let mut points = Vec::new();
     let mut calls = Vec::new();
     let mut open_calls: Vec<(usize, usize)> = Vec::new();
-    let mut chars = rendered.char_indices().peekable();
-    while let Some((_, c)) = chars.next() {
+    let bytes = rendered.as_bytes();
+    let mut i = 0;
+    while i < rendered.len() {
+        // Copy up to the next character that may be a marker: each is
+        // U+E000..U+E004, whose UTF-8 starts with 0xEE (a lead byte).
+        let next = bytes[i..]
+            .iter()
+            .position(|&b| b == MARKER_LEAD_BYTE)
+            .map_or(rendered.len(), |n| i + n);
+        sql.push_str(&rendered[i..next]);
+        let Some(c) = rendered[next..].chars().next() else {
+            break;
+        };
+        i = next + c.len_utf8();
         match c {
             SEGMENT_OPEN | REF_OPEN => {
-                let mut id = String::new();
                 let close = if c == SEGMENT_OPEN {
                     SEGMENT_CLOSE
                 } else {
                     REF_MID
                 };
-                for (_, d) in chars.by_ref() {
-                    if d == close {
-                        break;
-                    }
-                    id.push(d);
-                }
+                let end = rendered[i..].find(close).map_or(rendered.len(), |n| i + n);
+                let id = &rendered[i..end];
+                i = (end + close.len_utf8()).min(rendered.len());
                 let Ok(id) = id.parse::<usize>() else {
                     continue;
                 };
@@ -427,5 +437,55 @@ mod tests {
         // The printed value maps to its whole tag.
         let r = map.to_template(TextRange::new(at - 2, at - 1), t);
         assert_eq!(&t[r.start..r.end], "{{ x }}");
+    }
+
+    /// The markers read one character at a time, as strip_markers once did.
+    fn strip_markers_by_char(rendered: &str) -> (String, Vec<usize>, Vec<RenderedCall>) {
+        let (mut sql, mut points, mut calls, mut open) = (String::new(), vec![], vec![], vec![]);
+        let mut chars = rendered.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                SEGMENT_OPEN | REF_OPEN => {
+                    let close = if c == SEGMENT_OPEN { SEGMENT_CLOSE } else { REF_MID };
+                    let id: String = chars.by_ref().take_while(|d| *d != close).collect();
+                    let Ok(id) = id.parse::<usize>() else { continue };
+                    if c == SEGMENT_OPEN {
+                        points.push(sql.len());
+                    } else {
+                        open.push((id, sql.len()));
+                    }
+                }
+                REF_CLOSE => {
+                    if let Some((call, start)) = open.pop() {
+                        calls.push(RenderedCall { call, range: TextRange::new(start, sql.len()) });
+                    }
+                }
+                SEGMENT_CLOSE | REF_MID => {}
+                other => sql.push(other),
+            }
+        }
+        (sql, points, calls)
+    }
+
+    #[test]
+    fn markers_among_other_private_use_and_non_ascii_characters() {
+        let (o, c, r, m, e) = (SEGMENT_OPEN, SEGMENT_CLOSE, REF_OPEN, REF_MID, REF_CLOSE);
+        let cases = [
+            format!("select {o}0{c}é as \u{E005}x{o}1{c}, {r}0{m}\"db\".\"t\"{e} from z"),
+            format!("\u{E000}\u{EFFF}{o}x{c}ab{r}7{m}{r}8{m}q{e}{e}{c}{m}{e}"),
+            format!("{o}12"),
+            format!("tail {r}3"),
+            format!("日本{o}0{c}語\u{E0FF}{e}"),
+            String::new(),
+        ];
+        let ins = instrument("");
+        for case in &cases {
+            let (sql, map, calls) = strip_markers(case, &ins, 0);
+            let (want_sql, want_points, want_calls) = strip_markers_by_char(case);
+            assert_eq!(sql, want_sql, "{case:?}");
+            let points: Vec<usize> = map.points.iter().map(|(at, _)| *at).collect();
+            assert_eq!(points, want_points, "{case:?}");
+            assert_eq!(calls, want_calls, "{case:?}");
+        }
     }
 }

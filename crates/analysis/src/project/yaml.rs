@@ -130,7 +130,13 @@ pub fn parse_properties(source: &str, render: &dyn Fn(&str) -> String) -> Proper
         }
     };
     let offsets = name_offsets(source);
-    let mut places = super::lenient_yaml::duplicate_key_offsets(source).into_iter();
+    // Placed only when there are duplicates: a line scan of the whole file.
+    let mut places = if duplicates.is_empty() {
+        Vec::new()
+    } else {
+        super::lenient_yaml::duplicate_key_offsets(source)
+    }
+    .into_iter();
     let mut props = Properties {
         warnings: duplicates
             .into_iter()
