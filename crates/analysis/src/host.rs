@@ -13,6 +13,7 @@ use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::model::{
     model_analysis, model_diagnostics, model_is_disabled, project_index, seed_schema,
 };
+use crate::parallel::worker_threads;
 use crate::project::{discover, FileKind, Invocation};
 use crate::schema::RelationSchema;
 use crate::syntax::Dialect;
@@ -156,11 +157,6 @@ fn read_text(path: &Path, kind: FileKind) -> Result<String, String> {
             e.utf8_error().valid_up_to()
         )
     })
-}
-
-/// Threads for work over a project's files: one per core, at most 8.
-fn worker_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 8))
 }
 
 /// Threads reading files: reading waits on the disk more than it computes

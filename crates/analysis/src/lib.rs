@@ -12,6 +12,7 @@ pub mod jinja;
 pub mod lineage;
 pub mod loose;
 pub mod model;
+mod parallel;
 pub mod portability;
 pub mod project;
 pub mod schema;

@@ -200,33 +200,13 @@ struct ScannedMacroFile {
 /// render waits for the environment, and a large project with its packages
 /// has hundreds of macro files.
 fn scan_macro_files(files: &[(String, String, String)]) -> Vec<ScannedMacroFile> {
-    let scan = |(_, _, text): &(String, String, String)| {
+    crate::parallel::map_in_parallel(files, 32, |(_, _, text)| {
         let rewritten = rewrite_statements(text).text;
         ScannedMacroFile {
             names: defined_macros(&rewritten),
             spans: macro_files::top_level_macros(&rewritten),
             rewritten,
         }
-    };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(files.len() / 32)
-        .max(1);
-    if threads == 1 {
-        return files.iter().map(scan).collect();
-    }
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = files
-            .chunks(files.len().div_ceil(threads))
-            .map(|chunk| scope.spawn(move || chunk.iter().map(scan).collect::<Vec<_>>()))
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| {
-                w.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
     })
 }
 

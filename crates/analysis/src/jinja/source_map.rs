@@ -446,9 +446,15 @@ mod tests {
         while let Some(c) = chars.next() {
             match c {
                 SEGMENT_OPEN | REF_OPEN => {
-                    let close = if c == SEGMENT_OPEN { SEGMENT_CLOSE } else { REF_MID };
+                    let close = if c == SEGMENT_OPEN {
+                        SEGMENT_CLOSE
+                    } else {
+                        REF_MID
+                    };
                     let id: String = chars.by_ref().take_while(|d| *d != close).collect();
-                    let Ok(id) = id.parse::<usize>() else { continue };
+                    let Ok(id) = id.parse::<usize>() else {
+                        continue;
+                    };
                     if c == SEGMENT_OPEN {
                         points.push(sql.len());
                     } else {
@@ -457,7 +463,10 @@ mod tests {
                 }
                 REF_CLOSE => {
                     if let Some((call, start)) = open.pop() {
-                        calls.push(RenderedCall { call, range: TextRange::new(start, sql.len()) });
+                        calls.push(RenderedCall {
+                            call,
+                            range: TextRange::new(start, sql.len()),
+                        });
                     }
                 }
                 SEGMENT_CLOSE | REF_MID => {}

@@ -154,6 +154,16 @@ fn config_tree(package: &crate::db::PackageSettings, kind: FileKind) -> &serde_y
     }
 }
 
+/// A node of the index before naming gives it a relation and a database.
+struct UnnamedNode {
+    file: SourceFile,
+    name: String,
+    package: String,
+    kind: FileKind,
+    rel: String,
+    config: crate::project::ModelConfig,
+}
+
 #[salsa::tracked(returns(ref))]
 pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
     let settings = project.settings(db);
@@ -199,6 +209,7 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
                 .insert(m.name.to_lowercase(), (file, m.clone()));
         }
     }
+    let mut unnamed: Vec<UnnamedNode> = Vec::new();
     for &file in project.files(db).iter() {
         let kind = file.kind(db);
         if !matches!(
@@ -241,46 +252,71 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
                     config.contract_enforced = Some(true);
                 }
             }
-            let named = super::naming::NamedNode {
-                name: &name,
-                package: &package,
-                resource_type: match kind {
-                    FileKind::Seed => "seed",
-                    FileKind::Snapshot => "snapshot",
-                    _ => "model",
-                },
-                path: rel,
-                custom_schema: config.schema.as_deref(),
-                custom_alias: config.alias.as_deref(),
-                custom_database: config.database.as_deref(),
-                materialized: config.materialized.as_deref(),
-            };
-            let relation = naming.relation(&named);
-            let database = naming.database(&named);
-            let id = index.nodes.len();
-            index.by_file.entry(file).or_insert(id);
-            index
-                .by_relation
-                .entry((relation.0.to_lowercase(), relation.1.to_lowercase()))
-                .or_insert(id);
-            index
-                .by_name
-                .entry(name.to_lowercase())
-                .or_default()
-                .push(id);
-            index.nodes.push(NodeInfo {
+            unnamed.push(UnnamedNode {
                 file,
                 name,
                 package: package.clone(),
+                kind,
+                rel: rel.clone(),
                 config,
-                relation,
-                database,
-                is_seed: kind == FileKind::Seed,
-                opaque: matches!(kind, FileKind::Snapshot | FileKind::PythonModel),
-                file_kind: kind,
-                file_relative: rel.clone(),
             });
         }
+    }
+    // Naming macros the project overrides are rendered for every node: on all cores.
+    let min_run = if naming.renders_macros() {
+        32
+    } else {
+        usize::MAX
+    };
+    let names = crate::parallel::map_in_parallel(&unnamed, min_run, |node| {
+        let named = super::naming::NamedNode {
+            name: &node.name,
+            package: &node.package,
+            resource_type: match node.kind {
+                FileKind::Seed => "seed",
+                FileKind::Snapshot => "snapshot",
+                _ => "model",
+            },
+            path: &node.rel,
+            custom_schema: node.config.schema.as_deref(),
+            custom_alias: node.config.alias.as_deref(),
+            custom_database: node.config.database.as_deref(),
+            materialized: node.config.materialized.as_deref(),
+        };
+        (naming.relation(&named), naming.database(&named))
+    });
+    for (node, (relation, database)) in unnamed.into_iter().zip(names) {
+        let UnnamedNode {
+            file,
+            name,
+            package,
+            kind,
+            rel,
+            config,
+        } = node;
+        let id = index.nodes.len();
+        index.by_file.entry(file).or_insert(id);
+        index
+            .by_relation
+            .entry((relation.0.to_lowercase(), relation.1.to_lowercase()))
+            .or_insert(id);
+        index
+            .by_name
+            .entry(name.to_lowercase())
+            .or_default()
+            .push(id);
+        index.nodes.push(NodeInfo {
+            file,
+            name,
+            package,
+            config,
+            relation,
+            database,
+            is_seed: kind == FileKind::Seed,
+            opaque: matches!(kind, FileKind::Snapshot | FileKind::PythonModel),
+            file_kind: kind,
+            file_relative: rel,
+        });
     }
     // Versioned models: `ref('x')` is the latest version, `x_v<N>`.
     for props in props_by_name.values() {

@@ -88,6 +88,11 @@ pub fn project_naming(db: &dyn Db, project: Project) -> Naming {
 }
 
 impl Naming {
+    /// Whether naming a node renders the project's macros (else it is cheap).
+    pub fn renders_macros(&self) -> bool {
+        self.environment.is_some()
+    }
+
     /// The (schema, identifier) dbt builds `node` into.
     pub fn relation(&self, node: &NamedNode) -> (String, String) {
         let custom_schema = node
