@@ -159,6 +159,15 @@ fn read_text(path: &Path, kind: FileKind) -> Result<String, String> {
     })
 }
 
+/// Whether a panic is salsa cancelling for an edit (to end the pass with),
+/// not a failure: salsa also unwinds a thread that waited for a query whose
+/// own thread panicked, and that one file's failure must not end the pass.
+fn is_pending_edit(panic: &(dyn std::any::Any + Send)) -> bool {
+    panic
+        .downcast_ref::<salsa::Cancelled>()
+        .is_some_and(|c| !matches!(c, salsa::Cancelled::PropagatedPanic))
+}
+
 /// Threads reading files: reading waits on the disk more than it computes
 /// when the files are not cached, and the disk serves several reads at once
 /// (`loupe lineage --all` of 10,000 models not in the page cache, on two
@@ -501,14 +510,17 @@ impl AnalysisHost {
             }))
             .unwrap_or_else(|panic| {
                 // A pending edit ends the pass, not this file: see for_each_parallel.
-                if panic.is::<salsa::Cancelled>() {
+                if is_pending_edit(panic.as_ref()) {
                     std::panic::resume_unwind(panic);
                 }
                 let what = panic
                     .downcast_ref::<String>()
                     .cloned()
                     .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_default();
+                    .unwrap_or_else(|| {
+                        // salsa's payload on a thread that waited for a query which panicked on another.
+                        "the analysis of a file it reads failed".into()
+                    });
                 let message = format!("internal error while analyzing this file: {what}");
                 vec![whole_file_diagnostic(file.path(db), message)]
             });
@@ -578,9 +590,13 @@ impl AnalysisHost {
                             db.unwind_if_revision_cancelled();
                             work(&db, file)
                         }));
-                        if let Err(why) = done {
-                            *cancelled.lock().unwrap() = Some(why);
-                            break;
+                        match done {
+                            // A file whose work waited on a query that panicked: its own failure.
+                            Err(salsa::Cancelled::PropagatedPanic) | Ok(()) => {}
+                            Err(why) => {
+                                *cancelled.lock().unwrap() = Some(why);
+                                break;
+                            }
                         }
                     })
                     .expect("start an analysis thread");
@@ -647,5 +663,17 @@ impl AnalysisHost {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_pending_edit;
+
+    #[test]
+    fn only_an_edit_ends_a_pass_not_a_failure_elsewhere() {
+        assert!(is_pending_edit(&salsa::Cancelled::PendingWrite));
+        assert!(!is_pending_edit(&salsa::Cancelled::PropagatedPanic));
+        assert!(!is_pending_edit(&"index out of bounds".to_string()));
     }
 }

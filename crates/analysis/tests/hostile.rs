@@ -524,3 +524,58 @@ fn a_model_past_the_analysis_budget_is_reported_and_its_readers_stay_clean() {
         &[("ok", "INTEGER"), ("label", "VARCHAR")],
     );
 }
+
+#[test]
+fn a_diagnostic_ending_inside_a_character_outside_ascii_is_placed() {
+    // Found by the `project` fuzz target: the last byte of the range of
+    // `ö` is inside the character, and placing it panicked.
+    let root = project(
+        "non_ascii_end",
+        &[
+            ("models/b.sql", "select id, ö".to_string()),
+            (
+                "models/c.sql",
+                "select 1 as id, {{ 'ö' }} as näme, ünknown".to_string(),
+            ),
+        ],
+    );
+    let found = analyze_on_ordinary_stack(root.clone());
+    for file in ["models/b.sql", "models/c.sql"] {
+        let (_, diagnostics, _) = of(&found, file);
+        assert!(!diagnostics.is_empty(), "{file}");
+        assert!(
+            diagnostics
+                .iter()
+                .all(|(_, m)| !m.contains("internal error")),
+            "{file}: {diagnostics:?}"
+        );
+    }
+    expect_columns(
+        &found,
+        "models/neighbour.sql",
+        &[("ok", "INTEGER"), ("label", "VARCHAR")],
+    );
+    // The whole project's check, on all cores, as `loupe check` runs it.
+    let root = project(
+        "non_ascii_end_check",
+        &[("models/b.sql", "select id, ö".to_string())],
+    );
+    let diagnostics = on_ordinary_stack(move || {
+        let host = AnalysisHost::load(&root).unwrap();
+        let found = host.check();
+        let _ = std::fs::remove_dir_all(&root);
+        found
+    });
+    let placed: Vec<_> = diagnostics
+        .iter()
+        .filter(|d| d.file.ends_with("b.sql"))
+        .map(|d| (d.start, d.end, d.message.clone()))
+        .collect();
+    assert!(!placed.is_empty(), "{diagnostics:?}");
+    assert!(
+        diagnostics
+            .iter()
+            .all(|d| !d.message.contains("internal error")),
+        "{diagnostics:?}"
+    );
+}

@@ -299,11 +299,14 @@ impl SourceMap {
         let (at, origin) = self.points[i - 1];
         match origin {
             MapOrigin::Literal(t) => {
-                let t = (t + (offset - at)).min(self.template_len);
-                let len = template[t.min(template.len())..]
-                    .chars()
-                    .next()
-                    .map_or(0, char::len_utf8);
+                // The offset may fall inside a character (a range's last byte).
+                let mut t = (t + (offset - at))
+                    .min(self.template_len)
+                    .min(template.len());
+                while !template.is_char_boundary(t) {
+                    t -= 1;
+                }
+                let len = template[t..].chars().next().map_or(0, char::len_utf8);
                 TextRange::new(t, t + len)
             }
             MapOrigin::Tag(r) => r,
