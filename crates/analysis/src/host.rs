@@ -159,6 +159,34 @@ fn read_text(path: &Path, kind: FileKind) -> Result<String, String> {
     })
 }
 
+/// A file's diagnostics. A panic while analyzing it becomes one diagnostic on
+/// the file, and the other files go on; only an edit (salsa's cancellation)
+/// unwinds, to end the pass (see `for_each_parallel`).
+fn guarded_file_diagnostics(
+    db: &RootDatabase,
+    project: Project,
+    file: SourceFile,
+) -> Vec<FileDiagnostic> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        file_diagnostics(db, project, file)
+    }))
+    .unwrap_or_else(|panic| {
+        if is_pending_edit(panic.as_ref()) {
+            std::panic::resume_unwind(panic);
+        }
+        let what = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| {
+                // salsa's payload on a thread that waited for a query which panicked on another.
+                "the analysis of a file it reads failed".into()
+            });
+        let message = format!("internal error while analyzing this file: {what}");
+        vec![whole_file_diagnostic(file.path(db), message)]
+    })
+}
+
 /// Whether a panic is salsa cancelling for an edit (to end the pass with),
 /// not a failure: salsa also unwinds a thread that waited for a query whose
 /// own thread panicked, and that one file's failure must not end the pass.
@@ -458,7 +486,7 @@ impl AnalysisHost {
 
     /// Diagnostics of one file, placed by line and column.
     pub fn file_diagnostics(&self, file: SourceFile) -> Vec<FileDiagnostic> {
-        file_diagnostics(&self.db, self.project, file)
+        guarded_file_diagnostics(&self.db, self.project, file)
     }
 
     /// What `engine` lacks of each model's SQL (functions, syntax, types),
@@ -505,25 +533,7 @@ impl AnalysisHost {
         });
         let results = std::sync::Mutex::new(Vec::new());
         self.for_each_parallel(&files, |db, file| {
-            let found = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                file_diagnostics(db, project, file)
-            }))
-            .unwrap_or_else(|panic| {
-                // A pending edit ends the pass, not this file: see for_each_parallel.
-                if is_pending_edit(panic.as_ref()) {
-                    std::panic::resume_unwind(panic);
-                }
-                let what = panic
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_else(|| {
-                        // salsa's payload on a thread that waited for a query which panicked on another.
-                        "the analysis of a file it reads failed".into()
-                    });
-                let message = format!("internal error while analyzing this file: {what}");
-                vec![whole_file_diagnostic(file.path(db), message)]
-            });
+            let found = guarded_file_diagnostics(db, project, file);
             results.lock().unwrap().extend(found);
         });
         out.extend(results.into_inner().unwrap());

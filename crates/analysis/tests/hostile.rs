@@ -64,11 +64,18 @@ fn analyze_on_ordinary_stack(root: PathBuf) -> Found {
                 .unwrap_or(&path)
                 .display()
                 .to_string();
-            let diagnostics = host
+            let diagnostics: Vec<(String, String)> = host
                 .file_diagnostics(file)
                 .into_iter()
                 .map(|d| (d.code.to_string(), d.message))
                 .collect();
+            // A panic is caught per file and reported: still a failure here.
+            assert!(
+                diagnostics
+                    .iter()
+                    .all(|(_, m)| !m.contains("internal error")),
+                "{rel}: {diagnostics:?}"
+            );
             found.push((rel, diagnostics, Vec::new()));
         }
         let schemas = host.relation_schemas();
