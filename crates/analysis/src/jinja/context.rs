@@ -592,17 +592,17 @@ impl Adapter {
             _ => {}
         }
         prefixes.push("default".into());
-        let candidates: Vec<(String, Vec<&MacroDef>)> = prefixes
+        let candidates: Vec<String> = prefixes
             .iter()
             .map(|prefix| format!("{prefix}__{name}"))
-            .filter_map(|c| {
-                let defs: Vec<&MacroDef> = self.index.definitions(&c).collect();
-                (!defs.is_empty()).then_some((c, defs))
-            })
             .collect();
         for package in &order {
-            for (candidate, defs) in &candidates {
-                if defs.iter().any(|d| &d.package == package) {
+            for candidate in &candidates {
+                if self
+                    .index
+                    .definitions(candidate)
+                    .any(|d| &d.package == package)
+                {
                     return Ok(Value::from_object(MacroRef {
                         name: candidate.clone(),
                         package: Some(package.clone()),
