@@ -10,6 +10,10 @@ use crate::text::{LineIndex, TextRange};
 
 pub mod depth;
 mod lexer;
+mod plain_identifiers;
+
+#[doc(hidden)]
+pub use plain_identifiers::is_plain_word;
 
 /// The SQL dialects Loupe parses.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -65,7 +69,7 @@ impl Dialect {
             sql
         };
         let tokens = self.tokenize(sql)?;
-        Parser::new(self.sqlparser_dialect())
+        Parser::new(self.parser_dialect())
             .with_recursion_limit(MAX_PARSE_DEPTH)
             .with_tokens_with_locations(tokens)
             .parse_statements()
@@ -94,6 +98,28 @@ impl Dialect {
         static CLASSES: [OnceLock<lexer::CharClasses>; Dialect::ALL.len()] =
             [const { OnceLock::new() }; Dialect::ALL.len()];
         CLASSES[self as usize].get_or_init(|| lexer::CharClasses::of(self.sqlparser_dialect()))
+    }
+
+    /// The dialect the parser reads with: sqlparser's, reading plain
+    /// identifiers without its speculative type-name reading.
+    fn parser_dialect(self) -> &'static dyn sqlparser::dialect::Dialect {
+        use plain_identifiers::PlainIdentifiersFirst as Fast;
+        use sqlparser::dialect as d;
+        match self {
+            Dialect::DuckDb => &Fast(DuckDbDialect {}),
+            Dialect::Databricks => &Fast(DatabricksDialect {}),
+            Dialect::Snowflake => &Fast(SnowflakeDialect {}),
+            Dialect::Postgres => &Fast(d::PostgreSqlDialect {}),
+            Dialect::Redshift => &Fast(d::RedshiftSqlDialect {}),
+            Dialect::BigQuery => &Fast(d::BigQueryDialect {}),
+            Dialect::MsSql => &Fast(d::MsSqlDialect {}),
+            Dialect::MySql => &Fast(d::MySqlDialect {}),
+            Dialect::Hive => &Fast(d::HiveDialect {}),
+            Dialect::Oracle => &Fast(d::OracleDialect {}),
+            Dialect::Sqlite => &Fast(d::SQLiteDialect {}),
+            Dialect::ClickHouse => &Fast(d::ClickHouseDialect {}),
+            Dialect::Teradata | Dialect::Generic => &Fast(GenericDialect {}),
+        }
     }
 
     fn sqlparser_dialect(self) -> &'static dyn sqlparser::dialect::Dialect {
@@ -259,6 +285,25 @@ pub fn both_tokenizers(
     (
         lexer::tokenize(dialect.char_classes(), sql),
         dialect.sqlparser_tokens(sql),
+    )
+}
+
+/// `sql` parsed (tree or error, as text) by the dialect Loupe parses with
+/// and by sqlparser's own: the two must be equal. For tests and fuzzing.
+#[doc(hidden)]
+pub fn both_parsers(sql: &str, dialect: Dialect) -> (String, String) {
+    let parse = |with: &dyn sqlparser::dialect::Dialect| {
+        let statements = dialect.tokenize(sql).and_then(|tokens| {
+            Parser::new(with)
+                .with_recursion_limit(MAX_PARSE_DEPTH)
+                .with_tokens_with_locations(tokens)
+                .parse_statements()
+        });
+        format!("{statements:?}")
+    };
+    (
+        parse(dialect.parser_dialect()),
+        parse(dialect.sqlparser_dialect()),
     )
 }
 
