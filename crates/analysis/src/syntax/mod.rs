@@ -333,6 +333,39 @@ fn collapse_blanks(tokens: &mut Vec<sqlparser::tokenizer::TokenWithSpan>) {
     });
 }
 
+/// The words `statement_shape` counts.
+enum ShapeWord {
+    SetOperation,
+    Case,
+    End,
+}
+
+/// Bytes that continue a word: ASCII letters, digits and `_`.
+static IS_WORD_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'_';
+        b += 1;
+    }
+    table
+};
+
+/// Which counted word `word` is, if any: most words are names, told apart
+/// by their length before any comparison.
+fn shape_word(word: &[u8]) -> Option<ShapeWord> {
+    let is = |keyword: &str| word.eq_ignore_ascii_case(keyword.as_bytes());
+    match word.len() {
+        3 if is("end") => Some(ShapeWord::End),
+        4 if is("case") => Some(ShapeWord::Case),
+        5 if is("union") || is("minus") => Some(ShapeWord::SetOperation),
+        6 if is("except") => Some(ShapeWord::SetOperation),
+        9 if is("intersect") => Some(ShapeWord::SetOperation),
+        _ => None,
+    }
+}
+
 pub fn statement_shape(sql: &str) -> StatementShape {
     let bytes = sql.as_bytes();
     let mut shape = StatementShape::default();
@@ -340,11 +373,13 @@ pub fn statement_shape(sql: &str) -> StatementShape {
     let mut depth = 0usize;
     let mut i = 0;
     while i < bytes.len() {
-        if let Some(last) = skip_quoted_or_comment(bytes, i) {
-            i = last + 1;
-            continue;
-        }
         let b = bytes[i];
+        if matches!(b, b'\'' | b'"' | b'`' | b'-' | b'/') {
+            if let Some(last) = skip_quoted_or_comment(bytes, i) {
+                i = last + 1;
+                continue;
+            }
+        }
         match b {
             b';' => {
                 count = 0;
@@ -360,24 +395,21 @@ pub fn statement_shape(sql: &str) -> StatementShape {
             }
             b')' => depth = depth.saturating_sub(1),
             b if b.is_ascii_alphabetic() || b == b'_' => {
-                let end = bytes[i..]
-                    .iter()
-                    .position(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
-                    .map_or(bytes.len(), |n| i + n);
-                let word = &sql[i..end];
-                if ["union", "intersect", "except", "minus"]
-                    .iter()
-                    .any(|k| word.eq_ignore_ascii_case(k))
-                {
-                    count += 1;
-                } else if word.eq_ignore_ascii_case("case") {
-                    depth += 1;
-                    if depth > shape.nesting {
-                        shape.nesting = depth;
-                        shape.nesting_at = i;
+                let mut end = i + 1;
+                while end < bytes.len() && IS_WORD_BYTE[bytes[end] as usize] {
+                    end += 1;
+                }
+                match shape_word(&bytes[i..end]) {
+                    Some(ShapeWord::SetOperation) => count += 1,
+                    Some(ShapeWord::Case) => {
+                        depth += 1;
+                        if depth > shape.nesting {
+                            shape.nesting = depth;
+                            shape.nesting_at = i;
+                        }
                     }
-                } else if word.eq_ignore_ascii_case("end") {
-                    depth = depth.saturating_sub(1);
+                    Some(ShapeWord::End) => depth = depth.saturating_sub(1),
+                    None => {}
                 }
                 i = end;
                 continue;
@@ -564,6 +596,24 @@ fn token_len(rest: &str) -> usize {
 mod tests {
     use super::*;
     use sqlparser::ast::{Expr, SelectItem, SetExpr, Spanned, Value};
+
+    #[test]
+    fn statement_shape_counts_keywords_not_names_strings_or_comments() {
+        let sql = "select 1 union select 2 UNION ALL select 3 Intersect select 4 except \
+                   select 5 minus select 6; select unions, union_id, x_union, 'union', \
+                   \"except\" -- union\n /* minus */ from t union select 1";
+        let shape = statement_shape(sql);
+        assert_eq!(shape.set_operations, 5);
+        assert_eq!(shape.set_operations_start, 0);
+
+        let sql = "select 1; select (case when (a) then case b when 1 then (2) end end), \
+                   'case (' from t -- case (\n";
+        let shape = statement_shape(sql);
+        assert_eq!(shape.nesting, 4);
+        assert_eq!(&sql[shape.nesting_at..shape.nesting_at + 3], "(2)");
+        let unclosed = statement_shape("select ((( ; select (1)");
+        assert_eq!(unclosed.nesting, 3);
+    }
 
     fn select_items(statement: &Statement) -> Vec<SelectItem> {
         let Statement::Query(query) = statement else {
