@@ -146,7 +146,62 @@ struct RawOverload {
 /// All functions of a dialect, by lower-case name.
 #[derive(Default)]
 pub struct FunctionCatalog {
-    by_name: FxHashMap<String, Vec<Overload>>,
+    by_name: FxHashMap<String, Overloads>,
+}
+
+/// A function's overloads, read from their catalog lines when first asked
+/// for: a model calls a few dozen of DuckDB's thousand functions, and every
+/// analysis waited for the whole catalog to be read.
+#[derive(Default)]
+struct Overloads {
+    lines: Vec<&'static str>,
+    read: OnceLock<Vec<Overload>>,
+}
+
+impl Overloads {
+    fn get(&self) -> &[Overload] {
+        self.read.get_or_init(|| {
+            self.lines
+                .iter()
+                .filter_map(|line| serde_json::from_str::<RawOverload>(line).ok())
+                .map(RawOverload::into_overload)
+                .collect()
+        })
+    }
+}
+
+impl RawOverload {
+    fn into_overload(self) -> Overload {
+        let kind = match self.kind.as_str() {
+            "aggregate" => FunctionKind::Aggregate,
+            "window" => FunctionKind::Window,
+            "macro" => FunctionKind::Macro,
+            _ => FunctionKind::Scalar,
+        };
+        Overload {
+            kind,
+            params: self.params.iter().map(|p| Param::parse(p)).collect(),
+            varargs: self.varargs.as_deref().map(Param::parse),
+            ret: self.ret.as_deref().map(Param::parse),
+            macro_body: self.body.map(|b| (self.param_names, b)),
+        }
+    }
+}
+
+/// The function name a catalog line begins with (`{"name":"...",`), read
+/// without parsing the line; `None` for a line of another form.
+fn catalog_line_name(line: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct NameOnly {
+        name: String,
+    }
+    let rest = line.strip_prefix(r#"{"name":""#)?;
+    let end = rest.find('"')?;
+    let name = &rest[..end];
+    if name.contains('\\') {
+        return serde_json::from_str::<NameOnly>(line).ok().map(|n| n.name);
+    }
+    Some(name.to_string())
 }
 
 /// A resolved call: the result type and whether it aggregates.
@@ -162,25 +217,17 @@ impl FunctionCatalog {
         CATALOG.get_or_init(|| FunctionCatalog::from_jsonl(include_str!("duckdb_functions.jsonl")))
     }
 
-    fn from_jsonl(text: &str) -> FunctionCatalog {
-        let mut by_name: FxHashMap<String, Vec<Overload>> = FxHashMap::default();
+    fn from_jsonl(text: &'static str) -> FunctionCatalog {
+        let mut by_name: FxHashMap<String, Overloads> = FxHashMap::default();
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
-            let Ok(raw) = serde_json::from_str::<RawOverload>(line) else {
-                continue;
-            };
-            let kind = match raw.kind.as_str() {
-                "aggregate" => FunctionKind::Aggregate,
-                "window" => FunctionKind::Window,
-                "macro" => FunctionKind::Macro,
-                _ => FunctionKind::Scalar,
-            };
-            by_name.entry(raw.name).or_default().push(Overload {
-                kind,
-                params: raw.params.iter().map(|p| Param::parse(p)).collect(),
-                varargs: raw.varargs.as_deref().map(Param::parse),
-                ret: raw.ret.as_deref().map(Param::parse),
-                macro_body: raw.body.map(|b| (raw.param_names, b)),
+            let name = catalog_line_name(line).or_else(|| {
+                serde_json::from_str::<RawOverload>(line)
+                    .ok()
+                    .map(|raw| raw.name)
             });
+            if let Some(name) = name {
+                by_name.entry(name).or_default().lines.push(line);
+            }
         }
         FunctionCatalog { by_name }
     }
@@ -193,6 +240,14 @@ impl FunctionCatalog {
         for (name, overload) in overloads {
             by_name.entry(name).or_default().push(overload);
         }
+        let by_name = by_name
+            .into_iter()
+            .map(|(name, overloads)| {
+                let read = OnceLock::from(overloads);
+                let lines = Vec::new();
+                (name, Overloads { lines, read })
+            })
+            .collect();
         FunctionCatalog { by_name }
     }
 
@@ -216,7 +271,7 @@ impl FunctionCatalog {
     }
 
     pub fn kind_of(&self, name: &str) -> Option<FunctionKind> {
-        let overloads = self.by_name.get(name)?;
+        let overloads = self.by_name.get(name)?.get();
         if overloads.iter().any(|o| o.kind == FunctionKind::Aggregate) {
             Some(FunctionKind::Aggregate)
         } else {
@@ -225,7 +280,7 @@ impl FunctionCatalog {
     }
 
     pub fn overloads(&self, name: &str) -> &[Overload] {
-        self.by_name.get(name).map_or(&[], Vec::as_slice)
+        self.by_name.get(name).map_or(&[], Overloads::get)
     }
 
     /// Names of every function, for completion and did-you-mean.
@@ -246,7 +301,7 @@ impl FunctionCatalog {
 
     /// The cheapest overload that accepts the arguments, with its bindings.
     pub fn best_overload(&self, name: &str, args: &[SqlType]) -> Option<(&Overload, Bindings)> {
-        let overloads = self.by_name.get(name)?;
+        let overloads = self.by_name.get(name)?.get();
         let mut best: Option<(u32, &Overload, Bindings)> = None;
         for o in overloads {
             if args.len() < o.params.len() || (o.varargs.is_none() && args.len() != o.params.len())
@@ -289,5 +344,30 @@ fn bind_return(ret: &Param, o: &Overload, args: &[SqlType], bindings: &Bindings)
             })
             .unwrap_or(SqlType::Unknown),
         Param::AnyNested(_) => SqlType::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalog_lines_are_indexed_under_the_name_they_hold() {
+        let text = include_str!("duckdb_functions.jsonl");
+        let mut lines = 0;
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let raw: RawOverload = serde_json::from_str(line).unwrap();
+            assert_eq!(catalog_line_name(line), Some(raw.name), "{line}");
+            lines += 1;
+        }
+        assert!(lines > 1000);
+        let escaped = r#"{"name":"a\"b","kind":"scalar","params":[],"varargs":null,"ret":null}"#;
+        assert_eq!(catalog_line_name(escaped).as_deref(), Some("a\"b"));
+        let catalog = FunctionCatalog::from_jsonl(Box::leak(escaped.to_string().into_boxed_str()));
+        assert_eq!(catalog.overloads("a\"b").len(), 1);
+        assert_eq!(
+            FunctionCatalog::duckdb().kind_of("sum"),
+            Some(FunctionKind::Aggregate)
+        );
     }
 }
