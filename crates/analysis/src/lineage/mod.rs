@@ -120,6 +120,17 @@ pub fn through_gems(edges: &[Edge], gems: &[(String, crate::schema::RelationSche
     GemLineage::new(gems).through(edges)
 }
 
+/// A gem's index and a lowercased column name.
+type GemColumn = (usize, Arc<str>);
+
+/// `text` lowercased, if it has capitals: most names have none, and need
+/// no copy to be compared.
+fn lowercased(text: &str) -> Option<String> {
+    text.bytes()
+        .any(|b| b.is_ascii_uppercase())
+        .then(|| text.to_ascii_lowercase())
+}
+
 /// Lineage through the gems of one statement, each gem column resolved
 /// once: gems that read two earlier gems, which read two earlier ones, make
 /// a lattice whose paths double with every level, and a chain of thousands
@@ -129,7 +140,7 @@ pub struct GemLineage<'a> {
     /// Lowercased gem name -> its last definition (the one in scope).
     by_name: rustc_hash::FxHashMap<String, usize>,
     /// Edges of a gem column, ending at relations, seen as a copy.
-    resolved: rustc_hash::FxHashMap<(usize, String), std::sync::Arc<Vec<Edge>>>,
+    resolved: rustc_hash::FxHashMap<GemColumn, std::sync::Arc<Vec<Edge>>>,
     /// Per gem, its lowercased column names -> the first column of that name.
     columns: rustc_hash::FxHashMap<usize, rustc_hash::FxHashMap<String, usize>>,
 }
@@ -137,7 +148,7 @@ pub struct GemLineage<'a> {
 /// A gem column being resolved: its own edges, how many were taken, and the
 /// relation edges found so far.
 struct Pending {
-    key: (usize, String),
+    key: GemColumn,
     edges: Vec<Edge>,
     next: usize,
     found: Vec<Edge>,
@@ -176,12 +187,16 @@ impl<'a> GemLineage<'a> {
         out
     }
 
-    fn key(&self, e: &Edge) -> Option<(usize, String)> {
-        let gem = *self.by_name.get(&e.table.to_ascii_lowercase())?;
-        Some((gem, e.column.to_ascii_lowercase()))
+    fn key(&self, e: &Edge) -> Option<GemColumn> {
+        let gem = match lowercased(&e.table) {
+            Some(table) => *self.by_name.get(&table)?,
+            None => *self.by_name.get(&*e.table)?,
+        };
+        let column = lowercased(&e.column).map_or_else(|| e.column.clone(), Arc::from);
+        Some((gem, column))
     }
 
-    fn pending(&mut self, key: (usize, String)) -> Pending {
+    fn pending(&mut self, key: GemColumn) -> Pending {
         let gem = &self.gems[key.0].1;
         let columns = self.columns.entry(key.0).or_insert_with(|| {
             let mut by_name = rustc_hash::FxHashMap::default();
@@ -190,7 +205,7 @@ impl<'a> GemLineage<'a> {
             }
             by_name
         });
-        let edges = match columns.get(&key.1) {
+        let edges = match columns.get(&*key.1) {
             Some(&i) => gem.columns[i].lineage.clone(),
             None => gem
                 .open_from
@@ -207,12 +222,12 @@ impl<'a> GemLineage<'a> {
         }
     }
 
-    fn resolve(&mut self, key: (usize, String)) -> std::sync::Arc<Vec<Edge>> {
+    fn resolve(&mut self, key: GemColumn) -> std::sync::Arc<Vec<Edge>> {
         if let Some(done) = self.resolved.get(&key) {
             return done.clone();
         }
         let first = self.pending(key);
-        let mut in_progress: rustc_hash::FxHashSet<(usize, String)> =
+        let mut in_progress: rustc_hash::FxHashSet<GemColumn> =
             std::iter::once(first.key.clone()).collect();
         let mut stack = vec![first];
         loop {
