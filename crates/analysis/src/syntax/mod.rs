@@ -1,7 +1,6 @@
 //! Parsing SQL with sqlparser in the dialect of the target engine.
 
 use sqlparser::ast::Statement;
-use sqlparser::dialect::{DatabricksDialect, DuckDbDialect, GenericDialect, SnowflakeDialect};
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{TokenWithSpan, Tokenizer, TokenizerError};
 use std::sync::OnceLock;
@@ -33,6 +32,29 @@ pub enum Dialect {
     ClickHouse,
     Teradata,
     Generic,
+}
+
+/// sqlparser's dialect for each of Loupe's, as a `&'static` (wrapped in
+/// the tuple struct named after the comma, if one is).
+macro_rules! sqlparser_dialects {
+    ($dialect:expr, $($wrap:ident)?) => {{
+        use sqlparser::dialect as d;
+        match $dialect {
+            Dialect::DuckDb => &$($wrap)?(d::DuckDbDialect {}),
+            Dialect::Databricks => &$($wrap)?(d::DatabricksDialect {}),
+            Dialect::Snowflake => &$($wrap)?(d::SnowflakeDialect {}),
+            Dialect::Postgres => &$($wrap)?(d::PostgreSqlDialect {}),
+            Dialect::Redshift => &$($wrap)?(d::RedshiftSqlDialect {}),
+            Dialect::BigQuery => &$($wrap)?(d::BigQueryDialect {}),
+            Dialect::MsSql => &$($wrap)?(d::MsSqlDialect {}),
+            Dialect::MySql => &$($wrap)?(d::MySqlDialect {}),
+            Dialect::Hive => &$($wrap)?(d::HiveDialect {}),
+            Dialect::Oracle => &$($wrap)?(d::OracleDialect {}),
+            Dialect::Sqlite => &$($wrap)?(d::SQLiteDialect {}),
+            Dialect::ClickHouse => &$($wrap)?(d::ClickHouseDialect {}),
+            Dialect::Teradata | Dialect::Generic => &$($wrap)?(d::GenericDialect {}),
+        }
+    }};
 }
 
 impl Dialect {
@@ -100,45 +122,15 @@ impl Dialect {
         CLASSES[self as usize].get_or_init(|| lexer::CharClasses::of(self.sqlparser_dialect()))
     }
 
-    /// The dialect the parser reads with: sqlparser's, reading plain
-    /// identifiers without its speculative type-name reading.
+    /// The dialect the parser reads with: sqlparser's, reading plain words
+    /// and literals without its speculative type-name reading.
     fn parser_dialect(self) -> &'static dyn sqlparser::dialect::Dialect {
-        use plain_identifiers::PlainIdentifiersFirst as Fast;
-        use sqlparser::dialect as d;
-        match self {
-            Dialect::DuckDb => &Fast(DuckDbDialect {}),
-            Dialect::Databricks => &Fast(DatabricksDialect {}),
-            Dialect::Snowflake => &Fast(SnowflakeDialect {}),
-            Dialect::Postgres => &Fast(d::PostgreSqlDialect {}),
-            Dialect::Redshift => &Fast(d::RedshiftSqlDialect {}),
-            Dialect::BigQuery => &Fast(d::BigQueryDialect {}),
-            Dialect::MsSql => &Fast(d::MsSqlDialect {}),
-            Dialect::MySql => &Fast(d::MySqlDialect {}),
-            Dialect::Hive => &Fast(d::HiveDialect {}),
-            Dialect::Oracle => &Fast(d::OracleDialect {}),
-            Dialect::Sqlite => &Fast(d::SQLiteDialect {}),
-            Dialect::ClickHouse => &Fast(d::ClickHouseDialect {}),
-            Dialect::Teradata | Dialect::Generic => &Fast(GenericDialect {}),
-        }
+        use plain_identifiers::PlainIdentifiersFirst;
+        sqlparser_dialects!(self, PlainIdentifiersFirst)
     }
 
     fn sqlparser_dialect(self) -> &'static dyn sqlparser::dialect::Dialect {
-        use sqlparser::dialect as d;
-        match self {
-            Dialect::DuckDb => &DuckDbDialect {},
-            Dialect::Databricks => &DatabricksDialect {},
-            Dialect::Snowflake => &SnowflakeDialect {},
-            Dialect::Postgres => &d::PostgreSqlDialect {},
-            Dialect::Redshift => &d::RedshiftSqlDialect {},
-            Dialect::BigQuery => &d::BigQueryDialect {},
-            Dialect::MsSql => &d::MsSqlDialect {},
-            Dialect::MySql => &d::MySqlDialect {},
-            Dialect::Hive => &d::HiveDialect {},
-            Dialect::Oracle => &d::OracleDialect {},
-            Dialect::Sqlite => &d::SQLiteDialect {},
-            Dialect::ClickHouse => &d::ClickHouseDialect {},
-            Dialect::Teradata | Dialect::Generic => &GenericDialect {},
-        }
+        sqlparser_dialects!(self,)
     }
 
     /// Every dialect, in declaration order.
