@@ -190,6 +190,7 @@ struct MacroFileText {
 }
 
 /// A macro file rewritten for minijinja, with the macros it defines.
+#[derive(Clone)]
 struct ScannedMacroFile {
     rewritten: String,
     names: Vec<String>,
@@ -200,13 +201,30 @@ struct ScannedMacroFile {
 /// render waits for the environment, and a large project with its packages
 /// has hundreds of macro files.
 fn scan_macro_files(files: &[(String, String, String)]) -> Vec<ScannedMacroFile> {
-    crate::parallel::map_in_parallel(files, 32, |(_, _, text)| {
-        let rewritten = rewrite_statements(text).text;
-        ScannedMacroFile {
-            names: defined_macros(&rewritten),
-            spans: macro_files::top_level_macros(&rewritten),
-            rewritten,
-        }
+    crate::parallel::map_in_parallel(files, 32, |(_, _, text)| scan_macro_file(text))
+}
+
+fn scan_macro_file(text: &str) -> ScannedMacroFile {
+    let rewritten = rewrite_statements(text).text;
+    ScannedMacroFile {
+        names: defined_macros(&rewritten),
+        spans: macro_files::top_level_macros(&rewritten),
+        rewritten,
+    }
+}
+
+/// dbt's own macro files, scanned once: every environment (the settings',
+/// the models', each rebuilt after a macro edit) has them.
+fn builtin_macro_files() -> &'static [((String, String, String), ScannedMacroFile)] {
+    static SCANNED: std::sync::OnceLock<Vec<((String, String, String), ScannedMacroFile)>> =
+        std::sync::OnceLock::new();
+    SCANNED.get_or_init(|| {
+        let files: Vec<(String, String, String)> = super::builtins::BUILTIN_MACRO_FILES
+            .iter()
+            .map(|(path, text)| ("dbt".to_string(), path.to_string(), text.to_string()))
+            .collect();
+        let scanned = scan_macro_files(&files);
+        files.into_iter().zip(scanned).collect()
     })
 }
 
@@ -215,20 +233,22 @@ impl MacroIndex {
     /// each macro alone) as templates compiled when first called.
     pub fn build(project: &JinjaProject, env: &mut Environment<'static>) -> MacroIndex {
         let mut macros = MacroTable::default();
-        let builtin = super::builtins::BUILTIN_MACRO_FILES
-            .iter()
-            .map(|(path, text)| ("dbt".to_string(), path.to_string(), text.to_string()));
         let files: Vec<(String, String, String)> = project
             .macro_files
             .iter()
             .map(|f| (f.package.clone(), f.path.clone(), f.text.to_string()))
-            .chain(builtin)
             .collect();
+        let scanned = scan_macro_files(&files);
+        let files = files.iter().zip(scanned).chain(
+            builtin_macro_files()
+                .iter()
+                .map(|(file, scanned)| (file, scanned.clone())),
+        );
         // Templates of one macro each, and whole files, compiled when first called.
         let mut single_macros: FxHashMap<String, SingleMacro> = FxHashMap::default();
         let mut files_by_template: FxHashMap<String, Arc<str>> = FxHashMap::default();
         let mut all_files = Vec::new();
-        for ((package, path, _), scanned) in files.iter().zip(scan_macro_files(&files)) {
+        for ((package, path, _), scanned) in files {
             let ScannedMacroFile {
                 rewritten,
                 names,
