@@ -261,13 +261,25 @@ impl FunctionCatalog {
         if !f.within_group.is_empty() {
             return true;
         }
-        let name = f
-            .name
-            .0
-            .last()
-            .map(|p| p.to_string().trim_matches('"').to_lowercase())
-            .unwrap_or_default();
-        self.kind_of(&name) == Some(FunctionKind::Aggregate)
+        let kind = match f.name.0.last() {
+            Some(sqlparser::ast::ObjectNamePart::Identifier(ident))
+                if ident.quote_style.is_none_or(|q| q == '"') =>
+            {
+                // Most names are written in lower case: looked up as written.
+                let value = &ident.value;
+                if value
+                    .bytes()
+                    .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+                {
+                    self.kind_of(value)
+                } else {
+                    self.kind_of(&value.to_lowercase())
+                }
+            }
+            Some(part) => self.kind_of(&part.to_string().trim_matches('"').to_lowercase()),
+            None => self.kind_of(""),
+        };
+        kind == Some(FunctionKind::Aggregate)
     }
 
     pub fn kind_of(&self, name: &str) -> Option<FunctionKind> {
