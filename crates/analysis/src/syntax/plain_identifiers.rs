@@ -181,7 +181,9 @@ impl<D: Dialect> Dialect for PlainIdentifiersFirst<D> {
     }
 
     // Every other method is the wrapped dialect's; `dialect()` among them,
-    // so sqlparser's checks of which dialect it parses still see the wrapped one.
+    // so sqlparser's checks of which dialect it parses still see the wrapped
+    // one. The list is sqlparser 0.63's trait: a method a later version adds
+    // would answer with the trait's default here, so an upgrade compares it.
     forward_to_wrapped_dialect! {
         fn dialect(&self) -> TypeId;
         fn is_delimited_identifier_start(&self, ch: char) -> bool;
