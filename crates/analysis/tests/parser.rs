@@ -3,7 +3,7 @@
 //! type-name reading. Wherever it does, the tree (spans included) must be
 //! sqlparser's exactly, and where sqlparser fails so must Loupe.
 
-use std::path::{Path, PathBuf};
+mod sql_files;
 
 use loupe_analysis::syntax::{is_plain_word, parsers_agree, Dialect};
 use sqlparser::keywords::{ALL_KEYWORDS, ALL_KEYWORDS_INDEX};
@@ -123,38 +123,9 @@ fn an_unfinished_call_fails_in_both() {
     assert!(loupe_analysis::syntax::parse_sql(&sql, Dialect::Databricks).is_err());
 }
 
-fn sql_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            sql_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "sql") {
-            out.push(path);
-        }
-    }
-}
-
 #[test]
 fn project_and_corpus_files_parse_as_sqlparser_parses_them() {
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let mut files = Vec::new();
-    for dir in ["crates", "editors", "bench"] {
-        sql_files(&repo.join(dir), &mut files);
-    }
-    let shared = std::env::var_os("LOUPE_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo.join("../shared"));
-    let corpora = shared.join("corpora");
-    if corpora.is_dir() {
-        sql_files(&corpora, &mut files);
-    } else {
-        use std::io::Write;
-        let message = format!(
-            "SKIPPED: corpora {} not found (set LOUPE_SHARED); project files only\n",
-            corpora.display()
-        );
-        let _ = std::io::stderr().write_all(message.as_bytes());
-    }
+    let files = sql_files::project_and_corpus_sql_files();
     let mut parsed = 0;
     for path in &files {
         let Ok(sql) = std::fs::read_to_string(path) else {

@@ -2,7 +2,7 @@
 //! rest to sqlparser's. Wherever it reads, its tokens and their positions
 //! must be sqlparser's exactly (with each run of blanks one token).
 
-use std::path::{Path, PathBuf};
+mod sql_files;
 
 use loupe_analysis::syntax::{both_tokenizers, Dialect};
 
@@ -254,38 +254,9 @@ fn mixed_fragments_agree() {
     assert!(read * 4 > tried, "Loupe read {read} of {tried}");
 }
 
-fn sql_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            sql_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "sql") {
-            out.push(path);
-        }
-    }
-}
-
 #[test]
 fn project_and_corpus_files_agree() {
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let mut files = Vec::new();
-    for dir in ["crates", "editors", "bench"] {
-        sql_files(&repo.join(dir), &mut files);
-    }
-    let shared = std::env::var_os("LOUPE_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo.join("../shared"));
-    let corpora = shared.join("corpora");
-    if corpora.is_dir() {
-        sql_files(&corpora, &mut files);
-    } else {
-        use std::io::Write;
-        let message = format!(
-            "SKIPPED: corpora {} not found (set LOUPE_SHARED); project files only\n",
-            corpora.display()
-        );
-        let _ = std::io::stderr().write_all(message.as_bytes());
-    }
+    let files = sql_files::project_and_corpus_sql_files();
     let (mut read, mut tried) = (0, 0);
     for path in &files {
         let Ok(sql) = std::fs::read_to_string(path) else {
