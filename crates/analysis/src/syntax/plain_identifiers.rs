@@ -1,15 +1,16 @@
 //! A sqlparser dialect that reads a plain identifier, function call or
 //! literal without first trying it as a type name.
 //!
-//! For every expression that starts with a word, sqlparser first tries to
-//! read a typed literal (`DATE '2024-01-01'`): it parses the word as a data
-//! type, fails on the token after it, and formats an error message it then
-//! drops. On dbt models, whose expressions are mostly column names, that
-//! speculation was a fifth of all parsing. A plain word (no keyword, or one
-//! of a few keywords without a meaning there), followed
-//! by `(` or by a token that ends any type name, typed literal or lambda, can
-//! only be a call or a column reference: this dialect reads it as one at
-//! once and leaves everything else to the wrapped dialect.
+//! For every expression that starts with a word, number or string,
+//! sqlparser first tries to read a typed literal (`DATE '2024-01-01'`): it
+//! parses the token as a data type, fails on it or on the token after it,
+//! and formats an error message it then drops. On dbt models, whose
+//! expressions are mostly column names, that speculation was a fifth of all
+//! parsing. A plain word (no keyword, or one of a few keywords without a
+//! meaning there) followed by `(` or by a token that ends any type name,
+//! typed literal or lambda can only be a call or a column reference, and a
+//! number or a quoted string only a literal: this dialect reads them at once
+//! and leaves everything else to the wrapped dialect.
 
 use sqlparser::ast::{
     ColumnOption, Expr, GranteesType, Ident, ObjectName, ObjectNamePart, Statement,
@@ -22,7 +23,7 @@ use std::any::TypeId;
 use std::iter::Peekable;
 use std::str::Chars;
 
-/// A dialect with plain identifiers and calls read directly.
+/// A dialect with plain identifiers, calls and literals read directly.
 #[derive(Debug)]
 pub(super) struct PlainIdentifiersFirst<D>(pub D);
 
