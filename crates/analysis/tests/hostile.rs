@@ -216,6 +216,13 @@ fn long_chains_are_analyzed_and_deeper_ones_reported() {
                 ),
             ),
             (
+                "models/long_path.sql",
+                format!(
+                    "select t.s{} as b from (select {{'f': 1}} as s) t\n",
+                    ".f".repeat(100_000)
+                ),
+            ),
+            (
                 "models/not_chain.sql",
                 format!("select {}true as a\n", "not ".repeat(100_000)),
             ),
@@ -287,6 +294,8 @@ fn long_chains_are_analyzed_and_deeper_ones_reported() {
         "L014",
         "nests parentheses and CASE 5000 deep",
     );
+    // A relation name has a few parts: the rest of a long path are fields.
+    expect_columns(&found, "models/long_path.sql", &[("b", "UNKNOWN")]);
     // sqlparser stops at its recursion limit inside NOT and reports where.
     expect_one(&found, "models/not_chain.sql", "L001", "syntax error");
     expect_one(

@@ -1198,9 +1198,13 @@ fn resolve_path(scope: &Scope, ids: &[&Ident], aliases_ok: bool) -> (Resolution,
         return (scope.resolve(&names[0], aliases_ok), Vec::new());
     }
     // Longest qualifier first: `schema.table.col`, then `table.col`, then `col.field`.
-    for q in (1..names.len()).rev() {
-        let qualifier: Vec<String> = names[..q].iter().map(|s| s.to_lowercase()).collect();
-        match scope.resolve_qualified(&qualifier, &names[q]) {
+    // None is longer than the longest relation name in scope, which also keeps
+    // a path of thousands of parts (`a.b.b.b...`) from being tried quadratically.
+    let longest = scope.longest_qualifier().min(names.len() - 1);
+    for q in (1..=longest).rev() {
+        // As written: qualifiers compare ASCII-case-insensitively, as engines
+        // compare them (`ÄBC.x` names `Äbc`; `äbc.x` does not).
+        match scope.resolve_qualified(&names[..q], &names[q]) {
             Resolution::NoSuchQualifier => continue,
             res => return (res, names[q + 1..].to_vec()),
         }
@@ -1233,6 +1237,19 @@ fn resolve_path(scope: &Scope, ids: &[&Ident], aliases_ok: bool) -> (Resolution,
 }
 
 impl Scope<'_> {
+    /// The most parts a qualifier can have and still name a relation here.
+    fn longest_qualifier(&self) -> usize {
+        let mut longest = 1;
+        let mut s = Some(self);
+        while let Some(scope) = s {
+            for item in &scope.items {
+                longest = longest.max(item.parts.len());
+            }
+            s = scope.parent;
+        }
+        longest
+    }
+
     fn any_open_anywhere(&self) -> bool {
         let mut s = Some(self);
         while let Some(scope) = s {

@@ -1382,7 +1382,7 @@ impl<'a> Analyzer<'a> {
                 SelectItem::QualifiedWildcard(kind, opts) => {
                     let (cols, is_open) = match kind {
                         SelectItemQualifiedWildcardKind::ObjectName(name) => {
-                            let parts = object_name_parts(name);
+                            let parts = object_name_parts_as_written(name);
                             match scope.find_item(&parts) {
                                 Some((_, _, item)) => {
                                     // `t.*` lets through `t`'s unknown columns only.
@@ -1554,7 +1554,7 @@ impl<'a> Analyzer<'a> {
             Expr::CompoundIdentifier(ids) if ids.len() >= 2 => {
                 let q: Vec<String> = ids[..ids.len() - 1]
                     .iter()
-                    .map(|i| i.value.to_lowercase())
+                    .map(|i| i.value.clone())
                     .collect();
                 scope.resolve_qualified(&q, &ids[ids.len() - 1].value)
             }
