@@ -134,41 +134,210 @@ impl Diagnostic {
     }
 }
 
-/// The candidate closest to `name`, when it is close enough to suggest.
+/// The candidate closest to `name`, when it is close enough to suggest; the
+/// first of those closest when several are.
 pub fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let name = name.to_lowercase();
-    let mut best: Option<(usize, &str)> = None;
-    let length = name.chars().count();
-    let limit = (length.max(3) / 3).max(1);
+    let name: Vec<char> = name.to_lowercase().chars().collect();
+    // Only a candidate closer than the best so far can replace it, so the
+    // reach shrinks as better ones are found.
+    let mut reach = (name.len().max(3) / 3).max(1);
+    let mut best: Option<&str> = None;
+    let mut candidate: Vec<char> = Vec::new();
+    let mut rows = (Vec::new(), Vec::new());
     for c in candidates {
         // The distance is at least the difference in length: most candidates
         // of a big project are out of reach without computing it.
-        if c.chars().count().abs_diff(length) > limit {
+        if c.chars().count().abs_diff(name.len()) > reach {
             continue;
         }
-        let d = edit_distance(&name, &c.to_lowercase());
-        if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
-            best = Some((d, c));
+        candidate.clear();
+        if c.is_ascii() {
+            candidate.extend(c.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        } else {
+            candidate.extend(c.to_lowercase().chars());
+        }
+        if let Some(d) = edit_distance_within(&name, &candidate, reach, &mut rows) {
+            best = Some(c);
+            match d.checked_sub(1) {
+                Some(closer) => reach = closer,
+                None => break,
+            }
         }
     }
-    best.map(|(_, c)| c)
+    best
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
+/// The edit distance of `a` and `b` when it is at most `reach`: the rows
+/// stop as soon as every cell is past it.
+fn edit_distance_within(
+    a: &[char],
+    b: &[char],
+    reach: usize,
+    (prev, cur): &mut (Vec<usize>, Vec<usize>),
+) -> Option<usize> {
+    prev.clear();
+    prev.extend(0..=b.len());
+    cur.clear();
+    cur.resize(b.len() + 1, 0);
     for i in 1..=a.len() {
         cur[0] = i;
+        let mut row_min = i;
         for j in 1..=b.len() {
             let sub = prev[j - 1] + usize::from(a[i - 1] != b[j - 1]);
             cur[j] = sub.min(prev[j] + 1).min(cur[j - 1] + 1);
+            row_min = row_min.min(cur[j]);
         }
-        std::mem::swap(&mut prev, &mut cur);
+        if row_min > reach {
+            return None;
+        }
+        std::mem::swap(prev, cur);
     }
-    prev[b.len()]
+    Some(prev[b.len()]).filter(|&d| d <= reach)
+}
+
+/// Candidate names one analysis may compare for did-you-mean hints. A few
+/// typos against a few hundred columns compare thousands; a generated model
+/// with thousands of unknown names over thousands of columns would compare
+/// hundreds of millions, and its later diagnostics go without a hint.
+pub const HINT_BUDGET: usize = 1_000_000;
+
+/// What is left of [`HINT_BUDGET`] for one analysis.
+#[derive(Clone, Debug)]
+pub struct HintBudget(usize);
+
+impl Default for HintBudget {
+    fn default() -> Self {
+        HintBudget(HINT_BUDGET)
+    }
+}
+
+impl HintBudget {
+    /// Spends `candidates` names; false (and nothing spent) when too few are left.
+    pub fn spend(&mut self, candidates: usize) -> bool {
+        match self.0.checked_sub(candidates) {
+            Some(left) => {
+                self.0 = left;
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn is_spent(&self) -> bool {
+        self.0 == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The whole table, no reach: what the hint must agree with.
+    fn full_distance(a: &str, b: &str) -> usize {
+        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        let mut prev: Vec<usize> = (0..=b.len()).collect();
+        for i in 1..=a.len() {
+            let mut cur = vec![i; b.len() + 1];
+            for j in 1..=b.len() {
+                cur[j] = (prev[j - 1] + usize::from(a[i - 1] != b[j - 1]))
+                    .min(prev[j] + 1)
+                    .min(cur[j - 1] + 1);
+            }
+            prev = cur;
+        }
+        prev[b.len()]
+    }
+
+    fn first_closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+        let name = name.to_lowercase();
+        let limit = (name.chars().count().max(3) / 3).max(1);
+        let mut best: Option<(usize, &str)> = None;
+        for &c in candidates {
+            let d = full_distance(&name, &c.to_lowercase());
+            if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
+                best = Some((d, c));
+            }
+        }
+        best.map(|(_, c)| c)
+    }
+
+    #[test]
+    fn the_hint_is_the_first_closest_candidate_within_reach() {
+        let candidates = [
+            "amount",
+            "Amount",
+            "amounts",
+            "account",
+            "mount",
+            "customer_id",
+            "customers",
+            "customer",
+            "cust_id",
+            "Größe",
+            "grösse",
+            "straße",
+            "id",
+            "ids",
+            "x",
+            "order_date",
+            "ordered_at",
+            "status",
+            "statuses",
+            "état",
+            "ÉTAT",
+        ];
+        let names = [
+            "amont",
+            "AMOUNT",
+            "amountt",
+            "acount",
+            "customer_ids",
+            "custmer",
+            "cust",
+            "größe",
+            "GRÖSSE",
+            "strasse",
+            "i",
+            "idd",
+            "y",
+            "order_dat",
+            "orderdate",
+            "stat",
+            "etat",
+            "état",
+            "zzzzzz",
+            "",
+        ];
+        for name in names {
+            assert_eq!(
+                did_you_mean(name, candidates),
+                first_closest(name, &candidates),
+                "{name}"
+            );
+        }
+        // Every rotation of the candidates: which of several equals comes first.
+        for shift in 0..candidates.len() {
+            let mut rotated = candidates.to_vec();
+            rotated.rotate_left(shift);
+            for name in names {
+                assert_eq!(
+                    did_you_mean(name, rotated.iter().copied()),
+                    first_closest(name, &rotated),
+                    "{name} {shift}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_hint_budget_runs_out_without_spending_past_it() {
+        let mut budget = HintBudget::default();
+        assert!(budget.spend(HINT_BUDGET - 10));
+        assert!(!budget.spend(11));
+        assert!(budget.spend(10));
+        assert!(!budget.spend(1));
+    }
 }

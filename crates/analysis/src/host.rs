@@ -42,8 +42,9 @@ pub struct FileDiagnostic {
     pub end: LineCol,
     pub model: Option<String>,
     pub gem: Option<String>,
+    /// The diagnostic's first line, for a snippet.
     #[serde(skip)]
-    pub line_text: String,
+    pub line_text: Arc<str>,
 }
 
 /// A loaded project and its database. A clone is a snapshot: it answers
@@ -77,7 +78,7 @@ fn whole_file_diagnostic(file: &str, message: String) -> FileDiagnostic {
         end: LineCol { line: 1, col: 1 },
         model: None,
         gem: None,
-        line_text: String::new(),
+        line_text: "".into(),
     }
 }
 
@@ -87,9 +88,10 @@ fn file_diagnostics(db: &RootDatabase, project: Project, file: SourceFile) -> Ve
     match file.kind(db) {
         FileKind::Model => {
             let model = index.node_for_file(file).map(|n| n.name.clone());
+            let placer = DiagnosticPlacer::new(file.text(db));
             model_diagnostics(db, project, file)
                 .iter()
-                .map(|d| place(db, file, d, model.clone()))
+                .map(|d| placer.place(file.path(db), d, model.clone()))
                 .collect()
         }
         FileKind::Properties => {
@@ -101,6 +103,7 @@ fn file_diagnostics(db: &RootDatabase, project: Project, file: SourceFile) -> Ve
                 .properties_warnings
                 .iter()
                 .map(|(f, m, at)| (*f, m, *at, Severity::Warning));
+            let placer = DiagnosticPlacer::new(file.text(db));
             errors
                 .chain(warnings)
                 .filter(|(f, ..)| *f == file)
@@ -111,7 +114,7 @@ fn file_diagnostics(db: &RootDatabase, project: Project, file: SourceFile) -> Ve
                         message.clone(),
                     );
                     d.severity = severity;
-                    place(db, file, &d, None)
+                    placer.place(file.path(db), &d, None)
                 })
                 .collect()
         }
@@ -119,27 +122,48 @@ fn file_diagnostics(db: &RootDatabase, project: Project, file: SourceFile) -> Ve
     }
 }
 
-fn place(
-    db: &RootDatabase,
-    file: SourceFile,
-    d: &Diagnostic,
-    model: Option<String>,
-) -> FileDiagnostic {
-    let text = file.text(db);
-    let lines = LineIndex::new(text);
-    let start = lines.line_col(text, d.range.start);
-    let end = lines.line_col(text, d.range.end);
-    FileDiagnostic {
-        file: file.path(db).clone(),
-        code: d.code.as_str(),
-        name: d.code.name(),
-        severity: d.severity,
-        message: d.message.clone(),
-        start,
-        end,
-        model,
-        gem: d.gem.clone(),
-        line_text: lines.line_text(text, start.line).to_string(),
+/// Places the diagnostics of one text by line and column: the line index is
+/// built once, not once per diagnostic, and a line that many diagnostics
+/// share is kept once (a generated model can be one line with thousands).
+pub struct DiagnosticPlacer<'a> {
+    text: &'a str,
+    lines: LineIndex,
+    last_line: std::cell::RefCell<Option<(u32, Arc<str>)>>,
+}
+
+impl<'a> DiagnosticPlacer<'a> {
+    pub fn new(text: &'a str) -> Self {
+        DiagnosticPlacer {
+            text,
+            lines: LineIndex::new(text),
+            last_line: Default::default(),
+        }
+    }
+
+    pub fn place(&self, file: &str, d: &Diagnostic, model: Option<String>) -> FileDiagnostic {
+        let start = self.lines.line_col(self.text, d.range.start);
+        let end = self.lines.line_col(self.text, d.range.end);
+        let mut last = self.last_line.borrow_mut();
+        let line_text = match &*last {
+            Some((line, text)) if *line == start.line => text.clone(),
+            _ => {
+                let text: Arc<str> = self.lines.line_text(self.text, start.line).into();
+                *last = Some((start.line, text.clone()));
+                text
+            }
+        };
+        FileDiagnostic {
+            file: file.to_string(),
+            code: d.code.as_str(),
+            name: d.code.name(),
+            severity: d.severity,
+            message: d.message.clone(),
+            start,
+            end,
+            model,
+            gem: d.gem.clone(),
+            line_text,
+        }
     }
 }
 
@@ -499,8 +523,9 @@ impl AnalysisHost {
                 continue;
             }
             let model = index.node_for_file(file).map(|n| n.name.clone());
+            let placer = DiagnosticPlacer::new(file.text(&self.db));
             for d in crate::portability::model_gaps(&self.db, self.project, file, engine) {
-                out.push(place(&self.db, file, &d, model.clone()));
+                out.push(placer.place(file.path(&self.db), &d, model.clone()));
             }
         }
         out.sort_by(|a, b| (&a.file, a.start, &a.message).cmp(&(&b.file, b.start, &b.message)));

@@ -318,6 +318,74 @@ fn long_chains_are_analyzed_and_deeper_ones_reported() {
 }
 
 #[test]
+fn thousands_of_unknown_names_are_each_reported_and_hinted_while_the_budget_lasts() {
+    const WIDE: usize = 5_000;
+    let root = project(
+        "names",
+        &[
+            (
+                "models/wide.sql",
+                format!(
+                    "select {}\n",
+                    (0..WIDE)
+                        .map(|i| format!("1 as column_number_{i}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+            (
+                "models/misspelled.sql",
+                format!(
+                    "select {}\nfrom {{{{ ref('wide') }}}}\n",
+                    (0..WIDE)
+                        .map(|i| format!("colum_number_{i}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+            (
+                "models/misspelled_refs.sql",
+                (0..WIDE)
+                    .map(|i| format!("select * from {{{{ ref('wide_{i}') }}}}\n"))
+                    .collect::<Vec<_>>()
+                    .join("union all\n"),
+            ),
+        ],
+    );
+    let found = analyze_on_ordinary_stack(root);
+    let (_, diagnostics, _) = of(&found, "models/misspelled.sql");
+    assert_eq!(diagnostics.len(), WIDE);
+    assert!(diagnostics.iter().all(|(code, _)| code == "L003"));
+    // Each name is compared with the 5,000 columns visible (and the select
+    // list's aliases) while the hint budget lasts (a million names per
+    // analysis), then goes without a hint.
+    assert_eq!(
+        diagnostics[0].1,
+        "unknown column `colum_number_0`; did you mean `column_number_0`?"
+    );
+    let hinted = diagnostics
+        .iter()
+        .take_while(|(_, m)| m.contains("did you mean"))
+        .count();
+    assert!((150..=200).contains(&hinted), "{hinted}");
+    assert!(diagnostics[hinted..]
+        .iter()
+        .all(|(_, m)| !m.contains("did you mean")));
+    assert_eq!(
+        diagnostics[WIDE - 1].1,
+        format!("unknown column `colum_number_{}`", WIDE - 1)
+    );
+    let (_, diagnostics, _) = of(&found, "models/misspelled_refs.sql");
+    assert_eq!(
+        diagnostics
+            .iter()
+            .filter(|(code, _)| code == "L006")
+            .count(),
+        WIDE
+    );
+}
+
+#[test]
 fn endless_jinja_ends_in_a_diagnostic() {
     let root = project(
         "jinja",

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::db::{Db, Project, SourceFile};
-use crate::diagnostics::{did_you_mean, Code, Diagnostic};
+use crate::diagnostics::{did_you_mean, Code, Diagnostic, HintBudget};
 use crate::gems::Gem;
 use crate::jinja::{Call, RenderedModel};
 use crate::project::infer_seed_schema;
@@ -474,12 +474,16 @@ fn call_diagnostics(
     rendered: &RenderedModel,
     template: &str,
 ) {
+    let mut hints = HintBudget::default();
     for call in &rendered.calls {
         let range = |needle: &str| call_range(rendered, call, template, needle);
         match &call.call {
             Call::Ref { package, name } => {
                 if index.node(name, package.as_deref()).is_none() {
-                    let hint = did_you_mean(name, index.names())
+                    let hint = hints
+                        .spend(index.name_count())
+                        .then(|| did_you_mean(name, index.names()))
+                        .flatten()
                         .map(|c| format!("; did you mean `{c}`?"))
                         .unwrap_or_default();
                     out.push(Diagnostic::new(
@@ -500,21 +504,24 @@ fn call_diagnostics(
                     .sources
                     .keys()
                     .any(|(s, _)| s.eq_ignore_ascii_case(source));
+                let hinted = hints.spend(index.sources.len());
                 let message = if known_source {
-                    let tables: Vec<&str> = index
+                    let tables = index
                         .sources
                         .iter()
                         .filter(|((s, _), _)| s.eq_ignore_ascii_case(source))
-                        .map(|(_, t)| t.table.as_str())
-                        .collect();
-                    let hint = did_you_mean(table, tables)
+                        .map(|(_, t)| t.table.as_str());
+                    let hint = hinted
+                        .then(|| did_you_mean(table, tables))
+                        .flatten()
                         .map(|c| format!("; did you mean `{c}`?"))
                         .unwrap_or_default();
                     format!("source `{source}` has no table `{table}`{hint}")
                 } else {
-                    let names: Vec<&str> =
-                        index.sources.values().map(|s| s.source.as_str()).collect();
-                    let hint = did_you_mean(source, names)
+                    let names = index.sources.values().map(|s| s.source.as_str());
+                    let hint = hinted
+                        .then(|| did_you_mean(source, names))
+                        .flatten()
                         .map(|c| format!("; did you mean `{c}`?"))
                         .unwrap_or_default();
                     format!("no source named `{source}` is declared{hint}")

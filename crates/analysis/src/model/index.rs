@@ -134,6 +134,11 @@ impl ProjectIndex {
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.by_name.keys().map(String::as_str)
     }
+
+    /// How many names [`ProjectIndex::names`] lists.
+    pub fn name_count(&self) -> usize {
+        self.by_name.len()
+    }
 }
 
 /// One properties file, parsed (Jinja in values rendered with vars and target).

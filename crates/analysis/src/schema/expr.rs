@@ -482,11 +482,15 @@ impl Analyzer<'_> {
                         return alias.ty;
                     }
                 }
-                let names = scope.visible_names();
                 let last = ids.last().map_or("", |i| i.value.as_str());
-                let hint = did_you_mean(last, names.iter().map(String::as_str))
-                    .map(|c| format!("; did you mean `{c}`?"))
-                    .unwrap_or_default();
+                let hint = if self.hints.spend(scope.visible_name_count()) {
+                    let names = scope.visible_names();
+                    did_you_mean(last, names.iter().map(String::as_str))
+                        .map(|c| format!("; did you mean `{c}`?"))
+                } else {
+                    None
+                }
+                .unwrap_or_default();
                 let message = if matches!(resolution, Resolution::NoSuchQualifier) {
                     let q = ids[..ids.len() - 1]
                         .iter()

@@ -114,6 +114,8 @@ pub(crate) struct Analyzer<'a> {
     /// Steps left before the analysis gives up on the statement: a bound on
     /// the time one model can take, whatever its SQL.
     pub fuel: u64,
+    /// Names left to compare for did-you-mean hints.
+    pub hints: crate::diagnostics::HintBudget,
 }
 
 /// Steps (expressions typed, columns expanded by `*`) one statement may take.
@@ -147,6 +149,7 @@ impl<'a> Analyzer<'a> {
             ide: Default::default(),
             ide_facts: true,
             fuel: ANALYSIS_FUEL,
+            hints: Default::default(),
         }
     }
 
@@ -735,13 +738,19 @@ impl<'a> Analyzer<'a> {
             Lookup::NotFound => {
                 if report {
                     let shown = parts.join(".");
-                    let mut candidates: Vec<String> =
-                        self.ctes.iter().map(|c| c.name.clone()).collect();
-                    candidates.extend(self.lookup.candidates());
-                    let last = parts.last().cloned().unwrap_or_default();
-                    let hint = did_you_mean(&last, candidates.iter().map(String::as_str))
-                        .map(|c| format!("; did you mean `{c}`?"))
-                        .unwrap_or_default();
+                    let mut candidates: Vec<String> = Vec::new();
+                    if !self.hints.is_spent() {
+                        candidates.extend(self.ctes.iter().map(|c| c.name.clone()));
+                        candidates.extend(self.lookup.candidates());
+                    }
+                    let last = parts.last().map_or("", String::as_str);
+                    let hint = if self.hints.spend(candidates.len()) {
+                        did_you_mean(last, candidates.iter().map(String::as_str))
+                            .map(|c| format!("; did you mean `{c}`?"))
+                    } else {
+                        None
+                    }
+                    .unwrap_or_default();
                     self.report(
                         Code::UnknownTable,
                         range,

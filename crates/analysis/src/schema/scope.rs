@@ -241,6 +241,22 @@ impl<'p> Scope<'p> {
         }
     }
 
+    /// How many names [`Scope::visible_names`] lists, without listing them.
+    pub fn visible_name_count(&self) -> usize {
+        let mut count = 0;
+        let mut scope = Some(self);
+        while let Some(s) = scope {
+            count += s
+                .items
+                .iter()
+                .map(|i| i.schema.columns.len())
+                .sum::<usize>();
+            count += s.aliases.borrow().len();
+            scope = s.parent;
+        }
+        count
+    }
+
     /// Column names visible here, for did-you-mean.
     pub fn visible_names(&self) -> Vec<String> {
         let mut names: Vec<String> = Vec::new();

@@ -4,10 +4,9 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use loupe_analysis::diagnostics::Severity;
-use loupe_analysis::host::FileDiagnostic;
+use loupe_analysis::host::{DiagnosticPlacer, FileDiagnostic};
 use loupe_analysis::loose::analyze_sql;
 use loupe_analysis::portability::Engine;
-use loupe_analysis::text::LineIndex;
 
 use super::{dialect_arg, load_catalog, read_text, Format};
 
@@ -108,26 +107,14 @@ fn check_loose_files(
                     end: loupe_analysis::text::LineCol { line: 1, col: 1 },
                     model: None,
                     gem: None,
-                    line_text: String::new(),
+                    line_text: "".into(),
                 });
                 continue;
             }
         };
-        let lines = LineIndex::new(&sql);
+        let placer = DiagnosticPlacer::new(&sql);
         for d in analyze_sql(&sql, dialect, &catalog).diagnostics {
-            let start = lines.line_col(&sql, d.range.start);
-            out.push(FileDiagnostic {
-                file: shown.clone(),
-                code: d.code.as_str(),
-                name: d.code.name(),
-                severity: d.severity,
-                message: d.message,
-                start,
-                end: lines.line_col(&sql, d.range.end),
-                model: None,
-                gem: d.gem,
-                line_text: lines.line_text(&sql, start.line).to_string(),
-            });
+            out.push(placer.place(&shown, &d, None));
         }
     }
     Ok(out)
