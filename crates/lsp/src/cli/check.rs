@@ -159,6 +159,50 @@ fn json_diagnostics(diagnostics: &[FileDiagnostic]) -> serde_json::Value {
     )
 }
 
+/// Characters of a source line shown around a diagnostic: a generated or
+/// minified model can be one line of megabytes.
+const SNIPPET_BEFORE: usize = 40;
+const SNIPPET_AFTER: usize = 120;
+
+/// The part of a line a snippet shows, and where its caret goes in it.
+#[derive(Debug, PartialEq, Eq)]
+struct SnippetWindow {
+    text: String,
+    /// Characters before the caret.
+    caret_at: usize,
+    caret_len: usize,
+}
+
+/// Cuts a long line to the characters around the 1-based column `start_col`,
+/// marking each cut with `…`.
+fn snippet_window(line: &str, start_col: usize, caret_len: usize) -> SnippetWindow {
+    let start = start_col.saturating_sub(1);
+    let chars = line.chars().count();
+    if chars <= SNIPPET_BEFORE + SNIPPET_AFTER {
+        return SnippetWindow {
+            text: line.to_string(),
+            caret_at: start,
+            caret_len: caret_len.max(1),
+        };
+    }
+    let from = start.saturating_sub(SNIPPET_BEFORE).min(chars);
+    let to = (start + SNIPPET_AFTER).min(chars);
+    let mut text: String = if from > 0 {
+        "…".into()
+    } else {
+        String::new()
+    };
+    text.extend(line.chars().skip(from).take(to - from));
+    if to < chars {
+        text.push('…');
+    }
+    SnippetWindow {
+        text,
+        caret_at: start - from + usize::from(from > 0),
+        caret_len: caret_len.min(to.saturating_sub(start)).max(1),
+    }
+}
+
 fn print_human(diagnostics: &[FileDiagnostic]) {
     for d in diagnostics {
         println!(
@@ -177,13 +221,14 @@ fn print_human(diagnostics: &[FileDiagnostic]) {
             } else {
                 1
             };
+            let shown = snippet_window(&d.line_text, d.start.col as usize, caret_len as usize);
             println!("{:width$} |", "");
-            println!("{} | {}", d.start.line, d.line_text);
+            println!("{} | {}", d.start.line, shown.text);
             println!(
                 "{:width$} | {}{}",
                 "",
-                " ".repeat(d.start.col as usize - 1),
-                "^".repeat(caret_len as usize)
+                " ".repeat(shown.caret_at),
+                "^".repeat(shown.caret_len)
             );
         }
     }
@@ -196,4 +241,39 @@ fn print_human(diagnostics: &[FileDiagnostic]) {
         .filter(|d| d.severity == Severity::Warning)
         .count();
     eprintln!("{errors} error(s), {warnings} warning(s)");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_line_is_shown_whole() {
+        let w = snippet_window("select x from t", 8, 1);
+        assert_eq!(w.text, "select x from t");
+        assert_eq!((w.caret_at, w.caret_len), (7, 1));
+    }
+
+    #[test]
+    fn a_long_line_is_cut_around_the_caret() {
+        let line = format!("select {} as b, ünknown from t", "a + ".repeat(50_000));
+        let col = line.chars().position(|c| c == 'ü').unwrap() + 1;
+        let w = snippet_window(&line, col, 7);
+        assert!(
+            w.text.starts_with('…') && !w.text.ends_with('…'),
+            "{}",
+            w.text
+        );
+        assert!(w.text.chars().count() <= 1 + SNIPPET_BEFORE + SNIPPET_AFTER);
+        let under_caret: String = w.text.chars().skip(w.caret_at).take(w.caret_len).collect();
+        assert_eq!(under_caret, "ünknown");
+    }
+
+    #[test]
+    fn a_caret_at_the_start_of_a_long_line_keeps_its_place() {
+        let line = "x".repeat(10_000);
+        let w = snippet_window(&line, 1, 10_000);
+        assert!(!w.text.starts_with('…') && w.text.ends_with('…'));
+        assert_eq!((w.caret_at, w.caret_len), (0, SNIPPET_AFTER));
+    }
 }
