@@ -48,22 +48,34 @@ pub(crate) fn top_level_macros(text: &str) -> Option<Vec<(String, Range<usize>)>
 
 /// `text` with every macro of `spans` but the `keep`th replaced by a Jinja
 /// comment holding its newlines: the lines stay where they were, and defining
-/// the macro (each call does) reads and prints none of the others.
+/// the macro (each call does) reads and prints none of the others. Macros
+/// with only whitespace between them share one comment, so a file of
+/// thousands of macros gives each a template of a few instructions.
 pub(crate) fn single_macro_text(text: &str, spans: &[Range<usize>], keep: usize) -> String {
+    let newlines = |s: &str| std::iter::repeat_n('\n', s.matches('\n').count());
     let mut out = String::with_capacity(text.len());
     let mut pos = 0;
+    let mut in_comment = false;
     for (i, span) in spans.iter().enumerate() {
         if i == keep {
             continue;
         }
-        out.push_str(&text[pos..span.start]);
-        out.push_str("{#");
-        out.extend(std::iter::repeat_n(
-            '\n',
-            text[span.clone()].matches('\n').count(),
-        ));
-        out.push_str("#}");
+        let between = &text[pos..span.start];
+        if in_comment && between.trim().is_empty() {
+            out.extend(newlines(between));
+        } else {
+            if in_comment {
+                out.push_str("#}");
+            }
+            out.push_str(between);
+            out.push_str("{#");
+            in_comment = true;
+        }
+        out.extend(newlines(&text[span.clone()]));
         pos = span.end;
+    }
+    if in_comment {
+        out.push_str("#}");
     }
     out.push_str(&text[pos..]);
     out
@@ -112,5 +124,32 @@ mod tests {
         let printed = env.get_template("only_b").unwrap().render(()).unwrap();
         assert!(printed.chars().all(|c| c == '\n'), "{printed:?}");
         assert!(printed.matches('\n').count() < only_b.matches('\n').count());
+    }
+
+    #[test]
+    fn macros_side_by_side_are_blanked_in_one_comment() {
+        let text: String = (0..1000)
+            .map(|i| format!("{{% macro m{i}(x) %}}\n  {{{{ x }}}}{i}\n{{% endmacro %}}\n\n"))
+            .collect::<String>()
+            + "{% set tail = 1 %}\n";
+        let spans: Vec<Range<usize>> = top_level_macros(&text)
+            .unwrap()
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect();
+        let only = single_macro_text(&text, &spans, 500);
+        assert_eq!(
+            only.matches("{#").count(),
+            2,
+            "one comment before m500, one after"
+        );
+        assert_eq!(only.lines().count(), text.lines().count());
+        let line_of = |t: &str, what: &str| t.lines().position(|l| l.contains(what));
+        assert_eq!(line_of(&only, "macro m500("), line_of(&text, "macro m500("));
+        assert_eq!(line_of(&only, "{% set tail"), line_of(&text, "{% set tail"));
+        let mut env = minijinja::Environment::new();
+        env.add_template("only", &only).unwrap();
+        let printed = env.get_template("only").unwrap().render(()).unwrap();
+        assert!(printed.chars().all(|c| c == '\n'), "{printed:?}");
     }
 }
