@@ -204,14 +204,19 @@ impl JinjaEnvironment {
                 let (sql, map, printed) = strip_markers(&output, &instrumented, template.len());
                 rendered.sql = sql;
                 rendered.source_map = map;
+                // Where each call was first printed, looked up once per call:
+                // a model can make tens of thousands.
+                let mut first_printed = vec![None; state.calls.len()];
+                for p in printed.iter().rev() {
+                    if let Some(slot) = first_printed.get_mut(p.call) {
+                        *slot = Some(p.range);
+                    }
+                }
                 rendered.calls = state
                     .calls
                     .into_iter()
-                    .enumerate()
-                    .map(|(i, call)| RenderedRef {
-                        call,
-                        range: printed.iter().find(|p| p.call == i).map(|p| p.range),
-                    })
+                    .zip(first_printed)
+                    .map(|(call, range)| RenderedRef { call, range })
                     .collect();
             }
             Err(error) => {
