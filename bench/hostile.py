@@ -1,0 +1,110 @@
+"""Cold `loupe check` on projects a generator or a slip can produce: one
+line of a megabyte, paths of 100,000 parts, thousands of unknown names over
+a wide model, a file of 100,000 macros, 100,000 ref calls. Prints the wall
+time, peak memory and diagnostics of each, so a case that grows faster than
+its input shows here.
+
+    python3 bench/hostile.py [PATH-TO-LOUPE]   (default: the release build)
+
+Each project holds one case and a small model it reads.
+"""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import time
+
+PROJECT = "name: hostile\nprofile: hostile\n"
+
+
+def wide(n):
+    return "select " + ", ".join(f"1 as column_number_{i}" for i in range(n)) + "\n"
+
+
+CASES = {
+    "path of 100,000 parts": {
+        "models/path.sql": "select t.s" + ".f" * 100_000 + " as b from (select {'f': 1} as s) t\n",
+    },
+    "20,000 misspelled columns of a 20,000-column model": {
+        "models/wide.sql": wide(20_000),
+        "models/misspelled.sql": "select "
+        + ", ".join(f"colum_number_{i}" for i in range(20_000))
+        + "\nfrom {{ ref('wide') }}\n",
+    },
+    "20,000 columns of a 20,000-column model": {
+        "models/wide.sql": wide(20_000),
+        "models/reader.sql": "select "
+        + ", ".join(f"column_number_{i}" for i in range(20_000))
+        + "\nfrom {{ ref('wide') }}\n",
+    },
+    "100,000 macros in one file, 100 called": {
+        "macros/many.sql": "".join(
+            f"{{% macro m{i}(x) %}}{{{{ x }}}}{i}{{% endmacro %}}\n" for i in range(100_000)
+        ),
+        "models/caller.sql": "select "
+        + ", ".join(f"{{{{ m{i}(1) }}}} as c{i}" for i in range(0, 100_000, 1000))
+        + "\n",
+    },
+    "100,000 refs and 100,000 unknown refs": {
+        "models/base.sql": "select 1 as id\n",
+        "models/refs.sql": "select 1 as id\n" + "-- {{ ref('base') }}\n" * 100_000,
+        "models/unknown_refs.sql": "select 1 as id\n" + "-- {{ ref('nope') }}\n" * 100_000,
+    },
+    "7 MB string literal": {
+        "models/literal.sql": "select '" + "x" * 7_000_000 + "' as b\n",
+    },
+    "CASE of 100,000 WHENs": {
+        "models/case.sql": "select case " + "when 1 = 1 then 1 " * 100_000 + "end as b\n",
+    },
+    "IN list of 200,000 values": {
+        "models/in_list.sql": "select 1 in (" + ", ".join(["1"] * 200_000) + ") as b\n",
+    },
+    "3,000 joins": {
+        "models/joins.sql": "select t0.a from (select 1 as a) t0\n"
+        + "\n".join(f"join (select 1 as a) t{i} on t{i}.a = t0.a" for i in range(1, 3000))
+        + "\n",
+    },
+    "properties of 100,000 columns": {
+        "models/base.sql": "select 1 as id\n",
+        "models/properties.yml": "version: 2\nmodels:\n  - name: base\n    columns:\n"
+        + "".join(f"      - name: col_{i}\n        description: column {i}\n" for i in range(100_000)),
+    },
+}
+
+
+def main():
+    root = pathlib.Path(__file__).resolve().parent.parent
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/loupe-target"))
+    loupe = sys.argv[1] if len(sys.argv) > 1 else os.path.join(target, "release", "loupe")
+    if not os.path.exists(loupe):
+        sys.exit(f"no {loupe}: cargo build --release -p loupe-lsp (from {root})")
+    print(f"{'case':<54} {'wall (s)':>9} {'peak (MB)':>10}  diagnostics")
+    with tempfile.TemporaryDirectory() as work:
+        for name, files in CASES.items():
+            project = pathlib.Path(work, str(abs(hash(name))))
+            for path, text in {"dbt_project.yml": PROJECT, **files}.items():
+                (project / path).parent.mkdir(parents=True, exist_ok=True)
+                (project / path).write_text(text)
+            start = time.perf_counter()
+            run = subprocess.run(
+                ["/usr/bin/time", "-f", "%M", loupe, "check", "--format", "json", str(project)],
+                capture_output=True,
+                text=True,
+            )
+            wall = time.perf_counter() - start
+            peak_mb = int(run.stderr.strip().splitlines()[-1]) / 1024
+            try:
+                codes = {}
+                for d in json.loads(run.stdout):
+                    codes[d["code"]] = codes.get(d["code"], 0) + 1
+                found = ", ".join(f"{n} {c}" for c, n in sorted(codes.items())) or "none"
+            except (json.JSONDecodeError, KeyError):
+                found = f"exit {run.returncode}: {run.stderr.strip()[:120]}"
+            print(f"{name:<54} {wall:>9.2f} {peak_mb:>10.0f}  {found}")
+
+
+if __name__ == "__main__":
+    main()
