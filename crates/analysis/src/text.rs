@@ -90,13 +90,20 @@ impl LineIndex {
                 .map_or(line_text.len(), |(i, _)| i)
     }
 
+    /// The 0-based line holding the byte `offset`, where that line starts,
+    /// and whether it is ASCII (a column there is a byte count).
+    pub fn line_at(&self, offset: usize) -> (usize, usize, bool) {
+        let line = self.starts.partition_point(|&s| s <= offset) - 1;
+        (line, self.starts[line], self.ascii[line])
+    }
+
     pub fn line_col(&self, text: &str, offset: usize) -> LineCol {
         let offset = floor_char_boundary(text, offset.min(text.len()));
-        let line = self.starts.partition_point(|&s| s <= offset) - 1;
-        let col = if self.ascii[line] {
-            offset - self.starts[line]
+        let (line, start, ascii) = self.line_at(offset);
+        let col = if ascii {
+            offset - start
         } else {
-            text[self.starts[line]..offset].chars().count()
+            text[start..offset].chars().count()
         };
         LineCol {
             line: line as u32 + 1,

@@ -3,7 +3,7 @@
 
 use tower_lsp_server::ls_types::{Position, Range};
 
-use loupe_analysis::text::TextRange;
+use loupe_analysis::text::{LineIndex, TextRange};
 
 /// The byte offset of an LSP position in `text` (clamped to the text).
 pub fn offset(text: &str, position: Position) -> usize {
@@ -47,9 +47,76 @@ pub fn range(text: &str, range: TextRange) -> Range {
     }
 }
 
+/// LSP positions of one text, for many conversions (a model's symbols,
+/// hints, diagnostics): [`position`] alone scans the text from its start,
+/// and a wide model has thousands of ranges.
+pub struct Positions<'a> {
+    text: &'a str,
+    lines: LineIndex,
+}
+
+impl<'a> Positions<'a> {
+    pub fn new(text: &'a str) -> Self {
+        Positions {
+            text,
+            lines: LineIndex::new(text),
+        }
+    }
+
+    /// The text's lines, to place the engine's line and column too.
+    pub fn lines(&self) -> &LineIndex {
+        &self.lines
+    }
+
+    pub fn position(&self, offset: usize) -> Position {
+        let offset =
+            loupe_analysis::text::floor_char_boundary(self.text, offset.min(self.text.len()));
+        let (line, start, ascii) = self.lines.line_at(offset);
+        let character = if ascii {
+            (offset - start) as u32
+        } else {
+            self.text[start..offset]
+                .chars()
+                .map(|c| c.len_utf16() as u32)
+                .sum()
+        };
+        Position {
+            line: line as u32,
+            character,
+        }
+    }
+
+    pub fn range(&self, range: TextRange) -> Range {
+        Range {
+            start: self.position(range.start),
+            end: self.position(range.end),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn positions_agree_with_one_conversion_at_every_offset() {
+        for text in [
+            "",
+            "\n",
+            "select 'é😀' as x,\n  amount\r\nfrom t\n",
+            "with a as (select 1)\n\nselect * from a",
+            "ü\n\nx",
+        ] {
+            let positions = Positions::new(text);
+            for offset in 0..=text.len() + 2 {
+                assert_eq!(
+                    positions.position(offset),
+                    position(text, offset),
+                    "{text:?} at {offset}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn utf16_columns_after_multibyte_characters() {

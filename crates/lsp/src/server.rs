@@ -14,6 +14,7 @@ use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
+use crate::convert::Positions;
 use crate::handlers;
 
 /// How long typing must pause before diagnostics are recomputed. Keystrokes come 100 ms or more
@@ -463,12 +464,18 @@ fn compute_diagnostics(
         by_file.entry(uri.clone()).or_default();
         texts.insert(f.path(db).clone(), (uri, f.text(db).clone()));
     }
+    // The line indexes of the file being placed: diagnostics come file by file.
+    let mut placing: Option<(&str, Positions)> = None;
     for d in &diagnostics {
         if let Some((uri, text)) = texts.get(&d.file) {
+            if placing.as_ref().is_none_or(|(file, _)| *file != d.file) {
+                placing = Some((&d.file, Positions::new(text)));
+            }
+            let (_, positions) = placing.as_ref().expect("set above");
             by_file
                 .entry(uri.clone())
                 .or_default()
-                .push(to_lsp_diagnostic(text, d));
+                .push(to_lsp_diagnostic(text, positions, d));
         }
     }
     if let Some(base) = base {
@@ -494,12 +501,12 @@ fn compute_diagnostics(
     by_file
 }
 
-fn to_lsp_diagnostic(text: &str, d: &FileDiagnostic) -> Diagnostic {
-    let lines = loupe_analysis::text::LineIndex::new(text);
+fn to_lsp_diagnostic(text: &str, positions: &Positions, d: &FileDiagnostic) -> Diagnostic {
+    let lines = positions.lines();
     let start = lines.offset(text, d.start.line as u64, d.start.col as u64);
     let end = lines.offset(text, d.end.line as u64, d.end.col as u64);
     Diagnostic {
-        range: crate::convert::range(text, loupe_analysis::text::TextRange::new(start, end)),
+        range: positions.range(loupe_analysis::text::TextRange::new(start, end)),
         severity: Some(match d.severity {
             loupe_analysis::diagnostics::Severity::Error => DiagnosticSeverity::ERROR,
             loupe_analysis::diagnostics::Severity::Warning => DiagnosticSeverity::WARNING,

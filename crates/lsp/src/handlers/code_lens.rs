@@ -26,8 +26,9 @@ pub async fn handle(backend: &Backend, params: CodeLensParams) -> Result<Option<
                 .map(|b| b.impacts(host, Some(&[file.path(db).clone()])))
                 .unwrap_or_default();
             let mut out = Vec::new();
+            let positions = crate::convert::Positions::new(text);
             for lens in lenses {
-                let range = crate::convert::range(text, lens.range);
+                let range = positions.range(lens.range);
                 let breaks: usize = impacts
                     .iter()
                     .filter(|i| i.at.as_ref().is_some_and(|at| at.range == lens.range))

@@ -6,6 +6,7 @@ use tower_lsp_server::ls_types::{
     DocumentSymbol, DocumentSymbolParams, DocumentSymbolResponse, SymbolKind,
 };
 
+use crate::convert::Positions;
 use crate::server::Backend;
 
 pub async fn handle(
@@ -16,12 +17,12 @@ pub async fn handle(
     let answer = backend
         .with_snapshot(move |host| {
             let file = host.file(&uri.to_file_path()?)?;
-            let text = file.text(host.db()).clone();
+            let positions = Positions::new(file.text(host.db()));
             let symbols = loupe_analysis::ide::document_symbols(host.db(), host.project(), file);
             Some(DocumentSymbolResponse::Nested(
                 symbols
                     .iter()
-                    .map(|s| convert(&text, s, SymbolKind::CLASS))
+                    .map(|s| convert(&positions, s, SymbolKind::CLASS))
                     .collect(),
             ))
         })
@@ -30,19 +31,19 @@ pub async fn handle(
 }
 
 #[allow(deprecated)]
-fn convert(text: &str, s: &Symbol, kind: SymbolKind) -> DocumentSymbol {
+fn convert(positions: &Positions, s: &Symbol, kind: SymbolKind) -> DocumentSymbol {
     DocumentSymbol {
         name: s.name.clone(),
         detail: Some(s.detail.clone()),
         kind,
         tags: None,
         deprecated: None,
-        range: crate::convert::range(text, s.range),
-        selection_range: crate::convert::range(text, s.selection),
+        range: positions.range(s.range),
+        selection_range: positions.range(s.selection),
         children: Some(
             s.children
                 .iter()
-                .map(|c| convert(text, c, SymbolKind::FIELD))
+                .map(|c| convert(positions, c, SymbolKind::FIELD))
                 .collect(),
         ),
     }

@@ -14,9 +14,10 @@ pub async fn handle(
         .with_snapshot(move |host| {
             let file = host.file(&uri.to_file_path()?)?;
             let text = file.text(host.db());
+            let positions = crate::convert::Positions::new(text);
             let ranges = loupe_analysis::ide::folding_ranges(host.db(), host.project(), file)
                 .into_iter()
-                .map(|r| crate::convert::range(text, r))
+                .map(|r| positions.range(r))
                 .filter(|r| r.end.line > r.start.line)
                 .map(|r| FoldingRange {
                     start_line: r.start.line,

@@ -16,10 +16,11 @@ pub async fn handle(backend: &Backend, params: InlayHintParams) -> Result<Option
                 crate::convert::offset(text, range.start),
                 crate::convert::offset(text, range.end),
             );
+            let positions = crate::convert::Positions::new(text);
             let hints = loupe_analysis::ide::inlay_hints(host.db(), host.project(), file, wanted)
                 .into_iter()
                 .map(|(offset, label)| InlayHint {
-                    position: crate::convert::position(text, offset),
+                    position: positions.position(offset),
                     label: InlayHintLabel::String(label),
                     kind: Some(InlayHintKind::TYPE),
                     text_edits: None,
