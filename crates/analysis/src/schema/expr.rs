@@ -649,6 +649,7 @@ impl Analyzer<'_> {
         let expr = parse_macro_body(body)?;
         let mut scope = Scope::with_parent(None);
         scope.items.push(super::scope::FromItem {
+            columns_by_name: Default::default(),
             qualifier: String::new(),
             parts: Vec::new(),
             schema: super::RelationSchema::closed(

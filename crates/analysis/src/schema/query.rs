@@ -574,6 +574,7 @@ impl<'a> Analyzer<'a> {
                 if let Some(order_by) = &query.order_by {
                     let mut scope = Scope::with_parent(parent);
                     scope.items.push(FromItem {
+                        columns_by_name: Default::default(),
                         qualifier: String::new(),
                         parts: Vec::new(),
                         schema: out.clone(),
@@ -936,6 +937,7 @@ impl<'a> Analyzer<'a> {
                     None => schema,
                 };
                 Some(FromItem {
+                    columns_by_name: Default::default(),
                     qualifier,
                     parts,
                     schema,
@@ -962,6 +964,7 @@ impl<'a> Analyzer<'a> {
                     .map(|a| a.name.value.clone())
                     .unwrap_or_else(|| "unnamed_subquery".into());
                 Some(FromItem {
+                    columns_by_name: Default::default(),
                     qualifier: qualifier.clone(),
                     parts: vec![qualifier],
                     schema,
@@ -1001,6 +1004,7 @@ impl<'a> Analyzer<'a> {
                     .map(|a| a.name.value.clone())
                     .unwrap_or_else(|| "unnest".into());
                 Some(FromItem {
+                    columns_by_name: Default::default(),
                     qualifier: qualifier.clone(),
                     parts: vec![qualifier],
                     schema,
@@ -1025,6 +1029,7 @@ impl<'a> Analyzer<'a> {
                     None => schema,
                 };
                 Some(FromItem {
+                    columns_by_name: Default::default(),
                     qualifier: qualifier.clone(),
                     parts: vec![qualifier],
                     schema,
@@ -1034,6 +1039,7 @@ impl<'a> Analyzer<'a> {
                 let alias = table_factor_alias(other);
                 let qualifier = alias.map(|a| a.name.value.clone()).unwrap_or_default();
                 Some(FromItem {
+                    columns_by_name: Default::default(),
                     qualifier: qualifier.clone(),
                     parts: vec![qualifier],
                     schema: RelationSchema::unknown(),
@@ -1100,6 +1106,7 @@ impl<'a> Analyzer<'a> {
                 .cloned()
                 .unwrap_or_default();
             scope.items.push(FromItem {
+                columns_by_name: Default::default(),
                 qualifier: qualifier.clone(),
                 parts: vec![qualifier.to_lowercase()],
                 schema,

@@ -1,6 +1,7 @@
 //! Scopes: the relations a SELECT reads from, and how names resolve in them.
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
 
 use super::{Column, RelationSchema};
 use crate::lineage::{Edge, EdgeKind};
@@ -14,6 +15,31 @@ pub(crate) struct FromItem {
     /// The full lower-cased name as written, for `schema.table.column`.
     pub parts: Vec<String>,
     pub schema: RelationSchema,
+    /// Each column name's first column, built at the first lookup in a wide
+    /// relation: resolving each of thousands of names by a scan is quadratic.
+    pub columns_by_name: OnceCell<HashMap<String, usize>>,
+}
+
+/// Relations with fewer columns are scanned.
+const WIDE_RELATION: usize = 64;
+
+impl FromItem {
+    /// The column named `name`, as `RelationSchema::column` finds it.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        if self.schema.columns.len() < WIDE_RELATION {
+            return self.schema.column(name);
+        }
+        let by_name = self.columns_by_name.get_or_init(|| {
+            let mut map = HashMap::new();
+            for (i, c) in self.schema.columns.iter().enumerate() {
+                map.entry(c.name.to_ascii_lowercase()).or_insert(i);
+            }
+            map
+        });
+        by_name
+            .get(&name.to_ascii_lowercase())
+            .map(|&i| &self.schema.columns[i])
+    }
 }
 
 /// Identity of a column binding, used to check GROUP BY.
@@ -91,7 +117,7 @@ impl<'p> Scope<'p> {
         }
         let mut found: Vec<(usize, &Column)> = Vec::new();
         for (i, item) in self.items.iter().enumerate() {
-            if let Some(c) = item.schema.column(name) {
+            if let Some(c) = item.column(name) {
                 found.push((i, c));
             }
         }
@@ -220,7 +246,7 @@ impl<'p> Scope<'p> {
         let Some((depth, i, item)) = self.find_item(qualifier) else {
             return Resolution::NoSuchQualifier;
         };
-        match item.schema.column(column) {
+        match item.column(column) {
             Some(c) => {
                 let binding = if depth == 0 && self.merged(column).is_some_and(|m| m.2 <= i) {
                     Binding::Merged(column.to_lowercase())
