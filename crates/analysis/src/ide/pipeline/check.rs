@@ -2,7 +2,7 @@
 //! introduces an error in the model, or in a model downstream of it (however
 //! many `ref()`s away), is refused.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use crate::db::{Db, Project, SourceFile};
@@ -20,26 +20,25 @@ use super::{PipelineOp, Refusal};
 /// Errors of `after` that `before` does not have (by code and message:
 /// their places move with the edit).
 fn new_errors(before: &[Diagnostic], after: &[Diagnostic]) -> Vec<Diagnostic> {
-    let mut known: Vec<(&str, &str)> = before
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .map(|d| (d.code.as_str(), d.message.as_str()))
-        .collect();
+    // How many of each the model had: a model can have thousands.
+    let mut known: HashMap<(&str, &str), usize> = HashMap::new();
+    for d in before.iter().filter(|d| d.severity == Severity::Error) {
+        *known
+            .entry((d.code.as_str(), d.message.as_str()))
+            .or_default() += 1;
+    }
     after
         .iter()
         .filter(|d| d.severity == Severity::Error)
-        .filter(|d| {
-            match known
-                .iter()
-                .position(|k| *k == (d.code.as_str(), d.message.as_str()))
-            {
-                Some(i) => {
-                    known.remove(i);
+        .filter(
+            |d| match known.get_mut(&(d.code.as_str(), d.message.as_str())) {
+                Some(left) if *left > 0 => {
+                    *left -= 1;
                     false
                 }
-                None => true,
-            }
-        })
+                _ => true,
+            },
+        )
         .cloned()
         .collect()
 }
@@ -57,6 +56,40 @@ fn shape(schema: &RelationSchema) -> (Vec<(String, &SqlType)>, bool) {
     )
 }
 
+/// The type of each column name's first column (ASCII-lower-cased), as
+/// `RelationSchema::column` finds it.
+fn types_by_name(schema: &RelationSchema) -> HashMap<String, &SqlType> {
+    let mut map = HashMap::new();
+    for c in schema.columns.iter() {
+        map.entry(c.name.to_ascii_lowercase()).or_insert(&c.ty);
+    }
+    map
+}
+
+/// The names messages quote (lower-cased): each `name`, and each part after
+/// a dot of a quoted path (`t.name`). Collected once, since a wide model's
+/// change can name thousands of columns and its readers report thousands
+/// of errors.
+fn quoted_names<'a>(messages: impl Iterator<Item = &'a str>) -> HashSet<String> {
+    let mut names = HashSet::new();
+    for message in messages {
+        let message = message.to_lowercase();
+        let parts: Vec<&str> = message.split('`').collect();
+        // Every part but the last is followed by a backtick: what ends it
+        // after a dot is quoted as `....name`; every part but the first and
+        // the last is also quoted whole.
+        for (i, part) in parts.iter().enumerate().take(parts.len() - 1) {
+            if i > 0 {
+                names.insert(part.to_string());
+            }
+            for (dot, _) in part.match_indices('.') {
+                names.insert(part[dot + 1..].to_string());
+            }
+        }
+    }
+    names
+}
+
 /// What changed between two outputs of a model, as its readers see it.
 struct Change {
     /// Columns (lower-case) gone, added or of another type.
@@ -70,17 +103,20 @@ impl Change {
         if shape(before) == shape(after) {
             return None;
         }
+        // Each column's first by name, as `RelationSchema::column` finds it,
+        // looked up in a map: a wide model has thousands.
+        let (before_types, after_types) = (types_by_name(before), types_by_name(after));
         let mut columns = BTreeSet::new();
         for c in before.columns.iter() {
-            match after.column(&c.name) {
-                Some(a) if a.ty == c.ty => {}
+            match after_types.get(&c.name.to_ascii_lowercase()) {
+                Some(ty) if **ty == c.ty => {}
                 _ => {
                     columns.insert(c.name.to_lowercase());
                 }
             }
         }
         for c in after.columns.iter() {
-            if before.column(&c.name).is_none() {
+            if !before_types.contains_key(&c.name.to_ascii_lowercase()) {
                 columns.insert(c.name.to_lowercase());
             }
         }
@@ -311,15 +347,12 @@ pub(super) fn verify(
             );
         }
         // The model's columns, gone, retyped or new, that the errors name.
-        let names = |message: &str, column: &str| {
-            let (message, column) = (message.to_lowercase(), column.to_lowercase());
-            message.contains(&format!("`{column}`")) || message.contains(&format!(".{column}`"))
-        };
+        let named = quoted_names(downstream.iter().map(|p| p.message.as_str()));
         columns = Change::between(&before.output, &after.output)
             .map(|c| c.columns.into_iter().collect::<Vec<_>>())
             .unwrap_or_default()
             .into_iter()
-            .filter(|c| downstream.iter().any(|p| names(&p.message, c)))
+            .filter(|c| named.contains(&c.to_lowercase()))
             .map(|c| {
                 after
                     .output
@@ -361,6 +394,43 @@ mod tests {
     use super::*;
     use crate::host::AnalysisHost;
     use crate::schema::Column;
+
+    #[test]
+    fn quoted_names_are_the_names_a_message_quotes_alone_or_after_a_dot() {
+        let messages = [
+            "unknown column `amount`; did you mean `amounts`?",
+            "unknown column `o.Customer_ID`",
+            "`a.b.c` is ambiguous",
+            "no backticks at all",
+            "unbalanced `quote",
+            "",
+            "`` and `x`y`",
+        ];
+        let named = quoted_names(messages.iter().copied());
+        // What each message says of each column, read one pair at a time.
+        for column in [
+            "amount",
+            "amounts",
+            "customer_id",
+            "o.customer_id",
+            "c",
+            "b.c",
+            "a.b.c",
+            "a",
+            "b",
+            "quote",
+            "x",
+            "y",
+            "",
+            "unknown column ",
+        ] {
+            let quoted = messages.iter().any(|m| {
+                let m = m.to_lowercase();
+                m.contains(&format!("`{column}`")) || m.contains(&format!(".{column}`"))
+            });
+            assert_eq!(named.contains(column), quoted, "{column}");
+        }
+    }
 
     /// A project of models `(name, sql)` and the `raw_orders` seed.
     fn host(models: &[(&str, &str)]) -> (AnalysisHost, std::path::PathBuf) {
