@@ -2,7 +2,8 @@
 line of a megabyte, paths of 100,000 parts, thousands of unknown names over
 a wide model, a file of 100,000 macros, 100,000 ref calls. Prints the wall
 time, peak memory and diagnostics of each, so a case that grows faster than
-its input shows here.
+its input shows here. Then, over LSP, the time of each request an editor
+sends on opening a file, on the widest cases.
 
     python3 bench/hostile.py [PATH-TO-LOUPE]   (default: the release build)
 
@@ -12,9 +13,11 @@ Each project holds one case and a small model it reads.
 import json
 import os
 import pathlib
+import queue
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 PROJECT = "name: hostile\nprofile: hostile\n"
@@ -75,6 +78,105 @@ CASES = {
 }
 
 
+class Server:
+    """`loupe lsp` over stdio, answering the server's own requests with null."""
+
+    def __init__(self, loupe, root):
+        self.process = subprocess.Popen(
+            [loupe, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
+        self.messages = queue.Queue()
+        self.next_id = 0
+        threading.Thread(target=self._read, daemon=True).start()
+        uri = root.as_uri()
+        self.request(
+            "initialize",
+            {"processId": None, "rootUri": uri, "capabilities": {},
+             "workspaceFolders": [{"uri": uri, "name": root.name}]},
+        )
+        self.notify("initialized", {})
+
+    def _read(self):
+        out = self.process.stdout
+        while True:
+            line = out.readline()
+            if not line:
+                self.messages.put(None)
+                return
+            if line.lower().startswith(b"content-length"):
+                length = int(line.split(b":")[1])
+                while out.readline().strip():
+                    pass
+                self.messages.put(json.loads(out.read(length)))
+
+    def _send(self, message):
+        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
+        self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.process.stdin.flush()
+
+    def notify(self, method, params):
+        self._send({"method": method, "params": params})
+
+    def request(self, method, params, timeout=600):
+        """(seconds until answered, size of the answer in bytes)."""
+        self.next_id += 1
+        start = time.perf_counter()
+        self._send({"id": self.next_id, "method": method, "params": params})
+        while True:
+            message = self.messages.get(timeout=timeout)
+            if message is None:
+                raise SystemExit(f"the server exited during {method}")
+            if "method" in message and "id" in message:
+                self._send({"id": message["id"], "result": None})
+            elif message.get("id") == self.next_id:
+                return time.perf_counter() - start, len(json.dumps(message.get("result")))
+
+    def close(self):
+        self.request("shutdown", None)
+        self.notify("exit", None)
+        self.process.wait(timeout=60)
+
+
+LSP_CASES = [
+    ("path of 100,000 parts", "models/path.sql"),
+    ("20,000 misspelled columns of a 20,000-column model", "models/misspelled.sql"),
+    ("20,000 columns of a 20,000-column model", "models/reader.sql"),
+    ("20,000 columns of a 20,000-column model", "models/wide.sql"),
+    ("7 MB string literal", "models/literal.sql"),
+]
+
+
+def probe_lsp(loupe, project, path):
+    """Opens `path` and times what an editor asks of a file it opens."""
+    server = Server(loupe, project)
+    text = (project / path).read_text()
+    uri = (project / path).as_uri()
+    doc = {"uri": uri}
+    server.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": uri, "languageId": "sql", "version": 1, "text": text}},
+    )
+    lines = text.split("\n")
+    last = max(0, len(lines) - 2)
+    end = {"line": last, "character": len(lines[last])}
+    middle = {"line": 0, "character": min(len(lines[0]), 5000)}
+    whole = {"start": {"line": 0, "character": 0}, "end": {"line": len(lines), "character": 0}}
+    timings = []
+    for method, params in [
+        ("hover", {"textDocument": doc, "position": middle}),
+        ("completion", {"textDocument": doc, "position": end}),
+        ("documentSymbol", {"textDocument": doc}),
+        ("inlayHint", {"textDocument": doc, "range": whole}),
+        ("codeLens", {"textDocument": doc}),
+        ("codeAction", {"textDocument": doc, "range": {"start": end, "end": end},
+                        "context": {"diagnostics": []}}),
+    ]:
+        seconds, size = server.request("textDocument/" + method, params)
+        timings.append(f"{method} {seconds * 1000:.0f} ms ({size / 1e6:.1f} MB)")
+    server.close()
+    return timings
+
+
 def main():
     root = pathlib.Path(__file__).resolve().parent.parent
     target = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/loupe-target"))
@@ -104,6 +206,11 @@ def main():
             except (json.JSONDecodeError, KeyError):
                 found = f"exit {run.returncode}: {run.stderr.strip()[:120]}"
             print(f"{name:<54} {wall:>9.2f} {peak_mb:>10.0f}  {found}")
+        print("\nover LSP, opening the file (the first request waits for its analysis):")
+        for name, path in LSP_CASES:
+            project = pathlib.Path(work, str(abs(hash(name))))
+            print(f"{name} ({path}):")
+            print("    " + "; ".join(probe_lsp(loupe, project, path)))
 
 
 if __name__ == "__main__":
