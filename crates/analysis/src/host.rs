@@ -127,7 +127,8 @@ fn file_diagnostics(db: &RootDatabase, project: Project, file: SourceFile) -> Ve
 /// share is kept once (a generated model can be one line with thousands).
 pub struct DiagnosticPlacer<'a> {
     text: &'a str,
-    lines: LineIndex,
+    /// Built at the first diagnostic: most files have none.
+    lines: std::cell::OnceCell<LineIndex>,
     last_line: std::cell::RefCell<Option<(u32, Arc<str>)>>,
 }
 
@@ -135,19 +136,20 @@ impl<'a> DiagnosticPlacer<'a> {
     pub fn new(text: &'a str) -> Self {
         DiagnosticPlacer {
             text,
-            lines: LineIndex::new(text),
+            lines: Default::default(),
             last_line: Default::default(),
         }
     }
 
     pub fn place(&self, file: &str, d: &Diagnostic, model: Option<String>) -> FileDiagnostic {
-        let start = self.lines.line_col(self.text, d.range.start);
-        let end = self.lines.line_col(self.text, d.range.end);
+        let lines = self.lines.get_or_init(|| LineIndex::new(self.text));
+        let start = lines.line_col(self.text, d.range.start);
+        let end = lines.line_col(self.text, d.range.end);
         let mut last = self.last_line.borrow_mut();
         let line_text = match &*last {
             Some((line, text)) if *line == start.line => text.clone(),
             _ => {
-                let text: Arc<str> = self.lines.line_text(self.text, start.line).into();
+                let text: Arc<str> = lines.line_text(self.text, start.line).into();
                 *last = Some((start.line, text.clone()));
                 text
             }
