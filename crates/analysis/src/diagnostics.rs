@@ -198,6 +198,14 @@ fn edit_distance_within(
     Some(prev[b.len()]).filter(|&d| d <= reach)
 }
 
+/// "; did you mean `closest`?" for the candidate [`did_you_mean`] picks, or
+/// nothing: the end of an unknown-name message.
+pub fn did_you_mean_hint<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    did_you_mean(name, candidates)
+        .map(|c| format!("; did you mean `{c}`?"))
+        .unwrap_or_default()
+}
+
 /// Candidate names one analysis may compare for did-you-mean hints. A few
 /// typos against a few hundred columns compare thousands; a generated model
 /// with thousands of unknown names over thousands of columns would compare

@@ -1,6 +1,6 @@
 //! Qualifiers and columns compare as DuckDB compares identifiers: ASCII
 //! letters without regard to case, every other letter exactly (`ÄBC` names
-//! `Äbc`, `äbc` does not). Each case below was run on DuckDB 1.x.
+//! `Äbc`, `äbc` does not). Each case below was run on DuckDB 2.0.1 (Python).
 
 use loupe_analysis::loose::{analyze_sql, TableCatalog};
 use loupe_analysis::schema::{Column, RelationSchema};

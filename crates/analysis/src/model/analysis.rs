@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::db::{Db, Project, SourceFile};
-use crate::diagnostics::{did_you_mean, Code, Diagnostic, HintBudget};
+use crate::diagnostics::{did_you_mean_hint, Code, Diagnostic, HintBudget};
 use crate::gems::Gem;
 use crate::jinja::{Call, RenderedModel};
 use crate::project::infer_seed_schema;
@@ -482,9 +482,7 @@ fn call_diagnostics(
                 if index.node(name, package.as_deref()).is_none() {
                     let hint = hints
                         .spend(index.name_count())
-                        .then(|| did_you_mean(name, index.names()))
-                        .flatten()
-                        .map(|c| format!("; did you mean `{c}`?"))
+                        .then(|| did_you_mean_hint(name, index.names()))
                         .unwrap_or_default();
                     out.push(Diagnostic::new(
                         Code::UnknownRef,
@@ -512,17 +510,13 @@ fn call_diagnostics(
                         .filter(|((s, _), _)| s.eq_ignore_ascii_case(source))
                         .map(|(_, t)| t.table.as_str());
                     let hint = hinted
-                        .then(|| did_you_mean(table, tables))
-                        .flatten()
-                        .map(|c| format!("; did you mean `{c}`?"))
+                        .then(|| did_you_mean_hint(table, tables))
                         .unwrap_or_default();
                     format!("source `{source}` has no table `{table}`{hint}")
                 } else {
                     let names = index.sources.values().map(|s| s.source.as_str());
                     let hint = hinted
-                        .then(|| did_you_mean(source, names))
-                        .flatten()
-                        .map(|c| format!("; did you mean `{c}`?"))
+                        .then(|| did_you_mean_hint(source, names))
                         .unwrap_or_default();
                     format!("no source named `{source}` is declared{hint}")
                 };

@@ -8,7 +8,7 @@ use sqlparser::ast::{
 use super::query::{Analyzer, Grouping};
 use super::scope::{Resolution, Scope};
 use crate::catalog::snowflake_result_type;
-use crate::diagnostics::{did_you_mean, Code};
+use crate::diagnostics::{did_you_mean_hint, Code};
 use crate::syntax::Dialect;
 use crate::types::{common_supertype, parse_type, SqlType};
 
@@ -485,12 +485,10 @@ impl Analyzer<'_> {
                 let last = ids.last().map_or("", |i| i.value.as_str());
                 let hint = if self.hints.spend(scope.visible_name_count()) {
                     let names = scope.visible_names();
-                    did_you_mean(last, names.iter().map(String::as_str))
-                        .map(|c| format!("; did you mean `{c}`?"))
+                    did_you_mean_hint(last, names.iter().map(String::as_str))
                 } else {
-                    None
-                }
-                .unwrap_or_default();
+                    String::new()
+                };
                 let message = if matches!(resolution, Resolution::NoSuchQualifier) {
                     let q = ids[..ids.len() - 1]
                         .iter()

@@ -13,7 +13,7 @@ use sqlparser::ast::{
 use super::scope::{Alias, Binding, FromItem, Scope};
 use super::{naming, Column, Lookup, RelationLookup, RelationSchema, StatementAnalysis, TableUse};
 use crate::catalog::FunctionCatalog;
-use crate::diagnostics::{did_you_mean, Code, Diagnostic};
+use crate::diagnostics::{did_you_mean_hint, Code, Diagnostic};
 use crate::gems::{classify_query, Gem, GemKind};
 use crate::lineage::{merge_edges, Edge, EdgeKind, GemLineage};
 use crate::text::{LineIndex, TextRange};
@@ -746,12 +746,10 @@ impl<'a> Analyzer<'a> {
                     }
                     let last = parts.last().map_or("", String::as_str);
                     let hint = if self.hints.spend(candidates.len()) {
-                        did_you_mean(last, candidates.iter().map(String::as_str))
-                            .map(|c| format!("; did you mean `{c}`?"))
+                        did_you_mean_hint(last, candidates.iter().map(String::as_str))
                     } else {
-                        None
-                    }
-                    .unwrap_or_default();
+                        String::new()
+                    };
                     self.report(
                         Code::UnknownTable,
                         range,
