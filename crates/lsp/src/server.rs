@@ -351,6 +351,13 @@ pub async fn publish_diagnostics(
         }
         let changed = {
             let mut state = state.lock().unwrap();
+            let mut by_file = by_file;
+            if is_project_pass {
+                // Files that left the project (deleted, moved, ignored) lose what they showed.
+                for uri in state.published.keys() {
+                    by_file.entry(uri.clone()).or_default();
+                }
+            }
             let mut changed = Vec::new();
             for (uri, list) in by_file {
                 // Unchanged, or clean and never reported (and not open): nothing to send.
@@ -687,10 +694,13 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
-        let structural = params
-            .changes
-            .iter()
-            .any(|c| c.typ != FileChangeType::CHANGED);
+        // Files appeared or went away, or `.dbtignore` changed which count.
+        let structural = params.changes.iter().any(|c| {
+            c.typ != FileChangeType::CHANGED
+                || c.uri
+                    .to_file_path()
+                    .is_some_and(|p| p.ends_with(".dbtignore"))
+        });
         let root = self.snapshot().map(|h| h.root().to_path_buf());
         let settings_changed = params.changes.iter().any(|c| {
             c.uri.to_file_path().is_some_and(|p| {

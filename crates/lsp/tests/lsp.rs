@@ -903,3 +903,66 @@ async fn edit_the_pipeline_from_its_graph_and_from_code_actions() {
         "{titles:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_leaving_the_project_lose_their_diagnostics() {
+    let root = std::env::temp_dir().join(format!("loupe-lsp-{}-dbtignore", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let write = |path: &str, text: &str| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("dbt_project.yml", "name: shop\nprofile: shop\n");
+    write("models/orders.sql", "select 1 as id\n");
+    write(
+        "models/scratch/draft.sql",
+        "select nope from {{ ref('orders') }}\n",
+    );
+    write("models/old.sql", "select gone from {{ ref('orders') }}\n");
+    let draft = Uri::from_file_path(root.join("models/scratch/draft.sql")).unwrap();
+    let old = Uri::from_file_path(root.join("models/old.sql")).unwrap();
+    let dbtignore = Uri::from_file_path(root.join(".dbtignore")).unwrap();
+    let mut client = Client::start(&root).await;
+    let orders = root.join("models/orders.sql");
+    client.open(&orders, "select 1 as id\n").await;
+    assert_eq!(
+        client.diagnostics(&draft, |d| !d.is_empty()).await[0]["code"],
+        "L003"
+    );
+    assert_eq!(
+        client.diagnostics(&old, |d| !d.is_empty()).await[0]["code"],
+        "L003"
+    );
+
+    // Ignored by a new `.dbtignore`: out of the project, its error cleared.
+    write(".dbtignore", "models/scratch/\n");
+    client
+        .notify(
+            "workspace/didChangeWatchedFiles",
+            json!({"changes": [{"uri": dbtignore, "type": 1}]}),
+        )
+        .await;
+    client.diagnostics(&draft, |d| d.is_empty()).await;
+    // Deleted outside the editor (a checkout): cleared as well.
+    std::fs::remove_file(root.join("models/old.sql")).unwrap();
+    client
+        .notify(
+            "workspace/didChangeWatchedFiles",
+            json!({"changes": [{"uri": old, "type": 3}]}),
+        )
+        .await;
+    client.diagnostics(&old, |d| d.is_empty()).await;
+    // `.dbtignore` changed to let the folder back in: its error is back.
+    write(".dbtignore", "# nothing ignored\n");
+    client
+        .notify(
+            "workspace/didChangeWatchedFiles",
+            json!({"changes": [{"uri": dbtignore, "type": 2}]}),
+        )
+        .await;
+    assert_eq!(
+        client.diagnostics(&draft, |d| !d.is_empty()).await[0]["code"],
+        "L003"
+    );
+}

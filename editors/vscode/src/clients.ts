@@ -176,7 +176,7 @@ export class Clients implements vscode.Disposable {
       // reach the server, which reloads the project and its Git base.
       synchronize: {
         fileEvents: vscode.workspace.createFileSystemWatcher(
-          new vscode.RelativePattern(root, loose ? "*.sql" : "**/*.{sql,py,yml,yaml,csv,toml}"),
+          new vscode.RelativePattern(root, loose ? "*.sql" : "**/{*.sql,*.py,*.yml,*.yaml,*.csv,*.toml,.dbtignore}"),
         ),
       },
       outputChannel: this.output,

@@ -2,6 +2,7 @@
 //! packages, and the files that make up each package.
 
 mod config;
+mod dbtignore;
 mod invocation;
 mod lenient_yaml;
 mod seeds;
@@ -11,6 +12,7 @@ mod yaml;
 use std::path::{Path, PathBuf};
 
 pub use config::{ModelConfig, PackageConfig};
+pub use dbtignore::DbtIgnore;
 pub use invocation::Invocation;
 pub use seeds::infer_seed_schema;
 pub use warehouse_catalog::WarehouseCatalog;
@@ -110,6 +112,7 @@ pub fn discover(root: &Path, invocation: &Invocation) -> Result<Discovered, Stri
     }
     let mut files = Vec::new();
     for package in &packages {
+        let ignore = DbtIgnore::load(&package.dir);
         let folders: [(&[String], FileKind); 4] = [
             (&package.model_paths, FileKind::Model),
             (&package.seed_paths, FileKind::Seed),
@@ -125,26 +128,29 @@ pub fn discover(root: &Path, invocation: &Invocation) -> Result<Discovered, Stri
                     .flatten()
                 {
                     let path = entry.path();
-                    if !entry.file_type().is_file() {
+                    // As dbt's `os.walk`: a link to a file is a file, a link
+                    // to a folder is not entered.
+                    let is_file =
+                        entry.file_type().is_file() || (entry.path_is_symlink() && path.is_file());
+                    if !is_file {
                         continue;
                     }
-                    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-                    let file_kind = match (kind, ext) {
-                        (FileKind::Model, "sql") => FileKind::Model,
-                        (FileKind::Model, "py") => FileKind::PythonModel,
-                        (FileKind::Snapshot, "sql") => FileKind::Snapshot,
-                        (FileKind::Macro, "sql") => FileKind::Macro,
-                        (FileKind::Seed, "csv") => FileKind::Seed,
-                        (_, "yml" | "yaml") => FileKind::Properties,
-                        _ => continue,
+                    let Some(file_kind) = file_kind_of(kind, path) else {
+                        continue;
                     };
-                    let display = path
-                        .strip_prefix(root)
+                    let package_relative = path
+                        .strip_prefix(&base)
                         .unwrap_or(path)
                         .to_string_lossy()
                         .replace('\\', "/");
-                    let package_relative = path
-                        .strip_prefix(&base)
+                    if !ignore.is_empty()
+                        && ignore
+                            .ignores(&dbtignore::spelled_from_package(folder, &package_relative))
+                    {
+                        continue;
+                    }
+                    let display = path
+                        .strip_prefix(root)
                         .unwrap_or(path)
                         .to_string_lossy()
                         .replace('\\', "/");
@@ -164,6 +170,22 @@ pub fn discover(root: &Path, invocation: &Invocation) -> Result<Discovered, Stri
         packages,
         target,
         files,
+    })
+}
+
+/// What a file found under a package's folder of `kind` is, by its
+/// extension in any case (dbt matches `*.sql` ignoring case): `None` for
+/// files dbt does not read there.
+fn file_kind_of(kind: FileKind, path: &Path) -> Option<FileKind> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    Some(match (kind, ext.as_str()) {
+        (FileKind::Model, "sql") => FileKind::Model,
+        (FileKind::Model, "py") => FileKind::PythonModel,
+        (FileKind::Snapshot, "sql") => FileKind::Snapshot,
+        (FileKind::Macro, "sql") => FileKind::Macro,
+        (FileKind::Seed, "csv") => FileKind::Seed,
+        (_, "yml" | "yaml") => FileKind::Properties,
+        _ => return None,
     })
 }
 
