@@ -70,6 +70,14 @@ CASES = {
         + "\n".join(f"join (select 1 as a) t{i} on t{i}.a = t0.a" for i in range(1, 3000))
         + "\n",
     },
+    "10,000-line .dbtignore over 2,000 models": {
+        ".dbtignore": "".join(
+            f"models/scratch_{i}/\n*_tmp_{i}.sql\nmodels/**/draft_{i}.sql\n!models/keep_{i}.sql\n"
+            for i in range(2_500)
+        ),
+        **{f"models/m_{i}.sql": f"select {i} as id\n" for i in range(2_000)},
+        **{f"models/scratch_{i}/broken.sql": "select from\n" for i in range(0, 2_500, 100)},
+    },
     "properties of 100,000 columns": {
         "models/base.sql": "select 1 as id\n",
         "models/properties.yml": "version: 2\nmodels:\n  - name: base\n    columns:\n"

@@ -10,7 +10,8 @@ use minijinja::{Environment, Error, ErrorKind, State};
 use rustc_hash::FxHashMap;
 
 use super::objects::{
-    make_mutable, DateTime, EmptyTable, LazyGraph, MutableDict, ReModule, Relation,
+    identifier_quote, make_mutable, DateTime, EmptyTable, LazyGraph, MutableDict, ReModule,
+    Relation,
 };
 use super::{
     defined_macros, macro_files, rewrite_statements, Call, JinjaProject, MacroDef, MacroTable,
@@ -712,6 +713,7 @@ impl Object for Adapter {
                         schema: Some(schema),
                         identifier,
                         call: None,
+                        quote: identifier_quote(&self.project.adapter),
                     })
                 } else {
                     Value::from(())
@@ -1063,6 +1065,7 @@ pub(crate) fn install_globals(
             schema: Some(schema),
             identifier,
             call: Some(call),
+            quote: identifier_quote(&p.adapter),
         }))
     };
     let p = project.clone();
@@ -1081,6 +1084,7 @@ pub(crate) fn install_globals(
             schema: Some(schema),
             identifier,
             call: Some(call),
+            quote: identifier_quote(&p.adapter),
         })
     };
     env.add_function("ref", ref_fn.clone());
@@ -1440,6 +1444,7 @@ impl Object for ApiClass {
                 schema: kw("schema"),
                 identifier: kw("identifier").unwrap_or_default(),
                 call: None,
+                quote: identifier_quote(&self.adapter),
             })),
             ("Column", "translate_type") => {
                 let t = positional

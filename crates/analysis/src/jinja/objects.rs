@@ -18,16 +18,45 @@ pub struct Relation {
     pub schema: Option<String>,
     pub identifier: String,
     pub call: Option<usize>,
+    /// The adapter's identifier quote (`"`, or `` ` `` on BigQuery and Spark).
+    pub quote: char,
 }
 
 impl Relation {
+    /// `schema.identifier`, a part that is no plain word quoted as the
+    /// adapter quotes it: a BigQuery wildcard table `events_*` prints as
+    /// `` `events_*` ``, as dbt prints it.
     fn plain(&self) -> String {
-        let mut parts: Vec<&str> = Vec::new();
-        if let Some(s) = &self.schema {
-            parts.push(s);
+        let mut out = String::new();
+        for part in self.schema.iter().chain([&self.identifier]) {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            if is_plain_word(part) {
+                out.push_str(part);
+            } else {
+                let q = self.quote;
+                out.push(q);
+                out.push_str(&part.replace(q, &format!("{q}{q}")));
+                out.push(q);
+            }
         }
-        parts.push(&self.identifier);
-        parts.join(".")
+        out
+    }
+}
+
+/// An identifier that needs no quotes in any dialect (empty parts print as they are).
+fn is_plain_word(part: &str) -> bool {
+    part.is_empty()
+        || (!part.starts_with(|c: char| c.is_ascii_digit())
+            && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+}
+
+/// The quote an adapter puts around identifiers.
+pub fn identifier_quote(adapter: &str) -> char {
+    match adapter {
+        "bigquery" | "databricks" | "spark" | "mysql" | "hive" => '`',
+        _ => '"',
     }
 }
 

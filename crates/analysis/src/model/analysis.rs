@@ -48,7 +48,7 @@ pub fn seed_schema(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Relat
         .map(|n| n.config.column_types.clone())
         .unwrap_or_default();
     Arc::new(
-        infer_seed_schema(file.text(db), &column_types)
+        infer_seed_schema(file.text(db), &column_types, project.settings(db).dialect)
             .unwrap_or_else(|_| RelationSchema::unknown()),
     )
 }

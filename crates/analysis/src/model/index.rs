@@ -145,9 +145,12 @@ impl ProjectIndex {
 #[salsa::tracked(returns(ref))]
 pub fn file_properties(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Properties> {
     let env = &super::render::settings_environment(db, project).0;
-    Arc::new(parse_properties(file.text(db), &|text| {
-        env.render_str(text).unwrap_or_default()
-    }))
+    let dialect = project.settings(db).dialect;
+    Arc::new(parse_properties(
+        file.text(db),
+        &|text| env.render_str(text).unwrap_or_default(),
+        dialect,
+    ))
 }
 
 /// The `models:` or `seeds:` block of a package's dbt_project.yml for files of `kind`.

@@ -11,9 +11,13 @@ use std::path::Path;
 /// The patterns of one `.dbtignore`.
 #[derive(Debug, Default)]
 pub struct DbtIgnore {
-    /// Each pattern's expression, and whether a match leaves the file out
-    /// (`false` for a `!` line, which brings it back).
-    patterns: Vec<(regex::Regex, bool)>,
+    /// Every pattern's expression in one set: a file is matched against all
+    /// of them in one pass (one regex per pattern took minutes over 10,000
+    /// files and a 10,000-line file).
+    patterns: Option<regex::RegexSet>,
+    /// Per pattern, whether a match leaves the file out (`false` for a `!`
+    /// line, which brings it back).
+    ignores: Vec<bool>,
 }
 
 impl DbtIgnore {
@@ -28,16 +32,29 @@ impl DbtIgnore {
     /// Patterns from the text of a `.dbtignore`. A line pathspec rejects
     /// (a trailing backslash) or whose range the regex engine rejects is left out.
     pub fn parse(text: &str) -> DbtIgnore {
-        let patterns = text
-            .lines()
-            .filter_map(pattern_to_regex)
-            .filter_map(|(source, ignores)| Some((regex::Regex::new(&source).ok()?, ignores)))
-            .collect();
-        DbtIgnore { patterns }
+        let (mut sources, mut ignores): (Vec<String>, Vec<bool>) =
+            text.lines().filter_map(pattern_to_regex).unzip();
+        let mut set = build_set(&sources);
+        if set.is_none() {
+            // A line the regex engine rejects fails the whole set: leave it out.
+            let valid: Vec<bool> = sources
+                .iter()
+                .map(|s| regex::Regex::new(s).is_ok())
+                .collect();
+            let mut keep = valid.iter();
+            sources.retain(|_| *keep.next().unwrap());
+            let mut keep = valid.iter();
+            ignores.retain(|_| *keep.next().unwrap());
+            set = build_set(&sources);
+        }
+        DbtIgnore {
+            patterns: set.filter(|_| !sources.is_empty()),
+            ignores,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.patterns.is_empty()
+        self.patterns.is_none()
     }
 
     /// Whether dbt leaves out the file at `path` (relative to the package
@@ -47,12 +64,21 @@ impl DbtIgnore {
             .strip_prefix('/')
             .or_else(|| path.strip_prefix("./"))
             .unwrap_or(path);
+        // The last matching line decides.
         self.patterns
-            .iter()
-            .rev()
-            .find(|(regex, _)| regex.is_match(path))
-            .is_some_and(|(_, ignores)| *ignores)
+            .as_ref()
+            .and_then(|set| set.matches(path).iter().last())
+            .is_some_and(|line| self.ignores[line])
     }
+}
+
+/// One automaton for all patterns; large enough for files of thousands of lines.
+fn build_set(sources: &[String]) -> Option<regex::RegexSet> {
+    regex::RegexSetBuilder::new(sources)
+        .size_limit(1 << 28)
+        .dfa_size_limit(1 << 26)
+        .build()
+        .ok()
 }
 
 /// A file's path as dbt matches it: the folder as `dbt_project.yml` names

@@ -3,7 +3,7 @@
 //! mapped to DuckDB types, or taken from the `column_types` config.
 
 use crate::schema::{Column, RelationSchema};
-use crate::types::{parse_type, SqlType};
+use crate::types::{parse_type_in, SqlType};
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Guess {
@@ -49,10 +49,12 @@ fn is_date(v: &str) -> bool {
         && parts[2].parse::<u8>().is_ok_and(|d| (1..=31).contains(&d))
 }
 
-/// Infers a seed's schema from its CSV text; `column_types` overrides.
+/// Infers a seed's schema from its CSV text; `column_types` overrides,
+/// read as the engine of `dialect` reads type names.
 pub fn infer_seed_schema(
     csv_text: &str,
     column_types: &[(String, String)],
+    dialect: crate::syntax::Dialect,
 ) -> Result<RelationSchema, String> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
@@ -92,7 +94,7 @@ pub fn infer_seed_schema(
                 .iter()
                 .find(|(n, _)| n.eq_ignore_ascii_case(name));
             let ty = match declared {
-                Some((_, t)) => parse_type(t),
+                Some((_, t)) => parse_type_in(t, dialect),
                 None => match order[c] {
                     Guess::Integer => SqlType::Integer,
                     Guess::BigInt => SqlType::BigInt,

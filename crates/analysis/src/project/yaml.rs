@@ -3,7 +3,8 @@
 
 use serde_yaml::Value as Yaml;
 
-use crate::types::{parse_type, SqlType};
+use crate::syntax::Dialect;
+use crate::types::{parse_type_in, SqlType};
 
 /// A source table declared in YAML.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -72,22 +73,28 @@ fn text(v: Option<&Yaml>) -> Option<String> {
     }
 }
 
+/// A value that may hold Jinja, rendered; `None` when it is absent or
+/// renders to nothing (an unset `env_var` without a default).
+fn rendered_text(v: Option<&Yaml>, render: &dyn Fn(&str) -> String) -> Option<String> {
+    let value = text(v)?;
+    if !(value.contains("{{") || value.contains("{%")) {
+        return Some(value);
+    }
+    Some(render(&value).trim().to_string()).filter(|r| !r.is_empty())
+}
+
 fn columns(
     v: Option<&Yaml>,
     render: &dyn Fn(&str) -> String,
+    dialect: Dialect,
 ) -> Vec<(String, Option<SqlType>, Option<String>)> {
     v.and_then(Yaml::as_sequence)
         .map(|cols| {
             cols.iter()
                 .filter_map(|c| {
                     let name = text(c.get("name"))?;
-                    let ty = text(c.get("data_type")).map(|t| {
-                        if t.contains("{{") || t.contains("{%") {
-                            parse_type(render(&t).trim())
-                        } else {
-                            parse_type(&t)
-                        }
-                    });
+                    let ty = rendered_text(c.get("data_type"), render)
+                        .map(|t| parse_type_in(&t, dialect));
                     Some((name, ty, text(c.get("description"))))
                 })
                 .collect()
@@ -118,8 +125,13 @@ fn name_offsets(source: &str) -> rustc_hash::FxHashMap<&str, usize> {
 }
 
 /// Parses a properties file; a broken file reports its error and declares
-/// nothing. `render` evaluates Jinja in values (data types often use it).
-pub fn parse_properties(source: &str, render: &dyn Fn(&str) -> String) -> Properties {
+/// nothing. `render` evaluates Jinja in values (data types often use it);
+/// data types are read as the engine of `dialect` reads them.
+pub fn parse_properties(
+    source: &str,
+    render: &dyn Fn(&str) -> String,
+    dialect: Dialect,
+) -> Properties {
     let (yaml, duplicates) = match super::lenient_yaml::parse(source) {
         Ok(parsed) => parsed,
         Err(e) => {
@@ -159,7 +171,8 @@ pub fn parse_properties(source: &str, render: &dyn Fn(&str) -> String) -> Proper
         let Some(source) = text(s.get("name")) else {
             continue;
         };
-        let schema = text(s.get("schema")).unwrap_or_else(|| source.clone());
+        // dbt renders a source's names (`{{ env_var('RAW_SCHEMA', 'raw') }}`).
+        let schema = rendered_text(s.get("schema"), render).unwrap_or_else(|| source.clone());
         for t in s
             .get("tables")
             .and_then(Yaml::as_sequence)
@@ -169,10 +182,11 @@ pub fn parse_properties(source: &str, render: &dyn Fn(&str) -> String) -> Proper
             let Some(table) = text(t.get("name")) else {
                 continue;
             };
-            let cols = columns(t.get("columns"), render);
+            let cols = columns(t.get("columns"), render, dialect);
             props.sources.push(SourceTable {
                 source: source.clone(),
-                identifier: text(t.get("identifier")).unwrap_or_else(|| table.clone()),
+                identifier: rendered_text(t.get("identifier"), render)
+                    .unwrap_or_else(|| table.clone()),
                 schema: schema.clone(),
                 columns: (!cols.is_empty()).then_some(cols),
                 description: text(t.get("description")),
@@ -200,7 +214,7 @@ pub fn parse_properties(source: &str, render: &dyn Fn(&str) -> String) -> Proper
             out.push(ModelProperties {
                 offset: offsets.get(name.as_str()).copied().unwrap_or(0),
                 description: text(m.get("description")),
-                columns: columns(m.get("columns"), render),
+                columns: columns(m.get("columns"), render, dialect),
                 contract_enforced: config
                     .and_then(|c| c.get("contract"))
                     .and_then(|c| c.get("enforced"))

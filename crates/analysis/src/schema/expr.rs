@@ -189,11 +189,7 @@ impl Analyzer<'_> {
             } => {
                 infer(self, expr);
                 let _ = kind == &CastKind::TryCast;
-                if self.spark_types {
-                    crate::types::spark::cast_target(&data_type.to_string())
-                } else {
-                    parse_type(&data_type.to_string())
-                }
+                crate::types::parse_type_in(&data_type.to_string(), self.dialect)
             }
             Expr::AtTimeZone {
                 timestamp,
@@ -457,6 +453,11 @@ impl Analyzer<'_> {
             Resolution::NotFound | Resolution::NoSuchQualifier => {
                 if ids.len() == 1 && ids[0].quote_style.is_none() {
                     if let Some(ty) = keyword_value_type(&ids[0].value) {
+                        return ty;
+                    }
+                }
+                if let ([id], crate::syntax::Dialect::BigQuery) = (ids.as_slice(), self.dialect) {
+                    if let Some(ty) = bigquery_pseudo_column(&id.value) {
                         return ty;
                     }
                 }
@@ -1380,6 +1381,18 @@ fn keyword_value_type(word: &str) -> Option<SqlType> {
         "current_user" | "current_role" | "session_user" | "user" | "current_schema"
         | "current_catalog" => SqlType::Varchar,
         "default" => SqlType::Unknown,
+        _ => return None,
+    })
+}
+
+/// BigQuery's pseudo-columns, readable though no `select *` shows them: the
+/// suffix a wildcard table (`events_*`) matched, the partition of an
+/// ingestion-time partitioned table, an external table's file.
+fn bigquery_pseudo_column(name: &str) -> Option<SqlType> {
+    Some(match name.to_ascii_uppercase().as_str() {
+        "_TABLE_SUFFIX" | "_FILE_NAME" => SqlType::Varchar,
+        "_PARTITIONTIME" => SqlType::TimestampTz,
+        "_PARTITIONDATE" => SqlType::Date,
         _ => return None,
     })
 }

@@ -7,6 +7,7 @@
 mod expr;
 mod lineage;
 mod naming;
+mod pivot;
 mod query;
 mod scope;
 mod spark_calls;

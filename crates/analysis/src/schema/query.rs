@@ -891,7 +891,7 @@ impl<'a> Analyzer<'a> {
     }
 
     /// The scope item for one FROM relation (`None` for nested joins).
-    fn factor_item(&mut self, scope: &Scope, factor: &TableFactor) -> Option<FromItem> {
+    pub(super) fn factor_item(&mut self, scope: &Scope, factor: &TableFactor) -> Option<FromItem> {
         match factor {
             TableFactor::Table {
                 name, alias, args, ..
@@ -1032,6 +1032,34 @@ impl<'a> Analyzer<'a> {
                     parts: vec![qualifier],
                     schema,
                 })
+            }
+            TableFactor::Pivot {
+                table,
+                aggregate_functions,
+                value_column,
+                value_source,
+                alias,
+                ..
+            } => {
+                let schema = self.pivot_schema(
+                    scope,
+                    table,
+                    aggregate_functions,
+                    value_column,
+                    value_source,
+                );
+                Some(aliased_item(schema, alias.as_ref()))
+            }
+            TableFactor::Unpivot {
+                table,
+                value,
+                name,
+                columns,
+                alias,
+                ..
+            } => {
+                let schema = self.unpivot_schema(scope, table, value, name, columns);
+                Some(aliased_item(schema, alias.as_ref()))
             }
             other => {
                 let alias = table_factor_alias(other);
@@ -1822,6 +1850,22 @@ fn join_constraint(op: &JoinOperator) -> Option<&JoinConstraint> {
 }
 
 /// Applies `AS alias(c1, c2, ...)` column renames.
+/// A relation known only by its alias (a pivot's, an unpivot's), renamed by
+/// the alias's column list.
+fn aliased_item(schema: RelationSchema, alias: Option<&TableAlias>) -> FromItem {
+    let qualifier = alias.map(|a| a.name.value.clone()).unwrap_or_default();
+    let schema = match alias {
+        Some(a) => rename_columns(schema, a),
+        None => schema,
+    };
+    FromItem {
+        columns_by_name: Default::default(),
+        qualifier: qualifier.clone(),
+        parts: vec![qualifier],
+        schema,
+    }
+}
+
 fn rename_columns(mut schema: RelationSchema, alias: &TableAlias) -> RelationSchema {
     let columns = Arc::make_mut(&mut schema.columns);
     for (c, new) in columns.iter_mut().zip(&alias.columns) {

@@ -6,7 +6,7 @@ mod parse;
 mod promote;
 pub mod spark;
 
-pub use parse::parse_type;
+pub use parse::{parse_type, parse_type_in};
 pub use promote::{common_supertype, implicit_cast_cost};
 
 use std::fmt;

@@ -17,6 +17,23 @@ pub fn parse_type(text: &str) -> SqlType {
     }
 }
 
+/// Parses a type name as the engine of `dialect` reads it where engines
+/// differ: a bare `NUMBER`/`DECIMAL` is NUMBER(38,0) on Snowflake,
+/// NUMERIC(38,9) on BigQuery, DECIMAL(10,0) on Spark and DECIMAL(18,3) on
+/// DuckDB; BigQuery's TIMESTAMP is an instant (DuckDB's TIMESTAMPTZ).
+pub fn parse_type_in(text: &str, dialect: crate::syntax::Dialect) -> SqlType {
+    use crate::syntax::Dialect;
+    let bare = text.trim().to_ascii_uppercase();
+    let bare_decimal = matches!(bare.as_str(), "NUMBER" | "DECIMAL" | "NUMERIC" | "DEC");
+    match dialect {
+        Dialect::Databricks | Dialect::Hive => super::spark::cast_target(text),
+        Dialect::Snowflake if bare_decimal => SqlType::Decimal(38, 0),
+        Dialect::BigQuery if bare_decimal => SqlType::Decimal(38, 9),
+        Dialect::BigQuery if bare == "TIMESTAMP" => SqlType::TimestampTz,
+        _ => parse_type(text),
+    }
+}
+
 struct TypeParser<'a> {
     s: &'a str,
     pos: usize,
@@ -111,7 +128,7 @@ impl<'a> TypeParser<'a> {
                 self.skip_params();
                 Integer
             }
-            "BIGINT" | "INT8" | "LONG" => BigInt,
+            "BIGINT" | "INT8" | "LONG" | "INT64" => BigInt,
             "HUGEINT" | "INT128" => HugeInt,
             "UTINYINT" | "UINT8" => UTinyInt,
             "USMALLINT" | "UINT16" => USmallInt,
@@ -126,7 +143,7 @@ impl<'a> TypeParser<'a> {
                 self.eat_word("PRECISION");
                 Double
             }
-            "FLOAT8" => Double,
+            "FLOAT8" | "FLOAT64" => Double,
             "DECIMAL" | "NUMERIC" | "DEC" | "NUMBER" => {
                 if self.eat('(') {
                     let w = self.number().unwrap_or(18);
@@ -146,7 +163,7 @@ impl<'a> TypeParser<'a> {
                 self.skip_params();
                 Varchar
             }
-            "BLOB" | "BYTEA" | "BINARY" | "VARBINARY" => Blob,
+            "BLOB" | "BYTEA" | "BINARY" | "VARBINARY" | "BYTES" => Blob,
             "BIT" | "BITSTRING" => Bit,
             "DATE" => Date,
             "TIME" => {
@@ -304,6 +321,30 @@ mod tests {
             ("NUMBER(38,0)", "DECIMAL(38,0)"),
         ] {
             assert_eq!(parse_type(text).to_string(), shown, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_bare_decimal_takes_each_engines_default() {
+        use crate::syntax::Dialect;
+        for (dialect, text, shown) in [
+            (Dialect::DuckDb, "number", "DECIMAL(18,3)"),
+            (Dialect::Snowflake, "number", "NUMBER(38,0)"),
+            (Dialect::Snowflake, " NUMERIC ", "NUMBER(38,0)"),
+            (Dialect::Snowflake, "number(10)", "NUMBER(10,0)"),
+            (Dialect::Snowflake, "number(12,2)", "NUMBER(12,2)"),
+            (Dialect::Databricks, "decimal", "DECIMAL(10,0)"),
+            (Dialect::BigQuery, "numeric", "DECIMAL(38,9)"),
+            (Dialect::BigQuery, "int64", "BIGINT"),
+            (Dialect::BigQuery, "float64", "DOUBLE"),
+            (Dialect::BigQuery, "timestamp", "TIMESTAMP WITH TIME ZONE"),
+            (Dialect::BigQuery, "datetime", "TIMESTAMP"),
+        ] {
+            assert_eq!(
+                parse_type_in(text, dialect).shown_in(dialect),
+                shown,
+                "{text} in {dialect:?}"
+            );
         }
     }
 }

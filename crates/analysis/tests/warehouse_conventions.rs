@@ -1,0 +1,178 @@
+//! What projects on Snowflake, Databricks and BigQuery write as dbt and
+//! their engine read it: sources named through `env_var`, a bare `NUMBER`
+//! or `DECIMAL` of the engine's own precision, BigQuery wildcard tables and
+//! pseudo-columns. Each project here raises no diagnostic.
+
+use std::path::{Path, PathBuf};
+
+use loupe_analysis::host::AnalysisHost;
+use loupe_analysis::syntax::Dialect;
+
+fn project(test: &str, adapter: &str, files: &[(&str, &str)]) -> PathBuf {
+    let root =
+        std::env::temp_dir().join(format!("loupe-conventions-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let write = |path: &str, text: &str| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("dbt_project.yml", "name: shop\nprofile: shop\n");
+    write(
+        "profiles.yml",
+        &format!(
+            "shop:\n  target: dev\n  outputs:\n    dev:\n      type: {adapter}\n      schema: analytics\n      dataset: analytics\n"
+        ),
+    );
+    for (path, text) in files {
+        write(path, text);
+    }
+    root
+}
+
+fn clean(root: &Path) -> AnalysisHost {
+    let host = AnalysisHost::load(root).unwrap();
+    let diagnostics: Vec<String> = host
+        .check()
+        .into_iter()
+        .map(|d| format!("{}:{} {} {}", d.file, d.start.line, d.code, d.message))
+        .collect();
+    assert_eq!(diagnostics, Vec::<String>::new());
+    host
+}
+
+/// The model's SQL after Jinja.
+fn compiled(host: &AnalysisHost, model: &Path) -> String {
+    let file = host.file(model).unwrap();
+    loupe_analysis::model::rendered_model(host.db(), host.project(), file)
+        .sql
+        .clone()
+}
+
+/// `relation`'s columns as `name TYPE`, types named as `dialect`'s engine names them.
+fn columns(host: &AnalysisHost, relation: &str, dialect: Dialect) -> Vec<String> {
+    let schemas = host.relation_schemas();
+    let schema = schemas
+        .get(relation)
+        .unwrap_or_else(|| panic!("no {relation} in {:?}", schemas.keys().collect::<Vec<_>>()));
+    schema
+        .columns
+        .iter()
+        .map(|c| format!("{} {}", c.name, c.ty.shown_in(dialect)))
+        .collect()
+}
+
+#[test]
+fn sources_named_through_env_var_and_var_render_as_dbt_renders_them() {
+    let root = project(
+        "env-var-sources",
+        "snowflake",
+        &[
+            (
+                "models/staging/_sources.yml",
+                "version: 2\nsources:\n  - name: app\n    database: \"{{ env_var('LOUPE_TEST_UNSET_RAW_DB', 'RAW') }}\"\n    schema: \"{{ env_var('LOUPE_TEST_UNSET_RAW_SCHEMA', 'app_public') }}\"\n    tables:\n      - name: accounts\n        identifier: \"{{ var('accounts_table', 'accounts_v2') }}\"\n        columns:\n          - {name: id, data_type: number}\n          - {name: name, data_type: varchar}\n",
+            ),
+            (
+                "models/staging/stg_accounts.sql",
+                "select id as account_id, name from {{ source('app', 'accounts') }}\n",
+            ),
+        ],
+    );
+    let host = clean(&root);
+    assert_eq!(
+        columns(&host, "app_public.accounts_v2", Dialect::Snowflake),
+        ["id NUMBER(38,0)", "name VARCHAR"]
+    );
+    let compiled = compiled(&host, &root.join("models/staging/stg_accounts.sql"));
+    assert!(
+        compiled.contains("from app_public.accounts_v2"),
+        "{compiled}"
+    );
+}
+
+#[test]
+fn a_bare_number_or_decimal_has_the_engines_own_precision() {
+    let snowflake = project(
+        "snowflake-number",
+        "snowflake",
+        &[
+            (
+                "models/_sources.yml",
+                "version: 2\nsources:\n  - name: raw\n    tables:\n      - name: events\n        columns:\n          - {name: id, data_type: number}\n          - {name: payload, data_type: variant}\n          - {name: amount, data_type: 'number(12,2)'}\n",
+            ),
+            (
+                "models/stg_events.sql",
+                "select id, payload:user.id::number as user_id, amount::decimal as whole_amount, amount\nfrom {{ source('raw', 'events') }}\n",
+            ),
+        ],
+    );
+    let host = clean(&snowflake);
+    assert_eq!(
+        columns(&host, "analytics.stg_events", Dialect::Snowflake),
+        [
+            "id NUMBER(38,0)",
+            "user_id NUMBER(38,0)",
+            "whole_amount NUMBER(38,0)",
+            "amount NUMBER(12,2)"
+        ]
+    );
+
+    let databricks = project(
+        "databricks-decimal",
+        "databricks",
+        &[
+            (
+                "models/_sources.yml",
+                "version: 2\nsources:\n  - name: raw\n    tables:\n      - name: payments\n        columns:\n          - {name: amount, data_type: decimal}\n",
+            ),
+            (
+                "models/stg_payments.sql",
+                "select amount, cast(amount as decimal(12, 2)) as amount_12_2\nfrom {{ source('raw', 'payments') }}\n",
+            ),
+        ],
+    );
+    let host = clean(&databricks);
+    assert_eq!(
+        columns(&host, "analytics.stg_payments", Dialect::Databricks),
+        ["amount DECIMAL(10,0)", "amount_12_2 DECIMAL(12,2)"]
+    );
+}
+
+#[test]
+fn bigquery_wildcard_tables_and_their_pseudo_columns_are_read() {
+    // GA4's export, as dbt-ga4 and most GA4 projects declare it.
+    let root = project(
+        "bigquery-wildcard",
+        "bigquery",
+        &[
+            (
+                "models/staging/_sources.yml",
+                "version: 2\nsources:\n  - name: ga4\n    schema: analytics_123456\n    tables:\n      - name: events\n        identifier: events_*\n        columns:\n          - {name: event_date, data_type: string}\n          - {name: event_timestamp, data_type: int64}\n          - {name: event_name, data_type: string}\n",
+            ),
+            (
+                "models/staging/stg_ga4__events.sql",
+                "select\n    safe_cast(event_date as int64) as event_day,\n    event_timestamp,\n    event_name,\n    _table_suffix as table_suffix\nfrom {{ source('ga4', 'events') }}\nwhere _TABLE_SUFFIX between '20240101' and '20240131'\n",
+            ),
+            (
+                "models/staging/stg_ingested.sql",
+                "select event_name, _PARTITIONDATE as loaded_on from {{ source('ga4', 'events') }}\n",
+            ),
+        ],
+    );
+    let host = clean(&root);
+    let columns = columns(&host, "analytics.stg_ga4__events", Dialect::BigQuery);
+    assert_eq!(
+        columns,
+        [
+            "event_day BIGINT",
+            "event_timestamp BIGINT",
+            "event_name VARCHAR",
+            "table_suffix VARCHAR"
+        ]
+    );
+    let compiled = compiled(&host, &root.join("models/staging/stg_ga4__events.sql"));
+    assert!(
+        compiled.contains("from analytics_123456.`events_*`"),
+        "{compiled}"
+    );
+}
