@@ -155,6 +155,33 @@ fn snowflake_names_a_pivoted_string_with_its_quotes() {
     );
 }
 
+/// Spark's `ResolvePivot`: one aggregate names its columns by the values
+/// alone, alias or not; several add their names.
+#[test]
+fn spark_names_a_single_aggregate_by_its_values_alone() {
+    assert_eq!(
+        columns(
+            "select * from t pivot (sum(qty) as total for fam in ('a' as aa, 'b'))",
+            Dialect::Databricks
+        ),
+        ["id INT", "price DECIMAL(10,2)", "aa BIGINT", "b BIGINT"]
+    );
+    assert_eq!(
+        columns(
+            "select * from t pivot (sum(qty) as total, count(1) as n for fam in ('a', 'b'))",
+            Dialect::Databricks
+        ),
+        [
+            "id INT",
+            "price DECIMAL(10,2)",
+            "a_total BIGINT",
+            "a_n BIGINT",
+            "b_total BIGINT",
+            "b_n BIGINT"
+        ]
+    );
+}
+
 #[test]
 fn a_pivot_over_values_known_only_to_the_warehouse_is_left_open() {
     let mut catalog = TableCatalog::default();

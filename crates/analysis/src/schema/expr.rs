@@ -532,7 +532,7 @@ impl Analyzer<'_> {
         let mut date_part: Option<String> = None;
         match &f.args {
             FunctionArguments::List(list) => {
-                let part_position = date_part_position(&name);
+                let part_position = date_part_position(&name, self.dialect);
                 for (position, arg) in list.args.iter().enumerate() {
                     let (arg_name, arg_expr) = match arg {
                         FunctionArg::Unnamed(a) => (None, a),
@@ -1034,8 +1034,19 @@ fn scope_has_column(scope: &Scope, name: &str) -> bool {
     )
 }
 
-/// Which argument of a date function may be a bare date part keyword.
-pub(crate) fn date_part_position(function: &str) -> Option<usize> {
+/// Which argument of a date function may be a bare date part keyword:
+/// BigQuery writes it after the date (`date_trunc(d, month)`,
+/// `date_diff(a, b, day)`), the others before.
+pub(crate) fn date_part_position(function: &str, dialect: crate::syntax::Dialect) -> Option<usize> {
+    if dialect == crate::syntax::Dialect::BigQuery {
+        match function {
+            "date_trunc" | "datetime_trunc" | "timestamp_trunc" | "time_trunc" | "last_day" => {
+                return Some(1)
+            }
+            "date_diff" | "datetime_diff" | "timestamp_diff" | "time_diff" => return Some(2),
+            _ => {}
+        }
+    }
     match function {
         "dateadd" | "datediff" | "date_diff" | "date_add" | "timestampadd" | "timestampdiff"
         | "timestamp_diff" | "date_trunc" | "datetrunc" | "date_part" | "datepart"
@@ -1205,11 +1216,18 @@ fn resolve_path(scope: &Scope, ids: &[&Ident], aliases_ok: bool) -> (Resolution,
     // None is longer than the longest relation name in scope, which also keeps
     // a path of thousands of parts (`a.b.b.b...`) from being tried quadratically.
     let longest = scope.longest_qualifier().min(names.len() - 1);
+    let mut not_found = None;
     for q in (1..=longest).rev() {
         // As written: qualifiers compare ASCII-case-insensitively, as engines
         // compare them (`ÄBC.x` names `Äbc`; `äbc.x` does not).
         match scope.resolve_qualified(&names[..q], &names[q]) {
             Resolution::NoSuchQualifier => continue,
+            // The relation lacks the column: `ep.key` may still be the field
+            // `key` of a column `ep` (`unnest(xs) as ep`), as engines bind it.
+            Resolution::NotFound => {
+                not_found = Some(names[q + 1..].to_vec());
+                break;
+            }
             res => return (res, names[q + 1..].to_vec()),
         }
     }
@@ -1229,6 +1247,7 @@ fn resolve_path(scope: &Scope, ids: &[&Ident], aliases_ok: bool) -> (Resolution,
             },
             names[1..].to_vec(),
         ),
+        _ if not_found.is_some() => (Resolution::NotFound, not_found.unwrap_or_default()),
         Resolution::Unknown { lineage } => (Resolution::Unknown { lineage }, Vec::new()),
         _ if scope.any_open_anywhere() => (
             Resolution::Unknown {

@@ -63,7 +63,10 @@ impl Analyzer<'_> {
             .filter(|c| !used.contains(&c.name.to_ascii_lowercase()))
             .cloned()
             .collect();
-        let named_by_measure = measures.len() > 1 || measures.iter().any(|m| m.1);
+        // DuckDB and BigQuery name a column by its aggregate when there are
+        // several or it has an alias; Spark only when there are several.
+        let spark = matches!(self.dialect, Dialect::Databricks | Dialect::Hive);
+        let named_by_measure = measures.len() > 1 || (!spark && measures.iter().any(|m| m.1));
         for value in values {
             let value_name = self.pivot_value_name(value);
             for (measure, _, ty, lineage) in &measures {

@@ -931,6 +931,20 @@ impl<'a> Analyzer<'a> {
                     .map(|a| a.name.value.clone())
                     .unwrap_or_else(|| parts.last().cloned().unwrap_or_default());
                 let schema = match alias {
+                    // `range(3) as r`, `unnest(xs) as x`: DuckDB names the
+                    // column a function names after itself by the alias.
+                    Some(a)
+                        if a.columns.is_empty()
+                            && args.is_some()
+                            && schema.columns.len() == 1
+                            && parts.last().is_some_and(|f| {
+                                f.eq_ignore_ascii_case(&schema.columns[0].name)
+                            }) =>
+                    {
+                        let mut schema = schema;
+                        Arc::make_mut(&mut schema.columns)[0].name = a.name.value.clone();
+                        schema
+                    }
                     Some(a) => rename_columns(schema, a),
                     None => schema,
                 };
@@ -972,8 +986,16 @@ impl<'a> Analyzer<'a> {
                 array_exprs,
                 alias,
                 with_offset,
+                with_offset_alias,
                 ..
             } => {
+                // `unnest(xs) as x`: the element is the column `x` (DuckDB, BigQuery).
+                let element_name = match alias {
+                    Some(a) if a.columns.is_empty() && array_exprs.len() == 1 => {
+                        a.name.value.clone()
+                    }
+                    _ => "unnest".to_string(),
+                };
                 let mut columns = Vec::new();
                 for e in array_exprs {
                     let ty = self.infer(e, scope, None, false);
@@ -982,15 +1004,31 @@ impl<'a> Analyzer<'a> {
                         _ => SqlType::Unknown,
                     };
                     let lineage = self.expr_lineage(e, EdgeKind::Transform);
-                    columns.push(Column {
-                        name: "unnest".into(),
-                        ty: elem,
-                        lineage,
-                        named_by_engine: false,
-                    });
+                    match elem {
+                        // BigQuery reads an array of structs as a table of their fields.
+                        SqlType::Struct(fields)
+                            if self.dialect == crate::syntax::Dialect::BigQuery =>
+                        {
+                            columns.extend(fields.into_iter().map(|(name, ty)| Column {
+                                name,
+                                ty,
+                                lineage: lineage.clone(),
+                                named_by_engine: false,
+                            }))
+                        }
+                        elem => columns.push(Column {
+                            name: element_name.clone(),
+                            ty: elem,
+                            lineage,
+                            named_by_engine: false,
+                        }),
+                    }
                 }
                 if *with_offset {
-                    columns.push(Column::new("offset", SqlType::BigInt));
+                    let name = with_offset_alias
+                        .as_ref()
+                        .map_or("offset", |a| a.value.as_str());
+                    columns.push(Column::new(name, SqlType::BigInt));
                 }
                 let schema = RelationSchema::closed(columns);
                 let schema = match alias {
