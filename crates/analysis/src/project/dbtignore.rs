@@ -321,4 +321,19 @@ mod tests {
             }
         }
     }
+
+    /// Thousands of lines, as a generated file can hold: still the last
+    /// matching line that decides.
+    #[test]
+    fn the_last_matching_line_decides_among_thousands() {
+        let text: String = (0..3_000)
+            .map(|i| format!("models/part_{i}/\n!models/part_{i}/keep_{i}.sql\n"))
+            .chain(["models/part_7/keep_7.sql\n".to_string()])
+            .collect();
+        let ignore = DbtIgnore::parse(&text);
+        assert!(ignore.ignores("models/part_2999/a.sql"));
+        assert!(!ignore.ignores("models/part_2999/keep_2999.sql"));
+        assert!(ignore.ignores("models/part_7/keep_7.sql"));
+        assert!(!ignore.ignores("models/part_3000/a.sql"));
+    }
 }
