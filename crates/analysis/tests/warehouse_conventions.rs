@@ -176,3 +176,36 @@ fn bigquery_wildcard_tables_and_their_pseudo_columns_are_read() {
         "{compiled}"
     );
 }
+
+#[test]
+fn a_source_name_that_renders_to_nothing_is_reported_and_read_as_its_name() {
+    let root = project(
+        "unset-env-var",
+        "snowflake",
+        &[
+            (
+                "models/_sources.yml",
+                "version: 2\nsources:\n  - name: app\n    schema: \"{{ env_var('LOUPE_TEST_UNSET_SCHEMA') }}\"\n    tables:\n      - name: accounts\n        columns:\n          - {name: id, data_type: number}\n",
+            ),
+            ("models/stg_accounts.sql", "select id from {{ source('app', 'accounts') }}\n"),
+        ],
+    );
+    let host = AnalysisHost::load(&root).unwrap();
+    let found: Vec<(String, &str, u32, String)> = host
+        .check()
+        .into_iter()
+        .map(|d| (d.file, d.code, d.start.line, d.message))
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (file, code, line, message) = &found[0];
+    assert_eq!(
+        (file.as_str(), *code, *line),
+        ("models/_sources.yml", "L013", 4)
+    );
+    assert!(message.contains("read as `app`"), "{message}");
+    // The model still reads the source's columns.
+    assert_eq!(
+        columns(&host, "app.accounts", Dialect::Snowflake),
+        ["id NUMBER(38,0)"]
+    );
+}

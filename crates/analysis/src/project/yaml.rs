@@ -83,6 +83,25 @@ fn rendered_text(v: Option<&Yaml>, render: &dyn Fn(&str) -> String) -> Option<St
     Some(render(&value).trim().to_string()).filter(|r| !r.is_empty())
 }
 
+/// A source's name part (`schema`, `identifier`) rendered; `fallback` when
+/// absent, and also when its Jinja renders to nothing, which is noted in
+/// `unrendered` (dbt stops there: an env var without a default that is
+/// not set, or Jinja that fails).
+fn rendered_name<'k>(
+    v: Option<&Yaml>,
+    key: &'k str,
+    fallback: &str,
+    render: &dyn Fn(&str) -> String,
+    unrendered: &mut Vec<(&'k str, String, String)>,
+) -> String {
+    rendered_text(v, render).unwrap_or_else(|| {
+        if let Some(written) = text(v) {
+            unrendered.push((key, written, fallback.to_string()));
+        }
+        fallback.to_string()
+    })
+}
+
 fn columns(
     v: Option<&Yaml>,
     render: &dyn Fn(&str) -> String,
@@ -162,6 +181,8 @@ pub fn parse_properties(
             .collect(),
         ..Default::default()
     };
+    // Names whose Jinja rendered to nothing: (key, as written, read as).
+    let mut unrendered: Vec<(&str, String, String)> = Vec::new();
     for s in yaml
         .get("sources")
         .and_then(Yaml::as_sequence)
@@ -172,7 +193,7 @@ pub fn parse_properties(
             continue;
         };
         // dbt renders a source's names (`{{ env_var('RAW_SCHEMA', 'raw') }}`).
-        let schema = rendered_text(s.get("schema"), render).unwrap_or_else(|| source.clone());
+        let schema = rendered_name(s.get("schema"), "schema", &source, render, &mut unrendered);
         for t in s
             .get("tables")
             .and_then(Yaml::as_sequence)
@@ -185,8 +206,13 @@ pub fn parse_properties(
             let cols = columns(t.get("columns"), render, dialect);
             props.sources.push(SourceTable {
                 source: source.clone(),
-                identifier: rendered_text(t.get("identifier"), render)
-                    .unwrap_or_else(|| table.clone()),
+                identifier: rendered_name(
+                    t.get("identifier"),
+                    "identifier",
+                    &table,
+                    render,
+                    &mut unrendered,
+                ),
                 schema: schema.clone(),
                 columns: (!cols.is_empty()).then_some(cols),
                 description: text(t.get("description")),
@@ -194,6 +220,15 @@ pub fn parse_properties(
                 table,
             });
         }
+    }
+    for (key, written, read_as) in unrendered {
+        let offset = source.find(written.as_str()).unwrap_or(0);
+        props.warnings.push((
+            format!(
+                "`{key}: {written}` renders to nothing (an env var that is not set and has no default, or Jinja that fails): read as `{read_as}`"
+            ),
+            offset,
+        ));
     }
     for (key, out) in [("models", &mut props.models), ("seeds", &mut props.seeds)] {
         for m in yaml
