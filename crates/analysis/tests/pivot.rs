@@ -7,8 +7,8 @@ use loupe_analysis::schema::{Column, RelationSchema};
 use loupe_analysis::syntax::Dialect;
 use loupe_analysis::types::SqlType;
 
-/// `name TYPE` of each result column of `sql`, types as `dialect` names them.
-fn columns(sql: &str, dialect: Dialect) -> Vec<String> {
+/// The table `t` of every case.
+fn catalog() -> TableCatalog {
     let mut catalog = TableCatalog::default();
     catalog.insert(
         "t",
@@ -19,7 +19,12 @@ fn columns(sql: &str, dialect: Dialect) -> Vec<String> {
             Column::new("qty", SqlType::Integer),
         ]),
     );
-    let analysis = analyze_sql(sql, dialect, &catalog);
+    catalog
+}
+
+/// `name TYPE` of each result column of `sql`, types as `dialect` names them.
+fn columns(sql: &str, dialect: Dialect) -> Vec<String> {
+    let analysis = analyze_sql(sql, dialect, &catalog());
     assert_eq!(
         analysis
             .diagnostics
@@ -184,18 +189,10 @@ fn spark_names_a_single_aggregate_by_its_values_alone() {
 
 #[test]
 fn a_pivot_over_values_known_only_to_the_warehouse_is_left_open() {
-    let mut catalog = TableCatalog::default();
-    catalog.insert(
-        "t",
-        RelationSchema::closed(vec![
-            Column::new("id", SqlType::Integer),
-            Column::new("fam", SqlType::Varchar),
-        ]),
-    );
     let analysis = analyze_sql(
         "select * from t pivot (count(*) for fam in (any order by fam))",
         Dialect::Snowflake,
-        &catalog,
+        &catalog(),
     );
     assert!(
         analysis.diagnostics.is_empty(),

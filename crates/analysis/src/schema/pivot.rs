@@ -26,13 +26,9 @@ impl Analyzer<'_> {
         value_columns: &[Expr],
         values: &PivotValueSource,
     ) -> RelationSchema {
-        let Some(item) = self.factor_item(scope, input) else {
+        let Some((input, inner)) = self.pivot_input(scope, input) else {
             return RelationSchema::unknown();
         };
-        let (open, open_from) = (item.schema.open, item.schema.open_from.clone());
-        let input_columns = item.schema.columns.clone();
-        let mut inner = Scope::with_parent(Some(scope));
-        inner.items.push(item);
         let mut used = HashSet::new();
         for e in value_columns {
             self.infer(e, &inner, None, false);
@@ -58,11 +54,7 @@ impl Analyzer<'_> {
         let PivotValueSource::List(values) = values else {
             return RelationSchema::unknown();
         };
-        let mut columns: Vec<Column> = input_columns
-            .iter()
-            .filter(|c| !used.contains(&c.name.to_ascii_lowercase()))
-            .cloned()
-            .collect();
+        let mut columns = Vec::new();
         // DuckDB and BigQuery name a column by its aggregate when there are
         // several or it has an alias; Spark only when there are several.
         let spark = matches!(self.dialect, Dialect::Databricks | Dialect::Hive);
@@ -83,10 +75,21 @@ impl Analyzer<'_> {
                 });
             }
         }
-        let mut schema = RelationSchema::closed(columns);
-        schema.open = open;
-        schema.open_from = open_from;
-        schema
+        pivot_output(&input, &used, columns)
+    }
+
+    /// A pivot's or an unpivot's input: its columns, and a scope over it in
+    /// which the aggregates and the pivoted columns are read.
+    fn pivot_input<'s>(
+        &mut self,
+        scope: &'s Scope<'s>,
+        input: &TableFactor,
+    ) -> Option<(RelationSchema, Scope<'s>)> {
+        let item = self.factor_item(scope, input)?;
+        let schema = item.schema.clone();
+        let mut inner = Scope::with_parent(Some(scope));
+        inner.items.push(item);
+        Some((schema, inner))
     }
 
     /// A pivot value's column name: its alias, a string's text (quoted on
@@ -130,13 +133,9 @@ impl Analyzer<'_> {
         name: &Ident,
         unpivoted: &[ExprWithAlias],
     ) -> RelationSchema {
-        let Some(item) = self.factor_item(scope, input) else {
+        let Some((input, inner)) = self.pivot_input(scope, input) else {
             return RelationSchema::unknown();
         };
-        let (open, open_from) = (item.schema.open, item.schema.open_from.clone());
-        let input_columns = item.schema.columns.clone();
-        let mut inner = Scope::with_parent(Some(scope));
-        inner.items.push(item);
         let mut used = HashSet::new();
         let mut ty: Option<SqlType> = None;
         let mut lineage = Vec::new();
@@ -152,13 +151,7 @@ impl Analyzer<'_> {
             );
             used.extend(column_names(&column.expr));
         }
-        let mut columns: Vec<Column> = input_columns
-            .iter()
-            .filter(|c| !used.contains(&c.name.to_ascii_lowercase()))
-            .cloned()
-            .collect();
-        columns.push(Column::new(name.value.clone(), SqlType::Varchar));
-        columns.push(Column {
+        let value = Column {
             name: match value {
                 Expr::Identifier(id) => id.value.clone(),
                 other => expr_column_name(other),
@@ -166,12 +159,30 @@ impl Analyzer<'_> {
             ty: ty.unwrap_or(SqlType::Unknown),
             lineage,
             named_by_engine: false,
-        });
-        let mut schema = RelationSchema::closed(columns);
-        schema.open = open;
-        schema.open_from = open_from;
-        schema
+        };
+        let name = Column::new(name.value.clone(), SqlType::Varchar);
+        pivot_output(&input, &used, vec![name, value])
     }
+}
+
+/// The input's columns that are not in `used` (lower-cased names), then
+/// `added`; open where the input is.
+fn pivot_output(
+    input: &RelationSchema,
+    used: &HashSet<String>,
+    added: Vec<Column>,
+) -> RelationSchema {
+    let mut columns: Vec<Column> = input
+        .columns
+        .iter()
+        .filter(|c| !used.contains(&c.name.to_ascii_lowercase()))
+        .cloned()
+        .collect();
+    columns.extend(added);
+    let mut schema = RelationSchema::closed(columns);
+    schema.open = input.open;
+    schema.open_from = input.open_from.clone();
+    schema
 }
 
 /// The last part of every column name `e` mentions, lower-cased.
