@@ -32,24 +32,16 @@ impl DbtIgnore {
     /// Patterns from the text of a `.dbtignore`. A line pathspec rejects
     /// (a trailing backslash) or whose range the regex engine rejects is left out.
     pub fn parse(text: &str) -> DbtIgnore {
-        let (mut sources, mut ignores): (Vec<String>, Vec<bool>) =
-            text.lines().filter_map(pattern_to_regex).unzip();
-        let mut set = build_set(&sources);
+        let mut lines: Vec<(String, bool)> = text.lines().filter_map(pattern_to_regex).collect();
+        let mut set = build_set(&lines);
         if set.is_none() {
             // A line the regex engine rejects fails the whole set: leave it out.
-            let valid: Vec<bool> = sources
-                .iter()
-                .map(|s| regex::Regex::new(s).is_ok())
-                .collect();
-            let mut keep = valid.iter();
-            sources.retain(|_| *keep.next().unwrap());
-            let mut keep = valid.iter();
-            ignores.retain(|_| *keep.next().unwrap());
-            set = build_set(&sources);
+            lines.retain(|(source, _)| regex::Regex::new(source).is_ok());
+            set = build_set(&lines);
         }
         DbtIgnore {
-            patterns: set.filter(|_| !sources.is_empty()),
-            ignores,
+            patterns: set.filter(|_| !lines.is_empty()),
+            ignores: lines.into_iter().map(|(_, ignores)| ignores).collect(),
         }
     }
 
@@ -73,8 +65,8 @@ impl DbtIgnore {
 }
 
 /// One automaton for all patterns; large enough for files of thousands of lines.
-fn build_set(sources: &[String]) -> Option<regex::RegexSet> {
-    regex::RegexSetBuilder::new(sources)
+fn build_set(lines: &[(String, bool)]) -> Option<regex::RegexSet> {
+    regex::RegexSetBuilder::new(lines.iter().map(|(source, _)| source))
         .size_limit(1 << 28)
         .dfa_size_limit(1 << 26)
         .build()

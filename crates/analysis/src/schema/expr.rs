@@ -1232,23 +1232,10 @@ fn resolve_path(scope: &Scope, ids: &[&Ident], aliases_ok: bool) -> (Resolution,
         }
     }
     // No relation matched: the first name may be a struct column.
-    match scope.resolve(&names[0], aliases_ok) {
-        Resolution::Found {
-            ty,
-            binding,
-            depth,
-            lineage,
-        } => (
-            Resolution::Found {
-                ty,
-                binding,
-                depth,
-                lineage,
-            },
-            names[1..].to_vec(),
-        ),
-        _ if not_found.is_some() => (Resolution::NotFound, not_found.unwrap_or_default()),
-        Resolution::Unknown { lineage } => (Resolution::Unknown { lineage }, Vec::new()),
+    match (scope.resolve(&names[0], aliases_ok), not_found) {
+        (found @ Resolution::Found { .. }, _) => (found, names[1..].to_vec()),
+        (_, Some(path)) => (Resolution::NotFound, path),
+        (unknown @ Resolution::Unknown { .. }, None) => (unknown, Vec::new()),
         _ if scope.any_open_anywhere() => (
             Resolution::Unknown {
                 lineage: Vec::new(),
