@@ -5,6 +5,7 @@ use sqlparser::ast::{
     FunctionArgExpr, FunctionArguments, Ident, Subscript, UnaryOperator, Value, WindowType,
 };
 
+use super::higher_order::HigherOrder;
 use super::query::{Analyzer, Grouping};
 use super::scope::{Resolution, Scope};
 use crate::catalog::snowflake_result_type;
@@ -528,6 +529,8 @@ impl Analyzer<'_> {
         let mut arg_exprs: Vec<Option<&Expr>> = Vec::new();
         let mut named: Vec<(String, SqlType)> = Vec::new();
         let mut star = false;
+        // Lambdas by positional argument, typed once the other arguments are.
+        let mut lambdas: Vec<(usize, &sqlparser::ast::LambdaFunction)> = Vec::new();
         // The date part of a date function, as written (`month`, `'hour'`).
         let mut date_part: Option<String> = None;
         match &f.args {
@@ -562,6 +565,15 @@ impl Analyzer<'_> {
                         {
                             SqlType::Varchar
                         }
+                        FunctionArgExpr::Expr(Expr::Lambda(lambda)) if arg_name.is_none() => {
+                            lambdas.push((arg_types.len(), lambda));
+                            // Spark's catalog matches a lambda argument by its class.
+                            if self.spark_types {
+                                SqlType::Named("LAMBDA".into())
+                            } else {
+                                SqlType::Unknown
+                            }
+                        }
                         FunctionArgExpr::Expr(x) => self.infer(x, scope, arg_grouping, aliases_ok),
                         _ => {
                             star = true;
@@ -592,6 +604,15 @@ impl Analyzer<'_> {
             }
             FunctionArguments::None => {}
         }
+        let higher_order = HigherOrder::of(&name, self.dialect, self.spark_types);
+        let mut bodies = Vec::new();
+        for (position, lambda) in lambdas {
+            let params = higher_order.map_or_else(Vec::new, |h| {
+                h.param_types(self.dialect, self.spark_types, position, &arg_types)
+            });
+            let body = self.infer_lambda(lambda, params, scope, arg_grouping, aliases_ok);
+            bodies.push((position, body));
+        }
         if let Some(filter) = &f.filter {
             self.infer(filter, scope, arg_grouping, aliases_ok);
         }
@@ -606,6 +627,11 @@ impl Analyzer<'_> {
             for o in &spec.order_by {
                 self.infer(&o.expr, scope, grouping, aliases_ok);
             }
+        }
+        if let Some(ty) =
+            higher_order.and_then(|h| h.result_type(self.dialect, &arg_types, &bodies))
+        {
+            return ty;
         }
         // `percentile_cont(0.5) WITHIN GROUP (ORDER BY x)` is `quantile_cont(x, 0.5)`.
         if let (Some(ordered), Some(q)) = (ordered_types.first(), percentile_as_quantile(&name)) {
@@ -636,6 +662,35 @@ impl Analyzer<'_> {
             return ty;
         }
         self.function_type(&name, &arg_types, named, star)
+    }
+
+    /// A lambda's body typed with its parameters bound (a parameter's own
+    /// type, as Snowflake lets one write it, over the one given).
+    fn infer_lambda(
+        &mut self,
+        lambda: &sqlparser::ast::LambdaFunction,
+        param_types: Vec<SqlType>,
+        scope: &Scope,
+        grouping: Option<&Grouping>,
+        aliases_ok: bool,
+    ) -> SqlType {
+        let params = match &lambda.params {
+            sqlparser::ast::OneOrManyWithParens::One(p) => std::slice::from_ref(p),
+            sqlparser::ast::OneOrManyWithParens::Many(ps) => ps.as_slice(),
+        };
+        let columns = params
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let ty = match &p.data_type {
+                    Some(t) => crate::types::parse_type_in(&t.to_string(), self.dialect),
+                    None => param_types.get(i).cloned().unwrap_or(SqlType::Unknown),
+                };
+                super::Column::new(p.name.value.clone(), ty)
+            })
+            .collect();
+        let inner = Scope::for_lambda(scope, columns);
+        self.infer(&lambda.body, &inner, grouping, aliases_ok)
     }
 
     /// A DuckDB macro's result: its body typed with the arguments' types.
@@ -1211,6 +1266,10 @@ fn resolve_path(scope: &Scope, ids: &[&Ident], aliases_ok: bool) -> (Resolution,
     let names: Vec<String> = ids.iter().map(|i| i.value.clone()).collect();
     if names.len() == 1 {
         return (scope.resolve(&names[0], aliases_ok), Vec::new());
+    }
+    // A lambda's parameter hides relations of its name: `x.f` is its field.
+    if scope.is_lambda_param(&names[0]) {
+        return (scope.resolve(&names[0], aliases_ok), names[1..].to_vec());
     }
     // Longest qualifier first: `schema.table.col`, then `table.col`, then `col.field`.
     // None is longer than the longest relation name in scope, which also keeps

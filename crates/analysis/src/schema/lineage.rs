@@ -98,6 +98,25 @@ impl Analyzer<'_> {
                     }
                 }
             }
+            // sqlparser gives these no span of their own: their parts have one.
+            Expr::Lambda(lambda) => self.walk_lineage(&lambda.body, inside, out),
+            Expr::Named { expr, .. } => self.walk_lineage(expr, kind, out),
+            Expr::Struct { values, .. } => {
+                for x in values {
+                    self.walk_lineage(x, inside, out);
+                }
+            }
+            Expr::Dictionary(fields) => {
+                for f in fields {
+                    self.walk_lineage(&f.value, inside, out);
+                }
+            }
+            Expr::Map(map) => {
+                for entry in &map.entries {
+                    self.walk_lineage(&entry.key, inside, out);
+                    self.walk_lineage(&entry.value, inside, out);
+                }
+            }
             // Anything else: every reference inside it, transformed.
             other => self.references_within(self.range_of(other), inside, out),
         }

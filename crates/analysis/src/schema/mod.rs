@@ -5,6 +5,7 @@
 //! and nothing that depends on its unknown part raises an error.
 
 mod expr;
+mod higher_order;
 mod lineage;
 mod naming;
 mod pivot;

@@ -66,6 +66,10 @@ pub(crate) struct Scope<'p> {
     pub merged: Vec<(String, SqlType, usize, Vec<Edge>)>,
     pub parent: Option<&'p Scope<'p>>,
     pub aliases: RefCell<Vec<Alias>>,
+    /// A lambda's parameters (`x` in `transform(xs, x -> x + 1)`). They hide
+    /// columns of the same name; a lambda's scope is no query level of its
+    /// own: its body reads the query's columns and aliases as the query does.
+    pub lambda_params: Vec<Column>,
 }
 
 /// The outcome of resolving a column name.
@@ -95,6 +99,38 @@ impl<'p> Scope<'p> {
         }
     }
 
+    /// The scope of a lambda's body inside `parent`.
+    pub fn for_lambda(parent: &'p Scope<'p>, params: Vec<Column>) -> Self {
+        Scope {
+            merged: parent.merged.clone(),
+            parent: Some(parent),
+            lambda_params: params,
+            ..Default::default()
+        }
+    }
+
+    fn is_lambda(&self) -> bool {
+        !self.lambda_params.is_empty()
+    }
+
+    /// Whether `name` is a parameter of a lambda this scope is in.
+    pub fn is_lambda_param(&self, name: &str) -> bool {
+        let mut scope = Some(self);
+        while let Some(s) = scope.filter(|s| s.is_lambda()) {
+            if s.lambda_param(name).is_some() {
+                return true;
+            }
+            scope = s.parent;
+        }
+        false
+    }
+
+    fn lambda_param(&self, name: &str) -> Option<&Column> {
+        self.lambda_params
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
+    }
+
     pub fn any_open(&self) -> bool {
         self.items.iter().any(|i| i.schema.open)
     }
@@ -107,6 +143,14 @@ impl<'p> Scope<'p> {
 
     /// Resolves an unqualified column in this scope only.
     fn resolve_local(&self, name: &str, with_aliases: bool) -> Resolution {
+        if let Some(c) = self.lambda_param(name) {
+            return Resolution::Found {
+                ty: c.ty.clone(),
+                binding: None,
+                depth: 0,
+                lineage: c.lineage.clone(),
+            };
+        }
         if let Some((n, ty, _, lineage)) = self.merged(name) {
             return Resolution::Found {
                 ty: ty.clone(),
@@ -192,7 +236,9 @@ impl<'p> Scope<'p> {
                 other => return other,
             }
             scope = s.parent;
-            depth += 1;
+            if !s.is_lambda() {
+                depth += 1;
+            }
         }
         Resolution::NotFound
     }
@@ -217,7 +263,9 @@ impl<'p> Scope<'p> {
                 return Some((depth, i, item));
             }
             scope = s.parent;
-            depth += 1;
+            if !s.is_lambda() {
+                depth += 1;
+            }
         }
         None
     }
@@ -272,6 +320,7 @@ impl<'p> Scope<'p> {
         let mut count = 0;
         let mut scope = Some(self);
         while let Some(s) = scope {
+            count += s.lambda_params.len();
             count += s
                 .items
                 .iter()
@@ -288,6 +337,7 @@ impl<'p> Scope<'p> {
         let mut names: Vec<String> = Vec::new();
         let mut scope = Some(self);
         while let Some(s) = scope {
+            names.extend(s.lambda_params.iter().map(|c| c.name.clone()));
             for item in &s.items {
                 names.extend(item.schema.columns.iter().map(|c| c.name.clone()));
             }

@@ -13,9 +13,11 @@
 //! and leaves everything else to the wrapped dialect.
 
 use sqlparser::ast::{
-    ColumnOption, Expr, GranteesType, Ident, ObjectName, ObjectNamePart, Statement,
+    ColumnOption, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
+    FunctionArguments, GranteesType, Ident, LambdaFunction, LambdaFunctionParameter, LambdaSyntax,
+    ObjectName, ObjectNamePart, OneOrManyWithParens, Statement,
 };
-use sqlparser::dialect::{Dialect, Precedence};
+use sqlparser::dialect::{Dialect, DuckDbDialect, Precedence};
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::Token;
@@ -160,6 +162,91 @@ impl<D: Dialect> PlainIdentifiersFirst<D> {
     }
 }
 
+/// DuckDB's list comprehension `[x * 2 FOR x IN xs IF x > 1]`, read as
+/// DuckDB reads it: `list_transform(list_filter(xs, lambda x: x > 1),
+/// lambda x: x * 2)`. `None` when the bracket opens a list literal.
+fn list_comprehension(parser: &mut Parser) -> Option<Result<Expr, ParserError>> {
+    if !opens_list_comprehension(parser) {
+        return None;
+    }
+    Some(read_list_comprehension(parser))
+}
+
+/// Whether a `FOR` follows the bracket before a comma or the closing
+/// bracket at its own level. Reads no further than a list literal's first
+/// element, and a bounded number of tokens whatever the input.
+fn opens_list_comprehension(parser: &Parser) -> bool {
+    const MOST_TOKENS: usize = 10_000;
+    // The parser's index can still be on whitespace before the bracket.
+    let mut bracket = parser.index();
+    while matches!(parser.token_at(bracket).token, Token::Whitespace(_)) {
+        bracket += 1;
+    }
+    let start = bracket + 1;
+    let mut depth = 0usize;
+    for at in start..start + MOST_TOKENS {
+        match &parser.token_at(at).token {
+            Token::LBracket | Token::LParen | Token::LBrace => depth += 1,
+            Token::RBracket | Token::RParen | Token::RBrace if depth == 0 => return false,
+            Token::RBracket | Token::RParen | Token::RBrace => depth -= 1,
+            Token::Comma | Token::SemiColon if depth == 0 => return false,
+            Token::EOF => return false,
+            Token::Word(w) if depth == 0 && w.keyword == Keyword::FOR => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+fn read_list_comprehension(parser: &mut Parser) -> Result<Expr, ParserError> {
+    let open = parser.expect_token(&Token::LBracket)?;
+    let body = parser.parse_expr()?;
+    parser.expect_keyword(Keyword::FOR)?;
+    let variable = parser.parse_identifier()?;
+    parser.expect_keyword(Keyword::IN)?;
+    let list = parser.parse_expr()?;
+    let condition = if parser.parse_keyword(Keyword::IF) {
+        Some(parser.parse_expr()?)
+    } else {
+        None
+    };
+    parser.expect_token(&Token::RBracket)?;
+    let lambda = |body: Expr| {
+        Expr::Lambda(LambdaFunction {
+            params: OneOrManyWithParens::One(LambdaFunctionParameter {
+                name: variable.clone(),
+                data_type: None,
+            }),
+            body: Box::new(body),
+            syntax: LambdaSyntax::LambdaKeyword,
+        })
+    };
+    let call = |name: &str, list: Expr, lambda: Expr| {
+        Expr::Function(Function {
+            name: ObjectName::from(vec![Ident::with_span(open.span, name)]),
+            uses_odbc_syntax: false,
+            parameters: FunctionArguments::None,
+            args: FunctionArguments::List(FunctionArgumentList {
+                duplicate_treatment: None,
+                args: vec![
+                    FunctionArg::Unnamed(FunctionArgExpr::Expr(list)),
+                    FunctionArg::Unnamed(FunctionArgExpr::Expr(lambda)),
+                ],
+                clauses: Vec::new(),
+            }),
+            filter: None,
+            null_treatment: None,
+            over: None,
+            within_group: Vec::new(),
+        })
+    };
+    let list = match condition {
+        Some(condition) => call("list_filter", list, lambda(condition)),
+        None => list,
+    };
+    Ok(call("list_transform", list, lambda(body)))
+}
+
 macro_rules! forward_to_wrapped_dialect {
     ($(fn $name:ident(&self $(, $arg:ident: $ty:ty)*) $(-> $ret:ty)?;)*) => {
         $(fn $name(&self $(, $arg: $ty)*) $(-> $ret)? { self.0.$name($($arg),*) })*
@@ -172,6 +259,9 @@ impl<D: Dialect> Dialect for PlainIdentifiersFirst<D> {
             return Some(prefix);
         }
         match parser.peek_token_ref().token {
+            Token::LBracket if self.0.dialect() == TypeId::of::<DuckDbDialect>() => {
+                list_comprehension(parser)
+            }
             // A literal is no type name either: sqlparser's type-name reading
             // fails on it at once, formatting an error message.
             Token::Number(..) | Token::SingleQuotedString(_) => {
