@@ -222,8 +222,16 @@ impl Inliner<'_> {
             sql.replace_range(range.start..range.end, &text);
         }
         self.visiting.pop();
-        let statements = parse_sql(&sql, project.settings(db).dialect)
-            .map_err(|e| format!("{}: {}", file.path(db), e.message))?;
+        let dialect = project.settings(db).dialect;
+        if dialect == crate::syntax::Dialect::DuckDb
+            && crate::syntax::duckdb_asof_join_at(&sql).is_some()
+        {
+            return Err(format!(
+                "`{name}` uses DuckDB's ASOF JOIN, which Loupe cannot yet compile into a runnable gem"
+            ));
+        }
+        let statements =
+            parse_sql(&sql, dialect).map_err(|e| format!("{}: {}", file.path(db), e.message))?;
         match statements.into_iter().last() {
             Some(Statement::Query(q)) => Ok(*q),
             Some(_) => Err(format!("`{name}` is not a SELECT")),

@@ -357,6 +357,12 @@ impl Analyzer<'_> {
             }
             // Lambda bodies refer to their own parameters: not columns. Spark's
             // catalog matches a lambda argument by its class.
+            Expr::Lambda(l) if json_arrow(l, self.dialect).is_some() => {
+                if let Some(column) = json_arrow(l, self.dialect) {
+                    infer(self, &column);
+                }
+                SqlType::Json
+            }
             Expr::Lambda(_) if self.spark_types => SqlType::Named("LAMBDA".into()),
             Expr::Lambda(_) => SqlType::Unknown,
             // `v:path`: a VARIANT in Snowflake, a STRING read from JSON text in Databricks.
@@ -565,7 +571,9 @@ impl Analyzer<'_> {
                         {
                             SqlType::Varchar
                         }
-                        FunctionArgExpr::Expr(Expr::Lambda(lambda)) if arg_name.is_none() => {
+                        FunctionArgExpr::Expr(Expr::Lambda(lambda))
+                            if arg_name.is_none() && json_arrow(lambda, self.dialect).is_none() =>
+                        {
                             lambdas.push((arg_types.len(), lambda));
                             // Spark's catalog matches a lambda argument by its class.
                             if self.spark_types {
@@ -660,6 +668,20 @@ impl Analyzer<'_> {
         }
         if let Some(ty) = self.macro_call_type(&name, &arg_types) {
             return ty;
+        }
+        // `list_aggregate(xs, 'sum')`: the named aggregate over the elements.
+        if let ("list_aggregate" | "array_aggregate" | "list_aggr" | "array_aggr", [list, _, ..]) =
+            (name.as_str(), arg_types.as_slice())
+        {
+            if let (SqlType::List(element) | SqlType::Array(element, _), Some(Expr::Value(v))) =
+                (list, arg_exprs.get(1).copied().flatten())
+            {
+                if let Value::SingleQuotedString(aggregate) = &v.value {
+                    let mut args = vec![(**element).clone()];
+                    args.extend(arg_types[2..].iter().cloned());
+                    return self.function_type(&aggregate.to_lowercase(), &args, named, star);
+                }
+            }
         }
         self.function_type(&name, &arg_types, named, star)
     }
@@ -1331,8 +1353,29 @@ impl Scope<'_> {
     }
 }
 
+/// DuckDB's `payload -> '$.a'` (JSON extraction), which sqlparser reads as
+/// a lambda with a literal body: the column it reads.
+pub(crate) fn json_arrow(
+    lambda: &sqlparser::ast::LambdaFunction,
+    dialect: Dialect,
+) -> Option<Expr> {
+    let sqlparser::ast::OneOrManyWithParens::One(param) = &lambda.params else {
+        return None;
+    };
+    let literal = matches!(
+        lambda.body.as_ref(),
+        Expr::Value(v) if matches!(v.value, Value::SingleQuotedString(_) | Value::Number(..))
+    );
+    (dialect == Dialect::DuckDb
+        && param.data_type.is_none()
+        && literal
+        && lambda.syntax == sqlparser::ast::LambdaSyntax::Arrow)
+        .then(|| Expr::Identifier(param.name.clone()))
+}
+
 fn field_type(ty: &SqlType, field: &str) -> SqlType {
     match ty {
+        SqlType::Json => SqlType::Json,
         SqlType::Struct(fields) | SqlType::Union(fields) => fields
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(field))

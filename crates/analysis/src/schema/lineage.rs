@@ -99,7 +99,10 @@ impl Analyzer<'_> {
                 }
             }
             // sqlparser gives these no span of their own: their parts have one.
-            Expr::Lambda(lambda) => self.walk_lineage(&lambda.body, inside, out),
+            Expr::Lambda(lambda) => match super::expr::json_arrow(lambda, self.dialect) {
+                Some(column) => self.walk_lineage(&column, inside, out),
+                None => self.walk_lineage(&lambda.body, inside, out),
+            },
             Expr::Named { expr, .. } => self.walk_lineage(expr, kind, out),
             Expr::Struct { values, .. } => {
                 for x in values {
@@ -154,6 +157,24 @@ impl ResolvedRefs {
             .or_default()
             .push(self.refs.len());
         self.refs.push((range, lineage));
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.refs.len()
+    }
+
+    /// Forgets the references resolved after the first `len`.
+    pub(crate) fn truncate(&mut self, len: usize) {
+        while self.refs.len() > len {
+            let (range, _) = self.refs.pop().expect("longer than len");
+            let at = self.refs.len();
+            if let Some(list) = self.by_start.get_mut(&range.start) {
+                list.retain(|&i| i != at);
+                if list.is_empty() {
+                    self.by_start.remove(&range.start);
+                }
+            }
+        }
     }
 
     /// The lineage of the references inside `range`, in the order resolved.

@@ -1369,15 +1369,23 @@ impl<'a> Analyzer<'a> {
         };
         for item in &select.projection {
             match item {
-                SelectItem::UnnamedExpr(expr) => {
-                    if let Some((cols, is_open)) = self.expand_columns_call(expr, &scope) {
-                        columns.extend(cols);
-                        if is_open {
-                            let_through(scope.open_from());
-                        }
-                        open |= is_open;
-                        continue;
+                SelectItem::UnnamedExpr(expr) | SelectItem::ExprWithAlias { expr, .. }
+                    if self.dialect == crate::syntax::Dialect::DuckDb
+                        && contains_columns_call(expr) =>
+                {
+                    let alias = match item {
+                        SelectItem::ExprWithAlias { alias, .. } => Some(alias),
+                        _ => None,
+                    };
+                    let (cols, is_open) =
+                        self.expand_columns_expression(expr, alias, &scope, grouping_ref);
+                    columns.extend(cols);
+                    if is_open {
+                        let_through(scope.open_from());
                     }
+                    open |= is_open;
+                }
+                SelectItem::UnnamedExpr(expr) => {
                     if let Some(made) = self.generator_in_select_list(expr, &[], &scope) {
                         columns.extend(made);
                         continue;
@@ -1764,35 +1772,96 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    /// `COLUMNS('regex')` or `COLUMNS(*)` as a whole select item.
-    fn expand_columns_call(&mut self, expr: &Expr, scope: &Scope) -> Option<(Vec<Column>, bool)> {
-        let Expr::Function(f) = expr else { return None };
-        if !f.name.to_string().eq_ignore_ascii_case("columns") {
-            return None;
+    /// DuckDB's `COLUMNS(*)`, `COLUMNS('regex')`, alone or inside an
+    /// expression (`min(COLUMNS(*))`): one column per column it matches,
+    /// named after it, or after the alias with `\0`, `\1`... replaced by
+    /// the regex's groups, as DuckDB names them.
+    fn expand_columns_expression(
+        &mut self,
+        expr: &Expr,
+        alias: Option<&Ident>,
+        scope: &Scope,
+        grouping: Option<&Grouping>,
+    ) -> (Vec<Column>, bool) {
+        let Some(call) = first_columns_call(expr) else {
+            return (Vec::new(), true);
+        };
+        let (matched, open, regex) = self.columns_matched(&call, scope);
+        if matches!(expr, Expr::Function(f) if *f == call) && alias.is_none() {
+            return (matched, open);
         }
+        let span = call.name.0.first().map_or_else(
+            sqlparser::tokenizer::Span::empty,
+            sqlparser::ast::Spanned::span,
+        );
+        let mut out = Vec::new();
+        for column in matched {
+            if !self.burn(1) {
+                return (out, true);
+            }
+            let mut each = expr.clone();
+            let _ = sqlparser::ast::visit_expressions_mut(&mut each, |e| {
+                if matches!(e, Expr::Function(f) if *f == call) {
+                    *e = Expr::Identifier(Ident {
+                        value: column.name.clone(),
+                        quote_style: Some('"'),
+                        span,
+                    });
+                }
+                std::ops::ControlFlow::<()>::Continue(())
+            });
+            // Each column's references share the call's place: kept apart.
+            let mark = self.resolved_refs.len();
+            let ty = self.infer(&each, scope, grouping, self.lateral_aliases);
+            let lineage = self.expr_lineage(&each, EdgeKind::Copy);
+            self.resolved_refs.truncate(mark);
+            let name = match (alias, &regex) {
+                (Some(a), Some(re)) if a.value.contains('\\') => {
+                    alias_with_groups(&a.value, &column.name, re)
+                }
+                (Some(a), _) => a.value.clone(),
+                (None, _) => column.name.clone(),
+            };
+            out.push(Column {
+                name,
+                ty,
+                lineage,
+                named_by_engine: false,
+            });
+        }
+        (out, open)
+    }
+
+    /// The columns a `COLUMNS(...)` call matches, whether more may match (an
+    /// open scope, or a selector Loupe does not read), and its regex.
+    fn columns_matched(
+        &mut self,
+        call: &sqlparser::ast::Function,
+        scope: &Scope,
+    ) -> (Vec<Column>, bool, Option<regex::Regex>) {
+        use sqlparser::ast::{FunctionArg, FunctionArgExpr, FunctionArguments, Value};
         let (cols, open) = scope.star_columns();
-        let arg = match &f.args {
-            sqlparser::ast::FunctionArguments::List(list) => list.args.first(),
+        let arg = match &call.args {
+            FunctionArguments::List(list) if list.args.len() == 1 => list.args.first(),
             _ => None,
         };
-        let pattern = match arg {
-            Some(sqlparser::ast::FunctionArg::Unnamed(
-                sqlparser::ast::FunctionArgExpr::Wildcard,
-            )) => return Some((cols, open)),
-            Some(sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(
-                Expr::Value(v),
-            ))) => match &v.value {
-                sqlparser::ast::Value::SingleQuotedString(s) => s.clone(),
-                _ => return Some((Vec::new(), true)),
+        match arg {
+            Some(FunctionArg::Unnamed(FunctionArgExpr::Wildcard)) => (cols, open, None),
+            Some(FunctionArg::Unnamed(FunctionArgExpr::WildcardWithOptions(opts))) => {
+                let cols = self.apply_wildcard_options(cols, opts, scope, open);
+                (cols, open, None)
+            }
+            Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(v)))) => match &v.value {
+                Value::SingleQuotedString(pattern) => match regex::Regex::new(pattern) {
+                    Ok(re) => {
+                        let matched = cols.into_iter().filter(|c| re.is_match(&c.name)).collect();
+                        (matched, open, Some(re))
+                    }
+                    Err(_) => (Vec::new(), true, None),
+                },
+                _ => (Vec::new(), true, None),
             },
-            _ => return Some((Vec::new(), true)),
-        };
-        match regex::Regex::new(&pattern) {
-            Ok(re) => Some((
-                cols.into_iter().filter(|c| re.is_match(&c.name)).collect(),
-                open,
-            )),
-            Err(_) => Some((Vec::new(), true)),
+            _ => (Vec::new(), true, None),
         }
     }
 
@@ -2054,4 +2123,48 @@ pub(crate) fn normalize_expr_text(e: &Expr) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Whether a `COLUMNS(...)` call is part of `expr`.
+fn contains_columns_call(expr: &Expr) -> bool {
+    first_columns_call(expr).is_some()
+}
+
+fn first_columns_call(expr: &Expr) -> Option<sqlparser::ast::Function> {
+    let found = sqlparser::ast::visit_expressions(expr, |e| match e {
+        Expr::Function(f) if is_columns_call(f) => std::ops::ControlFlow::Break(f.clone()),
+        _ => std::ops::ControlFlow::Continue(()),
+    });
+    match found {
+        std::ops::ControlFlow::Break(f) => Some(f),
+        std::ops::ControlFlow::Continue(()) => None,
+    }
+}
+
+fn is_columns_call(f: &sqlparser::ast::Function) -> bool {
+    matches!(f.name.0.as_slice(), [part] if part.to_string().eq_ignore_ascii_case("columns"))
+        && matches!(&f.args, sqlparser::ast::FunctionArguments::List(_))
+}
+
+/// A COLUMNS alias with DuckDB's `\0` (the column's name) and `\1`, `\2`...
+/// (the regex's groups in it) replaced.
+fn alias_with_groups(alias: &str, column: &str, regex: &regex::Regex) -> String {
+    let captures = regex.captures(column);
+    let mut out = String::with_capacity(alias.len() + column.len());
+    let mut chars = alias.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, chars.peek().and_then(|d| d.to_digit(10))) {
+            ('\\', Some(0)) => {
+                out.push_str(column);
+                chars.next();
+            }
+            ('\\', Some(group)) => {
+                let text = captures.as_ref().and_then(|c| c.get(group as usize));
+                out.push_str(text.map_or("", |m| m.as_str()));
+                chars.next();
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }

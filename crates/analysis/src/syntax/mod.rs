@@ -100,10 +100,14 @@ impl Dialect {
     /// `sql`'s tokens, each run of blanks one token: Loupe's tokenizer
     /// where it reads the text, else sqlparser's.
     fn tokenize(self, sql: &str) -> Result<Vec<TokenWithSpan>, ParserError> {
-        if let Some(tokens) = lexer::tokenize(self.char_classes(), sql) {
-            return Ok(tokens);
+        let mut tokens = match lexer::tokenize(self.char_classes(), sql) {
+            Some(tokens) => tokens,
+            None => self.sqlparser_tokens(sql).map_err(ParserError::from)?,
+        };
+        if self == Dialect::DuckDb {
+            blank_duckdb_asof(&mut tokens);
         }
-        self.sqlparser_tokens(sql).map_err(ParserError::from)
+        Ok(tokens)
     }
 
     fn sqlparser_tokens(self, sql: &str) -> Result<Vec<TokenWithSpan>, TokenizerError> {
@@ -322,6 +326,52 @@ pub fn parsers_agree(sql: &str, dialect: Dialect) -> Result<(), String> {
             ))
         }
     }
+}
+
+/// The positions of DuckDB's `ASOF` in `ASOF [LEFT|INNER|...] JOIN`.
+/// sqlparser reads only Snowflake's `ASOF JOIN ... MATCH_CONDITION`; for
+/// DuckDB the word is read as a blank, and the join typed as the plain join
+/// it otherwise is (the same columns; only which rows match differs).
+fn duckdb_asof_positions(tokens: &[TokenWithSpan]) -> Vec<usize> {
+    use sqlparser::keywords::Keyword;
+    use sqlparser::tokenizer::Token;
+    let word = |t: &Token| match t {
+        Token::Word(w) => Some(w.keyword),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    for (i, t) in tokens.iter().enumerate() {
+        if word(&t.token) != Some(Keyword::ASOF) {
+            continue;
+        }
+        let next = tokens[i + 1..]
+            .iter()
+            .find(|t| !matches!(t.token, Token::Whitespace(_)))
+            .and_then(|t| word(&t.token));
+        if matches!(
+            next,
+            Some(Keyword::JOIN | Keyword::LEFT | Keyword::INNER | Keyword::RIGHT | Keyword::FULL)
+        ) {
+            out.push(i);
+        }
+    }
+    out
+}
+
+fn blank_duckdb_asof(tokens: &mut [TokenWithSpan]) {
+    for i in duckdb_asof_positions(tokens) {
+        tokens[i].token =
+            sqlparser::tokenizer::Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+    }
+}
+
+/// Where DuckDB's `ASOF ... JOIN` first appears in `sql`, if it does: the
+/// parsed tree holds it as a plain join, so no SQL is printed back from it.
+pub fn duckdb_asof_join_at(sql: &str) -> Option<usize> {
+    let tokens = Dialect::DuckDb.sqlparser_tokens(sql).ok()?;
+    let at = *duckdb_asof_positions(&tokens).first()?;
+    let span = tokens[at].span;
+    Some(LineIndex::new(sql).offset(sql, span.start.line, span.start.column))
 }
 
 /// One token for each run of spaces, tabs and newlines. The tokenizer makes

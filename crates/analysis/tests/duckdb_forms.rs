@@ -1,0 +1,174 @@
+//! DuckDB forms dbt-duckdb projects write: ASOF joins, `COLUMNS(...)`
+//! inside expressions and with aliases, JSON arrows, `list_aggregate`.
+//! Expected names and types are DuckDB 2.0.1's `DESCRIBE` of each query
+//! (Python) over the table below.
+
+use loupe_analysis::host::AnalysisHost;
+use loupe_analysis::loose::{analyze_sql, TableCatalog};
+use loupe_analysis::schema::{Column, RelationSchema};
+use loupe_analysis::syntax::Dialect;
+use loupe_analysis::types::parse_type;
+
+fn columns(sql: &str) -> Vec<String> {
+    let mut catalog = TableCatalog::default();
+    let table = [
+        ("user_id", "INTEGER"),
+        ("order_id", "BIGINT"),
+        ("ts", "TIMESTAMP"),
+        ("price", "DOUBLE"),
+        ("name", "VARCHAR"),
+        ("payload", "JSON"),
+        ("tags", "VARCHAR[]"),
+    ];
+    let columns = table
+        .iter()
+        .map(|(name, ty)| Column::new(*name, parse_type(ty)))
+        .collect();
+    catalog.insert("t", RelationSchema::closed(columns));
+    catalog.insert(
+        "prices",
+        RelationSchema::closed(vec![
+            Column::new("user_id", parse_type("INTEGER")),
+            Column::new("ts", parse_type("TIMESTAMP")),
+            Column::new("rate", parse_type("DECIMAL(8,4)")),
+        ]),
+    );
+    let analysis = analyze_sql(sql, Dialect::DuckDb, &catalog);
+    let messages: Vec<&String> = analysis.diagnostics.iter().map(|d| &d.message).collect();
+    assert_eq!(messages, Vec::<&String>::new(), "{sql}");
+    let output = analysis.output().unwrap();
+    assert!(!output.open, "{sql}: open");
+    output
+        .columns
+        .iter()
+        .map(|c| format!("{} {}", c.name, c.ty))
+        .collect()
+}
+
+#[test]
+fn asof_joins_read_as_the_joins_they_type_as() {
+    for sql in [
+        "select t.user_id, p.rate from t asof join prices p on t.user_id = p.user_id and t.ts >= p.ts",
+        "select t.user_id, p.rate from t asof left join prices p on t.user_id = p.user_id and t.ts >= p.ts",
+        "select t.user_id, p.rate from t ASOF JOIN prices p USING (user_id, ts)",
+    ] {
+        assert_eq!(columns(sql), ["user_id INTEGER", "rate DECIMAL(8,4)"], "{sql}");
+    }
+}
+
+#[test]
+fn columns_expands_inside_expressions_and_renames_by_its_alias() {
+    assert_eq!(
+        columns("select min(columns(*)) from t"),
+        [
+            "user_id INTEGER",
+            "order_id BIGINT",
+            "ts TIMESTAMP",
+            "price DOUBLE",
+            "name VARCHAR",
+            "payload JSON",
+            "tags VARCHAR[]"
+        ]
+    );
+    assert_eq!(
+        columns("select columns('(.*)_id') as '\\1_key' from t"),
+        ["user_key INTEGER", "order_key BIGINT"]
+    );
+    assert_eq!(
+        columns("select max(columns('_id$')) as 'm_\\0' from t"),
+        ["m_user_id INTEGER", "m_order_id BIGINT"]
+    );
+    assert_eq!(
+        columns("select columns('id') * 2 as \"\\0_x2\" from t"),
+        ["user_id_x2 INTEGER", "order_id_x2 BIGINT"]
+    );
+    assert_eq!(
+        columns("select min(columns('id')) as m from t"),
+        ["m INTEGER", "m BIGINT"]
+    );
+    assert_eq!(
+        columns(
+            "select count(columns(* exclude (payload, tags, ts))), sum(columns('price')) from t"
+        ),
+        [
+            "user_id BIGINT",
+            "order_id BIGINT",
+            "price BIGINT",
+            "name BIGINT",
+            "price DOUBLE"
+        ]
+    );
+}
+
+#[test]
+fn json_arrows_list_aggregate_and_json_fields_are_typed() {
+    assert_eq!(
+        columns("select payload->'$.a' as a, payload->>'$.a' as b, payload.a.b as c, payload['a'] as d from t"),
+        ["a JSON", "b VARCHAR", "c JSON", "d JSON"]
+    );
+    assert_eq!(
+        columns("select list_aggregate(tags, 'count') as n, list_aggregate([1, 2], 'sum') as s, list_aggr([1.5], 'avg') as a, array_aggregate(tags, 'string_agg', ',') as j from t"),
+        ["n BIGINT", "s HUGEINT", "a DOUBLE", "j VARCHAR"]
+    );
+}
+
+#[test]
+fn a_json_arrow_and_a_columns_expression_carry_their_columns_lineage() {
+    let root = std::env::temp_dir().join(format!("loupe-duckdb-forms-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let write = |path: &str, text: &str| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("dbt_project.yml", "name: shop\nprofile: shop\n");
+    write(
+        "profiles.yml",
+        "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n",
+    );
+    write(
+        "models/events.sql",
+        "select 1 as user_id, '{\"a\": 1}'::json as payload, 2.5 as price",
+    );
+    write(
+        "models/flat.sql",
+        "select payload->'$.a' as a, columns('^p') as 'top_\\0' from {{ ref('events') }}",
+    );
+    write(
+        "models/nearest.sql",
+        "select e.user_id, f.a from {{ ref('events') }} e asof join {{ ref('flat') }} f on e.price >= f.top_price",
+    );
+    let host = AnalysisHost::load(&root).unwrap();
+    let diagnostics: Vec<String> = host.check().into_iter().map(|d| d.message).collect();
+    assert_eq!(diagnostics, Vec::<String>::new());
+    let lineage = host.all_lineage();
+    let sources = |model: &str, column: &str| -> Vec<String> {
+        let (_, edges) = lineage[model]
+            .columns
+            .iter()
+            .find(|(name, _)| name == column)
+            .unwrap_or_else(|| panic!("{model}.{column}"));
+        edges
+            .iter()
+            .map(|e| format!("{}.{}", e.table, e.column))
+            .collect()
+    };
+    assert_eq!(sources("flat", "a"), ["events.payload"]);
+    assert_eq!(sources("flat", "top_price"), ["events.price"]);
+    assert_eq!(sources("flat", "top_payload"), ["events.payload"]);
+    assert_eq!(sources("nearest", "a"), ["flat.a"]);
+    // A runnable gem is not printed from a tree that lost the ASOF.
+    let file = host.file(&root.join("models/nearest.sql")).unwrap();
+    let compiled = loupe_analysis::model::compile_gem(
+        host.db(),
+        host.project(),
+        file,
+        None,
+        loupe_analysis::model::Upstream::Inline,
+    );
+    assert!(
+        compiled.as_ref().is_err_and(|e| e.contains("ASOF JOIN")),
+        "{compiled:?}"
+    );
+    let _ = std::fs::remove_dir_all(&root);
+}
