@@ -116,6 +116,8 @@ pub(crate) struct Analyzer<'a> {
     pub fuel: u64,
     /// Names left to compare for did-you-mean hints.
     pub hints: crate::diagnostics::HintBudget,
+    /// Whether the text names `COLUMNS` at all (found once, when first asked).
+    names_columns: std::cell::OnceCell<bool>,
 }
 
 /// Steps (expressions typed, columns expanded by `*`) one statement may take.
@@ -131,6 +133,7 @@ impl<'a> Analyzer<'a> {
             dialect: crate::syntax::Dialect::DuckDb,
             spark_types: false,
             lines: LineIndex::new(sql),
+            names_columns: Default::default(),
             lookup,
             functions: FunctionCatalog::duckdb(),
             diagnostics: Vec::new(),
@@ -1370,8 +1373,7 @@ impl<'a> Analyzer<'a> {
         for item in &select.projection {
             match item {
                 SelectItem::UnnamedExpr(expr) | SelectItem::ExprWithAlias { expr, .. }
-                    if self.dialect == crate::syntax::Dialect::DuckDb
-                        && contains_columns_call(expr) =>
+                    if self.may_call_columns() && contains_columns_call(expr) =>
                 {
                     let alias = match item {
                         SelectItem::ExprWithAlias { alias, .. } => Some(alias),
@@ -1770,6 +1772,16 @@ impl<'a> Analyzer<'a> {
                 return;
             }
         }
+    }
+
+    /// Whether a select item can hold DuckDB's `COLUMNS(...)`: most texts
+    /// never name it, and looking inside every item is a walk of its tree.
+    fn may_call_columns(&self) -> bool {
+        self.dialect == crate::syntax::Dialect::DuckDb
+            // `columns`, `Columns`, `COLUMNS`: two fast substring searches.
+            && *self
+                .names_columns
+                .get_or_init(|| self.sql.contains("olumns") || self.sql.contains("OLUMNS"))
     }
 
     /// DuckDB's `COLUMNS(*)`, `COLUMNS('regex')`, alone or inside an
