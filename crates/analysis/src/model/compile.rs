@@ -223,9 +223,7 @@ impl Inliner<'_> {
         }
         self.visiting.pop();
         let dialect = project.settings(db).dialect;
-        if dialect == crate::syntax::Dialect::DuckDb
-            && crate::syntax::duckdb_asof_join_at(&sql).is_some()
-        {
+        if dialect == crate::syntax::Dialect::DuckDb && crate::syntax::uses_duckdb_asof_join(&sql) {
             return Err(format!(
                 "`{name}` uses DuckDB's ASOF JOIN, which Loupe cannot yet compile into a runnable gem"
             ));

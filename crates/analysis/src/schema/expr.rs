@@ -355,16 +355,16 @@ impl Analyzer<'_> {
                 }
                 SqlType::Unknown
             }
-            // Lambda bodies refer to their own parameters: not columns. Spark's
-            // catalog matches a lambda argument by its class.
-            Expr::Lambda(l) if json_arrow(l, self.dialect).is_some() => {
-                if let Some(column) = json_arrow(l, self.dialect) {
+            Expr::Lambda(l) => match json_arrow(l, self.dialect) {
+                Some(column) => {
                     infer(self, &column);
+                    SqlType::Json
                 }
-                SqlType::Json
-            }
-            Expr::Lambda(_) if self.spark_types => SqlType::Named("LAMBDA".into()),
-            Expr::Lambda(_) => SqlType::Unknown,
+                // A lambda outside a higher-order call: its body is not typed.
+                // Spark's catalog matches a lambda argument by its class.
+                None if self.spark_types => SqlType::Named("LAMBDA".into()),
+                None => SqlType::Unknown,
+            },
             // `v:path`: a VARIANT in Snowflake, a STRING read from JSON text in Databricks.
             Expr::JsonAccess { value, .. } => {
                 infer(self, value);
@@ -636,8 +636,9 @@ impl Analyzer<'_> {
                 self.infer(&o.expr, scope, grouping, aliases_ok);
             }
         }
-        if let Some(ty) =
-            higher_order.and_then(|h| h.result_type(self.dialect, &arg_types, &bodies))
+        if let Some(ty) = higher_order
+            .filter(|_| !bodies.is_empty())
+            .and_then(|h| h.result_type(self.dialect, &arg_types, &bodies))
         {
             return ty;
         }

@@ -365,13 +365,12 @@ fn blank_duckdb_asof(tokens: &mut [TokenWithSpan]) {
     }
 }
 
-/// Where DuckDB's `ASOF ... JOIN` first appears in `sql`, if it does: the
-/// parsed tree holds it as a plain join, so no SQL is printed back from it.
-pub fn duckdb_asof_join_at(sql: &str) -> Option<usize> {
-    let tokens = Dialect::DuckDb.sqlparser_tokens(sql).ok()?;
-    let at = *duckdb_asof_positions(&tokens).first()?;
-    let span = tokens[at].span;
-    Some(LineIndex::new(sql).offset(sql, span.start.line, span.start.column))
+/// Whether `sql` holds DuckDB's `ASOF ... JOIN`: its parsed tree holds a
+/// plain join there, so no SQL is printed back from it.
+pub fn uses_duckdb_asof_join(sql: &str) -> bool {
+    Dialect::DuckDb
+        .sqlparser_tokens(sql)
+        .is_ok_and(|tokens| !duckdb_asof_positions(&tokens).is_empty())
 }
 
 /// One token for each run of spaces, tabs and newlines. The tokenizer makes
