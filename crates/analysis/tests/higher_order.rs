@@ -6,7 +6,7 @@
 
 use loupe_analysis::loose::{analyze_sql, SqlAnalysis, TableCatalog};
 use loupe_analysis::schema::{Column, RelationSchema};
-use loupe_analysis::syntax::Dialect;
+use loupe_analysis::syntax::{parsers_agree, Dialect};
 use loupe_analysis::types::parse_type;
 
 const DUCKDB_TABLE: &[(&str, &str)] = &[
@@ -133,6 +133,9 @@ fn duckdb_list_comprehensions_read_as_duckdb_reads_them() {
             expected,
             "{expr}"
         );
+        // Loupe's parser reads what sqlparser reads as sqlparser does, and more.
+        let sql = format!("select {expr} as c from t");
+        assert_eq!(parsers_agree(&sql, Dialect::DuckDb), Ok(()), "{sql}");
     }
 }
 
