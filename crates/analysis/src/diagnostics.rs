@@ -39,6 +39,8 @@ pub enum Code {
     BreakingChange,
     /// L016: SQL the engine of the chosen fabric lacks (`loupe check --fabric`).
     NotOnFabric,
+    /// L017: a materialized model with two output columns of one name.
+    DuplicateColumn,
 }
 
 impl Code {
@@ -60,6 +62,7 @@ impl Code {
             Code::TooComplex => "L014",
             Code::BreakingChange => "L015",
             Code::NotOnFabric => "L016",
+            Code::DuplicateColumn => "L017",
         }
     }
 
@@ -82,6 +85,7 @@ impl Code {
             Code::TooComplex => "too-complex",
             Code::BreakingChange => "breaking-change",
             Code::NotOnFabric => "not-on-fabric",
+            Code::DuplicateColumn => "duplicate-column",
         }
     }
 

@@ -204,6 +204,51 @@ fn catalog_line_name(line: &str) -> Option<String> {
     Some(name.to_string())
 }
 
+/// Aggregate functions of Snowflake, BigQuery, Postgres, Redshift and SQL
+/// Server that the catalog (DuckDB's or Spark's) lacks: a column inside one
+/// is aggregated, not a column missing from GROUP BY.
+const WAREHOUSE_AGGREGATES: &[&str] = &[
+    "approx_percentile",
+    "approx_percentile_accumulate",
+    "approx_percentile_combine",
+    "approx_quantiles",
+    "approx_top_count",
+    "approx_top_sum",
+    "array_concat_agg",
+    "array_union_agg",
+    "array_unique_agg",
+    "arrayagg",
+    "bitand_agg",
+    "bitor_agg",
+    "bitxor_agg",
+    "booland_agg",
+    "boolor_agg",
+    "boolxor_agg",
+    "checksum_agg",
+    "count_big",
+    "every",
+    "hash_agg",
+    "hll",
+    "hll_accumulate",
+    "hll_combine",
+    "json_agg",
+    "json_object_agg",
+    "jsonb_agg",
+    "jsonb_object_agg",
+    "logical_and",
+    "logical_or",
+    "minhash",
+    "minhash_combine",
+    "object_agg",
+    "skew",
+    "stdev",
+    "stdevp",
+    "var",
+    "variance_pop",
+    "variance_samp",
+    "varp",
+];
+
 /// A resolved call: the result type and whether it aggregates.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ResolvedCall {
@@ -283,7 +328,12 @@ impl FunctionCatalog {
     }
 
     pub fn kind_of(&self, name: &str) -> Option<FunctionKind> {
-        let overloads = self.by_name.get(name)?.get();
+        let Some(overloads) = self.by_name.get(name) else {
+            return WAREHOUSE_AGGREGATES
+                .contains(&name)
+                .then_some(FunctionKind::Aggregate);
+        };
+        let overloads = overloads.get();
         if overloads.iter().any(|o| o.kind == FunctionKind::Aggregate) {
             Some(FunctionKind::Aggregate)
         } else {

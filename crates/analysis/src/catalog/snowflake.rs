@@ -31,6 +31,10 @@ fn finer_than_a_day(part: &str) -> bool {
         || matches!(part.as_str(), "m" | "epoch")
 }
 
+fn is_number(ty: &SqlType) -> bool {
+    ty.is_integer() || matches!(ty, SqlType::Decimal(..) | SqlType::Float | SqlType::Double)
+}
+
 /// The common type of `args`, as `nvl`, `decode` and `iff` give it.
 fn common(args: &[SqlType]) -> SqlType {
     args.iter()
@@ -197,7 +201,9 @@ pub fn snowflake_result_type(
             common(&results)
         }
         "equal_null" | "boolor_agg" | "booland_agg" | "boolxor_agg" | "regexp_like" | "rlike"
-        | "contains" | "startswith" | "endswith" => SqlType::Boolean,
+        | "contains" | "startswith" | "endswith" | "ilike" | "like" => SqlType::Boolean,
+        // Division that gives 0 (or NULL) for a zero divisor: typed as `/`.
+        "div0" | "div0null" if args.len() == 2 && args.iter().all(is_number) => SqlType::Double,
 
         // Aggregates and strings DuckDB names otherwise.
         "count_if"
@@ -221,8 +227,11 @@ pub fn snowflake_result_type(
         | "sha2_hex" | "sha1" | "sha1_hex" | "md5" | "md5_hex" | "base64_encode" | "hex_encode"
         | "current_user" | "current_role" | "current_warehouse" | "current_database"
         | "current_schema" | "current_region" | "current_account" | "current_session"
-        | "current_version" | "split_part" => SqlType::Varchar,
-        "ratio_to_report" | "square" => SqlType::Double,
+        | "current_version" | "split_part" | "initcap" | "sys_connect_by_path" => SqlType::Varchar,
+        "conditional_true_event" | "conditional_change_event" => integer,
+        "ratio_to_report" | "square" | "approx_percentile" | "skew" | "variance_pop"
+        | "variance_samp" => SqlType::Double,
+        "bitand_agg" | "bitor_agg" | "bitxor_agg" => integer,
         "any_value" => first.materialize(),
         _ => return None,
     })

@@ -324,7 +324,10 @@ pub fn analyze_model_text(
                     rendered,
                     assumed,
                 };
-                for statement in &statements {
+                let refuses_duplicates = dialect.refuses_duplicate_columns()
+                    && node.is_some()
+                    && model_materialization(db, project, file).as_deref() != Some("ephemeral");
+                for (i, statement) in statements.iter().enumerate() {
                     let result = analyze_statement(
                         statement,
                         sql,
@@ -337,6 +340,18 @@ pub fn analyze_model_text(
                         d.range = rendered.source_map.to_template(d.range, template);
                         analysis.diagnostics.push(d);
                     }
+                    if refuses_duplicates && i + 1 == statements.len() {
+                        for (name, range) in &result.duplicate_outputs {
+                            analysis.diagnostics.push(Diagnostic::new(
+                                Code::DuplicateColumn,
+                                rendered.source_map.to_template(*range, template),
+                                format!(
+                                    "column `{name}` is already in the model's output: {} refuses to create a view or table with two columns of one name; give one an alias",
+                                    dialect.engine_name()
+                                ),
+                            ));
+                        }
+                    }
                     analysis.gems = result
                         .gems
                         .into_iter()
@@ -347,6 +362,12 @@ pub fn analyze_model_text(
                         })
                         .collect();
                     analysis.output = result.output;
+                    // The model is created as a view or table (or inlined as a CTE).
+                    if dialect == crate::syntax::Dialect::DuckDb {
+                        crate::schema::output_names::rename_duplicates_as_duckdb(
+                            &mut analysis.output,
+                        );
+                    }
                     analysis.influences = result.influences;
                     analysis.gem_defs = result.gem_defs;
                     let map = |r: TextRange| rendered.source_map.to_template(r, template);

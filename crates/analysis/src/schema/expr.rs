@@ -113,6 +113,11 @@ impl Analyzer<'_> {
             Expr::BinaryOp { left, op, right } => {
                 let l = infer(self, left);
                 let r = infer(self, right);
+                if self.spark_types {
+                    if let Some(ty) = spark_interval_shift(left, op, right, &l, &r) {
+                        return ty;
+                    }
+                }
                 self.binary_type(op, &l, &r)
             }
             Expr::IsFalse(x)
@@ -365,11 +370,14 @@ impl Analyzer<'_> {
                 None if self.spark_types => SqlType::Named("LAMBDA".into()),
                 None => SqlType::Unknown,
             },
-            // `v:path`: a VARIANT in Snowflake, a STRING read from JSON text in Databricks.
+            // `v:path`: a VARIANT in Snowflake; in Databricks a VARIANT of a
+            // VARIANT, and a STRING read from JSON text.
             Expr::JsonAccess { value, .. } => {
-                infer(self, value);
+                let read = infer(self, value);
+                let variant = || SqlType::Named("VARIANT".into());
                 match self.dialect {
-                    Dialect::Snowflake => SqlType::Named("VARIANT".into()),
+                    Dialect::Snowflake => variant(),
+                    Dialect::Databricks if read == variant() => variant(),
                     Dialect::Databricks => SqlType::Varchar,
                     _ => SqlType::Unknown,
                 }
@@ -1351,6 +1359,63 @@ impl Scope<'_> {
             s = scope.parent;
         }
         false
+    }
+}
+
+/// A date or timestamp moved by an interval literal in Spark SQL
+/// (`ts + interval 1 day`, `d - interval '2' hour`): a timestamp stays
+/// one; a date stays a date unless the interval has a part finer than a day.
+fn spark_interval_shift(
+    left: &Expr,
+    op: &sqlparser::ast::BinaryOperator,
+    right: &Expr,
+    l: &SqlType,
+    r: &SqlType,
+) -> Option<SqlType> {
+    use sqlparser::ast::{BinaryOperator as B, DateTimeField as F};
+    let (moved, interval) = match (op, left, right) {
+        (B::Plus | B::Minus, _, Expr::Interval(i)) => (l, i),
+        (B::Plus, Expr::Interval(i), _) => (r, i),
+        _ => return None,
+    };
+    let finer = |field: &F| {
+        matches!(
+            field,
+            F::Hour
+                | F::Hours
+                | F::Minute
+                | F::Minutes
+                | F::Second
+                | F::Seconds
+                | F::Millisecond
+                | F::Milliseconds
+                | F::Microsecond
+                | F::Microseconds
+                | F::Nanosecond
+                | F::Nanoseconds
+        )
+    };
+    let finer_than_a_day = match (&interval.leading_field, &interval.last_field) {
+        (Some(lead), last) => finer(lead) || last.as_ref().is_some_and(finer),
+        // `interval '1 day 2 hours'`: the parts are in the string.
+        (None, _) => match interval.value.as_ref() {
+            Expr::Value(v) => match &v.value {
+                Value::SingleQuotedString(text) => {
+                    let text = text.to_ascii_lowercase();
+                    ["hour", "minute", "second", "milli", "micro"]
+                        .iter()
+                        .any(|unit| text.contains(unit))
+                }
+                _ => return None,
+            },
+            _ => return None,
+        },
+    };
+    match moved {
+        SqlType::Date if finer_than_a_day => Some(SqlType::Timestamp),
+        SqlType::Date => Some(SqlType::Date),
+        t @ (SqlType::Timestamp | SqlType::TimestampTz) => Some(t.clone()),
+        _ => None,
     }
 }
 

@@ -8,6 +8,7 @@ mod expr;
 mod higher_order;
 mod lineage;
 mod naming;
+pub(crate) mod output_names;
 mod pivot;
 mod query;
 mod scope;
@@ -245,6 +246,11 @@ pub struct StatementAnalysis {
     /// column reference reads a relation outside them.
     pub relations_read: Vec<String>,
     pub ide: IdeFacts,
+    /// Output columns whose name an earlier output column has (names the
+    /// SQL wrote, not ones the engine makes up), each with the select item
+    /// that makes it: the engines other than DuckDB and SQLite refuse to
+    /// create a view or table with them.
+    pub duplicate_outputs: Vec<(String, TextRange)>,
 }
 
 /// Analyzes one parsed statement of `sql`. `final_gem` names the gem of the

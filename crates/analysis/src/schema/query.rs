@@ -10,6 +10,7 @@ use sqlparser::ast::{
     WildcardAdditionalOptions,
 };
 
+use super::output_names;
 use super::scope::{Alias, Binding, FromItem, Scope};
 use super::{naming, Column, Lookup, RelationLookup, RelationSchema, StatementAnalysis, TableUse};
 use crate::catalog::FunctionCatalog;
@@ -118,6 +119,12 @@ pub(crate) struct Analyzer<'a> {
     pub hints: crate::diagnostics::HintBudget,
     /// Whether the text names `COLUMNS` at all (found once, when first asked).
     names_columns: std::cell::OnceCell<bool>,
+    /// The SELECT analysed last: the index of each select item's first
+    /// output column (its last one ends where the next item's begins).
+    last_projection_starts: Vec<usize>,
+    /// Output columns of the statement whose name an earlier one has, and
+    /// the select item that makes each.
+    pub duplicate_outputs: Vec<(String, TextRange)>,
 }
 
 /// Steps (expressions typed, columns expanded by `*`) one statement may take.
@@ -134,6 +141,8 @@ impl<'a> Analyzer<'a> {
             spark_types: false,
             lines: LineIndex::new(sql),
             names_columns: Default::default(),
+            last_projection_starts: Vec::new(),
+            duplicate_outputs: Vec::new(),
             lookup,
             functions: FunctionCatalog::duckdb(),
             diagnostics: Vec::new(),
@@ -212,6 +221,7 @@ impl<'a> Analyzer<'a> {
                 read
             },
             ide: self.ide,
+            duplicate_outputs: self.duplicate_outputs,
             gems: self.gems,
             diagnostics: self.diagnostics,
             tables: self.tables,
@@ -281,14 +291,16 @@ impl<'a> Analyzer<'a> {
                     &v.name,
                     v.columns.iter().map(|c| c.name.value.clone()).collect(),
                 );
-                self.analyze_model_query(&v.query, final_gem)
+                let created = self.analyze_model_query(&v.query, final_gem);
+                self.as_created(created)
             }
             Statement::CreateTable(t) if t.query.is_some() => {
                 self.set_target(
                     &t.name,
                     t.columns.iter().map(|c| c.name.value.clone()).collect(),
                 );
-                self.analyze_model_query(t.query.as_ref().unwrap(), final_gem)
+                let created = self.analyze_model_query(t.query.as_ref().unwrap(), final_gem);
+                self.as_created(created)
             }
             Statement::Insert(insert) => {
                 if let sqlparser::ast::TableObject::TableName(name) = &insert.table {
@@ -334,6 +346,14 @@ impl<'a> Analyzer<'a> {
                 RelationSchema::unknown()
             }
         }
+    }
+
+    /// A query's columns as the view or table created from it has them.
+    fn as_created(&self, mut query: RelationSchema) -> RelationSchema {
+        if self.dialect == crate::syntax::Dialect::DuckDb {
+            output_names::rename_duplicates_as_duckdb(&mut query);
+        }
+        query
     }
 
     fn set_target(&mut self, name: &ObjectName, columns: Vec<String>) {
@@ -476,6 +496,7 @@ impl<'a> Analyzer<'a> {
         self.current_gem = Some(final_gem.to_string());
         self.current_inputs.clear();
         let output = self.analyze_body_with_order(query, None);
+        self.duplicate_outputs = self.find_duplicate_outputs(query, &output);
         let kind = classify_query(query, self.functions);
         let select_range = first_select_range(self, &query.body);
         self.gems.push(Gem {
@@ -563,9 +584,51 @@ impl<'a> Analyzer<'a> {
         if let Some(with) = &query.with {
             self.push_ctes(&with.cte_tables, with.recursive, parent);
         }
-        let out = self.analyze_body_with_order(query, parent);
+        let mut out = self.analyze_body_with_order(query, parent);
         self.pop_ctes(frame);
+        if self.dialect == crate::syntax::Dialect::DuckDb {
+            output_names::rename_duplicates_as_duckdb(&mut out);
+        }
         out
+    }
+
+    /// The output columns whose name an earlier one has (see
+    /// [`output_names::later_duplicates`]), each with the select item that
+    /// makes it, or the first SELECT of a set operation.
+    fn find_duplicate_outputs(
+        &self,
+        query: &Query,
+        output: &RelationSchema,
+    ) -> Vec<(String, TextRange)> {
+        let ignore_case = self.dialect.column_names_ignore_case();
+        let later = output_names::later_duplicates(&output.columns, ignore_case);
+        if later.is_empty() {
+            return Vec::new();
+        }
+        let projection = match query.body.as_ref() {
+            SetExpr::Select(select)
+                if self.last_projection_starts.len() == select.projection.len() =>
+            {
+                Some(&select.projection)
+            }
+            _ => None,
+        };
+        later
+            .into_iter()
+            .map(|i| {
+                let range = match projection {
+                    Some(items) => {
+                        let item = self
+                            .last_projection_starts
+                            .partition_point(|&start| start <= i)
+                            .saturating_sub(1);
+                        self.range_of(&items[item])
+                    }
+                    None => first_select_range(self, &query.body),
+                };
+                (output.columns[i].name.clone(), range)
+            })
+            .collect()
     }
 
     /// The body, with ORDER BY resolved against the SELECT when there is one.
@@ -908,23 +971,11 @@ impl<'a> Analyzer<'a> {
                     {
                         self.flatten_schema(&args.args, scope)
                     }
-                    Some(args) => {
-                        let arg_exprs: Vec<&Expr> = args
-                            .args
-                            .iter()
-                            .filter_map(|a| match a {
-                                sqlparser::ast::FunctionArg::Unnamed(
-                                    sqlparser::ast::FunctionArgExpr::Expr(e),
-                                ) => Some(e),
-                                _ => None,
-                            })
-                            .collect();
-                        self.table_function_schema(
-                            parts.last().map_or("", String::as_str),
-                            &arg_exprs,
-                            scope,
-                        )
-                    }
+                    Some(args) => self.table_function_schema(
+                        parts.last().map_or("", String::as_str),
+                        &unnamed_args(&args.args),
+                        scope,
+                    ),
                     None => self
                         .resolve_table(name)
                         .unwrap_or_else(RelationSchema::unknown),
@@ -1061,7 +1112,7 @@ impl<'a> Analyzer<'a> {
                 let schema = if function.eq_ignore_ascii_case("flatten") {
                     self.flatten_schema(args, scope)
                 } else {
-                    RelationSchema::unknown()
+                    self.table_function_schema(&function, &unnamed_args(args), scope)
                 };
                 let schema = match alias {
                     Some(a) => rename_columns(schema, a),
@@ -1191,19 +1242,12 @@ impl<'a> Analyzer<'a> {
         names: &[Ident],
         scope: &Scope,
     ) -> Option<Vec<Column>> {
-        use sqlparser::ast::{FunctionArg, FunctionArgExpr, FunctionArguments};
+        use sqlparser::ast::FunctionArguments;
         let (function, args): (String, Vec<&Expr>) = match call {
             Expr::Function(f) => (
                 called_name(f),
                 match &f.args {
-                    FunctionArguments::List(list) => list
-                        .args
-                        .iter()
-                        .filter_map(|a| match a {
-                            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
-                            _ => None,
-                        })
-                        .collect(),
+                    FunctionArguments::List(list) => unnamed_args(&list.args),
                     _ => Vec::new(),
                 },
             ),
@@ -1217,7 +1261,10 @@ impl<'a> Analyzer<'a> {
             .iter()
             .flat_map(|e| self.expr_lineage(e, EdgeKind::Transform))
             .collect();
-        let made = crate::catalog::SparkCatalog::get().generator_columns(&function, &types);
+        let made = match function.as_str() {
+            "stack" => stack_columns(&args, &types),
+            _ => crate::catalog::SparkCatalog::get().generator_columns(&function, &types),
+        };
         let columns: Vec<(String, SqlType)> = match (made, names.is_empty()) {
             (Some(made), true) => made,
             (Some(made), false) if made.len() == names.len() => names
@@ -1275,6 +1322,10 @@ impl<'a> Analyzer<'a> {
             .map(|e| self.infer(e, scope, None, false))
             .collect();
         match name.to_lowercase().as_str() {
+            // Spark's `range(n)`: one BIGINT column `id`.
+            "range" if self.spark_types => {
+                RelationSchema::closed(vec![Column::new("id", SqlType::BigInt)])
+            }
             n @ ("range" | "generate_series") => {
                 let ty = match types.first() {
                     Some(t) if t.is_temporal() => SqlType::Timestamp,
@@ -1282,6 +1333,12 @@ impl<'a> Analyzer<'a> {
                 };
                 RelationSchema::closed(vec![Column::new(n, ty)])
             }
+            // Snowflake's `split_to_table(s, ',')`: a row per part.
+            "split_to_table" => RelationSchema::closed(vec![
+                Column::new("seq", SqlType::BigInt),
+                Column::new("index", SqlType::BigInt),
+                Column::new("value", SqlType::Varchar),
+            ]),
             "unnest" => {
                 let elem = types
                     .first()
@@ -1370,7 +1427,9 @@ impl<'a> Analyzer<'a> {
                 }
             }
         };
+        let mut projection_starts = Vec::with_capacity(select.projection.len());
         for item in &select.projection {
+            projection_starts.push(columns.len());
             match item {
                 SelectItem::UnnamedExpr(expr) | SelectItem::ExprWithAlias { expr, .. }
                     if self.may_call_columns() && contains_columns_call(expr) =>
@@ -1578,6 +1637,7 @@ impl<'a> Analyzer<'a> {
         if !open {
             open_from.clear();
         }
+        self.last_projection_starts = projection_starts;
         RelationSchema {
             columns: Arc::new(materialize(columns)),
             open,
@@ -1894,6 +1954,46 @@ impl<'a> Analyzer<'a> {
 }
 
 /// The table a one-part name aliases in FROM (`FROM tab1 t` for `t`).
+/// The arguments of a call given without a name (`f(a, b)`, not `f(x => a)`).
+fn unnamed_args(args: &[sqlparser::ast::FunctionArg]) -> Vec<&Expr> {
+    use sqlparser::ast::{FunctionArg, FunctionArgExpr};
+    args.iter()
+        .filter_map(|a| match a {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Spark's `stack(n, v1, v2, ...)`: the values in `n` rows of as many
+/// columns as it takes (`col0`, `col1`, ...), each of its values' common type.
+fn stack_columns(args: &[&Expr], types: &[SqlType]) -> Option<Vec<(String, SqlType)>> {
+    let Expr::Value(v) = args.first()? else {
+        return None;
+    };
+    let sqlparser::ast::Value::Number(n, _) = &v.value else {
+        return None;
+    };
+    let rows: usize = n.parse().ok().filter(|&n| n > 0)?;
+    let values = types.get(1..)?;
+    let width = values.len().div_ceil(rows);
+    Some(
+        (0..width)
+            .map(|i| {
+                let ty = values
+                    .iter()
+                    .skip(i)
+                    .step_by(width)
+                    .fold(None, |acc, t| {
+                        Some(super::spark_calls::spark_unify(acc, t.clone()))
+                    })
+                    .unwrap_or(SqlType::Unknown);
+                (format!("col{i}"), ty)
+            })
+            .collect(),
+    )
+}
+
 fn from_table_aliased(from: &[TableWithJoins], name: &ObjectName) -> Option<String> {
     let [ObjectNamePart::Identifier(id)] = name.0.as_slice() else {
         return None;
@@ -1926,9 +2026,9 @@ fn merge_assignments(into: &mut Vec<(String, Vec<Edge>)>, more: Vec<(String, Vec
 fn object_name_parts_as_written(name: &ObjectName) -> Vec<String> {
     name.0
         .iter()
-        .map(|p| match p {
-            ObjectNamePart::Identifier(id) => id.value.clone(),
-            ObjectNamePart::Function(f) => f.name.value.clone(),
+        .flat_map(|p| match p {
+            ObjectNamePart::Identifier(id) => vec![id.value.clone()],
+            ObjectNamePart::Function(f) => identifier_function_parts(f),
         })
         .collect()
 }
@@ -1936,11 +2036,30 @@ fn object_name_parts_as_written(name: &ObjectName) -> Vec<String> {
 pub(crate) fn object_name_parts(name: &ObjectName) -> Vec<String> {
     name.0
         .iter()
-        .map(|p| match p {
-            ObjectNamePart::Identifier(id) => id.value.to_lowercase(),
-            ObjectNamePart::Function(f) => f.name.value.to_lowercase(),
+        .flat_map(|p| match p {
+            ObjectNamePart::Identifier(id) => vec![id.value.to_lowercase()],
+            ObjectNamePart::Function(f) => identifier_function_parts(f)
+                .into_iter()
+                .map(|part| part.to_lowercase())
+                .collect(),
         })
         .collect()
+}
+
+/// The name Snowflake's and Databricks' `IDENTIFIER('db.schema.t')` gives:
+/// the parts of the string. Built from a variable (`IDENTIFIER($t)`), the
+/// name is unknown: two parts, so that it reads as a warehouse table.
+fn identifier_function_parts(f: &sqlparser::ast::ObjectNamePartFunction) -> Vec<String> {
+    use sqlparser::ast::{FunctionArg, FunctionArgExpr, Value};
+    if let [FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(v)))] = f.args.as_slice() {
+        if let Value::SingleQuotedString(text) = &v.value {
+            return text
+                .split('.')
+                .map(|part| part.trim().trim_matches('"').to_string())
+                .collect();
+        }
+    }
+    vec![f.name.value.clone(), f.to_string()]
 }
 
 fn table_factor_alias(f: &TableFactor) -> Option<&TableAlias> {
@@ -2113,8 +2232,12 @@ fn ordinal(e: &Expr) -> Option<usize> {
     }
 }
 
+/// Whether an ORDER BY item names no column: a position, or the word
+/// `ALL` (`ORDER BY ALL`: every output column, in Spark, Databricks and
+/// Snowflake, where sqlparser reads it as a column named `all`).
 fn is_ordinal(e: &Expr) -> bool {
     ordinal(e).is_some()
+        || matches!(e, Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("all"))
 }
 
 /// The name a function is called by, without its schema (`explode` of `x.explode`).

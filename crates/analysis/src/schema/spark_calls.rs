@@ -159,6 +159,19 @@ fn value_dependent(name: &str, args: &[SparkArg]) -> Option<SqlType> {
             },
             _ => None,
         },
+        // The three-argument forms, a unit first (`dateadd(DAY, 1, d)`):
+        // a timestamp whatever the unit, and a count of units.
+        ("dateadd" | "date_add" | "timestampadd", [_, _, _]) => Some(SqlType::Timestamp),
+        ("datediff" | "date_diff" | "timestampdiff", [_, _, _]) => Some(SqlType::BigInt),
+        // `sequence(start, stop, interval)`: an array of the start's type.
+        ("sequence", [start, _, step]) if step.ty == SqlType::Interval => {
+            match value_type(&start.ty) {
+                t @ (SqlType::Date | SqlType::Timestamp) => Some(SqlType::List(Box::new(t))),
+                _ => None,
+            }
+        }
+        // `variant_get(v, '$.a', 'int')`: the type named last.
+        ("variant_get" | "try_variant_get", [_, _, ty]) => Some(parse_spark_type(ty.text()?)),
         ("from_json" | "from_csv", [_, schema, ..]) => schema_type(schema.text()?),
         ("date_part" | "datepart", [field, _]) => {
             Some(match field.text()?.to_ascii_uppercase().as_str() {

@@ -155,6 +155,49 @@ impl Dialect {
         Dialect::Generic,
     ];
 
+    /// The engine's name, as messages give it.
+    pub fn engine_name(self) -> &'static str {
+        match self {
+            Dialect::DuckDb => "DuckDB",
+            Dialect::Databricks => "Databricks",
+            Dialect::Snowflake => "Snowflake",
+            Dialect::Postgres => "Postgres",
+            Dialect::Redshift => "Redshift",
+            Dialect::BigQuery => "BigQuery",
+            Dialect::MsSql => "SQL Server",
+            Dialect::MySql => "MySQL",
+            Dialect::Hive => "Hive",
+            Dialect::Oracle => "Oracle",
+            Dialect::Sqlite => "SQLite",
+            Dialect::ClickHouse => "ClickHouse",
+            Dialect::Teradata => "Teradata",
+            Dialect::Generic => "the warehouse",
+        }
+    }
+
+    /// Whether the engine takes two column names that differ only in the
+    /// case of ASCII letters for one, quoted or not (Spark, BigQuery,
+    /// MySQL, SQL Server, Teradata); the others keep a quoted name's case.
+    pub fn column_names_ignore_case(self) -> bool {
+        matches!(
+            self,
+            Dialect::DuckDb
+                | Dialect::Databricks
+                | Dialect::Hive
+                | Dialect::BigQuery
+                | Dialect::MySql
+                | Dialect::MsSql
+                | Dialect::Teradata
+                | Dialect::Sqlite
+        )
+    }
+
+    /// Whether the engine refuses a view or table with two columns of one
+    /// name; DuckDB and SQLite rename the later ones instead.
+    pub fn refuses_duplicate_columns(self) -> bool {
+        !matches!(self, Dialect::DuckDb | Dialect::Sqlite)
+    }
+
     /// Whether a select-list alias can be used later in the same list
     /// (`select a + 1 as b, b * 2 as c`), as DuckDB, Snowflake, Databricks,
     /// Redshift and Teradata allow. ANSI, Postgres and the others read such a
@@ -306,6 +349,13 @@ pub fn parsers_agree(sql: &str, dialect: Dialect) -> Result<(), String> {
         (Err(_), Err(_)) => Ok(()),
         // DuckDB's list comprehensions are Loupe's own reading: sqlparser has none.
         (Ok(_), Err(_)) if dialect == Dialect::DuckDb && may_hold_list_comprehension(sql) => Ok(()),
+        // So is Spark's `a DIV b` in the Databricks and Hive dialects.
+        (Ok(_), Err(_))
+            if matches!(dialect, Dialect::Databricks | Dialect::Hive)
+                && has_keyword(sql, dialect, sqlparser::keywords::Keyword::DIV) =>
+        {
+            Ok(())
+        }
         (ours, sqlparser) => {
             let (ours, sqlparser) = (format!("{ours:?}"), format!("{sqlparser:?}"));
             if ours == sqlparser {
@@ -332,14 +382,19 @@ pub fn parsers_agree(sql: &str, dialect: Dialect) -> Result<(), String> {
 
 /// Whether `sql` has a `[` and a `FOR` token, as a list comprehension does.
 fn may_hold_list_comprehension(sql: &str) -> bool {
-    use sqlparser::tokenizer::Token;
-    let Ok(tokens) = Dialect::DuckDb.sqlparser_tokens(sql) else {
-        return false;
-    };
-    tokens.iter().any(|t| t.token == Token::LBracket)
-        && tokens.iter().any(|t| {
-            matches!(&t.token, Token::Word(w) if w.keyword == sqlparser::keywords::Keyword::FOR)
-        })
+    has_keyword(sql, Dialect::DuckDb, sqlparser::keywords::Keyword::FOR)
+        && Dialect::DuckDb
+            .sqlparser_tokens(sql)
+            .is_ok_and(|tokens| tokens.iter().any(|t| t.token == sqlparser::tokenizer::Token::LBracket))
+}
+
+/// Whether `sql`, tokenized as `dialect` does, has the keyword.
+fn has_keyword(sql: &str, dialect: Dialect, keyword: sqlparser::keywords::Keyword) -> bool {
+    dialect.sqlparser_tokens(sql).is_ok_and(|tokens| {
+        tokens
+            .iter()
+            .any(|t| matches!(&t.token, sqlparser::tokenizer::Token::Word(w) if w.keyword == keyword))
+    })
 }
 
 /// The positions of DuckDB's `ASOF` in `ASOF [LEFT|INNER|...] JOIN`.

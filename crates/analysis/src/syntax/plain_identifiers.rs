@@ -17,7 +17,7 @@ use sqlparser::ast::{
     FunctionArguments, GranteesType, Ident, LambdaFunction, LambdaFunctionParameter, LambdaSyntax,
     ObjectName, ObjectNamePart, OneOrManyWithParens, Statement,
 };
-use sqlparser::dialect::{Dialect, DuckDbDialect, Precedence};
+use sqlparser::dialect::{DatabricksDialect, Dialect, DuckDbDialect, HiveDialect, Precedence};
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::Token;
@@ -253,6 +253,23 @@ macro_rules! forward_to_wrapped_dialect {
     };
 }
 
+/// Spark's `a DIV b` (integer division), which sqlparser reads only in its
+/// Spark and MySQL dialects, not in the Databricks and Hive ones Loupe
+/// parses Spark SQL with; read as sqlparser's Spark dialect reads it.
+fn spark_integer_division(
+    parser: &mut Parser,
+    left: &Expr,
+    precedence: u8,
+) -> Result<Expr, ParserError> {
+    parser.expect_keyword_is(Keyword::DIV)?;
+    let right = parser.parse_subexpr(precedence)?;
+    Ok(Expr::BinaryOp {
+        left: Box::new(left.clone()),
+        op: sqlparser::ast::BinaryOperator::MyIntegerDivide,
+        right: Box::new(right),
+    })
+}
+
 impl<D: Dialect> Dialect for PlainIdentifiersFirst<D> {
     fn parse_prefix(&self, parser: &mut Parser) -> Option<Result<Expr, ParserError>> {
         if let Some(prefix) = self.0.parse_prefix(parser) {
@@ -269,6 +286,20 @@ impl<D: Dialect> Dialect for PlainIdentifiersFirst<D> {
             }
             _ => self.plain_word_prefix(parser),
         }
+    }
+
+    fn parse_infix(
+        &self,
+        parser: &mut Parser,
+        expr: &Expr,
+        precedence: u8,
+    ) -> Option<Result<Expr, ParserError>> {
+        let wrapped = self.0.dialect();
+        let spark = wrapped == TypeId::of::<DatabricksDialect>() || wrapped == TypeId::of::<HiveDialect>();
+        if spark && parser.peek_keyword(Keyword::DIV) {
+            return Some(spark_integer_division(parser, expr, precedence));
+        }
+        self.0.parse_infix(parser, expr, precedence)
     }
 
     // Every other method is the wrapped dialect's; `dialect()` among them,
@@ -342,7 +373,6 @@ impl<D: Dialect> Dialect for PlainIdentifiersFirst<D> {
         fn supports_select_exclude(&self) -> bool;
         fn supports_create_table_multi_schema_info_sources(&self) -> bool;
         fn supports_select_modifiers(&self) -> bool;
-        fn parse_infix(&self, parser: &mut Parser, expr: &Expr, precedence: u8) -> Option<Result<Expr, ParserError>>;
         fn get_next_precedence(&self, parser: &Parser) -> Option<Result<u8, ParserError>>;
         fn get_next_precedence_default(&self, parser: &Parser) -> Result<u8, ParserError>;
         fn parse_statement(&self, parser: &mut Parser) -> Option<Result<Statement, ParserError>>;

@@ -1,0 +1,347 @@
+//! SQL that Databricks, Spark and Snowflake models use and their engines
+//! accept: read, typed and checked as the engine does. The Spark types are
+//! pyspark 4.3's analyzer's for the same queries (local session); the
+//! Snowflake ones follow Snowflake's function reference.
+
+use std::path::{Path, PathBuf};
+
+use loupe_analysis::host::AnalysisHost;
+use loupe_analysis::loose::{analyze_sql, SqlAnalysis, TableCatalog};
+use loupe_analysis::schema::{Column, RelationSchema};
+use loupe_analysis::syntax::{parsers_agree, Dialect};
+use loupe_analysis::types::spark::{parse_spark_type, spark_type_name};
+
+const SPARK_TABLE: &[(&str, &str)] = &[
+    ("ts", "TIMESTAMP"),
+    ("d", "DATE"),
+    ("n", "INT"),
+    ("s", "STRING"),
+    ("v", "VARIANT"),
+];
+
+fn analyze(sql: &str, dialect: Dialect) -> SqlAnalysis {
+    let mut catalog = TableCatalog::default();
+    let columns = SPARK_TABLE
+        .iter()
+        .map(|(name, ty)| Column::new(*name, parse_spark_type(ty)))
+        .collect();
+    catalog.insert("t", RelationSchema::closed(columns));
+    analyze_sql(sql, dialect, &catalog)
+}
+
+/// The columns of `sql` as `name TYPE` in Spark's names, with no diagnostic.
+fn spark_columns(sql: &str) -> Vec<String> {
+    let analysis = analyze(sql, Dialect::Databricks);
+    let messages: Vec<&String> = analysis.diagnostics.iter().map(|d| &d.message).collect();
+    assert_eq!(messages, Vec::<&String>::new(), "{sql}");
+    analysis
+        .output()
+        .unwrap()
+        .columns
+        .iter()
+        .map(|c| format!("{} {}", c.name, spark_type_name(&c.ty)))
+        .collect()
+}
+
+#[test]
+fn spark_date_arithmetic_is_typed_as_spark_types_it() {
+    for (expr, expected) in [
+        ("dateadd(DAY, 1, ts)", "TIMESTAMP"),
+        ("date_add(DAY, 1, d)", "TIMESTAMP"),
+        ("timestampadd(HOUR, 1, d)", "TIMESTAMP"),
+        ("timestampdiff(MINUTE, ts, current_timestamp())", "BIGINT"),
+        ("datediff(DAY, d, current_date())", "BIGINT"),
+        ("date_diff(DAY, d, current_date())", "BIGINT"),
+        ("datediff(current_date(), d)", "INT"),
+        ("ts + interval 1 day", "TIMESTAMP"),
+        ("d + interval 1 day", "DATE"),
+        ("d + interval 2 hours", "TIMESTAMP"),
+        ("d - interval '1 day 2 hours'", "TIMESTAMP"),
+        ("ts - interval '1' hour", "TIMESTAMP"),
+        ("interval 3 days + d", "DATE"),
+        ("sequence(d, date_add(d, 7), interval 1 day)", "ARRAY<DATE>"),
+        ("variant_get(v, '$.a', 'int')", "INT"),
+        ("try_variant_get(v, '$.b', 'string')", "STRING"),
+        ("v:user.name", "VARIANT"),
+        ("s:user.name", "STRING"),
+        ("n div 2", "BIGINT"),
+    ] {
+        assert_eq!(
+            spark_columns(&format!("select {expr} as c from t")),
+            [format!("c {expected}")],
+            "{expr}"
+        );
+    }
+}
+
+#[test]
+fn spark_generators_and_table_functions_make_their_columns() {
+    assert_eq!(
+        spark_columns("select stack(2, 'a', 1, 'b', 2) from t"),
+        ["col0 STRING", "col1 INT"]
+    );
+    assert_eq!(
+        spark_columns("select stack(2, s, n, 'b', 2) as (label, k) from t"),
+        ["label STRING", "k INT"]
+    );
+    assert_eq!(
+        spark_columns("select id * 2 as doubled from range(10)"),
+        ["doubled BIGINT"]
+    );
+    assert_eq!(
+        spark_columns("select explode(sequence(d, d, interval 1 day)) as day from t"),
+        ["day DATE"]
+    );
+}
+
+#[test]
+fn order_by_all_orders_by_every_column() {
+    for dialect in [Dialect::Databricks, Dialect::Snowflake, Dialect::DuckDb] {
+        let analysis = analyze("select n, s from t order by all", dialect);
+        assert!(analysis.diagnostics.is_empty(), "{dialect:?}: {:?}", analysis.diagnostics);
+        let analysis = analyze("select n from t order by all desc", dialect);
+        assert!(analysis.diagnostics.is_empty(), "{dialect:?}: {:?}", analysis.diagnostics);
+    }
+    // A misspelt column is still one.
+    let analysis = analyze("select n from t order by nn", Dialect::Databricks);
+    assert_eq!(analysis.diagnostics.len(), 1);
+}
+
+#[test]
+fn spark_integer_division_parses_in_the_databricks_and_hive_dialects() {
+    for dialect in [Dialect::Databricks, Dialect::Hive] {
+        for sql in ["select n div 2 from t", "select (n + 1) div 2 * 3 from t"] {
+            assert!(analyze(sql, dialect).diagnostics.is_empty(), "{dialect:?} {sql}");
+            parsers_agree(sql, dialect).unwrap();
+        }
+    }
+    // `n div 2 * 3` is `(n div 2) * 3`, as in Spark.
+    let analysis = analyze("select n div 2 * 3 as c from t", Dialect::Databricks);
+    let printed = format!("{:?}", analysis.statements[0].output.columns[0].ty);
+    assert_eq!(printed, "BigInt");
+}
+
+#[test]
+fn duckdb_renames_a_repeated_output_name_where_a_query_becomes_a_relation() {
+    // DuckDB 1.4: `select * from c` is `a`, `a_1`; `a_1` reads the second.
+    let columns = |sql: &str| -> Vec<String> {
+        let analysis = analyze(sql, Dialect::DuckDb);
+        assert!(analysis.diagnostics.is_empty(), "{sql}: {:?}", analysis.diagnostics);
+        analysis
+            .output()
+            .unwrap()
+            .columns
+            .iter()
+            .map(|c| format!("{} {}", c.name, c.ty))
+            .collect()
+    };
+    assert_eq!(
+        columns("with c as (select 1 as a, 'x' as a) select a_1, a from c"),
+        ["a_1 VARCHAR", "a INTEGER"]
+    );
+    assert_eq!(
+        columns("select * from (select n, s as n, n as n_1 from t) x"),
+        ["n INTEGER", "n_1 VARCHAR", "n_1_1 INTEGER"]
+    );
+    assert_eq!(
+        columns("select x.* from (select t.n, u.n from t, t as u) x"),
+        ["n INTEGER", "n_1 INTEGER"]
+    );
+    // A query's own result keeps both names; a view made of it does not.
+    assert_eq!(
+        columns("select t.n, u.n from t, t as u"),
+        ["n INTEGER", "n INTEGER"]
+    );
+    assert_eq!(
+        columns("create view v as select t.n, u.n from t, t as u; select * from v"),
+        ["n INTEGER", "n_1 INTEGER"]
+    );
+}
+
+fn project(test: &str, adapter: &str, files: &[(&str, &str)]) -> PathBuf {
+    let root = std::env::temp_dir().join(format!("loupe-forms-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let write = |path: &str, text: &str| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("dbt_project.yml", "name: shop\nprofile: shop\n");
+    write(
+        "profiles.yml",
+        &format!(
+            "shop:\n  target: dev\n  outputs:\n    dev:\n      type: {adapter}\n      schema: analytics\n      dataset: analytics\n"
+        ),
+    );
+    for (path, text) in files {
+        write(path, text);
+    }
+    root
+}
+
+/// Each diagnostic as `file:line:column code message`.
+fn diagnostics(root: &Path) -> (AnalysisHost, Vec<String>) {
+    let host = AnalysisHost::load(root).unwrap();
+    let found = host
+        .check()
+        .into_iter()
+        .map(|d| {
+            format!(
+                "{}:{}:{} {} {}",
+                d.file,
+                d.start.line,
+                d.start.col,
+                d.code,
+                d.message
+            )
+        })
+        .collect();
+    (host, found)
+}
+
+const CLICKS: &str = "version: 2\nsources:\n  - name: raw\n    tables:\n      - name: clicks\n        columns:\n          - {name: id, data_type: bigint}\n          - {name: city, data_type: string}\n          - {name: geo, data_type: 'struct<country:string,city:string>'}\n";
+
+#[test]
+fn a_model_with_two_columns_of_one_name_is_an_error_where_the_engine_refuses_it() {
+    let model = "select\n    id,\n    geo.*,\n    coalesce(city, geo.city) as City,\n    count(*) over () as n,\n    count(*) over () as n2\nfrom {{ source('raw', 'clicks') }}\n";
+    let root = project(
+        "duplicates-databricks",
+        "databricks",
+        &[
+            ("models/_sources.yml", CLICKS),
+            ("models/stg_clicks.sql", model),
+            // Ephemeral: inlined as a CTE, never created on its own.
+            (
+                "models/eph_clicks.sql",
+                "{{ config(materialized='ephemeral') }}\nselect id, id from {{ source('raw', 'clicks') }}\n",
+            ),
+            (
+                "models/from_eph.sql",
+                "select * from {{ ref('eph_clicks') }}\n",
+            ),
+            // Names the engine makes up are left alone (Loupe may not spell them as it does).
+            (
+                "models/unaliased.sql",
+                "select upper(city), upper(city) from {{ source('raw', 'clicks') }}\n",
+            ),
+        ],
+    );
+    let (_, found) = diagnostics(&root);
+    let refuses = "Databricks refuses to create a view or table with two columns of one name";
+    assert_eq!(
+        found,
+        [
+            format!("models/from_eph.sql:1:8 L017 column `id` is already in the model's output: {refuses}; give one an alias"),
+            format!("models/stg_clicks.sql:4:5 L017 column `City` is already in the model's output: {refuses}; give one an alias"),
+        ]
+    );
+
+    // Snowflake keeps a quoted name's case: `"City"` and `city` are two columns.
+    let root = project(
+        "duplicates-snowflake",
+        "snowflake",
+        &[
+            ("models/_sources.yml", CLICKS),
+            (
+                "models/stg_clicks.sql",
+                "select id, city, city as \"City\", id as id from {{ source('raw', 'clicks') }}\n",
+            ),
+        ],
+    );
+    let (_, found) = diagnostics(&root);
+    assert_eq!(
+        found,
+        ["models/stg_clicks.sql:1:34 L017 column `id` is already in the model's output: Snowflake refuses to create a view or table with two columns of one name; give one an alias"]
+    );
+}
+
+#[test]
+fn duckdb_models_with_a_repeated_name_read_as_duckdb_creates_them() {
+    let root = project(
+        "duplicates-duckdb",
+        "duckdb",
+        &[
+            (
+                "models/joined.sql",
+                "with a as (select 1 as id, 'x' as name), b as (select 1 as id, 2 as amount)\nselect * from a join b on a.id = b.id\n",
+            ),
+            (
+                "models/downstream.sql",
+                "select id, id_1, amount from {{ ref('joined') }}\n",
+            ),
+        ],
+    );
+    let (host, found) = diagnostics(&root);
+    assert_eq!(found, Vec::<String>::new());
+    let schemas = host.relation_schemas();
+    let names = |relation: &str| -> Vec<String> {
+        schemas[relation]
+            .columns
+            .iter()
+            .map(|c| format!("{} {}", c.name, c.ty))
+            .collect()
+    };
+    assert_eq!(
+        names("analytics.joined"),
+        ["id INTEGER", "name VARCHAR", "id_1 INTEGER", "amount INTEGER"]
+    );
+    assert_eq!(
+        names("analytics.downstream"),
+        ["id INTEGER", "id_1 INTEGER", "amount INTEGER"]
+    );
+}
+
+#[test]
+fn snowflake_aggregates_and_table_functions_read_as_snowflake_reads_them() {
+    let orders = "version: 2\nsources:\n  - name: raw\n    database: raw\n    schema: app\n    tables:\n      - name: orders\n        columns:\n          - {name: id, data_type: number}\n          - {name: customer_id, data_type: number}\n          - {name: amount, data_type: 'number(12,2)'}\n          - {name: status, data_type: varchar}\n          - {name: is_big, data_type: boolean}\n";
+    let root = project(
+        "snowflake-forms",
+        "snowflake",
+        &[
+            ("models/_sources.yml", orders),
+            (
+                "models/customer_stats.sql",
+                "select\n    customer_id,\n    approx_percentile(amount, 0.5) as p50,\n    hll(id) as ids,\n    boolor_agg(is_big) as any_big,\n    array_unique_agg(status) as statuses,\n    skew(amount) as skewness,\n    div0(sum(amount), count(*)) as mean,\n    initcap(any_value(status)) as some_status\nfrom {{ source('raw', 'orders') }}\ngroup by customer_id\norder by all\n",
+            ),
+            (
+                "models/by_name.sql",
+                "select id, amount from identifier('raw.app.orders')\n",
+            ),
+            (
+                "models/status_parts.sql",
+                "select o.id, p.index, p.value as part\nfrom {{ source('raw', 'orders') }} o, lateral split_to_table(o.status, '_') p\n",
+            ),
+        ],
+    );
+    let (host, found) = diagnostics(&root);
+    assert_eq!(found, Vec::<String>::new());
+    let schemas = host.relation_schemas();
+    let names = |relation: &str| -> Vec<String> {
+        schemas[relation]
+            .columns
+            .iter()
+            .map(|c| format!("{} {}", c.name, c.ty.shown_in(Dialect::Snowflake)))
+            .collect()
+    };
+    assert_eq!(
+        names("analytics.customer_stats"),
+        [
+            "customer_id NUMBER(38,0)",
+            "p50 FLOAT",
+            "ids NUMBER(38,0)",
+            "any_big BOOLEAN",
+            "statuses ARRAY",
+            "skewness FLOAT",
+            "mean FLOAT",
+            "some_status VARCHAR"
+        ]
+    );
+    assert_eq!(
+        names("analytics.by_name"),
+        ["id NUMBER(38,0)", "amount NUMBER(12,2)"]
+    );
+    assert_eq!(
+        names("analytics.status_parts"),
+        ["id NUMBER(38,0)", "index NUMBER(38,0)", "part VARCHAR"]
+    );
+}
