@@ -98,9 +98,17 @@ fn spark_generators_and_table_functions_make_their_columns() {
 fn order_by_all_orders_by_every_column() {
     for dialect in [Dialect::Databricks, Dialect::Snowflake, Dialect::DuckDb] {
         let analysis = analyze("select n, s from t order by all", dialect);
-        assert!(analysis.diagnostics.is_empty(), "{dialect:?}: {:?}", analysis.diagnostics);
+        assert!(
+            analysis.diagnostics.is_empty(),
+            "{dialect:?}: {:?}",
+            analysis.diagnostics
+        );
         let analysis = analyze("select n from t order by all desc", dialect);
-        assert!(analysis.diagnostics.is_empty(), "{dialect:?}: {:?}", analysis.diagnostics);
+        assert!(
+            analysis.diagnostics.is_empty(),
+            "{dialect:?}: {:?}",
+            analysis.diagnostics
+        );
     }
     // A misspelt column is still one.
     let analysis = analyze("select n from t order by nn", Dialect::Databricks);
@@ -111,7 +119,10 @@ fn order_by_all_orders_by_every_column() {
 fn spark_integer_division_parses_in_the_databricks_and_hive_dialects() {
     for dialect in [Dialect::Databricks, Dialect::Hive] {
         for sql in ["select n div 2 from t", "select (n + 1) div 2 * 3 from t"] {
-            assert!(analyze(sql, dialect).diagnostics.is_empty(), "{dialect:?} {sql}");
+            assert!(
+                analyze(sql, dialect).diagnostics.is_empty(),
+                "{dialect:?} {sql}"
+            );
             parsers_agree(sql, dialect).unwrap();
         }
     }
@@ -126,7 +137,11 @@ fn duckdb_renames_a_repeated_output_name_where_a_query_becomes_a_relation() {
     // DuckDB 1.4: `select * from c` is `a`, `a_1`; `a_1` reads the second.
     let columns = |sql: &str| -> Vec<String> {
         let analysis = analyze(sql, Dialect::DuckDb);
-        assert!(analysis.diagnostics.is_empty(), "{sql}: {:?}", analysis.diagnostics);
+        assert!(
+            analysis.diagnostics.is_empty(),
+            "{sql}: {:?}",
+            analysis.diagnostics
+        );
         analysis
             .output()
             .unwrap()
@@ -188,11 +203,7 @@ fn diagnostics(root: &Path) -> (AnalysisHost, Vec<String>) {
         .map(|d| {
             format!(
                 "{}:{}:{} {} {}",
-                d.file,
-                d.start.line,
-                d.start.col,
-                d.code,
-                d.message
+                d.file, d.start.line, d.start.col, d.code, d.message
             )
         })
         .collect();
@@ -219,6 +230,11 @@ fn a_model_with_two_columns_of_one_name_is_an_error_where_the_engine_refuses_it(
                 "models/from_eph.sql",
                 "select * from {{ ref('eph_clicks') }}\n",
             ),
+            // A test's query is never created as a relation.
+            (
+                "tests/assert_same_ids.sql",
+                "select a.id, b.id from {{ source('raw', 'clicks') }} a join {{ source('raw', 'clicks') }} b on a.id = b.id where a.city <> b.city\n",
+            ),
             // Names the engine makes up are left alone (Loupe may not spell them as it does).
             (
                 "models/unaliased.sql",
@@ -231,8 +247,8 @@ fn a_model_with_two_columns_of_one_name_is_an_error_where_the_engine_refuses_it(
     assert_eq!(
         found,
         [
-            format!("models/from_eph.sql:1:8 L017 column `id` is already in the model's output: {refuses}; give one an alias"),
-            format!("models/stg_clicks.sql:4:5 L017 column `City` is already in the model's output: {refuses}; give one an alias"),
+            format!("models/from_eph.sql:1:8 L017 column `id` is already in the model's output: {refuses}; rename one"),
+            format!("models/stg_clicks.sql:4:5 L017 column `City` is already in the model's output: {refuses}; rename one"),
         ]
     );
 
@@ -251,7 +267,7 @@ fn a_model_with_two_columns_of_one_name_is_an_error_where_the_engine_refuses_it(
     let (_, found) = diagnostics(&root);
     assert_eq!(
         found,
-        ["models/stg_clicks.sql:1:34 L017 column `id` is already in the model's output: Snowflake refuses to create a view or table with two columns of one name; give one an alias"]
+        ["models/stg_clicks.sql:1:34 L017 column `id` is already in the model's output: Snowflake refuses to create a view or table with two columns of one name; rename one"]
     );
 }
 
@@ -283,7 +299,12 @@ fn duckdb_models_with_a_repeated_name_read_as_duckdb_creates_them() {
     };
     assert_eq!(
         names("analytics.joined"),
-        ["id INTEGER", "name VARCHAR", "id_1 INTEGER", "amount INTEGER"]
+        [
+            "id INTEGER",
+            "name VARCHAR",
+            "id_1 INTEGER",
+            "amount INTEGER"
+        ]
     );
     assert_eq!(
         names("analytics.downstream"),
@@ -344,4 +365,32 @@ fn snowflake_aggregates_and_table_functions_read_as_snowflake_reads_them() {
         names("analytics.status_parts"),
         ["id NUMBER(38,0)", "index NUMBER(38,0)", "part VARCHAR"]
     );
+}
+
+#[test]
+fn bigquery_typed_array_and_struct_literals_are_typed_by_their_declaration() {
+    let sql = "select array<int64>[1, 2] as a, struct<x int64, y string>(n, s) as st, struct(n as k, s) as s2, array<string>[] as empty\nfrom t where s in unnest(array<string>['a', 'b'])";
+    let analysis = analyze(sql, Dialect::BigQuery);
+    assert!(
+        analysis.diagnostics.is_empty(),
+        "{:?}",
+        analysis.diagnostics
+    );
+    let columns: Vec<String> = analysis
+        .output()
+        .unwrap()
+        .columns
+        .iter()
+        .map(|c| format!("{} {}", c.name, c.ty))
+        .collect();
+    assert_eq!(
+        columns,
+        [
+            "a BIGINT[]",
+            "st STRUCT(x BIGINT, y VARCHAR)",
+            "s2 STRUCT(k INTEGER, s VARCHAR)",
+            "empty VARCHAR[]"
+        ]
+    );
+    parsers_agree(sql, Dialect::BigQuery).unwrap();
 }

@@ -324,8 +324,9 @@ pub fn analyze_model_text(
                     rendered,
                     assumed,
                 };
+                // Tests and analyses are never created: only models are.
                 let refuses_duplicates = dialect.refuses_duplicate_columns()
-                    && node.is_some()
+                    && node.is_some_and(|n| n.is_sql_model())
                     && model_materialization(db, project, file).as_deref() != Some("ephemeral");
                 for (i, statement) in statements.iter().enumerate() {
                     let result = analyze_statement(
@@ -346,7 +347,7 @@ pub fn analyze_model_text(
                                 Code::DuplicateColumn,
                                 rendered.source_map.to_template(*range, template),
                                 format!(
-                                    "column `{name}` is already in the model's output: {} refuses to create a view or table with two columns of one name; give one an alias",
+                                    "column `{name}` is already in the model's output: {} refuses to create a view or table with two columns of one name; rename one",
                                     dialect.engine_name()
                                 ),
                             ));

@@ -315,11 +315,37 @@ impl Analyzer<'_> {
                     .collect();
                 super::spark_calls::struct_of(&args)
             }
-            Expr::Struct { values, .. } => {
-                for x in values {
-                    infer(self, x);
+            // BigQuery's `STRUCT(a, b AS c)` and typed `STRUCT<x INT64>(1)`.
+            Expr::Struct { values, fields } => {
+                let types: Vec<SqlType> = values.iter().map(|x| infer(self, x)).collect();
+                if fields.is_empty() {
+                    SqlType::Struct(
+                        values
+                            .iter()
+                            .zip(types)
+                            .map(|(x, ty)| (struct_field_name(x), ty.materialize()))
+                            .collect(),
+                    )
+                } else {
+                    SqlType::Struct(
+                        fields
+                            .iter()
+                            .map(|f| {
+                                let name = f
+                                    .field_name
+                                    .as_ref()
+                                    .map_or(String::new(), |n| n.value.clone());
+                                (
+                                    name,
+                                    crate::types::parse_type_in(
+                                        &f.field_type.to_string(),
+                                        self.dialect,
+                                    ),
+                                )
+                            })
+                            .collect(),
+                    )
                 }
-                SqlType::Unknown
             }
             Expr::Dictionary(fields) => {
                 let mut out = Vec::new();
@@ -1359,6 +1385,17 @@ impl Scope<'_> {
             s = scope.parent;
         }
         false
+    }
+}
+
+/// The field a value of BigQuery's `STRUCT(...)` makes: its alias, its
+/// column's name, or none.
+fn struct_field_name(value: &Expr) -> String {
+    match value {
+        Expr::Named { name, .. } => name.value.clone(),
+        Expr::Identifier(id) => id.value.clone(),
+        Expr::CompoundIdentifier(ids) => ids.last().map_or(String::new(), |i| i.value.clone()),
+        _ => String::new(),
     }
 }
 

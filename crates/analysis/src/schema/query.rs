@@ -1427,7 +1427,10 @@ impl<'a> Analyzer<'a> {
                 }
             }
         };
-        let mut projection_starts = Vec::with_capacity(select.projection.len());
+        // The buffer of the SELECT analysed before, reused: a nested SELECT
+        // of this one's list takes an empty one.
+        let mut projection_starts = std::mem::take(&mut self.last_projection_starts);
+        projection_starts.clear();
         for item in &select.projection {
             projection_starts.push(columns.len());
             match item {

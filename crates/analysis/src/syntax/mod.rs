@@ -347,6 +347,8 @@ pub fn parsers_agree(sql: &str, dialect: Dialect) -> Result<(), String> {
         parse(dialect.sqlparser_dialect()),
     ) {
         (Err(_), Err(_)) => Ok(()),
+        // BigQuery's typed array literals too (sqlparser reads comparisons).
+        (Ok(_), _) if dialect == Dialect::BigQuery && may_hold_typed_array(sql) => Ok(()),
         // DuckDB's list comprehensions are Loupe's own reading: sqlparser has none.
         (Ok(_), Err(_)) if dialect == Dialect::DuckDb && may_hold_list_comprehension(sql) => Ok(()),
         // So is Spark's `a DIV b` in the Databricks and Hive dialects.
@@ -383,17 +385,30 @@ pub fn parsers_agree(sql: &str, dialect: Dialect) -> Result<(), String> {
 /// Whether `sql` has a `[` and a `FOR` token, as a list comprehension does.
 fn may_hold_list_comprehension(sql: &str) -> bool {
     has_keyword(sql, Dialect::DuckDb, sqlparser::keywords::Keyword::FOR)
-        && Dialect::DuckDb
-            .sqlparser_tokens(sql)
-            .is_ok_and(|tokens| tokens.iter().any(|t| t.token == sqlparser::tokenizer::Token::LBracket))
+        && Dialect::DuckDb.sqlparser_tokens(sql).is_ok_and(|tokens| {
+            tokens
+                .iter()
+                .any(|t| t.token == sqlparser::tokenizer::Token::LBracket)
+        })
+}
+
+/// Whether `sql` has `ARRAY` followed by `<`, as a typed array literal does.
+fn may_hold_typed_array(sql: &str) -> bool {
+    use sqlparser::tokenizer::Token;
+    Dialect::BigQuery.sqlparser_tokens(sql).is_ok_and(|tokens| {
+        tokens.windows(2).any(|pair| {
+            matches!(&pair[0].token, Token::Word(w) if w.keyword == sqlparser::keywords::Keyword::ARRAY)
+                && pair[1].token == Token::Lt
+        })
+    })
 }
 
 /// Whether `sql`, tokenized as `dialect` does, has the keyword.
 fn has_keyword(sql: &str, dialect: Dialect, keyword: sqlparser::keywords::Keyword) -> bool {
     dialect.sqlparser_tokens(sql).is_ok_and(|tokens| {
-        tokens
-            .iter()
-            .any(|t| matches!(&t.token, sqlparser::tokenizer::Token::Word(w) if w.keyword == keyword))
+        tokens.iter().any(
+            |t| matches!(&t.token, sqlparser::tokenizer::Token::Word(w) if w.keyword == keyword),
+        )
     })
 }
 

@@ -11,13 +11,20 @@
 //! typed literal or lambda can only be a call or a column reference, and a
 //! number or a quoted string only a literal: this dialect reads them at once
 //! and leaves everything else to the wrapped dialect.
+//!
+//! It also reads a few forms the engines accept and sqlparser's dialect for
+//! them does not: DuckDB's list comprehensions, BigQuery's typed array
+//! literals (`ARRAY<INT64>[1, 2]`) and Spark's `a DIV b` in the Databricks
+//! and Hive dialects.
 
 use sqlparser::ast::{
     ColumnOption, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
     FunctionArguments, GranteesType, Ident, LambdaFunction, LambdaFunctionParameter, LambdaSyntax,
     ObjectName, ObjectNamePart, OneOrManyWithParens, Statement,
 };
-use sqlparser::dialect::{DatabricksDialect, Dialect, DuckDbDialect, HiveDialect, Precedence};
+use sqlparser::dialect::{
+    BigQueryDialect, DatabricksDialect, Dialect, DuckDbDialect, HiveDialect, Precedence,
+};
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::Token;
@@ -253,6 +260,21 @@ macro_rules! forward_to_wrapped_dialect {
     };
 }
 
+/// BigQuery's typed array literal `ARRAY<INT64>[1, 2]`, which sqlparser
+/// reads as comparisons (`array < int64 > [1, 2]`): read as the cast of the
+/// array to its type, which BigQuery reads the same.
+fn bigquery_typed_array(parser: &mut Parser) -> Result<Expr, ParserError> {
+    let data_type = parser.parse_data_type()?;
+    parser.expect_token(&Token::LBracket)?;
+    let array = parser.parse_array_expr(true)?;
+    Ok(Expr::Cast {
+        kind: sqlparser::ast::CastKind::Cast,
+        expr: Box::new(array),
+        data_type,
+        format: None,
+    })
+}
+
 /// Spark's `a DIV b` (integer division), which sqlparser reads only in its
 /// Spark and MySQL dialects, not in the Databricks and Hive ones Loupe
 /// parses Spark SQL with; read as sqlparser's Spark dialect reads it.
@@ -279,6 +301,18 @@ impl<D: Dialect> Dialect for PlainIdentifiersFirst<D> {
             Token::LBracket if self.0.dialect() == TypeId::of::<DuckDbDialect>() => {
                 list_comprehension(parser)
             }
+            Token::Word(ref w)
+                if w.keyword == Keyword::ARRAY
+                    && self.0.dialect() == TypeId::of::<BigQueryDialect>()
+                    && parser.peek_nth_token_ref(1).token == Token::Lt =>
+            {
+                // Where it is no typed literal (`array < 1`), sqlparser's reading.
+                match parser.maybe_parse(|p| bigquery_typed_array(p)) {
+                    Ok(Some(array)) => Some(Ok(array)),
+                    Ok(None) => None,
+                    Err(e) => Some(Err(e)),
+                }
+            }
             // A literal is no type name either: sqlparser's type-name reading
             // fails on it at once, formatting an error message.
             Token::Number(..) | Token::SingleQuotedString(_) => {
@@ -295,7 +329,8 @@ impl<D: Dialect> Dialect for PlainIdentifiersFirst<D> {
         precedence: u8,
     ) -> Option<Result<Expr, ParserError>> {
         let wrapped = self.0.dialect();
-        let spark = wrapped == TypeId::of::<DatabricksDialect>() || wrapped == TypeId::of::<HiveDialect>();
+        let spark =
+            wrapped == TypeId::of::<DatabricksDialect>() || wrapped == TypeId::of::<HiveDialect>();
         if spark && parser.peek_keyword(Keyword::DIV) {
             return Some(spark_integer_division(parser, expr, precedence));
         }
