@@ -121,6 +121,14 @@ mod tests {
         rename_duplicates_as_duckdb(&mut s);
         assert_eq!(s.columns[50].name, "c0_1");
         assert_eq!(s.columns[99].name, "c49_1");
+        let mut wide: Vec<String> = (0..40).map(|i| format!("c{i}")).collect();
+        let mut s = schema(&wide.iter().map(String::as_str).collect::<Vec<_>>());
+        rename_duplicates_as_duckdb(&mut s);
+        assert_eq!(names(&s), wide);
+        wide.push("C5".into());
+        let mut s = schema(&wide.iter().map(String::as_str).collect::<Vec<_>>());
+        rename_duplicates_as_duckdb(&mut s);
+        assert_eq!(s.columns[40].name, "C5_1");
     }
 
     #[test]
