@@ -210,6 +210,15 @@ fn diagnostics(root: &Path) -> (AnalysisHost, Vec<String>) {
     (host, found)
 }
 
+/// A relation's columns as `name TYPE`, types named as `dialect`'s engine names them.
+fn columns_of(host: &AnalysisHost, relation: &str, dialect: Dialect) -> Vec<String> {
+    host.relation_schemas()[relation]
+        .columns
+        .iter()
+        .map(|c| format!("{} {}", c.name, c.ty.shown_in(dialect)))
+        .collect()
+}
+
 const CLICKS: &str = "version: 2\nsources:\n  - name: raw\n    tables:\n      - name: clicks\n        columns:\n          - {name: id, data_type: bigint}\n          - {name: city, data_type: string}\n          - {name: geo, data_type: 'struct<country:string,city:string>'}\n";
 
 #[test]
@@ -289,16 +298,8 @@ fn duckdb_models_with_a_repeated_name_read_as_duckdb_creates_them() {
     );
     let (host, found) = diagnostics(&root);
     assert_eq!(found, Vec::<String>::new());
-    let schemas = host.relation_schemas();
-    let names = |relation: &str| -> Vec<String> {
-        schemas[relation]
-            .columns
-            .iter()
-            .map(|c| format!("{} {}", c.name, c.ty))
-            .collect()
-    };
     assert_eq!(
-        names("analytics.joined"),
+        columns_of(&host, "analytics.joined", Dialect::DuckDb),
         [
             "id INTEGER",
             "name VARCHAR",
@@ -307,7 +308,7 @@ fn duckdb_models_with_a_repeated_name_read_as_duckdb_creates_them() {
         ]
     );
     assert_eq!(
-        names("analytics.downstream"),
+        columns_of(&host, "analytics.downstream", Dialect::DuckDb),
         ["id INTEGER", "id_1 INTEGER", "amount INTEGER"]
     );
 }
@@ -336,16 +337,8 @@ fn snowflake_aggregates_and_table_functions_read_as_snowflake_reads_them() {
     );
     let (host, found) = diagnostics(&root);
     assert_eq!(found, Vec::<String>::new());
-    let schemas = host.relation_schemas();
-    let names = |relation: &str| -> Vec<String> {
-        schemas[relation]
-            .columns
-            .iter()
-            .map(|c| format!("{} {}", c.name, c.ty.shown_in(Dialect::Snowflake)))
-            .collect()
-    };
     assert_eq!(
-        names("analytics.customer_stats"),
+        columns_of(&host, "analytics.customer_stats", Dialect::Snowflake),
         [
             "customer_id NUMBER(38,0)",
             "p50 FLOAT",
@@ -358,11 +351,11 @@ fn snowflake_aggregates_and_table_functions_read_as_snowflake_reads_them() {
         ]
     );
     assert_eq!(
-        names("analytics.by_name"),
+        columns_of(&host, "analytics.by_name", Dialect::Snowflake),
         ["id NUMBER(38,0)", "amount NUMBER(12,2)"]
     );
     assert_eq!(
-        names("analytics.status_parts"),
+        columns_of(&host, "analytics.status_parts", Dialect::Snowflake),
         ["id NUMBER(38,0)", "index NUMBER(38,0)", "part VARCHAR"]
     );
 }
