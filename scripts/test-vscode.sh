@@ -5,6 +5,8 @@
 # (default ~/.cache/loupe-vscode) and reused by later runs.
 #   scripts/test-vscode.sh            unit tests, then the end-to-end test
 #   scripts/test-vscode.sh --unit     unit tests only
+# Screenshots go to $LOUPE_VSCODE_CACHE/screenshots; LOUPE_SCREENSHOTS=$PWD/editors/vscode/screenshots
+# (an absolute path) refreshes the README's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -98,6 +100,6 @@ fi
 
 say "end-to-end test in code-server"
 LOUPE_BIN="$loupe_bin" CODE_SERVER="$entry" NODE24="$node24" CHROMIUM="$(command -v chromium)" \
-    SCREENSHOTS="${LOUPE_SCREENSHOTS-$root/editors/vscode/screenshots}" \
+    SCREENSHOTS="${LOUPE_SCREENSHOTS-$cache/screenshots}" \
     node test/e2e/run.mjs
 say "VS Code tests passed in $(( $(date +%s) - t0 )) s"

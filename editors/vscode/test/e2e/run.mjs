@@ -253,7 +253,17 @@ async function openFile(rel) {
   await page.locator(`.tab.active[data-resource-name="${path.basename(rel)}"], .tab.active:has-text("${path.basename(rel)}")`).first().waitFor({ timeout: 15000 });
   await page.locator(".monaco-editor .view-lines").first().waitFor();
   // The editor has the focus: a palette opened next is not closed by the focus arriving late.
-  await page.locator(".editor-group-container.active .monaco-editor.focused").first().waitFor({ timeout: 10000 });
+  const focused = page.locator(".editor-group-container.active .monaco-editor.focused").first();
+  try {
+    await focused.waitFor({ timeout: 5000 });
+  } catch {
+    // Something else kept the focus (a notification, a view that refreshed): click into the
+    // text, as a person would.
+    log(`the editor of ${rel} opened without the focus; clicking into it`);
+    await unfocusWebview();
+    await page.locator(".editor-group-container.active .monaco-editor .view-lines").first().click({ timeout: 5000 });
+    await focused.waitFor({ timeout: 10000 });
+  }
 }
 async function goTo(line, col) {
   await page.keyboard.press(`${mod}+G`);
