@@ -259,7 +259,11 @@ async function openFile(rel) {
   } catch {
     // Something else kept the focus (a notification, a view that refreshed): click into the
     // text, as a person would.
-    log(`the editor of ${rel} opened without the focus; clicking into it`);
+    const holder = await page.evaluate(() => {
+      const a = document.activeElement;
+      return a ? `${a.tagName}.${String(a.className).split(" ").slice(0, 3).join(".")}` : "nothing";
+    });
+    log(`the editor of ${rel} opened without the focus (${holder} has it); clicking into it`);
     await unfocusWebview();
     await page.locator(".editor-group-container.active .monaco-editor .view-lines").first().click({ timeout: 5000 });
     await focused.waitFor({ timeout: 10000 });
