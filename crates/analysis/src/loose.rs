@@ -12,7 +12,7 @@ use crate::schema::{
 };
 use crate::syntax::{parse_sql, Dialect};
 use crate::text::TextRange;
-use crate::types::parse_type;
+use crate::types::parse_type_in;
 
 /// Table schemas by lower-case name, with and without schema.
 #[derive(Default, Clone, Debug)]
@@ -23,6 +23,15 @@ pub struct TableCatalog {
 impl TableCatalog {
     /// Reads the catalog JSON format; errors name what is wrong.
     pub fn from_json(text: &str) -> Result<TableCatalog, String> {
+        Self::from_json_in(text, crate::syntax::Dialect::DuckDb)
+    }
+
+    /// A catalog whose types are written in the names of `dialect`'s engine
+    /// (BigQuery's bare NUMERIC has 9 fraction digits, its TIMESTAMP is an instant).
+    pub fn from_json_in(
+        text: &str,
+        dialect: crate::syntax::Dialect,
+    ) -> Result<TableCatalog, String> {
         let value: serde_json::Value =
             serde_json::from_str(text).map_err(|e| format!("catalog is not valid JSON: {e}"))?;
         let tables = value
@@ -43,7 +52,7 @@ impl TableCatalog {
                 ) else {
                     return Err(format!("table `{name}`: each column must be [name, TYPE]"));
                 };
-                out.push(Column::new(col, parse_type(ty)));
+                out.push(Column::new(col, parse_type_in(ty, dialect)));
             }
             catalog.insert(name, RelationSchema::closed(out));
         }

@@ -164,10 +164,10 @@ fn bigquery_wildcard_tables_and_their_pseudo_columns_are_read() {
     assert_eq!(
         columns,
         [
-            "event_day BIGINT",
-            "event_timestamp BIGINT",
-            "event_name VARCHAR",
-            "table_suffix VARCHAR"
+            "event_day INT64",
+            "event_timestamp INT64",
+            "event_name STRING",
+            "table_suffix STRING"
         ]
     );
     let compiled = compiled(&host, &root.join("models/staging/stg_ga4__events.sql"));

@@ -1,7 +1,7 @@
-//! SQL that Databricks, Spark and Snowflake models use and their engines
+//! SQL that Databricks, Spark, Snowflake and BigQuery models use and their engines
 //! accept: read, typed and checked as the engine does. The Spark types are
 //! pyspark 4.3's analyzer's for the same queries (local session); the
-//! Snowflake ones follow Snowflake's function reference.
+//! Snowflake and BigQuery ones follow their engines' function references.
 
 use std::path::{Path, PathBuf};
 
@@ -386,4 +386,137 @@ fn bigquery_typed_array_and_struct_literals_are_typed_by_their_declaration() {
         ]
     );
     parsers_agree(sql, Dialect::BigQuery).unwrap();
+}
+
+/// The one column of `select <expr> as c from t` on BigQuery, over a table
+/// whose types are written in BigQuery's names, shown in them too.
+fn bigquery_type(expr: &str) -> String {
+    let catalog = TableCatalog::from_json_in(
+        r#"{"tables": {"t": [["s", "STRING"], ["n", "INT64"], ["f", "FLOAT64"],
+            ["num", "NUMERIC"], ["big", "BIGNUMERIC"], ["d", "DATE"], ["dt", "DATETIME"],
+            ["ts", "TIMESTAMP"], ["j", "JSON"], ["arr", "ARRAY<INT64>"]]}}"#,
+        Dialect::BigQuery,
+    )
+    .unwrap();
+    let analysis = analyze_sql(
+        &format!("select {expr} as c from t"),
+        Dialect::BigQuery,
+        &catalog,
+    );
+    assert!(
+        analysis.diagnostics.is_empty(),
+        "{expr}: {:?}",
+        analysis.diagnostics
+    );
+    let output = analysis.output().unwrap();
+    output.columns[0].ty.shown_in(Dialect::BigQuery)
+}
+
+#[test]
+fn bigquery_functions_are_typed_as_bigquery_types_them() {
+    for (expr, expected) in [
+        // Date and time families: the type follows the function's name.
+        ("date_diff(d, d, day)", "INT64"),
+        ("timestamp_diff(ts, ts, second)", "INT64"),
+        ("date_trunc(d, month)", "DATE"),
+        ("date_trunc(ts, day)", "TIMESTAMP"),
+        ("datetime_trunc(dt, hour)", "DATETIME"),
+        ("date_add(d, interval 1 day)", "DATE"),
+        ("timestamp_sub(ts, interval 30 minute)", "TIMESTAMP"),
+        ("format_date('%Y-%m', d)", "STRING"),
+        ("parse_date('%Y%m%d', s)", "DATE"),
+        ("safe.parse_timestamp('%F', s)", "TIMESTAMP"),
+        ("timestamp_micros(n)", "TIMESTAMP"),
+        ("unix_seconds(ts)", "INT64"),
+        ("date(ts, 'Europe/Paris')", "DATE"),
+        ("datetime(ts)", "DATETIME"),
+        ("extract(date from ts)", "DATE"),
+        ("extract(dayofweek from ts)", "INT64"),
+        ("current_datetime()", "DATETIME"),
+        ("timestamp '2024-01-01 00:00:00'", "TIMESTAMP"),
+        ("generate_date_array(d, d, interval 1 month)", "ARRAY<DATE>"),
+        // Numbers: a literal with a point is FLOAT64; NUMERIC keeps its kind.
+        ("n * 1.1", "FLOAT64"),
+        ("num * num", "NUMERIC"),
+        ("num / 3", "NUMERIC"),
+        ("big * n", "BIGNUMERIC"),
+        ("avg(num)", "NUMERIC"),
+        ("round(num, 2)", "NUMERIC"),
+        ("safe_divide(n, n)", "FLOAT64"),
+        ("div(n, 2)", "INT64"),
+        ("sum(n)", "INT64"),
+        // Strings, hashes, arrays, aggregates.
+        ("farm_fingerprint(s)", "INT64"),
+        ("md5(s)", "BYTES"),
+        ("to_hex(sha256(s))", "STRING"),
+        ("regexp_contains(s, r'^a')", "BOOL"),
+        ("split(s)", "ARRAY<STRING>"),
+        ("arr[safe_offset(0)]", "INT64"),
+        ("array(select x from unnest(arr) as x)", "ARRAY<INT64>"),
+        ("countif(n > 0)", "INT64"),
+        ("logical_or(n > 0)", "BOOL"),
+        ("approx_quantiles(f, 100)[offset(50)]", "FLOAT64"),
+        (
+            "approx_top_count(s, 3)",
+            "ARRAY<STRUCT<value STRING, count INT64>>",
+        ),
+        // JSON: a JSON argument gives JSON, a STRING one a STRING.
+        ("json_query(j, '$.a')", "JSON"),
+        ("json_extract(s, '$.a')", "STRING"),
+        ("json_value(j, '$.a')", "STRING"),
+        ("lax_int64(j.a)", "INT64"),
+        ("json_extract_array(s, '$.items')", "ARRAY<STRING>"),
+        // Namespaces and geography.
+        ("net.reg_domain(s)", "STRING"),
+        (
+            "st_distance(st_geogpoint(f, f), st_geogpoint(f, f))",
+            "FLOAT64",
+        ),
+        ("st_geogpoint(f, f)", "GEOGRAPHY"),
+    ] {
+        assert_eq!(bigquery_type(expr), expected, "{expr}");
+    }
+}
+
+#[test]
+fn a_bigquery_project_sees_its_columns_in_bigquery_names() {
+    let sources = "version: 2\nsources:\n  - name: ga4\n    schema: analytics_123\n    tables:\n      - name: events\n        identifier: events_*\n        columns:\n          - {name: event_date, data_type: string}\n          - {name: event_timestamp, data_type: int64}\n          - {name: user_pseudo_id, data_type: string}\n          - {name: event_params, data_type: 'array<struct<key string, value struct<string_value string, int_value int64>>>'}\n          - {name: ecommerce, data_type: 'struct<purchase_revenue numeric>'}\n";
+    let staging = "select\n    parse_date('%Y%m%d', event_date) as event_dt,\n    timestamp_micros(event_timestamp) as event_ts,\n    user_pseudo_id,\n    (select value.int_value from unnest(event_params) where key = 'ga_session_id') as session_id,\n    ecommerce.purchase_revenue as revenue,\n    event_params\nfrom {{ source('ga4', 'events') }}\nwhere _table_suffix between '20240101' and '20241231'\n";
+    let sessions = "select\n    user_pseudo_id,\n    session_id,\n    min(event_ts) as started_at,\n    date_trunc(min(event_dt), week) as week,\n    timestamp_diff(max(event_ts), min(event_ts), second) as seconds,\n    sum(revenue) as revenue,\n    sum(revenue) / count(*) as revenue_per_event,\n    array_agg(distinct format_date('%a', event_dt)) as weekdays\nfrom {{ ref('stg_ga4__events') }}\ngroup by 1, 2\n";
+    let root = project(
+        "bigquery-names",
+        "bigquery",
+        &[
+            ("models/staging/_sources.yml", sources),
+            ("models/staging/stg_ga4__events.sql", staging),
+            ("models/marts/fct_sessions.sql", sessions),
+        ],
+    );
+    let (host, found) = diagnostics(&root);
+    assert_eq!(found, Vec::<String>::new());
+    assert_eq!(
+        columns_of(&host, "analytics.stg_ga4__events", Dialect::BigQuery),
+        [
+            "event_dt DATE",
+            "event_ts TIMESTAMP",
+            "user_pseudo_id STRING",
+            "session_id INT64",
+            "revenue NUMERIC",
+            "event_params ARRAY<STRUCT<key STRING, value STRUCT<string_value STRING, int_value INT64>>>",
+        ]
+    );
+    assert_eq!(
+        columns_of(&host, "analytics.fct_sessions", Dialect::BigQuery),
+        [
+            "user_pseudo_id STRING",
+            "session_id INT64",
+            "started_at TIMESTAMP",
+            "week DATE",
+            "seconds INT64",
+            "revenue NUMERIC",
+            "revenue_per_event NUMERIC",
+            "weekdays ARRAY<STRING>",
+        ]
+    );
+    let _ = std::fs::remove_dir_all(root);
 }

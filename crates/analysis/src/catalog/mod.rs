@@ -1,10 +1,13 @@
 //! What the engine knows without reading a project: function signatures
-//! (DuckDB's and Spark's, each generated from its engine).
+//! (DuckDB's and Spark's, each generated from its engine; Snowflake's and
+//! BigQuery's where they differ, from their references).
 
+mod bigquery;
 mod functions;
 mod snowflake;
 pub mod spark;
 
+pub use bigquery::{bigquery_decimal_result, bigquery_result_type, is_bignumeric};
 pub use functions::{FunctionCatalog, FunctionKind, Overload, Param, ResolvedCall};
 pub use snowflake::{flatten_columns, snowflake_result_type};
 pub use spark::{SparkCatalog, SparkKind};

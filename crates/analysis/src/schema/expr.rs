@@ -8,7 +8,7 @@ use sqlparser::ast::{
 use super::higher_order::HigherOrder;
 use super::query::{Analyzer, Grouping};
 use super::scope::{Resolution, Scope};
-use crate::catalog::snowflake_result_type;
+use crate::catalog::{bigquery_decimal_result, bigquery_result_type, snowflake_result_type};
 use crate::diagnostics::{did_you_mean_hint, Code};
 use crate::syntax::Dialect;
 use crate::types::{common_supertype, parse_type, SqlType};
@@ -92,7 +92,18 @@ impl Analyzer<'_> {
                 ty
             }
             Expr::Value(v) if self.spark_types => spark_literal_type(&v.value),
+            // BigQuery reads `0.25` and `1e3` as FLOAT64 (NUMERIC needs `numeric '0.25'`).
+            Expr::Value(v)
+                if self.dialect == Dialect::BigQuery
+                    && matches!(&v.value, Value::Number(n, _) if n.contains(['.', 'e', 'E'])) =>
+            {
+                SqlType::Double
+            }
             Expr::Value(v) => literal_type(&v.value),
+            // BigQuery's `TIMESTAMP '...'` is an instant, as its TIMESTAMP columns are.
+            Expr::TypedString(t) if self.dialect == Dialect::BigQuery => {
+                crate::types::parse_type_in(&t.data_type.to_string(), self.dialect)
+            }
             Expr::TypedString(t) => parse_type(&t.data_type.to_string()),
             Expr::Interval(i) => {
                 infer(self, &i.value);
@@ -216,6 +227,12 @@ impl Analyzer<'_> {
                     DateTimeField::Second if self.spark_types => SqlType::Decimal(8, 6),
                     DateTimeField::Epoch if self.spark_types => SqlType::Decimal(18, 6),
                     _ if self.spark_types => SqlType::Integer,
+                    // BigQuery: `extract(date from ts)` and its kin take a part of the value.
+                    DateTimeField::Date if self.dialect == Dialect::BigQuery => SqlType::Date,
+                    DateTimeField::Datetime if self.dialect == Dialect::BigQuery => {
+                        SqlType::Timestamp
+                    }
+                    DateTimeField::Time if self.dialect == Dialect::BigQuery => SqlType::Time,
                     DateTimeField::Epoch | DateTimeField::Julian => SqlType::Double,
                     _ => SqlType::BigInt,
                 }
@@ -573,6 +590,8 @@ impl Analyzer<'_> {
         let mut lambdas: Vec<(usize, &sqlparser::ast::LambdaFunction)> = Vec::new();
         // The date part of a date function, as written (`month`, `'hour'`).
         let mut date_part: Option<String> = None;
+        // The one column of a subquery argument (BigQuery's `array(select ...)`).
+        let mut array_of: Option<SqlType> = None;
         match &f.args {
             FunctionArguments::List(list) => {
                 let part_position = date_part_position(&name, self.dialect);
@@ -642,7 +661,10 @@ impl Analyzer<'_> {
                 }
             }
             FunctionArguments::Subquery(q) => {
-                self.analyze_query(q, Some(scope));
+                let schema = self.analyze_query(q, Some(scope));
+                if let [only] = schema.columns.as_slice() {
+                    array_of = Some(only.ty.clone());
+                }
             }
             FunctionArguments::None => {}
         }
@@ -698,6 +720,11 @@ impl Analyzer<'_> {
                 return ty;
             }
         }
+        if self.dialect == Dialect::BigQuery {
+            if let Some(ty) = self.bigquery_call_type(f, &name, &arg_types, array_of) {
+                return ty;
+            }
+        }
         if let Some(ty) = date_part_type(&name, f) {
             return ty;
         }
@@ -719,6 +746,33 @@ impl Analyzer<'_> {
             }
         }
         self.function_type(&name, &arg_types, named, star)
+    }
+
+    /// A BigQuery call typed as BigQuery types it, where that differs from
+    /// DuckDB (`array_of`: the column of a subquery argument).
+    fn bigquery_call_type(
+        &self,
+        f: &Function,
+        name: &str,
+        args: &[SqlType],
+        array_of: Option<SqlType>,
+    ) -> Option<SqlType> {
+        if name == "array" {
+            return array_of.map(|t| SqlType::List(Box::new(t)));
+        }
+        // `net.host(...)`, `hll_count.merge(...)`; `safe.` only makes errors NULL.
+        let parts: Vec<String> = f
+            .name
+            .0
+            .iter()
+            .map(|p| p.to_string().trim_matches('`').to_lowercase())
+            .skip_while(|p| p == "safe")
+            .collect();
+        let qualifier = match parts.as_slice() {
+            [q, _] => Some(q.as_str()),
+            _ => None,
+        };
+        bigquery_result_type(qualifier, name, args)
     }
 
     /// A lambda's body typed with its parameters bound (a parameter's own
@@ -929,6 +983,11 @@ impl Analyzer<'_> {
             | B::PGStartsWith
             | B::PGOverlap => SqlType::Boolean,
             _ if l.is_unknown() || r.is_unknown() => SqlType::Unknown,
+            B::Plus | B::Minus | B::Multiply | B::Divide | B::Modulo
+                if self.dialect == Dialect::BigQuery && bigquery_decimal_result(l, r).is_some() =>
+            {
+                bigquery_decimal_result(l, r).unwrap_or(SqlType::Unknown)
+            }
             _ if self.spark_types => {
                 let symbol = match op {
                     B::Plus => "+",

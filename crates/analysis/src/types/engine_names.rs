@@ -1,5 +1,6 @@
 //! Types as each engine names them. Inference works in DuckDB's type model;
-//! a Snowflake or Spark project sees its columns in its engine's names.
+//! a Snowflake, Spark or BigQuery project sees its columns in its engine's
+//! names.
 
 use super::SqlType;
 use crate::syntax::Dialect;
@@ -13,6 +14,7 @@ impl SqlType {
         match dialect {
             Dialect::Snowflake => snowflake_name(&ty),
             Dialect::Databricks | Dialect::Hive => super::spark::spark_type_name(&ty),
+            Dialect::BigQuery => bigquery_name(&ty),
             _ => ty.to_string(),
         }
     }
@@ -37,6 +39,57 @@ fn snowflake_name(ty: &SqlType) -> String {
         List(_) | Array(..) => "ARRAY".into(),
         Struct(_) | Map(..) => "OBJECT".into(),
         Boolean | Date | Interval | Null | Named(_) | Unknown => ty.to_string(),
+    }
+}
+
+/// BigQuery's name for a type: every integer is INT64, floats FLOAT64,
+/// decimals NUMERIC or BIGNUMERIC by their digits, DuckDB's TIMESTAMP (no
+/// zone) is DATETIME and its TIMESTAMPTZ (an instant) TIMESTAMP, nested
+/// values ARRAY<T> and STRUCT<name T, ...>.
+fn bigquery_name(ty: &SqlType) -> String {
+    use SqlType::*;
+    match ty {
+        TinyInt | SmallInt | Integer | BigInt | HugeInt | UTinyInt | USmallInt | UInteger
+        | UBigInt | UHugeInt | IntegerLiteral(_) | Null => "INT64".into(),
+        Decimal(..) if crate::catalog::is_bignumeric(ty) => "BIGNUMERIC".into(),
+        Decimal(..) => "NUMERIC".into(),
+        Float | Double => "FLOAT64".into(),
+        Varchar | StringLiteral | Uuid => "STRING".into(),
+        Blob | Bit => "BYTES".into(),
+        Boolean => "BOOL".into(),
+        Time | TimeTz => "TIME".into(),
+        Timestamp | TimestampSec | TimestampMs | TimestampNs => "DATETIME".into(),
+        TimestampTz => "TIMESTAMP".into(),
+        List(element) | Array(element, _) => format!("ARRAY<{}>", bigquery_name(element)),
+        Struct(fields) => {
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|(name, t)| format!("{} {}", bigquery_field(name), bigquery_name(t)))
+                .collect();
+            format!("STRUCT<{}>", fields.join(", "))
+        }
+        // BigQuery has no map: its tables hold one as an array of key/value pairs.
+        Map(k, v) => format!(
+            "ARRAY<STRUCT<key {}, value {}>>",
+            bigquery_name(k),
+            bigquery_name(v)
+        ),
+        Union(_) => "JSON".into(),
+        Date | Interval | Json | Named(_) | Unknown => ty.to_string(),
+    }
+}
+
+/// A struct field's name, quoted with backticks where it is not a plain identifier.
+fn bigquery_field(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if plain {
+        name.to_string()
+    } else {
+        format!("`{name}`")
     }
 }
 
@@ -77,5 +130,36 @@ mod tests {
             parse_type("varchar").shown_in(Dialect::Databricks),
             "STRING"
         );
+    }
+
+    #[test]
+    fn bigquery_names_what_it_describes() {
+        for (written, shown) in [
+            ("INT64", "INT64"),
+            ("integer", "INT64"),
+            ("NUMERIC", "NUMERIC"),
+            ("BIGNUMERIC", "BIGNUMERIC"),
+            ("FLOAT64", "FLOAT64"),
+            ("STRING", "STRING"),
+            ("BYTES", "BYTES"),
+            ("BOOL", "BOOL"),
+            ("DATE", "DATE"),
+            ("DATETIME", "DATETIME"),
+            ("TIMESTAMP", "TIMESTAMP"),
+            ("TIME", "TIME"),
+            ("JSON", "JSON"),
+            ("GEOGRAPHY", "GEOGRAPHY"),
+            ("ARRAY<TIMESTAMP>", "ARRAY<TIMESTAMP>"),
+            (
+                "STRUCT<key STRING, value STRUCT<int_value INT64, string_value STRING>>",
+                "STRUCT<key STRING, value STRUCT<int_value INT64, string_value STRING>>",
+            ),
+        ] {
+            assert_eq!(
+                crate::types::parse_type_in(written, Dialect::BigQuery).shown_in(Dialect::BigQuery),
+                shown,
+                "{written}"
+            );
+        }
     }
 }

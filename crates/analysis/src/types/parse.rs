@@ -5,9 +5,14 @@ use super::SqlType;
 
 /// Parses a type name; unknown names are kept as `SqlType::Named`.
 pub fn parse_type(text: &str) -> SqlType {
+    parse_with(text, false)
+}
+
+fn parse_with(text: &str, bigquery: bool) -> SqlType {
     let mut p = TypeParser {
         s: text.trim(),
         pos: 0,
+        bigquery,
     };
     let ty = p.parse();
     if p.rest().trim().is_empty() {
@@ -28,8 +33,7 @@ pub fn parse_type_in(text: &str, dialect: crate::syntax::Dialect) -> SqlType {
     match dialect {
         Dialect::Databricks | Dialect::Hive => super::spark::cast_target(text),
         Dialect::Snowflake if bare_decimal => SqlType::Decimal(38, 0),
-        Dialect::BigQuery if bare_decimal => SqlType::Decimal(38, 9),
-        Dialect::BigQuery if bare == "TIMESTAMP" => SqlType::TimestampTz,
+        Dialect::BigQuery => parse_with(text, true),
         _ => parse_type(text),
     }
 }
@@ -37,6 +41,9 @@ pub fn parse_type_in(text: &str, dialect: crate::syntax::Dialect) -> SqlType {
 struct TypeParser<'a> {
     s: &'a str,
     pos: usize,
+    /// BigQuery's names: TIMESTAMP is an instant, a bare NUMERIC has 9
+    /// fraction digits, BIGNUMERIC exists.
+    bigquery: bool,
 }
 
 impl<'a> TypeParser<'a> {
@@ -144,6 +151,17 @@ impl<'a> TypeParser<'a> {
                 Double
             }
             "FLOAT8" | "FLOAT64" => Double,
+            "TIMESTAMP" if self.bigquery => TimestampTz,
+            "DECIMAL" | "NUMERIC"
+                if self.bigquery && !self.rest().trim_start().starts_with('(') =>
+            {
+                Decimal(38, 9)
+            }
+            // Wider than Loupe's decimals: one type, whatever its parameters.
+            "BIGNUMERIC" | "BIGDECIMAL" if self.bigquery => {
+                self.skip_params();
+                Decimal(38, 38)
+            }
             "DECIMAL" | "NUMERIC" | "DEC" | "NUMBER" => {
                 if self.eat('(') {
                     let w = self.number().unwrap_or(18);
@@ -334,16 +352,37 @@ mod tests {
             (Dialect::Snowflake, "number(10)", "NUMBER(10,0)"),
             (Dialect::Snowflake, "number(12,2)", "NUMBER(12,2)"),
             (Dialect::Databricks, "decimal", "DECIMAL(10,0)"),
-            (Dialect::BigQuery, "numeric", "DECIMAL(38,9)"),
-            (Dialect::BigQuery, "int64", "BIGINT"),
-            (Dialect::BigQuery, "float64", "DOUBLE"),
-            (Dialect::BigQuery, "timestamp", "TIMESTAMP WITH TIME ZONE"),
-            (Dialect::BigQuery, "datetime", "TIMESTAMP"),
         ] {
             assert_eq!(
                 parse_type_in(text, dialect).shown_in(dialect),
                 shown,
                 "{text} in {dialect:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn bigquery_types_read_into_the_model() {
+        use crate::syntax::Dialect;
+        for (text, model) in [
+            ("numeric", "DECIMAL(38,9)"),
+            ("NUMERIC(10, 2)", "DECIMAL(10,2)"),
+            ("bignumeric", "DECIMAL(38,38)"),
+            ("BIGNUMERIC(50, 2)", "DECIMAL(38,38)"),
+            ("int64", "BIGINT"),
+            ("float64", "DOUBLE"),
+            ("timestamp", "TIMESTAMP WITH TIME ZONE"),
+            ("array<timestamp>", "TIMESTAMP WITH TIME ZONE[]"),
+            (
+                "struct<timestamp timestamp, n numeric>",
+                "STRUCT(\"timestamp\" TIMESTAMP WITH TIME ZONE, n DECIMAL(38,9))",
+            ),
+            ("datetime", "TIMESTAMP"),
+        ] {
+            assert_eq!(
+                parse_type_in(text, Dialect::BigQuery).to_string(),
+                model,
+                "{text}"
             );
         }
     }

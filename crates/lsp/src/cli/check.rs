@@ -76,8 +76,8 @@ fn check_loose_files(
     catalog: Option<&Path>,
     dialect: Option<&str>,
 ) -> Result<Vec<FileDiagnostic>, String> {
-    let catalog = load_catalog(catalog)?;
     let dialect = dialect_arg(dialect)?;
+    let catalog = load_catalog(catalog, dialect)?;
     let files: Vec<std::path::PathBuf> = if path.is_file() {
         vec![path.to_path_buf()]
     } else {

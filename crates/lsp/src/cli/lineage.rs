@@ -21,7 +21,7 @@ pub fn run_sql(
 ) -> Result<ExitCode, String> {
     let sql = read_text(file)?;
     let dialect = dialect_arg(dialect)?;
-    let catalog = load_catalog(catalog)?;
+    let catalog = load_catalog(catalog, dialect)?;
     let analysis = analyze_sql(&sql, dialect, &catalog);
     if analysis.statements.is_empty() {
         let why = analysis

@@ -365,12 +365,14 @@ pub fn dialect_arg(name: Option<&str>) -> Result<loupe_analysis::syntax::Dialect
     }
 }
 
+/// A `--catalog` file, its types read as `dialect`'s engine names them.
 pub fn load_catalog(
     path: Option<&std::path::Path>,
+    dialect: loupe_analysis::syntax::Dialect,
 ) -> Result<loupe_analysis::loose::TableCatalog, String> {
     match path {
         None => Ok(Default::default()),
-        Some(p) => loupe_analysis::loose::TableCatalog::from_json(&read_text(p)?)
+        Some(p) => loupe_analysis::loose::TableCatalog::from_json_in(&read_text(p)?, dialect)
             .map_err(|e| format!("{}: {e}", p.display())),
     }
 }
