@@ -178,7 +178,7 @@ impl ProjectRepo {
     /// working tree (reused while the base stays the same). Returns the
     /// project root inside that copy.
     pub fn materialize(&self, base: &BaseRevision) -> Result<PathBuf, String> {
-        let cache = base_cache_folder(&self.workdir);
+        let cache = base_cache_folder(&self.workdir)?;
         let folder = cache.join(&base.oid);
         let project_root = folder.join(&self.prefix);
         if !folder.is_dir() {
@@ -307,14 +307,47 @@ impl ProjectRepo {
     }
 }
 
-/// Where copies of base revisions live: one folder per working tree, in the
-/// system's temporary folder.
-fn base_cache_folder(workdir: &Path) -> PathBuf {
+/// Where copies of base revisions live: one folder per working tree, inside
+/// a folder of the user's own in the system's temporary folder.
+fn base_cache_folder(workdir: &Path) -> Result<PathBuf, String> {
     let mut hasher = DefaultHasher::new();
     workdir.hash(&mut hasher);
-    std::env::temp_dir()
-        .join("loupe-base")
-        .join(format!("{:016x}", hasher.finish()))
+    let root = private_folder(&std::env::temp_dir(), "loupe-base")?;
+    Ok(root.join(format!("{:016x}", hasher.finish())))
+}
+
+/// `<parent>/<name>-<uid>`, made readable by its owner only. Anything else
+/// found there (a file, a link, another user's folder) is refused: base
+/// copies are analysed, so no one else may write them.
+#[cfg(unix)]
+fn private_folder(parent: &Path, name: &str) -> Result<PathBuf, String> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+    // SAFETY: getuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::getuid() };
+    let folder = parent.join(format!("{name}-{uid}"));
+    let created = std::fs::DirBuilder::new().mode(0o700).create(&folder);
+    if let Err(e) = created {
+        if e.kind() != std::io::ErrorKind::AlreadyExists {
+            return Err(format!("cannot create {}: {e}", folder.display()));
+        }
+    }
+    let meta = std::fs::symlink_metadata(&folder)
+        .map_err(|e| format!("cannot read {}: {e}", folder.display()))?;
+    if !meta.is_dir() || meta.uid() != uid {
+        return Err(format!(
+            "{} is not a folder of this user's: remove it, or point TMPDIR elsewhere",
+            folder.display()
+        ));
+    }
+    Ok(folder)
+}
+
+#[cfg(not(unix))]
+fn private_folder(parent: &Path, name: &str) -> Result<PathBuf, String> {
+    let folder = parent.join(name);
+    std::fs::create_dir_all(&folder)
+        .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+    Ok(folder)
 }
 
 /// Keeps one base per working tree: the others are stale.
@@ -346,3 +379,59 @@ fn link_untracked_support(working_root: &Path, base_root: &Path) {
 
 #[cfg(not(unix))]
 fn link_untracked_support(_: &Path, _: &Path) {}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::private_folder;
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+
+    fn scratch(test: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("loupe-git-{}-{test}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn the_base_folder_is_the_users_own() {
+        let parent = scratch("own");
+        let folder = private_folder(&parent, "loupe-base").unwrap();
+        let meta = std::fs::metadata(&folder).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, 0o700);
+        assert_eq!(meta.uid(), unsafe { libc::getuid() });
+        // Found again as it was left.
+        assert_eq!(private_folder(&parent, "loupe-base").unwrap(), folder);
+        let _ = std::fs::remove_dir_all(parent);
+    }
+
+    #[test]
+    fn a_file_or_link_in_its_place_is_refused_with_its_path() {
+        let parent = scratch("taken");
+        let uid = unsafe { libc::getuid() };
+        let path = parent.join(format!("loupe-base-{uid}"));
+        std::fs::write(&path, "not a folder").unwrap();
+        let message = private_folder(&parent, "loupe-base").unwrap_err();
+        assert!(message.contains(&path.display().to_string()), "{message}");
+        std::fs::remove_file(&path).unwrap();
+        // A link to a folder someone else chose is not followed.
+        let elsewhere = parent.join("elsewhere");
+        std::fs::create_dir(&elsewhere).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, &path).unwrap();
+        assert!(private_folder(&parent, "loupe-base").is_err());
+        let _ = std::fs::remove_dir_all(parent);
+    }
+
+    #[test]
+    fn another_users_folder_is_refused() {
+        if unsafe { libc::getuid() } != 0 {
+            eprintln!("skipped: only root can give a folder to another user");
+            return;
+        }
+        let parent = scratch("theirs");
+        let path = parent.join("loupe-base-0");
+        std::fs::create_dir(&path).unwrap();
+        std::os::unix::fs::chown(&path, Some(4242), None).unwrap();
+        assert!(private_folder(&parent, "loupe-base").is_err());
+        let _ = std::fs::remove_dir_all(parent);
+    }
+}
