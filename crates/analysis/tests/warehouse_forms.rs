@@ -520,3 +520,39 @@ fn a_bigquery_project_sees_its_columns_in_bigquery_names() {
     );
     let _ = std::fs::remove_dir_all(root);
 }
+
+#[test]
+fn bigquery_unnest_of_an_undeclared_array_reads_its_struct_fields() {
+    // GA4 exports are usually declared as sources without columns: the fields of
+    // `event_params`, passed on by a base model, are then unknown, not missing.
+    let sources = "version: 2\nsources:\n  - name: ga4\n    schema: analytics_123\n    tables:\n      - name: events\n        identifier: events_*\n";
+    let base = "select\n    parse_date('%Y%m%d', event_date) as event_date_dt,\n    user_pseudo_id,\n    event_params\nfrom {{ source('ga4', 'events') }}\n";
+    let staging = "select\n    user_pseudo_id,\n    (select value.int_value from unnest(event_params) where key = 'ga_session_id') as session_id,\n    lower((select value.string_value from unnest(event_params) where key = 'page_location')) as page_location,\n    (select p.value.string_value from unnest(event_params) as p where p.key = 'source') as source\nfrom {{ ref('base_ga4__events') }}\n";
+    let sessions = "select\n    session_idd,\n    count(*) as events\nfrom {{ ref('stg_ga4__events') }}\ngroup by 1\n";
+    let root = project(
+        "bigquery-unnest-undeclared",
+        "bigquery",
+        &[
+            ("models/staging/_sources.yml", sources),
+            ("models/staging/base_ga4__events.sql", base),
+            ("models/staging/stg_ga4__events.sql", staging),
+            ("models/marts/fct_ga4__sessions.sql", sessions),
+        ],
+    );
+    let (host, found) = diagnostics(&root);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].starts_with("models/marts/fct_ga4__sessions.sql:2:") && found[0].contains("L003"),
+        "the typo below the staging model is still found: {found:#?}"
+    );
+    assert_eq!(
+        columns_of(&host, "analytics.stg_ga4__events", Dialect::BigQuery),
+        [
+            "user_pseudo_id UNKNOWN",
+            "session_id UNKNOWN",
+            "page_location STRING",
+            "source UNKNOWN",
+        ]
+    );
+    let _ = std::fs::remove_dir_all(root);
+}

@@ -1051,6 +1051,9 @@ impl<'a> Analyzer<'a> {
                     _ => "unnest".to_string(),
                 };
                 let mut columns = Vec::new();
+                // BigQuery spreads a struct element's fields as columns: when the
+                // element's type is unknown, so are its fields, and any may be read.
+                let mut fields_unknown = false;
                 for e in array_exprs {
                     let ty = self.infer(e, scope, None, false);
                     let elem = match ty {
@@ -1070,12 +1073,16 @@ impl<'a> Analyzer<'a> {
                                 named_by_engine: false,
                             }))
                         }
-                        elem => columns.push(Column {
-                            name: element_name.clone(),
-                            ty: elem,
-                            lineage,
-                            named_by_engine: false,
-                        }),
+                        elem => {
+                            fields_unknown |= elem == SqlType::Unknown
+                                && self.dialect == crate::syntax::Dialect::BigQuery;
+                            columns.push(Column {
+                                name: element_name.clone(),
+                                ty: elem,
+                                lineage,
+                                named_by_engine: false,
+                            })
+                        }
                     }
                 }
                 if *with_offset {
@@ -1084,7 +1091,8 @@ impl<'a> Analyzer<'a> {
                         .map_or("offset", |a| a.value.as_str());
                     columns.push(Column::new(name, SqlType::BigInt));
                 }
-                let schema = RelationSchema::closed(columns);
+                let mut schema = RelationSchema::closed(columns);
+                schema.open = fields_unknown;
                 let schema = match alias {
                     Some(a) => rename_columns(schema, a),
                     None => schema,
