@@ -346,7 +346,7 @@ fn snowflake_aggregates_and_table_functions_read_as_snowflake_reads_them() {
             "any_big BOOLEAN",
             "statuses ARRAY",
             "skewness FLOAT",
-            "mean FLOAT",
+            "mean NUMBER(38,8)",
             "some_status VARCHAR"
         ]
     );
@@ -388,28 +388,70 @@ fn bigquery_typed_array_and_struct_literals_are_typed_by_their_declaration() {
     parsers_agree(sql, Dialect::BigQuery).unwrap();
 }
 
-/// The one column of `select <expr> as c from t` on BigQuery, over a table
-/// whose types are written in BigQuery's names, shown in them too.
-fn bigquery_type(expr: &str) -> String {
-    let catalog = TableCatalog::from_json_in(
-        r#"{"tables": {"t": [["s", "STRING"], ["n", "INT64"], ["f", "FLOAT64"],
-            ["num", "NUMERIC"], ["big", "BIGNUMERIC"], ["d", "DATE"], ["dt", "DATETIME"],
-            ["ts", "TIMESTAMP"], ["j", "JSON"], ["arr", "ARRAY<INT64>"]]}}"#,
-        Dialect::BigQuery,
-    )
-    .unwrap();
-    let analysis = analyze_sql(
-        &format!("select {expr} as c from t"),
-        Dialect::BigQuery,
-        &catalog,
-    );
+/// The one column of `select <expr> as c from t` in `dialect`, over a table
+/// whose types (a catalog's JSON) are written in that engine's names, shown in them too.
+fn typed_in(dialect: Dialect, table: &str, expr: &str) -> String {
+    let catalog =
+        TableCatalog::from_json_in(&format!(r#"{{"tables": {{"t": {table}}}}}"#), dialect).unwrap();
+    let analysis = analyze_sql(&format!("select {expr} as c from t"), dialect, &catalog);
     assert!(
         analysis.diagnostics.is_empty(),
         "{expr}: {:?}",
         analysis.diagnostics
     );
     let output = analysis.output().unwrap();
-    output.columns[0].ty.shown_in(Dialect::BigQuery)
+    output.columns[0].ty.shown_in(dialect)
+}
+
+fn bigquery_type(expr: &str) -> String {
+    typed_in(
+        Dialect::BigQuery,
+        r#"[["s", "STRING"], ["n", "INT64"], ["f", "FLOAT64"],
+            ["num", "NUMERIC"], ["big", "BIGNUMERIC"], ["d", "DATE"], ["dt", "DATETIME"],
+            ["ts", "TIMESTAMP"], ["j", "JSON"], ["arr", "ARRAY<INT64>"]]"#,
+        expr,
+    )
+}
+
+#[test]
+fn snowflake_fixed_point_arithmetic_keeps_precision_and_scale_as_snowflake_does() {
+    let snowflake_type = |expr: &str| {
+        typed_in(
+            Dialect::Snowflake,
+            r#"[["n", "NUMBER(38,0)"], ["p", "NUMBER(10,2)"], ["q", "NUMBER(12,4)"],
+                ["f", "FLOAT"], ["d", "DATE"], ["s", "VARCHAR"]]"#,
+            expr,
+        )
+    };
+    for (expr, shown) in [
+        // Sums: one more integer digit, the larger scale.
+        ("p + 1", "NUMBER(11,2)"),
+        ("q - 100", "NUMBER(13,4)"),
+        ("10 + 12.34", "NUMBER(5,2)"),
+        // Products: the digits add up; the scale too, up to 12 or the larger one.
+        ("p * 2", "NUMBER(11,2)"),
+        ("p * q", "NUMBER(22,6)"),
+        ("q * q * q", "NUMBER(36,12)"),
+        // Quotients: six more digits of scale, up to 12; never a FLOAT.
+        ("1 / 3", "NUMBER(7,6)"),
+        ("p / 2", "NUMBER(16,8)"),
+        ("q / p", "NUMBER(20,10)"),
+        ("n / 2", "NUMBER(38,6)"),
+        ("div0(p, q)", "NUMBER(20,8)"),
+        ("avg(p)", "NUMBER(38,8)"),
+        ("avg(n)", "NUMBER(38,6)"),
+        // A float anywhere makes a FLOAT.
+        ("p / f", "FLOAT"),
+        ("f * 2", "FLOAT"),
+        ("hash(n, s)", "NUMBER(19,0)"),
+        ("trunc(d, 'month')", "DATE"),
+        ("truncate(q, 2)", "NUMBER(12,4)"),
+        ("bitand(n, 3)", "NUMBER(38,0)"),
+        ("md5_binary(s)", "BINARY"),
+        ("st_distance(st_makepoint(0, 0), st_makepoint(1, 1))", "FLOAT"),
+    ] {
+        assert_eq!(snowflake_type(expr), shown, "{expr}");
+    }
 }
 
 #[test]

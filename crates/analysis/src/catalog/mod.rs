@@ -9,5 +9,5 @@ pub mod spark;
 
 pub use bigquery::{bigquery_decimal_result, bigquery_result_type, is_bignumeric};
 pub use functions::{FunctionCatalog, FunctionKind, Overload, Param, ResolvedCall};
-pub use snowflake::{flatten_columns, snowflake_result_type};
+pub use snowflake::{flatten_columns, snowflake_number_arithmetic, snowflake_result_type};
 pub use spark::{SparkCatalog, SparkKind};

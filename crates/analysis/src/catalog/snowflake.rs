@@ -43,6 +43,47 @@ fn common(args: &[SqlType]) -> SqlType {
         .unwrap_or(SqlType::Unknown)
 }
 
+/// Integer digits and scale of an exact number as Snowflake sees it: every
+/// integer column is NUMBER(38,0), an integer literal has its own digits.
+fn number_digits(ty: &SqlType) -> Option<(u32, u32)> {
+    match ty {
+        SqlType::IntegerLiteral(v) => Some((v.unsigned_abs().max(1).ilog10() + 1, 0)),
+        t if t.is_integer() => Some((38, 0)),
+        SqlType::Decimal(p, s) => Some(((*p - (*s).min(*p)) as u32, *s as u32)),
+        _ => None,
+    }
+}
+
+/// NUMBER(P,S) from integer digits and scale, capped at 38 digits as Snowflake does.
+fn number(integer_digits: u32, scale: u32) -> SqlType {
+    let scale = scale.min(37);
+    SqlType::Decimal((integer_digits + scale).clamp(1, 38) as u8, scale as u8)
+}
+
+/// The scale of a fixed-point quotient: at least the dividend's, six more up to 12.
+fn quotient_scale(dividend_scale: u32) -> u32 {
+    dividend_scale.max((dividend_scale + 6).min(12))
+}
+
+/// `+ - * /` on fixed-point numbers by Snowflake's rules for precision and
+/// scale ("Scale and precision in arithmetic operations"); None where an
+/// operand is not an exact number (floats make a FLOAT as elsewhere).
+pub fn snowflake_number_arithmetic(symbol: &str, l: &SqlType, r: &SqlType) -> Option<SqlType> {
+    let null = |t: &SqlType| matches!(t, SqlType::Null);
+    let ((l1, s1), (l2, s2)) = match (number_digits(l), number_digits(r)) {
+        (Some(a), Some(b)) => (a, b),
+        (Some(a), None) if null(r) => (a, a),
+        (None, Some(b)) if null(l) => (b, b),
+        _ => return None,
+    };
+    Some(match symbol {
+        "+" | "-" => number(l1.max(l2) + 1, s1.max(s2)),
+        "*" => number(l1 + l2, (s1 + s2).min(s1.max(s2).max(12))),
+        "/" => number(l1 + s2, quotient_scale(s1)),
+        _ => return None,
+    })
+}
+
 /// The result type of Snowflake's `name` called with `args` (a date part
 /// written as a keyword is `date_part`), when it differs from DuckDB's.
 pub fn snowflake_result_type(
@@ -124,7 +165,13 @@ pub fn snowflake_result_type(
             }
         }
         "datediff" | "timediff" | "timestampdiff" => integer,
-        "date_trunc" | "trunc" | "time_slice" if args.len() >= 2 && date_part.is_some() => {
+        // `trunc(x, part)` takes the value first, `date_trunc(part, x)` last.
+        "trunc" | "truncate" if is_number(&first) => first.materialize(),
+        "trunc" if args.len() == 2 => match first {
+            SqlType::StringLiteral | SqlType::Varchar => SqlType::Timestamp,
+            t => t.materialize(),
+        },
+        "date_trunc" | "time_slice" if args.len() >= 2 && date_part.is_some() => {
             let truncated = if name == "time_slice" {
                 &first
             } else {
@@ -152,6 +199,7 @@ pub fn snowflake_result_type(
         | "timestamp_ntz_from_parts"
         | "timestampfromparts"
         | "sysdate" => SqlType::Timestamp,
+        "localtimestamp" => SqlType::TimestampTz,
         "to_timestamp_ltz"
         | "to_timestamp_tz"
         | "try_to_timestamp_ltz"
@@ -203,7 +251,32 @@ pub fn snowflake_result_type(
         "equal_null" | "boolor_agg" | "booland_agg" | "boolxor_agg" | "regexp_like" | "rlike"
         | "contains" | "startswith" | "endswith" | "ilike" | "like" => SqlType::Boolean,
         // Division that gives 0 (or NULL) for a zero divisor: typed as `/`.
-        "div0" | "div0null" if args.len() == 2 && args.iter().all(is_number) => SqlType::Double,
+        "div0" | "div0null" if args.len() == 2 && args.iter().all(is_number) => {
+            snowflake_number_arithmetic("/", &args[0], &args[1]).unwrap_or(SqlType::Double)
+        }
+        // The mean of fixed-point numbers keeps them fixed-point, scaled as a quotient.
+        "avg" => match number_digits(&first) {
+            Some((_, scale)) if !matches!(first, SqlType::Null) => number(38, quotient_scale(scale)),
+            _ => return None,
+        },
+        // A signed 64-bit integer.
+        "hash" | "hash_agg" => SqlType::Decimal(19, 0),
+        "random" | "bitand" | "bitor" | "bitxor" | "bitnot" | "bitshiftleft" | "bitshiftright"
+        | "width_bucket" | "md5_number_lower64" | "md5_number_upper64" => integer,
+        "uniform" => match args {
+            [low, high, ..] if low.is_integer() && high.is_integer() => integer,
+            _ => SqlType::Double,
+        },
+        "md5_binary" | "sha1_binary" | "sha2_binary" | "hex_decode_binary"
+        | "base64_decode_binary" | "try_hex_decode_binary" | "try_base64_decode_binary" => {
+            SqlType::Blob
+        }
+        "rpad" | "lpad" | "soundex" | "base64_decode_string" | "hex_decode_string"
+        | "try_base64_decode_string" | "try_hex_decode_string" => SqlType::Varchar,
+        "st_distance" | "st_area" | "st_length" | "st_perimeter" | "st_x" | "st_y" | "st_xmin"
+        | "st_xmax" | "st_ymin" | "st_ymax" => SqlType::Double,
+        "st_dwithin" | "st_contains" | "st_intersects" | "st_within" | "st_covers"
+        | "st_coveredby" | "st_disjoint" => SqlType::Boolean,
 
         // Aggregates and strings DuckDB names otherwise.
         "count_if"
@@ -217,8 +290,6 @@ pub fn snowflake_result_type(
         | "seq2"
         | "seq4"
         | "seq8"
-        | "hash"
-        | "hash_agg"
         | "len"
         | "length"
         | "bit_length"

@@ -8,7 +8,10 @@ use sqlparser::ast::{
 use super::higher_order::HigherOrder;
 use super::query::{Analyzer, Grouping};
 use super::scope::{Resolution, Scope};
-use crate::catalog::{bigquery_decimal_result, bigquery_result_type, snowflake_result_type};
+use crate::catalog::{
+    bigquery_decimal_result, bigquery_result_type, snowflake_number_arithmetic,
+    snowflake_result_type,
+};
 use crate::diagnostics::{did_you_mean_hint, Code};
 use crate::syntax::Dialect;
 use crate::types::{common_supertype, parse_type, SqlType};
@@ -987,6 +990,22 @@ impl Analyzer<'_> {
                 if self.dialect == Dialect::BigQuery && bigquery_decimal_result(l, r).is_some() =>
             {
                 bigquery_decimal_result(l, r).unwrap_or(SqlType::Unknown)
+            }
+            B::Plus | B::Minus | B::Multiply | B::Divide if self.dialect == Dialect::Snowflake => {
+                let symbol = match op {
+                    B::Plus => "+",
+                    B::Minus => "-",
+                    B::Multiply => "*",
+                    _ => "/",
+                };
+                match snowflake_number_arithmetic(symbol, l, r) {
+                    Some(ty) => ty,
+                    None if symbol == "/" => self
+                        .functions
+                        .resolve("/", &[l.clone(), r.clone()])
+                        .map_or(SqlType::Unknown, |c| c.ty),
+                    None => self.arithmetic_type(symbol, l, r),
+                }
             }
             _ if self.spark_types => {
                 let symbol = match op {
