@@ -414,12 +414,13 @@ fn bigquery_type(expr: &str) -> String {
 }
 
 #[test]
-fn snowflake_fixed_point_arithmetic_keeps_precision_and_scale_as_snowflake_does() {
+fn snowflake_numbers_and_timestamps_are_typed_as_snowflake_types_them() {
     let snowflake_type = |expr: &str| {
         typed_in(
             Dialect::Snowflake,
             r#"[["n", "NUMBER(38,0)"], ["p", "NUMBER(10,2)"], ["q", "NUMBER(12,4)"],
-                ["f", "FLOAT"], ["d", "DATE"], ["s", "VARCHAR"]]"#,
+                ["f", "FLOAT"], ["d", "DATE"], ["s", "VARCHAR"],
+                ["tz", "TIMESTAMP_TZ(9)"], ["lt", "TIMESTAMP_LTZ"]]"#,
             expr,
         )
     };
@@ -448,7 +449,19 @@ fn snowflake_fixed_point_arithmetic_keeps_precision_and_scale_as_snowflake_does(
         ("truncate(q, 2)", "NUMBER(12,4)"),
         ("bitand(n, 3)", "NUMBER(38,0)"),
         ("md5_binary(s)", "BINARY"),
-        ("st_distance(st_makepoint(0, 0), st_makepoint(1, 1))", "FLOAT"),
+        (
+            "st_distance(st_makepoint(0, 0), st_makepoint(1, 1))",
+            "FLOAT",
+        ),
+        // TIMESTAMP_TZ keeps its offset through date arithmetic; LTZ stays LTZ.
+        ("tz", "TIMESTAMP_TZ"),
+        ("dateadd(minute, 5, tz)", "TIMESTAMP_TZ"),
+        ("date_trunc('day', tz)", "TIMESTAMP_TZ"),
+        ("convert_timezone('UTC', lt)", "TIMESTAMP_TZ"),
+        ("to_timestamp_tz(s)", "TIMESTAMP_TZ"),
+        ("dateadd(day, 1, lt)", "TIMESTAMP_LTZ"),
+        ("current_timestamp()", "TIMESTAMP_LTZ"),
+        ("datediff(hour, tz, lt)", "NUMBER(38,0)"),
     ] {
         assert_eq!(snowflake_type(expr), shown, "{expr}");
     }

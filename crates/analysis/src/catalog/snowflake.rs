@@ -151,7 +151,8 @@ pub fn snowflake_result_type(
         "as_date" => SqlType::Date,
         "as_time" => SqlType::Time,
         "as_timestamp_ntz" => SqlType::Timestamp,
-        "as_timestamp_ltz" | "as_timestamp_tz" => SqlType::TimestampTz,
+        "as_timestamp_ltz" => SqlType::TimestampTz,
+        "as_timestamp_tz" => SqlType::TimestampTzOffset,
         "flatten" => return None,
 
         // Dates and times: the type of the value moved, a DATE becoming a
@@ -200,15 +201,16 @@ pub fn snowflake_result_type(
         | "timestampfromparts"
         | "sysdate" => SqlType::Timestamp,
         "localtimestamp" => SqlType::TimestampTz,
-        "to_timestamp_ltz"
-        | "to_timestamp_tz"
-        | "try_to_timestamp_ltz"
-        | "try_to_timestamp_tz"
-        | "timestamp_ltz_from_parts"
-        | "timestamp_tz_from_parts" => SqlType::TimestampTz,
-        // Two arguments: an instant; three: the wall time in the target zone.
+        "to_timestamp_ltz" | "try_to_timestamp_ltz" | "timestamp_ltz_from_parts" => {
+            SqlType::TimestampTz
+        }
+        "to_timestamp_tz" | "try_to_timestamp_tz" | "timestamp_tz_from_parts" => {
+            SqlType::TimestampTzOffset
+        }
+        // Two arguments: the instant with the target zone's offset; three:
+        // the wall time in the target zone.
         "convert_timezone" if args.len() == 3 => SqlType::Timestamp,
-        "convert_timezone" => SqlType::TimestampTz,
+        "convert_timezone" => SqlType::TimestampTzOffset,
 
         // Conversions.
         "to_number" | "to_decimal" | "to_numeric" | "try_to_number" | "try_to_decimal"
@@ -256,7 +258,9 @@ pub fn snowflake_result_type(
         }
         // The mean of fixed-point numbers keeps them fixed-point, scaled as a quotient.
         "avg" => match number_digits(&first) {
-            Some((_, scale)) if !matches!(first, SqlType::Null) => number(38, quotient_scale(scale)),
+            Some((_, scale)) if !matches!(first, SqlType::Null) => {
+                number(38, quotient_scale(scale))
+            }
             _ => return None,
         },
         // A signed 64-bit integer.
@@ -267,12 +271,20 @@ pub fn snowflake_result_type(
             [low, high, ..] if low.is_integer() && high.is_integer() => integer,
             _ => SqlType::Double,
         },
-        "md5_binary" | "sha1_binary" | "sha2_binary" | "hex_decode_binary"
-        | "base64_decode_binary" | "try_hex_decode_binary" | "try_base64_decode_binary" => {
-            SqlType::Blob
-        }
-        "rpad" | "lpad" | "soundex" | "base64_decode_string" | "hex_decode_string"
-        | "try_base64_decode_string" | "try_hex_decode_string" => SqlType::Varchar,
+        "md5_binary"
+        | "sha1_binary"
+        | "sha2_binary"
+        | "hex_decode_binary"
+        | "base64_decode_binary"
+        | "try_hex_decode_binary"
+        | "try_base64_decode_binary" => SqlType::Blob,
+        "rpad"
+        | "lpad"
+        | "soundex"
+        | "base64_decode_string"
+        | "hex_decode_string"
+        | "try_base64_decode_string"
+        | "try_hex_decode_string" => SqlType::Varchar,
         "st_distance" | "st_area" | "st_length" | "st_perimeter" | "st_x" | "st_y" | "st_xmin"
         | "st_xmax" | "st_ymin" | "st_ymax" => SqlType::Double,
         "st_dwithin" | "st_contains" | "st_intersects" | "st_within" | "st_covers"

@@ -218,7 +218,7 @@ impl Analyzer<'_> {
                 let ty = infer(self, timestamp);
                 infer(self, time_zone);
                 match ty {
-                    SqlType::TimestampTz => SqlType::Timestamp,
+                    SqlType::TimestampTz | SqlType::TimestampTzOffset => SqlType::Timestamp,
                     SqlType::Unknown => SqlType::Unknown,
                     _ => SqlType::TimestampTz,
                 }

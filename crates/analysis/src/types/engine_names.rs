@@ -35,6 +35,7 @@ fn snowflake_name(ty: &SqlType) -> String {
         Time | TimeTz => "TIME".into(),
         Timestamp | TimestampSec | TimestampMs | TimestampNs => "TIMESTAMP_NTZ".into(),
         TimestampTz => "TIMESTAMP_LTZ".into(),
+        TimestampTzOffset => "TIMESTAMP_TZ".into(),
         Json | Union(_) => "VARIANT".into(),
         List(_) | Array(..) => "ARRAY".into(),
         Struct(_) | Map(..) => "OBJECT".into(),
@@ -59,7 +60,7 @@ fn bigquery_name(ty: &SqlType) -> String {
         Boolean => "BOOL".into(),
         Time | TimeTz => "TIME".into(),
         Timestamp | TimestampSec | TimestampMs | TimestampNs => "DATETIME".into(),
-        TimestampTz => "TIMESTAMP".into(),
+        TimestampTz | TimestampTzOffset => "TIMESTAMP".into(),
         List(element) | Array(element, _) => format!("ARRAY<{}>", bigquery_name(element)),
         Struct(fields) => {
             let fields: Vec<String> = fields
@@ -110,6 +111,7 @@ mod tests {
             ("varchar(16777216)", "VARCHAR"),
             ("TIMESTAMP_NTZ(9)", "TIMESTAMP_NTZ"),
             ("timestamp_ltz", "TIMESTAMP_LTZ"),
+            ("TIMESTAMP_TZ(9)", "TIMESTAMP_TZ"),
             ("VARIANT", "VARIANT"),
             ("OBJECT", "OBJECT"),
             ("ARRAY", "ARRAY"),

@@ -36,6 +36,10 @@ pub enum SqlType {
     TimeTz,
     Timestamp,
     TimestampTz,
+    /// Snowflake's TIMESTAMP_TZ: an instant that keeps the offset it was
+    /// written with (its TIMESTAMP_LTZ is `TimestampTz`). Elsewhere it reads
+    /// as TIMESTAMP WITH TIME ZONE.
+    TimestampTzOffset,
     TimestampSec,
     TimestampMs,
     TimestampNs,
@@ -121,6 +125,7 @@ impl SqlType {
                 | TimeTz
                 | Timestamp
                 | TimestampTz
+                | TimestampTzOffset
                 | TimestampSec
                 | TimestampMs
                 | TimestampNs
@@ -192,7 +197,7 @@ impl fmt::Display for SqlType {
             Time => f.write_str("TIME"),
             TimeTz => f.write_str("TIME WITH TIME ZONE"),
             Timestamp => f.write_str("TIMESTAMP"),
-            TimestampTz => f.write_str("TIMESTAMP WITH TIME ZONE"),
+            TimestampTz | TimestampTzOffset => f.write_str("TIMESTAMP WITH TIME ZONE"),
             TimestampSec => f.write_str("TIMESTAMP_S"),
             TimestampMs => f.write_str("TIMESTAMP_MS"),
             TimestampNs => f.write_str("TIMESTAMP_NS"),

@@ -202,9 +202,13 @@ impl<'a> TypeParser<'a> {
                 }
             }
             // Snowflake's forms carry a precision: TIMESTAMP_NTZ(9).
-            "TIMESTAMPTZ" | "TIMESTAMP_TZ" | "TIMESTAMP_LTZ" => {
+            "TIMESTAMPTZ" | "TIMESTAMP_LTZ" => {
                 self.skip_params();
                 TimestampTz
+            }
+            "TIMESTAMP_TZ" => {
+                self.skip_params();
+                TimestampTzOffset
             }
             "TIMESTAMP_NTZ" => {
                 self.skip_params();

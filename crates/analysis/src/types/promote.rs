@@ -130,7 +130,7 @@ pub fn common_supertype(a: &SqlType, b: &SqlType) -> Option<SqlType> {
         TimestampMs => Some(3),
         Timestamp => Some(4),
         TimestampNs => Some(5),
-        TimestampTz => Some(6),
+        TimestampTz | TimestampTzOffset => Some(6),
         _ => None,
     };
     if let (Some(ra), Some(rb)) = (temporal_rank(a), temporal_rank(b)) {
@@ -245,6 +245,8 @@ pub fn implicit_cast_cost(from: &SqlType, to: &SqlType) -> Option<u32> {
         (Decimal(..), Decimal(..)) => Some(1),
         (List(a) | Array(a, _), List(b)) => implicit_cast_cost(a, b).map(|c| c + 1),
         (Date, Timestamp | TimestampTz) | (Timestamp, TimestampTz) => Some(target_cost(to)),
+        // DuckDB's functions take Snowflake's TIMESTAMP_TZ as their TIMESTAMPTZ.
+        (TimestampTzOffset, TimestampTz) => Some(1),
         (TimestampSec | TimestampMs | TimestampNs, Timestamp) => Some(target_cost(to)),
         (Json, Varchar) | (Varchar, Json) => Some(target_cost(to)),
         (Named(_), _) => Some(50),

@@ -37,7 +37,9 @@ fn name_within(ty: &SqlType, depth: usize) -> String {
         Time | TimeTz => "TIME".into(),
         // Spark's TIMESTAMP is in the session's zone (`spark.sql.timestampType`'s
         // default); a table's TIMESTAMP column reads as one.
-        Timestamp | TimestampSec | TimestampMs | TimestampNs | TimestampTz => "TIMESTAMP".into(),
+        Timestamp | TimestampSec | TimestampMs | TimestampNs | TimestampTz | TimestampTzOffset => {
+            "TIMESTAMP".into()
+        }
         Interval => "INTERVAL".into(),
         List(t) | Array(t, _) => format!("ARRAY<{}>", inner(t)),
         Struct(fields) | Union(fields) => format!(
@@ -170,7 +172,8 @@ pub fn spark_class(ty: &SqlType) -> Option<String> {
             Blob | Bit => "BINARY",
             Date => "DATE",
             Time | TimeTz => "TIME",
-            Timestamp | TimestampSec | TimestampMs | TimestampNs | TimestampTz => "TIMESTAMP",
+            Timestamp | TimestampSec | TimestampMs | TimestampNs | TimestampTz
+            | TimestampTzOffset => "TIMESTAMP",
             Interval => "INTERVAL",
             List(_) | Array(..) => "ARRAY",
             Map(..) => "MAP",
@@ -316,7 +319,7 @@ pub fn wider_type(a: &SqlType, b: &SqlType) -> Option<SqlType> {
     let timestamp = |t: &SqlType| {
         matches!(
             t,
-            Timestamp | TimestampSec | TimestampMs | TimestampNs | TimestampTz
+            Timestamp | TimestampSec | TimestampMs | TimestampNs | TimestampTz | TimestampTzOffset
         )
     };
     Some(match (&a, &b) {
