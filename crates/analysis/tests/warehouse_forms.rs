@@ -333,6 +333,10 @@ fn snowflake_aggregates_and_table_functions_read_as_snowflake_reads_them() {
                 "models/status_parts.sql",
                 "select o.id, p.index, p.value as part\nfrom {{ source('raw', 'orders') }} o, lateral split_to_table(o.status, '_') p\n",
             ),
+            (
+                "models/status_tags.sql",
+                "select o.id, f.index as position, f.value::string as tag\nfrom {{ source('raw', 'orders') }} o, table(flatten(input => split(o.status, '_'))) f\n",
+            ),
         ],
     );
     let (host, found) = diagnostics(&root);
@@ -357,6 +361,10 @@ fn snowflake_aggregates_and_table_functions_read_as_snowflake_reads_them() {
     assert_eq!(
         columns_of(&host, "analytics.status_parts", Dialect::Snowflake),
         ["id NUMBER(38,0)", "index NUMBER(38,0)", "part VARCHAR"]
+    );
+    assert_eq!(
+        columns_of(&host, "analytics.status_tags", Dialect::Snowflake),
+        ["id NUMBER(38,0)", "position NUMBER(38,0)", "tag VARCHAR"]
     );
 }
 

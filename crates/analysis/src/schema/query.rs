@@ -1111,27 +1111,17 @@ impl<'a> Analyzer<'a> {
             TableFactor::NestedJoin { .. } => None,
             TableFactor::Function {
                 name, alias, args, ..
+            } => Some(self.table_call_item(name, args, alias.as_ref(), scope)),
+            // Snowflake's `TABLE(flatten(...))`, `TABLE(split_to_table(...))`.
+            TableFactor::TableFunction {
+                expr: Expr::Function(f),
+                alias,
             } => {
-                let function = object_name_parts(name).last().cloned().unwrap_or_default();
-                let qualifier = alias
-                    .as_ref()
-                    .map(|a| a.name.value.clone())
-                    .unwrap_or_else(|| function.clone());
-                let schema = if function.eq_ignore_ascii_case("flatten") {
-                    self.flatten_schema(args, scope)
-                } else {
-                    self.table_function_schema(&function, &unnamed_args(args), scope)
+                let args = match &f.args {
+                    sqlparser::ast::FunctionArguments::List(list) => list.args.as_slice(),
+                    _ => &[],
                 };
-                let schema = match alias {
-                    Some(a) => rename_columns(schema, a),
-                    None => schema,
-                };
-                Some(FromItem {
-                    columns_by_name: Default::default(),
-                    qualifier: qualifier.clone(),
-                    parts: vec![qualifier],
-                    schema,
-                })
+                Some(self.table_call_item(&f.name, args, alias.as_ref(), scope))
             }
             TableFactor::Pivot {
                 table,
@@ -1171,6 +1161,35 @@ impl<'a> Analyzer<'a> {
                     schema: RelationSchema::unknown(),
                 })
             }
+        }
+    }
+
+    /// A table function called in FROM, named by its alias or else by itself.
+    fn table_call_item(
+        &mut self,
+        name: &ObjectName,
+        args: &[sqlparser::ast::FunctionArg],
+        alias: Option<&TableAlias>,
+        scope: &Scope,
+    ) -> FromItem {
+        let function = object_name_parts(name).last().cloned().unwrap_or_default();
+        let qualifier = alias
+            .map(|a| a.name.value.clone())
+            .unwrap_or_else(|| function.clone());
+        let schema = if function.eq_ignore_ascii_case("flatten") {
+            self.flatten_schema(args, scope)
+        } else {
+            self.table_function_schema(&function, &unnamed_args(args), scope)
+        };
+        let schema = match alias {
+            Some(a) => rename_columns(schema, a),
+            None => schema,
+        };
+        FromItem {
+            columns_by_name: Default::default(),
+            qualifier: qualifier.clone(),
+            parts: vec![qualifier],
+            schema,
         }
     }
 
