@@ -81,3 +81,32 @@ fn a_column_outside_the_grouped_expression_is_reported() {
         );
     }
 }
+
+#[test]
+fn an_alias_grouped_over_a_relation_of_unknown_columns_groups_its_expression() {
+    // A model over one whose SQL came from `dbt_utils.star` of a relation of
+    // unknown columns: it has the columns it names and maybe more.
+    // `received_at_date` is the select item's alias (the relation might hold
+    // such a column, but valid SQL would then not select
+    // `cast(received_at as date)` ungrouped).
+    let mut catalog = TableCatalog::default();
+    let mut tracks = RelationSchema::closed(vec![
+        Column::new("id", SqlType::Varchar),
+        Column::new("event_name", SqlType::Varchar),
+        Column::new("received_at", SqlType::Timestamp),
+    ]);
+    tracks.open = true;
+    catalog.insert("tracks", tracks);
+    let sql = "select cast(received_at as date) as received_at_date, event_name, count(distinct id) as n\nfrom tracks\ngroup by received_at_date, event_name\norder by received_at_date";
+    let found: Vec<String> = analyze_sql(sql, Dialect::Snowflake, &catalog)
+        .diagnostics
+        .into_iter()
+        .map(|d| d.message)
+        .collect();
+    assert_eq!(found, Vec::<String>::new());
+    // A known column of that name is still what the engines group.
+    assert_eq!(
+        not_grouped("select upper(customer) as id, count(*) from orders group by id"),
+        ["column `customer` must appear in the GROUP BY clause or be used in an aggregate function"]
+    );
+}

@@ -1692,9 +1692,12 @@ impl<'a> Analyzer<'a> {
             }
         }
         if let Expr::Identifier(id) = g {
-            let is_column = !matches!(
+            // A name that is a known column groups the column (as the engines
+            // resolve it); one that only a relation of unknown columns might
+            // hold is the select item of that alias, as valid SQL has it.
+            let is_column = matches!(
                 scope.resolve(&id.value, false),
-                super::scope::Resolution::NotFound
+                super::scope::Resolution::Found { .. } | super::scope::Resolution::Ambiguous(_)
             );
             if !is_column {
                 if let Some((_, e)) = aliases
