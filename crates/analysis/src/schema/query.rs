@@ -1021,20 +1021,7 @@ impl<'a> Analyzer<'a> {
                     ));
                 }
                 let schema = self.analyze_query(subquery, Some(scope));
-                let schema = match alias {
-                    Some(a) => rename_columns(schema, a),
-                    None => schema,
-                };
-                let qualifier = alias
-                    .as_ref()
-                    .map(|a| a.name.value.clone())
-                    .unwrap_or_else(|| "unnamed_subquery".into());
-                Some(FromItem {
-                    columns_by_name: Default::default(),
-                    qualifier: qualifier.clone(),
-                    parts: vec![qualifier],
-                    schema,
-                })
+                Some(aliased_item(schema, alias.as_ref(), "unnamed_subquery"))
             }
             TableFactor::UNNEST {
                 array_exprs,
@@ -1093,20 +1080,7 @@ impl<'a> Analyzer<'a> {
                 }
                 let mut schema = RelationSchema::closed(columns);
                 schema.open = fields_unknown;
-                let schema = match alias {
-                    Some(a) => rename_columns(schema, a),
-                    None => schema,
-                };
-                let qualifier = alias
-                    .as_ref()
-                    .map(|a| a.name.value.clone())
-                    .unwrap_or_else(|| "unnest".into());
-                Some(FromItem {
-                    columns_by_name: Default::default(),
-                    qualifier: qualifier.clone(),
-                    parts: vec![qualifier],
-                    schema,
-                })
+                Some(aliased_item(schema, alias.as_ref(), "unnest"))
             }
             TableFactor::NestedJoin { .. } => None,
             TableFactor::Function {
@@ -1138,7 +1112,7 @@ impl<'a> Analyzer<'a> {
                     value_column,
                     value_source,
                 );
-                Some(aliased_item(schema, alias.as_ref()))
+                Some(aliased_item(schema, alias.as_ref(), ""))
             }
             TableFactor::Unpivot {
                 table,
@@ -1149,7 +1123,7 @@ impl<'a> Analyzer<'a> {
                 ..
             } => {
                 let schema = self.unpivot_schema(scope, table, value, name, columns);
-                Some(aliased_item(schema, alias.as_ref()))
+                Some(aliased_item(schema, alias.as_ref(), ""))
             }
             other => {
                 let alias = table_factor_alias(other);
@@ -1173,24 +1147,12 @@ impl<'a> Analyzer<'a> {
         scope: &Scope,
     ) -> FromItem {
         let function = object_name_parts(name).last().cloned().unwrap_or_default();
-        let qualifier = alias
-            .map(|a| a.name.value.clone())
-            .unwrap_or_else(|| function.clone());
         let schema = if function.eq_ignore_ascii_case("flatten") {
             self.flatten_schema(args, scope)
         } else {
             self.table_function_schema(&function, &unnamed_args(args), scope)
         };
-        let schema = match alias {
-            Some(a) => rename_columns(schema, a),
-            None => schema,
-        };
-        FromItem {
-            columns_by_name: Default::default(),
-            qualifier: qualifier.clone(),
-            parts: vec![qualifier],
-            schema,
-        }
+        aliased_item(schema, alias, &function)
     }
 
     /// Snowflake's `LATERAL FLATTEN(input => ...)`: its fixed columns, the
@@ -2121,10 +2083,10 @@ fn join_constraint(op: &JoinOperator) -> Option<&JoinConstraint> {
 }
 
 /// Applies `AS alias(c1, c2, ...)` column renames.
-/// A relation known only by its alias (a pivot's, an unpivot's), renamed by
-/// the alias's column list.
-fn aliased_item(schema: RelationSchema, alias: Option<&TableAlias>) -> FromItem {
-    let qualifier = alias.map(|a| a.name.value.clone()).unwrap_or_default();
+/// A relation qualified by its alias, or else by `unaliased` (empty for a
+/// pivot or an unpivot, known only by an alias), renamed by the alias's column list.
+fn aliased_item(schema: RelationSchema, alias: Option<&TableAlias>, unaliased: &str) -> FromItem {
+    let qualifier = alias.map_or_else(|| unaliased.to_string(), |a| a.name.value.clone());
     let schema = match alias {
         Some(a) => rename_columns(schema, a),
         None => schema,
