@@ -991,22 +991,6 @@ impl Analyzer<'_> {
             {
                 bigquery_decimal_result(l, r).unwrap_or(SqlType::Unknown)
             }
-            B::Plus | B::Minus | B::Multiply | B::Divide if self.dialect == Dialect::Snowflake => {
-                let symbol = match op {
-                    B::Plus => "+",
-                    B::Minus => "-",
-                    B::Multiply => "*",
-                    _ => "/",
-                };
-                match snowflake_number_arithmetic(symbol, l, r) {
-                    Some(ty) => ty,
-                    None if symbol == "/" => self
-                        .functions
-                        .resolve("/", &[l.clone(), r.clone()])
-                        .map_or(SqlType::Unknown, |c| c.ty),
-                    None => self.arithmetic_type(symbol, l, r),
-                }
-            }
             _ if self.spark_types => {
                 let symbol = match op {
                     B::Plus => "+",
@@ -1043,7 +1027,9 @@ impl Analyzer<'_> {
                 self.arithmetic_type(symbol, l, r)
             }
             B::Divide => {
-                if (l.is_integer() || matches!(l, SqlType::Decimal(..) | SqlType::Null))
+                if let Some(ty) = self.snowflake_fixed_point("/", l, r) {
+                    ty
+                } else if (l.is_integer() || matches!(l, SqlType::Decimal(..) | SqlType::Null))
                     && (r.is_integer() || matches!(r, SqlType::Decimal(..) | SqlType::Null))
                 {
                     SqlType::Double
@@ -1087,9 +1073,19 @@ impl Analyzer<'_> {
         }
     }
 
+    /// Snowflake's NUMBER(P,S) for `+ - * /` on fixed-point numbers.
+    fn snowflake_fixed_point(&self, symbol: &str, l: &SqlType, r: &SqlType) -> Option<SqlType> {
+        (self.dialect == Dialect::Snowflake)
+            .then(|| snowflake_number_arithmetic(symbol, l, r))
+            .flatten()
+    }
+
     /// `+ - * %` and friends: decimal width/scale rules, else the catalog on
     /// the operands' common type.
     fn arithmetic_type(&self, symbol: &str, l: &SqlType, r: &SqlType) -> SqlType {
+        if let Some(ty) = self.snowflake_fixed_point(symbol, l, r) {
+            return ty;
+        }
         let decimal = matches!(l, SqlType::Decimal(..)) || matches!(r, SqlType::Decimal(..));
         let other_exact =
             |t: &SqlType| t.is_integer() || matches!(t, SqlType::Decimal(..) | SqlType::Null);
