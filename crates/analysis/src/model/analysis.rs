@@ -82,13 +82,20 @@ fn schema_in_cycle(
 }
 
 /// The columns a source declares in YAML, else those a fabric described.
+/// Declared columns are the ones its YAML documents, often not all the
+/// table has: the relation stays open to others (reading one is a warning,
+/// see [`RelationLookup::documented_columns`]); a fabric's are all of them.
 fn declared_source_schema(
     source: &crate::project::SourceTable,
     catalog: &crate::project::WarehouseCatalog,
 ) -> Lookup {
-    catalog
-        .source_schema(source)
-        .map_or(Lookup::Opaque, |s| Lookup::Found(Arc::new(s)))
+    match catalog.source_schema(source) {
+        Some(mut schema) => {
+            schema.open = source.columns.is_some();
+            Lookup::Found(Arc::new(schema))
+        }
+        None => Lookup::Opaque,
+    }
 }
 
 /// Resolves the relations a model reads.
@@ -137,28 +144,54 @@ impl ModelLookup<'_> {
     }
 }
 
+impl ModelLookup<'_> {
+    /// The `ref()` or `source()` call rendered at `range`.
+    fn call_at(&self, range: TextRange) -> Option<&Call> {
+        self.rendered
+            .calls
+            .iter()
+            .find(|c| {
+                c.range
+                    .is_some_and(|r| r.start <= range.start && range.start < r.end.max(r.start + 1))
+            })
+            .map(|c| &c.call)
+    }
+
+    /// The declared source a FROM name at `range` reads: by `source()`, or
+    /// by its relation's name.
+    fn source_read(
+        &self,
+        parts: &[String],
+        range: TextRange,
+    ) -> Option<&crate::project::SourceTable> {
+        match self.call_at(range) {
+            Some(Call::Source { source, table }) => self
+                .index
+                .sources
+                .get(&(source.to_lowercase(), table.to_lowercase())),
+            Some(Call::Ref { .. }) => None,
+            None => match parts {
+                [.., schema, name] if self.index.node_by_relation(schema, name).is_none() => {
+                    self.index.source_by_relation(schema, name)
+                }
+                _ => None,
+            },
+        }
+    }
+}
+
 impl RelationLookup for ModelLookup<'_> {
     fn lookup(&self, parts: &[String], range: TextRange) -> Lookup {
-        let call = self.rendered.calls.iter().find(|c| {
-            c.range
-                .is_some_and(|r| r.start <= range.start && range.start < r.end.max(r.start + 1))
-        });
-        if let Some(call) = call {
-            return match &call.call {
+        if let Some(call) = self.call_at(range) {
+            return match call {
                 Call::Ref { package, name } => match self.index.node(name, package.as_deref()) {
                     Some(node) => self.node_schema(node),
                     None => Lookup::Opaque,
                 },
-                Call::Source { source, table } => {
-                    match self
-                        .index
-                        .sources
-                        .get(&(source.to_lowercase(), table.to_lowercase()))
-                    {
-                        Some(s) => self.source_schema(s),
-                        None => Lookup::Opaque,
-                    }
-                }
+                Call::Source { .. } => match self.source_read(parts, range) {
+                    Some(s) => self.source_schema(s),
+                    None => Lookup::Opaque,
+                },
             };
         }
         // A relation written by name.
@@ -199,13 +232,24 @@ impl RelationLookup for ModelLookup<'_> {
         self.index.names().map(str::to_string).collect()
     }
 
+    fn documented_columns(&self, parts: &[String], range: TextRange) -> Option<String> {
+        let source = self.source_read(parts, range)?;
+        let declared = source.columns.as_ref()?;
+        let key = (source.source.to_lowercase(), source.table.to_lowercase());
+        let file = self.index.source_files.get(&key)?;
+        Some(format!(
+            "the {} column{} declared for source `{}.{}` in {}",
+            declared.len(),
+            if declared.len() == 1 { "" } else { "s" },
+            source.source,
+            source.table,
+            file.path(self.db)
+        ))
+    }
+
     /// Lineage names a ref by its model or seed, and a source as `source.table`.
     fn display_name(&self, _parts: &[String], range: TextRange) -> Option<String> {
-        let call = self.rendered.calls.iter().find(|c| {
-            c.range
-                .is_some_and(|r| r.start <= range.start && range.start < r.end.max(r.start + 1))
-        })?;
-        Some(match &call.call {
+        Some(match self.call_at(range)? {
             Call::Ref { package, name } => self
                 .index
                 .node(name, package.as_deref())

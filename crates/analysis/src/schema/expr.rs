@@ -461,7 +461,7 @@ impl Analyzer<'_> {
             .join(".");
         let (resolution, field_path) = resolve_path(scope, &ids, aliases_ok);
         match &resolution {
-            Resolution::Found { lineage, .. } | Resolution::Unknown { lineage } => {
+            Resolution::Found { lineage, .. } | Resolution::Unknown { lineage, .. } => {
                 self.record_reference(range, lineage.clone())
             }
             _ => {}
@@ -472,7 +472,7 @@ impl Analyzer<'_> {
                     field_path.iter().fold(ty.clone(), |t, f| field_type(&t, f)),
                     lineage.clone(),
                 ),
-                Resolution::Unknown { lineage } => (SqlType::Unknown, lineage.clone()),
+                Resolution::Unknown { lineage, .. } => (SqlType::Unknown, lineage.clone()),
                 _ => (SqlType::Unknown, Vec::new()),
             };
             self.ide.references.push(super::ColumnReference {
@@ -499,7 +499,16 @@ impl Analyzer<'_> {
                 }
                 field_path.iter().fold(ty, |t, f| field_type(&t, f))
             }
-            Resolution::Unknown { .. } => SqlType::Unknown,
+            Resolution::Unknown { from, .. } => {
+                if let Some(places) = self.documented_places(&from) {
+                    if let Some(ty) = self.implicit_column_type(&ids) {
+                        return ty;
+                    }
+                    let last = ids.last().map_or("", |i| i.value.as_str());
+                    self.report_undocumented_column(&shown, last, &places, scope, range);
+                }
+                SqlType::Unknown
+            }
             Resolution::Ambiguous(from) => {
                 self.report(
                     Code::AmbiguousColumn,
@@ -512,15 +521,8 @@ impl Analyzer<'_> {
                 SqlType::Unknown
             }
             Resolution::NotFound | Resolution::NoSuchQualifier => {
-                if ids.len() == 1 && ids[0].quote_style.is_none() {
-                    if let Some(ty) = keyword_value_type(&ids[0].value) {
-                        return ty;
-                    }
-                }
-                if let ([id], crate::syntax::Dialect::BigQuery) = (ids.as_slice(), self.dialect) {
-                    if let Some(ty) = bigquery_pseudo_column(&id.value) {
-                        return ty;
-                    }
+                if let Some(ty) = self.implicit_column_type(&ids) {
+                    return ty;
                 }
                 // No input has it, but the select list named it: the engines
                 // that allow it read the alias, and so does lineage.
@@ -1429,6 +1431,7 @@ fn resolve_path(scope: &Scope, ids: &[&Ident], aliases_ok: bool) -> (Resolution,
         _ if scope.any_open_anywhere() => (
             Resolution::Unknown {
                 lineage: Vec::new(),
+                from: Vec::new(),
             },
             Vec::new(),
         ),
@@ -1626,6 +1629,74 @@ fn number_literal_type(n: &str) -> SqlType {
 }
 
 impl Analyzer<'_> {
+    /// Where the known columns of every relation in `from` are listed, when
+    /// all of them list only what a file documents.
+    fn documented_places(&self, from: &[String]) -> Option<Vec<String>> {
+        if from.is_empty() {
+            return None;
+        }
+        from.iter()
+            .map(|relation| {
+                self.documented
+                    .iter()
+                    .find(|(d, _)| d == relation)
+                    .map(|(_, place)| place.clone())
+            })
+            .collect()
+    }
+
+    /// The type of a name no relation provides that the engine reads
+    /// anyway: a keyword value (`current_date`), a BigQuery pseudo-column.
+    fn implicit_column_type(&self, ids: &[&Ident]) -> Option<SqlType> {
+        if let [id] = ids {
+            if id.quote_style.is_none() {
+                if let Some(ty) = keyword_value_type(&id.value) {
+                    return Some(ty);
+                }
+            }
+            if self.dialect == crate::syntax::Dialect::BigQuery {
+                return bigquery_pseudo_column(&id.value);
+            }
+        }
+        None
+    }
+
+    /// A column none of the known columns provides, which only relations
+    /// whose known columns are those a file documents could: the table may
+    /// well have it (YAML documents some columns, not always all), so a
+    /// warning that says where the list is, not an error.
+    fn report_undocumented_column(
+        &mut self,
+        shown: &str,
+        name: &str,
+        places: &[String],
+        scope: &Scope,
+        range: crate::text::TextRange,
+    ) {
+        // A typo of a declared column is the likelier reading.
+        let hint = if self.hints.spend(scope.visible_name_count()) {
+            did_you_mean_hint(name, scope.visible_names().iter().map(String::as_str))
+        } else {
+            String::new()
+        };
+        let advice = if hint.is_empty() {
+            "; if the table has it, declare it there"
+        } else {
+            " If the table has it, declare it there"
+        };
+        let mut d = crate::diagnostics::Diagnostic::new(
+            Code::UnknownColumn,
+            range,
+            format!(
+                "column `{shown}` is not among {}{hint}{advice}",
+                places.join(" nor among ")
+            ),
+        );
+        d.severity = crate::diagnostics::Severity::Warning;
+        d.gem = self.current_gem.clone();
+        self.diagnostics.push(d);
+    }
+
     /// The common type of CASE branches, array elements, map keys: Spark's
     /// wider type in a Spark project, DuckDB's supertype otherwise.
     fn unify(&self, acc: Option<SqlType>, t: SqlType) -> SqlType {

@@ -160,6 +160,13 @@ pub trait RelationLookup {
     fn candidates(&self) -> Vec<String> {
         Vec::new()
     }
+
+    /// Where the columns of a relation whose schema is only those a file
+    /// documents (a source's YAML lists some of its columns, not always
+    /// all) come from, to say so when a query reads another column of it.
+    fn documented_columns(&self, _parts: &[String], _range: TextRange) -> Option<String> {
+        None
+    }
 }
 
 /// What a statement writes: INSERT, CREATE TABLE/VIEW AS, MERGE, UPDATE.

@@ -107,6 +107,9 @@ pub(crate) struct Analyzer<'a> {
     pub cte_defs: Vec<(String, RelationSchema)>,
     /// Relations read in FROM, as lineage names them (lower-case).
     pub relations_read: Vec<String>,
+    /// Relations read whose known columns are those a file documents, by
+    /// the name lineage gives them, with where that is.
+    pub documented: Vec<(String, String)>,
     pub ide: super::IdeFacts,
     /// Whether to record `ide` (references, scopes, stars): whole-project
     /// work (checks, lineage) never reads it, and it was most of what a
@@ -158,6 +161,7 @@ impl<'a> Analyzer<'a> {
             target: None,
             cte_defs: Vec::new(),
             relations_read: Vec::new(),
+            documented: Vec::new(),
             ide: Default::default(),
             ide_facts: true,
             fuel: ANALYSIS_FUEL,
@@ -787,6 +791,11 @@ impl<'a> Analyzer<'a> {
             .display_name(&parts, range)
             .unwrap_or_else(|| name.to_string());
         self.relations_read.push(display.to_lowercase());
+        if let Some(place) = self.lookup.documented_columns(&parts, range) {
+            if !self.documented.iter().any(|(d, _)| *d == display) {
+                self.documented.push((display.clone(), place));
+            }
+        }
         Some(match self.lookup_parts(&parts, range, true) {
             Some(schema) => schema.as_base_table(&display),
             None => RelationSchema::unknown().as_base_table(&display),

@@ -84,6 +84,9 @@ pub(crate) enum Resolution {
     /// known when only one such relation could provide it.
     Unknown {
         lineage: Vec<Edge>,
+        /// The relations whose unknown part could provide it (empty: some
+        /// relation of unknown origin could).
+        from: Vec<String>,
     },
     Ambiguous(Vec<String>),
     NotFound,
@@ -199,7 +202,10 @@ impl<'p> Scope<'p> {
                         [only] => open_lineage(&only.schema, name),
                         _ => vec![Edge::unattributed(name)],
                     };
-                    Resolution::Unknown { lineage }
+                    Resolution::Unknown {
+                        lineage,
+                        from: open_origins(&open),
+                    }
                 } else {
                     Resolution::NotFound
                 }
@@ -310,6 +316,7 @@ impl<'p> Scope<'p> {
             }
             None if item.schema.open => Resolution::Unknown {
                 lineage: open_lineage(&item.schema, column),
+                from: open_origins(&[item]),
             },
             None => Resolution::NotFound,
         }
@@ -382,6 +389,21 @@ impl<'p> Scope<'p> {
         }
         (out, self.any_open())
     }
+}
+
+/// The relations the unknown parts of `open` come from; empty when one of
+/// them comes from none that is named (a table function, an opaque input).
+fn open_origins(open: &[&FromItem]) -> Vec<String> {
+    if open.iter().any(|i| i.schema.open_from.is_empty()) {
+        return Vec::new();
+    }
+    let mut out: Vec<String> = Vec::new();
+    for t in open.iter().flat_map(|i| &i.schema.open_from) {
+        if !out.contains(t) {
+            out.push(t.clone());
+        }
+    }
+    out
 }
 
 /// Lineage of a column not in a relation's known part: the relations its

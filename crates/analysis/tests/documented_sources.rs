@@ -1,0 +1,182 @@
+//! Sources whose YAML documents some of their columns, as most projects
+//! write it: a few keys and the columns with tests, not the whole table.
+//! A column the YAML does not list may well exist, so reading one is a
+//! warning that says where the list is, never an error; the models built
+//! on it still read the columns it passes on.
+
+use std::path::PathBuf;
+
+use loupe_analysis::host::AnalysisHost;
+
+const SOURCES_YML: &str = r#"version: 2
+
+sources:
+  - name: stripe
+    schema: stripe_raw
+    loader: fivetran
+    tables:
+      - name: charges
+        description: One row per charge attempt.
+        columns:
+          - name: id
+            data_type: varchar
+            tests: [unique, not_null]
+          - name: amount
+            data_type: bigint
+            description: Amount in cents.
+          - name: status
+            data_type: varchar
+            tests:
+              - accepted_values:
+                  values: ['succeeded', 'pending', 'failed']
+      - name: customers
+        columns:
+          - name: id
+            tests: [unique]
+"#;
+
+const STG_CHARGES: &str = "\
+with source as (
+    select * from {{ source('stripe', 'charges') }}
+),
+
+renamed as (
+    select
+        id as charge_id,
+        amount / 100.0 as amount,
+        status,
+        created as created_at,
+        customer as customer_id,
+        stauts as charge_status
+    from source
+)
+
+select * from renamed
+";
+
+const CUSTOMER_REVENUE: &str = "\
+select
+    customer_id,
+    date_trunc('month', created_at) as revenue_month,
+    sum(amount) as revenue
+from {{ ref('stg_stripe__charges') }}
+where charge_status = 'succeeded'
+group by 1, 2
+";
+
+const CHARGES_BY_COUNTRY: &str = "\
+select
+    c.id as charge_id,
+    c.balance_transaction_id,
+    countries.country_name,
+    region
+from {{ source('stripe', 'charges') }} as c
+join {{ source('stripe', 'customers') }} as cu on cu.id = c.customer
+join {{ ref('countries') }} as countries on countries.country_code = cu.country
+";
+
+fn project(test: &str) -> PathBuf {
+    let root = std::env::temp_dir().join(format!("loupe-documented-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let write = |path: &str, text: &str| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("dbt_project.yml", "name: payments\nprofile: payments\n");
+    write("models/staging/stripe/_stripe__sources.yml", SOURCES_YML);
+    write("models/staging/stripe/stg_stripe__charges.sql", STG_CHARGES);
+    write("models/marts/customer_revenue.sql", CUSTOMER_REVENUE);
+    write("models/marts/charges_by_country.sql", CHARGES_BY_COUNTRY);
+    write(
+        "seeds/countries.csv",
+        "country_code,country_name\nFR,France\nDE,Germany\n",
+    );
+    root
+}
+
+#[test]
+fn a_column_a_sources_yaml_does_not_list_is_a_warning_that_names_the_yaml() {
+    let root = project("warn");
+    let host = AnalysisHost::load(&root).unwrap();
+    let diagnostics: Vec<String> = host
+        .check()
+        .into_iter()
+        .map(|d| {
+            format!(
+                "{}:{}:{} {} {} {}",
+                d.file,
+                d.start.line,
+                d.start.col,
+                d.code,
+                d.severity.as_str(),
+                d.message
+            )
+        })
+        .collect();
+    let yml = "models/staging/stripe/_stripe__sources.yml";
+    let charges = format!("the 3 columns declared for source `stripe.charges` in {yml}");
+    let customers = format!("the 1 column declared for source `stripe.customers` in {yml}");
+    let tail = "if the table has it, declare it there";
+    assert_eq!(
+        diagnostics,
+        [
+            // Qualified: only the relation named could have it.
+            format!("models/marts/charges_by_country.sql:3:5 L003 warning column `c.balance_transaction_id` is not among {charges}; {tail}"),
+            // Unqualified over two documented sources and a seed: either source could have it.
+            format!("models/marts/charges_by_country.sql:5:5 L003 warning column `region` is not among {charges} nor among {customers}; {tail}"),
+            // In join conditions, against a source whose YAML lists one column.
+            format!("models/marts/charges_by_country.sql:7:59 L003 warning column `c.customer` is not among {charges}; {tail}"),
+            format!("models/marts/charges_by_country.sql:8:70 L003 warning column `cu.country` is not among {customers}; {tail}"),
+            // Through the `source` gem of the staging pattern.
+            format!("models/staging/stripe/stg_stripe__charges.sql:10:9 L003 warning column `created` is not among {charges}; {tail}"),
+            format!("models/staging/stripe/stg_stripe__charges.sql:11:9 L003 warning column `customer` is not among {charges}; {tail}"),
+            format!("models/staging/stripe/stg_stripe__charges.sql:12:9 L003 warning column `stauts` is not among {charges}; did you mean `status`? If the table has it, declare it there"),
+        ]
+    );
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn models_on_a_documented_source_keep_its_declared_types_and_read_the_rest() {
+    let root = project("types");
+    let host = AnalysisHost::load(&root).unwrap();
+    let schemas = host.relation_schemas();
+    let shown = |relation: &str| -> Vec<String> {
+        schemas
+            .get(relation)
+            .unwrap_or_else(|| panic!("no {relation} in {:?}", schemas.keys().collect::<Vec<_>>()))
+            .to_pairs()
+            .into_iter()
+            .map(|(name, ty)| format!("{name} {ty}"))
+            .collect()
+    };
+    assert_eq!(
+        shown("main.stg_stripe__charges"),
+        [
+            "charge_id VARCHAR",
+            "amount DOUBLE",
+            "status VARCHAR",
+            "created_at UNKNOWN",
+            "customer_id UNKNOWN",
+            "charge_status UNKNOWN",
+        ]
+    );
+    // The staging model names its columns: the mart reads them with no
+    // diagnostic, and a typo there is still an error.
+    assert!(!schemas["main.stg_stripe__charges"].open);
+    let mart = root.join("models/marts/customer_revenue.sql");
+    let mut host = host;
+    host.set_file_text(&mart, CUSTOMER_REVENUE.replace("sum(amount)", "sum(amout)"));
+    let errors: Vec<String> = host
+        .check()
+        .into_iter()
+        .filter(|d| d.file.ends_with("customer_revenue.sql"))
+        .map(|d| format!("{} {} {}", d.code, d.severity.as_str(), d.message))
+        .collect();
+    assert_eq!(
+        errors,
+        ["L003 error unknown column `amout`; did you mean `amount`?"]
+    );
+    let _ = std::fs::remove_dir_all(&root);
+}
