@@ -396,7 +396,5 @@ fn merge_config(base: &mut ModelConfig, overrides: ModelConfig) {
     base.database = database.or(base.database.take());
     base.enabled = enabled.or(base.enabled);
     base.contract_enforced = contract_enforced.or(base.contract_enforced);
-    if !column_types.is_empty() {
-        base.column_types = column_types;
-    }
+    crate::project::update_column_types(&mut base.column_types, column_types);
 }

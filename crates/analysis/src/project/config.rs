@@ -182,6 +182,17 @@ pub(crate) fn load_target(root: &Path, config: &PackageConfig, invocation: &Invo
     target
 }
 
+/// `column_types` of a more specific level (a folder, the seed's own YAML)
+/// update those above it key by key, as dbt merges that config.
+pub(crate) fn update_column_types(base: &mut Vec<(String, String)>, level: Vec<(String, String)>) {
+    for (column, ty) in level {
+        match base.iter_mut().find(|(c, _)| *c == column) {
+            Some(slot) => slot.1 = ty,
+            None => base.push((column, ty)),
+        }
+    }
+}
+
 /// The configs that shape a model's relation and analysis.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct ModelConfig {
@@ -254,7 +265,7 @@ impl ModelConfig {
                 "contract" => self.contract_enforced = v.get("enforced").and_then(Yaml::as_bool),
                 "column_types" => {
                     if let Some(m) = v.as_mapping() {
-                        self.column_types = m
+                        let level = m
                             .iter()
                             .filter_map(|(c, t)| {
                                 let t = t.as_str()?;
@@ -266,6 +277,7 @@ impl ModelConfig {
                                 Some((c.as_str()?.to_string(), t))
                             })
                             .collect();
+                        update_column_types(&mut self.column_types, level);
                     }
                 }
                 _ => {}

@@ -11,6 +11,7 @@ mod yaml;
 
 use std::path::{Path, PathBuf};
 
+pub(crate) use config::update_column_types;
 pub use config::{ModelConfig, PackageConfig};
 pub use dbtignore::DbtIgnore;
 pub use invocation::Invocation;
