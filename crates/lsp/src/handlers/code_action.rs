@@ -282,6 +282,10 @@ mod tests {
             suggestion("`ref('stg_order')`: no model or seed named `stg_order`; did you mean `stg_orders`?"),
             Some(("stg_order".into(), "stg_orders".into()))
         );
+        assert_eq!(
+            suggestion("column `c.stauts` is not among the 3 columns declared for source `stripe.charges` in models/_sources.yml; did you mean `status`? If the table has it, declare it there"),
+            Some(("stauts".into(), "status".into()))
+        );
         assert_eq!(suggestion("unknown column `x`"), None);
     }
 }
