@@ -74,7 +74,7 @@ pub struct Project {
     pub settings: Arc<ProjectSettings>,
     #[returns(ref)]
     pub files: Arc<Vec<SourceFile>>,
-    /// Warehouse tables a fabric described (sources YAML leaves undescribed).
+    /// Warehouse tables a fabric described (the project's sources).
     #[returns(ref)]
     pub catalog: Arc<WarehouseCatalog>,
 }

@@ -427,11 +427,24 @@ impl AnalysisHost {
 
     /// Source tables whose YAML lists no columns: `(source, table, schema, identifier)`.
     pub fn undescribed_sources(&self) -> Vec<(String, String, String, String)> {
+        self.source_tables_where(|s| s.columns.is_none())
+    }
+
+    /// Every source table, for a fabric to describe: YAML lists a table's
+    /// columns as documentation, often not all of them.
+    pub fn source_tables(&self) -> Vec<(String, String, String, String)> {
+        self.source_tables_where(|_| true)
+    }
+
+    fn source_tables_where(
+        &self,
+        keep: impl Fn(&crate::project::SourceTable) -> bool,
+    ) -> Vec<(String, String, String, String)> {
         let index = crate::model::project_index(&self.db, self.project);
         index
             .sources
             .values()
-            .filter(|s| s.columns.is_none())
+            .filter(|s| keep(s))
             .map(|s| {
                 (
                     s.source.clone(),

@@ -117,7 +117,7 @@ fn a_column_a_sources_yaml_does_not_list_is_a_warning_that_names_the_yaml() {
     let yml = "models/staging/stripe/_stripe__sources.yml";
     let charges = format!("the 3 columns declared for source `stripe.charges` in {yml}");
     let customers = format!("the 1 column declared for source `stripe.customers` in {yml}");
-    let tail = "if the table has it, declare it there";
+    let tail = "if the table has it, declare it there or read the table's columns from a fabric (`loupe catalog`)";
     assert_eq!(
         diagnostics,
         [
@@ -131,7 +131,7 @@ fn a_column_a_sources_yaml_does_not_list_is_a_warning_that_names_the_yaml() {
             // Through the `source` gem of the staging pattern.
             format!("models/staging/stripe/stg_stripe__charges.sql:10:9 L003 warning column `created` is not among {charges}; {tail}"),
             format!("models/staging/stripe/stg_stripe__charges.sql:11:9 L003 warning column `customer` is not among {charges}; {tail}"),
-            format!("models/staging/stripe/stg_stripe__charges.sql:12:9 L003 warning column `stauts` is not among {charges}; did you mean `status`? If the table has it, declare it there"),
+            format!("models/staging/stripe/stg_stripe__charges.sql:12:9 L003 warning column `stauts` is not among {charges}; did you mean `status`? If the table has it, declare it there or read the table's columns from a fabric (`loupe catalog`)"),
         ]
     );
     let _ = std::fs::remove_dir_all(&root);

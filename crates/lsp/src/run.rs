@@ -240,7 +240,7 @@ pub struct CatalogRefresh {
 }
 
 /// Asks a fabric for the columns of `sources` (`(source, table, schema,
-/// identifier)`, the tables YAML leaves undescribed) and saves what it said
+/// identifier)`, the project's source tables) and saves what it said
 /// in `target/loupe-catalog.json`, beside what earlier refreshes found.
 pub fn refresh_catalog(
     root: &Path,

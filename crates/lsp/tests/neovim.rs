@@ -354,11 +354,12 @@ fn check(result: &Value, modern: bool) {
         result["fabric_unknown"]
     );
 
-    // :LoupeRefreshCatalog without a fabric: the undescribed source is asked
-    // for (and is not in the empty DuckDB).
+    // :LoupeRefreshCatalog without a fabric: the sources are asked for (and
+    // are not in the empty DuckDB).
     let catalog = result["catalog"].as_str().unwrap_or_default();
     assert!(
-        catalog.starts_with("Loupe: 0 tables described by duckdb\n  app.sessions: "),
+        catalog.starts_with("Loupe: 0 tables described by duckdb\n  app.events: ")
+            && catalog.contains("\n  app.sessions: "),
         "{catalog}"
     );
 

@@ -1,7 +1,7 @@
 //! The Snowflake fabric from the command line, played by a local stand-in
 //! that follows the SQL API v2 and runs the SQL on DuckDB: jaffle_shop's
 //! models give the rows the embedded DuckDB gives, `loupe catalog` fills
-//! undescribed sources from INFORMATION_SCHEMA, and no secret appears in
+//! the sources' columns from INFORMATION_SCHEMA, and no secret appears in
 //! anything Loupe prints. Needs the `fabric` feature.
 #![cfg(feature = "fabric")]
 
@@ -151,7 +151,8 @@ fn catalog_project(fake: &FakeSnowflake, keys: &TestKeys, test: &str) -> PathBuf
     .unwrap();
     std::fs::write(
         root.join("models/sources.yml"),
-        "version: 2\n\nsources:\n  - name: shop\n    schema: shop\n    tables:\n      - name: orders\n      - name: customers\n",
+        // `orders` documents two of its columns, as YAML often does.
+        "version: 2\n\nsources:\n  - name: shop\n    schema: shop\n    tables:\n      - name: orders\n        columns:\n          - name: order_id\n            tests: [unique]\n          - name: amount\n      - name: customers\n",
     )
     .unwrap();
     std::fs::write(
@@ -179,12 +180,16 @@ fn loupe_catalog_on_snowflake_fills_sources_and_check_finds_a_misspelt_column() 
             .output()
             .unwrap()
     };
+    // Before: the YAML lists some columns, so the others are warnings.
     let before = loupe(&["check"]);
-    assert!(
-        before.status.success(),
-        "{}",
-        String::from_utf8_lossy(&before.stdout)
-    );
+    let report = String::from_utf8_lossy(&before.stdout);
+    assert!(before.status.success(), "{report}");
+    for column in ["amout", "paid"] {
+        assert!(
+            report.contains(&format!("warning[L003] column `{column}` is not among the 2 columns declared for source `shop.orders` in models/sources.yml")),
+            "{report}"
+        );
+    }
 
     let catalog = loupe(&["catalog", "--fabric", "snowflake"]);
     let printed = String::from_utf8_lossy(&catalog.stdout);
@@ -215,7 +220,9 @@ fn loupe_catalog_on_snowflake_fills_sources_and_check_finds_a_misspelt_column() 
         report.contains("unknown column `amout`; did you mean `AMOUNT`?"),
         "{report}"
     );
+    // The fabric described the whole table: `paid` is one of its columns.
     assert_eq!(report.matches("error[").count(), 1, "{report}");
+    assert_eq!(report.matches("warning[").count(), 0, "{report}");
 }
 
 #[test]
@@ -351,7 +358,19 @@ async fn refresh_catalog_and_describe_gem_from_the_editor() {
     let text = std::fs::read_to_string(&model).unwrap();
     let mut client = Client::start(&root).await;
     let uri = client.open(&model, &text).await;
-    client.diagnostics(&uri, |d| d.is_empty()).await;
+    // The YAML lists two columns of `orders`: the others are warnings.
+    client
+        .diagnostics(&uri, |d| {
+            d.len() == 2
+                && d.iter().all(|x| {
+                    x["severity"] == 2
+                        && x["message"]
+                            .as_str()
+                            .unwrap()
+                            .contains("declared for source `shop.orders`")
+                })
+        })
+        .await;
 
     let fabrics = client.request("loupe/fabrics", json!({})).await;
     assert!(
@@ -369,10 +388,13 @@ async fn refresh_catalog_and_describe_gem_from_the_editor() {
         json!(["shop.orders"]),
         "{refreshed}"
     );
+    // Described whole by the fabric: the misspelling is an error, and
+    // `paid` a column of the table.
     let diagnostics = client
         .diagnostics(&uri, |d| {
-            d.iter()
-                .any(|x| x["message"].as_str().unwrap().contains("amout"))
+            d.len() == 1
+                && d[0]["severity"] == 1
+                && d[0]["message"].as_str().unwrap().contains("amout")
         })
         .await;
     assert!(

@@ -520,7 +520,7 @@ function M.fabric(name, on_done)
   end)
 end
 
---- Asks the fabric for the columns of sources the YAML leaves undescribed
+--- Asks the fabric for the columns of the project's source tables
 --- (`:LoupeRefreshCatalog [fabric]`).
 function M.refresh_catalog(bufnr, fabric)
   bufnr = bufnr or vim.api.nvim_get_current_buf()
@@ -574,7 +574,7 @@ function M.commands()
   end, { nargs = '?', desc = 'Choose the fabric runs use (a picker without a name)' })
   define('LoupeRefreshCatalog', function(c)
     M.refresh_catalog(nil, arg(c))
-  end, { nargs = '?', desc = 'Describe undescribed sources from the fabric (optional fabric name)' })
+  end, { nargs = '?', desc = "Describe the project's source tables from the fabric (optional fabric name)" })
 end
 
 --- Sets Loupe up: on Neovim 0.11+ through vim.lsp.config/vim.lsp.enable,

@@ -81,17 +81,17 @@ fn schema_in_cycle(
     Arc::new(RelationSchema::unknown())
 }
 
-/// The columns a source declares in YAML, else those a fabric described.
-/// Declared columns are the ones its YAML documents, often not all the
-/// table has: the relation stays open to others (reading one is a warning,
-/// see [`RelationLookup::documented_columns`]); a fabric's are all of them.
+/// The columns a fabric described of a source, else those its YAML
+/// declares. Declared columns are the ones its YAML documents, often not
+/// all the table has: the relation stays open to others (reading one is a
+/// warning, see [`RelationLookup::documented_columns`]); a fabric's are all.
 fn declared_source_schema(
     source: &crate::project::SourceTable,
     catalog: &crate::project::WarehouseCatalog,
 ) -> Lookup {
     match catalog.source_schema(source) {
         Some(mut schema) => {
-            schema.open = source.columns.is_some();
+            schema.open = catalog.only_documented(source);
             Lookup::Found(Arc::new(schema))
         }
         None => Lookup::Opaque,
@@ -234,6 +234,9 @@ impl RelationLookup for ModelLookup<'_> {
 
     fn documented_columns(&self, parts: &[String], range: TextRange) -> Option<String> {
         let source = self.source_read(parts, range)?;
+        if !self.project.catalog(self.db).only_documented(source) {
+            return None;
+        }
         let declared = source.columns.as_ref()?;
         let key = (source.source.to_lowercase(), source.table.to_lowercase());
         let file = self.index.source_files.get(&key)?;

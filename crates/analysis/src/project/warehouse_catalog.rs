@@ -1,7 +1,7 @@
-//! What a fabric said about warehouse tables the project's YAML does not
-//! describe: columns and types by `schema.table`. It is an input of the
+//! What a fabric said about the warehouse tables the project's sources
+//! name: columns and types by `schema.table`. It is an input of the
 //! analysis (kept in `target/loupe-catalog.json` between runs), so sources
-//! without declared columns still get real schemas.
+//! get their real schemas, whole, where YAML lists none or some columns.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -56,11 +56,16 @@ impl WarehouseCatalog {
         self.tables.get(&key(schema, table)).map(Vec::as_slice)
     }
 
-    /// A source's columns: as its YAML declares them, else as a fabric described them.
+    /// A source's columns: as a fabric described them (the whole table),
+    /// else as its YAML declares them.
     pub fn source_schema(&self, source: &SourceTable) -> Option<RelationSchema> {
-        source
-            .schema()
-            .or_else(|| self.schema(&source.schema, &source.identifier))
+        self.schema(&source.schema, &source.identifier)
+            .or_else(|| source.schema())
+    }
+
+    /// Whether a source's known columns are only those its YAML documents.
+    pub fn only_documented(&self, source: &SourceTable) -> bool {
+        source.columns.is_some() && self.columns(&source.schema, &source.identifier).is_none()
     }
 
     /// Whether a source's columns are known (declared, or described by a fabric).

@@ -1679,10 +1679,11 @@ impl Analyzer<'_> {
         } else {
             String::new()
         };
+        let advice = "the table has it, declare it there or read the table's columns from a fabric (`loupe catalog`)";
         let advice = if hint.is_empty() {
-            "; if the table has it, declare it there"
+            format!("; if {advice}")
         } else {
-            " If the table has it, declare it there"
+            format!(" If {advice}")
         };
         let mut d = crate::diagnostics::Diagnostic::new(
             Code::UnknownColumn,

@@ -135,8 +135,9 @@ enum Command {
         #[arg(long, value_enum, default_value_t = run::UpstreamArg::Inline)]
         upstream: run::UpstreamArg,
     },
-    /// Ask a fabric for the columns of the sources YAML leaves undescribed;
-    /// `check`, `schema` and the editor read them from target/loupe-catalog.json.
+    /// Ask a fabric for the columns of the project's source tables (YAML lists
+    /// some or none); `check`, `schema` and the editor read them from
+    /// target/loupe-catalog.json.
     Catalog {
         #[arg(default_value = ".")]
         path: PathBuf,

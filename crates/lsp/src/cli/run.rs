@@ -71,9 +71,9 @@ pub fn run(
 #[cfg(feature = "fabric")]
 pub fn refresh_catalog(path: &Path, fabric: Option<&str>) -> Result<ExitCode, String> {
     let host = super::load_project(path)?;
-    let sources = host.undescribed_sources();
+    let sources = host.source_tables();
     if sources.is_empty() {
-        println!("every source table lists its columns in YAML; nothing to ask");
+        println!("the project declares no source tables; nothing to ask");
         return Ok(ExitCode::SUCCESS);
     }
     let control = loupe_fabric::RunControl::new(|message| eprintln!("loupe: {message}"));

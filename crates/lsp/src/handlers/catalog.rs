@@ -1,7 +1,7 @@
 //! `loupe/refreshCatalog` and the `loupe.fetchSourceSchema` command: ask a
 //! fabric for the columns of warehouse tables. A refresh feeds the analysis
-//! (sources YAML leaves undescribed get real schemas); the command writes a
-//! source's columns into its YAML.
+//! (every source table gets its whole schema, where YAML lists none or some
+//! of its columns); the command writes a source's columns into its YAML.
 
 use std::collections::HashMap;
 
@@ -24,11 +24,10 @@ pub async fn refresh_catalog(
     params: Option<RefreshCatalogParams>,
 ) -> Result<Value> {
     let fabric = chosen_fabric(backend, params.unwrap_or_default().fabric);
-    let undescribed = backend
-        .with_snapshot(|host| (host.root().to_path_buf(), host.undescribed_sources()))
+    let (root, sources) = backend
+        .with_snapshot(|host| (host.root().to_path_buf(), host.source_tables()))
         .await?
         .ok_or_else(|| Error::invalid_params("no project is loaded"))?;
-    let (root, sources) = undescribed;
     let refreshed = off_the_runtime(move |control| {
         crate::run::refresh_catalog(&root, &sources, fabric.as_deref(), control)
     })
