@@ -11,11 +11,11 @@ use rustc_hash::FxHashMap;
 
 use super::objects::{
     identifier_quote, make_mutable, DateTime, EmptyTable, LazyGraph, MutableDict, ReModule,
-    Relation,
+    Relation, TimeDelta,
 };
 use super::{
     defined_macros, macro_files, rewrite_statements, Call, JinjaProject, MacroDef, MacroTable,
-    MACRO_PREFIX,
+    MACRO_PREFIX, SHIFT_METHOD,
 };
 
 /// What the render of one model knows about the model.
@@ -1390,11 +1390,42 @@ impl Object for DatetimeModule {
         self: &Arc<Self>,
         _state: &State,
         method: &str,
-        _args: &[Value],
+        args: &[Value],
     ) -> Result<Value, Error> {
         match method {
             "now" | "utcnow" | "today" | "fromisoformat" | "strptime" | "timezone"
-            | "timedelta" | "fromtimestamp" => Ok(Value::from_object(DateTime::now())),
+            | "fromtimestamp" => Ok(Value::from_object(DateTime::now())),
+            "timedelta" => {
+                let (positional, kwargs) = split_kwargs(args);
+                Ok(Value::from_object(TimeDelta::from_args(
+                    positional,
+                    kwargs.as_ref(),
+                )))
+            }
+            // `x - timedelta(...)` as the template rewrite hands it over.
+            SHIFT_METHOD => {
+                let [point, sign, delta] = args else {
+                    return Err(Error::from(ErrorKind::MissingArgument));
+                };
+                let sign = i64::try_from(sign.clone()).unwrap_or(1);
+                match (
+                    point.downcast_object_ref::<DateTime>(),
+                    delta.downcast_object_ref::<TimeDelta>(),
+                ) {
+                    (Some(point), Some(delta)) => {
+                        Ok(Value::from_object(point.shifted(sign, delta)))
+                    }
+                    _ => Err(Error::new(
+                        ErrorKind::InvalidOperation,
+                        format!(
+                            "tried to use {} operator on unsupported types {} and {}",
+                            if sign < 0 { "-" } else { "+" },
+                            point.kind(),
+                            delta.kind()
+                        ),
+                    )),
+                }
+            }
             _ => Err(Error::from(ErrorKind::UnknownMethod)),
         }
     }

@@ -374,9 +374,14 @@ pub(crate) fn rewrite_statements(template: &str) -> Rewritten {
     {
         let raw = &template[tag.range.start..tag.range.end];
         if tag.kind == source_map::TagKind::Expression {
-            // Jinja's unary plus (`interval = +1`), which minijinja lacks.
+            // Jinja's unary plus (`interval = +1`) and arithmetic on dates,
+            // which minijinja lacks.
             if skip_until.is_none() {
-                if let Some(fixed) = drop_unary_plus(raw) {
+                let fixed = match drop_unary_plus(raw) {
+                    Some(fixed) => Some(shift_datetimes(&fixed).unwrap_or(fixed)),
+                    None => shift_datetimes(raw),
+                };
+                if let Some(fixed) = fixed {
                     text.push_str(&template[pos..tag.range.start]);
                     shifts.push((text.len(), tag.range.start));
                     text.push_str(&fixed);
@@ -454,6 +459,10 @@ pub(crate) fn rewrite_statements(template: &str) -> Rewritten {
             }
             _ => None,
         };
+        let replacement = match replacement {
+            Some(r) => Some(shift_datetimes(&r).unwrap_or(r)),
+            None => shift_datetimes(raw),
+        };
         if let Some(replacement) = replacement {
             text.push_str(&template[pos..tag.range.start]);
             shifts.push((text.len(), tag.range.start));
@@ -495,6 +504,111 @@ fn drop_unary_plus(tag: &str) -> Option<String> {
         out.push(c);
     }
     changed.then_some(out)
+}
+
+/// The method of `modules.datetime` that [`shift_datetimes`] calls.
+pub(crate) const SHIFT_METHOD: &str = "loupe_shift";
+
+/// `x - modules.datetime.timedelta(days=7)` (or `+`) as a call of
+/// `modules.datetime`: minijinja has no arithmetic on objects, and dbt code
+/// moves `run_started_at` or `datetime.now()` by a timedelta.
+fn shift_datetimes(tag: &str) -> Option<String> {
+    const TIMEDELTA: &str = "modules.datetime.timedelta(";
+    if !tag.contains(TIMEDELTA) {
+        return None;
+    }
+    // Each rewrite reads the text again: a bound keeps a hostile tag of
+    // thousands of them linear (real ones have one or two).
+    const MOST: usize = 64;
+    let mut text = tag.to_string();
+    let mut changed = false;
+    let mut from = 0;
+    let mut tried = 0;
+    while let Some(found) = text[from..].find(TIMEDELTA) {
+        tried += 1;
+        if tried > MOST {
+            break;
+        }
+        let call = from + found;
+        from = call + TIMEDELTA.len();
+        let before = text[..call].trim_end();
+        let sign = match before.as_bytes().last() {
+            Some(b'-') => -1,
+            Some(b'+') => 1,
+            _ => continue,
+        };
+        let left_end = text[..before.len() - 1].trim_end().len();
+        let left_start = operand_start(text.as_bytes(), left_end);
+        let Some(call_end) = group_end(text.as_bytes(), call + TIMEDELTA.len() - 1) else {
+            continue;
+        };
+        if left_start == left_end {
+            continue;
+        }
+        let shifted = format!(
+            "modules.datetime.{SHIFT_METHOD}({}, {sign}, {})",
+            &text[left_start..left_end],
+            &text[call..call_end]
+        );
+        text.replace_range(left_start..call_end, &shifted);
+        from = left_start + shifted.len();
+        changed = true;
+    }
+    changed.then_some(text)
+}
+
+/// Where the operand that ends at `end` starts: a name, attribute and call
+/// chain (`modules.datetime.date.today()`), or a parenthesized group.
+fn operand_start(text: &[u8], end: usize) -> usize {
+    let mut i = end;
+    while i > 0 {
+        match text[i - 1] {
+            b')' | b']' => {
+                let mut depth = 0;
+                let mut j = i;
+                loop {
+                    if j == 0 {
+                        return i;
+                    }
+                    j -= 1;
+                    match text[j] {
+                        b')' | b']' => depth += 1,
+                        b'(' | b'[' => depth -= 1,
+                        _ => {}
+                    }
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                i = j;
+            }
+            c if c.is_ascii_alphanumeric() || c == b'_' || c == b'.' => i -= 1,
+            _ => break,
+        }
+    }
+    i
+}
+
+/// Just past the parenthesis that closes the one at `open`, strings skipped.
+fn group_end(text: &[u8], open: usize) -> Option<usize> {
+    let mut depth = 0;
+    let mut quote: Option<u8> = None;
+    for (i, &c) in text.iter().enumerate().skip(open) {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'\'' | b'"') => quote = Some(c),
+            (None, b'(' | b'[' | b'{') => depth += 1,
+            (None, b')' | b']' | b'}') => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// `( a, b )`: parentheses around a top-level comma.

@@ -534,6 +534,93 @@ impl Object for DateTime {
     }
 }
 
+impl DateTime {
+    /// This point moved by `delta` (`sign` 1 or -1): `x + timedelta(...)`.
+    pub fn shifted(&self, sign: i64, delta: &TimeDelta) -> DateTime {
+        DateTime {
+            epoch: self
+                .epoch
+                .saturating_add(sign.saturating_mul(delta.seconds)),
+        }
+    }
+}
+
+/// `modules.datetime.timedelta(...)`: a duration in whole seconds.
+#[derive(Debug, Clone)]
+pub struct TimeDelta {
+    pub seconds: i64,
+}
+
+impl TimeDelta {
+    /// Python's arguments, positional in its order or by name.
+    pub fn from_args(positional: &[Value], kwargs: Option<&Kwargs>) -> TimeDelta {
+        const UNITS: [(&str, f64); 7] = [
+            ("days", 86_400.0),
+            ("seconds", 1.0),
+            ("microseconds", 1e-6),
+            ("milliseconds", 1e-3),
+            ("minutes", 60.0),
+            ("hours", 3_600.0),
+            ("weeks", 604_800.0),
+        ];
+        let number = |v: &Value| f64::try_from(v.clone()).unwrap_or(0.0);
+        let mut seconds = 0.0;
+        for (i, (unit, scale)) in UNITS.iter().enumerate() {
+            let given = positional
+                .get(i)
+                .cloned()
+                .or_else(|| kwargs.and_then(|k| k.peek::<Option<Value>>(unit).ok().flatten()));
+            if let Some(v) = given {
+                seconds += number(&v) * scale;
+            }
+        }
+        if let Some(k) = kwargs {
+            // Read, so minijinja does not call the others unknown.
+            for (unit, _) in UNITS {
+                let _ = k.peek::<Option<Value>>(unit);
+            }
+        }
+        TimeDelta {
+            seconds: seconds.round().clamp(i64::MIN as f64, i64::MAX as f64) as i64,
+        }
+    }
+}
+
+impl Object for TimeDelta {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        Some(match key.as_str()? {
+            "days" => Value::from(self.seconds.div_euclid(86_400)),
+            "seconds" => Value::from(self.seconds.rem_euclid(86_400)),
+            "microseconds" => Value::from(0),
+            _ => return None,
+        })
+    }
+
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &State,
+        method: &str,
+        _args: &[Value],
+    ) -> Result<Value, Error> {
+        match method {
+            "total_seconds" => Ok(Value::from(self.seconds as f64)),
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
+
+    /// As Python prints it: `7 days, 0:00:00`, `1 day, 2:03:04`, `0:00:05`.
+    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let days = self.seconds.div_euclid(86_400);
+        let rest = self.seconds.rem_euclid(86_400);
+        let clock = format!("{}:{:02}:{:02}", rest / 3600, (rest % 3600) / 60, rest % 60);
+        match days {
+            0 => f.write_str(&clock),
+            1 | -1 => write!(f, "{days} day, {clock}"),
+            _ => write!(f, "{days} days, {clock}"),
+        }
+    }
+}
+
 /// `modules.re`: Python regexes where the `regex` crate understands them; a
 /// pattern it cannot compile simply matches nothing.
 #[derive(Debug, Default)]
