@@ -425,6 +425,19 @@ fn endless_jinja_ends_in_a_diagnostic() {
                 "models/recursive_inline_macro.sql",
                 "{% macro f(n) %}{{ f(n) }}{% endmacro %}select {{ f(1) }} as x\n".to_string(),
             ),
+            // A chain of 200,000 operators in one expression (and one set):
+            // minijinja's compiler takes time quadratic in it.
+            (
+                "models/long_jinja_chain.sql",
+                format!("select {{{{ 1{} }}}} as x\n", " + 1".repeat(200_000)),
+            ),
+            (
+                "models/long_jinja_set.sql",
+                format!(
+                    "{{% set days = run_started_at{} %}}select 1 as x\n",
+                    " - modules.datetime.timedelta(1)".repeat(200_000)
+                ),
+            ),
         ],
     );
     let found = analyze_on_ordinary_stack(root);
@@ -450,6 +463,14 @@ fn endless_jinja_ends_in_a_diagnostic() {
     expect_one(&found, "models/deep_ifs.sql", "L002", "");
     expect_one(&found, "models/deep_jinja_expression.sql", "L002", "");
     expect_one(&found, "models/recursive_inline_macro.sql", "L002", "");
+    for file in ["models/long_jinja_chain.sql", "models/long_jinja_set.sql"] {
+        expect_one(
+            &found,
+            file,
+            "L002",
+            "a Jinja expression of more than 5000 operators, which Loupe does not render",
+        );
+    }
     expect_columns(
         &found,
         "models/neighbour.sql",

@@ -15,7 +15,7 @@ use super::objects::{
 };
 use super::{
     defined_macros, macro_files, rewrite_statements, Call, JinjaProject, MacroDef, MacroTable,
-    MACRO_PREFIX, SHIFT_METHOD,
+    MACRO_PREFIX, MOST_OPERATORS, OVERLONG_FUNCTION, SHIFT_METHOD,
 };
 
 /// What the render of one model knows about the model.
@@ -1142,6 +1142,14 @@ pub(crate) fn install_globals(
         }
     });
     env.add_function("__loupe_mutable", |value: Value| make_mutable(value));
+    env.add_function(OVERLONG_FUNCTION, || -> Result<Value, Error> {
+        Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!(
+                "a Jinja expression of more than {MOST_OPERATORS} operators, which Loupe does not render"
+            ),
+        ))
+    });
     env.add_function("__loupe_tuple", |value: Value| -> Result<Value, Error> {
         Ok(Value::from_object(super::objects::Tuple(
             value.try_iter()?.collect(),

@@ -373,6 +373,21 @@ pub(crate) fn rewrite_statements(template: &str) -> Rewritten {
         .filter(|t| t.kind != source_map::TagKind::Comment)
     {
         let raw = &template[tag.range.start..tag.range.end];
+        if skip_until.is_none() {
+            if operator_count(raw) > MOST_OPERATORS {
+                // minijinja's compiler is quadratic in a chain of operators.
+                let call = format!("{OVERLONG_FUNCTION}()");
+                text.push_str(&template[pos..tag.range.start]);
+                shifts.push((text.len(), tag.range.start));
+                text.push_str(&match tag.kind {
+                    source_map::TagKind::Expression => format!("{{{{ {call} }}}}"),
+                    _ => format!("{{% do {call} %}}"),
+                });
+                shifts.push((text.len(), tag.range.end));
+                pos = tag.range.end;
+                continue;
+            }
+        }
         if tag.kind == source_map::TagKind::Expression {
             // Jinja's unary plus (`interval = +1`) and arithmetic on dates,
             // which minijinja lacks.
@@ -504,6 +519,34 @@ fn drop_unary_plus(tag: &str) -> Option<String> {
         out.push(c);
     }
     changed.then_some(out)
+}
+
+/// The most operators one Jinja tag may have; past it the tag raises an
+/// error when rendered (through [`OVERLONG_FUNCTION`]).
+pub(crate) const MOST_OPERATORS: usize = 5_000;
+pub(crate) const OVERLONG_FUNCTION: &str = "__loupe_overlong";
+
+/// Arithmetic, concatenation and boolean operators of a tag, outside strings.
+fn operator_count(tag: &str) -> usize {
+    let bytes = tag.as_bytes();
+    let mut quote: Option<u8> = None;
+    let mut count = 0;
+    for (i, &c) in bytes.iter().enumerate() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'\'' | b'"') => quote = Some(c),
+            (None, b'+' | b'-' | b'*' | b'/' | b'%' | b'~') => count += 1,
+            (None, b' ') => {
+                let word = &bytes[i + 1..];
+                if word.starts_with(b"and ") || word.starts_with(b"or ") {
+                    count += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    count
 }
 
 /// The method of `modules.datetime` that [`shift_datetimes`] calls.
