@@ -68,7 +68,8 @@ select
     {{ (run_started_at - modules.datetime.timedelta(hours=2)).timestamp() }} as two_hours_before,
     {{ (run_started_at + modules.datetime.timedelta(weeks=1, minutes=1)).timestamp() }} as a_week_after,
     '{{ modules.datetime.timedelta(hours=26, seconds=5) }}' as shown,
-    {{ modules.datetime.timedelta(days=1.5).total_seconds() }} as seconds
+    {{ modules.datetime.timedelta(days=1.5).total_seconds() }} as seconds,
+    '{{ run_started_at.date() - modules.datetime.timedelta(hours=30) }}' as yesterday
 "#;
 
 #[test]
@@ -103,7 +104,12 @@ fn datetimes_moved_by_a_timedelta_render_as_python_computes_them() {
         first.ends_with(" 00:00:00'") && last.ends_with(" 00:00:00'"),
         "{sql}"
     );
+    // A `date` prints as one, and moves by whole days.
+    assert_eq!(since.len(), "cast('2024-01-01' as date)".len(), "{sql}");
+    let yesterday = value("yesterday");
+    assert_eq!(yesterday.len(), "'2024-01-01'".len(), "{sql}");
     let (since, first, last) = (&since[6..16], &first[1..11], &last[1..11]);
     assert!(since < first && first < last, "{sql}");
+    assert!(&yesterday[1..11] < last, "{sql}");
     let _ = std::fs::remove_dir_all(&root);
 }

@@ -1368,9 +1368,7 @@ impl Object for Modules {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         Some(match key.as_str()? {
             "re" => Value::from_object(ReModule),
-            "datetime" => Value::from_object(DatetimeModule),
-            "pytz" => Value::from_object(DatetimeModule),
-            "itertools" => Value::from_object(DatetimeModule),
+            "datetime" | "pytz" | "itertools" => Value::from_object(DatetimeModule { date: false }),
             _ => return None,
         })
     }
@@ -1378,20 +1376,35 @@ impl Object for Modules {
 
 /// Enough of `datetime` (and `pytz`) for dbt code: constructors give a `DateTime`.
 #[derive(Debug)]
-struct DatetimeModule;
+struct DatetimeModule {
+    /// `datetime.date`: its constructors give dates.
+    date: bool,
+}
+
+impl DatetimeModule {
+    fn point(&self) -> DateTime {
+        let now = DateTime::now();
+        if self.date {
+            now.date()
+        } else {
+            now
+        }
+    }
+}
 
 impl Object for DatetimeModule {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         match key.as_str()? {
-            "datetime" | "date" | "timezone" | "utc" | "UTC" => {
-                Some(Value::from_object(DatetimeModule))
+            "date" => Some(Value::from_object(DatetimeModule { date: true })),
+            "datetime" | "timezone" | "utc" | "UTC" => {
+                Some(Value::from_object(DatetimeModule { date: false }))
             }
             _ => None,
         }
     }
 
     fn call(self: &Arc<Self>, _state: &State<'_, '_>, _args: &[Value]) -> Result<Value, Error> {
-        Ok(Value::from_object(DateTime::now()))
+        Ok(Value::from_object(self.point()))
     }
 
     fn call_method(
@@ -1402,7 +1415,7 @@ impl Object for DatetimeModule {
     ) -> Result<Value, Error> {
         match method {
             "now" | "utcnow" | "today" | "fromisoformat" | "strptime" | "timezone"
-            | "fromtimestamp" => Ok(Value::from_object(DateTime::now())),
+            | "fromtimestamp" => Ok(Value::from_object(self.point())),
             "timedelta" => {
                 let (positional, kwargs) = split_kwargs(args);
                 Ok(Value::from_object(TimeDelta::from_args(

@@ -433,6 +433,8 @@ impl Object for EmptyColumn {
 pub struct DateTime {
     /// Seconds since the Unix epoch, UTC.
     pub epoch: i64,
+    /// A Python `date` (midnight, shown without a time), not a `datetime`.
+    pub date_only: bool,
 }
 
 impl DateTime {
@@ -440,7 +442,18 @@ impl DateTime {
         let epoch = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
-        DateTime { epoch }
+        DateTime {
+            epoch,
+            date_only: false,
+        }
+    }
+
+    /// Its day, as a Python `date`.
+    pub fn date(&self) -> Self {
+        DateTime {
+            epoch: self.epoch - self.epoch.rem_euclid(86_400),
+            date_only: true,
+        }
     }
 
     fn parts(&self) -> (i64, u32, u32, u32, u32, u32) {
@@ -520,8 +533,10 @@ impl Object for DateTime {
             "strftime" => Ok(Value::from(
                 self.strftime(args.first().and_then(|a| a.as_str()).unwrap_or("")),
             )),
+            "isoformat" if self.date_only => Ok(Value::from(self.strftime("%Y-%m-%d"))),
             "isoformat" => Ok(Value::from(self.strftime("%Y-%m-%dT%H:%M:%S"))),
-            "astimezone" | "replace" | "date" | "now" | "utcnow" | "today" => {
+            "date" => Ok(Value::from_object(self.date())),
+            "astimezone" | "replace" | "now" | "utcnow" | "today" => {
                 Ok(Value::from_dyn_object(self.clone()))
             }
             "timestamp" => Ok(Value::from(self.epoch)),
@@ -530,17 +545,26 @@ impl Object for DateTime {
     }
 
     fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.strftime("%Y-%m-%d %H:%M:%S.%f+00:00"))
+        if self.date_only {
+            f.write_str(&self.strftime("%Y-%m-%d"))
+        } else {
+            f.write_str(&self.strftime("%Y-%m-%d %H:%M:%S.%f+00:00"))
+        }
     }
 }
 
 impl DateTime {
     /// This point moved by `delta` (`sign` 1 or -1): `x + timedelta(...)`.
     pub fn shifted(&self, sign: i64, delta: &TimeDelta) -> DateTime {
+        // A date moves by whole days only, as Python's does.
+        let seconds = if self.date_only {
+            delta.seconds - delta.seconds.rem_euclid(86_400)
+        } else {
+            delta.seconds
+        };
         DateTime {
-            epoch: self
-                .epoch
-                .saturating_add(sign.saturating_mul(delta.seconds)),
+            epoch: self.epoch.saturating_add(sign.saturating_mul(seconds)),
+            date_only: self.date_only,
         }
     }
 }
