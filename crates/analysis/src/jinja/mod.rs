@@ -377,14 +377,18 @@ pub(crate) fn rewrite_statements(template: &str) -> Rewritten {
             if operator_count(raw) > MOST_OPERATORS {
                 // minijinja's compiler is quadratic in a chain of operators.
                 let call = format!("{OVERLONG_FUNCTION}()");
-                text.push_str(&template[pos..tag.range.start]);
-                shifts.push((text.len(), tag.range.start));
-                text.push_str(&match tag.kind {
+                let replacement = match tag.kind {
                     source_map::TagKind::Expression => format!("{{{{ {call} }}}}"),
                     _ => format!("{{% do {call} %}}"),
-                });
-                shifts.push((text.len(), tag.range.end));
-                pos = tag.range.end;
+                };
+                replace_tag(
+                    &mut text,
+                    &mut shifts,
+                    &mut pos,
+                    template,
+                    tag.range,
+                    &replacement,
+                );
                 continue;
             }
         }
@@ -392,16 +396,15 @@ pub(crate) fn rewrite_statements(template: &str) -> Rewritten {
             // Jinja's unary plus (`interval = +1`) and arithmetic on dates,
             // which minijinja lacks.
             if skip_until.is_none() {
-                let fixed = match drop_unary_plus(raw) {
-                    Some(fixed) => Some(shift_datetimes(&fixed).unwrap_or(fixed)),
-                    None => shift_datetimes(raw),
-                };
-                if let Some(fixed) = fixed {
-                    text.push_str(&template[pos..tag.range.start]);
-                    shifts.push((text.len(), tag.range.start));
-                    text.push_str(&fixed);
-                    shifts.push((text.len(), tag.range.end));
-                    pos = tag.range.end;
+                if let Some(fixed) = with_datetimes_shifted(drop_unary_plus(raw), raw) {
+                    replace_tag(
+                        &mut text,
+                        &mut shifts,
+                        &mut pos,
+                        template,
+                        tag.range,
+                        &fixed,
+                    );
                 }
             }
             continue;
@@ -474,22 +477,47 @@ pub(crate) fn rewrite_statements(template: &str) -> Rewritten {
             }
             _ => None,
         };
-        let replacement = match replacement {
-            Some(r) => Some(shift_datetimes(&r).unwrap_or(r)),
-            None => shift_datetimes(raw),
-        };
-        if let Some(replacement) = replacement {
-            text.push_str(&template[pos..tag.range.start]);
-            shifts.push((text.len(), tag.range.start));
-            text.push_str(&replacement);
-            shifts.push((text.len(), tag.range.end));
-            pos = tag.range.end;
+        if let Some(replacement) = with_datetimes_shifted(replacement, raw) {
+            replace_tag(
+                &mut text,
+                &mut shifts,
+                &mut pos,
+                template,
+                tag.range,
+                &replacement,
+            );
         }
     }
     if skip_until.is_none() {
         text.push_str(&template[pos..]);
     }
     Rewritten { text, shifts }
+}
+
+/// Writes the template up to the tag, then `replacement` for it, noting
+/// where the rewritten text stands in the template.
+fn replace_tag(
+    text: &mut String,
+    shifts: &mut Vec<(usize, usize)>,
+    pos: &mut usize,
+    template: &str,
+    tag: TextRange,
+    replacement: &str,
+) {
+    text.push_str(&template[*pos..tag.start]);
+    shifts.push((text.len(), tag.start));
+    text.push_str(replacement);
+    shifts.push((text.len(), tag.end));
+    *pos = tag.end;
+}
+
+/// A tag's rewrite (`None`: the tag as written, `raw`) with its datetime
+/// arithmetic made calls; `None` when neither changes it.
+fn with_datetimes_shifted(rewritten: Option<String>, raw: &str) -> Option<String> {
+    match rewritten {
+        Some(text) => Some(shift_datetimes(&text).unwrap_or(text)),
+        None => shift_datetimes(raw),
+    }
 }
 
 /// `= +1`, `(+1`, `, +1` without the plus; `None` when there is none.
