@@ -251,6 +251,7 @@ pub fn refresh_catalog(
     let (fabric_name, config) = FabricsFile::load(root)?.get(fabric)?;
     let mut catalog = WarehouseCatalog::load(root);
     catalog.fabric = fabric_name.clone();
+    let type_names = type_names_of(config.kind);
     let (mut described, mut failed) = (Vec::new(), Vec::new());
     with_fabric(&fabric_name, &config, root, &[], control, |engine| {
         for (source, table, schema, identifier) in sources {
@@ -258,7 +259,7 @@ pub fn refresh_catalog(
             match engine.describe_table(&[schema, identifier], control) {
                 Ok(columns) => {
                     control.report(&format!("described {name}"));
-                    catalog.insert(schema, identifier, columns);
+                    catalog.insert(schema, identifier, columns, type_names);
                     described.push(name);
                 }
                 Err(loupe_fabric::FabricError::Cancelled) => {
@@ -276,6 +277,16 @@ pub fn refresh_catalog(
         described,
         failed,
     })
+}
+
+/// The dialect whose type names a fabric of `kind` answers in.
+fn type_names_of(kind: FabricKind) -> loupe_analysis::syntax::Dialect {
+    use loupe_analysis::syntax::Dialect;
+    match kind {
+        FabricKind::Duckdb => Dialect::DuckDb,
+        FabricKind::Databricks | FabricKind::Livy | FabricKind::Spark => Dialect::Databricks,
+        FabricKind::Snowflake => Dialect::Snowflake,
+    }
 }
 
 /// The columns of one warehouse table, from a fabric.

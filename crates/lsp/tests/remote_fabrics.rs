@@ -307,6 +307,21 @@ fn loupe_catalog_then_loupe_check_finds_a_misspelt_source_column() {
         "select order_id, amout\nfrom {{ source('shop', 'orders') }}\n",
     )
     .unwrap();
+    // A table with both of Spark's timestamps, which the warehouse names
+    // `timestamp_ntz` (wall-clock) and `timestamp` (an instant).
+    databricks.engine.setup(
+        "create table shop.events as select 1 as event_id,
+                timestamp '2024-01-01 10:00' as happened_local,
+                timestamptz '2024-01-01 10:00+00' as happened_at",
+    );
+    let sources = root.join("models/sources.yml");
+    let yaml = std::fs::read_to_string(&sources).unwrap() + "      - name: events\n";
+    std::fs::write(&sources, yaml).unwrap();
+    std::fs::write(
+        root.join("models/event_times.sql"),
+        "select happened_local, happened_at, happened_local < happened_at as early\nfrom {{ source('shop', 'events') }}\n",
+    )
+    .unwrap();
     let loupe = |args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_loupe"))
             .args(args)
@@ -328,7 +343,7 @@ fn loupe_catalog_then_loupe_check_finds_a_misspelt_source_column() {
         "{printed}"
     );
     assert!(
-        printed.contains("1 of 2 source tables described"),
+        printed.contains("2 of 3 source tables described"),
         "{printed}"
     );
     // shop.customers does not exist on the warehouse: said, and the exit code tells.
@@ -339,6 +354,18 @@ fn loupe_catalog_then_loupe_check_finds_a_misspelt_source_column() {
     assert!(
         report.contains("amout") && report.contains("amount"),
         "{report}"
+    );
+    // Types read as the warehouse's names mean them.
+    let schema = loupe(&["schema"]);
+    let schema: Value = serde_json::from_slice(&schema.stdout).unwrap();
+    assert_eq!(
+        schema["analytics.event_times"],
+        json!([
+            ["happened_local", "TIMESTAMP_NTZ"],
+            ["happened_at", "TIMESTAMP"],
+            ["early", "BOOLEAN"]
+        ]),
+        "{schema}"
     );
 }
 

@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use super::SourceTable;
 use crate::schema::{Column, RelationSchema};
-use crate::types::parse_type;
+use crate::syntax::Dialect;
+use crate::types::parse_type_in;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WarehouseCatalog {
@@ -20,6 +21,12 @@ pub struct WarehouseCatalog {
     /// `schema.table` (lower-case) → columns with the fabric's type names.
     #[serde(default)]
     pub tables: BTreeMap<String, Vec<(String, String)>>,
+    /// `schema.table` (lower-case) → the engine whose names its types are
+    /// written in (`snowflake`, `databricks`); DuckDB's where none is kept.
+    /// The same text means another type on another engine (a Snowflake
+    /// FLOAT is a double, a Spark TIMESTAMP an instant).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub type_names: BTreeMap<String, String>,
 }
 
 fn key(schema: &str, table: &str) -> String {
@@ -48,8 +55,22 @@ impl WarehouseCatalog {
         std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
-    pub fn insert(&mut self, schema: &str, table: &str, columns: Vec<(String, String)>) {
-        self.tables.insert(key(schema, table), columns);
+    /// Keeps a table's columns as the engine of `dialect` named their types.
+    pub fn insert(
+        &mut self,
+        schema: &str,
+        table: &str,
+        columns: Vec<(String, String)>,
+        dialect: Dialect,
+    ) {
+        let key = key(schema, table);
+        match dialect {
+            Dialect::DuckDb => self.type_names.remove(&key),
+            _ => self
+                .type_names
+                .insert(key.clone(), format!("{dialect:?}").to_lowercase()),
+        };
+        self.tables.insert(key, columns);
     }
 
     pub fn columns(&self, schema: &str, table: &str) -> Option<&[(String, String)]> {
@@ -76,11 +97,89 @@ impl WarehouseCatalog {
     /// The table as a relation the analysis reads.
     pub fn schema(&self, schema: &str, table: &str) -> Option<RelationSchema> {
         let columns = self.columns(schema, table)?;
+        let dialect = self
+            .type_names
+            .get(&key(schema, table))
+            .and_then(|name| Dialect::from_name(name))
+            .unwrap_or(Dialect::DuckDb);
         Some(RelationSchema::closed(
             columns
                 .iter()
-                .map(|(name, ty)| Column::new(name.clone(), parse_type(ty)))
+                .map(|(name, ty)| Column::new(name.clone(), parse_type_in(ty, dialect)))
                 .collect(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn types(catalog: &WarehouseCatalog, table: &str) -> Vec<String> {
+        let schema = catalog.schema("raw", table).unwrap();
+        schema
+            .columns
+            .iter()
+            .map(|c| format!("{:?}", c.ty))
+            .collect()
+    }
+
+    #[test]
+    fn types_read_in_the_language_of_the_engine_that_described_them() {
+        let columns = |names: &[&str]| {
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, ty)| (format!("c{i}"), ty.to_string()))
+                .collect::<Vec<_>>()
+        };
+        let mut catalog = WarehouseCatalog::default();
+        catalog.insert(
+            "RAW",
+            "Events",
+            columns(&["TIMESTAMP", "TIMESTAMP_NTZ", "DECIMAL"]),
+            Dialect::Databricks,
+        );
+        catalog.insert(
+            "raw",
+            "orders",
+            columns(&["FLOAT", "NUMBER", "TIMESTAMP_LTZ"]),
+            Dialect::Snowflake,
+        );
+        catalog.insert(
+            "raw",
+            "local",
+            columns(&["FLOAT", "TIMESTAMP", "DECIMAL"]),
+            Dialect::DuckDb,
+        );
+        // Spark has two timestamps, TIMESTAMP and TIMESTAMP_NTZ; a bare DECIMAL is (10,0).
+        assert_eq!(
+            types(&catalog, "events"),
+            ["Timestamp", "Named(\"TIMESTAMP_NTZ\")", "Decimal(10, 0)"]
+        );
+        // Every Snowflake float is a double; a bare NUMBER is NUMBER(38,0).
+        assert_eq!(
+            types(&catalog, "orders"),
+            ["Double", "Decimal(38, 0)", "TimestampTz"]
+        );
+        assert_eq!(
+            types(&catalog, "local"),
+            ["Float", "Timestamp", "Decimal(18, 3)"]
+        );
+
+        // Kept across a save; a catalog written before the engine was kept reads DuckDB's names.
+        let text = serde_json::to_string(&catalog).unwrap();
+        let reloaded: WarehouseCatalog = serde_json::from_str(&text).unwrap();
+        assert_eq!(reloaded, catalog);
+        let older: WarehouseCatalog = serde_json::from_str(
+            r#"{"fabric": "warehouse", "tables": {"raw.orders": [["c0", "FLOAT"]]}}"#,
+        )
+        .unwrap();
+        assert_eq!(types(&older, "orders"), ["Float"]);
+
+        // Described again by another engine, the table takes its names.
+        catalog.insert("raw", "events", columns(&["TIMESTAMP"]), Dialect::DuckDb);
+        assert_eq!(types(&catalog, "events"), ["Timestamp"]);
+        assert!(!catalog.type_names.contains_key("raw.events"));
     }
 }

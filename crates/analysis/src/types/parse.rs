@@ -25,7 +25,8 @@ fn parse_with(text: &str, bigquery: bool) -> SqlType {
 /// Parses a type name as the engine of `dialect` reads it where engines
 /// differ: a bare `NUMBER`/`DECIMAL` is NUMBER(38,0) on Snowflake,
 /// NUMERIC(38,9) on BigQuery, DECIMAL(10,0) on Spark and DECIMAL(18,3) on
-/// DuckDB; BigQuery's TIMESTAMP is an instant (DuckDB's TIMESTAMPTZ).
+/// DuckDB; BigQuery's TIMESTAMP is an instant (DuckDB's TIMESTAMPTZ);
+/// Snowflake's FLOAT is a double.
 pub fn parse_type_in(text: &str, dialect: crate::syntax::Dialect) -> SqlType {
     use crate::syntax::Dialect;
     let bare = text.trim().to_ascii_uppercase();
@@ -33,6 +34,11 @@ pub fn parse_type_in(text: &str, dialect: crate::syntax::Dialect) -> SqlType {
     match dialect {
         Dialect::Databricks | Dialect::Hive => super::spark::cast_target(text),
         Dialect::Snowflake if bare_decimal => SqlType::Decimal(38, 0),
+        Dialect::Snowflake => match parse_type(text) {
+            // FLOAT, FLOAT4, REAL: all of Snowflake's floats are doubles.
+            SqlType::Float => SqlType::Double,
+            other => other,
+        },
         Dialect::BigQuery => parse_with(text, true),
         _ => parse_type(text),
     }
