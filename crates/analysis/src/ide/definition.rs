@@ -25,15 +25,16 @@ pub fn goto_definition(
     let at = |r: &TextRange| super::covers(r, offset);
     if let Some((_, call)) = call_at(db, project, file, offset) {
         return match call {
-            Call::Ref { package, name } => index
-                .node(&name, package.as_deref())
-                .map(|n| {
-                    vec![Target {
-                        file: n.file,
-                        range: TextRange::empty(0),
-                    }]
-                })
-                .unwrap_or_default(),
+            Call::Ref { package, name } => {
+                crate::model::ref_target(db, project, index, &name, package.as_deref())
+                    .map(|n| {
+                        vec![Target {
+                            file: n.file,
+                            range: TextRange::empty(0),
+                        }]
+                    })
+                    .unwrap_or_default()
+            }
             Call::Source { source, table } => {
                 let key = (source.to_lowercase(), table.to_lowercase());
                 match (index.source_files.get(&key), index.sources.get(&key)) {

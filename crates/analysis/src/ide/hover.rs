@@ -133,35 +133,37 @@ fn call_hover(db: &dyn Db, project: Project, call: &Call) -> String {
     let index = project_index(db, project);
     let dialect = project.settings(db).dialect;
     match call {
-        Call::Ref { package, name } => match index.node(name, package.as_deref()) {
-            None => format!("`ref('{name}')`: no model or seed named `{name}`"),
-            Some(node) => {
-                let schema = node_output(db, project, node);
-                let because = (node.is_sql_model())
-                    .then(|| {
-                        model_analysis(db, project, node.file)
-                            .unknown_because
-                            .clone()
-                    })
-                    .flatten()
-                    .map(|b| format!("columns unknown: {b}\n\n"))
-                    .unwrap_or_default();
-                let description = index
-                    .properties
-                    .get(&node.name.to_lowercase())
-                    .and_then(|(_, p)| p.description.clone())
-                    .map(|d| format!("{d}\n\n"))
-                    .unwrap_or_default();
-                format!(
-                    "**{}** `{}` → `{}.{}`\n\n{description}{because}{}",
-                    if node.is_seed { "seed" } else { "model" },
-                    node.name,
-                    node.relation.0,
-                    node.relation.1,
-                    columns_table(&schema.columns, schema.open, dialect)
-                )
+        Call::Ref { package, name } => {
+            match crate::model::ref_target(db, project, index, name, package.as_deref()) {
+                None => format!("`ref('{name}')`: no model or seed named `{name}`"),
+                Some(node) => {
+                    let schema = node_output(db, project, node);
+                    let because = (node.is_sql_model())
+                        .then(|| {
+                            model_analysis(db, project, node.file)
+                                .unknown_because
+                                .clone()
+                        })
+                        .flatten()
+                        .map(|b| format!("columns unknown: {b}\n\n"))
+                        .unwrap_or_default();
+                    let description = index
+                        .properties
+                        .get(&node.name.to_lowercase())
+                        .and_then(|(_, p)| p.description.clone())
+                        .map(|d| format!("{d}\n\n"))
+                        .unwrap_or_default();
+                    format!(
+                        "**{}** `{}` → `{}.{}`\n\n{description}{because}{}",
+                        if node.is_seed { "seed" } else { "model" },
+                        node.name,
+                        node.relation.0,
+                        node.relation.1,
+                        columns_table(&schema.columns, schema.open, dialect)
+                    )
+                }
             }
-        },
+        }
         Call::Source { source, table } => match index
             .sources
             .get(&(source.to_lowercase(), table.to_lowercase()))

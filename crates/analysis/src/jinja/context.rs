@@ -15,7 +15,7 @@ use super::objects::{
 };
 use super::{
     defined_macros, macro_files, rewrite_statements, Call, JinjaProject, MacroDef, MacroTable,
-    MACRO_PREFIX, MOST_OPERATORS, OVERLONG_FUNCTION, SHIFT_METHOD,
+    VarScope, MACRO_PREFIX, MOST_OPERATORS, OVERLONG_FUNCTION, SHIFT_METHOD,
 };
 
 /// What the render of one model knows about the model.
@@ -968,22 +968,19 @@ fn python_format(template: &str, args: &[Value]) -> String {
     out
 }
 
-/// Looks up `var(name)`: package-scoped vars first, then global ones.
+/// Looks up `var(name)` for a node or macro of `package`, in dbt's order
+/// (see [`VarScope`]); then, leniently, any package's declaration.
 fn lookup_var(project: &JinjaProject, package: &str, name: &str) -> Option<serde_json::Value> {
     if let Some((_, v)) = project.invocation_vars.iter().find(|(n, _)| n == name) {
         return Some(v.clone());
     }
-    project
-        .vars
-        .iter()
-        .find(|(p, n, _)| p.as_deref() == Some(package) && n == name)
-        .or_else(|| {
-            project
-                .vars
-                .iter()
-                .find(|(p, n, _)| p.is_none() && n == name)
-        })
-        .or_else(|| project.vars.iter().find(|(_, n, _)| n == name))
+    let declared = |scope: &dyn Fn(&VarScope) -> bool| {
+        project.vars.iter().find(|(s, n, _)| n == name && scope(s))
+    };
+    declared(&|s| matches!(s, VarScope::RootFor(p) if p == package))
+        .or_else(|| declared(&|s| *s == VarScope::Root))
+        .or_else(|| declared(&|s| matches!(s, VarScope::Package(p) if p == package)))
+        .or_else(|| declared(&|_| true))
         .map(|(_, _, v)| v.clone())
 }
 
@@ -1103,7 +1100,10 @@ pub(crate) fn install_globals(
     env.add_function(
         "var",
         move |state: &State, name: String, default: Option<Value>| -> Result<Value, Error> {
-            let package = caller_package(state).unwrap_or_else(|| p.root_package.clone());
+            // In a macro, the macro's package; in a model, the model's.
+            let package = caller_package(state)
+                .or_else(|| with_state(|s| Some(s.model.package.clone())).filter(|p| !p.is_empty()))
+                .unwrap_or_else(|| p.root_package.clone());
             match lookup_var(&p, &package, &name) {
                 Some(serde_json::Value::String(s)) if s.contains("{{") => {
                     Ok(Value::from(state.env().render_str(&s, ()).unwrap_or(s)))

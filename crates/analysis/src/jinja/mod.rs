@@ -27,6 +27,19 @@ pub struct MacroFile {
     pub text: Arc<str>,
 }
 
+/// Where a var is declared, which decides who sees it and which wins: for
+/// a node of package P, `--vars`, then the root project's vars for P, then
+/// the root project's global vars, then P's own (dbt's order).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum VarScope {
+    /// A global var of the root project.
+    Root,
+    /// `vars: {P: {...}}` in the root project.
+    RootFor(String),
+    /// A var in package P's own `dbt_project.yml`.
+    Package(String),
+}
+
 /// Everything the Jinja environment needs to know about the project.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct JinjaProject {
@@ -36,8 +49,9 @@ pub struct JinjaProject {
     pub target_name: String,
     pub target_schema: String,
     pub target_database: String,
-    /// `vars:` of the root project: global ones, and per package.
-    pub vars: Vec<(Option<String>, String, serde_json::Value)>,
+    /// `vars:` of the root project (global ones, and per package) and of
+    /// each package's own project.
+    pub vars: Vec<(VarScope, String, serde_json::Value)>,
     /// `--vars` of the invocation: they win over `vars`, scoped or not.
     pub invocation_vars: Vec<(String, serde_json::Value)>,
     /// `dispatch:` search orders by macro namespace.

@@ -184,10 +184,12 @@ impl RelationLookup for ModelLookup<'_> {
     fn lookup(&self, parts: &[String], range: TextRange) -> Lookup {
         if let Some(call) = self.call_at(range) {
             return match call {
-                Call::Ref { package, name } => match self.index.node(name, package.as_deref()) {
-                    Some(node) => self.node_schema(node),
-                    None => Lookup::Opaque,
-                },
+                Call::Ref { package, name } => {
+                    match ref_target(self.db, self.project, self.index, name, package.as_deref()) {
+                        Some(node) => self.node_schema(node),
+                        None => Lookup::Opaque,
+                    }
+                }
                 Call::Source { .. } => match self.source_read(parts, range) {
                     Some(s) => self.source_schema(s),
                     None => Lookup::Opaque,
@@ -253,10 +255,10 @@ impl RelationLookup for ModelLookup<'_> {
     /// Lineage names a ref by its model or seed, and a source as `source.table`.
     fn display_name(&self, _parts: &[String], range: TextRange) -> Option<String> {
         Some(match self.call_at(range)? {
-            Call::Ref { package, name } => self
-                .index
-                .node(name, package.as_deref())
-                .map_or_else(|| name.clone(), |n| n.name.clone()),
+            Call::Ref { package, name } => {
+                ref_target(self.db, self.project, self.index, name, package.as_deref())
+                    .map_or_else(|| name.clone(), |n| n.name.clone())
+            }
             Call::Source { source, table } => format!("{source}.{table}"),
         })
     }
@@ -328,9 +330,6 @@ pub fn analyze_model_text(
         }
     };
 
-    analysis
-        .diagnostics
-        .extend(duplicate_model_diagnostic(index, node));
     let warehouse_dependent = warehouse_dependent(rendered);
     let unknown_because = |what: &str| {
         format!(
@@ -459,9 +458,7 @@ pub fn analyze_model_text(
             .retain(|d| d.severity != crate::diagnostics::Severity::Error);
     }
     if disabled {
-        analysis
-            .diagnostics
-            .retain(|d| matches!(d.code, Code::JinjaError | Code::DuplicateModel));
+        analysis.diagnostics.retain(|d| d.code == Code::JinjaError);
     }
     for d in &mut analysis.diagnostics {
         tag_diag(d);
@@ -477,6 +474,37 @@ pub fn analyze_model_text(
 pub(crate) fn model_is_disabled(db: &dyn Db, project: Project, file: SourceFile) -> bool {
     let node = project_index(db, project).node_for_file(file);
     is_disabled(rendered_model(db, project, file), node)
+}
+
+/// Whether dbt leaves `node` out of its DAG: a model by its config (its
+/// file's `config()` included), a seed or snapshot by its project's.
+pub(crate) fn node_is_disabled(db: &dyn Db, project: Project, node: &NodeInfo) -> bool {
+    if node.is_sql_model() {
+        model_is_disabled(db, project, node.file)
+    } else {
+        node.config.enabled == Some(false)
+    }
+}
+
+/// The node a `ref()` reaches as dbt picks it: of several with the name
+/// (twin models, each enabled for its own target), an enabled one.
+pub(crate) fn ref_target<'a>(
+    db: &dyn Db,
+    project: Project,
+    index: &'a ProjectIndex,
+    name: &str,
+    package: Option<&str>,
+) -> Option<&'a NodeInfo> {
+    match index.nodes_named(name, package).as_slice() {
+        [] => None,
+        [only] => Some(*only),
+        nodes @ [first, ..] => Some(
+            nodes
+                .iter()
+                .find(|n| !node_is_disabled(db, project, n))
+                .unwrap_or(first),
+        ),
+    }
 }
 
 /// dbt leaves disabled models out of the DAG: only their templates can fail.
@@ -498,8 +526,25 @@ fn warehouse_dependent(rendered: &RenderedModel) -> Option<String> {
     })
 }
 
-fn duplicate_model_diagnostic(index: &ProjectIndex, node: Option<&NodeInfo>) -> Option<Diagnostic> {
-    let node = node.filter(|n| !n.is_seed && index.duplicates.contains(&n.name.to_lowercase()))?;
+/// Two enabled models of one package with one name; dbt accepts twins of
+/// which at most one is enabled (a model per target or per feature flag).
+fn duplicate_model_diagnostic(
+    db: &dyn Db,
+    project: Project,
+    index: &ProjectIndex,
+    node: &NodeInfo,
+) -> Option<Diagnostic> {
+    if node.is_seed || !index.duplicates.contains(&node.name.to_lowercase()) {
+        return None;
+    }
+    let twin_enabled = index
+        .nodes_named(&node.name, Some(&node.package))
+        .into_iter()
+        .filter(|n| n.file != node.file && n.package == node.package && n.is_sql_model())
+        .any(|n| !node_is_disabled(db, project, n));
+    if !twin_enabled || node_is_disabled(db, project, node) {
+        return None;
+    }
     Some(Diagnostic::new(
         Code::DuplicateModel,
         TextRange::empty(0),
@@ -516,22 +561,46 @@ fn jinja_error(error: &crate::jinja::JinjaError) -> Diagnostic {
 
 /// What `analyze_model_text` keeps of a disabled model, without analysing its
 /// SQL (most models of a package gated by vars are disabled).
-fn disabled_model_diagnostics(
-    index: &ProjectIndex,
-    node: &NodeInfo,
-    rendered: &RenderedModel,
-) -> Vec<Diagnostic> {
+fn disabled_model_diagnostics(node: &NodeInfo, rendered: &RenderedModel) -> Vec<Diagnostic> {
     let jinja = rendered
         .error
         .as_ref()
         .filter(|_| warehouse_dependent(rendered).is_none())
         .map(jinja_error);
-    let mut out: Vec<Diagnostic> = duplicate_model_diagnostic(index, Some(node))
-        .into_iter()
-        .chain(jinja)
-        .collect();
+    let mut out: Vec<Diagnostic> = jinja.into_iter().collect();
     for d in &mut out {
         d.gem = Some(node.name.clone());
+    }
+    out
+}
+
+/// `ref()`s of an enabled model that reach only disabled nodes: dbt stops
+/// at parse ("depends on a node named `x` which is disabled").
+fn refs_to_disabled_nodes(
+    db: &dyn Db,
+    project: Project,
+    index: &ProjectIndex,
+    rendered: &RenderedModel,
+    template: &str,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for call in &rendered.calls {
+        let Call::Ref { package, name } = &call.call else {
+            continue;
+        };
+        let nodes = index.nodes_named(name, package.as_deref());
+        if nodes.is_empty() || !nodes.iter().all(|n| node_is_disabled(db, project, n)) {
+            continue;
+        }
+        let kind = if nodes[0].is_seed { "seed" } else { "model" };
+        out.push(Diagnostic::new(
+            Code::UnknownRef,
+            call_range(rendered, call, template, name),
+            format!(
+                "`ref('{name}')`: {kind} `{}` is disabled (`enabled: false` in its config), and dbt stops when an enabled model depends on a disabled one; enable it, or disable this model as well",
+                nodes[0].name
+            ),
+        ));
     }
     out
 }
@@ -615,14 +684,27 @@ pub fn model_diagnostics(db: &dyn Db, project: Project, file: SourceFile) -> Arc
     let index = project_index(db, project);
     let rendered = rendered_model(db, project, file);
     let node = index.node_for_file(file);
-    let mut out = match node.filter(|n| is_disabled(rendered, Some(n))) {
-        Some(node) => disabled_model_diagnostics(index, node, rendered),
+    let disabled = node.filter(|n| is_disabled(rendered, Some(n)));
+    let mut out = match disabled {
+        Some(node) => disabled_model_diagnostics(node, rendered),
         None => model_analysis(db, project, file).diagnostics.clone(),
     };
     let Some(node) = node else {
         return Arc::new(out);
     };
     let template = file.text(db);
+    if disabled.is_none() {
+        let mut found: Vec<Diagnostic> = duplicate_model_diagnostic(db, project, index, node)
+            .into_iter()
+            .chain(refs_to_disabled_nodes(
+                db, project, index, rendered, template,
+            ))
+            .collect();
+        for d in &mut found {
+            d.gem = Some(node.name.clone());
+        }
+        out.extend(found);
+    }
     let cycles = model_cycles(db, project);
     if let Some(next) = cycles.next.get(&node.name) {
         let call = rendered.calls.iter().find(|c| {

@@ -177,7 +177,7 @@ impl Inliner<'_> {
                 Call::Ref {
                     package,
                     name: target,
-                } => match index.node(target, package.as_deref()) {
+                } => match super::ref_target(db, project, index, target, package.as_deref()) {
                     Some(node) => node,
                     None => return Err(format!("`ref('{target}')`: no such model or seed")),
                 },

@@ -75,6 +75,19 @@ impl ProjectIndex {
         first
     }
 
+    /// Every node a `ref()` of `name` may reach, the given package's first
+    /// (several when models are twins enabled for different targets).
+    pub fn nodes_named(&self, name: &str, package: Option<&str>) -> Vec<&NodeInfo> {
+        let Some(ids) = self.by_name.get(&name.to_lowercase()) else {
+            return Vec::new();
+        };
+        let mut nodes: Vec<&NodeInfo> = ids.iter().map(|&i| &self.nodes[i]).collect();
+        if let Some(package) = package {
+            nodes.sort_by_key(|n| n.package != package);
+        }
+        nodes
+    }
+
     pub fn node_for_file(&self, file: SourceFile) -> Option<&NodeInfo> {
         // A snapshot file holds several nodes: the first is the file's.
         self.by_file.get(&file).map(|&i| &self.nodes[i])

@@ -192,7 +192,7 @@ fn push_relation(
         return;
     }
     let index = project_index(db, project);
-    match index.node(&edge.table, None) {
+    match super::ref_target(db, project, index, &edge.table, None) {
         Some(n) if !n.is_seed => {
             let (next, new) =
                 graph.node(model_node(db, project, &n.name, n.file, None, &edge.column));
@@ -294,7 +294,7 @@ pub fn downstream(
         return Err(format!("no model, seed or source named `{relation}`"));
     }
     let mut graph = LineageGraph::default();
-    let root_node = match index.node(relation, None) {
+    let root_node = match super::ref_target(db, project, index, relation, None) {
         Some(n) => model_node(db, project, &n.name, n.file, None, column),
         None => LineageNode {
             relation: relation.to_string(),

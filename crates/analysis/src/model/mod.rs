@@ -8,11 +8,11 @@ mod lineage;
 mod naming;
 mod render;
 
-pub(crate) use analysis::model_is_disabled;
 pub use analysis::{
     analyze_model_text, model_analysis, model_diagnostics, model_ide_facts, model_schema,
     node_output, scopes_at_cursor, seed_schema, ModelAnalysis,
 };
+pub(crate) use analysis::{model_is_disabled, ref_target};
 pub use compile::{compile_gem, gem_is_final, CompiledGem, SeedTable, Upstream};
 pub use index::{file_properties, project_index, NodeInfo, ProjectIndex};
 pub use lineage::{

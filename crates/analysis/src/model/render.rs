@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::db::{Db, Project, ProjectSettings, SourceFile};
 use crate::jinja::{
     Call, GraphSource, JinjaEnvironment, JinjaProject, MacroFile, RenderContext, RenderedModel,
+    VarScope,
 };
 use crate::project::FileKind;
 
@@ -41,14 +42,22 @@ pub(crate) fn base_jinja_project(settings: &ProjectSettings) -> JinjaProject {
             let Some(key) = k.as_str() else { continue };
             let is_package_scope =
                 settings.packages.iter().any(|p| p.name == key) && v.is_mapping();
+            let root = package.name == settings.root_package();
             if is_package_scope {
+                let scope = match root {
+                    true => VarScope::RootFor(key.to_string()),
+                    false => VarScope::Package(key.to_string()),
+                };
                 for (pk, pv) in v.as_mapping().into_iter().flatten() {
                     if let Some(pk) = pk.as_str() {
-                        vars.insert(0, (Some(key.to_string()), pk.to_string(), yaml_to_json(pv)));
+                        vars.insert(0, (scope.clone(), pk.to_string(), yaml_to_json(pv)));
                     }
                 }
             } else {
-                let scope = (package.name != settings.root_package()).then(|| package.name.clone());
+                let scope = match root {
+                    true => VarScope::Root,
+                    false => VarScope::Package(package.name.clone()),
+                };
                 vars.insert(0, (scope, key.to_string(), yaml_to_json(v)));
             }
         }
@@ -435,7 +444,9 @@ fn model_edges_chunk(db: &dyn Db, project: Project, chunk: u32) -> Arc<Vec<Model
             refs: calls
                 .iter()
                 .filter_map(|c| match c {
-                    Call::Ref { package, name } => index.node(name, package.as_deref()),
+                    Call::Ref { package, name } => {
+                        super::ref_target(db, project, index, name, package.as_deref())
+                    }
                     Call::Source { .. } => None,
                 })
                 .map(|t| RefTarget {
