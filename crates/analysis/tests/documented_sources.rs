@@ -180,3 +180,61 @@ fn models_on_a_documented_source_keep_its_declared_types_and_read_the_rest() {
     );
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// Freshness reads `loaded_at_field`, so the table has that column even
+/// where the YAML's column list leaves it out (set on the source, on the
+/// table, or under `config:`).
+#[test]
+fn a_sources_loaded_at_field_is_a_column_it_declares() {
+    let root = std::env::temp_dir().join(format!("loupe-documented-{}-loaded", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let write = |path: &str, text: &str| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("dbt_project.yml", "name: games\nprofile: games\n");
+    write(
+        "models/staging/_sources.yml",
+        "version: 2
+sources:
+  - name: events
+    schema: landing
+    loaded_at_field: _ingested_at
+    freshness:
+      warn_after: {count: 12, period: hour}
+    tables:
+      - name: matches
+        columns:
+          - name: match_id
+            data_type: bigint
+      - name: lineups
+        config:
+          loaded_at_field: _synced_at
+        columns:
+          - name: player_id
+      - name: shots
+        loaded_at_field: convert_timezone('UTC', _loaded_at)
+        columns:
+          - name: shot_id
+",
+    );
+    write(
+        "models/staging/stg_events.sql",
+        "select m.match_id, m._ingested_at, l._synced_at, s._loaded_at
+from {{ source('events', 'matches') }} as m
+cross join {{ source('events', 'lineups') }} as l
+cross join {{ source('events', 'shots') }} as s
+",
+    );
+    let host = AnalysisHost::load(&root).unwrap();
+    let found: Vec<String> = host
+        .check()
+        .into_iter()
+        .map(|d| format!("{}:{} {} {}", d.start.line, d.start.col, d.code, d.message))
+        .collect();
+    // An expression names no column: `_loaded_at` is still undeclared.
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("1:50 L003 column `s._loaded_at` is not among the 1 column declared for source `events.shots`"), "{found:?}");
+    let _ = std::fs::remove_dir_all(&root);
+}

@@ -102,6 +102,11 @@ fn rendered_name<'k>(
     })
 }
 
+/// A column name as written, not an expression (`convert_timezone(...)`).
+fn is_plain_name(text: &str) -> bool {
+    !text.is_empty() && text.chars().all(|c| c.is_alphanumeric() || c == '_')
+}
+
 fn columns(
     v: Option<&Yaml>,
     render: &dyn Fn(&str) -> String,
@@ -203,7 +208,22 @@ pub fn parse_properties(
             let Some(table) = text(t.get("name")) else {
                 continue;
             };
-            let cols = columns(t.get("columns"), render, dialect);
+            let mut cols = columns(t.get("columns"), render, dialect);
+            // Freshness reads `loaded_at_field`: a column the table has.
+            let loaded_at = [t, s]
+                .into_iter()
+                .flat_map(|level| {
+                    [
+                        level.get("loaded_at_field"),
+                        level.get("config").and_then(|c| c.get("loaded_at_field")),
+                    ]
+                })
+                .find_map(text);
+            if let Some(field) = loaded_at.filter(|f| is_plain_name(f)) {
+                if !cols.is_empty() && !cols.iter().any(|(c, ..)| c.eq_ignore_ascii_case(&field)) {
+                    cols.push((field, None, None));
+                }
+            }
             props.sources.push(SourceTable {
                 source: source.clone(),
                 identifier: rendered_name(
