@@ -92,6 +92,38 @@ fn spark_generators_and_table_functions_make_their_columns() {
         spark_columns("select explode(sequence(d, d, interval 1 day)) as day from t"),
         ["day DATE"]
     );
+    // A generator in FROM, after LATERAL: the columns it makes, named as
+    // Spark names them or by the alias's list.
+    for (sql, columns) in [
+        (
+            "select t.n, x.col from t, lateral explode(sequence(1, n)) as x",
+            &["n INT", "col INT"][..],
+        ),
+        (
+            "select x.pos, x.col from t, lateral posexplode(sequence(d, d, interval 1 day)) as x",
+            &["pos INT", "col DATE"],
+        ),
+        (
+            "select day from t, lateral explode(sequence(d, d, interval 1 day)) as x(day)",
+            &["day DATE"],
+        ),
+        (
+            "select e.key, e.value from t, lateral explode(map('a', n)) as e",
+            &["key STRING", "value INT"],
+        ),
+        (
+            "select col from t, lateral explode(array(s))",
+            &["col STRING"],
+        ),
+    ] {
+        assert_eq!(spark_columns(sql), columns, "{sql}");
+    }
+    // Its columns are all it has.
+    let analysis = analyze(
+        "select x.value from t, lateral explode(array(s)) as x",
+        Dialect::Databricks,
+    );
+    assert_eq!(analysis.diagnostics.len(), 1, "{:?}", analysis.diagnostics);
 }
 
 #[test]

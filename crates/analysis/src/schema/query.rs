@@ -1251,6 +1251,18 @@ impl<'a> Analyzer<'a> {
             ),
             other => (String::new(), vec![other]),
         };
+        self.generator_output(&function, &args, names, scope)
+    }
+
+    /// The columns `function` (a Spark generator) makes of `args`; see
+    /// [`Self::generator_columns`].
+    fn generator_output(
+        &mut self,
+        function: &str,
+        args: &[&Expr],
+        names: &[Ident],
+        scope: &Scope,
+    ) -> Option<Vec<Column>> {
         let types: Vec<SqlType> = args
             .iter()
             .map(|e| self.infer(e, scope, None, false))
@@ -1259,9 +1271,9 @@ impl<'a> Analyzer<'a> {
             .iter()
             .flat_map(|e| self.expr_lineage(e, EdgeKind::Transform))
             .collect();
-        let made = match function.as_str() {
-            "stack" => stack_columns(&args, &types),
-            _ => crate::catalog::SparkCatalog::get().generator_columns(&function, &types),
+        let made = match function {
+            "stack" => stack_columns(args, &types),
+            _ => crate::catalog::SparkCatalog::get().generator_columns(function, &types),
         };
         let columns: Vec<(String, SqlType)> = match (made, names.is_empty()) {
             (Some(made), true) => made,
@@ -1315,11 +1327,19 @@ impl<'a> Analyzer<'a> {
         args: &[&Expr],
         scope: &Scope,
     ) -> RelationSchema {
+        let name = name.to_lowercase();
+        // Spark's `FROM t, LATERAL explode(t.tags) AS x`: the columns the
+        // generator makes (`col`; `key` and `value`; `pos`...).
+        if self.spark_types && crate::catalog::SparkCatalog::get().is_generator(&name) {
+            return self
+                .generator_output(&name, args, &[], scope)
+                .map_or_else(RelationSchema::unknown, RelationSchema::closed);
+        }
         let types: Vec<SqlType> = args
             .iter()
             .map(|e| self.infer(e, scope, None, false))
             .collect();
-        match name.to_lowercase().as_str() {
+        match name.as_str() {
             // Spark's `range(n)`: one BIGINT column `id`.
             "range" if self.spark_types => {
                 RelationSchema::closed(vec![Column::new("id", SqlType::BigInt)])
