@@ -65,6 +65,24 @@ fn spark_date_arithmetic_is_typed_as_spark_types_it() {
         ("v:user.name", "VARIANT"),
         ("s:user.name", "STRING"),
         ("n div 2", "BIGINT"),
+        (
+            "window(ts, '5 minutes')",
+            "STRUCT<start: TIMESTAMP, end: TIMESTAMP>",
+        ),
+        (
+            "window(d, '10 minutes', '5 minutes')",
+            "STRUCT<start: TIMESTAMP, end: TIMESTAMP>",
+        ),
+        (
+            "session_window(ts, '5 minutes')",
+            "STRUCT<start: TIMESTAMP, end: TIMESTAMP>",
+        ),
+        ("window(ts, '1 hour').start", "TIMESTAMP"),
+        ("window_time(window(ts, '5 minutes'))", "TIMESTAMP"),
+        (
+            "histogram_numeric(n, 5)",
+            "ARRAY<STRUCT<x: INT, y: DOUBLE>>",
+        ),
     ] {
         assert_eq!(
             spark_columns(&format!("select {expr} as c from t")),
@@ -91,6 +109,11 @@ fn spark_generators_and_table_functions_make_their_columns() {
     assert_eq!(
         spark_columns("select explode(sequence(d, d, interval 1 day)) as day from t"),
         ["day DATE"]
+    );
+    // Grouped by a time window, as streaming aggregations are.
+    assert_eq!(
+        spark_columns("select window(ts, '1 hour').start as s, count(*) as c from t group by window(ts, '1 hour')"),
+        ["s TIMESTAMP", "c BIGINT"]
     );
     // A generator in FROM, after LATERAL: the columns it makes, named as
     // Spark names them or by the alias's list.

@@ -170,6 +170,30 @@ fn value_dependent(name: &str, args: &[SparkArg]) -> Option<SqlType> {
                 _ => None,
             }
         }
+        // Time windows: `start` and `end` of the time's kind (a date's are
+        // timestamps); `window_time(w)` is a window's last instant.
+        ("window" | "session_window", [time, ..]) => {
+            let instant = match value_type(&time.ty) {
+                ntz @ SqlType::Named(_) if is_timestamp_ntz(&ntz) => ntz,
+                _ => SqlType::Timestamp,
+            };
+            Some(SqlType::Struct(vec![
+                ("start".into(), instant.clone()),
+                ("end".into(), instant),
+            ]))
+        }
+        ("window_time", [w]) => match value_type(&w.ty) {
+            SqlType::Struct(fields) => fields.into_iter().find(|(n, _)| n == "end").map(|(_, t)| t),
+            _ => None,
+        },
+        // `histogram_numeric(x, bins)`: the bins' centres (of x's type) and heights.
+        ("histogram_numeric", [x, _]) => match value_type(&x.ty) {
+            SqlType::Unknown => None,
+            centre => Some(SqlType::List(Box::new(SqlType::Struct(vec![
+                ("x".into(), centre),
+                ("y".into(), SqlType::Double),
+            ])))),
+        },
         // `variant_get(v, '$.a', 'int')`: the type named last.
         ("variant_get" | "try_variant_get", [_, _, ty]) => Some(parse_spark_type(ty.text()?)),
         ("from_json" | "from_csv", [_, schema, ..]) => schema_type(schema.text()?),
@@ -192,6 +216,10 @@ fn value_dependent(name: &str, args: &[SparkArg]) -> Option<SqlType> {
         }
         _ => None,
     }
+}
+
+fn is_timestamp_ntz(ty: &SqlType) -> bool {
+    matches!(ty, SqlType::Named(n) if n.eq_ignore_ascii_case("TIMESTAMP_NTZ"))
 }
 
 /// The field a column gives a struct: its name (`t.a` gives `a`), an alias's.
