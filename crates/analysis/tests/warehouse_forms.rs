@@ -424,6 +424,54 @@ fn snowflake_aggregates_and_table_functions_read_as_snowflake_reads_them() {
 }
 
 #[test]
+fn snowflake_values_hierarchies_and_star_patterns_read_as_snowflake_reads_them() {
+    let employees = "version: 2\nsources:\n  - name: hr\n    schema: hr\n    tables:\n      - name: employees\n        columns:\n          - {name: employee_id, data_type: number}\n          - {name: manager_id, data_type: number}\n          - {name: title, data_type: varchar}\n          - {name: hired_on, data_type: date}\n";
+    let root = project(
+        "snowflake-values",
+        "snowflake",
+        &[
+            ("models/_sources.yml", employees),
+            // A VALUES list's columns are COLUMN1, COLUMN2, ...
+            (
+                "models/grades.sql",
+                "select column1 as grade, t.column2 as label\nfrom (values (1, 'one'), (2, 'two')) as t\n",
+            ),
+            // LEVEL is the depth in a CONNECT BY query.
+            (
+                "models/org_chart.sql",
+                "select employee_id, title, level as depth\nfrom {{ source('hr', 'employees') }}\nstart with title = 'President'\nconnect by manager_id = prior employee_id\n",
+            ),
+            // `* ILIKE`: the columns whose names match, in any case.
+            (
+                "models/employee_keys.sql",
+                "select * ilike '%\\_ID' from {{ source('hr', 'employees') }}\n",
+            ),
+        ],
+    );
+    let (host, found) = diagnostics(&root);
+    assert_eq!(found, Vec::<String>::new());
+    assert_eq!(
+        columns_of(&host, "analytics.grades", Dialect::Snowflake),
+        ["grade NUMBER(38,0)", "label VARCHAR"]
+    );
+    assert_eq!(
+        columns_of(&host, "analytics.org_chart", Dialect::Snowflake),
+        [
+            "employee_id NUMBER(38,0)",
+            "title VARCHAR",
+            "depth NUMBER(38,0)"
+        ]
+    );
+    assert_eq!(
+        columns_of(&host, "analytics.employee_keys", Dialect::Snowflake),
+        ["employee_id NUMBER(38,0)", "manager_id NUMBER(38,0)"]
+    );
+    // Outside a hierarchical query, `level` is a column like any other.
+    let analysis = analyze("select level from t", Dialect::Snowflake);
+    assert_eq!(analysis.diagnostics.len(), 1, "{:?}", analysis.diagnostics);
+}
+
+#[test]
 fn bigquery_typed_array_and_struct_literals_are_typed_by_their_declaration() {
     let sql = "select array<int64>[1, 2] as a, struct<x int64, y string>(n, s) as st, struct(n as k, s) as s2, array<string>[] as empty\nfrom t where s in unnest(array<string>['a', 'b'])";
     let analysis = analyze(sql, Dialect::BigQuery);

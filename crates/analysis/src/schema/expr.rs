@@ -1646,13 +1646,17 @@ impl Analyzer<'_> {
     }
 
     /// The type of a name no relation provides that the engine reads
-    /// anyway: a keyword value (`current_date`), a BigQuery pseudo-column.
+    /// anyway: a keyword value (`current_date`), a BigQuery pseudo-column,
+    /// `LEVEL` in a hierarchical query.
     fn implicit_column_type(&self, ids: &[&Ident]) -> Option<SqlType> {
         if let [id] = ids {
             if id.quote_style.is_none() {
                 if let Some(ty) = keyword_value_type(&id.value) {
                     return Some(ty);
                 }
+            }
+            if self.connect_by_depth > 0 && id.value.eq_ignore_ascii_case("level") {
+                return Some(SqlType::BigInt);
             }
             if self.dialect == crate::syntax::Dialect::BigQuery {
                 return bigquery_pseudo_column(&id.value);

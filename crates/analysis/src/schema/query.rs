@@ -128,6 +128,9 @@ pub(crate) struct Analyzer<'a> {
     /// Output columns of the statement whose name an earlier one has, and
     /// the select item that makes each.
     pub duplicate_outputs: Vec<(String, TextRange)>,
+    /// Hierarchical queries (`CONNECT BY`) being analysed: they read the
+    /// `LEVEL` pseudo-column.
+    pub(super) connect_by_depth: usize,
 }
 
 /// Steps (expressions typed, columns expanded by `*`) one statement may take.
@@ -146,6 +149,7 @@ impl<'a> Analyzer<'a> {
             names_columns: Default::default(),
             last_projection_starts: Vec::new(),
             duplicate_outputs: Vec::new(),
+            connect_by_depth: 0,
             lookup,
             functions: FunctionCatalog::duckdb(),
             diagnostics: Vec::new(),
@@ -689,7 +693,7 @@ impl<'a> Analyzer<'a> {
                             Some(c) => {
                                 c.ty = common_supertype(&c.ty, &ty).unwrap_or(SqlType::Unknown)
                             }
-                            None => columns.push(Column::new(format!("col{i}"), ty)),
+                            None => columns.push(Column::new(values_column(self.dialect, i), ty)),
                         }
                     }
                 }
@@ -1375,6 +1379,19 @@ impl<'a> Analyzer<'a> {
         parent: Option<&Scope>,
         query: Option<&Query>,
     ) -> RelationSchema {
+        let hierarchical = !select.connect_by.is_empty();
+        self.connect_by_depth += usize::from(hierarchical);
+        let schema = self.analyze_plain_select(select, parent, query);
+        self.connect_by_depth -= usize::from(hierarchical);
+        schema
+    }
+
+    fn analyze_plain_select(
+        &mut self,
+        select: &Select,
+        parent: Option<&Scope>,
+        query: Option<&Query>,
+    ) -> RelationSchema {
         let mut scope = self.build_from(&select.from, parent);
         self.add_lateral_views(&mut scope, &select.lateral_views);
         if self.records_ide_facts() {
@@ -1759,6 +1776,10 @@ impl<'a> Analyzer<'a> {
         scope: &Scope,
         open: bool,
     ) -> Vec<Column> {
+        // Snowflake's `* ILIKE '%_id'`: the columns whose names match.
+        if let Some(ilike) = &opts.opt_ilike {
+            cols.retain(|c| ilike_matches(&ilike.pattern, &c.name));
+        }
         // `* EXCEPT (a, b)` (BigQuery, ClickHouse) means EXCLUDE.
         let except: Option<Vec<ObjectName>> = opts.opt_except.as_ref().map(|e| {
             std::iter::once(&e.first_element)
@@ -1987,6 +2008,59 @@ fn unnamed_args(args: &[sqlparser::ast::FunctionArg]) -> Vec<&Expr> {
             _ => None,
         })
         .collect()
+}
+
+/// Whether `text` matches an ILIKE `pattern` (`%` any run, `_` any one
+/// character, a backslash escapes the next), ignoring case.
+fn ilike_matches(pattern: &str, text: &str) -> bool {
+    let pattern: Vec<char> = pattern.to_lowercase().chars().collect();
+    let text: Vec<char> = text.to_lowercase().chars().collect();
+    // Positions of the pattern reachable after each character of the text.
+    let mut reachable = vec![false; pattern.len() + 1];
+    let close = |reachable: &mut Vec<bool>| {
+        for i in 0..pattern.len() {
+            if reachable[i] && pattern[i] == '%' {
+                reachable[i + 1] = true;
+            }
+        }
+    };
+    reachable[0] = true;
+    close(&mut reachable);
+    for &c in &text {
+        let mut next = vec![false; pattern.len() + 1];
+        let mut i = 0;
+        while i < pattern.len() {
+            let (token, width) = match pattern[i] {
+                '\\' if i + 1 < pattern.len() => (Some(pattern[i + 1]), 2),
+                '_' => (None, 1),
+                p => (Some(p), 1),
+            };
+            if reachable[i] {
+                match (pattern[i], token) {
+                    ('%', _) => next[i] = true,
+                    (_, None) => next[i + width] = true,
+                    (_, Some(t)) if t == c => next[i + width] = true,
+                    _ => {}
+                }
+            }
+            i += width;
+        }
+        reachable = next;
+        close(&mut reachable);
+    }
+    reachable[pattern.len()]
+}
+
+/// The name an engine gives the `i`th column of a VALUES list.
+fn values_column(dialect: crate::syntax::Dialect, i: usize) -> String {
+    use crate::syntax::Dialect;
+    match dialect {
+        Dialect::Databricks | Dialect::Hive => format!("col{}", i + 1),
+        Dialect::Snowflake => format!("COLUMN{}", i + 1),
+        Dialect::Postgres | Dialect::Redshift | Dialect::Sqlite => format!("column{}", i + 1),
+        Dialect::MySql => format!("column_{i}"),
+        _ => format!("col{i}"),
+    }
 }
 
 /// Spark's `stack(n, v1, v2, ...)`: the values in `n` rows of as many
