@@ -118,19 +118,20 @@ fn a_column_a_sources_yaml_does_not_list_is_a_warning_that_names_the_yaml() {
     let charges = format!("the 3 columns declared for source `stripe.charges` in {yml}");
     let customers = format!("the 1 column declared for source `stripe.customers` in {yml}");
     let tail = "if the table has it, declare it there or read the table's columns from a fabric (`loupe catalog`)";
+    let tails = "if the table has them, declare them there or read the table's columns from a fabric (`loupe catalog`)";
     assert_eq!(
         diagnostics,
         [
-            // Qualified: only the relation named could have it.
-            format!("models/marts/charges_by_country.sql:3:5 L003 warning column `c.balance_transaction_id` is not among {charges}; {tail}"),
+            // Qualified, and in a join condition: only the relation named
+            // could have them. Said once per source, at the first read.
+            format!("models/marts/charges_by_country.sql:3:5 L003 warning 2 columns read here are not among {charges}: `c.balance_transaction_id`, `c.customer`; {tails}"),
             // Unqualified over two documented sources and a seed: either source could have it.
             format!("models/marts/charges_by_country.sql:5:5 L003 warning column `region` is not among {charges} nor among {customers}; {tail}"),
-            // In join conditions, against a source whose YAML lists one column.
-            format!("models/marts/charges_by_country.sql:7:59 L003 warning column `c.customer` is not among {charges}; {tail}"),
+            // Against a source whose YAML lists one column.
             format!("models/marts/charges_by_country.sql:8:70 L003 warning column `cu.country` is not among {customers}; {tail}"),
             // Through the `source` gem of the staging pattern.
-            format!("models/staging/stripe/stg_stripe__charges.sql:10:9 L003 warning column `created` is not among {charges}; {tail}"),
-            format!("models/staging/stripe/stg_stripe__charges.sql:11:9 L003 warning column `customer` is not among {charges}; {tail}"),
+            format!("models/staging/stripe/stg_stripe__charges.sql:10:9 L003 warning 2 columns read here are not among {charges}: `created`, `customer`; {tails}"),
+            // Close to a declared column: likelier a typo, said where it is.
             format!("models/staging/stripe/stg_stripe__charges.sql:12:9 L003 warning column `stauts` is not among {charges}; did you mean `status`? If the table has it, declare it there or read the table's columns from a fabric (`loupe catalog`)"),
         ]
     );
@@ -236,5 +237,59 @@ cross join {{ source('events', 'shots') }} as s
     // An expression names no column: `_loaded_at` is still undeclared.
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].starts_with("1:50 L003 column `s._loaded_at` is not among the 1 column declared for source `events.shots`"), "{found:?}");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// YAML that lists a few columns of a wide table (for masking policies, or
+/// the keys with tests) and a staging model that renames fifty: one warning
+/// for the source, not one per column.
+#[test]
+fn many_undeclared_columns_of_one_source_are_one_warning() {
+    let root = std::env::temp_dir().join(format!("loupe-documented-{}-wide", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let write = |path: &str, text: &str| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("dbt_project.yml", "name: loans\nprofile: loans\n");
+    write(
+        "models/staging/_loans.yml",
+        "version: 2
+sources:
+  - name: loans
+    tables:
+      - name: personal_loans
+        columns:
+          - name: loan_id
+          - name: ssn
+            meta: {masking_policy: masking_policy_pii}
+",
+    );
+    let renamed: Vec<String> = (1..=8)
+        .map(|i| format!("    attr_{i} as attribute_{i}"))
+        .collect();
+    write(
+        "models/staging/stg_personal_loans.sql",
+        &format!(
+            "select\n    loan_id,\n{},\n    sn as tax_id\nfrom {{{{ source('loans', 'personal_loans') }}}}\n",
+            renamed.join(",\n")
+        ),
+    );
+    let host = AnalysisHost::load(&root).unwrap();
+    let found: Vec<String> = host
+        .check()
+        .into_iter()
+        .map(|d| format!("{}:{} {} {}", d.start.line, d.start.col, d.code, d.message))
+        .collect();
+    let declared =
+        "the 2 columns declared for source `loans.personal_loans` in models/staging/_loans.yml";
+    assert_eq!(
+        found,
+        [
+            format!("3:5 L003 8 columns read here are not among {declared}: `attr_1`, `attr_2`, `attr_3`, `attr_4`, `attr_5` and 3 more; if the table has them, declare them there or read the table's columns from a fabric (`loupe catalog`)"),
+            format!("11:5 L003 column `sn` is not among {declared}; did you mean `ssn`? If the table has it, declare it there or read the table's columns from a fabric (`loupe catalog`)"),
+        ]
+    );
     let _ = std::fs::remove_dir_all(&root);
 }

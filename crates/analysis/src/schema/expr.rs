@@ -1683,23 +1683,80 @@ impl Analyzer<'_> {
         } else {
             String::new()
         };
-        let advice = "the table has it, declare it there or read the table's columns from a fabric (`loupe catalog`)";
-        let advice = if hint.is_empty() {
-            format!("; if {advice}")
-        } else {
-            format!(" If {advice}")
-        };
+        if hint.is_empty() {
+            // Likely a column the YAML leaves out: said once per source, below.
+            self.undocumented_reads
+                .push(super::query::UndocumentedRead {
+                    places: places.to_vec(),
+                    shown: shown.to_string(),
+                    range,
+                    gem: self.current_gem.clone(),
+                });
+            return;
+        }
+        let advice = "If the table has it, declare it there or read the table's columns from a fabric (`loupe catalog`)";
         let mut d = crate::diagnostics::Diagnostic::new(
             Code::UnknownColumn,
             range,
             format!(
-                "column `{shown}` is not among {}{hint}{advice}",
+                "column `{shown}` is not among {}{hint} {advice}",
                 places.join(" nor among ")
             ),
         );
         d.severity = crate::diagnostics::Severity::Warning;
         d.gem = self.current_gem.clone();
         self.diagnostics.push(d);
+    }
+
+    /// One warning per list of documented relations the statement reads
+    /// undeclared columns of, at the first such read: a staging model on a
+    /// table whose YAML lists four columns may read fifty others.
+    pub(super) fn report_undocumented_reads(&mut self) {
+        let mut reads = std::mem::take(&mut self.undocumented_reads);
+        reads.sort_by_key(|r| r.range.start);
+        let mut groups: Vec<(&Vec<String>, Vec<&super::query::UndocumentedRead>)> = Vec::new();
+        for read in &reads {
+            match groups
+                .iter_mut()
+                .find(|(places, _)| **places == read.places)
+            {
+                Some((_, members)) => members.push(read),
+                None => groups.push((&read.places, vec![read])),
+            }
+        }
+        for (places, members) in groups {
+            let mut names: Vec<&str> = Vec::new();
+            for m in &members {
+                if !names.iter().any(|n| n.eq_ignore_ascii_case(&m.shown)) {
+                    names.push(&m.shown);
+                }
+            }
+            let among = places.join(" nor among ");
+            let message = match names.as_slice() {
+                [one] => format!(
+                    "column `{one}` is not among {among}; if the table has it, declare it there or read the table's columns from a fabric (`loupe catalog`)"
+                ),
+                _ => {
+                    const LISTED: usize = 5;
+                    let listed: Vec<String> =
+                        names.iter().take(LISTED).map(|n| format!("`{n}`")).collect();
+                    let more = match names.len().saturating_sub(LISTED) {
+                        0 => String::new(),
+                        n => format!(" and {n} more"),
+                    };
+                    format!(
+                        "{} columns read here are not among {among}: {}{more}; if the table has them, declare them there or read the table's columns from a fabric (`loupe catalog`)",
+                        names.len(),
+                        listed.join(", ")
+                    )
+                }
+            };
+            let mut d =
+                crate::diagnostics::Diagnostic::new(Code::UnknownColumn, members[0].range, message);
+            d.severity = crate::diagnostics::Severity::Warning;
+            d.gem = members[0].gem.clone();
+            self.diagnostics.push(d);
+        }
     }
 
     /// The common type of CASE branches, array elements, map keys: Spark's

@@ -131,6 +131,19 @@ pub(crate) struct Analyzer<'a> {
     /// Hierarchical queries (`CONNECT BY`) being analysed: they read the
     /// `LEVEL` pseudo-column.
     pub(super) connect_by_depth: usize,
+    /// Columns read that only relations whose YAML documents some columns
+    /// could have, and that no documented column is close to: one warning
+    /// per list of such relations, when the statement is done.
+    pub(super) undocumented_reads: Vec<UndocumentedRead>,
+}
+
+/// A column read that a documented relation may have without saying so.
+pub(super) struct UndocumentedRead {
+    /// Where the documented columns are listed (one per relation).
+    pub places: Vec<String>,
+    pub shown: String,
+    pub range: TextRange,
+    pub gem: Option<String>,
 }
 
 /// Steps (expressions typed, columns expanded by `*`) one statement may take.
@@ -150,6 +163,7 @@ impl<'a> Analyzer<'a> {
             last_projection_starts: Vec::new(),
             duplicate_outputs: Vec::new(),
             connect_by_depth: 0,
+            undocumented_reads: Vec::new(),
             lookup,
             functions: FunctionCatalog::duckdb(),
             diagnostics: Vec::new(),
@@ -206,6 +220,7 @@ impl<'a> Analyzer<'a> {
                 ),
             ));
         }
+        self.report_undocumented_reads();
         let mut gems = GemLineage::new(&self.cte_defs);
         for c in Arc::make_mut(&mut output.columns) {
             c.lineage = gems.through(&c.lineage);
