@@ -472,6 +472,43 @@ fn snowflake_values_hierarchies_and_star_patterns_read_as_snowflake_reads_them()
 }
 
 #[test]
+fn bigquery_group_by_and_qualify_read_the_select_lists_names() {
+    let mut catalog = TableCatalog::default();
+    let table = |names: &[&str]| {
+        RelationSchema::closed(
+            names
+                .iter()
+                .map(|n| Column::new(*n, parse_spark_type("BIGINT")))
+                .collect(),
+        )
+    };
+    catalog.insert("spine", table(&["participant_id", "week_start"]));
+    catalog.insert("rides", table(&["participant_id", "ride_id"]));
+    // Aliases, explicit or a column's own name, win over FROM's names in
+    // GROUP BY: `participant_id` is spine's, not ambiguous.
+    for sql in [
+        "select spine.participant_id, spine.week_start, count(*) as n_rides from spine join rides on spine.participant_id = rides.participant_id group by week_start, participant_id",
+        "select spine.participant_id as participant_id, count(*) as n_rides from spine join rides on spine.participant_id = rides.participant_id group by participant_id",
+        // QUALIFY reads a window's alias.
+        "select ride_id, row_number() over (partition by participant_id order by ride_id) as ride_rank from rides qualify ride_rank = 1",
+    ] {
+        let analysis = analyze_sql(sql, Dialect::BigQuery, &catalog);
+        assert!(analysis.diagnostics.is_empty(), "{sql}: {:?}", analysis.diagnostics);
+    }
+    // DuckDB resolves FROM's names first: there it is ambiguous.
+    let sql = "select spine.participant_id, count(*) as n from spine join rides on spine.participant_id = rides.participant_id group by participant_id";
+    let analysis = analyze_sql(sql, Dialect::DuckDb, &catalog);
+    assert!(
+        analysis
+            .diagnostics
+            .iter()
+            .any(|d| d.message.contains("ambiguous")),
+        "{:?}",
+        analysis.diagnostics
+    );
+}
+
+#[test]
 fn bigquery_typed_array_and_struct_literals_are_typed_by_their_declaration() {
     let sql = "select array<int64>[1, 2] as a, struct<x int64, y string>(n, s) as st, struct(n as k, s) as s2, array<string>[] as empty\nfrom t where s in unnest(array<string>['a', 'b'])";
     let analysis = analyze(sql, Dialect::BigQuery);

@@ -1651,13 +1651,15 @@ impl<'a> Analyzer<'a> {
             }
         }
 
-        for (clause, grouped) in [
-            (&select.selection, None),
-            (&select.having, grouping_ref),
-            (&select.qualify, grouping_ref),
+        for (clause, grouped, is_qualify) in [
+            (&select.selection, None, false),
+            (&select.having, grouping_ref, false),
+            (&select.qualify, grouping_ref, true),
         ] {
             if let Some(condition) = clause {
-                let aliases_ok = self.lateral_aliases || grouped.is_some();
+                // Every engine with QUALIFY lets it read the select list's
+                // aliases (`... AS rank QUALIFY rank <= 3`).
+                let aliases_ok = self.lateral_aliases || grouped.is_some() || is_qualify;
                 self.infer(condition, &scope, grouped, aliases_ok);
                 let filters = self.expr_lineage(condition, EdgeKind::Filter);
                 merge_edges(&mut self.influences, filters);
@@ -1718,15 +1720,32 @@ impl<'a> Analyzer<'a> {
             // A name that is a known column groups the column (as the engines
             // resolve it); one that only a relation of unknown columns might
             // hold is the select item of that alias, as valid SQL has it.
+            // BigQuery reads the select list's names first, its columns'
+            // implicit names too (`select t.id ... group by id`).
             let is_column = matches!(
                 scope.resolve(&id.value, false),
                 super::scope::Resolution::Found { .. } | super::scope::Resolution::Ambiguous(_)
             );
-            if !is_column {
+            let aliases_first = self.dialect == crate::syntax::Dialect::BigQuery;
+            if !is_column || aliases_first {
                 if let Some((_, e)) = aliases
                     .iter()
                     .find(|(a, _)| a.eq_ignore_ascii_case(&id.value))
                 {
+                    return e;
+                }
+            }
+            if aliases_first {
+                if let Some(e) = select.projection.iter().find_map(|item| match item {
+                    SelectItem::UnnamedExpr(e @ Expr::CompoundIdentifier(parts))
+                        if parts
+                            .last()
+                            .is_some_and(|p| p.value.eq_ignore_ascii_case(&id.value)) =>
+                    {
+                        Some(e)
+                    }
+                    _ => None,
+                }) {
                     return e;
                 }
             }
