@@ -38,6 +38,11 @@ pub struct SourceFile {
     /// Path inside the package's model/seed/macro folder.
     #[returns(ref)]
     pub package_relative: String,
+    /// A model's `{{ config(...) }}` tags as written: what of its text names
+    /// its relation, apart from `text` so that the project index, which
+    /// every model reads, depends on no model's text (see `set_editor_text`).
+    #[returns(ref)]
+    pub config_tags: Option<Arc<str>>,
 }
 
 /// One package's settings from its `dbt_project.yml`.

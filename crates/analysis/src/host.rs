@@ -265,12 +265,14 @@ fn new_source_file(
         }
     };
     // As read from disk, medium; a model an editor opens turns low (see `set_editor_text`).
+    let config_tags = crate::jinja::config_tags(f.kind, &text);
     SourceFile::builder(
         f.display.clone(),
         Arc::from(text),
         f.kind,
         f.package.clone(),
         f.package_relative.clone(),
+        config_tags,
     )
     .durability(Durability::MEDIUM)
     .new(db)
@@ -493,6 +495,13 @@ impl AnalysisHost {
         } else {
             Durability::MEDIUM
         };
+        let config_tags = crate::jinja::config_tags(file.kind(&self.db), &text);
+        if *file.config_tags(&self.db) != config_tags {
+            // What names relations changed: as for macros and YAML, medium.
+            file.set_config_tags(&mut self.db)
+                .with_durability(Durability::MEDIUM)
+                .to(config_tags);
+        }
         file.set_text(&mut self.db)
             .with_durability(durability)
             .to(Arc::from(text));

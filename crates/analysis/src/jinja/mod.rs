@@ -249,6 +249,50 @@ impl JinjaEnvironment {
         rendered
     }
 
+    /// What a model's own `{{ config(...) }}` tags (see [`config_tags`]) set, rendered with vars
+    /// and target alone (`schema='marts'`, `alias=var('orders_table')`):
+    /// what names its relation before any model renders. A tag whose
+    /// arguments need more (a macro) is left to the model's render.
+    /// Only `keys` are read; a tag that sets them with literals is read
+    /// without rendering (most are: `{{ config(materialized='table') }}`).
+    pub fn config_in_text(
+        &self,
+        template: &str,
+        model: RenderContext,
+        keys: &[&str],
+    ) -> BTreeMap<String, String> {
+        let mut found = BTreeMap::new();
+        let mut to_render = Vec::new();
+        for tag in config_tag_texts(template) {
+            match literal_config_arguments(tag) {
+                Some(arguments) => {
+                    let wanted = arguments.iter().filter(|(k, _)| keys.contains(&k.as_str()));
+                    if wanted.clone().all(|(_, v)| v.is_some()) {
+                        found.extend(
+                            wanted.map(|(k, v)| (k.clone(), v.clone().unwrap_or_default())),
+                        );
+                    } else {
+                        to_render.push(tag);
+                    }
+                }
+                None => to_render.push(tag),
+            }
+        }
+        if !to_render.is_empty() {
+            context::begin_render(model, Default::default());
+            for tag in to_render {
+                let _ = self.env.render_str(tag, ());
+            }
+            let rendered = context::end_render().config;
+            found.extend(
+                rendered
+                    .into_iter()
+                    .filter(|(k, _)| keys.contains(&k.as_str())),
+            );
+        }
+        found
+    }
+
     /// Renders a small template with extra variables (a naming macro's call).
     pub fn render_with(&self, text: &str, variables: serde_json::Value) -> Result<String, String> {
         context::begin_render(RenderContext::default(), Default::default());
@@ -266,6 +310,86 @@ impl JinjaEnvironment {
         context::end_render();
         out.map_err(|e| error_message(&e))
     }
+}
+
+/// A model's `{{ config(...) }}` tags, one after another (`None` for other
+/// files and for models with none).
+pub fn config_tags(kind: crate::project::FileKind, text: &str) -> Option<Arc<str>> {
+    if kind != crate::project::FileKind::Model || !text.contains("config(") {
+        return None;
+    }
+    let tags = config_tag_texts(text).concat();
+    (!tags.is_empty()).then(|| Arc::from(tags))
+}
+
+/// The keyword arguments of `{{ config(k=v, ...) }}`, each value's text
+/// when it is a plain literal (a quoted string without Jinja, a number,
+/// `true`/`false`); `None` when the tag is another shape.
+fn literal_config_arguments(tag: &str) -> Option<Vec<(String, Option<String>)>> {
+    let inner = tag
+        .strip_prefix("{{")?
+        .strip_suffix("}}")?
+        .trim_matches(['-', '+', ' ', '\t', '\n', '\r']);
+    let body = inner.strip_prefix("config(")?.strip_suffix(')')?;
+    // Split at the commas outside quotes and brackets.
+    let (mut parts, mut depth, mut quote, mut start) = (Vec::new(), 0i32, None, 0);
+    for (i, c) in body.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')' | ']' | '}') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                parts.push(&body[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if quote.is_some() || depth != 0 {
+        return None;
+    }
+    parts.push(&body[start..]);
+    let mut arguments = Vec::new();
+    for part in parts.into_iter().map(str::trim).filter(|p| !p.is_empty()) {
+        let (key, value) = part.split_once('=')?;
+        let key = key.trim();
+        if !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return None;
+        }
+        let value = value.trim();
+        let quoted = ['\'', '"'].into_iter().find_map(|q| {
+            value
+                .strip_prefix(q)?
+                .strip_suffix(q)
+                .filter(|t| !t.contains(q) && !t.contains('\\') && !t.contains("{{"))
+        });
+        let literal = match quoted {
+            Some(text) => Some(text.to_string()),
+            None if matches!(value, "true" | "false" | "True" | "False")
+                || value.parse::<f64>().is_ok() =>
+            {
+                Some(value.to_ascii_lowercase())
+            }
+            None => None,
+        };
+        arguments.push((key.to_string(), literal));
+    }
+    Some(arguments)
+}
+
+fn config_tag_texts(template: &str) -> Vec<&str> {
+    source_map::scan_tags(template)
+        .into_iter()
+        .filter(|t| t.kind == source_map::TagKind::Expression)
+        .map(|t| &template[t.range.start..t.range.end])
+        .filter(|text| {
+            source_map::tag_inner(text, TextRange::new(0, text.len()))
+                .trim_matches(['-', '+', ' ', '\t', '\n', '\r'])
+                .starts_with("config(")
+        })
+        .collect()
 }
 
 /// The message of a minijinja error, without its internal template names.
@@ -749,4 +873,40 @@ pub(crate) struct MacroDef {
     pub template: String,
     /// Its file, by index into the macro index's files.
     pub file: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::literal_config_arguments;
+
+    #[test]
+    fn config_tags_of_literals_are_read_without_rendering() {
+        let read = |tag: &str| literal_config_arguments(tag);
+        let pair = |k: &str, v: Option<&str>| (k.to_string(), v.map(str::to_string));
+        assert_eq!(
+            read("{{ config(materialized='table', schema=\"marts\", tags=['a', 'b,c'], enabled=True) }}"),
+            Some(vec![
+                pair("materialized", Some("table")),
+                pair("schema", Some("marts")),
+                pair("tags", None),
+                pair("enabled", Some("true")),
+            ])
+        );
+        assert_eq!(
+            read("{{-\n  config(\n    alias=var('x'),\n  )\n-}}"),
+            Some(vec![pair("alias", None)])
+        );
+        assert_eq!(
+            read("{{ config(alias='a' ~ 'b') }}"),
+            Some(vec![pair("alias", None)])
+        );
+        assert_eq!(
+            read("{{ config(alias='{{ x }}') }}"),
+            Some(vec![pair("alias", None)])
+        );
+        // Other shapes are left to the render.
+        assert_eq!(read("{{ config(**settings) }}"), None);
+        assert_eq!(read("{{ config(schema='a') ~ x }}"), None);
+        assert_eq!(read("{{ config(alias='unclosed) }}"), None);
+    }
 }

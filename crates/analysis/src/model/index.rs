@@ -283,13 +283,32 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
             });
         }
     }
-    // Naming macros the project overrides are rendered for every node: on all cores.
-    let min_run = if naming.renders_macros() {
+    // A model's own `config()` tags name its relation too (they win over
+    // the project's and the properties' config, as in dbt).
+    let own_config_text: Vec<Option<&str>> = unnamed
+        .iter()
+        .map(|n| n.file.config_tags(db).as_deref())
+        .collect();
+    // Naming macros the project overrides, and models' config tags, are
+    // rendered for every node: on all cores.
+    let min_run = if naming.renders_macros() || own_config_text.iter().any(Option::is_some) {
         32
     } else {
         usize::MAX
     };
-    let names = crate::parallel::map_in_parallel(&unnamed, min_run, |node| {
+    let config_env = own_config_text
+        .iter()
+        .any(Option::is_some)
+        .then(|| &super::render::config_environment(db, project).0);
+    let with_text: Vec<(&UnnamedNode, Option<&str>)> = unnamed
+        .iter()
+        .zip(own_config_text.iter().copied())
+        .collect();
+    let names = crate::parallel::map_in_parallel(&with_text, min_run, |&(node, text)| {
+        let own = text
+            .zip(config_env)
+            .map(|(text, env)| own_naming_config(env, node, text));
+        let config = own.as_ref().unwrap_or(&node.config);
         let named = super::naming::NamedNode {
             name: &node.name,
             package: &node.package,
@@ -299,14 +318,17 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
                 _ => "model",
             },
             path: &node.rel,
-            custom_schema: node.config.schema.as_deref(),
-            custom_alias: node.config.alias.as_deref(),
-            custom_database: node.config.database.as_deref(),
-            materialized: node.config.materialized.as_deref(),
+            custom_schema: config.schema.as_deref(),
+            custom_alias: config.alias.as_deref(),
+            custom_database: config.database.as_deref(),
+            materialized: config.materialized.as_deref(),
         };
-        (naming.relation(&named), naming.database(&named))
+        (naming.relation(&named), naming.database(&named), own)
     });
-    for (node, (relation, database)) in unnamed.into_iter().zip(names) {
+    for (mut node, (relation, database, own)) in unnamed.into_iter().zip(names) {
+        if let Some(own) = own {
+            node.config = own;
+        }
         let UnnamedNode {
             file,
             name,
@@ -391,6 +413,45 @@ fn snapshot_names(text: &str) -> Vec<String> {
                 .then(|| name.to_string())
         })
         .collect()
+}
+
+/// `node`'s config with what the `config()` tags of its text set for its
+/// relation's name, where vars and target alone render them.
+fn own_naming_config(
+    env: &crate::jinja::JinjaEnvironment,
+    node: &UnnamedNode,
+    text: &str,
+) -> ModelConfig {
+    let context = crate::jinja::RenderContext {
+        name: node.name.clone(),
+        package: node.package.clone(),
+        path: node.rel.clone(),
+        resource_type: "model".into(),
+        config: node.config.as_map(),
+        ..Default::default()
+    };
+    let set = env.config_in_text(
+        text,
+        context,
+        &["schema", "alias", "database", "materialized"],
+    );
+    let mut config = node.config.clone();
+    let value = |key: &str| {
+        set.get(key)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty() && !v.eq_ignore_ascii_case("none"))
+    };
+    for (key, slot) in [
+        ("schema", &mut config.schema),
+        ("alias", &mut config.alias),
+        ("database", &mut config.database),
+        ("materialized", &mut config.materialized),
+    ] {
+        if let Some(v) = value(key) {
+            *slot = Some(v);
+        }
+    }
+    config
 }
 
 fn merge_config(base: &mut ModelConfig, overrides: ModelConfig) {

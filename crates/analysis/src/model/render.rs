@@ -103,6 +103,17 @@ pub(crate) fn macro_files(db: &dyn Db, project: Project) -> Vec<MacroFile> {
         .collect()
 }
 
+/// The project's macros with no relations: for the `config()` tags of
+/// models, which name relations (`schema=my_schema()`), while the index of
+/// relations is built.
+#[salsa::tracked(returns(ref))]
+pub(crate) fn config_environment(db: &dyn Db, project: Project) -> JinjaHandle {
+    JinjaHandle(Arc::new(JinjaEnvironment::new(JinjaProject {
+        macro_files: macro_files(db, project),
+        ..base_jinja_project(project.settings(db))
+    })))
+}
+
 /// The Jinja environment of the project's models, macros and sources. It has dbt's `graph` only
 /// when a macro reads it: building the graph costs a second at 10,000 models, and few projects
 /// read it.

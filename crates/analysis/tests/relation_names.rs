@@ -1,0 +1,105 @@
+//! Where models are built, as dbt names them when a model's own `config()`
+//! sets its schema or alias: with literals, vars, or the project's macros.
+//! `ref()` renders those names (what `loupe compile` writes and what a gem
+//! run against built upstream models reads). The names come from the
+//! config tags alone: editing the rest of a model leaves the index as it was.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use loupe_analysis::host::AnalysisHost;
+use loupe_analysis::model::{project_index, rendered_model};
+
+fn project() -> PathBuf {
+    let root = std::env::temp_dir().join(format!("loupe-relation-names-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let write = |path: &str, text: &str| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "dbt_project.yml",
+        "name: shop\nprofile: shop\nvars:\n  events_table: events_v2\n",
+    );
+    write(
+        "profiles.yml",
+        "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: dev.duckdb\n      schema: analytics\n",
+    );
+    write(
+        "macros/quality.sql",
+        "{% macro dq_schema() %}quality{% endmacro %}\n",
+    );
+    write(
+        "models/orders.sql",
+        "{{ config(materialized='table', schema='marts', alias='orders_final') }}\nselect 1 as order_id\n",
+    );
+    write(
+        "models/events.sql",
+        "{{\n  config(\n    alias=var('events_table')\n  )\n}}\nselect 2 as event_id\n",
+    );
+    write(
+        "models/checks.sql",
+        "{{ config(schema=dq_schema()) }}\nselect 3 as check_id\n",
+    );
+    write(
+        "models/report.sql",
+        "select o.order_id, e.event_id, c.check_id\nfrom {{ ref('orders') }} o, {{ ref('events') }} e, {{ ref('checks') }} c\n",
+    );
+    root
+}
+
+fn report_sql(host: &AnalysisHost, root: &std::path::Path) -> String {
+    let file = host.file(&root.join("models/report.sql")).unwrap();
+    rendered_model(host.db(), host.project(), file).sql.clone()
+}
+
+#[test]
+fn a_models_own_config_names_its_relation_as_dbt_does() {
+    let root = project();
+    let mut host = AnalysisHost::load(&root).unwrap();
+    assert_eq!(host.check(), Vec::new());
+    // `dbt compile` of this project (dbt-core 1.10, dbt-duckdb) gives the
+    // same relations, quoted and with the database.
+    assert_eq!(
+        report_sql(&host, &root),
+        "select o.order_id, e.event_id, c.check_id\nfrom analytics_marts.orders_final o, analytics.events_v2 e, analytics_quality.checks c\n"
+    );
+    let relations: Vec<String> = host.relation_schemas().into_keys().collect();
+    assert_eq!(
+        relations,
+        [
+            "analytics.events_v2",
+            "analytics.report",
+            "analytics_marts.orders_final",
+            "analytics_quality.checks"
+        ]
+    );
+
+    // Editing a model's SQL keeps the index; editing its config renames it.
+    let orders = root.join("models/orders.sql");
+    let index = project_index(host.db(), host.project()).clone();
+    host.set_editor_text(
+        &orders,
+        "{{ config(materialized='table', schema='marts', alias='orders_final') }}\nselect 1 as order_id, 2 as status\n".into(),
+    );
+    assert!(Arc::ptr_eq(
+        &index,
+        project_index(host.db(), host.project())
+    ));
+    host.set_editor_text(
+        &orders,
+        "{{ config(materialized='table', schema='marts', alias='all_orders') }}\nselect 1 as order_id, 2 as status\n".into(),
+    );
+    assert!(report_sql(&host, &root).contains("analytics_marts.all_orders o"));
+    let fresh = AnalysisHost::load(&root).unwrap();
+    std::fs::write(
+        &orders,
+        "{{ config(materialized='table', schema='marts', alias='all_orders') }}\nselect 1 as order_id, 2 as status\n",
+    )
+    .unwrap();
+    let fresh_after = AnalysisHost::load(&root).unwrap();
+    assert_ne!(fresh.relation_schemas(), fresh_after.relation_schemas());
+    assert_eq!(host.relation_schemas(), fresh_after.relation_schemas());
+    let _ = std::fs::remove_dir_all(&root);
+}
