@@ -100,7 +100,13 @@ fn dbt_project_evaluator_integration_tests_check_clean_and_match_schemas() {
     let Some(root) = corpus("dbt-project-evaluator") else {
         return;
     };
-    let host = AnalysisHost::load(&root.join("integration_tests")).unwrap();
+    // The ground truth is of a DuckDB run (`dbt build --target duckdb`);
+    // the profile's default target is Postgres.
+    let invocation = loupe_analysis::project::Invocation {
+        target: Some("duckdb".into()),
+        ..Default::default()
+    };
+    let host = AnalysisHost::load_with(&root.join("integration_tests"), invocation).unwrap();
     assert_eq!(errors(&host), Vec::<String>::new());
     let expected = serde_json::from_str(
         &std::fs::read_to_string(root.join("_ground_truth_integration_tests/expected_schema.json"))

@@ -102,9 +102,9 @@ pub(crate) fn local_packages(root: &Path) -> Vec<PathBuf> {
 }
 
 /// The target from `profiles.yml` (`--profiles-dir`, else beside the project,
-/// else `~/.dbt`): the output `--target` names, else a DuckDB output (Loupe's
-/// default fabric is DuckDB), else the profile's default; DuckDB's `main`
-/// without a profile.
+/// else `~/.dbt`): the output `--target` names, else the profile's default
+/// (`target:`, as dbt picks it), else a DuckDB output, else the first;
+/// DuckDB's `main` without a profile.
 pub(crate) fn load_target(root: &Path, config: &PackageConfig, invocation: &Invocation) -> Target {
     let mut target = Target::default();
     if let Some(name) = &invocation.target {
@@ -140,12 +140,13 @@ pub(crate) fn load_target(root: &Path, config: &PackageConfig, invocation: &Invo
         Some(name) => named(name),
         None => None,
     }
+    .or_else(|| named(default_name))
     .or_else(|| {
         outputs
             .iter()
             .find(|(_, o)| o.get("type").and_then(Yaml::as_str) == Some("duckdb"))
     })
-    .or_else(|| named(default_name));
+    .or_else(|| outputs.iter().next());
     if let Some((name, output)) = chosen {
         target.name = name.as_str().unwrap_or("dev").to_string();
         if let Some(t) = output.get("type").and_then(Yaml::as_str) {
