@@ -509,6 +509,54 @@ fn bigquery_group_by_and_qualify_read_the_select_lists_names() {
 }
 
 #[test]
+fn postgres_and_redshift_forms_read_as_their_engines_read_them() {
+    let mut catalog = TableCatalog::default();
+    catalog.insert(
+        "orders",
+        RelationSchema::closed(vec![
+            Column::new("id", parse_spark_type("INT")),
+            Column::new("status", parse_spark_type("STRING")),
+            Column::new("amount", parse_spark_type("DECIMAL(10,2)")),
+            Column::new("tags", parse_spark_type("ARRAY<STRING>")),
+        ]),
+    );
+    let clean = |sql: &str, dialect: Dialect| {
+        let analysis = analyze_sql(sql, dialect, &catalog);
+        assert!(
+            analysis.diagnostics.is_empty(),
+            "{dialect:?} {sql}: {:?}",
+            analysis.diagnostics
+        );
+        analysis
+            .output()
+            .unwrap()
+            .columns
+            .iter()
+            .map(|c| format!("{} {}", c.name, c.ty))
+            .collect::<Vec<_>>()
+    };
+    // A position column after the elements, named by the alias's list.
+    assert_eq!(
+        clean(
+            "select o.id, t.tag, t.ord from orders o cross join lateral unnest(o.tags) with ordinality as t(tag, ord)",
+            Dialect::Postgres
+        ),
+        ["id INTEGER", "tag VARCHAR", "ord BIGINT"]
+    );
+    // Redshift's `sysdate`, and ROLLUP/CUBE, which its dialect reads as calls.
+    assert_eq!(
+        clean("select sysdate as loaded_at from orders", Dialect::Redshift),
+        ["loaded_at TIMESTAMP"]
+    );
+    for grouping in ["rollup (id, status)", "cube (id, status)"] {
+        clean(
+            &format!("select id, status, sum(amount) as total from orders group by {grouping}"),
+            Dialect::Redshift,
+        );
+    }
+}
+
+#[test]
 fn bigquery_typed_array_and_struct_literals_are_typed_by_their_declaration() {
     let sql = "select array<int64>[1, 2] as a, struct<x int64, y string>(n, s) as st, struct(n as k, s) as s2, array<string>[] as empty\nfrom t where s in unnest(array<string>['a', 'b'])";
     let analysis = analyze(sql, Dialect::BigQuery);

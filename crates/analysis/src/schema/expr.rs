@@ -1795,7 +1795,8 @@ fn keyword_value_type(word: &str) -> Option<SqlType> {
         "current_time" => SqlType::TimeTz,
         "current_timestamp" => SqlType::TimestampTz,
         "localtime" => SqlType::Time,
-        "localtimestamp" => SqlType::Timestamp,
+        // Redshift's and Oracle's `sysdate`: the transaction's start.
+        "localtimestamp" | "sysdate" => SqlType::Timestamp,
         "current_user" | "current_role" | "session_user" | "user" | "current_schema"
         | "current_catalog" => SqlType::Varchar,
         "default" => SqlType::Unknown,

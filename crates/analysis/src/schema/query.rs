@@ -988,10 +988,14 @@ impl<'a> Analyzer<'a> {
     pub(super) fn factor_item(&mut self, scope: &Scope, factor: &TableFactor) -> Option<FromItem> {
         match factor {
             TableFactor::Table {
-                name, alias, args, ..
+                name,
+                alias,
+                args,
+                with_ordinality,
+                ..
             } => {
                 let parts = object_name_parts(name);
-                let schema = match args {
+                let mut schema = match args {
                     Some(args)
                         if parts
                             .last()
@@ -1008,6 +1012,9 @@ impl<'a> Analyzer<'a> {
                         .resolve_table(name)
                         .unwrap_or_else(RelationSchema::unknown),
                 };
+                if *with_ordinality && args.is_some() {
+                    with_ordinality_column(&mut schema);
+                }
                 let qualifier = alias
                     .as_ref()
                     .map(|a| a.name.value.clone())
@@ -1056,6 +1063,7 @@ impl<'a> Analyzer<'a> {
                 alias,
                 with_offset,
                 with_offset_alias,
+                with_ordinality,
                 ..
             } => {
                 // `unnest(xs) as x`: the element is the column `x` (DuckDB, BigQuery).
@@ -1108,12 +1116,19 @@ impl<'a> Analyzer<'a> {
                 }
                 let mut schema = RelationSchema::closed(columns);
                 schema.open = fields_unknown;
+                if *with_ordinality {
+                    with_ordinality_column(&mut schema);
+                }
                 Some(aliased_item(schema, alias.as_ref(), "unnest"))
             }
             TableFactor::NestedJoin { .. } => None,
             TableFactor::Function {
-                name, alias, args, ..
-            } => Some(self.table_call_item(name, args, alias.as_ref(), scope)),
+                name,
+                alias,
+                args,
+                with_ordinality,
+                ..
+            } => Some(self.table_call_item(name, args, *with_ordinality, alias.as_ref(), scope)),
             // Snowflake's `TABLE(flatten(...))`, `TABLE(split_to_table(...))`.
             TableFactor::TableFunction {
                 expr: Expr::Function(f),
@@ -1123,7 +1138,7 @@ impl<'a> Analyzer<'a> {
                     sqlparser::ast::FunctionArguments::List(list) => list.args.as_slice(),
                     _ => &[],
                 };
-                Some(self.table_call_item(&f.name, args, alias.as_ref(), scope))
+                Some(self.table_call_item(&f.name, args, false, alias.as_ref(), scope))
             }
             TableFactor::Pivot {
                 table,
@@ -1171,15 +1186,19 @@ impl<'a> Analyzer<'a> {
         &mut self,
         name: &ObjectName,
         args: &[sqlparser::ast::FunctionArg],
+        with_ordinality: bool,
         alias: Option<&TableAlias>,
         scope: &Scope,
     ) -> FromItem {
         let function = object_name_parts(name).last().cloned().unwrap_or_default();
-        let schema = if function.eq_ignore_ascii_case("flatten") {
+        let mut schema = if function.eq_ignore_ascii_case("flatten") {
             self.flatten_schema(args, scope)
         } else {
             self.table_function_schema(&function, &unnamed_args(args), scope)
         };
+        if with_ordinality {
+            with_ordinality_column(&mut schema);
+        }
         aliased_item(schema, alias, &function)
     }
 
@@ -1769,6 +1788,17 @@ impl<'a> Analyzer<'a> {
                 self.collect_grouping(e, scope, grouping);
             }
         }
+        // Where a dialect reads `rollup (a, b)` as a call (Redshift's).
+        if let Expr::Function(f) = target {
+            let name = called_name(f).to_ascii_lowercase();
+            if matches!(name.as_str(), "rollup" | "cube" | "grouping_sets") {
+                if let sqlparser::ast::FunctionArguments::List(list) = &f.args {
+                    for e in unnamed_args(&list.args) {
+                        self.collect_grouping(e, scope, grouping);
+                    }
+                }
+            }
+        }
     }
 
     /// The binding a plain column reference resolves to.
@@ -2083,6 +2113,14 @@ fn ilike_matches(pattern: &str, text: &str) -> bool {
         close(&mut reachable);
     }
     reachable[pattern.len()]
+}
+
+/// Postgres's `f(...) WITH ORDINALITY AS t(x, n)`: a position after the
+/// function's columns (where they are known: else the alias names them).
+fn with_ordinality_column(schema: &mut RelationSchema) {
+    if !schema.open {
+        Arc::make_mut(&mut schema.columns).push(Column::new("ordinality", SqlType::BigInt));
+    }
 }
 
 /// The name an engine gives the `i`th column of a VALUES list.
