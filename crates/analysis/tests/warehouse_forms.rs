@@ -543,6 +543,18 @@ fn postgres_and_redshift_forms_read_as_their_engines_read_them() {
         ),
         ["id INTEGER", "tag VARCHAR", "ord BIGINT"]
     );
+    // A relation's name as a value: its whole row.
+    assert_eq!(
+        clean(
+            "select o.id, to_jsonb(o) as doc, row_to_json(o) as js from orders o",
+            Dialect::Postgres
+        ),
+        ["id INTEGER", "doc UNKNOWN", "js JSON"]
+    );
+    assert_eq!(
+        clean("select o from orders o", Dialect::DuckDb),
+        ["o STRUCT(id INTEGER, status VARCHAR, amount DECIMAL(10,2), tags VARCHAR[])"]
+    );
     // Redshift's `sysdate`, and ROLLUP/CUBE, which its dialect reads as calls.
     assert_eq!(
         clean("select sysdate as loaded_at from orders", Dialect::Redshift),

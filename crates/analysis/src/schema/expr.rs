@@ -524,6 +524,9 @@ impl Analyzer<'_> {
                 if let Some(ty) = self.implicit_column_type(&ids) {
                     return ty;
                 }
+                if let Some(row) = self.whole_row(&ids, scope) {
+                    return row;
+                }
                 // No input has it, but the select list named it: the engines
                 // that allow it read the alias, and so does lineage.
                 if let (Resolution::NotFound, [id]) = (&resolution, ids.as_slice()) {
@@ -1663,6 +1666,30 @@ impl Analyzer<'_> {
             }
         }
         None
+    }
+
+    /// A relation's name where a value goes (`to_jsonb(o)`, `select o from
+    /// orders o`): in Postgres, DuckDB and BigQuery, a row of its columns.
+    fn whole_row(&mut self, ids: &[&Ident], scope: &Scope) -> Option<SqlType> {
+        use crate::syntax::Dialect;
+        let [id] = ids else { return None };
+        if !matches!(
+            self.dialect,
+            Dialect::Postgres | Dialect::DuckDb | Dialect::BigQuery
+        ) {
+            return None;
+        }
+        let (_, _, item) = scope.find_item(std::slice::from_ref(&id.value))?;
+        if item.schema.open {
+            return Some(SqlType::Unknown);
+        }
+        Some(SqlType::Struct(
+            item.schema
+                .columns
+                .iter()
+                .map(|c| (c.name.clone(), c.ty.clone()))
+                .collect(),
+        ))
     }
 
     /// A column none of the known columns provides, which only relations
