@@ -1704,9 +1704,13 @@ impl Analyzer<'_> {
         scope: &Scope,
         range: crate::text::TextRange,
     ) {
-        // A typo of a declared column is the likelier reading.
+        // A typo of a declared column is the likelier reading (not of an
+        // alias: the column read is a relation's).
         let hint = if self.hints.spend(scope.visible_name_count()) {
-            did_you_mean_hint(name, scope.visible_names().iter().map(String::as_str))
+            did_you_mean_hint(
+                name,
+                scope.relation_column_names().iter().map(String::as_str),
+            )
         } else {
             String::new()
         };

@@ -354,6 +354,20 @@ impl<'p> Scope<'p> {
         names
     }
 
+    /// The columns of the relations in scope, without the select list's
+    /// aliases: what a misspelt column of a relation was meant to be.
+    pub fn relation_column_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        let mut scope = Some(self);
+        while let Some(s) = scope {
+            for item in &s.items {
+                names.extend(item.schema.columns.iter().map(|c| c.name.clone()));
+            }
+            scope = s.parent;
+        }
+        names
+    }
+
     /// Relations whose unknown columns flow through this scope's open items.
     pub fn open_from(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
