@@ -15,6 +15,7 @@ impl SqlType {
             Dialect::Snowflake => snowflake_name(&ty),
             Dialect::Databricks | Dialect::Hive => super::spark::spark_type_name(&ty),
             Dialect::BigQuery => bigquery_name(&ty),
+            Dialect::Postgres | Dialect::Redshift => postgres_name(&ty, dialect),
             _ => ty.to_string(),
         }
     }
@@ -40,6 +41,26 @@ fn snowflake_name(ty: &SqlType) -> String {
         List(_) | Array(..) => "ARRAY".into(),
         Struct(_) | Map(..) => "OBJECT".into(),
         Boolean | Date | Interval | Null | Named(_) | Unknown => ty.to_string(),
+    }
+}
+
+/// Postgres's (and Redshift's) names for the types DuckDB has and they do
+/// not: unsigned and one-byte integers take the signed size that holds
+/// them, HUGEINT is NUMERIC; DOUBLE is DOUBLE PRECISION, FLOAT is REAL, BLOB
+/// is BYTEA (Redshift's VARBYTE).
+fn postgres_name(ty: &SqlType, dialect: Dialect) -> String {
+    use SqlType::*;
+    match ty {
+        TinyInt | UTinyInt => "SMALLINT".into(),
+        USmallInt => "INTEGER".into(),
+        UInteger => "BIGINT".into(),
+        HugeInt | UBigInt | UHugeInt => "NUMERIC".into(),
+        Float => "REAL".into(),
+        Double => "DOUBLE PRECISION".into(),
+        Blob if dialect == Dialect::Redshift => "VARBYTE".into(),
+        Blob => "BYTEA".into(),
+        List(element) => format!("{}[]", postgres_name(element, dialect)),
+        _ => ty.to_string(),
     }
 }
 
@@ -98,6 +119,30 @@ fn bigquery_field(name: &str) -> String {
 mod tests {
     use super::*;
     use crate::types::parse_type;
+
+    #[test]
+    fn postgres_names_only_types_it_has() {
+        for (written, shown) in [
+            ("hugeint", "NUMERIC"),
+            ("ubigint", "NUMERIC"),
+            ("uinteger", "BIGINT"),
+            ("tinyint", "SMALLINT"),
+            ("double", "DOUBLE PRECISION"),
+            ("float", "REAL"),
+            ("blob", "BYTEA"),
+            ("double[]", "DOUBLE PRECISION[]"),
+            ("integer", "INTEGER"),
+            ("decimal(10,2)", "DECIMAL(10,2)"),
+            ("timestamptz", "TIMESTAMP WITH TIME ZONE"),
+        ] {
+            assert_eq!(
+                parse_type(written).shown_in(Dialect::Postgres),
+                shown,
+                "{written}"
+            );
+        }
+        assert_eq!(parse_type("blob").shown_in(Dialect::Redshift), "VARBYTE");
+    }
 
     #[test]
     fn snowflake_names_what_it_describes() {
