@@ -240,6 +240,35 @@ cross join {{ source('events', 'shots') }} as s
     let _ = std::fs::remove_dir_all(&root);
 }
 
+/// A whole row of a documented source (`to_jsonb(c)` in Postgres) reads
+/// no column of it.
+#[test]
+fn a_whole_row_of_a_documented_source_is_no_undeclared_column() {
+    let root = std::env::temp_dir().join(format!("loupe-documented-{}-row", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let write = |path: &str, text: &str| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("dbt_project.yml", "name: crm\nprofile: crm\n");
+    write(
+        "profiles.yml",
+        "crm:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n      host: localhost\n      user: u\n      dbname: d\n      schema: analytics\n",
+    );
+    write(
+        "models/_sources.yml",
+        "version: 2\nsources:\n  - name: app\n    tables:\n      - name: customers\n        columns:\n          - name: id\n",
+    );
+    write(
+        "models/customer_docs.sql",
+        "select c.id, to_jsonb(c) as doc\nfrom {{ source('app', 'customers') }} as c\n",
+    );
+    let host = AnalysisHost::load(&root).unwrap();
+    assert_eq!(host.check(), Vec::new());
+    let _ = std::fs::remove_dir_all(&root);
+}
+
 /// YAML that lists a few columns of a wide table (for masking policies, or
 /// the keys with tests) and a staging model that renames fifty: one warning
 /// for the source, not one per column.

@@ -504,6 +504,9 @@ impl Analyzer<'_> {
                     if let Some(ty) = self.implicit_column_type(&ids) {
                         return ty;
                     }
+                    if let Some(row) = self.whole_row(&ids, scope) {
+                        return row;
+                    }
                     let last = ids.last().map_or("", |i| i.value.as_str());
                     self.report_undocumented_column(&shown, last, &places, scope, range);
                 }
