@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use libfuzzer_sys::fuzz_target;
-use loupe_analysis::jinja::{JinjaEnvironment, JinjaProject, MacroFile, RenderContext};
+use loupe_analysis::jinja::{JinjaEnvironment, JinjaProject, MacroFile, RenderContext, VarScope};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -29,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
     );
     project
         .vars
-        .push((None, "limit".into(), serde_json::json!(10)));
+        .push((VarScope::Root, "limit".into(), serde_json::json!(10)));
     project.macro_files.push(MacroFile {
         package: "shop".into(),
         path: "macros/fuzzed.sql".into(),
