@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use loupe_analysis::host::AnalysisHost;
 use loupe_analysis::project::Invocation;
 
+mod common;
+
 const PROFILES: &str = "shop:
   target: dev
   outputs:
@@ -25,51 +27,21 @@ const PROFILES: &str = "shop:
 ";
 
 fn project(test: &str) -> PathBuf {
-    let root = std::env::temp_dir().join(format!("loupe-disabled-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    let write = |path: &str, text: &str| {
-        let path = root.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
-    write(
-        "dbt_project.yml",
-        "name: shop\nprofile: shop\nseeds:\n  shop:\n    raw:\n      +enabled: \"{{ var('load_raw', false) }}\"\n",
-    );
-    write("profiles.yml", PROFILES);
-    write(
-        "seeds/raw/raw_orders.csv",
-        "order_id,ordered_at\n1,2024-01-01\n",
-    );
-    write(
-        "models/staging/stg_orders.sql",
-        "select order_id, ordered_at\nfrom {{ ref('raw_orders') }}\n",
-    );
-    write(
-        "models/adapters/duckdb/order_keys.sql",
-        "{{ config(enabled=target.type == 'duckdb') }}\nselect 1 as order_key\n",
-    );
-    write(
-        "models/adapters/snowflake/order_keys.sql",
-        "{{ config(enabled=target.type == 'snowflake') }}\nselect cast(1 as varchar) as order_key\n",
-    );
-    write(
-        "models/marts/order_summary.sql",
-        "select order_key from {{ ref('order_keys') }}\n",
-    );
-    write(
-        "models/legacy/retired.sql",
-        "{{ config(enabled=false) }}\nselect 1 as x\n",
-    );
-    write(
-        "models/legacy/old_report.sql",
-        "{{ config(enabled=false) }}\nselect x from {{ ref('retired') }}\n",
-    );
-    write(
-        "models/marts/uses_retired.sql",
-        "select x\nfrom {{ ref('retired') }}\n",
-    );
-    root
+    common::write_project(
+        &format!("disabled-{test}"),
+        &[
+            ("dbt_project.yml", "name: shop\nprofile: shop\nseeds:\n  shop:\n    raw:\n      +enabled: \"{{ var('load_raw', false) }}\"\n"),
+            ("profiles.yml", PROFILES),
+            ("seeds/raw/raw_orders.csv", "order_id,ordered_at\n1,2024-01-01\n"),
+            ("models/staging/stg_orders.sql", "select order_id, ordered_at\nfrom {{ ref('raw_orders') }}\n"),
+            ("models/adapters/duckdb/order_keys.sql", "{{ config(enabled=target.type == 'duckdb') }}\nselect 1 as order_key\n"),
+            ("models/adapters/snowflake/order_keys.sql", "{{ config(enabled=target.type == 'snowflake') }}\nselect cast(1 as varchar) as order_key\n"),
+            ("models/marts/order_summary.sql", "select order_key from {{ ref('order_keys') }}\n"),
+            ("models/legacy/retired.sql", "{{ config(enabled=false) }}\nselect 1 as x\n"),
+            ("models/legacy/old_report.sql", "{{ config(enabled=false) }}\nselect x from {{ ref('retired') }}\n"),
+            ("models/marts/uses_retired.sql", "select x\nfrom {{ ref('retired') }}\n"),
+        ],
+    )
 }
 
 fn load(root: &Path, vars: &str, target: Option<&str>) -> AnalysisHost {
@@ -159,36 +131,16 @@ fn twin_models_enabled_per_target_are_no_duplicates_and_refs_reach_the_enabled_o
 /// calls `config(enabled=var(...))` sees the same value as the model.
 #[test]
 fn a_package_model_gated_by_a_var_follows_the_root_projects_value() {
-    let root = std::env::temp_dir().join(format!("loupe-disabled-{}-vars", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    let write = |path: &str, text: &str| {
-        let path = root.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
-    write(
-        "dbt_project.yml",
-        "name: analytics\nprofile: analytics\nvars:\n  quality_enabled: true\n",
-    );
-    write(
-        "dbt_packages/quality/dbt_project.yml",
-        "name: quality\nvars:\n  quality_enabled: false\nmodels:\n  quality:\n    +enabled: \"{{ var('quality_enabled', false) | as_bool }}\"\n",
-    );
-    write(
-        "dbt_packages/quality/macros/quality_config.sql",
-        "{% macro quality_config(alias_name) %}\n  {{ config(enabled=var('quality_enabled', false) | as_bool, alias=alias_name) }}\n{% endmacro %}\n",
-    );
-    write(
-        "dbt_packages/quality/models/metric_rows.sql",
-        "{{ quality_config('rows_metric') }}\nselect 1 as metric_value\n",
-    );
-    write(
-        "dbt_packages/quality/models/metrics.sql",
-        "{{ config(enabled=var('quality_enabled', false) | as_bool) }}\nselect metric_value from {{ ref('metric_rows') }}\n",
-    );
-    write(
-        "models/report.sql",
-        "select metric_value from {{ ref('metrics') }}\n",
+    let root = common::write_project(
+        "disabled-vars",
+        &[
+            ("dbt_project.yml", "name: analytics\nprofile: analytics\nvars:\n  quality_enabled: true\n"),
+            ("dbt_packages/quality/dbt_project.yml", "name: quality\nvars:\n  quality_enabled: false\nmodels:\n  quality:\n    +enabled: \"{{ var('quality_enabled', false) | as_bool }}\"\n"),
+            ("dbt_packages/quality/macros/quality_config.sql", "{% macro quality_config(alias_name) %}\n  {{ config(enabled=var('quality_enabled', false) | as_bool, alias=alias_name) }}\n{% endmacro %}\n"),
+            ("dbt_packages/quality/models/metric_rows.sql", "{{ quality_config('rows_metric') }}\nselect 1 as metric_value\n"),
+            ("dbt_packages/quality/models/metrics.sql", "{{ config(enabled=var('quality_enabled', false) | as_bool) }}\nselect metric_value from {{ ref('metric_rows') }}\n"),
+            ("models/report.sql", "select metric_value from {{ ref('metrics') }}\n"),
+        ],
     );
     let host = AnalysisHost::load(&root).unwrap();
     assert_eq!(diagnostics(&host), Vec::<String>::new());
@@ -196,10 +148,11 @@ fn a_package_model_gated_by_a_var_follows_the_root_projects_value() {
 
     // The root project's vars for the package win over its global ones:
     // now the package is off, and the root's model reads a disabled one.
-    write(
-        "dbt_project.yml",
+    std::fs::write(
+        root.join("dbt_project.yml"),
         "name: analytics\nprofile: analytics\nvars:\n  quality_enabled: true\n  quality:\n    quality_enabled: false\n",
-    );
+    )
+    .unwrap();
     let host = AnalysisHost::load(&root).unwrap();
     let found = diagnostics(&host);
     assert_eq!(found.len(), 1, "{found:?}");

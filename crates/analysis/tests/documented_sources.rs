@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use loupe_analysis::host::AnalysisHost;
 
+mod common;
+
 const SOURCES_YML: &str = r#"version: 2
 
 sources:
@@ -187,17 +189,13 @@ fn models_on_a_documented_source_keep_its_declared_types_and_read_the_rest() {
 /// table, or under `config:`).
 #[test]
 fn a_sources_loaded_at_field_is_a_column_it_declares() {
-    let root = std::env::temp_dir().join(format!("loupe-documented-{}-loaded", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    let write = |path: &str, text: &str| {
-        let path = root.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
-    write("dbt_project.yml", "name: games\nprofile: games\n");
-    write(
-        "models/staging/_sources.yml",
-        "version: 2
+    let root = common::write_project(
+        "documented-loaded",
+        &[
+            ("dbt_project.yml", "name: games\nprofile: games\n"),
+            (
+                "models/staging/_sources.yml",
+                "version: 2
 sources:
   - name: events
     schema: landing
@@ -219,14 +217,16 @@ sources:
         columns:
           - name: shot_id
 ",
-    );
-    write(
-        "models/staging/stg_events.sql",
-        "select m.match_id, m._ingested_at, l._synced_at, s._loaded_at
+            ),
+            (
+                "models/staging/stg_events.sql",
+                "select m.match_id, m._ingested_at, l._synced_at, s._loaded_at
 from {{ source('events', 'matches') }} as m
 cross join {{ source('events', 'lineups') }} as l
 cross join {{ source('events', 'shots') }} as s
 ",
+            ),
+        ],
     );
     let host = AnalysisHost::load(&root).unwrap();
     let found: Vec<String> = host
@@ -244,25 +244,14 @@ cross join {{ source('events', 'shots') }} as s
 /// no column of it.
 #[test]
 fn a_whole_row_of_a_documented_source_is_no_undeclared_column() {
-    let root = std::env::temp_dir().join(format!("loupe-documented-{}-row", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    let write = |path: &str, text: &str| {
-        let path = root.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
-    write("dbt_project.yml", "name: crm\nprofile: crm\n");
-    write(
-        "profiles.yml",
-        "crm:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n      host: localhost\n      user: u\n      dbname: d\n      schema: analytics\n",
-    );
-    write(
-        "models/_sources.yml",
-        "version: 2\nsources:\n  - name: app\n    tables:\n      - name: customers\n        columns:\n          - name: id\n",
-    );
-    write(
-        "models/customer_docs.sql",
-        "select c.id, to_jsonb(c) as doc\nfrom {{ source('app', 'customers') }} as c\n",
+    let root = common::write_project(
+        "documented-row",
+        &[
+            ("dbt_project.yml", "name: crm\nprofile: crm\n"),
+            ("profiles.yml", "crm:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n      host: localhost\n      user: u\n      dbname: d\n      schema: analytics\n"),
+            ("models/_sources.yml", "version: 2\nsources:\n  - name: app\n    tables:\n      - name: customers\n        columns:\n          - name: id\n"),
+            ("models/customer_docs.sql", "select c.id, to_jsonb(c) as doc\nfrom {{ source('app', 'customers') }} as c\n"),
+        ],
     );
     let host = AnalysisHost::load(&root).unwrap();
     assert_eq!(host.check(), Vec::new());
@@ -274,17 +263,14 @@ fn a_whole_row_of_a_documented_source_is_no_undeclared_column() {
 /// for the source, not one per column.
 #[test]
 fn many_undeclared_columns_of_one_source_are_one_warning() {
-    let root = std::env::temp_dir().join(format!("loupe-documented-{}-wide", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    let write = |path: &str, text: &str| {
-        let path = root.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
-    write("dbt_project.yml", "name: loans\nprofile: loans\n");
-    write(
-        "models/staging/_loans.yml",
-        "version: 2
+    let renamed: Vec<String> = (1..=8)
+        .map(|i| format!("    attr_{i} as attribute_{i}"))
+        .collect();
+    let root = common::write_project(
+        "documented-wide",
+        &[
+            ("dbt_project.yml", "name: loans\nprofile: loans\n"),
+            ("models/staging/_loans.yml", "version: 2
 sources:
   - name: loans
     tables:
@@ -293,17 +279,12 @@ sources:
           - name: loan_id
           - name: ssn
             meta: {masking_policy: masking_policy_pii}
-",
-    );
-    let renamed: Vec<String> = (1..=8)
-        .map(|i| format!("    attr_{i} as attribute_{i}"))
-        .collect();
-    write(
-        "models/staging/stg_personal_loans.sql",
-        &format!(
+"),
+            ("models/staging/stg_personal_loans.sql", &format!(
             "select\n    loan_id,\n    source_event_type,\n    source_event_id,\n{},\n    sn as tax_id\nfrom {{{{ source('loans', 'personal_loans') }}}}\n",
             renamed.join(",\n")
-        ),
+        )),
+        ],
     );
     let host = AnalysisHost::load(&root).unwrap();
     let found: Vec<String> = host

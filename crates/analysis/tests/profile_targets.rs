@@ -7,19 +7,16 @@ use loupe_analysis::host::AnalysisHost;
 use loupe_analysis::model::rendered_model;
 use loupe_analysis::project::Invocation;
 
+mod common;
+
 #[test]
 fn the_profiles_default_target_is_the_one_dbt_uses() {
-    let root = std::env::temp_dir().join(format!("loupe-profile-targets-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    let write = |path: &str, text: &str| {
-        let path = root.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
-    write("dbt_project.yml", "name: shop\nprofile: shop\n");
-    write(
-        "profiles.yml",
-        "shop:
+    // Postgres's `?` (a jsonb key test) is no DuckDB syntax.
+    let root = common::write_project(
+        "profile-targets",
+        &[
+            ("dbt_project.yml", "name: shop\nprofile: shop\n"),
+            ("profiles.yml", "shop:
   target: warehouse
   outputs:
     local:
@@ -31,12 +28,9 @@ fn the_profiles_default_target_is_the_one_dbt_uses() {
       user: loupe
       dbname: analytics
       schema: marts
-",
-    );
-    // Postgres's `?` (a jsonb key test) is no DuckDB syntax.
-    write(
-        "models/targets.sql",
-        "select '{{ target.name }}' as target_name, '{{ target.type }}' as adapter, '{\"a\": 1}'::jsonb ? 'a' as has_a\n",
+"),
+            ("models/targets.sql", "select '{{ target.name }}' as target_name, '{{ target.type }}' as adapter, '{\"a\": 1}'::jsonb ? 'a' as has_a\n"),
+        ],
     );
     let rendered = |invocation: Invocation| {
         let host = AnalysisHost::load_with(&root, invocation).unwrap();

@@ -10,43 +10,21 @@ use std::sync::Arc;
 use loupe_analysis::host::AnalysisHost;
 use loupe_analysis::model::{project_index, rendered_model};
 
+mod common;
+
 fn project() -> PathBuf {
-    let root = std::env::temp_dir().join(format!("loupe-relation-names-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    let write = |path: &str, text: &str| {
-        let path = root.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
-    write(
-        "dbt_project.yml",
-        "name: shop\nprofile: shop\nvars:\n  events_table: events_v2\n",
-    );
-    write(
-        "profiles.yml",
-        "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: dev.duckdb\n      schema: analytics\n",
-    );
-    write(
-        "macros/quality.sql",
-        "{% macro dq_schema() %}quality{% endmacro %}\n",
-    );
-    write(
-        "models/orders.sql",
-        "{{ config(materialized='table', schema='marts', alias='orders_final') }}\nselect 1 as order_id\n",
-    );
-    write(
-        "models/events.sql",
-        "{{\n  config(\n    alias=var('events_table')\n  )\n}}\nselect 2 as event_id\n",
-    );
-    write(
-        "models/checks.sql",
-        "{{ config(schema=dq_schema()) }}\nselect 3 as check_id\n",
-    );
-    write(
-        "models/report.sql",
-        "select o.order_id, e.event_id, c.check_id\nfrom {{ ref('orders') }} o, {{ ref('events') }} e, {{ ref('checks') }} c\n",
-    );
-    root
+    common::write_project(
+        "relation-names",
+        &[
+            ("dbt_project.yml", "name: shop\nprofile: shop\nvars:\n  events_table: events_v2\n"),
+            ("profiles.yml", "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: dev.duckdb\n      schema: analytics\n"),
+            ("macros/quality.sql", "{% macro dq_schema() %}quality{% endmacro %}\n"),
+            ("models/orders.sql", "{{ config(materialized='table', schema='marts', alias='orders_final') }}\nselect 1 as order_id\n"),
+            ("models/events.sql", "{{\n  config(\n    alias=var('events_table')\n  )\n}}\nselect 2 as event_id\n"),
+            ("models/checks.sql", "{{ config(schema=dq_schema()) }}\nselect 3 as check_id\n"),
+            ("models/report.sql", "select o.order_id, e.event_id, c.check_id\nfrom {{ ref('orders') }} o, {{ ref('events') }} e, {{ ref('checks') }} c\n"),
+        ],
+    )
 }
 
 fn report_sql(host: &AnalysisHost, root: &std::path::Path) -> String {

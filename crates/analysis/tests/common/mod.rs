@@ -2,7 +2,22 @@
 
 use loupe_analysis::host::AnalysisHost;
 
+/// A project written to a fresh folder of the system's temporary one, its
+/// files given as (path in the project, text).
+#[allow(dead_code)]
+pub fn write_project(name: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
+    let root = std::env::temp_dir().join(format!("loupe-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    for (path, text) in files {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    root
+}
+
 /// `{"schema.table": [[name, TYPE]]}` compared with an expected-schema file.
+#[allow(dead_code)]
 pub fn schema_failures(host: &AnalysisHost, expected: &serde_json::Value) -> Vec<String> {
     let schemas = host.relation_schemas();
     let mut failures = Vec::new();
