@@ -78,23 +78,20 @@ join {{ ref('countries') }} as countries on countries.country_code = cu.country
 ";
 
 fn project(test: &str) -> PathBuf {
-    let root = std::env::temp_dir().join(format!("loupe-documented-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    let write = |path: &str, text: &str| {
-        let path = root.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
-    write("dbt_project.yml", "name: payments\nprofile: payments\n");
-    write("models/staging/stripe/_stripe__sources.yml", SOURCES_YML);
-    write("models/staging/stripe/stg_stripe__charges.sql", STG_CHARGES);
-    write("models/marts/customer_revenue.sql", CUSTOMER_REVENUE);
-    write("models/marts/charges_by_country.sql", CHARGES_BY_COUNTRY);
-    write(
-        "seeds/countries.csv",
-        "country_code,country_name\nFR,France\nDE,Germany\n",
-    );
-    root
+    common::write_project(
+        &format!("documented-{test}"),
+        &[
+            ("dbt_project.yml", "name: payments\nprofile: payments\n"),
+            ("models/staging/stripe/_stripe__sources.yml", SOURCES_YML),
+            ("models/staging/stripe/stg_stripe__charges.sql", STG_CHARGES),
+            ("models/marts/customer_revenue.sql", CUSTOMER_REVENUE),
+            ("models/marts/charges_by_country.sql", CHARGES_BY_COUNTRY),
+            (
+                "seeds/countries.csv",
+                "country_code,country_name\nFR,France\nDE,Germany\n",
+            ),
+        ],
+    )
 }
 
 #[test]

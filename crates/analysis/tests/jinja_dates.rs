@@ -7,19 +7,12 @@ use std::path::{Path, PathBuf};
 
 use loupe_analysis::host::AnalysisHost;
 
+mod common;
+
 fn project(name: &str, files: &[(&str, &str)]) -> PathBuf {
-    let root = std::env::temp_dir().join(format!("loupe-dates-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    let write = |path: &str, text: &str| {
-        let path = root.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
-    write("dbt_project.yml", "name: shop\nprofile: shop\n");
-    for (path, text) in files {
-        write(path, text);
-    }
-    root
+    let mut all = vec![("dbt_project.yml", "name: shop\nprofile: shop\n")];
+    all.extend_from_slice(files);
+    common::write_project(&format!("dates-{name}"), &all)
 }
 
 fn compiled(host: &AnalysisHost, model: &Path) -> String {

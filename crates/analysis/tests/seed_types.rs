@@ -6,18 +6,16 @@
 
 use loupe_analysis::host::AnalysisHost;
 
+mod common;
+
 #[test]
 fn column_types_of_every_level_apply_to_a_seed() {
-    let root = std::env::temp_dir().join(format!("loupe-seed-types-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    let write = |path: &str, text: &str| {
-        let path = root.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
-    write(
-        "dbt_project.yml",
-        r#"name: github_integration_tests
+    let root = common::write_project(
+        "seed-types",
+        &[
+            (
+                "dbt_project.yml",
+                r#"name: github_integration_tests
 profile: integration_tests
 seeds:
   github_integration_tests:
@@ -28,19 +26,21 @@ seeds:
         id: "{%- if target.type == 'bigquery' -%} INT64 {%- else -%} bigint {%- endif -%}"
         closed_at: timestamp
 "#,
-    );
-    write(
-        "seeds/github_issue_data.csv",
-        "id,_fivetran_synced,closed_at,number,state,locked\n\
+            ),
+            (
+                "seeds/github_issue_data.csv",
+                "id,_fivetran_synced,closed_at,number,state,locked\n\
          1,8/10/2020 16:36:35,8/10/2020 16:36:35,7,open,false\n",
-    );
-    write(
-        "seeds/github_label_data.csv",
-        "id,_fivetran_synced,name\n3,8/10/2020 16:36:35,bug\n",
-    );
-    write(
-        "seeds/_seeds.yml",
-        "version: 2\nseeds:\n  - name: github_label_data\n    config:\n      column_types:\n        id: smallint\n",
+            ),
+            (
+                "seeds/github_label_data.csv",
+                "id,_fivetran_synced,name\n3,8/10/2020 16:36:35,bug\n",
+            ),
+            (
+                "seeds/_seeds.yml",
+                "version: 2\nseeds:\n  - name: github_label_data\n    config:\n      column_types:\n        id: smallint\n",
+            ),
+        ],
     );
     let host = AnalysisHost::load(&root).unwrap();
     let schemas = host.relation_schemas();
