@@ -566,6 +566,68 @@ fn postgres_and_redshift_forms_read_as_their_engines_read_them() {
             Dialect::Redshift,
         );
     }
+    // Grammar sqlparser lacks: BETWEEN SYMMETRIC, a frame's EXCLUDE,
+    // Redshift's APPROXIMATE (PostgreSQL 15 and DuckDB run the first two).
+    assert_eq!(
+        clean(
+            "select id from orders where amount between symmetric 100 and 10 and id not between asymmetric 1 and 5",
+            Dialect::Postgres
+        ),
+        ["id INTEGER"]
+    );
+    for exclusion in ["current row", "group", "ties", "no others"] {
+        let sql = format!(
+            "select id, sum(amount) over (order by id rows between 2 preceding and 2 following exclude {exclusion}) as near from orders"
+        );
+        assert_eq!(
+            clean(&sql, Dialect::Postgres),
+            ["id INTEGER", "near DECIMAL(38,2)"]
+        );
+    }
+    assert_eq!(
+        clean(
+            "select avg(amount) over (order by id groups unbounded preceding exclude current row) as prior from orders",
+            Dialect::DuckDb
+        ),
+        ["prior DOUBLE"]
+    );
+    assert_eq!(
+        clean(
+            "select approximate count(distinct status) as statuses, approximate percentile_disc(0.5) within group (order by amount) as median from orders",
+            Dialect::Redshift
+        ),
+        ["statuses BIGINT", "median DECIMAL(10,2)"]
+    );
+}
+
+#[test]
+fn sql_whose_tree_lacks_a_word_that_changes_rows_is_not_compiled_to_run() {
+    let root = project(
+        "frame_exclusion",
+        "postgres",
+        &[
+            (
+                "models/moving.sql",
+                "select id, sum(amount) over (order by id rows between 1 preceding and 1 following exclude current row) as neighbours from {{ ref('orders') }}",
+            ),
+            ("models/orders.sql", "select 1 as id, 2.5 as amount"),
+        ],
+    );
+    let (host, diagnostics) = diagnostics(&root);
+    assert_eq!(diagnostics, Vec::<String>::new());
+    let compile = |path: &str| {
+        let file = host.file(&root.join(path)).unwrap();
+        loupe_analysis::model::compile_gem(
+            host.db(),
+            host.project(),
+            file,
+            None,
+            loupe_analysis::model::Upstream::Inline,
+        )
+    };
+    let error = compile("models/moving.sql").unwrap_err();
+    assert!(error.contains("a window frame's EXCLUDE"), "{error}");
+    assert!(compile("models/orders.sql").is_ok());
 }
 
 #[test]

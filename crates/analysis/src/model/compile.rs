@@ -223,9 +223,9 @@ impl Inliner<'_> {
         }
         self.visiting.pop();
         let dialect = project.settings(db).dialect;
-        if dialect == crate::syntax::Dialect::DuckDb && crate::syntax::uses_duckdb_asof_join(&sql) {
+        if let Some(construct) = crate::syntax::meaning_lost_in_tree(&sql, dialect) {
             return Err(format!(
-                "`{name}` uses DuckDB's ASOF JOIN, which Loupe cannot yet compile into a runnable gem"
+                "`{name}` uses {construct}, which Loupe cannot yet compile into a runnable gem"
             ));
         }
         let statements =

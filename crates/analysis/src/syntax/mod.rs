@@ -10,9 +10,11 @@ use crate::text::{LineIndex, TextRange};
 pub mod depth;
 mod lexer;
 mod plain_identifiers;
+mod unread_words;
 
 #[doc(hidden)]
 pub use plain_identifiers::is_plain_word;
+pub use unread_words::meaning_lost_in_tree;
 
 /// The SQL dialects Loupe parses.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -104,9 +106,7 @@ impl Dialect {
             Some(tokens) => tokens,
             None => self.sqlparser_tokens(sql).map_err(ParserError::from)?,
         };
-        if self == Dialect::DuckDb {
-            blank_duckdb_asof(&mut tokens);
-        }
+        unread_words::blank_unread_words(self, &mut tokens);
         Ok(tokens)
     }
 
@@ -410,51 +410,6 @@ fn has_keyword(sql: &str, dialect: Dialect, keyword: sqlparser::keywords::Keywor
             |t| matches!(&t.token, sqlparser::tokenizer::Token::Word(w) if w.keyword == keyword),
         )
     })
-}
-
-/// The positions of DuckDB's `ASOF` in `ASOF [LEFT|INNER|...] JOIN`.
-/// sqlparser reads only Snowflake's `ASOF JOIN ... MATCH_CONDITION`; for
-/// DuckDB the word is read as a blank, and the join typed as the plain join
-/// it otherwise is (the same columns; only which rows match differs).
-fn duckdb_asof_positions(tokens: &[TokenWithSpan]) -> Vec<usize> {
-    use sqlparser::keywords::Keyword;
-    use sqlparser::tokenizer::Token;
-    let word = |t: &Token| match t {
-        Token::Word(w) => Some(w.keyword),
-        _ => None,
-    };
-    let mut out = Vec::new();
-    for (i, t) in tokens.iter().enumerate() {
-        if word(&t.token) != Some(Keyword::ASOF) {
-            continue;
-        }
-        let next = tokens[i + 1..]
-            .iter()
-            .find(|t| !matches!(t.token, Token::Whitespace(_)))
-            .and_then(|t| word(&t.token));
-        if matches!(
-            next,
-            Some(Keyword::JOIN | Keyword::LEFT | Keyword::INNER | Keyword::RIGHT | Keyword::FULL)
-        ) {
-            out.push(i);
-        }
-    }
-    out
-}
-
-fn blank_duckdb_asof(tokens: &mut [TokenWithSpan]) {
-    for i in duckdb_asof_positions(tokens) {
-        tokens[i].token =
-            sqlparser::tokenizer::Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
-    }
-}
-
-/// Whether `sql` holds DuckDB's `ASOF ... JOIN`: its parsed tree holds a
-/// plain join there, so no SQL is printed back from it.
-pub fn uses_duckdb_asof_join(sql: &str) -> bool {
-    Dialect::DuckDb
-        .sqlparser_tokens(sql)
-        .is_ok_and(|tokens| !duckdb_asof_positions(&tokens).is_empty())
 }
 
 /// One token for each run of spaces, tabs and newlines. The tokenizer makes

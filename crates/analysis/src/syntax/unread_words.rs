@@ -1,0 +1,235 @@
+//! Words of an engine's grammar that sqlparser does not read and that name
+//! no column and change no type: the parser is given a blank in their place
+//! (spans of the other tokens are kept), so the query is typed and traced as
+//! the engine reads it. A tree parsed so lacks what the word meant; where that
+//! changes the rows, the SQL is not printed back from it (see
+//! [`meaning_lost_in_tree`]).
+
+use sqlparser::keywords::Keyword;
+use sqlparser::tokenizer::{Token, TokenWithSpan, Whitespace};
+
+use super::Dialect;
+
+/// A word read as a blank, and what the tree loses with it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum UnreadWord {
+    /// DuckDB's `ASOF [LEFT] JOIN`: sqlparser reads only Snowflake's `ASOF
+    /// JOIN ... MATCH_CONDITION`. The join has the columns of the plain join
+    /// it otherwise is; only which rows match differs.
+    DuckDbAsof,
+    /// Postgres's `BETWEEN SYMMETRIC` (bounds in either order).
+    BetweenSymmetric,
+    /// `BETWEEN ASYMMETRIC`, the default spelled out (Postgres, DuckDB).
+    BetweenAsymmetric,
+    /// A window frame's `EXCLUDE CURRENT ROW | GROUP | TIES | NO OTHERS`
+    /// (Postgres, DuckDB, SQLite, Oracle): which rows of the frame count.
+    FrameExclusion,
+    /// Redshift's `APPROXIMATE COUNT(DISTINCT x)` and `APPROXIMATE
+    /// PERCENTILE_DISC(...)`: an estimate of what the plain call computes.
+    RedshiftApproximate,
+}
+
+impl UnreadWord {
+    /// What a query printed from the tree would compute differently, if anything.
+    fn lost_meaning(self) -> Option<&'static str> {
+        match self {
+            UnreadWord::DuckDbAsof => Some("DuckDB's ASOF JOIN"),
+            UnreadWord::BetweenSymmetric => Some("BETWEEN SYMMETRIC"),
+            UnreadWord::FrameExclusion => Some("a window frame's EXCLUDE"),
+            UnreadWord::BetweenAsymmetric | UnreadWord::RedshiftApproximate => None,
+        }
+    }
+}
+
+fn is_blank(token: &Token) -> bool {
+    matches!(token, Token::Whitespace(_))
+}
+
+fn word_is(token: &Token, value: &str) -> bool {
+    matches!(token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(value))
+}
+
+/// The words after `i` that are not blanks or comments, up to `n` of them.
+fn next_words(tokens: &[TokenWithSpan], i: usize, n: usize) -> Vec<&Token> {
+    tokens[i + 1..]
+        .iter()
+        .map(|t| &t.token)
+        .filter(|t| !is_blank(t))
+        .take(n)
+        .collect()
+}
+
+fn previous_word(tokens: &[TokenWithSpan], i: usize) -> Option<&Token> {
+    tokens[..i]
+        .iter()
+        .rev()
+        .map(|t| &t.token)
+        .find(|t| !is_blank(t))
+}
+
+/// The word at `i`, if it is one `dialect` has and sqlparser does not read.
+fn unread_word_at(dialect: Dialect, tokens: &[TokenWithSpan], i: usize) -> Option<UnreadWord> {
+    let Token::Word(word) = &tokens[i].token else {
+        return None;
+    };
+    if word.quote_style.is_some() {
+        return None;
+    }
+    let after_between = || previous_word(tokens, i).is_some_and(|t| word_is(t, "between"));
+    match word.keyword {
+        Keyword::ASOF if dialect == Dialect::DuckDb => {
+            let next = next_words(tokens, i, 1);
+            let joins = next.first().is_some_and(|t| {
+                matches!(t, Token::Word(w) if matches!(
+                    w.keyword,
+                    Keyword::JOIN | Keyword::LEFT | Keyword::INNER | Keyword::RIGHT | Keyword::FULL
+                ))
+            });
+            joins.then_some(UnreadWord::DuckDbAsof)
+        }
+        Keyword::SYMMETRIC if dialect == Dialect::Postgres && after_between() => {
+            Some(UnreadWord::BetweenSymmetric)
+        }
+        Keyword::ASYMMETRIC
+            if matches!(dialect, Dialect::Postgres | Dialect::DuckDb) && after_between() =>
+        {
+            Some(UnreadWord::BetweenAsymmetric)
+        }
+        Keyword::EXCLUDE
+            if matches!(
+                dialect,
+                Dialect::Postgres | Dialect::DuckDb | Dialect::Sqlite | Dialect::Oracle
+            ) =>
+        {
+            // Only after a frame's bound: DuckDB's `* EXCLUDE (a)` is read by sqlparser.
+            let ends_bound = previous_word(tokens, i).is_some_and(|t| {
+                word_is(t, "preceding") || word_is(t, "following") || word_is(t, "row")
+            });
+            let next = next_words(tokens, i, 2);
+            let excludes = match next.as_slice() {
+                [first, second] if word_is(first, "current") => word_is(second, "row"),
+                [first, second] if word_is(first, "no") => word_is(second, "others"),
+                [first, ..] => word_is(first, "group") || word_is(first, "ties"),
+                [] => false,
+            };
+            (ends_bound && excludes).then_some(UnreadWord::FrameExclusion)
+        }
+        _ if dialect == Dialect::Redshift && word.value.eq_ignore_ascii_case("approximate") => {
+            let next = next_words(tokens, i, 2);
+            let call = matches!(next.as_slice(), [name, Token::LParen]
+                if word_is(name, "count") || word_is(name, "percentile_disc"));
+            call.then_some(UnreadWord::RedshiftApproximate)
+        }
+        _ => None,
+    }
+}
+
+/// The words (after the frame exclusion's own, the words it takes) read as blanks.
+fn unread_words(dialect: Dialect, tokens: &[TokenWithSpan]) -> Vec<(usize, UnreadWord)> {
+    if !matches!(
+        dialect,
+        Dialect::DuckDb | Dialect::Postgres | Dialect::Sqlite | Dialect::Oracle | Dialect::Redshift
+    ) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for i in 0..tokens.len() {
+        if let Some(word) = unread_word_at(dialect, tokens, i) {
+            out.push((i, word));
+            if word == UnreadWord::FrameExclusion {
+                // `EXCLUDE` and the one or two words it takes.
+                let taken = if next_words(tokens, i, 1)
+                    .first()
+                    .is_some_and(|t| word_is(t, "group") || word_is(t, "ties"))
+                {
+                    1
+                } else {
+                    2
+                };
+                let mut left = taken;
+                for (j, t) in tokens.iter().enumerate().skip(i + 1) {
+                    if left == 0 {
+                        break;
+                    }
+                    if !is_blank(&t.token) {
+                        out.push((j, word));
+                        left -= 1;
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Blanks in place of the words of `dialect` that sqlparser does not read.
+pub(super) fn blank_unread_words(dialect: Dialect, tokens: &mut [TokenWithSpan]) {
+    for (i, _) in unread_words(dialect, tokens) {
+        tokens[i].token = Token::Whitespace(Whitespace::Space);
+    }
+}
+
+/// What a query printed back from the tree of `sql` would compute
+/// differently from `sql` itself (a word read as a blank that changes which
+/// rows match or count), if anything: such SQL is not printed back to run.
+pub fn meaning_lost_in_tree(sql: &str, dialect: Dialect) -> Option<&'static str> {
+    let tokens = dialect.sqlparser_tokens(sql).ok()?;
+    unread_words(dialect, &tokens)
+        .into_iter()
+        .find_map(|(_, word)| word.lost_meaning())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blanked(dialect: Dialect, sql: &str) -> Vec<&'static str> {
+        let tokens = dialect.sqlparser_tokens(sql).unwrap();
+        unread_words(dialect, &tokens)
+            .into_iter()
+            .map(|(i, _)| match &tokens[i].token {
+                Token::Word(w) => Box::leak(w.value.to_lowercase().into_boxed_str()) as &str,
+                _ => "?",
+            })
+            .collect()
+    }
+
+    #[test]
+    fn only_the_grammar_words_are_blanked() {
+        let frame = "select sum(x) over (order by x rows between 1 preceding and current row exclude current row) from t";
+        assert_eq!(blanked(Dialect::Postgres, frame), ["exclude", "current", "row"]);
+        assert_eq!(
+            blanked(Dialect::DuckDb, "select sum(x) over (order by x rows unbounded preceding exclude ties) from t"),
+            ["exclude", "ties"]
+        );
+        // DuckDB's star exclusion and a column named `exclude` are SQL sqlparser reads.
+        assert!(blanked(Dialect::DuckDb, "select * exclude (current) from t").is_empty());
+        assert!(blanked(Dialect::Postgres, "select exclude from t").is_empty());
+        assert_eq!(
+            blanked(Dialect::Postgres, "select 1 where a not between symmetric 3 and 1"),
+            ["symmetric"]
+        );
+        // Spark has no such word: `symmetric` is a column there.
+        assert!(blanked(Dialect::Databricks, "select a between symmetric and 1").is_empty());
+        assert_eq!(
+            blanked(Dialect::Redshift, "select approximate count(distinct a), approximate from t"),
+            ["approximate"]
+        );
+        assert_eq!(
+            blanked(Dialect::DuckDb, "select * from a asof left join b on a.t >= b.t"),
+            ["asof"]
+        );
+    }
+
+    #[test]
+    fn words_that_change_rows_keep_the_tree_from_being_printed() {
+        let lost = |d, sql| meaning_lost_in_tree(sql, d);
+        assert_eq!(lost(Dialect::Postgres, "select a between symmetric 1 and 2"), Some("BETWEEN SYMMETRIC"));
+        assert_eq!(lost(Dialect::DuckDb, "select a between asymmetric 1 and 2"), None);
+        assert_eq!(lost(Dialect::Redshift, "select approximate count(distinct a) from t"), None);
+        assert_eq!(
+            lost(Dialect::DuckDb, "select * from a asof join b on a.t >= b.t"),
+            Some("DuckDB's ASOF JOIN")
+        );
+    }
+}
