@@ -81,3 +81,50 @@ fn a_models_own_config_names_its_relation_as_dbt_does() {
     assert_eq!(host.relation_schemas(), fresh_after.relation_schemas());
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// Each diagnostic as `file code severity message`.
+fn diagnostics(host: &AnalysisHost) -> Vec<String> {
+    host.check()
+        .into_iter()
+        .map(|d| format!("{} {} {:?} {}", d.file, d.code, d.severity, d.message))
+        .collect()
+}
+
+#[test]
+fn two_resources_built_as_one_relation_are_an_error_as_dbt_parse_makes_them() {
+    // The pairs `dbt parse` (dbt-core 1.10.23, dbt-duckdb) refuses with "dbt
+    // found two resources with the database representation ...": an alias
+    // in a model's config or its properties, an ephemeral model, a seed.
+    let root = common::write_project(
+        "shared-relations",
+        &[
+            ("dbt_project.yml", "name: shop\nprofile: shop\nseeds:\n  shop:\n    country_codes:\n      +alias: countries\n"),
+            ("profiles.yml", "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: wh.duckdb\n      schema: main\n"),
+            ("models/orders.sql", "select 1 as id\n"),
+            ("models/orders_v2.sql", "{{ config(alias='orders') }}\nselect 2 as id\n"),
+            ("models/customers.sql", "select 1 as id\n"),
+            ("models/customers_next.sql", "{{ config(materialized='ephemeral', alias='customers') }}\nselect 2 as id\n"),
+            ("models/countries.sql", "select 'nl' as code\n"),
+            ("seeds/country_codes.csv", "code\nnl\n"),
+            // Not clashes: a disabled twin, another schema, another case.
+            ("models/payments.sql", "select 1 as id\n"),
+            ("models/payments_old.sql", "{{ config(alias='payments', enabled=false) }}\nselect 2 as id\n"),
+            ("models/payments_audit.sql", "{{ config(alias='payments', schema='audit') }}\nselect 3 as id\n"),
+            ("models/refunds.sql", "select 1 as id\n"),
+            ("models/refunds_raw.sql", "select 2 as id\n"),
+            ("models/properties.yml", "version: 2\nmodels:\n  - name: refunds_raw\n    config:\n      alias: Refunds\n"),
+        ],
+    );
+    let host = AnalysisHost::load(&root).unwrap();
+    assert_eq!(
+        diagnostics(&host),
+        [
+            "models/countries.sql L011 Error `countries` is built as `wh.main.countries`, and so is seed `country_codes` (seeds/country_codes.csv): dbt refuses two resources with one database representation; give one of them another alias or schema",
+            "models/customers.sql L011 Error `customers` is built as `wh.main.customers`, and so is model `customers_next` (models/customers_next.sql): dbt refuses two resources with one database representation; give one of them another alias or schema",
+            "models/customers_next.sql L011 Error `customers_next` is built as `wh.main.customers`, and so is model `customers` (models/customers.sql): dbt refuses two resources with one database representation; give one of them another alias or schema",
+            "models/orders.sql L011 Error `orders` is built as `wh.main.orders`, and so is model `orders_v2` (models/orders_v2.sql): dbt refuses two resources with one database representation; give one of them another alias or schema",
+            "models/orders_v2.sql L011 Error `orders_v2` is built as `wh.main.orders`, and so is model `orders` (models/orders.sql): dbt refuses two resources with one database representation; give one of them another alias or schema",
+        ]
+    );
+    let _ = std::fs::remove_dir_all(&root);
+}

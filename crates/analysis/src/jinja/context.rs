@@ -52,6 +52,18 @@ pub(crate) struct RenderState {
     /// The first warehouse query the render made (`run_query`, `statement`,
     /// `load_result`): without a fabric it answered nothing.
     pub queried_warehouse: Option<String>,
+    /// Vars read with no value and no default, in the order first read.
+    pub missing_vars: Vec<String>,
+}
+
+/// The default a `var()` call gives after the name, if it gives one:
+/// `var('x', none)` gives none, `var('x', default=1)` gives 1.
+fn var_default(args: &[Value]) -> Option<Value> {
+    let given = args.first()?;
+    match Kwargs::try_from(given.clone()) {
+        Ok(kwargs) => kwargs.get::<Option<Value>>("default").ok().map(Option::unwrap_or_default),
+        Err(_) => Some(given.clone()),
+    }
 }
 
 thread_local! {
@@ -1099,7 +1111,7 @@ pub(crate) fn install_globals(
     let p = project.clone();
     env.add_function(
         "var",
-        move |state: &State, name: String, default: Option<Value>| -> Result<Value, Error> {
+        move |state: &State, name: String, args: Rest<Value>| -> Result<Value, Error> {
             // In a macro, the macro's package; in a model, the model's.
             let package = caller_package(state)
                 .or_else(|| with_state(|s| Some(s.model.package.clone())).filter(|p| !p.is_empty()))
@@ -1109,7 +1121,15 @@ pub(crate) fn install_globals(
                     Ok(Value::from(state.env().render_str(&s, ()).unwrap_or(s)))
                 }
                 Some(v) => Ok(Value::from_serialize(v)),
-                None => Ok(default.unwrap_or_default()),
+                None => Ok(var_default(&args).unwrap_or_else(|| {
+                    // dbt's compile and run stop here ("Required var ... not found").
+                    with_state(|s| {
+                        if !s.missing_vars.contains(&name) {
+                            s.missing_vars.push(name);
+                        }
+                    });
+                    Value::UNDEFINED
+                })),
             }
         },
     );

@@ -137,6 +137,9 @@ pub struct RenderedModel {
     /// `load_result`), which answered nothing: what it printed may lack what a
     /// warehouse would have filled in.
     pub queried_warehouse: Option<String>,
+    /// Vars the render read that have no value (neither the project nor
+    /// `--vars` sets them) and no default: dbt's compile and run stop there.
+    pub missing_vars: Vec<String>,
 }
 
 /// Relation columns known before rendering, by lower-case `schema.identifier`.
@@ -211,6 +214,7 @@ impl JinjaEnvironment {
             wants_columns: state.wants_columns,
             asked_relations: state.asked_relations,
             queried_warehouse: state.queried_warehouse,
+            missing_vars: state.missing_vars,
             ..Default::default()
         };
         match result {

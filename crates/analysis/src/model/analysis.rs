@@ -346,6 +346,9 @@ pub fn analyze_model_text(
     }
     if !disabled {
         call_diagnostics(&mut analysis.diagnostics, index, rendered, template);
+        analysis
+            .diagnostics
+            .extend(missing_var_diagnostics(rendered, template));
     }
 
     let sql = &rendered.sql;
@@ -457,6 +460,16 @@ pub fn analyze_model_text(
             .diagnostics
             .retain(|d| d.severity != crate::diagnostics::Severity::Error);
     }
+    // dbt stops at a var with no value: the SQL printed without it is not
+    // what dbt compiles, so its errors are the var's (warned above), and
+    // what it reads of its inputs and gives downstream is only a part.
+    if !rendered.missing_vars.is_empty() {
+        analysis.output.open = true;
+        analysis.diagnostics.retain(|d| {
+            d.severity != crate::diagnostics::Severity::Error
+                || matches!(d.code, Code::UnknownRef | Code::UnknownSource)
+        });
+    }
     if disabled {
         analysis.diagnostics.retain(|d| d.code == Code::JinjaError);
     }
@@ -551,6 +564,74 @@ fn duplicate_model_diagnostic(
         format!(
             "another model in package `{}` is also named `{}`",
             node.package, node.name
+        ),
+    ))
+}
+
+/// Vars read with no value and no default. dbt parses such a model (a var
+/// reads as none while parsing) but its compile and run stop on it; a
+/// warning, since a job may pass the value with `--vars`.
+fn missing_var_diagnostics(rendered: &RenderedModel, template: &str) -> Vec<Diagnostic> {
+    rendered
+        .missing_vars
+        .iter()
+        .map(|name| {
+            let mut d = Diagnostic::new(
+                Code::JinjaError,
+                tag_with_text(template, name),
+                format!(
+                    "var `{name}` has no value and no default: neither dbt_project.yml nor --vars sets it, and `dbt compile` and `dbt run` stop here (\"Required var '{name}' not found in config\"); give it a value in dbt_project.yml's `vars:` or a default (`var('{name}', ...)`)"
+                ),
+            );
+            d.severity = crate::diagnostics::Severity::Warning;
+            d
+        })
+        .collect()
+}
+
+/// An enabled model built as the same relation as another enabled node
+/// (an alias, schema or seed that names it too): dbt stops at parse ("dbt
+/// found two resources with the database representation ..."), ephemeral
+/// models included, comparing the names exactly as written.
+fn shared_relation_diagnostic(
+    db: &dyn Db,
+    project: Project,
+    index: &ProjectIndex,
+    node: &NodeInfo,
+    template: &str,
+) -> Option<Diagnostic> {
+    let others: Vec<&NodeInfo> = index
+        .nodes_sharing_relation(node)
+        .into_iter()
+        .filter(|n| !node_is_disabled(db, project, n))
+        .collect();
+    if others.is_empty() {
+        return None;
+    }
+    let (schema, identifier) = &node.relation;
+    let relation = if node.database.is_empty() {
+        format!("{schema}.{identifier}")
+    } else {
+        format!("{}.{schema}.{identifier}", node.database)
+    };
+    let named = others
+        .iter()
+        .map(|n| {
+            let kind = match n.file_kind {
+                crate::project::FileKind::Seed => "seed",
+                crate::project::FileKind::Snapshot => "snapshot",
+                _ => "model",
+            };
+            format!("{kind} `{}` ({})", n.name, n.file.path(db))
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(Diagnostic::new(
+        Code::DuplicateModel,
+        tag_with_text(template, "alias"),
+        format!(
+            "`{}` is built as `{relation}`, and so is {named}: dbt refuses two resources with one database representation; give one of them another alias or schema",
+            node.name
         ),
     ))
 }
@@ -695,6 +776,7 @@ pub fn model_diagnostics(db: &dyn Db, project: Project, file: SourceFile) -> Arc
     let template = file.text(db);
     if disabled.is_none() {
         let mut found: Vec<Diagnostic> = duplicate_model_diagnostic(db, project, index, node)
+            .or_else(|| shared_relation_diagnostic(db, project, index, node, template))
             .into_iter()
             .chain(refs_to_disabled_nodes(
                 db, project, index, rendered, template,

@@ -54,6 +54,9 @@ pub struct ProjectIndex {
     pub properties: BTreeMap<String, (SourceFile, ModelProperties)>,
     /// Names defined by more than one model.
     pub duplicates: Vec<String>,
+    /// Nodes that one (database, schema, identifier) names, as dbt compares
+    /// them (exactly), where more than one node does.
+    shared_relations: rustc_hash::FxHashMap<(String, String, String), Vec<usize>>,
     /// Properties files that failed to parse: (file, message).
     pub broken_properties: Vec<(SourceFile, String)>,
     /// What properties files do that dbt accepts but is likely a mistake.
@@ -86,6 +89,24 @@ impl ProjectIndex {
             nodes.sort_by_key(|n| n.package != package);
         }
         nodes
+    }
+
+    /// The other nodes built as the same relation as `node` (enabled or not).
+    pub fn nodes_sharing_relation(&self, node: &NodeInfo) -> Vec<&NodeInfo> {
+        if self.shared_relations.is_empty() {
+            return Vec::new();
+        }
+        let key = (
+            node.database.clone(),
+            node.relation.0.clone(),
+            node.relation.1.clone(),
+        );
+        self.shared_relations.get(&key).map_or_else(Vec::new, |ids| {
+            ids.iter()
+                .map(|&i| &self.nodes[i])
+                .filter(|n| !std::ptr::eq(*n, node))
+                .collect()
+        })
     }
 
     pub fn node_for_file(&self, file: SourceFile) -> Option<&NodeInfo> {
@@ -385,6 +406,20 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
             .entry((s.schema.to_lowercase(), s.identifier.to_lowercase()))
             .or_insert_with(|| key.clone());
     }
+    let mut by_exact_relation: rustc_hash::FxHashMap<(&str, &str, &str), Vec<usize>> =
+        rustc_hash::FxHashMap::default();
+    for (id, n) in index.nodes.iter().enumerate() {
+        by_exact_relation
+            .entry((&n.database, &n.relation.0, &n.relation.1))
+            .or_default()
+            .push(id);
+    }
+    let shared: Vec<_> = by_exact_relation
+        .into_iter()
+        .filter(|(_, ids)| ids.len() > 1)
+        .map(|((d, s, i), ids)| ((d.to_string(), s.to_string(), i.to_string()), ids))
+        .collect();
+    index.shared_relations.extend(shared);
     for (name, ids) in &index.by_name {
         let models: Vec<&NodeInfo> = ids
             .iter()
