@@ -61,7 +61,10 @@ pub(crate) struct RenderState {
 fn var_default(args: &[Value]) -> Option<Value> {
     let given = args.first()?;
     match Kwargs::try_from(given.clone()) {
-        Ok(kwargs) => kwargs.get::<Option<Value>>("default").ok().map(Option::unwrap_or_default),
+        Ok(kwargs) => kwargs
+            .get::<Option<Value>>("default")
+            .ok()
+            .map(Option::unwrap_or_default),
         Err(_) => Some(given.clone()),
     }
 }

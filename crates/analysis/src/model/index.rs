@@ -101,12 +101,14 @@ impl ProjectIndex {
             node.relation.0.clone(),
             node.relation.1.clone(),
         );
-        self.shared_relations.get(&key).map_or_else(Vec::new, |ids| {
-            ids.iter()
-                .map(|&i| &self.nodes[i])
-                .filter(|n| !std::ptr::eq(*n, node))
-                .collect()
-        })
+        self.shared_relations
+            .get(&key)
+            .map_or_else(Vec::new, |ids| {
+                ids.iter()
+                    .map(|&i| &self.nodes[i])
+                    .filter(|n| !std::ptr::eq(*n, node))
+                    .collect()
+            })
     }
 
     pub fn node_for_file(&self, file: SourceFile) -> Option<&NodeInfo> {

@@ -197,26 +197,41 @@ mod tests {
     #[test]
     fn only_the_grammar_words_are_blanked() {
         let frame = "select sum(x) over (order by x rows between 1 preceding and current row exclude current row) from t";
-        assert_eq!(blanked(Dialect::Postgres, frame), ["exclude", "current", "row"]);
         assert_eq!(
-            blanked(Dialect::DuckDb, "select sum(x) over (order by x rows unbounded preceding exclude ties) from t"),
+            blanked(Dialect::Postgres, frame),
+            ["exclude", "current", "row"]
+        );
+        assert_eq!(
+            blanked(
+                Dialect::DuckDb,
+                "select sum(x) over (order by x rows unbounded preceding exclude ties) from t"
+            ),
             ["exclude", "ties"]
         );
         // DuckDB's star exclusion and a column named `exclude` are SQL sqlparser reads.
         assert!(blanked(Dialect::DuckDb, "select * exclude (current) from t").is_empty());
         assert!(blanked(Dialect::Postgres, "select exclude from t").is_empty());
         assert_eq!(
-            blanked(Dialect::Postgres, "select 1 where a not between symmetric 3 and 1"),
+            blanked(
+                Dialect::Postgres,
+                "select 1 where a not between symmetric 3 and 1"
+            ),
             ["symmetric"]
         );
         // Spark has no such word: `symmetric` is a column there.
         assert!(blanked(Dialect::Databricks, "select a between symmetric and 1").is_empty());
         assert_eq!(
-            blanked(Dialect::Redshift, "select approximate count(distinct a), approximate from t"),
+            blanked(
+                Dialect::Redshift,
+                "select approximate count(distinct a), approximate from t"
+            ),
             ["approximate"]
         );
         assert_eq!(
-            blanked(Dialect::DuckDb, "select * from a asof left join b on a.t >= b.t"),
+            blanked(
+                Dialect::DuckDb,
+                "select * from a asof left join b on a.t >= b.t"
+            ),
             ["asof"]
         );
     }
@@ -224,9 +239,21 @@ mod tests {
     #[test]
     fn words_that_change_rows_keep_the_tree_from_being_printed() {
         let lost = |d, sql| meaning_lost_in_tree(sql, d);
-        assert_eq!(lost(Dialect::Postgres, "select a between symmetric 1 and 2"), Some("BETWEEN SYMMETRIC"));
-        assert_eq!(lost(Dialect::DuckDb, "select a between asymmetric 1 and 2"), None);
-        assert_eq!(lost(Dialect::Redshift, "select approximate count(distinct a) from t"), None);
+        assert_eq!(
+            lost(Dialect::Postgres, "select a between symmetric 1 and 2"),
+            Some("BETWEEN SYMMETRIC")
+        );
+        assert_eq!(
+            lost(Dialect::DuckDb, "select a between asymmetric 1 and 2"),
+            None
+        );
+        assert_eq!(
+            lost(
+                Dialect::Redshift,
+                "select approximate count(distinct a) from t"
+            ),
+            None
+        );
         assert_eq!(
             lost(Dialect::DuckDb, "select * from a asof join b on a.t >= b.t"),
             Some("DuckDB's ASOF JOIN")
