@@ -333,6 +333,64 @@ fn a_model_with_two_columns_of_one_name_is_an_error_where_the_engine_refuses_it(
         found,
         ["models/stg_clicks.sql:1:34 L017 column `id` is already in the model's output: Snowflake refuses to create a view or table with two columns of one name; rename one"]
     );
+
+    // Unquoted names fold to one case (Snowflake's capitals, Postgres's
+    // lower case; Redshift folds quoted names too): `x` and `X` are one.
+    for (adapter, engine, model, at) in [
+        (
+            "snowflake",
+            "Snowflake",
+            "select id as x, city as X from {{ source('raw', 'clicks') }}\n",
+            "1:17",
+        ),
+        (
+            "snowflake",
+            "Snowflake",
+            "select city, \"CITY\" from {{ source('raw', 'clicks') }}\n",
+            "1:14",
+        ),
+        (
+            "postgres",
+            "Postgres",
+            "select id as x, city as X from {{ source('raw', 'clicks') }}\n",
+            "1:17",
+        ),
+        (
+            "redshift",
+            "Redshift",
+            "select id as \"x\", city as \"X\" from {{ source('raw', 'clicks') }}\n",
+            "1:19",
+        ),
+    ] {
+        let root = project(
+            &format!("folded-duplicates-{adapter}-{}", model.len()),
+            adapter,
+            &[
+                ("models/_sources.yml", CLICKS),
+                ("models/stg_clicks.sql", model),
+            ],
+        );
+        let (_, found) = diagnostics(&root);
+        assert_eq!(found.len(), 1, "{adapter} {model}: {found:?}");
+        assert!(
+            found[0].starts_with(&format!("models/stg_clicks.sql:{at} L017"))
+                && found[0].contains(&format!("{engine} refuses")),
+            "{adapter} {model}: {found:?}"
+        );
+    }
+    // Postgres keeps a quoted name's case: `"X"` and `x` are two columns.
+    let root = project(
+        "quoted-pair-postgres",
+        "postgres",
+        &[
+            ("models/_sources.yml", CLICKS),
+            (
+                "models/stg_clicks.sql",
+                "select id as x, city as \"X\" from {{ source('raw', 'clicks') }}\n",
+            ),
+        ],
+    );
+    assert_eq!(diagnostics(&root).1, Vec::<String>::new());
 }
 
 #[test]
@@ -581,7 +639,7 @@ fn postgres_and_redshift_forms_read_as_their_engines_read_them() {
         );
         assert_eq!(
             clean(&sql, Dialect::Postgres),
-            ["id INTEGER", "near DECIMAL(38,2)"]
+            ["id INTEGER", "near NUMERIC"]
         );
     }
     assert_eq!(
@@ -631,6 +689,65 @@ fn sql_whose_tree_lacks_a_word_that_changes_rows_is_not_compiled_to_run() {
 }
 
 #[test]
+fn postgres_names_unaliased_columns_as_postgres_does() {
+    // PostgreSQL 15 names these columns `id`, `created_at`, `user_id`,
+    // `count`, `upper`, `?column?`; a model downstream reads them so.
+    let root = project(
+        "postgres-names",
+        "postgres",
+        &[
+            ("models/_sources.yml", "version: 2\nsources:\n  - name: raw\n    tables:\n      - name: events\n        columns:\n          - {name: id, data_type: integer}\n          - {name: created_at, data_type: timestamp}\n          - {name: user_id, data_type: integer}\n"),
+            ("models/stg_events.sql", "select id::bigint, cast(created_at as date), e.user_id, count(*) over (partition by user_id), upper('x'), id + 1\nfrom {{ source('raw', 'events') }} e\n"),
+            ("models/events.sql", "select id, created_at, user_id, count, upper from {{ ref('stg_events') }}\n"),
+        ],
+    );
+    let (host, found) = diagnostics(&root);
+    assert_eq!(found, Vec::<String>::new());
+    assert_eq!(
+        columns_of(&host, "analytics.stg_events", Dialect::Postgres),
+        [
+            "id BIGINT",
+            "created_at DATE",
+            "user_id INTEGER",
+            "count BIGINT",
+            "upper VARCHAR",
+            "?column? INTEGER"
+        ]
+    );
+}
+
+#[test]
+fn bigquery_struct_stars_and_value_tables_read_their_fields() {
+    // The latest row per key, as a struct whose fields are expanded.
+    let latest = analyze(
+        "select latest.* from (select array_agg(e order by e.ts desc limit 1)[offset(0)] as latest from t e group by e.n)",
+        Dialect::BigQuery,
+    );
+    assert_eq!(
+        latest
+            .diagnostics
+            .iter()
+            .map(|d| &d.message)
+            .collect::<Vec<_>>(),
+        Vec::<&String>::new()
+    );
+    // A value table of a struct has the struct's fields as columns.
+    let value = analyze(
+        "with v as (select as value struct(1 as a, 'x' as b)) select a, b from v",
+        Dialect::BigQuery,
+    );
+    assert!(value.diagnostics.is_empty(), "{:?}", value.diagnostics);
+    let columns: Vec<String> = value
+        .output()
+        .unwrap()
+        .columns
+        .iter()
+        .map(|c| format!("{} {}", c.name, c.ty.shown_in(Dialect::BigQuery)))
+        .collect();
+    assert_eq!(columns, ["a INT64", "b STRING"]);
+}
+
+#[test]
 fn bigquery_typed_array_and_struct_literals_are_typed_by_their_declaration() {
     let sql = "select array<int64>[1, 2] as a, struct<x int64, y string>(n, s) as st, struct(n as k, s) as s2, array<string>[] as empty\nfrom t where s in unnest(array<string>['a', 'b'])";
     let analysis = analyze(sql, Dialect::BigQuery);
@@ -671,6 +788,141 @@ fn typed_in(dialect: Dialect, table: &str, expr: &str) -> String {
     );
     let output = analysis.output().unwrap();
     output.columns[0].ty.shown_in(dialect)
+}
+
+/// Types as PostgreSQL 15 gives them: `format_type` of the column of
+/// `create view p as select EXPR as c from t` over the table below.
+const POSTGRES_15_TYPES: &[(&str, &str)] = &[
+    ("sum(i)", "bigint"),
+    ("sum(b)", "numeric"),
+    ("sum(n)", "numeric"),
+    ("sum(r)", "real"),
+    ("sum(d)", "double precision"),
+    ("sum(s) over ()", "bigint"),
+    ("avg(i)", "numeric"),
+    ("avg(n)", "numeric"),
+    ("avg(d)", "double precision"),
+    ("avg(r) over ()", "double precision"),
+    ("stddev(i)", "numeric"),
+    ("variance(n)", "numeric"),
+    ("count(*)", "bigint"),
+    ("length(tx)", "integer"),
+    ("char_length(tx)", "integer"),
+    ("octet_length(tx)", "integer"),
+    ("strpos(tx, 'a')", "integer"),
+    ("position('a' in tx)", "integer"),
+    ("ascii(tx)", "integer"),
+    ("array_length(arr, 1)", "integer"),
+    ("cardinality(arr)", "integer"),
+    ("ntile(4) over ()", "integer"),
+    ("row_number() over ()", "bigint"),
+    ("percent_rank() over ()", "double precision"),
+    ("date_part('year', ts)", "double precision"),
+    ("extract(year from ts)", "numeric"),
+    ("extract(epoch from ts)", "numeric"),
+    ("round(n, 1)", "numeric"),
+    ("round(d)", "double precision"),
+    ("round(i)", "double precision"),
+    ("floor(i)", "double precision"),
+    ("floor(n)", "numeric"),
+    ("ceil(d)", "double precision"),
+    ("trunc(n)", "numeric"),
+    ("abs(i)", "integer"),
+    ("abs(n)", "numeric"),
+    ("sign(n)", "numeric"),
+    ("mod(i, 2)", "integer"),
+    ("mod(n, 2)", "numeric"),
+    ("i % 2", "integer"),
+    ("power(i, 2)", "double precision"),
+    ("power(n, 2)", "numeric"),
+    ("sqrt(i)", "double precision"),
+    ("ln(i)", "double precision"),
+    ("exp(n)", "numeric"),
+    ("random()", "double precision"),
+    ("dt - dt", "integer"),
+    ("current_date - dt", "integer"),
+    ("ts - ts", "interval"),
+    ("dt + 1", "date"),
+    ("dt - 1", "date"),
+    ("ts + interval '1 day'", "timestamp without time zone"),
+    ("now()", "timestamp with time zone"),
+    ("i / 2", "integer"),
+    ("b / 2", "bigint"),
+    ("i / 2.0", "numeric"),
+    ("i * 1.5", "numeric"),
+    ("n * n", "numeric"),
+    ("n + 1", "numeric"),
+    ("n / 3", "numeric"),
+    ("2::numeric / 3", "numeric"),
+    ("i::numeric", "numeric"),
+    ("cast(i as decimal)", "numeric"),
+    ("cast(i as numeric(12, 4))", "numeric(12,4)"),
+    ("i::float", "double precision"),
+    ("1.5", "numeric"),
+    ("1e3", "numeric"),
+    ("10000000000", "bigint"),
+    ("'x'", "text"),
+    ("min(n) over ()", "numeric"),
+    ("max(n)", "numeric"),
+    ("lag(n) over ()", "numeric"),
+    ("first_value(i) over ()", "integer"),
+    ("nullif(n, 1)", "numeric(10,2)"),
+    ("coalesce(i, b)", "bigint"),
+    ("coalesce(n, n)", "numeric(10,2)"),
+    ("greatest(i, b)", "bigint"),
+    ("date_trunc('day', ts)", "timestamp without time zone"),
+    ("date_trunc('day', dt)", "timestamp with time zone"),
+    ("date_trunc('day', tz)", "timestamp with time zone"),
+    ("to_char(ts, 'YYYY')", "text"),
+    ("to_number('1', '9')", "numeric"),
+    ("to_date('2024', 'YYYY')", "date"),
+    ("to_timestamp('2024', 'YYYY')", "timestamp with time zone"),
+    ("to_timestamp(1)", "timestamp with time zone"),
+    ("age(ts)", "interval"),
+    ("string_agg(tx, ',')", "text"),
+    ("array_agg(i)", "integer[]"),
+    ("array_agg(n)", "numeric[]"),
+    ("r * 2", "double precision"),
+    ("r + d", "double precision"),
+    ("s + s", "smallint"),
+    ("s * i", "integer"),
+];
+
+#[test]
+fn postgres_types_are_postgres_15s() {
+    let table = r#"[["i", "integer"], ["s", "smallint"], ["b", "bigint"], ["n", "numeric(10,2)"],
+        ["r", "real"], ["d", "double precision"], ["tx", "text"], ["dt", "date"],
+        ["ts", "timestamp"], ["tz", "timestamptz"], ["arr", "integer[]"]]"#;
+    // Postgres's names as Loupe shows them: TEXT and VARCHAR are one type to Loupe.
+    let shown = |postgres: &str| -> String {
+        match postgres {
+            "text" => "VARCHAR".into(),
+            "timestamp without time zone" => "TIMESTAMP".into(),
+            other => other.to_uppercase(),
+        }
+    };
+    let wrong: Vec<String> = POSTGRES_15_TYPES
+        .iter()
+        .filter_map(|(expr, postgres)| {
+            let got = typed_in(Dialect::Postgres, table, expr);
+            (got != shown(postgres)).then(|| format!("{expr}: Loupe {got}, Postgres {postgres}"))
+        })
+        .collect();
+    assert_eq!(wrong, Vec::<String>::new());
+    // Redshift, as its function reference types them.
+    for (expr, redshift) in [
+        ("avg(i)", "BIGINT"),
+        ("avg(n)", "NUMERIC(38,2)"),
+        ("avg(d)", "DOUBLE PRECISION"),
+        ("sum(i)", "BIGINT"),
+        ("sum(n)", "NUMERIC(38,2)"),
+        ("i / 2", "INTEGER"),
+        ("len(tx)", "INTEGER"),
+        ("position('a' in tx)", "INTEGER"),
+        ("cast(i as decimal)", "NUMERIC(18,0)"),
+    ] {
+        assert_eq!(typed_in(Dialect::Redshift, table, expr), redshift, "{expr}");
+    }
 }
 
 fn bigquery_type(expr: &str) -> String {

@@ -1,13 +1,19 @@
 //! What the engine knows without reading a project: function signatures
 //! (DuckDB's and Spark's, each generated from its engine; Snowflake's and
-//! BigQuery's where they differ, from their references).
+//! BigQuery's where they differ, from their references; Postgres's where
+//! they differ, from PostgreSQL itself).
 
 mod bigquery;
 mod functions;
+mod postgres;
 mod snowflake;
 pub mod spark;
 
 pub use bigquery::{bigquery_decimal_result, bigquery_result_type, is_bignumeric};
 pub use functions::{FunctionCatalog, FunctionKind, Overload, Param, ResolvedCall};
+pub use postgres::{
+    integer_division, keeps_precision, postgres_arithmetic, postgres_result_type,
+    redshift_result_type, with_some_precision, without_precision,
+};
 pub use snowflake::{flatten_columns, snowflake_number_arithmetic, snowflake_result_type};
 pub use spark::{SparkCatalog, SparkKind};

@@ -9,8 +9,9 @@ use super::higher_order::HigherOrder;
 use super::query::{Analyzer, Grouping};
 use super::scope::{Resolution, Scope};
 use crate::catalog::{
-    bigquery_decimal_result, bigquery_result_type, snowflake_number_arithmetic,
-    snowflake_result_type,
+    bigquery_decimal_result, bigquery_result_type, integer_division, keeps_precision,
+    postgres_arithmetic, postgres_result_type, redshift_result_type, snowflake_number_arithmetic,
+    snowflake_result_type, with_some_precision, without_precision,
 };
 use crate::diagnostics::{did_you_mean_hint, Code};
 use crate::syntax::Dialect;
@@ -101,6 +102,13 @@ impl Analyzer<'_> {
                     && matches!(&v.value, Value::Number(n, _) if n.contains(['.', 'e', 'E'])) =>
             {
                 SqlType::Double
+            }
+            // Postgres reads `0.25` and `1e3` as NUMERIC.
+            Expr::Value(v)
+                if self.dialect == Dialect::Postgres
+                    && matches!(&v.value, Value::Number(n, _) if n.contains(['.', 'e', 'E'])) =>
+            {
+                SqlType::Numeric
             }
             Expr::Value(v) => literal_type(&v.value),
             // BigQuery's `TIMESTAMP '...'` is an instant, as its TIMESTAMP columns are.
@@ -236,6 +244,7 @@ impl Analyzer<'_> {
                         SqlType::Timestamp
                     }
                     DateTimeField::Time if self.dialect == Dialect::BigQuery => SqlType::Time,
+                    _ if self.dialect == Dialect::Postgres => SqlType::Numeric,
                     DateTimeField::Epoch | DateTimeField::Julian => SqlType::Double,
                     _ => SqlType::BigInt,
                 }
@@ -258,12 +267,18 @@ impl Analyzer<'_> {
                     }
                     return self.spark_call_type(name, &args);
                 }
+                if self.dialect == Dialect::Postgres {
+                    if let Some(ty) = postgres_result_type(name, std::slice::from_ref(&ty)) {
+                        return ty;
+                    }
+                }
                 self.function_type(name, &[ty], Vec::new(), false)
             }
             Expr::Position { expr, r#in } => {
                 infer(self, expr);
                 infer(self, r#in);
-                if self.spark_types {
+                if self.spark_types || matches!(self.dialect, Dialect::Postgres | Dialect::Redshift)
+                {
                     SqlType::Integer
                 } else {
                     SqlType::BigInt
@@ -295,7 +310,21 @@ impl Analyzer<'_> {
                 SqlType::Varchar
             }
             Expr::Collate { expr, .. } => infer(self, expr),
-            Expr::Function(f) => self.infer_function(f, scope, grouping, aliases_ok),
+            Expr::Function(f) => {
+                let ty = self.infer_function(f, scope, grouping, aliases_ok);
+                // Postgres: what a call computes has no precision of its own.
+                let keeps = || {
+                    f.name
+                        .0
+                        .last()
+                        .is_some_and(|n| keeps_precision(&n.to_string().to_lowercase()))
+                };
+                if self.dialect == Dialect::Postgres && !keeps() {
+                    without_precision(ty)
+                } else {
+                    ty
+                }
+            }
             Expr::Case {
                 operand,
                 conditions,
@@ -552,10 +581,8 @@ impl Analyzer<'_> {
                         return alias.ty;
                     }
                 }
-                let last = ids.last().map_or("", |i| i.value.as_str());
                 let hint = if self.hints.spend(scope.visible_name_count()) {
-                    let names = scope.visible_names();
-                    did_you_mean_hint(last, names.iter().map(String::as_str))
+                    unknown_column_hint(&ids, &resolution, scope)
                 } else {
                     String::new()
                 };
@@ -736,6 +763,19 @@ impl Analyzer<'_> {
                 return ty;
             }
         }
+        if self.dialect == Dialect::Redshift {
+            if let Some(ty) = redshift_result_type(&name, &arg_types) {
+                return ty;
+            }
+        }
+        let arg_types = if self.dialect == Dialect::Postgres {
+            if let Some(ty) = postgres_result_type(&name, &arg_types) {
+                return ty;
+            }
+            arg_types.iter().map(with_some_precision).collect()
+        } else {
+            arg_types
+        };
         if let Some(ty) = date_part_type(&name, f) {
             return ty;
         }
@@ -969,6 +1009,24 @@ impl Analyzer<'_> {
     /// DuckDB's typing of binary operators.
     fn binary_type(&self, op: &BinaryOperator, l: &SqlType, r: &SqlType) -> SqlType {
         use BinaryOperator as B;
+        if self.dialect == Dialect::Postgres && !l.is_unknown() && !r.is_unknown() {
+            let symbol = match op {
+                B::Plus => "+",
+                B::Minus => "-",
+                B::Multiply => "*",
+                B::Divide => "/",
+                B::Modulo => "%",
+                _ => "",
+            };
+            if let Some(ty) = postgres_arithmetic(symbol, l, r) {
+                return ty;
+            }
+        }
+        if self.dialect == Dialect::Redshift && matches!(op, B::Divide) {
+            if let Some(ty) = integer_division(l, r) {
+                return ty;
+            }
+        }
         match op {
             B::Eq
             | B::NotEq
@@ -1557,6 +1615,47 @@ pub(crate) fn json_arrow(
         && literal
         && lambda.syntax == sqlparser::ast::LambdaSyntax::Arrow)
         .then(|| Expr::Identifier(param.name.clone()))
+}
+
+/// What a column reference that names nothing was likely meant to be: for
+/// `t.x`, the alias that hides table `t` here, or the relation in scope
+/// that has `x` when `t` lacks it, or a column of `t` close to `x`;
+/// otherwise a visible name close to it.
+fn unknown_column_hint(ids: &[&Ident], resolution: &Resolution, scope: &Scope) -> String {
+    let last = ids.last().map_or("", |i| i.value.as_str());
+    let qualifier: Vec<String> = ids[..ids.len().saturating_sub(1)]
+        .iter()
+        .map(|i| i.value.clone())
+        .collect();
+    if !qualifier.is_empty() {
+        let shown = qualifier.join(".");
+        match resolution {
+            Resolution::NoSuchQualifier => {
+                if let Some(item) = scope.item_hidden_by_alias(&qualifier) {
+                    return format!(
+                        "; `{shown}` is aliased `{}` here: write `{}.{last}`",
+                        item.qualifier, item.qualifier
+                    );
+                }
+            }
+            Resolution::NotFound => {
+                if let Some((depth, index, item)) = scope.find_item(&qualifier) {
+                    // Another relation of the same query level.
+                    let elsewhere = scope.items.iter().enumerate().find(|(i, other)| {
+                        depth == 0 && *i != index && other.column(last).is_some()
+                    });
+                    if let Some((_, other)) = elsewhere {
+                        return format!("; `{}.{last}` has it", other.qualifier);
+                    }
+                    let own = item.schema.columns.iter().map(|c| c.name.as_str());
+                    return did_you_mean_hint(last, own);
+                }
+            }
+            _ => {}
+        }
+    }
+    let names = scope.visible_names();
+    did_you_mean_hint(last, names.iter().map(String::as_str))
 }
 
 fn field_type(ty: &SqlType, field: &str) -> SqlType {

@@ -10,6 +10,7 @@ mod lineage;
 mod naming;
 pub(crate) mod output_names;
 mod pivot;
+mod postgres_naming;
 mod query;
 mod scope;
 mod spark_calls;

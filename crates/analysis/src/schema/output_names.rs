@@ -60,9 +60,12 @@ pub(crate) fn rename_duplicates_as_duckdb(schema: &mut RelationSchema) {
 /// The columns whose name an earlier column already has, by their index:
 /// only names the SQL wrote (aliases, columns read), never a name the
 /// engine makes up for an expression, which Loupe may not spell exactly
-/// as the engine does. `ignore_case`: the engine folds names (Spark,
-/// BigQuery); otherwise names compare exactly, as quoted names do.
-pub(crate) fn later_duplicates(columns: &[Column], ignore_case: bool) -> Vec<usize> {
+/// as the engine does. Names compare by `key` (the name as the engine
+/// stores it: folded where it folds names, exact where quoted).
+pub(crate) fn later_duplicates(
+    columns: &[Column],
+    key: impl Fn(usize, &Column) -> String,
+) -> Vec<usize> {
     if !has_duplicates(columns) {
         return Vec::new();
     }
@@ -72,12 +75,7 @@ pub(crate) fn later_duplicates(columns: &[Column], ignore_case: bool) -> Vec<usi
         if c.named_by_engine {
             continue;
         }
-        let key = if ignore_case {
-            c.name.to_ascii_lowercase()
-        } else {
-            c.name.clone()
-        };
-        if !seen.insert(key) {
+        if !seen.insert(key(i, c)) {
             later.push(i);
         }
     }
@@ -134,9 +132,11 @@ mod tests {
     #[test]
     fn later_duplicates_skip_names_the_engine_made_up() {
         let mut s = schema(&["id", "ID", "x", "id"]);
-        assert_eq!(later_duplicates(&s.columns, true), [1, 3]);
-        assert_eq!(later_duplicates(&s.columns, false), [3]);
+        let folded = |_: usize, c: &Column| c.name.to_ascii_lowercase();
+        let exact = |_: usize, c: &Column| c.name.clone();
+        assert_eq!(later_duplicates(&s.columns, folded), [1, 3]);
+        assert_eq!(later_duplicates(&s.columns, exact), [3]);
         Arc::make_mut(&mut s.columns)[3].named_by_engine = true;
-        assert_eq!(later_duplicates(&s.columns, false), Vec::<usize>::new());
+        assert_eq!(later_duplicates(&s.columns, exact), Vec::<usize>::new());
     }
 }

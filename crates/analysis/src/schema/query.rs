@@ -6,7 +6,7 @@ use std::sync::Arc;
 use sqlparser::ast::{
     Expr, GroupByExpr, Ident, JoinConstraint, JoinOperator, ObjectName, ObjectNamePart,
     OrderByKind, Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr,
-    SetQuantifier, Spanned, Statement, TableAlias, TableFactor, TableWithJoins,
+    SetQuantifier, Spanned, Statement, TableAlias, TableFactor, TableWithJoins, ValueTableMode,
     WildcardAdditionalOptions,
 };
 
@@ -623,11 +623,6 @@ impl<'a> Analyzer<'a> {
         query: &Query,
         output: &RelationSchema,
     ) -> Vec<(String, TextRange)> {
-        let ignore_case = self.dialect.column_names_ignore_case();
-        let later = output_names::later_duplicates(&output.columns, ignore_case);
-        if later.is_empty() {
-            return Vec::new();
-        }
         let projection = match query.body.as_ref() {
             SetExpr::Select(select)
                 if self.last_projection_starts.len() == select.projection.len() =>
@@ -636,17 +631,43 @@ impl<'a> Analyzer<'a> {
             }
             _ => None,
         };
+        // The select item that makes output column `i`.
+        let item_of = |i: usize| {
+            projection.map(|items| {
+                &items[self
+                    .last_projection_starts
+                    .partition_point(|&start| start <= i)
+                    .saturating_sub(1)]
+            })
+        };
+        let later = output_names::later_duplicates(&output.columns, |i, c| {
+            match self.dialect {
+                d if d.column_names_ignore_case() || d == crate::syntax::Dialect::Redshift => {
+                    c.name.to_ascii_lowercase()
+                }
+                // Unquoted names are stored folded (Snowflake's in capitals);
+                // quoted ones as written.
+                crate::syntax::Dialect::Snowflake
+                    if projection.is_some() && !item_of(i).is_some_and(names_quoted) =>
+                {
+                    c.name.to_ascii_uppercase()
+                }
+                crate::syntax::Dialect::Postgres
+                    if projection.is_some() && !item_of(i).is_some_and(names_quoted) =>
+                {
+                    c.name.to_ascii_lowercase()
+                }
+                _ => c.name.clone(),
+            }
+        });
+        if later.is_empty() {
+            return Vec::new();
+        }
         later
             .into_iter()
             .map(|i| {
-                let range = match projection {
-                    Some(items) => {
-                        let item = self
-                            .last_projection_starts
-                            .partition_point(|&start| start <= i)
-                            .saturating_sub(1);
-                        self.range_of(&items[item])
-                    }
+                let range = match item_of(i) {
+                    Some(item) => self.range_of(item),
                     None => first_select_range(self, &query.body),
                 };
                 (output.columns[i].name.clone(), range)
@@ -1526,6 +1547,11 @@ impl<'a> Analyzer<'a> {
                     let ty = self.infer(expr, &scope, grouping_ref, self.lateral_aliases);
                     let name = if self.spark_types {
                         super::spark_naming::spark_column_name(expr)
+                    } else if matches!(
+                        self.dialect,
+                        crate::syntax::Dialect::Postgres | crate::syntax::Dialect::Redshift
+                    ) {
+                        super::postgres_naming::postgres_column_name(expr)
                     } else {
                         naming::expr_column_name(expr)
                     };
@@ -1630,7 +1656,7 @@ impl<'a> Analyzer<'a> {
                                 None => {
                                     // `struct_column.*` expands a struct's fields.
                                     match self.struct_star(&parts, &scope) {
-                                        Some(cols) => (cols, false),
+                                        Some(fields) => fields,
                                         None => {
                                             if !scope.any_open() {
                                                 let range = self.range_of(name);
@@ -1705,6 +1731,32 @@ impl<'a> Analyzer<'a> {
                         }
                     }
                     self.infer(&o.expr, &scope, grouping_ref, true);
+                }
+            }
+        }
+        // BigQuery's `SELECT AS VALUE struct`: a value table, whose columns
+        // are the struct's fields.
+        if matches!(
+            select.value_table_mode,
+            Some(ValueTableMode::AsValue | ValueTableMode::DistinctAsValue)
+        ) {
+            if let [only] = columns.as_slice() {
+                match &only.ty {
+                    SqlType::Struct(fields) => {
+                        let lineage = only.lineage.clone();
+                        columns = fields
+                            .iter()
+                            .map(|(name, ty)| Column {
+                                lineage: lineage.clone(),
+                                ..Column::new(name.clone(), ty.clone())
+                            })
+                            .collect();
+                    }
+                    SqlType::Unknown => {
+                        columns.clear();
+                        open = true;
+                    }
+                    _ => {}
                 }
             }
         }
@@ -2046,7 +2098,9 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    fn struct_star(&mut self, parts: &[String], scope: &Scope) -> Option<Vec<Column>> {
+    /// The fields `column.*` expands to, and whether more may exist: `None`
+    /// when `parts` names no column that may be a struct.
+    fn struct_star(&mut self, parts: &[String], scope: &Scope) -> Option<(Vec<Column>, bool)> {
         let ids: Vec<Ident> = parts.iter().map(|p| Ident::new(p.clone())).collect();
         let e = if ids.len() == 1 {
             Expr::Identifier(ids[0].clone())
@@ -2054,9 +2108,13 @@ impl<'a> Analyzer<'a> {
             Expr::CompoundIdentifier(ids)
         };
         match self.try_resolve_silently(&e, scope) {
-            Some(SqlType::Struct(fields)) => {
-                Some(fields.into_iter().map(|(n, t)| Column::new(n, t)).collect())
-            }
+            Some(SqlType::Struct(fields)) => Some((
+                fields.into_iter().map(|(n, t)| Column::new(n, t)).collect(),
+                false,
+            )),
+            // A column of a type not known (BigQuery's `array_agg(e ...)[offset(0)]`):
+            // its fields are not known either.
+            Some(SqlType::Unknown) => Some((Vec::new(), true)),
             _ => None,
         }
     }
@@ -2285,6 +2343,17 @@ fn rename_columns(mut schema: RelationSchema, alias: &TableAlias) -> RelationSch
         }
     }
     schema
+}
+
+/// Whether a select item names its column with a quoted identifier.
+fn names_quoted(item: &SelectItem) -> bool {
+    let quoted = |id: &Ident| id.quote_style.is_some();
+    match item {
+        SelectItem::ExprWithAlias { alias, .. } => quoted(alias),
+        SelectItem::UnnamedExpr(Expr::Identifier(id)) => quoted(id),
+        SelectItem::UnnamedExpr(Expr::CompoundIdentifier(ids)) => ids.last().is_some_and(quoted),
+        _ => false,
+    }
 }
 
 fn materialize(columns: Vec<Column>) -> Vec<Column> {

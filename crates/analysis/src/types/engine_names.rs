@@ -30,6 +30,7 @@ fn snowflake_name(ty: &SqlType) -> String {
         TinyInt | SmallInt | Integer | BigInt | HugeInt | UTinyInt | USmallInt | UInteger
         | UBigInt | UHugeInt | IntegerLiteral(_) => "NUMBER(38,0)".into(),
         Decimal(w, s) => format!("NUMBER({w},{s})"),
+        Numeric => "NUMBER".into(),
         Float | Double => "FLOAT".into(),
         Varchar | StringLiteral | Uuid => "VARCHAR".into(),
         Blob | Bit => "BINARY".into(),
@@ -46,8 +47,8 @@ fn snowflake_name(ty: &SqlType) -> String {
 
 /// Postgres's (and Redshift's) names for the types DuckDB has and they do
 /// not: unsigned and one-byte integers take the signed size that holds
-/// them, HUGEINT is NUMERIC; DOUBLE is DOUBLE PRECISION, FLOAT is REAL, BLOB
-/// is BYTEA (Redshift's VARBYTE).
+/// them, HUGEINT is NUMERIC, a decimal NUMERIC(P,S); DOUBLE is DOUBLE
+/// PRECISION, FLOAT is REAL, BLOB is BYTEA (Redshift's VARBYTE).
 fn postgres_name(ty: &SqlType, dialect: Dialect) -> String {
     use SqlType::*;
     match ty {
@@ -55,6 +56,7 @@ fn postgres_name(ty: &SqlType, dialect: Dialect) -> String {
         USmallInt => "INTEGER".into(),
         UInteger => "BIGINT".into(),
         HugeInt | UBigInt | UHugeInt => "NUMERIC".into(),
+        Decimal(w, s) => format!("NUMERIC({w},{s})"),
         Float => "REAL".into(),
         Double => "DOUBLE PRECISION".into(),
         Blob if dialect == Dialect::Redshift => "VARBYTE".into(),
@@ -74,7 +76,7 @@ fn bigquery_name(ty: &SqlType) -> String {
         TinyInt | SmallInt | Integer | BigInt | HugeInt | UTinyInt | USmallInt | UInteger
         | UBigInt | UHugeInt | IntegerLiteral(_) | Null => "INT64".into(),
         Decimal(..) if crate::catalog::is_bignumeric(ty) => "BIGNUMERIC".into(),
-        Decimal(..) => "NUMERIC".into(),
+        Decimal(..) | Numeric => "NUMERIC".into(),
         Float | Double => "FLOAT64".into(),
         Varchar | StringLiteral | Uuid => "STRING".into(),
         Blob | Bit => "BYTES".into(),
@@ -132,7 +134,7 @@ mod tests {
             ("blob", "BYTEA"),
             ("double[]", "DOUBLE PRECISION[]"),
             ("integer", "INTEGER"),
-            ("decimal(10,2)", "DECIMAL(10,2)"),
+            ("decimal(10,2)", "NUMERIC(10,2)"),
             ("timestamptz", "TIMESTAMP WITH TIME ZONE"),
         ] {
             assert_eq!(

@@ -28,6 +28,9 @@ pub enum SqlType {
     Float,
     Double,
     Decimal(u8, u8),
+    /// A decimal of any precision and scale: Postgres's NUMERIC with no
+    /// precision, what its arithmetic and functions on decimals give.
+    Numeric,
     Varchar,
     Blob,
     Bit,
@@ -113,7 +116,7 @@ impl SqlType {
         self.is_integer()
             || matches!(
                 self,
-                SqlType::Float | SqlType::Double | SqlType::Decimal(..)
+                SqlType::Float | SqlType::Double | SqlType::Decimal(..) | SqlType::Numeric
             )
     }
 
@@ -190,6 +193,7 @@ impl fmt::Display for SqlType {
             Float => f.write_str("FLOAT"),
             Double => f.write_str("DOUBLE"),
             Decimal(w, s) => write!(f, "DECIMAL({w},{s})"),
+            Numeric => f.write_str("NUMERIC"),
             Varchar | StringLiteral => f.write_str("VARCHAR"),
             Blob => f.write_str("BLOB"),
             Bit => f.write_str("BIT"),

@@ -24,7 +24,8 @@ fn parse_with(text: &str, bigquery: bool) -> SqlType {
 
 /// Parses a type name as the engine of `dialect` reads it where engines
 /// differ: a bare `NUMBER`/`DECIMAL` is NUMBER(38,0) on Snowflake,
-/// NUMERIC(38,9) on BigQuery, DECIMAL(10,0) on Spark and DECIMAL(18,3) on
+/// NUMERIC(38,9) on BigQuery, DECIMAL(10,0) on Spark, NUMERIC of any
+/// precision on Postgres, DECIMAL(18,0) on Redshift and DECIMAL(18,3) on
 /// DuckDB; BigQuery's TIMESTAMP is an instant (DuckDB's TIMESTAMPTZ);
 /// Snowflake's FLOAT is a double.
 pub fn parse_type_in(text: &str, dialect: crate::syntax::Dialect) -> SqlType {
@@ -34,6 +35,13 @@ pub fn parse_type_in(text: &str, dialect: crate::syntax::Dialect) -> SqlType {
     match dialect {
         Dialect::Databricks | Dialect::Hive => super::spark::cast_target(text),
         Dialect::Snowflake if bare_decimal => SqlType::Decimal(38, 0),
+        Dialect::Postgres if bare_decimal => SqlType::Numeric,
+        Dialect::Redshift if bare_decimal => SqlType::Decimal(18, 0),
+        // FLOAT is FLOAT8 there, FLOAT(P) a REAL only up to 24 bits.
+        Dialect::Postgres | Dialect::Redshift => match parse_type(text) {
+            SqlType::Float if float_is_double(&bare) => SqlType::Double,
+            other => other,
+        },
         Dialect::Snowflake => match parse_type(text) {
             // FLOAT, FLOAT4, REAL: all of Snowflake's floats are doubles.
             SqlType::Float => SqlType::Double,
@@ -42,6 +50,20 @@ pub fn parse_type_in(text: &str, dialect: crate::syntax::Dialect) -> SqlType {
         Dialect::BigQuery => parse_with(text, true),
         _ => parse_type(text),
     }
+}
+
+/// Whether Postgres's `FLOAT` or `FLOAT(P)`, as written (in capitals), is
+/// its DOUBLE PRECISION.
+fn float_is_double(written: &str) -> bool {
+    let Some(rest) = written.strip_prefix("FLOAT") else {
+        return false;
+    };
+    let bits = rest
+        .trim()
+        .trim_start_matches('(')
+        .trim_end_matches(')')
+        .trim();
+    bits.is_empty() || bits.parse::<u32>().is_ok_and(|p| p > 24)
 }
 
 struct TypeParser<'a> {

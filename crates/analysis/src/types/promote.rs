@@ -19,8 +19,9 @@ fn numeric_rank(t: &SqlType) -> Option<u8> {
         UHugeInt => 9,
         HugeInt => 10,
         Decimal(..) => 11,
-        Float => 12,
-        Double => 13,
+        Numeric => 12,
+        Float => 13,
+        Double => 14,
         _ => return None,
     })
 }
@@ -110,7 +111,7 @@ pub fn common_supertype(a: &SqlType, b: &SqlType) -> Option<SqlType> {
         let (lo, hi) = if ra <= rb { (a, b) } else { (b, a) };
         return Some(match hi {
             Float | Double => {
-                if matches!(hi, Float) && matches!(lo, Decimal(..)) {
+                if matches!(hi, Float) && matches!(lo, Decimal(..) | Numeric) {
                     Float
                 } else {
                     hi.clone()
@@ -171,7 +172,7 @@ fn target_cost(to: &SqlType) -> u32 {
         Timestamp => 120,
         TimestampTz => 121,
         Varchar => 149,
-        Decimal(..) => 104,
+        Decimal(..) | Numeric => 104,
         List(_) | Array(..) | Struct(_) | Map(..) | Union(_) => 160,
         _ => 110,
     }
@@ -211,11 +212,11 @@ fn numeric_widens(from: &SqlType, to: &SqlType) -> bool {
         HugeInt => &["FLOAT", "DOUBLE", "DECIMAL"],
         UHugeInt => &["DECIMAL"],
         Float => &["DOUBLE"],
-        Decimal(..) => &["FLOAT", "DOUBLE"],
+        Decimal(..) | Numeric => &["FLOAT", "DOUBLE"],
         _ => &[],
     };
     let name = match to {
-        Decimal(..) => "DECIMAL".to_string(),
+        Decimal(..) | Numeric => "DECIMAL".to_string(),
         other => other.to_string(),
     };
     targets.contains(&name.as_str())
@@ -242,7 +243,7 @@ pub fn implicit_cast_cost(from: &SqlType, to: &SqlType) -> Option<u32> {
                 implicit_cast_cost(&natural, t)
             }
         }
-        (Decimal(..), Decimal(..)) => Some(1),
+        (Decimal(..) | Numeric, Decimal(..) | Numeric) => Some(1),
         (List(a) | Array(a, _), List(b)) => implicit_cast_cost(a, b).map(|c| c + 1),
         (Date, Timestamp | TimestampTz) | (Timestamp, TimestampTz) => Some(target_cost(to)),
         // DuckDB's functions take Snowflake's TIMESTAMP_TZ as their TIMESTAMPTZ.

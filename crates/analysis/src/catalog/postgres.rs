@@ -1,0 +1,220 @@
+//! Result types of Postgres functions and operators where they differ from
+//! DuckDB's, as PostgreSQL 15 gives them (the columns of views over them in
+//! `information_schema.columns`). Decimals a function or an operator
+//! computes have no precision (NUMERIC); integer division is an integer;
+//! lengths and positions are INTEGER, sums of integers BIGINT or NUMERIC,
+//! averages of exact numbers NUMERIC. Everything else falls back to DuckDB's
+//! catalog.
+
+use crate::types::{common_supertype, SqlType};
+
+fn is_exact(ty: &SqlType) -> bool {
+    ty.is_integer() || matches!(ty, SqlType::Decimal(..) | SqlType::Numeric)
+}
+
+fn is_float(ty: &SqlType) -> bool {
+    matches!(ty, SqlType::Float | SqlType::Double)
+}
+
+/// A computed value's type: decimals lose their precision, in arrays too.
+pub fn without_precision(ty: SqlType) -> SqlType {
+    match ty {
+        SqlType::Decimal(..) => SqlType::Numeric,
+        SqlType::List(element) => SqlType::List(Box::new(without_precision(*element))),
+        other => other,
+    }
+}
+
+/// What a NUMERIC of any precision reads as in DuckDB's catalog, whose
+/// decimals all have one.
+pub fn with_some_precision(ty: &SqlType) -> SqlType {
+    match ty {
+        SqlType::Numeric => SqlType::Decimal(38, 10),
+        other => other.clone(),
+    }
+}
+
+/// Postgres's result type of the call `name(args)`, where it differs from DuckDB's.
+pub fn postgres_result_type(name: &str, args: &[SqlType]) -> Option<SqlType> {
+    use SqlType::*;
+    let first = args.first().cloned().map(SqlType::materialize);
+    Some(match (name, first.as_ref()) {
+        ("sum", Some(TinyInt | SmallInt | Integer)) => BigInt,
+        ("sum", Some(BigInt | Decimal(..) | Numeric)) => Numeric,
+        ("sum", Some(Float)) => Float,
+        (
+            "avg" | "stddev" | "stddev_samp" | "stddev_pop" | "variance" | "var_samp" | "var_pop",
+            Some(t),
+        ) if is_exact(t) => Numeric,
+        (
+            "avg" | "stddev" | "stddev_samp" | "stddev_pop" | "variance" | "var_samp" | "var_pop",
+            Some(t),
+        ) if is_float(t) => Double,
+        (
+            "length" | "char_length" | "character_length" | "octet_length" | "bit_length"
+            | "strpos" | "ascii" | "array_length" | "array_ndims" | "array_upper" | "array_lower"
+            | "array_position" | "cardinality" | "ntile" | "width_bucket",
+            _,
+        ) => Integer,
+        ("date_part", _) => Double,
+        ("to_char", _) => Varchar,
+        ("to_number", _) => Numeric,
+        ("to_date", _) => Date,
+        ("to_timestamp", _) => TimestampTz,
+        // A date is truncated as the TIMESTAMPTZ it converts to.
+        ("date_trunc", _) => match args.get(1) {
+            Some(Date | TimestampTz) => TimestampTz,
+            Some(Timestamp) => Timestamp,
+            Some(Interval) => Interval,
+            _ => return None,
+        },
+        // An integer goes to the DOUBLE PRECISION overload.
+        ("round" | "trunc" | "floor" | "ceil" | "ceiling", Some(t)) if t.is_integer() => Double,
+        (
+            "round" | "trunc" | "floor" | "ceil" | "ceiling" | "abs" | "sign" | "mod",
+            Some(Decimal(..) | Numeric),
+        ) => Numeric,
+        (
+            "power" | "pow" | "sqrt" | "cbrt" | "exp" | "ln" | "log" | "log10",
+            Some(Decimal(..) | Numeric),
+        ) => Numeric,
+        ("string_agg", _) => Varchar,
+        ("age", _) => Interval,
+        ("now" | "transaction_timestamp" | "statement_timestamp" | "clock_timestamp", _) => {
+            TimestampTz
+        }
+        ("random", _) => Double,
+        _ => return None,
+    })
+}
+
+/// Redshift's result type of `name(args)` where it differs from DuckDB's, as
+/// Redshift's function reference gives it: sums and averages of integers
+/// are BIGINT (an average is truncated), an average of DECIMAL(P,S) is
+/// DECIMAL(38,S); lengths and positions are INTEGER.
+pub fn redshift_result_type(name: &str, args: &[SqlType]) -> Option<SqlType> {
+    use SqlType::*;
+    let first = args.first().cloned().map(SqlType::materialize);
+    Some(match (name, first.as_ref()) {
+        ("sum" | "avg", Some(t)) if t.is_integer() => BigInt,
+        ("avg", Some(Decimal(_, s))) => Decimal(38, *s),
+        ("avg", Some(t)) if is_float(t) => Double,
+        (
+            "len" | "length" | "char_length" | "character_length" | "octet_length" | "strpos"
+            | "charindex" | "ascii" | "ntile",
+            _,
+        ) => Integer,
+        _ => return None,
+    })
+}
+
+/// Whether a call keeps its arguments' precision when they all share one
+/// type (`coalesce(n, n)`, `nullif(n, 1)`); every other call computes a
+/// value of its own.
+pub fn keeps_precision(name: &str) -> bool {
+    matches!(name, "coalesce" | "nullif")
+}
+
+/// Integer division as Postgres and Redshift do it: it truncates, and its
+/// type is the operands' common integer type.
+pub fn integer_division(l: &SqlType, r: &SqlType) -> Option<SqlType> {
+    (l.is_integer() && r.is_integer())
+        .then(|| common_supertype(l, r).map(SqlType::materialize))
+        .flatten()
+}
+
+/// Postgres's result type of `l symbol r` for `+ - * / %`, where it
+/// differs from DuckDB's.
+pub fn postgres_arithmetic(symbol: &str, l: &SqlType, r: &SqlType) -> Option<SqlType> {
+    use SqlType::*;
+    let (lm, rm) = (l.clone().materialize(), r.clone().materialize());
+    match (symbol, &lm, &rm) {
+        ("-", Date, Date) => Some(Integer),
+        // REAL with REAL stays REAL; a float with anything else is DOUBLE PRECISION.
+        (_, Float, Float) => Some(Float),
+        _ if (is_float(&lm) && (is_float(&rm) || is_exact(&rm)))
+            || (is_float(&rm) && is_exact(&lm)) =>
+        {
+            Some(Double)
+        }
+        _ if is_float(&lm) || is_float(&rm) => None,
+        _ if (matches!(lm, Decimal(..) | Numeric) || matches!(rm, Decimal(..) | Numeric))
+            && is_exact(&lm)
+            && is_exact(&rm) =>
+        {
+            Some(Numeric)
+        }
+        ("/", _, _) => integer_division(l, r),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use SqlType::*;
+
+    #[test]
+    fn aggregates_and_lengths_have_postgres_types() {
+        assert_eq!(postgres_result_type("sum", &[Integer]), Some(BigInt));
+        assert_eq!(postgres_result_type("sum", &[BigInt]), Some(Numeric));
+        assert_eq!(postgres_result_type("sum", &[Double]), None);
+        assert_eq!(
+            postgres_result_type("avg", &[Decimal(10, 2)]),
+            Some(Numeric)
+        );
+        assert_eq!(postgres_result_type("avg", &[Float]), Some(Double));
+        assert_eq!(postgres_result_type("length", &[Varchar]), Some(Integer));
+        assert_eq!(postgres_result_type("round", &[Integer]), Some(Double));
+        assert_eq!(
+            postgres_result_type("round", &[Decimal(10, 2), IntegerLiteral(1)]),
+            Some(Numeric)
+        );
+        assert_eq!(
+            postgres_result_type("date_trunc", &[Varchar, Date]),
+            Some(TimestampTz)
+        );
+        assert_eq!(postgres_result_type("lower", &[Varchar]), None);
+    }
+
+    #[test]
+    fn redshift_averages_integers_as_integers() {
+        assert_eq!(redshift_result_type("avg", &[Integer]), Some(BigInt));
+        assert_eq!(
+            redshift_result_type("avg", &[Decimal(5, 2)]),
+            Some(Decimal(38, 2))
+        );
+        assert_eq!(redshift_result_type("sum", &[SmallInt]), Some(BigInt));
+        assert_eq!(redshift_result_type("sum", &[Decimal(5, 2)]), None);
+        assert_eq!(redshift_result_type("len", &[Varchar]), Some(Integer));
+        assert_eq!(
+            integer_division(&Integer, &IntegerLiteral(2)),
+            Some(Integer)
+        );
+        assert_eq!(integer_division(&Integer, &Double), None);
+    }
+
+    #[test]
+    fn arithmetic_on_decimals_is_numeric_and_on_integers_stays_integer() {
+        assert_eq!(postgres_arithmetic("*", &Integer, &Numeric), Some(Numeric));
+        assert_eq!(
+            postgres_arithmetic("+", &Decimal(10, 2), &IntegerLiteral(1)),
+            Some(Numeric)
+        );
+        assert_eq!(
+            postgres_arithmetic("/", &Integer, &IntegerLiteral(2)),
+            Some(Integer)
+        );
+        assert_eq!(
+            postgres_arithmetic("/", &BigInt, &IntegerLiteral(2)),
+            Some(BigInt)
+        );
+        assert_eq!(postgres_arithmetic("-", &Date, &Date), Some(Integer));
+        assert_eq!(
+            postgres_arithmetic("*", &Float, &IntegerLiteral(2)),
+            Some(Double)
+        );
+        assert_eq!(postgres_arithmetic("*", &Float, &Float), Some(Float));
+        assert_eq!(postgres_arithmetic("+", &Integer, &Integer), None);
+    }
+}
