@@ -113,6 +113,10 @@ fn two_resources_built_as_one_relation_are_an_error_as_dbt_parse_makes_them() {
             ("models/refunds.sql", "select 1 as id\n"),
             ("models/refunds_raw.sql", "select 2 as id\n"),
             ("models/properties.yml", "version: 2\nmodels:\n  - name: refunds_raw\n    config:\n      alias: Refunds\n"),
+            // Three on one relation: taken for a naming macro read otherwise than dbt.
+            ("models/legacy_a.sql", "{{ config(alias='legacy') }}\nselect 1 as id\n"),
+            ("models/legacy_b.sql", "{{ config(alias='legacy') }}\nselect 2 as id\n"),
+            ("models/legacy_c.sql", "{{ config(alias='legacy') }}\nselect 3 as id\n"),
         ],
     );
     let host = AnalysisHost::load(&root).unwrap();

@@ -869,6 +869,16 @@ const POSTGRES_15_TYPES: &[(&str, &str)] = &[
     ("nullif(n, 1)", "numeric(10,2)"),
     ("coalesce(i, b)", "bigint"),
     ("coalesce(n, n)", "numeric(10,2)"),
+    ("coalesce(n, 0)", "numeric"),
+    ("coalesce(sum(n) / 60, 0)", "numeric"),
+    ("date(ts)", "date"),
+    (
+        "percentile_cont(0.5) within group (order by n)",
+        "double precision",
+    ),
+    ("numeric '1.5'", "numeric"),
+    ("n > 0", "boolean"),
+    ("bool_or(n > 0)", "boolean"),
     ("greatest(i, b)", "bigint"),
     ("date_trunc('day', ts)", "timestamp without time zone"),
     ("date_trunc('day', dt)", "timestamp with time zone"),
@@ -909,6 +919,20 @@ fn postgres_types_are_postgres_15s() {
         })
         .collect();
     assert_eq!(wrong, Vec::<String>::new());
+    // A bare NULL in a set operation takes the other operands' type.
+    for sql in [
+        "select s as c from t union all select null",
+        "select null as c union all select s from t",
+    ] {
+        let catalog = TableCatalog::from_json_in(
+            &format!(r#"{{"tables": {{"t": {table}}}}}"#),
+            Dialect::Postgres,
+        )
+        .unwrap();
+        let analysis = analyze_sql(sql, Dialect::Postgres, &catalog);
+        let ty = &analysis.output().unwrap().columns[0].ty;
+        assert_eq!(ty.shown_in(Dialect::Postgres), "SMALLINT", "{sql}");
+    }
     // Redshift, as its function reference types them.
     for (expr, redshift) in [
         ("avg(i)", "BIGINT"),
@@ -1019,6 +1043,8 @@ fn bigquery_functions_are_typed_as_bigquery_types_them() {
         ("big * n", "BIGNUMERIC"),
         ("avg(num)", "NUMERIC"),
         ("round(num, 2)", "NUMERIC"),
+        ("round(n)", "FLOAT64"),
+        ("floor(n)", "FLOAT64"),
         ("safe_divide(n, n)", "FLOAT64"),
         ("div(n, 2)", "INT64"),
         ("sum(n)", "INT64"),

@@ -163,6 +163,8 @@ pub fn bigquery_result_type(
         {
             decimal_kind(is_bignumeric(&first))
         }
+        // An INT64 is rounded as the FLOAT64 it converts to.
+        "round" | "floor" | "ceil" | "ceiling" | "trunc" if first.is_integer() => SqlType::Double,
         "percentile_disc" => first.materialize(),
         "div" | "safe_add" | "safe_subtract" | "safe_multiply" | "mod" => numeric_common(args),
         "safe_negate" => numeric_common(&args[..args.len().min(1)]),

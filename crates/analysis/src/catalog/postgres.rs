@@ -57,6 +57,11 @@ pub fn postgres_result_type(name: &str, args: &[SqlType]) -> Option<SqlType> {
             _,
         ) => Integer,
         ("date_part", _) => Double,
+        // `date(ts)`, the call form of `ts::date`.
+        ("date", Some(_)) if args.len() == 1 => Date,
+        ("grouping", _) => Integer,
+        ("percentile_cont", Some(Interval)) => Interval,
+        ("percentile_cont", _) => Double,
         ("to_char", _) => Varchar,
         ("to_number", _) => Numeric,
         ("to_date", _) => Date,
@@ -84,6 +89,15 @@ pub fn postgres_result_type(name: &str, args: &[SqlType]) -> Option<SqlType> {
             TimestampTz
         }
         ("random", _) => Double,
+        // Arguments of one type keep it, precision included; a decimal among
+        // others of other types is a NUMERIC.
+        ("coalesce", _)
+            if args.iter().any(|t| matches!(t, Decimal(..) | Numeric))
+                && args.iter().any(|t| Some(t) != args.first())
+                && args.iter().all(|t| is_exact(t) || matches!(t, Null)) =>
+        {
+            Numeric
+        }
         _ => return None,
     })
 }
@@ -127,6 +141,9 @@ pub fn integer_division(l: &SqlType, r: &SqlType) -> Option<SqlType> {
 /// differs from DuckDB's.
 pub fn postgres_arithmetic(symbol: &str, l: &SqlType, r: &SqlType) -> Option<SqlType> {
     use SqlType::*;
+    if !matches!(symbol, "+" | "-" | "*" | "/" | "%") {
+        return None;
+    }
     let (lm, rm) = (l.clone().materialize(), r.clone().materialize());
     match (symbol, &lm, &rm) {
         ("-", Date, Date) => Some(Integer),
@@ -175,6 +192,12 @@ mod tests {
             Some(TimestampTz)
         );
         assert_eq!(postgres_result_type("lower", &[Varchar]), None);
+        let n = Decimal(10, 2);
+        assert_eq!(
+            postgres_result_type("coalesce", &[n.clone(), IntegerLiteral(0)]),
+            Some(Numeric)
+        );
+        assert_eq!(postgres_result_type("coalesce", &[n.clone(), n]), None);
     }
 
     #[test]
@@ -216,5 +239,11 @@ mod tests {
         );
         assert_eq!(postgres_arithmetic("*", &Float, &Float), Some(Float));
         assert_eq!(postgres_arithmetic("+", &Integer, &Integer), None);
+        // Not arithmetic: a comparison stays a comparison.
+        assert_eq!(postgres_arithmetic(">", &Numeric, &IntegerLiteral(0)), None);
+        assert_eq!(
+            postgres_arithmetic("", &Decimal(10, 2), &IntegerLiteral(0)),
+            None
+        );
     }
 }

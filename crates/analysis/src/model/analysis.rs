@@ -605,7 +605,10 @@ fn shared_relation_diagnostic(
         .into_iter()
         .filter(|n| !node_is_disabled(db, project, n))
         .collect();
-    if others.is_empty() {
+    // One pair is an alias or schema set twice (what an edit makes); more
+    // nodes on one relation are a naming macro Loupe reads otherwise than
+    // dbt (one reading config it is not given), not the user's error.
+    if others.len() != 1 {
         return None;
     }
     let (schema, identifier) = &node.relation;

@@ -15,7 +15,7 @@ use crate::catalog::{
 };
 use crate::diagnostics::{did_you_mean_hint, Code};
 use crate::syntax::Dialect;
-use crate::types::{common_supertype, parse_type, SqlType};
+use crate::types::{common_supertype, SqlType};
 
 impl Analyzer<'_> {
     /// Infers an expression's type, reporting resolution problems. With
@@ -115,7 +115,9 @@ impl Analyzer<'_> {
             Expr::TypedString(t) if self.dialect == Dialect::BigQuery => {
                 crate::types::parse_type_in(&t.data_type.to_string(), self.dialect)
             }
-            Expr::TypedString(t) => parse_type(&t.data_type.to_string()),
+            Expr::TypedString(t) => {
+                crate::types::parse_type_in(&t.data_type.to_string(), self.dialect)
+            }
             Expr::Interval(i) => {
                 infer(self, &i.value);
                 SqlType::Interval
@@ -267,10 +269,15 @@ impl Analyzer<'_> {
                     }
                     return self.spark_call_type(name, &args);
                 }
-                if self.dialect == Dialect::Postgres {
-                    if let Some(ty) = postgres_result_type(name, std::slice::from_ref(&ty)) {
-                        return ty;
+                let engine_type = match self.dialect {
+                    Dialect::Postgres => postgres_result_type(name, std::slice::from_ref(&ty)),
+                    Dialect::BigQuery => {
+                        bigquery_result_type(None, name, std::slice::from_ref(&ty))
                     }
+                    _ => None,
+                };
+                if let Some(ty) = engine_type {
+                    return ty;
                 }
                 self.function_type(name, &[ty], Vec::new(), false)
             }
@@ -738,6 +745,10 @@ impl Analyzer<'_> {
         }
         // `percentile_cont(0.5) WITHIN GROUP (ORDER BY x)` is `quantile_cont(x, 0.5)`.
         if let (Some(ordered), Some(q)) = (ordered_types.first(), percentile_as_quantile(&name)) {
+            if self.dialect == Dialect::Postgres && name == "percentile_cont" {
+                return postgres_result_type(&name, std::slice::from_ref(ordered))
+                    .unwrap_or(SqlType::Unknown);
+            }
             if self.spark_types {
                 return crate::types::spark::ordered_set_type(&name, ordered);
             }
@@ -772,7 +783,13 @@ impl Analyzer<'_> {
             if let Some(ty) = postgres_result_type(&name, &arg_types) {
                 return ty;
             }
-            arg_types.iter().map(with_some_precision).collect()
+            // `coalesce` and `nullif` keep NUMERIC as it is; DuckDB's catalog
+            // reads a decimal of some precision.
+            if keeps_precision(&name) {
+                arg_types
+            } else {
+                arg_types.iter().map(with_some_precision).collect()
+            }
         } else {
             arg_types
         };

@@ -756,7 +756,8 @@ impl<'a> Analyzer<'a> {
         let mut result: Option<RelationSchema> = None;
         let mut first_arity: Option<usize> = None;
         for (operand, quantifier) in operands {
-            let schema = self.analyze_set_expr(operand, parent);
+            let mut schema = self.analyze_set_expr(operand, parent);
+            keep_untyped_nulls(operand, &mut schema);
             let by_name = matches!(
                 quantifier,
                 Some(
@@ -2382,6 +2383,28 @@ fn flatten_set_operation<'e>(
             out.push((right, Some(*set_quantifier)));
         }
         other => out.push((other, quantifier)),
+    }
+}
+
+/// A bare `NULL` an operand of a set operation selects takes the type of
+/// the other operands' column, as every engine types it (`smallint_col
+/// UNION ALL null` is a SMALLINT); the operand's own schema made it an
+/// INTEGER, which would widen the others.
+fn keep_untyped_nulls(operand: &SetExpr, schema: &mut RelationSchema) {
+    let SetExpr::Select(select) = operand else {
+        return;
+    };
+    if select.projection.len() != schema.columns.len() {
+        return;
+    }
+    for (i, item) in select.projection.iter().enumerate() {
+        let expr = match item {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e,
+            _ => continue,
+        };
+        if matches!(expr, Expr::Value(v) if v.value == sqlparser::ast::Value::Null) {
+            Arc::make_mut(&mut schema.columns)[i].ty = SqlType::Null;
+        }
     }
 }
 
