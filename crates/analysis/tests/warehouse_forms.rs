@@ -872,6 +872,17 @@ const POSTGRES_15_TYPES: &[(&str, &str)] = &[
     ("coalesce(n, 0)", "numeric"),
     ("coalesce(sum(n) / 60, 0)", "numeric"),
     ("date(ts)", "date"),
+    ("generate_series(1, i)", "integer"),
+    ("generate_series(1, b)", "bigint"),
+    (
+        "generate_series(dt, dt, interval '1 day')",
+        "timestamp with time zone",
+    ),
+    (
+        "generate_series(ts, ts, interval '1 day')",
+        "timestamp without time zone",
+    ),
+    ("null", "text"),
     (
         "percentile_cont(0.5) within group (order by n)",
         "double precision",
@@ -919,6 +930,23 @@ fn postgres_types_are_postgres_15s() {
         })
         .collect();
     assert_eq!(wrong, Vec::<String>::new());
+    // `generate_series` in FROM makes the same values.
+    let catalog = TableCatalog::from_json_in(
+        &format!(r#"{{"tables": {{"t": {table}}}}}"#),
+        Dialect::Postgres,
+    )
+    .unwrap();
+    let series = analyze_sql(
+        "select s.x from t, generate_series(1, t.i) s(x)",
+        Dialect::Postgres,
+        &catalog,
+    );
+    assert_eq!(
+        series.output().unwrap().columns[0]
+            .ty
+            .shown_in(Dialect::Postgres),
+        "INTEGER"
+    );
     // A bare NULL in a set operation takes the other operands' type.
     for sql in [
         "select s as c from t union all select null",

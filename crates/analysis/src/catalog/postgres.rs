@@ -89,6 +89,7 @@ pub fn postgres_result_type(name: &str, args: &[SqlType]) -> Option<SqlType> {
             TimestampTz
         }
         ("random", _) => Double,
+        ("generate_series", _) => return postgres_series_type(args),
         // Arguments of one type keep it, precision included; a decimal among
         // others of other types is a NUMERIC.
         ("coalesce", _)
@@ -118,6 +119,29 @@ pub fn redshift_result_type(name: &str, args: &[SqlType]) -> Option<SqlType> {
             | "charindex" | "ascii" | "ntile",
             _,
         ) => Integer,
+        _ => return None,
+    })
+}
+
+/// The type of the values `generate_series(start, stop[, step])` makes on
+/// Postgres: the bounds' common integer or NUMERIC, a TIMESTAMP between
+/// timestamps, else (dates too) a TIMESTAMPTZ.
+pub fn postgres_series_type(args: &[SqlType]) -> Option<SqlType> {
+    use SqlType::*;
+    let bounds = &args[..args.len().min(2)];
+    let first = bounds.first()?.clone().materialize();
+    if bounds.iter().all(SqlType::is_integer) {
+        return bounds
+            .iter()
+            .try_fold(Null, |acc, t| common_supertype(&acc, t))
+            .map(SqlType::materialize);
+    }
+    if bounds.iter().all(is_exact) {
+        return Some(Numeric);
+    }
+    Some(match first {
+        Timestamp => Timestamp,
+        Date | TimestampTz => TimestampTz,
         _ => return None,
     })
 }
@@ -192,6 +216,14 @@ mod tests {
             Some(TimestampTz)
         );
         assert_eq!(postgres_result_type("lower", &[Varchar]), None);
+        assert_eq!(
+            postgres_series_type(&[IntegerLiteral(1), Integer]),
+            Some(Integer)
+        );
+        assert_eq!(
+            postgres_series_type(&[Date, Date, Interval]),
+            Some(TimestampTz)
+        );
         let n = Decimal(10, 2);
         assert_eq!(
             postgres_result_type("coalesce", &[n.clone(), IntegerLiteral(0)]),

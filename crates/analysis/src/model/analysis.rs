@@ -608,33 +608,28 @@ fn shared_relation_diagnostic(
     // One pair is an alias or schema set twice (what an edit makes); more
     // nodes on one relation are a naming macro Loupe reads otherwise than
     // dbt (one reading config it is not given), not the user's error.
-    if others.len() != 1 {
+    let [other] = others.as_slice() else {
         return None;
-    }
+    };
     let (schema, identifier) = &node.relation;
     let relation = if node.database.is_empty() {
         format!("{schema}.{identifier}")
     } else {
         format!("{}.{schema}.{identifier}", node.database)
     };
-    let named = others
-        .iter()
-        .map(|n| {
-            let kind = match n.file_kind {
-                crate::project::FileKind::Seed => "seed",
-                crate::project::FileKind::Snapshot => "snapshot",
-                _ => "model",
-            };
-            format!("{kind} `{}` ({})", n.name, n.file.path(db))
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
+    let kind = match other.file_kind {
+        crate::project::FileKind::Seed => "seed",
+        crate::project::FileKind::Snapshot => "snapshot",
+        _ => "model",
+    };
     Some(Diagnostic::new(
         Code::DuplicateModel,
         tag_with_text(template, "alias"),
         format!(
-            "`{}` is built as `{relation}`, and so is {named}: dbt refuses two resources with one database representation; give one of them another alias or schema",
-            node.name
+            "`{}` is built as `{relation}`, and so is {kind} `{}` ({}): dbt refuses two resources with one database representation; give one of them another alias or schema",
+            node.name,
+            other.name,
+            other.file.path(db)
         ),
     ))
 }

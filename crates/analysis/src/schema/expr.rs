@@ -1027,15 +1027,7 @@ impl Analyzer<'_> {
     fn binary_type(&self, op: &BinaryOperator, l: &SqlType, r: &SqlType) -> SqlType {
         use BinaryOperator as B;
         if self.dialect == Dialect::Postgres && !l.is_unknown() && !r.is_unknown() {
-            let symbol = match op {
-                B::Plus => "+",
-                B::Minus => "-",
-                B::Multiply => "*",
-                B::Divide => "/",
-                B::Modulo => "%",
-                _ => "",
-            };
-            if let Some(ty) = postgres_arithmetic(symbol, l, r) {
+            if let Some(ty) = arithmetic_symbol(op).and_then(|s| postgres_arithmetic(s, l, r)) {
                 return ty;
             }
         }
@@ -1075,19 +1067,15 @@ impl Analyzer<'_> {
                 bigquery_decimal_result(l, r).unwrap_or(SqlType::Unknown)
             }
             _ if self.spark_types => {
-                let symbol = match op {
-                    B::Plus => "+",
-                    B::Minus => "-",
-                    B::Multiply => "*",
-                    B::Divide => "/",
-                    B::Modulo => "%",
-                    B::StringConcat => "||",
-                    B::MyIntegerDivide | B::DuckIntegerDivide => "div",
-                    B::BitwiseAnd => "&",
-                    B::BitwiseOr => "|",
-                    B::BitwiseXor | B::PGBitwiseXor => "^",
-                    B::PGBitwiseShiftLeft => "<<",
-                    B::PGBitwiseShiftRight => ">>",
+                let symbol = match (arithmetic_symbol(op), op) {
+                    (Some(symbol), _) => symbol,
+                    (None, B::StringConcat) => "||",
+                    (None, B::MyIntegerDivide | B::DuckIntegerDivide) => "div",
+                    (None, B::BitwiseAnd) => "&",
+                    (None, B::BitwiseOr) => "|",
+                    (None, B::BitwiseXor | B::PGBitwiseXor) => "^",
+                    (None, B::PGBitwiseShiftLeft) => "<<",
+                    (None, B::PGBitwiseShiftRight) => ">>",
                     _ => return SqlType::Unknown,
                 };
                 self.spark_operator_type(symbol, l, r)
@@ -1101,13 +1089,7 @@ impl Analyzer<'_> {
                 _ => SqlType::Varchar,
             },
             B::Plus | B::Minus | B::Multiply | B::Modulo => {
-                let symbol = match op {
-                    B::Plus => "+",
-                    B::Minus => "-",
-                    B::Multiply => "*",
-                    _ => "%",
-                };
-                self.arithmetic_type(symbol, l, r)
+                self.arithmetic_type(arithmetic_symbol(op).unwrap_or("%"), l, r)
             }
             B::Divide => {
                 if let Some(ty) = self.snowflake_fixed_point("/", l, r) {
@@ -1632,6 +1614,18 @@ pub(crate) fn json_arrow(
         && literal
         && lambda.syntax == sqlparser::ast::LambdaSyntax::Arrow)
         .then(|| Expr::Identifier(param.name.clone()))
+}
+
+/// The symbol of `+ - * / %`.
+fn arithmetic_symbol(op: &BinaryOperator) -> Option<&'static str> {
+    Some(match op {
+        BinaryOperator::Plus => "+",
+        BinaryOperator::Minus => "-",
+        BinaryOperator::Multiply => "*",
+        BinaryOperator::Divide => "/",
+        BinaryOperator::Modulo => "%",
+        _ => return None,
+    })
 }
 
 /// What a column reference that names nothing was likely meant to be: for

@@ -733,7 +733,7 @@ impl<'a> Analyzer<'a> {
                         }
                     }
                 }
-                RelationSchema::closed(materialize(columns))
+                RelationSchema::closed(materialize(columns, self.dialect))
             }
             SetExpr::Table(t) => {
                 let parts: Vec<String> = t
@@ -1405,8 +1405,13 @@ impl<'a> Analyzer<'a> {
                 RelationSchema::closed(vec![Column::new("id", SqlType::BigInt)])
             }
             n @ ("range" | "generate_series") => {
-                let ty = match types.first() {
-                    Some(t) if t.is_temporal() => SqlType::Timestamp,
+                let postgres = (n == "generate_series"
+                    && self.dialect == crate::syntax::Dialect::Postgres)
+                    .then(|| crate::catalog::postgres_series_type(&types))
+                    .flatten();
+                let ty = match (postgres, types.first()) {
+                    (Some(ty), _) => ty,
+                    (None, Some(t)) if t.is_temporal() => SqlType::Timestamp,
                     _ => SqlType::BigInt,
                 };
                 RelationSchema::closed(vec![Column::new(n, ty)])
@@ -1766,7 +1771,7 @@ impl<'a> Analyzer<'a> {
         }
         self.last_projection_starts = projection_starts;
         RelationSchema {
-            columns: Arc::new(materialize(columns)),
+            columns: Arc::new(materialize(columns, self.dialect)),
             open,
             open_from,
         }
@@ -2357,11 +2362,16 @@ fn names_quoted(item: &SelectItem) -> bool {
     }
 }
 
-fn materialize(columns: Vec<Column>) -> Vec<Column> {
+/// The columns' types once the query's rows exist: a bare NULL is an
+/// INTEGER, as DuckDB makes it, and a TEXT on Postgres.
+fn materialize(columns: Vec<Column>, dialect: crate::syntax::Dialect) -> Vec<Column> {
     columns
         .into_iter()
         .map(|c| Column {
-            ty: c.ty.materialize(),
+            ty: match c.ty {
+                SqlType::Null if dialect == crate::syntax::Dialect::Postgres => SqlType::Varchar,
+                ty => ty.materialize(),
+            },
             ..c
         })
         .collect()
