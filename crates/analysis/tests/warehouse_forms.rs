@@ -930,36 +930,26 @@ fn postgres_types_are_postgres_15s() {
         })
         .collect();
     assert_eq!(wrong, Vec::<String>::new());
-    // `generate_series` in FROM makes the same values.
+    // Whole queries: the type of their first column.
     let catalog = TableCatalog::from_json_in(
         &format!(r#"{{"tables": {{"t": {table}}}}}"#),
         Dialect::Postgres,
     )
     .unwrap();
-    let series = analyze_sql(
-        "select s.x from t, generate_series(1, t.i) s(x)",
-        Dialect::Postgres,
-        &catalog,
-    );
-    assert_eq!(
-        series.output().unwrap().columns[0]
-            .ty
-            .shown_in(Dialect::Postgres),
-        "INTEGER"
-    );
-    // A bare NULL in a set operation takes the other operands' type.
-    for sql in [
-        "select s as c from t union all select null",
-        "select null as c union all select s from t",
-    ] {
-        let catalog = TableCatalog::from_json_in(
-            &format!(r#"{{"tables": {{"t": {table}}}}}"#),
-            Dialect::Postgres,
-        )
-        .unwrap();
+    let first_column = |sql: &str| {
         let analysis = analyze_sql(sql, Dialect::Postgres, &catalog);
-        let ty = &analysis.output().unwrap().columns[0].ty;
-        assert_eq!(ty.shown_in(Dialect::Postgres), "SMALLINT", "{sql}");
+        analysis.output().unwrap().columns[0]
+            .ty
+            .shown_in(Dialect::Postgres)
+    };
+    for (sql, postgres) in [
+        // `generate_series` in FROM makes the same values.
+        ("select s.x from t, generate_series(1, t.i) s(x)", "INTEGER"),
+        // A bare NULL in a set operation takes the other operands' type.
+        ("select s as c from t union all select null", "SMALLINT"),
+        ("select null as c union all select s from t", "SMALLINT"),
+    ] {
+        assert_eq!(first_column(sql), postgres, "{sql}");
     }
     // Redshift, as its function reference types them.
     for (expr, redshift) in [
