@@ -942,6 +942,17 @@ fn postgres_types_are_postgres_15s() {
             .ty
             .shown_in(Dialect::Postgres)
     };
+    // A trailing comma in a select list: PostgreSQL 15 refuses it
+    // (`syntax error at or near "from"`); DuckDB takes it.
+    let trailing = "select i,\n  s, -- last\n from t";
+    let refused = analyze_sql(trailing, Dialect::Postgres, &catalog);
+    assert_eq!(
+        refused.diagnostics.iter().map(|d| d.message.as_str()).collect::<Vec<_>>(),
+        ["syntax error: a comma before FROM: Postgres does not take a trailing comma in a select list"]
+    );
+    assert!(analyze_sql(trailing, Dialect::DuckDb, &catalog)
+        .diagnostics
+        .is_empty());
     for (sql, postgres) in [
         // `generate_series` in FROM makes the same values.
         ("select s.x from t, generate_series(1, t.i) s(x)", "INTEGER"),

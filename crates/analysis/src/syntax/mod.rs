@@ -412,6 +412,26 @@ fn has_keyword(sql: &str, dialect: Dialect, keyword: sqlparser::keywords::Keywor
     })
 }
 
+/// Where `sql` has a comma right before an unquoted `FROM` (blanks and
+/// comments between), as a select list with a trailing comma has.
+fn comma_before_from(sql: &str, dialect: Dialect) -> Option<sqlparser::tokenizer::Location> {
+    use sqlparser::tokenizer::Token;
+    let tokens = dialect.sqlparser_tokens(sql).ok()?;
+    let mut words = tokens
+        .iter()
+        .filter(|t| !matches!(t.token, Token::Whitespace(_)));
+    let mut previous = words.next()?;
+    for token in words {
+        let from = matches!(&token.token, Token::Word(w)
+            if w.keyword == sqlparser::keywords::Keyword::FROM && w.quote_style.is_none());
+        if from && previous.token == Token::Comma {
+            return Some(previous.span.start);
+        }
+        previous = token;
+    }
+    None
+}
+
 /// One token for each run of spaces, tabs and newlines. The tokenizer makes
 /// one per character, so indentation made half the tokens of a model, and
 /// the parser steps over every one at each look-ahead. Where the parser
@@ -564,7 +584,21 @@ pub fn parse_sql(sql: &str, dialect: Dialect) -> Result<Vec<Statement>, SyntaxEr
             if dialect == Dialect::Generic {
                 return Err(error);
             }
-            Dialect::Generic.parse(sql).map_err(|_| error)
+            let generic = Dialect::Generic.parse(sql).map_err(|_| error)?;
+            // The generic reading takes a trailing comma in a select list,
+            // which Postgres and Redshift refuse.
+            let refused = matches!(dialect, Dialect::Postgres | Dialect::Redshift)
+                .then(|| comma_before_from(sql, dialect))
+                .flatten();
+            match refused {
+                Some(at) => Err(ParserError::ParserError(format!(
+                    "a comma before FROM: {} does not take a trailing comma in a select list at Line: {}, Column: {}",
+                    dialect.engine_name(),
+                    at.line,
+                    at.column
+                ))),
+                None => Ok(generic),
+            }
         })
     };
     let mut statements = parse(sql).or_else(|error| {
