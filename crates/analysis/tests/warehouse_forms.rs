@@ -10,6 +10,7 @@ use loupe_analysis::loose::{analyze_sql, SqlAnalysis, TableCatalog};
 use loupe_analysis::schema::{Column, RelationSchema};
 use loupe_analysis::syntax::{parsers_agree, Dialect};
 use loupe_analysis::types::spark::{parse_spark_type, spark_type_name};
+use loupe_analysis::types::SqlType;
 
 const SPARK_TABLE: &[(&str, &str)] = &[
     ("ts", "TIMESTAMP"),
@@ -29,9 +30,13 @@ fn analyze(sql: &str, dialect: Dialect) -> SqlAnalysis {
     analyze_sql(sql, dialect, &catalog)
 }
 
-/// The columns of `sql` as `name TYPE` in Spark's names, with no diagnostic.
-fn spark_columns(sql: &str) -> Vec<String> {
-    let analysis = analyze(sql, Dialect::Databricks);
+/// The output columns of an analysis that raised nothing, as `name TYPE`
+/// with each type named by `type_name`.
+fn clean_columns(
+    analysis: &SqlAnalysis,
+    sql: &str,
+    type_name: impl Fn(&SqlType) -> String,
+) -> Vec<String> {
     let messages: Vec<&String> = analysis.diagnostics.iter().map(|d| &d.message).collect();
     assert_eq!(messages, Vec::<&String>::new(), "{sql}");
     analysis
@@ -39,8 +44,13 @@ fn spark_columns(sql: &str) -> Vec<String> {
         .unwrap()
         .columns
         .iter()
-        .map(|c| format!("{} {}", c.name, spark_type_name(&c.ty)))
+        .map(|c| format!("{} {}", c.name, type_name(&c.ty)))
         .collect()
+}
+
+/// The columns of `sql` as `name TYPE` in Spark's names, with no diagnostic.
+fn spark_columns(sql: &str) -> Vec<String> {
+    clean_columns(&analyze(sql, Dialect::Databricks), sql, spark_type_name)
 }
 
 #[test]
@@ -190,21 +200,8 @@ fn spark_integer_division_parses_in_the_databricks_and_hive_dialects() {
 #[test]
 fn duckdb_renames_a_repeated_output_name_where_a_query_becomes_a_relation() {
     // DuckDB 1.4: `select * from c` is `a`, `a_1`; `a_1` reads the second.
-    let columns = |sql: &str| -> Vec<String> {
-        let analysis = analyze(sql, Dialect::DuckDb);
-        assert!(
-            analysis.diagnostics.is_empty(),
-            "{sql}: {:?}",
-            analysis.diagnostics
-        );
-        analysis
-            .output()
-            .unwrap()
-            .columns
-            .iter()
-            .map(|c| format!("{} {}", c.name, c.ty))
-            .collect()
-    };
+    let columns =
+        |sql: &str| clean_columns(&analyze(sql, Dialect::DuckDb), sql, SqlType::to_string);
     assert_eq!(
         columns("with c as (select 1 as a, 'x' as a) select a_1, a from c"),
         ["a_1 VARCHAR", "a INTEGER"]
@@ -580,18 +577,7 @@ fn postgres_and_redshift_forms_read_as_their_engines_read_them() {
     );
     let clean = |sql: &str, dialect: Dialect| {
         let analysis = analyze_sql(sql, dialect, &catalog);
-        assert!(
-            analysis.diagnostics.is_empty(),
-            "{dialect:?} {sql}: {:?}",
-            analysis.diagnostics
-        );
-        analysis
-            .output()
-            .unwrap()
-            .columns
-            .iter()
-            .map(|c| format!("{} {}", c.name, c.ty))
-            .collect::<Vec<_>>()
+        clean_columns(&analysis, &format!("{dialect:?} {sql}"), SqlType::to_string)
     };
     // A position column after the elements, named by the alias's list.
     assert_eq!(
@@ -732,18 +718,10 @@ fn bigquery_struct_stars_and_value_tables_read_their_fields() {
         Vec::<&String>::new()
     );
     // A value table of a struct has the struct's fields as columns.
-    let value = analyze(
-        "with v as (select as value struct(1 as a, 'x' as b)) select a, b from v",
-        Dialect::BigQuery,
-    );
-    assert!(value.diagnostics.is_empty(), "{:?}", value.diagnostics);
-    let columns: Vec<String> = value
-        .output()
-        .unwrap()
-        .columns
-        .iter()
-        .map(|c| format!("{} {}", c.name, c.ty.shown_in(Dialect::BigQuery)))
-        .collect();
+    let sql = "with v as (select as value struct(1 as a, 'x' as b)) select a, b from v";
+    let columns = clean_columns(&analyze(sql, Dialect::BigQuery), sql, |t| {
+        t.shown_in(Dialect::BigQuery)
+    });
     assert_eq!(columns, ["a INT64", "b STRING"]);
 }
 
@@ -751,18 +729,7 @@ fn bigquery_struct_stars_and_value_tables_read_their_fields() {
 fn bigquery_typed_array_and_struct_literals_are_typed_by_their_declaration() {
     let sql = "select array<int64>[1, 2] as a, struct<x int64, y string>(n, s) as st, struct(n as k, s) as s2, array<string>[] as empty\nfrom t where s in unnest(array<string>['a', 'b'])";
     let analysis = analyze(sql, Dialect::BigQuery);
-    assert!(
-        analysis.diagnostics.is_empty(),
-        "{:?}",
-        analysis.diagnostics
-    );
-    let columns: Vec<String> = analysis
-        .output()
-        .unwrap()
-        .columns
-        .iter()
-        .map(|c| format!("{} {}", c.name, c.ty))
-        .collect();
+    let columns = clean_columns(&analysis, sql, SqlType::to_string);
     assert_eq!(
         columns,
         [
