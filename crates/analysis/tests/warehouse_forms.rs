@@ -1037,6 +1037,14 @@ fn bigquery_functions_are_typed_as_bigquery_types_them() {
         ("num * num", "NUMERIC"),
         ("num / 3", "NUMERIC"),
         ("big * n", "BIGNUMERIC"),
+        // An exact number meeting a BIGNUMERIC converts to it, not to FLOAT64.
+        ("coalesce(big, n)", "BIGNUMERIC"),
+        ("coalesce(big, num)", "BIGNUMERIC"),
+        ("if(n > 0, big, 0)", "BIGNUMERIC"),
+        ("case when n > 0 then big else n end", "BIGNUMERIC"),
+        ("greatest(big, 1)", "BIGNUMERIC"),
+        ("ifnull(num, n)", "NUMERIC"),
+        ("coalesce(big, f)", "FLOAT64"),
         ("avg(num)", "NUMERIC"),
         ("round(num, 2)", "NUMERIC"),
         ("round(n)", "FLOAT64"),
@@ -1075,6 +1083,30 @@ fn bigquery_functions_are_typed_as_bigquery_types_them() {
     ] {
         assert_eq!(bigquery_type(expr), expected, "{expr}");
     }
+}
+
+#[test]
+fn a_bigquery_union_of_bignumeric_and_int64_is_bignumeric() {
+    let catalog = TableCatalog::from_json_in(
+        r#"{"tables": {"t": [["n", "INT64"], ["big", "BIGNUMERIC"], ["num", "NUMERIC"]]}}"#,
+        Dialect::BigQuery,
+    )
+    .unwrap();
+    let sql = "select big as a, num as b from t union all select n, n from t";
+    let analysis = analyze_sql(sql, Dialect::BigQuery, &catalog);
+    assert!(
+        analysis.diagnostics.is_empty(),
+        "{:?}",
+        analysis.diagnostics
+    );
+    let shown: Vec<String> = analysis
+        .output()
+        .unwrap()
+        .columns
+        .iter()
+        .map(|c| c.ty.shown_in(Dialect::BigQuery))
+        .collect();
+    assert_eq!(shown, ["BIGNUMERIC", "NUMERIC"]);
 }
 
 #[test]

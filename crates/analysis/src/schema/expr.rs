@@ -914,7 +914,7 @@ impl Analyzer<'_> {
         let fold = |args: &[SqlType]| {
             args.iter()
                 .cloned()
-                .try_fold(SqlType::Null, |acc, t| common_supertype(&acc, &t))
+                .try_fold(SqlType::Null, |acc, t| self.supertype(&acc, &t))
                 .unwrap_or(SqlType::Unknown)
         };
         match name {
@@ -1907,10 +1907,24 @@ impl Analyzer<'_> {
     /// wider type in a Spark project, DuckDB's supertype otherwise.
     fn unify(&self, acc: Option<SqlType>, t: SqlType) -> SqlType {
         if self.spark_types {
-            super::spark_calls::spark_unify(acc, t)
-        } else {
-            unify(acc, t)
+            return super::spark_calls::spark_unify(acc, t);
         }
+        match acc {
+            None => t,
+            Some(a) => self.supertype(&a, &t).unwrap_or(SqlType::Unknown),
+        }
+    }
+
+    /// The type two values of a COALESCE, CASE or set operation convert to.
+    /// BigQuery keeps NUMERIC or BIGNUMERIC where an exact number meets one
+    /// (DuckDB's rules would make a BIGNUMERIC and an INT64 a FLOAT64).
+    pub(crate) fn supertype(&self, a: &SqlType, b: &SqlType) -> Option<SqlType> {
+        if self.dialect == Dialect::BigQuery {
+            if let Some(decimal) = bigquery_decimal_result(a, b) {
+                return Some(decimal);
+            }
+        }
+        common_supertype(a, b)
     }
 }
 
@@ -1922,13 +1936,6 @@ fn spark_literal_type(v: &Value) -> SqlType {
             crate::types::spark::number_literal_type(n).unwrap_or(SqlType::Unknown)
         }
         other => literal_type(other),
-    }
-}
-
-fn unify(acc: Option<SqlType>, t: SqlType) -> SqlType {
-    match acc {
-        None => t,
-        Some(a) => common_supertype(&a, &t).unwrap_or(SqlType::Unknown),
     }
 }
 

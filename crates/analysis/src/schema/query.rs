@@ -771,7 +771,7 @@ impl<'a> Analyzer<'a> {
                     first_arity = (!schema.open).then_some(schema.columns.len());
                     schema
                 }
-                Some(acc) if by_name => union_by_name(acc, schema),
+                Some(acc) if by_name => union_by_name(acc, schema, |a, b| self.supertype(a, b)),
                 Some(acc) => {
                     if let Some(n) = first_arity {
                         if !schema.open && schema.columns.len() != n {
@@ -787,7 +787,7 @@ impl<'a> Analyzer<'a> {
                             first_arity = None;
                         }
                     }
-                    union_positional(acc, schema)
+                    union_positional(acc, schema, |a, b| self.supertype(a, b))
                 }
             });
         }
@@ -2418,13 +2418,18 @@ fn keep_untyped_nulls(operand: &SetExpr, schema: &mut RelationSchema) {
     }
 }
 
-fn union_positional(acc: RelationSchema, next: RelationSchema) -> RelationSchema {
+/// `supertype`: the common type of two operands' columns in the dialect.
+fn union_positional(
+    acc: RelationSchema,
+    next: RelationSchema,
+    supertype: impl Fn(&SqlType, &SqlType) -> Option<SqlType>,
+) -> RelationSchema {
     let columns: Vec<Column> = Arc::unwrap_or_clone(acc.columns)
         .into_iter()
         .enumerate()
         .map(|(i, c)| {
             let ty = match next.columns.get(i) {
-                Some(n) => common_supertype(&c.ty, &n.ty).unwrap_or(SqlType::Unknown),
+                Some(n) => supertype(&c.ty, &n.ty).unwrap_or(SqlType::Unknown),
                 None => c.ty,
             };
             let mut lineage = c.lineage;
@@ -2456,7 +2461,11 @@ fn merge_strings(into: &mut Vec<String>, more: Vec<String>) {
     }
 }
 
-fn union_by_name(acc: RelationSchema, next: RelationSchema) -> RelationSchema {
+fn union_by_name(
+    acc: RelationSchema,
+    next: RelationSchema,
+    supertype: impl Fn(&SqlType, &SqlType) -> Option<SqlType>,
+) -> RelationSchema {
     let mut columns = Arc::unwrap_or_clone(acc.columns);
     for n in Arc::unwrap_or_clone(next.columns) {
         match columns
@@ -2464,7 +2473,7 @@ fn union_by_name(acc: RelationSchema, next: RelationSchema) -> RelationSchema {
             .find(|c| c.name.eq_ignore_ascii_case(&n.name))
         {
             Some(c) => {
-                c.ty = common_supertype(&c.ty, &n.ty)
+                c.ty = supertype(&c.ty, &n.ty)
                     .unwrap_or(SqlType::Unknown)
                     .materialize();
                 merge_edges(&mut c.lineage, n.lineage);
