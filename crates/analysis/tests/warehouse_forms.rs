@@ -593,7 +593,7 @@ fn postgres_and_redshift_forms_read_as_their_engines_read_them() {
             "select o.id, to_jsonb(o) as doc, row_to_json(o) as js from orders o",
             Dialect::Postgres
         ),
-        ["id INTEGER", "doc UNKNOWN", "js JSON"]
+        ["id INTEGER", "doc JSONB", "js JSON"]
     );
     assert_eq!(
         clean("select o from orders o", Dialect::DuckDb),
@@ -874,13 +874,41 @@ const POSTGRES_15_TYPES: &[(&str, &str)] = &[
     ("r + d", "double precision"),
     ("s + s", "smallint"),
     ("s * i", "integer"),
+    // JSON: jsonb operators and functions make jsonb, json ones json.
+    ("j", "jsonb"),
+    ("j -> 'a'", "jsonb"),
+    ("j ->> 'a'", "text"),
+    ("j #> '{a,b}'", "jsonb"),
+    ("j #>> '{a,b}'", "text"),
+    ("j || j", "jsonb"),
+    ("j - 'a'", "jsonb"),
+    ("j #- '{a}'", "jsonb"),
+    ("j @> '{\"a\": 1}'", "boolean"),
+    ("j ? 'a'", "boolean"),
+    ("j ?| array['a', 'b']", "boolean"),
+    ("'{}'::jsonb", "jsonb"),
+    ("jsonb_array_length(j -> 'items')", "integer"),
+    ("jsonb_typeof(j)", "text"),
+    ("jsonb_build_object('a', i)", "jsonb"),
+    ("json_build_object('a', i)", "json"),
+    ("to_jsonb(tx)", "jsonb"),
+    ("to_json(tx)", "json"),
+    ("jsonb_set(j, '{a}', '1')", "jsonb"),
+    ("jsonb_strip_nulls(j)", "jsonb"),
+    ("jsonb_path_query_first(j, '$.a')", "jsonb"),
+    ("jsonb_path_exists(j, '$.a')", "boolean"),
+    ("jsonb_extract_path_text(j, 'a')", "text"),
+    ("jsonb_agg(j)", "jsonb"),
+    ("jsonb_object_agg(tx, i)", "jsonb"),
+    ("json_agg(tx)", "json"),
+    ("initcap(tx)", "text"),
 ];
 
 #[test]
 fn postgres_types_are_postgres_15s() {
     let table = r#"[["i", "integer"], ["s", "smallint"], ["b", "bigint"], ["n", "numeric(10,2)"],
         ["r", "real"], ["d", "double precision"], ["tx", "text"], ["dt", "date"],
-        ["ts", "timestamp"], ["tz", "timestamptz"], ["arr", "integer[]"]]"#;
+        ["ts", "timestamp"], ["tz", "timestamptz"], ["arr", "integer[]"], ["j", "jsonb"]]"#;
     // Postgres's names as Loupe shows them: TEXT and VARCHAR are one type to Loupe.
     let shown = |postgres: &str| -> String {
         match postgres {
@@ -926,6 +954,13 @@ fn postgres_types_are_postgres_15s() {
         // A bare NULL in a set operation takes the other operands' type.
         ("select s as c from t union all select null", "SMALLINT"),
         ("select null as c union all select s from t", "SMALLINT"),
+        // Set-returning JSON functions and a column definition list.
+        ("select e.value from t, jsonb_array_elements(t.j) e", "JSONB"),
+        ("select e.key from t, jsonb_each(t.j) e", "VARCHAR"),
+        ("select e.value from t, jsonb_each(t.j) e", "JSONB"),
+        ("select x.v from t, jsonb_array_elements_text(t.j) as x(v)", "VARCHAR"),
+        ("select k from t, jsonb_object_keys(t.j) k", "VARCHAR"),
+        ("select r.qty from t, jsonb_to_recordset(t.j) as r(sku text, qty int)", "INTEGER"),
     ] {
         assert_eq!(first_column(sql), postgres, "{sql}");
     }

@@ -38,6 +38,9 @@ pub fn with_some_precision(ty: &SqlType) -> SqlType {
 pub fn postgres_result_type(name: &str, args: &[SqlType]) -> Option<SqlType> {
     use SqlType::*;
     let first = args.first().cloned().map(SqlType::materialize);
+    if let Some(ty) = postgres_json_function(name) {
+        return Some(ty);
+    }
     Some(match (name, first.as_ref()) {
         ("sum", Some(TinyInt | SmallInt | Integer)) => BigInt,
         ("sum", Some(BigInt | Decimal(..) | Numeric)) => Numeric,
@@ -101,6 +104,91 @@ pub fn postgres_result_type(name: &str, args: &[SqlType]) -> Option<SqlType> {
         }
         _ => return None,
     })
+}
+
+/// Postgres's `jsonb`: a type of its own (Loupe's JSON is Postgres's `json`).
+pub fn jsonb() -> SqlType {
+    SqlType::Named("JSONB".into())
+}
+
+fn is_jsonb(ty: &SqlType) -> bool {
+    matches!(ty, SqlType::Named(n) if n == "JSONB")
+}
+
+/// The JSON kind of a value: `json` or `jsonb`, None for anything else.
+fn json_kind(ty: &SqlType) -> Option<SqlType> {
+    match ty {
+        SqlType::Json => Some(SqlType::Json),
+        t if is_jsonb(t) => Some(jsonb()),
+        _ => None,
+    }
+}
+
+/// Postgres's JSON functions: `jsonb_*` make jsonb, `json_*` json, as
+/// PostgreSQL 15 types them.
+fn postgres_json_function(name: &str) -> Option<SqlType> {
+    use SqlType::*;
+    Some(match name {
+        "jsonb_array_length" | "json_array_length" => Integer,
+        "jsonb_typeof"
+        | "json_typeof"
+        | "jsonb_pretty"
+        | "jsonb_extract_path_text"
+        | "json_extract_path_text" => Varchar,
+        "jsonb_path_exists" | "jsonb_path_match" => Boolean,
+        "jsonb_build_object"
+        | "jsonb_build_array"
+        | "jsonb_object"
+        | "to_jsonb"
+        | "jsonb_strip_nulls"
+        | "jsonb_set"
+        | "jsonb_set_lax"
+        | "jsonb_insert"
+        | "jsonb_path_query_first"
+        | "jsonb_agg"
+        | "jsonb_object_agg"
+        | "jsonb_extract_path"
+        | "jsonb_path_query_array" => jsonb(),
+        "json_build_object" | "json_build_array" | "json_object" | "to_json" | "json_agg"
+        | "json_object_agg" | "json_strip_nulls" | "json_extract_path" | "array_to_json"
+        | "row_to_json" => Json,
+        "initcap" => Varchar,
+        _ => return None,
+    })
+}
+
+/// The columns of Postgres's set-returning JSON functions in FROM.
+pub fn postgres_json_rows(name: &str) -> Option<Vec<(&'static str, SqlType)>> {
+    let json = || SqlType::Json;
+    let text = || SqlType::Varchar;
+    Some(match name {
+        "jsonb_array_elements" => vec![("value", jsonb())],
+        "json_array_elements" => vec![("value", json())],
+        "jsonb_array_elements_text" | "json_array_elements_text" => vec![("value", text())],
+        "jsonb_each" => vec![("key", text()), ("value", jsonb())],
+        "json_each" => vec![("key", text()), ("value", json())],
+        "jsonb_each_text" | "json_each_text" => vec![("key", text()), ("value", text())],
+        "jsonb_object_keys" => vec![("jsonb_object_keys", text())],
+        "json_object_keys" => vec![("json_object_keys", text())],
+        _ => return None,
+    })
+}
+
+/// Postgres's JSON operators (`->`, `#>` keep the left side's kind; `->>`,
+/// `#>>` text; containment and key tests booleans; `||`, `-` and `#-` on
+/// jsonb make jsonb), or None where the operands are not JSON.
+pub fn postgres_json_operator(symbol: &str, l: &SqlType, r: &SqlType) -> Option<SqlType> {
+    let left = json_kind(l);
+    match symbol {
+        "->" | "#>" => left,
+        "->>" | "#>>" => left.map(|_| SqlType::Varchar),
+        "@>" | "<@" | "?" | "?|" | "?&" | "@?" | "@@" => {
+            (left.is_some() || json_kind(r).is_some()).then_some(SqlType::Boolean)
+        }
+        "||" => (is_jsonb(l) || is_jsonb(r)).then(jsonb),
+        "-" | "#-" => is_jsonb(l).then(jsonb),
+        _ => None,
+    }
 }
 
 /// Redshift's result type of `name(args)` where it differs from DuckDB's, as

@@ -10,8 +10,8 @@ use super::query::{Analyzer, Grouping};
 use super::scope::{Resolution, Scope};
 use crate::catalog::{
     bigquery_decimal_result, bigquery_result_type, integer_division, keeps_precision,
-    postgres_arithmetic, postgres_result_type, redshift_result_type, snowflake_number_arithmetic,
-    snowflake_result_type, with_some_precision, without_precision,
+    postgres_arithmetic, postgres_json_operator, postgres_result_type, redshift_result_type,
+    snowflake_number_arithmetic, snowflake_result_type, with_some_precision, without_precision,
 };
 use crate::diagnostics::{did_you_mean_hint, Code};
 use crate::syntax::Dialect;
@@ -1027,6 +1027,12 @@ impl Analyzer<'_> {
     fn binary_type(&self, op: &BinaryOperator, l: &SqlType, r: &SqlType) -> SqlType {
         use BinaryOperator as B;
         if self.dialect == Dialect::Postgres && !l.is_unknown() && !r.is_unknown() {
+            if let Some(ty) = postgres_json_symbol(op)
+                .or_else(|| arithmetic_symbol(op))
+                .and_then(|s| postgres_json_operator(s, l, r))
+            {
+                return ty;
+            }
             if let Some(ty) = arithmetic_symbol(op).and_then(|s| postgres_arithmetic(s, l, r)) {
                 return ty;
             }
@@ -1616,6 +1622,26 @@ pub(crate) fn json_arrow(
         .then(|| Expr::Identifier(param.name.clone()))
 }
 
+/// The symbol of a Postgres operator that has a JSON form.
+fn postgres_json_symbol(op: &BinaryOperator) -> Option<&'static str> {
+    use BinaryOperator as B;
+    Some(match op {
+        B::Arrow => "->",
+        B::LongArrow => "->>",
+        B::HashArrow => "#>",
+        B::HashLongArrow => "#>>",
+        B::AtArrow => "@>",
+        B::ArrowAt => "<@",
+        B::Question => "?",
+        B::QuestionAnd => "?&",
+        B::QuestionPipe => "?|",
+        B::AtQuestion => "@?",
+        B::AtAt => "@@",
+        B::HashMinus => "#-",
+        B::StringConcat => "||",
+        _ => return None,
+    })
+}
 /// The symbol of `+ - * / %`.
 fn arithmetic_symbol(op: &BinaryOperator) -> Option<&'static str> {
     Some(match op {

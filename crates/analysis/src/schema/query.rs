@@ -1034,6 +1034,11 @@ impl<'a> Analyzer<'a> {
                         .resolve_table(name)
                         .unwrap_or_else(RelationSchema::unknown),
                 };
+                if args.is_some() {
+                    if let Some(declared) = self.declared_record_columns(alias.as_ref()) {
+                        schema = declared;
+                    }
+                }
                 if *with_ordinality && args.is_some() {
                     with_ordinality_column(&mut schema);
                 }
@@ -1218,6 +1223,9 @@ impl<'a> Analyzer<'a> {
         } else {
             self.table_function_schema(&function, &unnamed_args(args), scope)
         };
+        if let Some(declared) = self.declared_record_columns(alias) {
+            schema = declared;
+        }
         if with_ordinality {
             with_ordinality_column(&mut schema);
         }
@@ -1380,6 +1388,27 @@ impl<'a> Analyzer<'a> {
         self.generator_columns(call, names, scope)
     }
 
+    /// The columns a record-returning function's column definition list
+    /// declares (Postgres's `jsonb_to_recordset(x) as r(sku text, qty int)`):
+    /// the function's columns are exactly those.
+    fn declared_record_columns(&self, alias: Option<&TableAlias>) -> Option<RelationSchema> {
+        let alias = alias?;
+        if alias.columns.is_empty() || alias.columns.iter().any(|c| c.data_type.is_none()) {
+            return None;
+        }
+        let columns = alias
+            .columns
+            .iter()
+            .map(|c| {
+                let ty = c.data_type.as_ref().map_or(SqlType::Unknown, |t| {
+                    crate::types::parse_type_in(&t.to_string(), self.dialect)
+                });
+                Column::new(c.name.value.clone(), ty)
+            })
+            .collect();
+        Some(RelationSchema::closed(columns))
+    }
+
     /// Columns of a table function in FROM, where the engine's are known.
     fn table_function_schema(
         &mut self,
@@ -1415,6 +1444,17 @@ impl<'a> Analyzer<'a> {
                     _ => SqlType::BigInt,
                 };
                 RelationSchema::closed(vec![Column::new(n, ty)])
+            }
+            n if self.dialect == crate::syntax::Dialect::Postgres
+                && crate::catalog::postgres_json_rows(n).is_some() =>
+            {
+                RelationSchema::closed(
+                    crate::catalog::postgres_json_rows(n)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(name, ty)| Column::new(name, ty))
+                        .collect(),
+                )
             }
             // Snowflake's `split_to_table(s, ',')`: a row per part.
             "split_to_table" => RelationSchema::closed(vec![
