@@ -955,12 +955,21 @@ fn postgres_types_are_postgres_15s() {
         ("select s as c from t union all select null", "SMALLINT"),
         ("select null as c union all select s from t", "SMALLINT"),
         // Set-returning JSON functions and a column definition list.
-        ("select e.value from t, jsonb_array_elements(t.j) e", "JSONB"),
+        (
+            "select e.value from t, jsonb_array_elements(t.j) e",
+            "JSONB",
+        ),
         ("select e.key from t, jsonb_each(t.j) e", "VARCHAR"),
         ("select e.value from t, jsonb_each(t.j) e", "JSONB"),
-        ("select x.v from t, jsonb_array_elements_text(t.j) as x(v)", "VARCHAR"),
+        (
+            "select x.v from t, jsonb_array_elements_text(t.j) as x(v)",
+            "VARCHAR",
+        ),
         ("select k from t, jsonb_object_keys(t.j) k", "VARCHAR"),
-        ("select r.qty from t, jsonb_to_recordset(t.j) as r(sku text, qty int)", "INTEGER"),
+        (
+            "select r.qty from t, jsonb_to_recordset(t.j) as r(sku text, qty int)",
+            "INTEGER",
+        ),
     ] {
         assert_eq!(first_column(sql), postgres, "{sql}");
     }
@@ -1221,4 +1230,70 @@ fn bigquery_unnest_of_an_undeclared_array_reads_its_struct_fields() {
         ]
     );
     let _ = std::fs::remove_dir_all(root);
+}
+
+/// `select *` of USING and NATURAL joins: the names in order, as PostgreSQL
+/// 15, Spark 3.5 and DuckDB 1.x return them for these tables (Spark's are
+/// Postgres's).
+#[test]
+fn a_using_join_leads_with_its_columns_where_the_engine_does() {
+    let tables = r#"{"tables": {
+        "a": [["x", "int"], ["id", "int"], ["k", "int"], ["y", "int"]],
+        "b": [["z", "int"], ["id", "int"], ["w", "int"], ["y", "int"]],
+        "c": [["k", "int"], ["id", "int"], ["v", "int"]]}}"#;
+    let names = |dialect: Dialect, sql: &str| -> String {
+        let catalog = TableCatalog::from_json_in(tables, dialect).unwrap();
+        let analysis = analyze_sql(sql, dialect, &catalog);
+        clean_columns(&analysis, sql, |_| String::new())
+            .iter()
+            .map(|c| c.trim_end().to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    for (sql, postgres, duckdb) in [
+        (
+            "select * from a join b using (id)",
+            "id,x,k,y,z,w,y",
+            "x,id,k,y,z,w,y",
+        ),
+        (
+            "select * from a join b using (y, id)",
+            "y,id,x,k,z,w",
+            "x,id,k,y,z,w",
+        ),
+        (
+            "select * from a natural join b",
+            "id,y,x,k,z,w",
+            "x,id,k,y,z,w",
+        ),
+        (
+            "select * from a join b using (id) join c using (k)",
+            "k,id,x,y,z,w,y,id,v",
+            "x,id,k,y,z,w,y,id,v",
+        ),
+        (
+            "select * from a join b on a.x = b.z join c using (k)",
+            "k,x,id,y,z,id,w,y,id,v",
+            "x,id,k,y,z,id,w,y,id,v",
+        ),
+        (
+            "select * from a join b using (id) join c on a.x = c.v",
+            "id,x,k,y,z,w,y,k,id,v",
+            "x,id,k,y,z,w,y,k,id,v",
+        ),
+        (
+            "select * from a join b using (id) join c using (id)",
+            "id,x,k,y,z,w,y,k,v",
+            "x,id,k,y,z,w,y,k,v",
+        ),
+        (
+            "select * from a left join b using (id)",
+            "id,x,k,y,z,w,y",
+            "x,id,k,y,z,w,y",
+        ),
+    ] {
+        assert_eq!(names(Dialect::Postgres, sql), postgres, "Postgres: {sql}");
+        assert_eq!(names(Dialect::Databricks, sql), postgres, "Spark: {sql}");
+        assert_eq!(names(Dialect::DuckDb, sql), duckdb, "DuckDB: {sql}");
+    }
 }

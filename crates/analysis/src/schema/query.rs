@@ -11,7 +11,7 @@ use sqlparser::ast::{
 };
 
 use super::output_names;
-use super::scope::{Alias, Binding, FromItem, Scope};
+use super::scope::{Alias, Binding, FromItem, MergedColumn, Scope};
 use super::{naming, Column, Lookup, RelationLookup, RelationSchema, StatementAnalysis, TableUse};
 use crate::catalog::FunctionCatalog;
 use crate::diagnostics::{did_you_mean_hint, Code, Diagnostic};
@@ -963,6 +963,14 @@ impl<'a> Analyzer<'a> {
         }
     }
 
+    /// Whether `*` puts a USING or NATURAL join's columns first, as the SQL
+    /// standard has it (DuckDB, Snowflake and BigQuery are left as DuckDB
+    /// orders them: where the first relation has them).
+    fn join_columns_first(&self) -> bool {
+        use crate::syntax::Dialect;
+        self.spark_types || matches!(self.dialect, Dialect::Postgres | Dialect::Redshift)
+    }
+
     /// Records a USING/NATURAL column: one value from the left and right sides.
     fn merge_column(
         &mut self,
@@ -981,15 +989,31 @@ impl<'a> Analyzer<'a> {
         let already = scope
             .merged
             .iter()
-            .any(|(n, ..)| n.eq_ignore_ascii_case(col));
+            .any(|m| m.name.eq_ignore_ascii_case(col));
+        let join = scope.items.len() - 1;
         match (left, right) {
-            (Some((i, l)), Some(r)) => {
-                if !already {
-                    let ty = common_supertype(&l.ty, &r.ty).unwrap_or(l.ty.clone());
-                    let mut lineage = l.lineage.clone();
-                    merge_edges(&mut lineage, r.lineage.iter().cloned());
-                    scope.merged.push((l.name.clone(), ty, i, lineage));
+            // Joined again (`a join b using (id) join c using (id)`): one column still.
+            (Some(_), Some(r)) if already => {
+                if let Some(m) = scope
+                    .merged
+                    .iter_mut()
+                    .find(|m| m.name.eq_ignore_ascii_case(col))
+                {
+                    m.join = join;
+                    merge_edges(&mut m.lineage, r.lineage.iter().cloned());
                 }
+            }
+            (Some((i, l)), Some(r)) => {
+                let ty = common_supertype(&l.ty, &r.ty).unwrap_or(l.ty.clone());
+                let mut lineage = l.lineage.clone();
+                merge_edges(&mut lineage, r.lineage.iter().cloned());
+                scope.merged.push(MergedColumn {
+                    name: l.name.clone(),
+                    ty,
+                    first: i,
+                    join,
+                    lineage,
+                });
             }
             (None, _) | (_, None) => {
                 let open = scope.items.iter().any(|i| i.schema.open);
@@ -1653,7 +1677,7 @@ impl<'a> Analyzer<'a> {
                     let (cols, is_open) = if self.out_of_fuel() {
                         (Vec::new(), true)
                     } else {
-                        scope.star_columns()
+                        scope.star_columns(self.join_columns_first())
                     };
                     self.burn(cols.len() as u64);
                     let cols = self.apply_wildcard_options(cols, opts, &scope, is_open);
@@ -2021,7 +2045,7 @@ impl<'a> Analyzer<'a> {
         grouping: &Grouping,
         opts: &WildcardAdditionalOptions,
     ) {
-        let (cols, _) = scope.star_columns();
+        let (cols, _) = scope.star_columns(self.join_columns_first());
         for c in cols {
             let binding = self.column_binding(&Expr::Identifier(Ident::new(c.name.clone())), scope);
             if binding.is_some_and(|b| !grouping.bindings.contains(&b))
@@ -2119,7 +2143,7 @@ impl<'a> Analyzer<'a> {
         scope: &Scope,
     ) -> (Vec<Column>, bool, Option<regex::Regex>) {
         use sqlparser::ast::{FunctionArg, FunctionArgExpr, FunctionArguments, Value};
-        let (cols, open) = scope.star_columns();
+        let (cols, open) = scope.star_columns(self.join_columns_first());
         let arg = match &call.args {
             FunctionArguments::List(list) if list.args.len() == 1 => list.args.first(),
             _ => None,

@@ -58,12 +58,24 @@ pub(crate) struct Alias {
     pub lineage: Vec<Edge>,
 }
 
+/// A column merged by a USING or NATURAL join: one value from both sides.
+#[derive(Clone, Debug)]
+pub(crate) struct MergedColumn {
+    pub name: String,
+    pub ty: SqlType,
+    /// The first FROM item that has it (on the join's left side).
+    pub first: usize,
+    /// The FROM item on the join's right side: later joins have larger ones.
+    pub join: usize,
+    /// Lineage of both sides.
+    pub lineage: Vec<Edge>,
+}
+
 #[derive(Default)]
 pub(crate) struct Scope<'p> {
     pub items: Vec<FromItem>,
-    /// Columns merged by USING/NATURAL joins: name, type, index of the first
-    /// item, and the lineage of both sides.
-    pub merged: Vec<(String, SqlType, usize, Vec<Edge>)>,
+    /// Columns merged by USING/NATURAL joins, in the order they were joined.
+    pub merged: Vec<MergedColumn>,
     pub parent: Option<&'p Scope<'p>>,
     pub aliases: RefCell<Vec<Alias>>,
     /// A lambda's parameters (`x` in `transform(xs, x -> x + 1)`). They hide
@@ -138,10 +150,10 @@ impl<'p> Scope<'p> {
         self.items.iter().any(|i| i.schema.open)
     }
 
-    fn merged(&self, name: &str) -> Option<&(String, SqlType, usize, Vec<Edge>)> {
+    fn merged(&self, name: &str) -> Option<&MergedColumn> {
         self.merged
             .iter()
-            .find(|(n, ..)| n.eq_ignore_ascii_case(name))
+            .find(|m| m.name.eq_ignore_ascii_case(name))
     }
 
     /// Resolves an unqualified column in this scope only.
@@ -154,12 +166,12 @@ impl<'p> Scope<'p> {
                 lineage: c.lineage.clone(),
             };
         }
-        if let Some((n, ty, _, lineage)) = self.merged(name) {
+        if let Some(m) = self.merged(name) {
             return Resolution::Found {
-                ty: ty.clone(),
-                binding: Some(Binding::Merged(n.to_lowercase())),
+                ty: m.ty.clone(),
+                binding: Some(Binding::Merged(m.name.to_lowercase())),
                 depth: 0,
-                lineage: lineage.clone(),
+                lineage: m.lineage.clone(),
             };
         }
         let mut found: Vec<(usize, &Column)> = Vec::new();
@@ -302,7 +314,7 @@ impl<'p> Scope<'p> {
         };
         match item.column(column) {
             Some(c) => {
-                let binding = if depth == 0 && self.merged(column).is_some_and(|m| m.2 <= i) {
+                let binding = if depth == 0 && self.merged(column).is_some_and(|m| m.first <= i) {
                     Binding::Merged(column.to_lowercase())
                 } else {
                     Binding::Item(i, c.name.to_lowercase())
@@ -381,23 +393,32 @@ impl<'p> Scope<'p> {
         out
     }
 
-    /// The columns `*` expands to: every item's, merged columns once.
-    pub fn star_columns(&self) -> (Vec<Column>, bool) {
+    /// The columns `*` expands to: every item's, merged columns once. With
+    /// `join_columns_first`, as the SQL standard has it (Postgres, Spark): a
+    /// USING or NATURAL join's columns lead its result, in the order they are
+    /// listed, a later join's before an earlier one's; else (DuckDB) each
+    /// stays where its first relation has it.
+    pub fn star_columns(&self, join_columns_first: bool) -> (Vec<Column>, bool) {
+        let merged_column = |m: &MergedColumn| Column {
+            name: m.name.clone(),
+            ty: m.ty.clone(),
+            lineage: m.lineage.clone(),
+            named_by_engine: false,
+        };
         let mut out = Vec::new();
+        if join_columns_first {
+            let mut leading: Vec<&MergedColumn> = self.merged.iter().collect();
+            leading.sort_by_key(|m| std::cmp::Reverse(m.join));
+            out.extend(leading.into_iter().map(merged_column));
+        }
         for (i, item) in self.items.iter().enumerate() {
             for c in item.schema.columns.iter() {
-                if let Some((_, ty, first, lineage)) = self.merged(&c.name) {
-                    if *first != i {
-                        continue;
-                    }
-                    out.push(Column {
-                        name: c.name.clone(),
-                        ty: ty.clone(),
-                        lineage: lineage.clone(),
-                        named_by_engine: false,
-                    });
-                } else {
-                    out.push(c.clone());
+                match self.merged(&c.name) {
+                    // A relation joined after the merge has a column of its own.
+                    Some(m) if i > m.join => out.push(c.clone()),
+                    Some(m) if m.first == i && !join_columns_first => out.push(merged_column(m)),
+                    Some(_) => {}
+                    None => out.push(c.clone()),
                 }
             }
         }
