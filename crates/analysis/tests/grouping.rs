@@ -110,3 +110,30 @@ fn an_alias_grouped_over_a_relation_of_unknown_columns_groups_its_expression() {
         ["column `customer` must appear in the GROUP BY clause or be used in an aggregate function"]
     );
 }
+
+/// `GROUP BY n` counts the select list's columns after `*` is expanded, as
+/// the engines do (dbt_utils' `test_groupby` model: `select *, count(*) ...
+/// group by 1, 2`, which PostgreSQL and DuckDB run).
+#[test]
+fn positions_after_a_star_count_its_columns() {
+    for sql in [
+        "select *, count(*) from orders group by 1, 2, 3, 4",
+        "select *, count(*) from orders group by 4, 3, 2, 1",
+        "select 1 as k, *, count(*) from orders group by 1, 2, 3, 4, 5",
+        "select * from orders group by 1, 2, 3, 4",
+        "select upper(customer) as c, orders.*, count(*) from orders group by 2, 3, 4, 5",
+        "select *, upper(customer) as c, count(*) from orders group by 1, 2, 3, 4, 5",
+        // A `*` that drops columns: the positions are not counted, nothing is reported.
+        "select * exclude (amount), count(*) from orders group by 1, 2, 3",
+    ] {
+        assert_eq!(not_grouped(sql), Vec::<String>::new(), "{sql}");
+    }
+    assert_eq!(
+        not_grouped("select *, count(*) from orders group by 1, 2, 3"),
+        ["`*` includes column `placed_at`, which is neither grouped nor aggregated"]
+    );
+    assert_eq!(
+        not_grouped("select *, upper(customer) as c, count(*) from orders group by 1, 2, 3, 5"),
+        ["`*` includes column `placed_at`, which is neither grouped nor aggregated"]
+    );
+}

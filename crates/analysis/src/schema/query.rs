@@ -28,6 +28,14 @@ pub(crate) struct CteEntry {
     pub range: TextRange,
 }
 
+/// The select item `GROUP BY n` names once `*` is expanded.
+enum OrdinalTarget<'e> {
+    Item(&'e Expr),
+    StarColumn(String),
+    /// A `*` of unknown columns, or one that drops some, comes before.
+    Unknown,
+}
+
 /// GROUP BY context for the not-grouped check.
 #[derive(Default)]
 pub(crate) struct Grouping {
@@ -1561,8 +1569,26 @@ impl<'a> Analyzer<'a> {
                 .any(|item| self.select_item_aggregates(item));
 
         let mut grouping = Grouping::default();
+        // A position the select list's `*` makes unknowable: nothing is
+        // checked for grouping here.
+        let mut unknown_position = false;
         for g in &group_exprs {
-            let target = self.grouping_target(g, select, &scope, &alias_exprs);
+            let target = match self.ordinal_past_a_star(g, select, &scope) {
+                Some(OrdinalTarget::Item(e)) => e,
+                Some(OrdinalTarget::StarColumn(name)) => {
+                    let column = Expr::Identifier(Ident::new(name.clone()));
+                    if let Some(binding) = self.column_binding(&column, &scope) {
+                        grouping.bindings.insert(binding);
+                    }
+                    grouping.insert_text(name.to_lowercase());
+                    continue;
+                }
+                Some(OrdinalTarget::Unknown) => {
+                    unknown_position = true;
+                    continue;
+                }
+                None => self.grouping_target(g, select, &scope, &alias_exprs),
+            };
             self.collect_grouping(target, &scope, &mut grouping);
             if std::ptr::eq(target, *g) {
                 self.infer(g, &scope, None, true);
@@ -1570,7 +1596,7 @@ impl<'a> Analyzer<'a> {
             let keys = self.expr_lineage(target, EdgeKind::GroupKey);
             merge_edges(&mut self.influences, keys);
         }
-        let grouping_ref = (aggregated && !group_all).then_some(&grouping);
+        let grouping_ref = (aggregated && !group_all && !unknown_position).then_some(&grouping);
         if let (Some(last), true) = (group_exprs.last(), self.records_ide_facts()) {
             let end = self.range_of(*last).end;
             self.ide.group_by_ends.push((self.range_of(select), end));
@@ -1687,7 +1713,7 @@ impl<'a> Analyzer<'a> {
                             super::columns_for_editor(&cols),
                         ));
                     }
-                    if aggregated && !group_all && !cols.is_empty() {
+                    if aggregated && !group_all && !unknown_position && !cols.is_empty() {
                         self.check_star_grouped(&scope, &grouping, opts);
                     }
                     columns.extend(cols);
@@ -1839,6 +1865,75 @@ impl<'a> Analyzer<'a> {
             open,
             open_from,
         }
+    }
+
+    /// What `GROUP BY n` groups when a `*` comes before the n-th item: the
+    /// engines count the columns `*` expands to. None where no `*` does.
+    fn ordinal_past_a_star<'e>(
+        &self,
+        g: &Expr,
+        select: &'e Select,
+        scope: &Scope,
+    ) -> Option<OrdinalTarget<'e>> {
+        let n = ordinal(g)?;
+        let stars_before = select.projection.iter().take(n).any(|item| {
+            matches!(
+                item,
+                SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..)
+            )
+        });
+        if !stars_before {
+            return None;
+        }
+        let mut position = 0;
+        for item in &select.projection {
+            let star = match item {
+                SelectItem::Wildcard(opts) => {
+                    Some((scope.star_columns(self.join_columns_first()), opts))
+                }
+                SelectItem::QualifiedWildcard(
+                    SelectItemQualifiedWildcardKind::ObjectName(name),
+                    opts,
+                ) => {
+                    let parts = object_name_parts_as_written(name);
+                    let (_, _, found) = scope.find_item(&parts)?;
+                    Some(((found.schema.columns.to_vec(), found.schema.open), opts))
+                }
+                SelectItem::QualifiedWildcard(..) => return Some(OrdinalTarget::Unknown),
+                SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+                    position += 1;
+                    if position == n {
+                        return Some(OrdinalTarget::Item(e));
+                    }
+                    None
+                }
+                // Spark's `stack(...) as (a, b)`: a column per alias.
+                SelectItem::ExprWithAliases { expr, aliases } => {
+                    position += aliases.len();
+                    if n <= position {
+                        return Some(OrdinalTarget::Item(expr));
+                    }
+                    None
+                }
+            };
+            if let Some(((columns, open), opts)) = star {
+                // Options that drop or rename columns, or columns not known: no count.
+                let reshaped = opts.opt_exclude.is_some()
+                    || opts.opt_except.is_some()
+                    || opts.opt_rename.is_some()
+                    || opts.opt_ilike.is_some();
+                if open || reshaped {
+                    return Some(OrdinalTarget::Unknown);
+                }
+                if n <= position + columns.len() {
+                    return Some(OrdinalTarget::StarColumn(
+                        columns[n - position - 1].name.clone(),
+                    ));
+                }
+                position += columns.len();
+            }
+        }
+        Some(OrdinalTarget::Unknown)
     }
 
     /// What a GROUP BY entry groups: a select item for ordinals and aliases.
