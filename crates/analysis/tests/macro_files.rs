@@ -101,3 +101,41 @@ fn a_macro_among_many_in_one_file_answers_with_its_own_body() {
         Ok("select a + 7 as b, 'c + 3' as d")
     );
 }
+
+/// Arguments beyond a macro's parameters: Jinja passes them to a macro whose
+/// body reads `kwargs` or `varargs` and refuses them to any other, and
+/// `dbt parse` stops there ("macro 'dbt_macro__m' takes no keyword argument
+/// 'b'", "takes not more than 1 argument(s)", checked with dbt 1.10).
+#[test]
+fn arguments_a_macro_does_not_declare_stop_it_unless_it_reads_them() {
+    let root = project(
+        "undeclared",
+        &[
+            (
+                "macros/helpers.sql",
+                "{% macro pick(a) %}{{ a }}{% endmacro %}\n\
+                 {% macro pick_any(a) %}{{ a }}{{ kwargs | length }}{{ varargs | length }}{% endmacro %}\n",
+            ),
+            ("models/by_keyword.sql", "select {{ pick(a=1, b=2) }} as x\n"),
+            ("models/by_position.sql", "select {{ pick(1, 2) }} as x\n"),
+            ("models/read.sql", "select {{ pick_any(1, 2, b=3) }} as x\n"),
+            ("models/declared.sql", "select {{ pick(a=1) }} as x, {{ pick(2) }} as y\n"),
+        ],
+    );
+    assert_eq!(
+        render(&root, "models/by_keyword.sql").unwrap_err(),
+        "invalid operation: macro `pick` takes no keyword argument `b`"
+    );
+    assert_eq!(
+        render(&root, "models/by_position.sql").unwrap_err(),
+        "invalid operation: macro `pick` takes at most 1 positional argument(s), not 2"
+    );
+    assert_eq!(
+        render(&root, "models/read.sql").unwrap().trim(),
+        "select 111 as x"
+    );
+    assert_eq!(
+        render(&root, "models/declared.sql").unwrap().trim(),
+        "select 1 as x, 2 as y"
+    );
+}

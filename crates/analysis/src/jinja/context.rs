@@ -416,17 +416,58 @@ impl Object for MacroRef {
     fn call(self: &Arc<Self>, state: &State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
         let caller = caller_package(state);
         let package = self.package.clone().or(caller);
-        let Some(MacroDef { template, .. }) =
-            self.index
-                .find(&self.name, package.as_deref(), self.package.is_some())
+        let Some(def) = self
+            .index
+            .find(&self.name, package.as_deref(), self.package.is_some())
         else {
             return Err(Error::new(
                 ErrorKind::UnknownFunction,
                 format!("macro `{}` is not defined", self.name),
             ));
         };
-        call_macro(state, template, &self.name, args)
+        // dbt's own macros are Loupe's renditions, whose parameters may be
+        // fewer than dbt's: only a project's and its packages' are held to theirs.
+        let file_text = (def.package != "dbt").then(|| &*self.index.files[def.file].text);
+        call_macro(state, &def.template, &self.name, args, file_text)
     }
+}
+
+/// Refuses arguments beyond a macro's parameters as Jinja does ("macro 'm'
+/// takes no keyword argument 'b'", as dbt stops with), unless its body
+/// reads `kwargs` or `varargs`, which take them. `file_text` is the file
+/// that defines it.
+fn check_undeclared_arguments(
+    name: &str,
+    file_text: &str,
+    declared: usize,
+    extra: &ExtraArguments,
+) -> Result<(), Error> {
+    if extra.keyword.is_empty() && extra.positional.is_empty() {
+        return Ok(());
+    }
+    let body = super::macro_files::top_level_macros(file_text)
+        .and_then(|spans| {
+            spans
+                .into_iter()
+                .find(|(n, _)| n.strip_prefix(MACRO_PREFIX).unwrap_or(n) == name)
+        })
+        .map_or(file_text, |(_, span)| &file_text[span]);
+    if let (false, Some((key, _))) = (body.contains("kwargs"), extra.keyword.first()) {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("macro `{name}` takes no keyword argument `{key}`"),
+        ));
+    }
+    if !body.contains("varargs") && !extra.positional.is_empty() {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!(
+                "macro `{name}` takes at most {declared} positional argument(s), not {}",
+                declared + extra.positional.len()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The error that ends a macro's render at its `return()`; `call_macro`
@@ -437,8 +478,16 @@ const MACRO_RETURNED: &str = "the macro returned";
 /// deeper is a macro that calls itself without end.
 pub(crate) const MAX_MACRO_DEPTH: usize = 100;
 
-/// Calls macro `name` of `template`, returning its `return()` value if it set one.
-fn call_macro(state: &State, template: &str, name: &str, args: &[Value]) -> Result<Value, Error> {
+/// Calls macro `name` of `template`, returning its `return()` value if it
+/// set one; with the text of the file defining it, arguments beyond its
+/// parameters are checked as Jinja checks them.
+fn call_macro(
+    state: &State,
+    template: &str,
+    name: &str,
+    args: &[Value],
+    file_text: Option<&str>,
+) -> Result<Value, Error> {
     let tmpl = state.env().get_template(template)?;
     let captured = tmpl.render_captured(())?;
     let module = captured.state();
@@ -450,6 +499,14 @@ fn call_macro(state: &State, template: &str, name: &str, args: &[Value]) -> Resu
         ));
     };
     let (args, extra) = fit_arguments(&macro_value, args);
+    if let Some(text) = file_text {
+        let declared = args.len()
+            - usize::from(
+                args.last()
+                    .is_some_and(|a| Kwargs::try_from(a.clone()).is_ok()),
+            );
+        check_undeclared_arguments(name, text, declared, &extra)?;
+    }
     // Each nested macro call starts a new minijinja render, whose own
     // recursion limit restarts: count the nesting here, before the stack runs out.
     let depth = with_state(|s| {
