@@ -55,3 +55,50 @@ fn a_misspelt_qualified_column_is_matched_against_its_relation() {
         ["unknown column `i.ammount`; did you mean `amount`?"]
     );
 }
+
+/// A field a struct of known fields lacks: DuckDB ("Could not find key"),
+/// Spark ("No such struct field") and BigQuery stop there.
+#[test]
+fn a_field_a_known_struct_lacks_is_unknown() {
+    let struct_messages = |dialect: Dialect, sql: &str| -> Vec<String> {
+        let mut catalog = TableCatalog::default();
+        let address = SqlType::Struct(vec![
+            ("city".into(), SqlType::Varchar),
+            ("zip".into(), SqlType::Varchar),
+        ]);
+        catalog.insert(
+            "customers",
+            RelationSchema::closed(vec![
+                Column::new("id", SqlType::Integer),
+                Column::new("address", address),
+                Column::new("payload", SqlType::Json),
+            ]),
+        );
+        analyze_sql(sql, dialect, &catalog)
+            .diagnostics
+            .into_iter()
+            .map(|d| d.message)
+            .collect()
+    };
+    for dialect in [Dialect::DuckDb, Dialect::Databricks, Dialect::BigQuery] {
+        assert_eq!(
+            struct_messages(dialect, "select address.cty from customers"),
+            ["struct `address` has no field `cty`: its fields are city, zip; did you mean `city`?"],
+            "{dialect:?}"
+        );
+        assert_eq!(
+            struct_messages(dialect, "select c.address.country from customers c"),
+            ["struct `c.address` has no field `country`: its fields are city, zip"],
+            "{dialect:?}"
+        );
+        // Fields it has, in any case, and JSON paths, which have no fixed fields.
+        assert_eq!(
+            struct_messages(
+                dialect,
+                "select address.City, c.address.zip, payload.anything from customers c"
+            ),
+            Vec::<String>::new(),
+            "{dialect:?}"
+        );
+    }
+}

@@ -533,7 +533,7 @@ impl Analyzer<'_> {
                         );
                     }
                 }
-                field_path.iter().fold(ty, |t, f| field_type(&t, f))
+                self.struct_fields_type(ty, &field_path, &ids, range)
             }
             Resolution::Unknown { from, .. } => {
                 if let Some(places) = self.documented_places(&from) {
@@ -1693,6 +1693,48 @@ fn unknown_column_hint(ids: &[&Ident], resolution: &Resolution, scope: &Scope) -
     }
     let names = scope.visible_names();
     did_you_mean_hint(last, names.iter().map(String::as_str))
+}
+
+impl Analyzer<'_> {
+    /// The type of `column.field.field...`, reporting a field that a struct
+    /// of known fields lacks (the engines stop there: DuckDB's "Could not
+    /// find key", Spark's "No such struct field", BigQuery's "Field name
+    /// does not exist").
+    fn struct_fields_type(
+        &mut self,
+        ty: SqlType,
+        field_path: &[String],
+        ids: &[&Ident],
+        range: crate::text::TextRange,
+    ) -> SqlType {
+        let mut ty = ty;
+        for (i, field) in field_path.iter().enumerate() {
+            if let SqlType::Struct(fields) = &ty {
+                if !fields.is_empty() && !fields.iter().any(|(n, _)| n.eq_ignore_ascii_case(field))
+                {
+                    let depth = ids.len() - field_path.len() + i;
+                    let of = ids[..depth]
+                        .iter()
+                        .map(|id| id.value.as_str())
+                        .collect::<Vec<_>>()
+                        .join(".");
+                    let names: Vec<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
+                    let hint = crate::diagnostics::did_you_mean_hint(field, names.iter().copied());
+                    self.report(
+                        Code::UnknownColumn,
+                        range,
+                        format!(
+                            "struct `{of}` has no field `{field}`: its fields are {}{hint}",
+                            names.join(", ")
+                        ),
+                    );
+                    return SqlType::Unknown;
+                }
+            }
+            ty = field_type(&ty, field);
+        }
+        ty
+    }
 }
 
 fn field_type(ty: &SqlType, field: &str) -> SqlType {
