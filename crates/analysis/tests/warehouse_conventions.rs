@@ -1,4 +1,4 @@
-//! What projects on Snowflake, Databricks and BigQuery write as dbt and
+//! What projects on Snowflake, Databricks, BigQuery and Redshift write as dbt and
 //! their engine read it: sources named through `env_var`, a bare `NUMBER`
 //! or `DECIMAL` of the engine's own precision, BigQuery wildcard tables and
 //! pseudo-columns. Each project here raises no diagnostic.
@@ -208,4 +208,39 @@ fn a_source_name_that_renders_to_nothing_is_reported_and_read_as_its_name() {
         columns(&host, "app.accounts", Dialect::Snowflake),
         ["id NUMBER(38,0)"]
     );
+}
+
+/// Redshift's system tables read by their bare names (its search path always
+/// starts with `pg_catalog`), and its aggregates DuckDB lacks, as dbt Labs'
+/// Redshift package and AWS's own examples write them.
+#[test]
+fn redshift_system_tables_and_aggregates_are_read() {
+    let root = project(
+        "redshift-system",
+        "redshift",
+        &[
+            (
+                "models/queries.sql",
+                "select q.query, q.userid, trim(t.querytxt) as sql_text, w.total_queue_time\n\
+                 from stl_query q\n\
+                 join stl_querytext t on t.query = q.query\n\
+                 left join stl_wlm_query w on w.query = q.query\n\
+                 where q.starttime > getdate() - interval '1 day'\n",
+            ),
+            (
+                "models/tables.sql",
+                "select c.relname, d.description, i.size\n\
+                 from pg_class c\n\
+                 left join pg_description d on d.objoid = c.oid\n\
+                 left join svv_table_info i on i.table_id = c.oid\n",
+            ),
+            (
+                "models/sketches.sql",
+                "select userid, hll_create_sketch(query) as sketch, st_collect(st_point(1, 2)) as points\n\
+                 from stl_query\n\
+                 group by userid\n",
+            ),
+        ],
+    );
+    clean(&root);
 }

@@ -984,6 +984,20 @@ fn postgres_types_are_postgres_15s() {
         ("len(tx)", "INTEGER"),
         ("position('a' in tx)", "INTEGER"),
         ("cast(i as decimal)", "NUMERIC(18,0)"),
+        ("getdate()", "TIMESTAMP"),
+        ("date_part(hour, ts)", "DOUBLE PRECISION"),
+        ("extract(year from ts)", "INTEGER"),
+        ("extract(hour from tz)", "DOUBLE PRECISION"),
+        ("json_array_length(tx)", "INTEGER"),
+        ("ntile(4) over (order by i)", "BIGINT"),
+        ("rank() over (order by i)", "INTEGER"),
+        ("median(i)", "NUMERIC"),
+        ("ceil(n)", "NUMERIC(10,2)"),
+        // Decimal arithmetic by its rules (`(8,2) / (8,2)` is DECIMAL(17,9) in its example).
+        ("n / n", "NUMERIC(21,11)"),
+        ("n * n", "NUMERIC(21,4)"),
+        ("n + i", "NUMERIC(13,2)"),
+        ("n - s", "NUMERIC(11,2)"),
     ] {
         assert_eq!(typed_in(Dialect::Redshift, table, expr), redshift, "{expr}");
     }

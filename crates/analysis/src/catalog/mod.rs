@@ -12,9 +12,9 @@ pub mod spark;
 pub use bigquery::{bigquery_decimal_result, bigquery_result_type, is_bignumeric};
 pub use functions::{FunctionCatalog, FunctionKind, Overload, Param, ResolvedCall};
 pub use postgres::{
-    integer_division, jsonb, keeps_precision, postgres_arithmetic, postgres_json_operator,
-    postgres_json_rows, postgres_result_type, postgres_series_type, redshift_result_type,
-    with_some_precision, without_precision,
+    integer_division, is_system_relation, jsonb, keeps_precision, postgres_arithmetic,
+    postgres_json_operator, postgres_json_rows, postgres_result_type, postgres_series_type,
+    redshift_decimal_arithmetic, redshift_result_type, with_some_precision, without_precision,
 };
 pub use snowflake::{flatten_columns, snowflake_number_arithmetic, snowflake_result_type};
 pub use spark::{SparkCatalog, SparkKind};

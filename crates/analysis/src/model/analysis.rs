@@ -198,6 +198,15 @@ impl RelationLookup for ModelLookup<'_> {
         }
         // A relation written by name.
         match parts {
+            // The system catalog comes first in Postgres's and Redshift's search path.
+            [name]
+                if crate::catalog::is_system_relation(
+                    self.project.settings(self.db).dialect,
+                    name,
+                ) =>
+            {
+                Lookup::Opaque
+            }
             [name] => {
                 if let Some(node) = self.index.node(name, None) {
                     return if node.is_seed {

@@ -10,8 +10,9 @@ use super::query::{Analyzer, Grouping};
 use super::scope::{Resolution, Scope};
 use crate::catalog::{
     bigquery_decimal_result, bigquery_result_type, integer_division, keeps_precision,
-    postgres_arithmetic, postgres_json_operator, postgres_result_type, redshift_result_type,
-    snowflake_number_arithmetic, snowflake_result_type, with_some_precision, without_precision,
+    postgres_arithmetic, postgres_json_operator, postgres_result_type, redshift_decimal_arithmetic,
+    redshift_result_type, snowflake_number_arithmetic, snowflake_result_type, with_some_precision,
+    without_precision,
 };
 use crate::diagnostics::{did_you_mean_hint, Code};
 use crate::syntax::Dialect;
@@ -234,7 +235,7 @@ impl Analyzer<'_> {
                 }
             }
             Expr::Extract { field, expr, .. } => {
-                infer(self, expr);
+                let from = infer(self, expr);
                 match field {
                     // Spark: seconds with their fraction, every other field an INT.
                     DateTimeField::Second if self.spark_types => SqlType::Decimal(8, 6),
@@ -248,6 +249,11 @@ impl Analyzer<'_> {
                     DateTimeField::Time if self.dialect == Dialect::BigQuery => SqlType::Time,
                     _ if self.dialect == Dialect::Postgres => SqlType::Numeric,
                     DateTimeField::Epoch | DateTimeField::Julian => SqlType::Double,
+                    // Redshift: an INTEGER, a DOUBLE PRECISION from a TIMESTAMPTZ.
+                    _ if self.dialect == Dialect::Redshift => match from {
+                        SqlType::TimestampTz => SqlType::Double,
+                        _ => SqlType::Integer,
+                    },
                     _ => SqlType::BigInt,
                 }
             }
@@ -274,6 +280,7 @@ impl Analyzer<'_> {
                     Dialect::BigQuery => {
                         bigquery_result_type(None, name, std::slice::from_ref(&ty))
                     }
+                    Dialect::Redshift => redshift_result_type(name, std::slice::from_ref(&ty)),
                     _ => None,
                 };
                 if let Some(ty) = engine_type {
@@ -1039,6 +1046,14 @@ impl Analyzer<'_> {
         }
         if self.dialect == Dialect::Redshift && matches!(op, B::Divide) {
             if let Some(ty) = integer_division(l, r) {
+                return ty;
+            }
+        }
+        if self.dialect == Dialect::Redshift {
+            let (lm, rm) = (l.clone().materialize(), r.clone().materialize());
+            if let Some(ty) =
+                arithmetic_symbol(op).and_then(|s| redshift_decimal_arithmetic(s, &lm, &rm))
+            {
                 return ty;
             }
         }
