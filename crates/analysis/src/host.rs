@@ -418,6 +418,11 @@ impl AnalysisHost {
         self.project
     }
 
+    /// The target the project builds into, and what named its adapter.
+    pub fn target(&self) -> &crate::project::Target {
+        &self.project.settings(&self.db).target
+    }
+
     /// Replaces what fabrics said about warehouse tables.
     pub fn set_catalog(&mut self, catalog: crate::project::WarehouseCatalog) {
         use salsa::Setter;

@@ -55,3 +55,51 @@ fn the_profiles_default_target_is_the_one_dbt_uses() {
     assert_eq!(problems, 1, "DuckDB does not read `?`");
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// A project with no profiles.yml (dbt Cloud's): the adapter `--adapter`
+/// or loupe.toml names, else the one of the last dbt run's manifest, else
+/// DuckDB, said to be assumed.
+#[test]
+fn without_a_profile_the_adapter_comes_from_the_invocation_or_the_last_manifest() {
+    use loupe_analysis::project::AdapterSource;
+    let model = (
+        "models/targets.sql",
+        "select '{{ target.type }}' as adapter, '{\"a\": 1}'::jsonb ? 'a' as has_a\n",
+    );
+    let root = common::write_project(
+        "no-profile",
+        &[("dbt_project.yml", "name: shop\nprofile: shop\n"), model],
+    );
+    let loaded = |invocation: Invocation| {
+        let host = AnalysisHost::load_with(&root, invocation).unwrap();
+        let file = host.file(&root.join("models/targets.sql")).unwrap();
+        let sql = rendered_model(host.db(), host.project(), file).sql.clone();
+        (sql, host.check().len(), host.target().adapter_from)
+    };
+    let no_profile = Invocation {
+        profiles_dir: Some(root.join("nowhere")),
+        ..Default::default()
+    };
+    let (sql, problems, from) = loaded(no_profile.clone());
+    assert!(sql.starts_with("select 'duckdb' as adapter"), "{sql}");
+    assert_eq!((problems, from), (1, AdapterSource::Assumed));
+
+    let (sql, problems, from) = loaded(Invocation {
+        adapter: Some("postgres".into()),
+        ..no_profile.clone()
+    });
+    assert!(sql.starts_with("select 'postgres' as adapter"), "{sql}");
+    assert_eq!((problems, from), (0, AdapterSource::Invocation));
+
+    // The head of a manifest as dbt 1.10 writes it.
+    std::fs::create_dir_all(root.join("target")).unwrap();
+    std::fs::write(
+        root.join("target/manifest.json"),
+        r#"{"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json", "dbt_version": "1.10.23", "generated_at": "2026-11-30T10:00:00Z", "invocation_id": "5c1d", "env": {}, "project_name": "shop", "project_id": "0f6e", "user_id": null, "send_anonymous_usage_stats": false, "adapter_type": "postgres", "quoting": {}}, "nodes": {}}"#,
+    )
+    .unwrap();
+    let (sql, problems, from) = loaded(no_profile);
+    assert!(sql.starts_with("select 'postgres' as adapter"), "{sql}");
+    assert_eq!((problems, from), (0, AdapterSource::LastManifest));
+    let _ = std::fs::remove_dir_all(&root);
+}

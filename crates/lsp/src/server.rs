@@ -167,7 +167,22 @@ impl Backend {
     fn load_project(&self, root: &Path) {
         let invocation = self.state.lock().unwrap().invocation.clone();
         let host = match AnalysisHost::load_with(root, invocation) {
-            Ok(host) => Some(host),
+            Ok(host) => {
+                if host.target().adapter_from == loupe_analysis::project::AdapterSource::Assumed {
+                    let client = self.client.clone();
+                    tokio::spawn(async move {
+                        client
+                            .log_message(
+                                MessageType::INFO,
+                                "Loupe: no profiles.yml names this project's adapter: its SQL is read as DuckDB's. \
+                                 Set `dbt.adapter` in Loupe's settings (snowflake, bigquery, databricks...) \
+                                 or `adapter` under [dbt] in loupe.toml.",
+                            )
+                            .await;
+                    });
+                }
+                Some(host)
+            }
             Err(message) => {
                 let client = self.client.clone();
                 tokio::spawn(async move {
@@ -258,7 +273,7 @@ impl Backend {
 
 /// dbt's options from `initializationOptions.dbt` (or the top level of the
 /// options): `vars` (a mapping, or YAML/JSON text as `--vars` takes),
-/// `target`, `profile`, `profilesDir`.
+/// `target`, `profile`, `profilesDir`, `adapter`.
 fn invocation_from_options(
     options: Option<&serde_json::Value>,
 ) -> std::result::Result<Invocation, String> {
@@ -280,6 +295,7 @@ fn invocation_from_options(
         target: text("target"),
         profile: text("profile"),
         profiles_dir: text("profilesDir").map(PathBuf::from),
+        adapter: text("adapter"),
     })
 }
 

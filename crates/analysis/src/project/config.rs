@@ -106,6 +106,57 @@ pub(crate) fn local_packages(root: &Path) -> Vec<PathBuf> {
 /// (`target:`, as dbt picks it), else a DuckDB output, else the first;
 /// DuckDB's `main` without a profile.
 pub(crate) fn load_target(root: &Path, config: &PackageConfig, invocation: &Invocation) -> Target {
+    use super::AdapterSource;
+    let mut target = target_from_profiles(root, config, invocation);
+    if let Some(adapter) = &invocation.adapter {
+        if target.adapter_from != AdapterSource::Profile
+            && target.schema == "main"
+            && adapter != "duckdb"
+        {
+            target.schema = "public".into();
+        }
+        target.adapter = adapter.to_lowercase();
+        target.adapter_from = AdapterSource::Invocation;
+    } else if target.adapter_from == AdapterSource::Assumed {
+        if let Some(adapter) = adapter_of_last_manifest(root) {
+            if adapter != "duckdb" {
+                target.schema = "public".into();
+            }
+            target.adapter = adapter;
+            target.adapter_from = AdapterSource::LastManifest;
+        }
+    }
+    target
+}
+
+/// The adapter the last dbt command wrote into `target/manifest.json`
+/// (`metadata.adapter_type`, near the file's start: only its head is read,
+/// as manifests of large projects run to hundreds of megabytes).
+fn adapter_of_last_manifest(root: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(16 * 1024);
+    std::fs::File::open(root.join("target/manifest.json"))
+        .ok()?
+        .take(16 * 1024)
+        .read_to_end(&mut head)
+        .ok()?;
+    let head = String::from_utf8_lossy(&head);
+    let after = &head[head.find("\"adapter_type\"")? + "\"adapter_type\"".len()..];
+    let value = after
+        .trim_start()
+        .strip_prefix(':')?
+        .trim_start()
+        .strip_prefix('"')?;
+    let adapter = &value[..value.find('"')?];
+    (!adapter.is_empty()
+        && adapter
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_'))
+    .then(|| adapter.to_lowercase())
+}
+
+/// The target as `profiles.yml` gives it, DuckDB's defaults without one.
+fn target_from_profiles(root: &Path, config: &PackageConfig, invocation: &Invocation) -> Target {
     let mut target = Target::default();
     if let Some(name) = &invocation.target {
         target.name = name.clone();
@@ -151,6 +202,7 @@ pub(crate) fn load_target(root: &Path, config: &PackageConfig, invocation: &Invo
         target.name = name.as_str().unwrap_or("dev").to_string();
         if let Some(t) = output.get("type").and_then(Yaml::as_str) {
             target.adapter = t.to_string();
+            target.adapter_from = super::AdapterSource::Profile;
         }
         let plain = |v: Option<&Yaml>| {
             v.and_then(Yaml::as_str)

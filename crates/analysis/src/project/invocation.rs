@@ -1,5 +1,6 @@
 //! How dbt is invoked on a project: `--vars`, `--target`, `--profile`,
-//! `--profiles-dir`. They come from the command line, from the editor's
+//! `--profiles-dir`, and the adapter whose SQL to read it as when no
+//! profile says (`--adapter`; dbt Cloud users have no profiles.yml). They come from the command line, from the editor's
 //! settings, or from the `[dbt]` table of `loupe.toml`; the first that sets
 //! a value wins.
 
@@ -15,6 +16,9 @@ pub struct Invocation {
     pub target: Option<String>,
     pub profile: Option<String>,
     pub profiles_dir: Option<PathBuf>,
+    /// The adapter (a profile output's `type`: `snowflake`, `bigquery`...)
+    /// to read the project as, over the one `profiles.yml` names.
+    pub adapter: Option<String>,
 }
 
 impl Invocation {
@@ -49,11 +53,12 @@ impl Invocation {
         self.target = self.target.or(other.target);
         self.profile = self.profile.or(other.profile);
         self.profiles_dir = self.profiles_dir.or(other.profiles_dir);
+        self.adapter = self.adapter.or(other.adapter);
         self
     }
 
     /// The `[dbt]` table of `loupe.toml` at `root` (`vars`, `target`,
-    /// `profile`, `profiles_dir`); nothing when the file or table is absent.
+    /// `profile`, `profiles_dir`, `adapter`); nothing when the file or table is absent.
     pub fn from_loupe_toml(root: &Path) -> Result<Invocation, String> {
         let path = root.join("loupe.toml");
         let Ok(text) = std::fs::read_to_string(&path) else {
@@ -88,6 +93,7 @@ impl Invocation {
             target: text_of("target"),
             profile: text_of("profile"),
             profiles_dir: text_of("profiles_dir").map(|d| root.join(d)),
+            adapter: text_of("adapter"),
         })
     }
 
@@ -99,6 +105,7 @@ impl Invocation {
             target: var("DBT_TARGET"),
             profile: var("DBT_PROFILE"),
             profiles_dir: var("DBT_PROFILES_DIR").map(PathBuf::from),
+            adapter: None,
         }
     }
 

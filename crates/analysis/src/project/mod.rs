@@ -52,6 +52,21 @@ pub struct Target {
     pub adapter: String,
     pub schema: String,
     pub database: String,
+    /// Where the adapter comes from: nothing named one when it is DuckDB by default.
+    pub adapter_from: AdapterSource,
+}
+
+/// What named a project's adapter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AdapterSource {
+    /// `--adapter`, the editor's settings or `loupe.toml`.
+    Invocation,
+    /// The profile output's `type`.
+    Profile,
+    /// `target/manifest.json` of the last dbt run, when no profile is found.
+    LastManifest,
+    /// Nothing: DuckDB is assumed.
+    Assumed,
 }
 
 impl Default for Target {
@@ -61,6 +76,7 @@ impl Default for Target {
             adapter: "duckdb".into(),
             schema: "main".into(),
             database: "main".into(),
+            adapter_from: AdapterSource::Assumed,
         }
     }
 }

@@ -17,8 +17,30 @@ pub fn run(
     dialect: Option<&str>,
     fabric: Option<&str>,
 ) -> Result<ExitCode, String> {
+    if let Some(name) = dialect {
+        super::dialect_arg(Some(name))?;
+    }
     let diagnostics = if path.join("dbt_project.yml").is_file() {
-        let host = super::load_project(path)?;
+        // `--dialect` on a project reads it as that adapter's SQL, as `--adapter` does.
+        let host = match dialect {
+            Some(name) if super::invocation().adapter.is_none() => {
+                let invocation = loupe_analysis::project::Invocation {
+                    adapter: Some(name.to_string()),
+                    ..super::invocation()
+                };
+                std::mem::ManuallyDrop::new(loupe_analysis::host::AnalysisHost::load_with(
+                    path, invocation,
+                )?)
+            }
+            _ => super::load_project(path)?,
+        };
+        if host.target().adapter_from == loupe_analysis::project::AdapterSource::Assumed {
+            eprintln!(
+                "note: no profiles.yml names this project's adapter (looked in --profiles-dir, \
+                 $DBT_PROFILES_DIR, the project folder and ~/.dbt): its SQL is read as DuckDB's; \
+                 pass --adapter snowflake (bigquery, databricks, ...) or set `adapter` under [dbt] in loupe.toml"
+            );
+        }
         let mut diagnostics = host.check();
         if let Some(fabric) = fabric {
             diagnostics.extend(host.portability(fabric_engine(path, fabric)?));

@@ -45,6 +45,11 @@ struct DbtArgs {
     /// The folder of profiles.yml (else $DBT_PROFILES_DIR, the project, ~/.dbt).
     #[arg(long, global = true, value_name = "DIR")]
     profiles_dir: Option<PathBuf>,
+    /// Read the project as this adapter's SQL (a profile's `type`:
+    /// `snowflake`, `bigquery`, `databricks`...), whatever profiles.yml says;
+    /// for projects with no profiles.yml, as dbt Cloud projects are.
+    #[arg(long, global = true, value_name = "TYPE")]
+    adapter: Option<String>,
 }
 
 /// The invocation of this process: one per command line.
@@ -240,11 +245,17 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Ok(vars)) => vars,
         None => Default::default(),
     };
+    if let Some(adapter) = &cli.dbt.adapter {
+        if let Err(message) = dialect_arg(Some(adapter)) {
+            return finish(Err(format!("--adapter: {message}")));
+        }
+    }
     let _ = INVOCATION.set(Invocation {
         vars,
         target: cli.dbt.target,
         profile: cli.dbt.profile,
         profiles_dir: cli.dbt.profiles_dir,
+        adapter: cli.dbt.adapter,
     });
     if !matches!(cli.command, Command::Lsp) {
         quiet_on_closed_pipe();
