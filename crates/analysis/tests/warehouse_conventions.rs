@@ -240,7 +240,17 @@ fn redshift_system_tables_and_aggregates_are_read() {
                  from stl_query\n\
                  group by userid\n",
             ),
+            // dbt-redshift's own rendition: Redshift casts no boolean to text.
+            (
+                "models/flags.sql",
+                "select {{ dbt.cast_bool_to_text('userid > 1') }} as is_user from stl_query\n",
+            ),
         ],
     );
-    clean(&root);
+    let host = clean(&root);
+    let flags = compiled(&host, &root.join("models/flags.sql"));
+    assert!(
+        flags.contains("when userid > 1 is true then 'true'") && !flags.contains("cast("),
+        "{flags}"
+    );
 }

@@ -136,6 +136,14 @@ cast({{field_clean}} as {{type}})
     cast({{ field }} as {{ dbt._loupe_translate_type('string') }})
 {% endmacro %}
 
+{# dbt-redshift's: Redshift cannot cast a boolean to text. #}
+{% macro redshift__cast_bool_to_text(field) %}
+    case
+        when {{ field }} is true then 'true'
+        when {{ field }} is false then 'false'
+    end::text
+{% endmacro %}
+
 
 {# any_value / bool_or ----------------------------------------------------- #}
 
