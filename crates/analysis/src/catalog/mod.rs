@@ -4,8 +4,10 @@
 //! they differ, from PostgreSQL itself).
 
 mod bigquery;
+mod conditional;
 mod functions;
 mod postgres;
+mod redshift;
 mod snowflake;
 pub mod spark;
 
@@ -14,7 +16,8 @@ pub use functions::{FunctionCatalog, FunctionKind, Overload, Param, ResolvedCall
 pub use postgres::{
     integer_division, is_system_relation, jsonb, keeps_precision, postgres_arithmetic,
     postgres_json_operator, postgres_json_rows, postgres_result_type, postgres_series_type,
-    redshift_decimal_arithmetic, redshift_result_type, with_some_precision, without_precision,
+    with_some_precision, without_precision,
 };
+pub use redshift::{redshift_decimal_arithmetic, redshift_result_type};
 pub use snowflake::{flatten_columns, snowflake_number_arithmetic, snowflake_result_type};
 pub use spark::{SparkCatalog, SparkKind};

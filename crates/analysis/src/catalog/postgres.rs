@@ -208,66 +208,6 @@ pub fn is_system_relation(dialect: crate::syntax::Dialect, name: &str) -> bool {
     }
 }
 
-/// Redshift's result type of `name(args)` where it differs from DuckDB's, as
-/// Redshift's function reference gives it: sums and averages of integers
-/// are BIGINT (an average is truncated), an average of DECIMAL(P,S) is
-/// DECIMAL(38,S); lengths and positions are INTEGER.
-pub fn redshift_result_type(name: &str, args: &[SqlType]) -> Option<SqlType> {
-    use SqlType::*;
-    let first = args.first().cloned().map(SqlType::materialize);
-    Some(match (name, first.as_ref()) {
-        ("sum" | "avg", Some(t)) if t.is_integer() => BigInt,
-        ("avg", Some(Decimal(_, s))) => Decimal(38, *s),
-        ("avg", Some(t)) if is_float(t) => Double,
-        (
-            "len" | "length" | "char_length" | "character_length" | "octet_length" | "strpos"
-            | "charindex" | "ascii" | "rank" | "json_array_length",
-            _,
-        ) => Integer,
-        ("ntile", _) => BigInt,
-        ("getdate", _) => Timestamp,
-        ("date_part" | "datepart" | "pgdate_part", _) => Double,
-        ("median", Some(t)) if t.is_integer() => Numeric,
-        ("ceil" | "ceiling" | "floor", Some(t @ Decimal(..))) => t.clone(),
-        _ => return None,
-    })
-}
-
-/// Redshift's DECIMAL arithmetic, as its "Computations with numeric values"
-/// gives it: integers count as DECIMAL(5,0), (10,0) or (19,0); a sum keeps
-/// the larger scale with one more integer digit, a product adds precisions
-/// plus one and scales, a quotient has a scale of at least 4.
-pub fn redshift_decimal_arithmetic(symbol: &str, l: &SqlType, r: &SqlType) -> Option<SqlType> {
-    use SqlType::*;
-    let digits = |t: &SqlType| -> Option<(u32, u32)> {
-        Some(match t {
-            Decimal(p, s) => (u32::from(*p), u32::from(*s)),
-            SmallInt | TinyInt => (5, 0),
-            Integer => (10, 0),
-            BigInt => (19, 0),
-            _ => return None,
-        })
-    };
-    if !matches!(l, Decimal(..)) && !matches!(r, Decimal(..)) {
-        return None;
-    }
-    let ((p1, s1), (p2, s2)) = (digits(l)?, digits(r)?);
-    let (precision, scale) = match symbol {
-        "+" | "-" => {
-            let scale = s1.max(s2);
-            ((p1 - s1).max(p2 - s2) + 1 + scale, scale)
-        }
-        "*" => (p1 + p2 + 1, s1 + s2),
-        "/" => {
-            let scale = 4.max(s1 + p2 - s2 + 1);
-            (p1 - s1 + s2 + scale, scale)
-        }
-        _ => return None,
-    };
-    let precision = precision.min(38);
-    Some(Decimal(precision as u8, scale.min(precision) as u8))
-}
-
 /// The type of the values `generate_series(start, stop[, step])` makes on
 /// Postgres: the bounds' common integer or NUMERIC, a TIMESTAMP between
 /// timestamps, else (dates too) a TIMESTAMPTZ.
@@ -378,15 +318,7 @@ mod tests {
     }
 
     #[test]
-    fn redshift_averages_integers_as_integers() {
-        assert_eq!(redshift_result_type("avg", &[Integer]), Some(BigInt));
-        assert_eq!(
-            redshift_result_type("avg", &[Decimal(5, 2)]),
-            Some(Decimal(38, 2))
-        );
-        assert_eq!(redshift_result_type("sum", &[SmallInt]), Some(BigInt));
-        assert_eq!(redshift_result_type("sum", &[Decimal(5, 2)]), None);
-        assert_eq!(redshift_result_type("len", &[Varchar]), Some(Integer));
+    fn integer_division_stays_integer() {
         assert_eq!(
             integer_division(&Integer, &IntegerLiteral(2)),
             Some(Integer)

@@ -3,7 +3,8 @@
 //! Snowflake's function reference gives them. Everything else falls back to
 //! DuckDB's catalog; what neither knows stays UNKNOWN, never an error.
 
-use crate::types::{common_supertype, SqlType};
+use super::conditional::{common, decode_type};
+use crate::types::SqlType;
 
 fn variant() -> SqlType {
     SqlType::Named("VARIANT".into())
@@ -33,14 +34,6 @@ fn finer_than_a_day(part: &str) -> bool {
 
 fn is_number(ty: &SqlType) -> bool {
     ty.is_integer() || matches!(ty, SqlType::Decimal(..) | SqlType::Float | SqlType::Double)
-}
-
-/// The common type of `args`, as `nvl`, `decode` and `iff` give it.
-fn common(args: &[SqlType]) -> SqlType {
-    args.iter()
-        .cloned()
-        .try_fold(SqlType::Null, |acc, t| common_supertype(&acc, &t))
-        .unwrap_or(SqlType::Unknown)
 }
 
 /// Integer digits and scale of an exact number as Snowflake sees it: every
@@ -242,14 +235,7 @@ pub fn snowflake_result_type(
         "nvl" | "ifnull" => common(args),
         "nvl2" if args.len() == 3 => common(&args[1..]),
         "zeroifnull" | "nullifzero" => first.materialize(),
-        "decode" if args.len() >= 3 => {
-            // decode(expr, search, result, ... [, default]): the results' type.
-            let mut results: Vec<SqlType> = args[2..].iter().step_by(2).cloned().collect();
-            if args.len() % 2 == 0 {
-                results.push(args[args.len() - 1].clone());
-            }
-            common(&results)
-        }
+        "decode" => return decode_type(args),
         "equal_null" | "boolor_agg" | "booland_agg" | "boolxor_agg" | "regexp_like" | "rlike"
         | "contains" | "startswith" | "endswith" | "ilike" | "like" => SqlType::Boolean,
         // Division that gives 0 (or NULL) for a zero divisor: typed as `/`.
