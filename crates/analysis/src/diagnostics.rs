@@ -163,7 +163,9 @@ pub fn did_you_mean<'a>(
         } else {
             candidate.extend(c.to_lowercase().chars());
         }
-        if let Some(d) = edit_distance_within(&name, &candidate, reach, &mut rows) {
+        let within = edit_distance_within(&name, &candidate, reach, &mut rows);
+        // A candidate that shares no letter in place (`a` for `c`) is no hint.
+        if let Some(d) = within.filter(|&d| d < name.len().max(candidate.len())) {
             best = Some(c);
             match d.checked_sub(1) {
                 Some(closer) => reach = closer,
@@ -269,7 +271,8 @@ mod tests {
         let mut best: Option<(usize, &str)> = None;
         for &c in candidates {
             let d = full_distance(&name, &c.to_lowercase());
-            if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
+            let longer = name.chars().count().max(c.chars().count());
+            if d <= limit && d < longer && best.is_none_or(|(bd, _)| d < bd) {
                 best = Some((d, c));
             }
         }
@@ -342,6 +345,13 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_name_with_no_letter_in_common_gets_no_hint() {
+        assert_eq!(did_you_mean("c", ["a", "b"]), None);
+        assert_eq!(did_you_mean("c", ["a", "cd"]), Some("cd"));
+        assert_eq!(did_you_mean("ab", ["xy", "ax"]), Some("ax"));
     }
 
     #[test]
