@@ -172,3 +172,20 @@ fn a_json_arrow_and_a_columns_expression_carry_their_columns_lineage() {
     );
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[test]
+fn a_set_operation_of_bare_nulls_is_typed_by_its_later_operands() {
+    assert_eq!(
+        columns("select null as c union all select null union all select user_id::smallint from t"),
+        ["c SMALLINT"]
+    );
+    assert_eq!(
+        columns("select null as c union all select null union all select 1.5"),
+        ["c DECIMAL(2,1)"]
+    );
+    // Only NULLs: typed as a lone `select null` is.
+    assert_eq!(
+        columns("select null as c union all select null"),
+        ["c INTEGER"]
+    );
+}

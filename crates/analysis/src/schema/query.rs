@@ -779,7 +779,9 @@ impl<'a> Analyzer<'a> {
                     first_arity = (!schema.open).then_some(schema.columns.len());
                     schema
                 }
-                Some(acc) if by_name => union_by_name(acc, schema, |a, b| self.supertype(a, b)),
+                Some(acc) if by_name => {
+                    union_by_name(acc, schema, |a, b| self.supertype(a, b), self.dialect)
+                }
                 Some(acc) => {
                     if let Some(n) = first_arity {
                         if !schema.open && schema.columns.len() != n {
@@ -795,11 +797,18 @@ impl<'a> Analyzer<'a> {
                             first_arity = None;
                         }
                     }
-                    union_positional(acc, schema, |a, b| self.supertype(a, b))
+                    union_positional(acc, schema, |a, b| self.supertype(a, b), self.dialect)
                 }
             });
         }
-        result.unwrap_or_else(RelationSchema::unknown)
+        // A column only bare NULLs fill is typed once all are read.
+        result.map_or_else(RelationSchema::unknown, |mut schema| {
+            if schema.columns.iter().any(|c| c.ty == SqlType::Null) {
+                let columns = Arc::unwrap_or_clone(schema.columns);
+                schema.columns = Arc::new(materialize(columns, self.dialect));
+            }
+            schema
+        })
     }
 
     /// Resolves a table name against CTEs, then the lookup.
@@ -2582,6 +2591,7 @@ fn union_positional(
     acc: RelationSchema,
     next: RelationSchema,
     supertype: impl Fn(&SqlType, &SqlType) -> Option<SqlType>,
+    dialect: crate::syntax::Dialect,
 ) -> RelationSchema {
     let columns: Vec<Column> = Arc::unwrap_or_clone(acc.columns)
         .into_iter()
@@ -2597,7 +2607,7 @@ fn union_positional(
             }
             Column {
                 name: c.name,
-                ty: ty.materialize(),
+                ty: materialize_operand(ty, dialect),
                 lineage,
                 named_by_engine: c.named_by_engine,
             }
@@ -2609,6 +2619,18 @@ fn union_positional(
         columns: Arc::new(columns),
         open: acc.open || next.open,
         open_from,
+    }
+}
+
+/// A set operation's column typed as its rows are. One of bare NULLs so far
+/// stays untyped in DuckDB, where later operands type it (`null union all
+/// null union all 1::smallint` is a SMALLINT); Postgres makes it a TEXT
+/// at each operation and then refuses a SMALLINT operand.
+fn materialize_operand(ty: SqlType, dialect: crate::syntax::Dialect) -> SqlType {
+    match ty {
+        SqlType::Null if dialect == crate::syntax::Dialect::Postgres => SqlType::Varchar,
+        SqlType::Null => SqlType::Null,
+        ty => ty.materialize(),
     }
 }
 
@@ -2624,6 +2646,7 @@ fn union_by_name(
     acc: RelationSchema,
     next: RelationSchema,
     supertype: impl Fn(&SqlType, &SqlType) -> Option<SqlType>,
+    dialect: crate::syntax::Dialect,
 ) -> RelationSchema {
     let mut columns = Arc::unwrap_or_clone(acc.columns);
     for n in Arc::unwrap_or_clone(next.columns) {
@@ -2632,9 +2655,10 @@ fn union_by_name(
             .find(|c| c.name.eq_ignore_ascii_case(&n.name))
         {
             Some(c) => {
-                c.ty = supertype(&c.ty, &n.ty)
-                    .unwrap_or(SqlType::Unknown)
-                    .materialize();
+                c.ty = materialize_operand(
+                    supertype(&c.ty, &n.ty).unwrap_or(SqlType::Unknown),
+                    dialect,
+                );
                 merge_edges(&mut c.lineage, n.lineage);
             }
             None => columns.push(n),
