@@ -103,6 +103,56 @@ fn spark_date_arithmetic_is_typed_as_spark_types_it() {
 }
 
 #[test]
+fn spark_reads_multi_unit_intervals_casts_of_columns_and_map_dots_as_spark_does() {
+    // An interval of several units (pyspark 3.5: `interval day to hour`).
+    for (expr, expected) in [
+        ("ts + interval 1 week 12 hours", "TIMESTAMP"),
+        ("d + interval 1 week 2 days", "DATE"),
+        ("d + interval 1 week 12 hours", "TIMESTAMP"),
+        (
+            "case when n > 1 then d + interval -1 day '2' hours end",
+            "TIMESTAMP",
+        ),
+    ] {
+        assert_eq!(
+            spark_columns(&format!("select {expr} as c from t")),
+            [format!("c {expected}")],
+            "{expr}"
+        );
+    }
+    // An unaliased cast of a column keeps the column's name; of anything
+    // else, its text.
+    assert_eq!(
+        spark_columns("select cast(n as bigint), try_cast(t.s as date), cast(n + 1 as int) from t"),
+        ["n BIGINT", "s DATE", "CAST((n + 1) AS INT) INT"]
+    );
+    assert_eq!(
+        spark_columns("select sum(n) as total from (select cast(n as bigint) from t) x"),
+        ["total BIGINT"]
+    );
+    // `m.key` of a map is its value, at any depth of a struct.
+    let catalog = TableCatalog::from_json_in(
+        r#"{"tables": {"ev": [["payload", "STRUCT<params: MAP<STRING, STRING>, n: INT>"],
+            ["m", "MAP<STRING, BIGINT>"]]}}"#,
+        Dialect::Databricks,
+    )
+    .unwrap();
+    let sql = "select m.k, payload.params.utm_source, cast(payload.n as string) from ev";
+    assert_eq!(
+        clean_columns(
+            &analyze_sql(sql, Dialect::Databricks, &catalog),
+            sql,
+            spark_type_name
+        ),
+        [
+            "k BIGINT",
+            "utm_source STRING",
+            "CAST(payload.n AS STRING) STRING"
+        ]
+    );
+}
+
+#[test]
 fn spark_generators_and_table_functions_make_their_columns() {
     assert_eq!(
         spark_columns("select stack(2, 'a', 1, 'b', 2) from t"),

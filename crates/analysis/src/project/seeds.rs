@@ -86,6 +86,10 @@ pub fn infer_seed_schema(
             }
         }
     }
+    let spark = matches!(
+        dialect,
+        crate::syntax::Dialect::Databricks | crate::syntax::Dialect::Hive
+    );
     let columns = headers
         .iter()
         .zip(candidates)
@@ -96,6 +100,8 @@ pub fn infer_seed_schema(
             let ty = match declared {
                 Some((_, t)) => parse_type_in(t, dialect),
                 None => match order[c] {
+                    // dbt-spark makes every integer column a BIGINT.
+                    Guess::Integer if spark => SqlType::BigInt,
                     Guess::Integer => SqlType::Integer,
                     Guess::BigInt => SqlType::BigInt,
                     Guess::Number => SqlType::Double,
@@ -109,4 +115,33 @@ pub fn infer_seed_schema(
         })
         .collect();
     Ok(RelationSchema::closed(columns))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::Dialect;
+
+    fn types(csv: &str, dialect: Dialect) -> Vec<String> {
+        infer_seed_schema(csv, &[], dialect)
+            .unwrap()
+            .columns
+            .iter()
+            .map(|c| c.ty.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn integer_columns_are_as_wide_as_the_adapter_makes_them() {
+        let csv = "id,big,price,day\n1,3000000000,2.5,2024-01-31\n";
+        assert_eq!(
+            types(csv, Dialect::DuckDb),
+            ["INTEGER", "BIGINT", "DOUBLE", "DATE"]
+        );
+        // dbt-spark: `bigint` for every integer, `double` for decimals.
+        assert_eq!(
+            types(csv, Dialect::Databricks),
+            ["BIGINT", "BIGINT", "DOUBLE", "DATE"]
+        );
+    }
 }

@@ -1561,7 +1561,8 @@ fn struct_field_name(value: &Expr) -> String {
 }
 
 /// A date or timestamp moved by an interval literal in Spark SQL
-/// (`ts + interval 1 day`, `d - interval '2' hour`): a timestamp stays
+/// (`ts + interval 1 day`, `d - interval '2' hour`, `d + interval 1 week
+/// 12 hours`, read as a sum of one-unit intervals): a timestamp stays
 /// one; a date stays a date unless the interval has a part finer than a day.
 fn spark_interval_shift(
     left: &Expr,
@@ -1570,12 +1571,53 @@ fn spark_interval_shift(
     l: &SqlType,
     r: &SqlType,
 ) -> Option<SqlType> {
-    use sqlparser::ast::{BinaryOperator as B, DateTimeField as F};
-    let (moved, interval) = match (op, left, right) {
-        (B::Plus | B::Minus, _, Expr::Interval(i)) => (l, i),
-        (B::Plus, Expr::Interval(i), _) => (r, i),
+    use sqlparser::ast::BinaryOperator as B;
+    let (moved, intervals) = match op {
+        B::Plus | B::Minus if interval_terms(right).is_some() => (l, interval_terms(right)?),
+        B::Plus if interval_terms(left).is_some() => (r, interval_terms(left)?),
         _ => return None,
     };
+    let mut finer_than_a_day = false;
+    for interval in intervals {
+        finer_than_a_day |= interval_finer_than_a_day(interval)?;
+    }
+    match moved {
+        SqlType::Date if finer_than_a_day => Some(SqlType::Timestamp),
+        SqlType::Date => Some(SqlType::Date),
+        t @ (SqlType::Timestamp | SqlType::TimestampTz) => Some(t.clone()),
+        _ => None,
+    }
+}
+
+/// The interval literals `e` adds up (`interval 1 day`, `(interval 1 week
+/// + interval 12 hours)`), or None when it is anything else.
+fn interval_terms(e: &Expr) -> Option<Vec<&sqlparser::ast::Interval>> {
+    use sqlparser::ast::BinaryOperator as B;
+    let mut terms = Vec::new();
+    // A stack, not recursion: the sum is as long as the SQL makes it.
+    let mut pending = vec![e];
+    while let Some(e) = pending.pop() {
+        match e {
+            Expr::Interval(i) => terms.push(i),
+            Expr::Nested(inner) => pending.push(inner),
+            Expr::BinaryOp {
+                left,
+                op: B::Plus,
+                right,
+            } => {
+                pending.push(right);
+                pending.push(left);
+            }
+            _ => return None,
+        }
+    }
+    Some(terms)
+}
+
+/// Whether an interval literal has a part finer than a day (None when its
+/// parts are not written out).
+fn interval_finer_than_a_day(interval: &sqlparser::ast::Interval) -> Option<bool> {
+    use sqlparser::ast::DateTimeField as F;
     let finer = |field: &F| {
         matches!(
             field,
@@ -1593,27 +1635,23 @@ fn spark_interval_shift(
                 | F::Nanoseconds
         )
     };
-    let finer_than_a_day = match (&interval.leading_field, &interval.last_field) {
-        (Some(lead), last) => finer(lead) || last.as_ref().is_some_and(finer),
+    match (&interval.leading_field, &interval.last_field) {
+        (Some(lead), last) => Some(finer(lead) || last.as_ref().is_some_and(finer)),
         // `interval '1 day 2 hours'`: the parts are in the string.
         (None, _) => match interval.value.as_ref() {
             Expr::Value(v) => match &v.value {
                 Value::SingleQuotedString(text) => {
                     let text = text.to_ascii_lowercase();
-                    ["hour", "minute", "second", "milli", "micro"]
-                        .iter()
-                        .any(|unit| text.contains(unit))
+                    Some(
+                        ["hour", "minute", "second", "milli", "micro"]
+                            .iter()
+                            .any(|unit| text.contains(unit)),
+                    )
                 }
-                _ => return None,
+                _ => None,
             },
-            _ => return None,
+            _ => None,
         },
-    };
-    match moved {
-        SqlType::Date if finer_than_a_day => Some(SqlType::Timestamp),
-        SqlType::Date => Some(SqlType::Date),
-        t @ (SqlType::Timestamp | SqlType::TimestampTz) => Some(t.clone()),
-        _ => None,
     }
 }
 
@@ -1759,6 +1797,8 @@ fn field_type(ty: &SqlType, field: &str) -> SqlType {
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(field))
             .map_or(SqlType::Unknown, |(_, t)| t.clone()),
+        // Spark reads `m.key` of a map of strings as `m['key']`.
+        SqlType::Map(key, value) if matches!(**key, SqlType::Varchar) => (**value).clone(),
         _ => SqlType::Unknown,
     }
 }

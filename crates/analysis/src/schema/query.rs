@@ -1651,7 +1651,10 @@ impl<'a> Analyzer<'a> {
                     }
                     let ty = self.infer(expr, &scope, grouping_ref, self.lateral_aliases);
                     let name = if self.spark_types {
-                        super::spark_naming::spark_column_name(expr)
+                        spark_cast_of_column(expr, &scope).unwrap_or_else(|| {
+                            let qualifier_len = |ids: &[Ident]| relation_qualifier_len(ids, &scope);
+                            super::spark_naming::spark_column_name(expr, &qualifier_len)
+                        })
                     } else if matches!(
                         self.dialect,
                         crate::syntax::Dialect::Postgres | crate::syntax::Dialect::Redshift
@@ -2517,6 +2520,41 @@ fn rename_columns(mut schema: RelationSchema, alias: &TableAlias) -> RelationSch
         }
     }
     schema
+}
+
+/// Spark names an unaliased cast of a column after the column
+/// (`cast(o.amount as int)` is `amount`); a cast of anything else, a
+/// struct's field included, by its text (`CAST(st.a AS STRING)`).
+fn spark_cast_of_column(expr: &Expr, scope: &Scope) -> Option<String> {
+    let Expr::Cast { expr: cast, .. } = unparenthesized(expr) else {
+        return None;
+    };
+    match unparenthesized(cast) {
+        Expr::Identifier(id) => Some(id.value.clone()),
+        Expr::CompoundIdentifier(ids) if relation_qualifier_len(ids, scope) == ids.len() - 1 => {
+            ids.last().map(|column| column.value.clone())
+        }
+        _ => None,
+    }
+}
+
+/// How many leading parts of `ids` name a relation of `scope` (`o` of
+/// `o.payload.name`, `s.t` of `s.t.id`), the longest such prefix.
+fn relation_qualifier_len(ids: &[Ident], scope: &Scope) -> usize {
+    (1..ids.len())
+        .rev()
+        .find(|&n| {
+            let qualifier: Vec<String> = ids[..n].iter().map(|i| i.value.clone()).collect();
+            scope.find_item(&qualifier).is_some()
+        })
+        .unwrap_or(0)
+}
+
+fn unparenthesized(mut e: &Expr) -> &Expr {
+    while let Expr::Nested(inner) = e {
+        e = inner;
+    }
+    e
 }
 
 /// Whether a select item names its column with a quoted identifier.

@@ -5,24 +5,36 @@
 //! `CASE WHEN (n > 30) THEN busy ELSE quiet END`, `CAST(d AS DATE)`).
 
 use sqlparser::ast::{
-    CastKind, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, UnaryOperator, Value,
+    CastKind, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Ident,
+    UnaryOperator, Value,
 };
 
 /// Deeper expressions are named by their SQL text (a bound on the recursion).
 const MAX_DEPTH: usize = 64;
 
-pub fn spark_column_name(e: &Expr) -> String {
-    name(e, 0)
+/// `qualifier_len`: how many leading parts of a dotted name name a relation
+/// (`o` of `o.amount`), the rest being a column and its fields.
+pub fn spark_column_name(e: &Expr, qualifier_len: &dyn Fn(&[Ident]) -> usize) -> String {
+    name(e, 0, qualifier_len)
 }
 
-fn name(e: &Expr, depth: usize) -> String {
+fn name(e: &Expr, depth: usize, qualifier_len: &dyn Fn(&[Ident]) -> usize) -> String {
     if depth > MAX_DEPTH {
         return e.to_string();
     }
-    let inner = |e: &Expr| name(e, depth + 1);
+    let inner = |e: &Expr| name(e, depth + 1, qualifier_len);
     match e {
         Expr::Identifier(id) => id.value.clone(),
-        Expr::CompoundIdentifier(ids) => ids.last().map(|i| i.value.clone()).unwrap_or_default(),
+        // A column or a field of one is named by its last part; inside an
+        // expression a field is written with its column (`payload.n`).
+        Expr::CompoundIdentifier(ids) if depth == 0 => {
+            ids.last().map(|i| i.value.clone()).unwrap_or_default()
+        }
+        Expr::CompoundIdentifier(ids) => {
+            let qualifier = qualifier_len(ids).min(ids.len().saturating_sub(1));
+            let path: Vec<&str> = ids[qualifier..].iter().map(|i| i.value.as_str()).collect();
+            path.join(".")
+        }
         Expr::Nested(e) => inner(e),
         Expr::Value(v) => match &v.value {
             Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => s.clone(),
@@ -31,7 +43,7 @@ fn name(e: &Expr, depth: usize) -> String {
             Value::Null => "NULL".into(),
             other => other.to_string(),
         },
-        Expr::Function(f) => function(f, depth),
+        Expr::Function(f) => function(f, depth, qualifier_len),
         Expr::BinaryOp { left, op, right } => {
             let op = match op.to_string().as_str() {
                 "AND" => "AND".to_string(),
@@ -90,7 +102,7 @@ fn name(e: &Expr, depth: usize) -> String {
     }
 }
 
-fn function(f: &Function, depth: usize) -> String {
+fn function(f: &Function, depth: usize, qualifier_len: &dyn Fn(&[Ident]) -> usize) -> String {
     let fname = f.name.to_string().to_lowercase();
     let FunctionArguments::List(list) = &f.args else {
         return fname;
@@ -104,7 +116,7 @@ fn function(f: &Function, depth: usize) -> String {
         .iter()
         .map(|a| match a {
             FunctionArg::Unnamed(FunctionArgExpr::Wildcard) if fname == "count" => "1".into(),
-            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => name(e, depth + 1),
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => name(e, depth + 1, qualifier_len),
             other => other.to_string(),
         })
         .collect();
@@ -141,6 +153,9 @@ mod tests {
             ),
             ("count(distinct a)", "count(DISTINCT a)"),
             ("a + 1", "(a + 1)"),
+            // A struct's field inside an expression keeps its column.
+            ("sum(payload.n)", "sum(payload.n)"),
+            ("upper(o.payload.name)", "upper(payload.name)"),
         ] {
             let dialect = sqlparser::dialect::DatabricksDialect {};
             let expr = sqlparser::parser::Parser::new(&dialect)
@@ -148,7 +163,10 @@ mod tests {
                 .unwrap()
                 .parse_expr()
                 .unwrap();
-            assert_eq!(spark_column_name(&expr), spark, "{sql}");
+            // `orders` and `o` are the relations of the query.
+            let qualifier_len =
+                |ids: &[Ident]| usize::from(matches!(ids[0].value.as_str(), "orders" | "o"));
+            assert_eq!(spark_column_name(&expr, &qualifier_len), spark, "{sql}");
         }
     }
 }

@@ -10,6 +10,7 @@ use crate::text::{LineIndex, TextRange};
 pub mod depth;
 mod lexer;
 mod plain_identifiers;
+mod spark_intervals;
 mod unread_words;
 
 #[doc(hidden)]
@@ -107,6 +108,7 @@ impl Dialect {
             None => self.sqlparser_tokens(sql).map_err(ParserError::from)?,
         };
         unread_words::blank_unread_words(self, &mut tokens);
+        spark_intervals::split_multi_unit_intervals(self, &mut tokens);
         Ok(tokens)
     }
 
