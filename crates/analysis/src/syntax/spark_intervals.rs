@@ -134,4 +134,20 @@ mod tests {
         assert_eq!(split("interval 1 day"), "interval 1 day");
         assert_eq!(split("interval 1 day, 2 as n"), "interval 1 day, 2 as n");
     }
+
+    #[test]
+    fn an_interval_of_endless_units_is_too_deep_to_analyze_not_a_crash() {
+        let sql = format!(
+            "select d + interval{} as x from t",
+            " 1 day".repeat(100_000)
+        );
+        // On an ordinary stack: the bounds, not a large stack, keep it whole.
+        let parsed = std::thread::Builder::new()
+            .stack_size(8 * 1024 * 1024)
+            .spawn(move || crate::syntax::parse_sql(&sql, Dialect::Databricks).map(|_| ()))
+            .unwrap()
+            .join()
+            .unwrap();
+        assert!(parsed.as_ref().is_err_and(|e| e.too_complex), "{parsed:?}");
+    }
 }
