@@ -254,3 +254,63 @@ fn redshift_system_tables_and_aggregates_are_read() {
         "{flags}"
     );
 }
+
+/// dbt-spark's tables: `create table ... using parquet partitioned by (...)
+/// as select`, which stores the partition columns last, in that order
+/// (pyspark 3.5: `a, p1, p2, b` partitioned by `(p2, p1)` is `a, b, p2, p1`);
+/// a Delta table, a view or dbt-databricks' default keep the query's order.
+#[test]
+fn spark_tables_store_their_partition_columns_last() {
+    let select = "select 1 as a, 2 as p1, 3 as p2, 4 as b";
+    let files = [
+        (
+            "dbt_project.yml",
+            "name: shop\nprofile: shop\nmodels:\n  shop:\n    lake:\n      +materialized: table\n      +partition_by: p1\n",
+        ),
+        (
+            "models/parquet_table.sql",
+            "{{ config(materialized='table', partition_by=['p2', 'p1']) }}\nselect 1 as a, 2 as p1, 3 as p2, 4 as b\n",
+        ),
+        (
+            "models/delta_table.sql",
+            "{{ config(materialized='table', file_format='delta', partition_by=['p2', 'p1']) }}\nselect 1 as a, 2 as p1, 3 as p2, 4 as b\n",
+        ),
+        (
+            "models/a_view.sql",
+            "{{ config(partition_by='p1') }}\nselect 1 as a, 2 as p1, 3 as p2, 4 as b\n",
+        ),
+        ("models/lake/from_project_config.sql", select),
+        ("models/reads_star.sql", "select * from {{ ref('parquet_table') }}\n"),
+    ];
+    let names = |host: &AnalysisHost, relation: &str| -> Vec<String> {
+        columns(host, relation, Dialect::Databricks)
+            .into_iter()
+            .map(|c| c.split(' ').next().unwrap().to_string())
+            .collect()
+    };
+    let root = project("spark-partitions", "spark", &files);
+    let host = clean(&root);
+    assert_eq!(
+        names(&host, "analytics.parquet_table"),
+        ["a", "b", "p2", "p1"]
+    );
+    assert_eq!(names(&host, "analytics.reads_star"), ["a", "b", "p2", "p1"]);
+    assert_eq!(
+        names(&host, "analytics.delta_table"),
+        ["a", "p1", "p2", "b"]
+    );
+    assert_eq!(names(&host, "analytics.a_view"), ["a", "p1", "p2", "b"]);
+    assert_eq!(
+        names(&host, "analytics.from_project_config"),
+        ["a", "p2", "b", "p1"]
+    );
+    let _ = std::fs::remove_dir_all(&root);
+    // dbt-databricks makes Delta tables unless told otherwise.
+    let root = project("databricks-partitions", "databricks", &files);
+    let host = clean(&root);
+    assert_eq!(
+        names(&host, "analytics.parquet_table"),
+        ["a", "p1", "p2", "b"]
+    );
+    let _ = std::fs::remove_dir_all(&root);
+}

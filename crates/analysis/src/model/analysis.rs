@@ -283,6 +283,68 @@ impl ModelAnalysis {
     }
 }
 
+/// The columns a Spark table of the model is partitioned by, when its
+/// format puts them last (`create table ... using parquet partitioned by
+/// (p)`: Spark stores them after the others, in that order). Delta,
+/// Iceberg and Hudi tables keep the query's order, as views do.
+fn spark_partition_columns(
+    adapter: &str,
+    rendered: &RenderedModel,
+    node: Option<&NodeInfo>,
+) -> Option<Vec<String>> {
+    let default_format = match adapter {
+        // dbt-spark writes no USING then: a Hive table, partitions last too.
+        "spark" => "hive",
+        "databricks" => "delta",
+        _ => return None,
+    };
+    let config = node.map(|n| &n.config);
+    let materialized = rendered
+        .config
+        .get("materialized")
+        .map(String::as_str)
+        .or_else(|| config.and_then(|c| c.materialized.as_deref()));
+    if !matches!(materialized, Some("table" | "incremental")) {
+        return None;
+    }
+    let format = rendered
+        .config
+        .get("file_format")
+        .map(String::as_str)
+        .or_else(|| config.and_then(|c| c.file_format.as_deref()))
+        .unwrap_or(default_format)
+        .to_ascii_lowercase();
+    if matches!(format.as_str(), "delta" | "iceberg" | "hudi") {
+        return None;
+    }
+    match rendered.config.get("partition_by") {
+        // `partition_by=['a', 'b']` reaches the config as `["a", "b"]`.
+        Some(text) => Some(
+            text.trim_matches(['[', ']'])
+                .split(',')
+                .map(|c| c.trim().trim_matches(['"', '\'', '`']).to_string())
+                .filter(|c| !c.is_empty())
+                .collect(),
+        ),
+        None => config.and_then(|c| c.partition_by.clone()),
+    }
+}
+
+/// Moves the partition columns after the others, in the order partitioned by.
+fn put_partition_columns_last(output: &mut RelationSchema, partition: &[String]) {
+    let columns = Arc::make_mut(&mut output.columns);
+    let mut last = Vec::new();
+    for name in partition {
+        if let Some(i) = columns
+            .iter()
+            .position(|c| c.name.eq_ignore_ascii_case(name))
+        {
+            last.push(columns.remove(i));
+        }
+    }
+    columns.extend(last);
+}
+
 #[salsa::tracked(returns(ref), cycle_result = analysis_in_cycle)]
 pub fn model_analysis(db: &dyn Db, project: Project, file: SourceFile) -> Arc<ModelAnalysis> {
     Arc::new(analyze_model_file(db, project, file, None))
@@ -426,6 +488,10 @@ pub fn analyze_model_text(
                         crate::schema::output_names::rename_duplicates_as_duckdb(
                             &mut analysis.output,
                         );
+                    }
+                    let adapter = project.settings(db).target.adapter.as_str();
+                    if let Some(partition) = spark_partition_columns(adapter, rendered, node) {
+                        put_partition_columns_last(&mut analysis.output, &partition);
                     }
                     analysis.influences = result.influences;
                     analysis.gem_defs = result.gem_defs;

@@ -500,6 +500,8 @@ fn merge_config(base: &mut ModelConfig, overrides: ModelConfig) {
         enabled,
         contract_enforced,
         column_types,
+        file_format,
+        partition_by,
     } = overrides;
     base.materialized = materialized.or(base.materialized.take());
     base.schema = schema.or(base.schema.take());
@@ -507,5 +509,7 @@ fn merge_config(base: &mut ModelConfig, overrides: ModelConfig) {
     base.database = database.or(base.database.take());
     base.enabled = enabled.or(base.enabled);
     base.contract_enforced = contract_enforced.or(base.contract_enforced);
+    base.file_format = file_format.or(base.file_format.take());
+    base.partition_by = partition_by.or(base.partition_by.take());
     crate::project::update_column_types(&mut base.column_types, column_types);
 }

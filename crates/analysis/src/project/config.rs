@@ -256,6 +256,9 @@ pub struct ModelConfig {
     pub enabled: Option<bool>,
     pub contract_enforced: Option<bool>,
     pub column_types: Vec<(String, String)>,
+    /// Spark's `file_format` and `partition_by`: where a table puts its columns.
+    pub file_format: Option<String>,
+    pub partition_by: Option<Vec<String>>,
 }
 
 impl ModelConfig {
@@ -316,6 +319,18 @@ impl ModelConfig {
                         .or_else(|| text().map(|t| !ModelConfig::is_false(&t)))
                 }
                 "contract" => self.contract_enforced = v.get("enforced").and_then(Yaml::as_bool),
+                "file_format" => self.file_format = text(),
+                "partition_by" => {
+                    self.partition_by = match v {
+                        Yaml::Sequence(items) => Some(
+                            items
+                                .iter()
+                                .filter_map(|i| i.as_str().map(str::to_string))
+                                .collect(),
+                        ),
+                        _ => text().map(|t| vec![t]),
+                    }
+                }
                 "column_types" => {
                     if let Some(m) = v.as_mapping() {
                         let level = m
