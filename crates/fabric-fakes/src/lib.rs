@@ -16,4 +16,4 @@ pub use databricks::FakeDatabricks;
 pub use engine::SqlEngine;
 pub use http::Faults;
 pub use livy::FakeLivy;
-pub use snowflake::{FakeSnowflake, TestKeys};
+pub use snowflake::{contains_jwt, FakeSnowflake, TestKeys};

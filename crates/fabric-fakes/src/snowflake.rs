@@ -847,3 +847,31 @@ impl TestKeys {
         })
     }
 }
+
+/// Whether `text` holds a JWT or a piece of one: a word of `eyJ` (a JSON
+/// object in base64url) and two more parts after dots, or a JWT header's
+/// start (`{"alg"`, `{"typ"`). A key's fingerprint may hold `eyJ` by
+/// chance, which is no leak.
+pub fn contains_jwt(text: &str) -> bool {
+    text.contains("eyJhbGci")
+        || text.contains("eyJ0eXAi")
+        || text
+            .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+            .any(|word| word.starts_with("eyJ") && word.matches('.').count() >= 2)
+}
+
+#[cfg(test)]
+mod jwt_tests {
+    use super::contains_jwt;
+
+    #[test]
+    fn a_jwt_is_found_and_a_fingerprint_is_not_one() {
+        assert!(contains_jwt(
+            "Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2ln"
+        ));
+        assert!(contains_jwt("token eyJhbGciOiJSUzI1NiJ9"));
+        assert!(!contains_jwt(
+            "key pair SHA256:XjHv8uGJeyJ7jSCmsPbi5l6/EhTFv47zohZ2lA2hh2Y="
+        ));
+    }
+}
