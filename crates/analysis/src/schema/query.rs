@@ -57,10 +57,7 @@ impl Grouping {
     /// only names are grouped it is not printed: printing the expression at
     /// every level of its tree was a sizeable part of a model's analysis.
     pub fn groups(&self, e: &Expr) -> bool {
-        let mut inner = e;
-        while let Expr::Nested(nested) = inner {
-            inner = nested;
-        }
+        let inner = unparenthesized(e);
         let prints_compound = match inner {
             // `current_date` is a call printed as a name.
             Expr::Function(f) => !matches!(f.args, sqlparser::ast::FunctionArguments::None),
@@ -2574,13 +2571,17 @@ fn materialize(columns: Vec<Column>, dialect: crate::syntax::Dialect) -> Vec<Col
     columns
         .into_iter()
         .map(|c| Column {
-            ty: match c.ty {
-                SqlType::Null if dialect == crate::syntax::Dialect::Postgres => SqlType::Varchar,
-                ty => ty.materialize(),
-            },
+            ty: materialize_type(c.ty, dialect),
             ..c
         })
         .collect()
+}
+
+fn materialize_type(ty: SqlType, dialect: crate::syntax::Dialect) -> SqlType {
+    match ty {
+        SqlType::Null if dialect == crate::syntax::Dialect::Postgres => SqlType::Varchar,
+        ty => ty.materialize(),
+    }
 }
 
 fn flatten_set_operation<'e>(
@@ -2666,9 +2667,8 @@ fn union_positional(
 /// at each operation and then refuses a SMALLINT operand.
 fn materialize_operand(ty: SqlType, dialect: crate::syntax::Dialect) -> SqlType {
     match ty {
-        SqlType::Null if dialect == crate::syntax::Dialect::Postgres => SqlType::Varchar,
-        SqlType::Null => SqlType::Null,
-        ty => ty.materialize(),
+        SqlType::Null if dialect != crate::syntax::Dialect::Postgres => SqlType::Null,
+        ty => materialize_type(ty, dialect),
     }
 }
 
