@@ -12,7 +12,7 @@ fn is_exact(ty: &SqlType) -> bool {
     ty.is_integer() || matches!(ty, SqlType::Decimal(..) | SqlType::Numeric)
 }
 
-fn is_float(ty: &SqlType) -> bool {
+pub(super) fn is_float(ty: &SqlType) -> bool {
     matches!(ty, SqlType::Float | SqlType::Double)
 }
 

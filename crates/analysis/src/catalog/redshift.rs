@@ -3,11 +3,8 @@
 //! runs here to ask). Everything else falls back to DuckDB's catalog.
 
 use super::conditional::{common, decode_type};
+use super::postgres::is_float;
 use crate::types::SqlType;
-
-fn is_float(ty: &SqlType) -> bool {
-    matches!(ty, SqlType::Float | SqlType::Double)
-}
 
 /// Redshift's result type of `name(args)` where it differs from DuckDB's
 /// (`args` hold a leading date part, as in `dateadd(day, 1, d)`), as
@@ -53,7 +50,7 @@ pub fn redshift_result_type(name: &str, args: &[SqlType]) -> Option<SqlType> {
             | "current_user_id",
             _,
         ) => Integer,
-        ("ntile" | "datediff" | "strtol" | "hll_cardinality" | "count", _) => BigInt,
+        ("ntile" | "datediff" | "strtol" | "hll_cardinality", _) => BigInt,
         ("getdate" | "sysdate" | "convert_timezone" | "add_months", _) => Timestamp,
         // Moves a TIME or TIMETZ as itself, anything else as a TIMESTAMP.
         ("dateadd", _) => match arg(2) {
