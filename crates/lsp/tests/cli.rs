@@ -248,6 +248,125 @@ fn compile_without_a_model_writes_every_model_where_dbt_does() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A project whose marts read ephemeral models, one through another.
+fn ephemeral_project(name: &str) -> PathBuf {
+    let root = temp_dir(name);
+    for (path, text) in [
+        (
+            "dbt_project.yml",
+            "name: eph_shop\nversion: '1.0.0'\nconfig-version: 2\nprofile: eph_shop\nmodels:\n  eph_shop:\n    +materialized: table\n",
+        ),
+        ("seeds/raw_orders.csv", "id,customer_id,amount,status\n1,10,5.50,paid\n"),
+        (
+            "models/stg_orders.sql",
+            "{{ config(materialized='view') }}\n\nselect id, customer_id, amount, status from {{ ref('raw_orders') }}\n",
+        ),
+        (
+            "models/int_paid.sql",
+            "{{ config(materialized='ephemeral') }}\n\n-- paid orders only\nselect * from {{ ref('stg_orders') }} where status = 'paid'\n",
+        ),
+        (
+            "models/int_customer_totals.sql",
+            "{{ config(materialized='ephemeral') }}\n\nwith paid as (\n    select * from {{ ref('int_paid') }}\n)\nselect customer_id, sum(amount) as total from paid group by customer_id\n",
+        ),
+        (
+            "models/customers.sql",
+            "with totals as (\n\n    select * from {{ ref('int_customer_totals') }}\n\n),\n\npaid as (select * from {{ ref('int_paid') }})\n\nselect t.customer_id, t.total, count(*) as paid_orders\nfrom totals t join paid p on p.customer_id = t.customer_id\ngroup by 1, 2\n",
+        ),
+        (
+            "models/big_orders.sql",
+            "/* orders over 5 */\nselect id, amount from {{ ref('int_paid') }} where amount > 5\nunion all\nselect id, amount from {{ ref('stg_orders') }} where amount > 100\n",
+        ),
+    ] {
+        write(&root.join(path), text.as_bytes());
+    }
+    root
+}
+
+/// What dbt-core 1.10 with dbt-duckdb writes for the same project (its
+/// relation names aside: `"db"."main"."stg_orders"` there).
+#[test]
+fn compile_injects_ephemeral_models_as_ctes_as_dbt_does() {
+    let root = ephemeral_project("compile-ephemeral");
+    let compiled = |model: &str| {
+        let out = loupe()
+            .arg("compile")
+            .arg(&root)
+            .arg(model)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let paid = "\n\n-- paid orders only\nselect * from main.stg_orders where status = 'paid'";
+    assert_eq!(compiled("int_paid"), paid);
+    // A WITH of its own: the CTEs go after it, dependencies first, each once.
+    assert_eq!(
+        compiled("customers"),
+        format!(
+            "with  __dbt__cte__int_paid as (\n{paid}\n),  __dbt__cte__int_customer_totals as (\n\n\nwith paid as (\n    select * from __dbt__cte__int_paid\n)\nselect customer_id, sum(amount) as total from paid group by customer_id\n), totals as (\n\n    select * from __dbt__cte__int_customer_totals\n\n),\n\npaid as (select * from __dbt__cte__int_paid)\n\nselect t.customer_id, t.total, count(*) as paid_orders\nfrom totals t join paid p on p.customer_id = t.customer_id\ngroup by 1, 2"
+        )
+    );
+    // None: a `with` goes before the first token, a comment included.
+    assert_eq!(
+        compiled("big_orders"),
+        format!("with __dbt__cte__int_paid as (\n{paid}\n) /* orders over 5 */\nselect id, amount from __dbt__cte__int_paid where amount > 5\nunion all\nselect id, amount from main.stg_orders where amount > 100")
+    );
+    // An ephemeral model's own file holds its dependencies too.
+    let out = loupe().arg("compile").arg(&root).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let totals = std::fs::read_to_string(
+        root.join("target/compiled/eph_shop/models/int_customer_totals.sql"),
+    )
+    .unwrap();
+    assert!(
+        totals.starts_with(&format!(
+            "\n\nwith  __dbt__cte__int_paid as (\n{paid}\n), paid as ("
+        )),
+        "{totals}"
+    );
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn compile_names_a_cycle_of_ephemeral_models() {
+    let root = temp_dir("compile-ephemeral-cycle");
+    write(
+        &root.join("dbt_project.yml"),
+        b"name: loop\nversion: '1.0.0'\nconfig-version: 2\nmodels:\n  loop:\n    +materialized: ephemeral\n",
+    );
+    write(
+        &root.join("models/a.sql"),
+        b"select * from {{ ref('b') }}\n",
+    );
+    write(
+        &root.join("models/b.sql"),
+        b"select * from {{ ref('a') }}\n",
+    );
+    write(
+        &root.join("models/top.sql"),
+        b"{{ config(materialized='table') }}\nselect * from {{ ref('a') }}\n",
+    );
+    let out = loupe()
+        .arg("compile")
+        .arg(&root)
+        .arg("top")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("cycle of ephemeral models"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
 #[test]
 fn lineage_of_a_sql_file_reads_procedures_and_leaves_an_undetermined_relation_null() {
     let dir = temp_dir("lineage-procedure");

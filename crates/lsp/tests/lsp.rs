@@ -966,3 +966,55 @@ async fn files_leaving_the_project_lose_their_diagnostics() {
         "L003"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compiled_sql_injects_ephemeral_models_and_maps_the_model_s_own_lines() {
+    let root = std::env::temp_dir().join(format!("loupe-lsp-{}-ephemeral", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let files = [
+        ("dbt_project.yml", "name: eph\nversion: '1.0.0'\nconfig-version: 2\n"),
+        ("models/stg.sql", "select 1 as id, 'paid' as status\n"),
+        (
+            "models/int_paid.sql",
+            "{{ config(materialized='ephemeral') }}\nselect * from {{ ref('stg') }}\nwhere status = 'paid'\n",
+        ),
+        (
+            "models/paid.sql",
+            "with paid as (\n    select * from {{ ref('int_paid') }}\n)\n\nselect id\nfrom paid\n",
+        ),
+    ];
+    for (path, text) in files {
+        std::fs::create_dir_all(root.join(path).parent().unwrap()).unwrap();
+        std::fs::write(root.join(path), text).unwrap();
+    }
+    let path = root.join("models/paid.sql");
+    let mut client = Client::start(&root).await;
+    let uri = client.open(&path, files[3].1).await;
+    let compiled = client.request("loupe/compiled", json!({"uri": uri})).await;
+    let sql = compiled["sql"].as_str().unwrap();
+    assert_eq!(
+        sql,
+        "with  __dbt__cte__int_paid as (\n\nselect * from main.stg\nwhere status = 'paid'\n), paid as (\n    select * from __dbt__cte__int_paid\n)\n\nselect id\nfrom paid"
+    );
+    // Each compiled line of the model's own SQL leads to its template line;
+    // the injected CTE's lines (from another model) lead nowhere here.
+    let template_line = |compiled_line: u64| {
+        compiled["sourceMap"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["line"] == compiled_line)
+            .map(|e| e["templateLine"].as_u64().unwrap())
+    };
+    let lines: Vec<&str> = sql.lines().collect();
+    let own = |text: &str| lines.iter().position(|l| *l == text).unwrap() as u64;
+    assert_eq!(template_line(0), Some(0));
+    assert_eq!(template_line(own("select * from main.stg")), None);
+    assert_eq!(
+        template_line(own("    select * from __dbt__cte__int_paid")),
+        Some(1)
+    );
+    assert_eq!(template_line(own("select id")), Some(4));
+    assert_eq!(template_line(own("from paid")), Some(5));
+    let _ = std::fs::remove_dir_all(&root);
+}

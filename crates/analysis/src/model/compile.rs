@@ -8,7 +8,8 @@ use sqlparser::ast::{Cte, Ident, Query, Statement, TableAlias, With};
 use crate::db::{Db, Project, SourceFile};
 use crate::jinja::Call;
 use crate::schema::RelationSchema;
-use crate::syntax::parse_sql;
+use crate::syntax::{parse_sql, CteInsertion};
+use crate::text::TextRange;
 
 use super::analysis::seed_schema;
 use super::index::project_index;
@@ -119,6 +120,108 @@ fn cte(name: &str, query: Query) -> Cte {
         materialized: None,
         closing_paren_token: AttachedToken::empty(),
     }
+}
+
+/// A model compiled as `dbt compile` compiles it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompiledModel {
+    pub sql: String,
+    /// Where the ephemeral models' CTEs went into `sql`; the rest is the
+    /// model's rendered SQL, line for line.
+    pub injected: Option<TextRange>,
+}
+
+/// A model's SQL as `dbt compile` writes it: each `ref()` of an ephemeral
+/// model names `__dbt__cte__<model>`, and the SQL of those models (after
+/// their own ephemeral dependencies, each once) goes in as CTEs where dbt
+/// injects them.
+pub fn compile_model(
+    db: &dyn Db,
+    project: Project,
+    file: SourceFile,
+) -> Result<CompiledModel, String> {
+    let mut injected = Vec::new();
+    let sql = ephemeral_ctes(db, project, file, &mut injected, &mut Vec::new())?;
+    if injected.is_empty() {
+        return Ok(CompiledModel {
+            sql,
+            injected: None,
+        });
+    }
+    let ctes = injected
+        .iter()
+        .map(|(name, body)| format!(" {name} as (\n{body}\n)"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let dialect = project.settings(db).dialect;
+    let (at, text) = match crate::syntax::ephemeral_cte_insertion(dialect, &sql) {
+        Some(CteInsertion::AfterWith(at)) => (at, format!("{ctes}, ")),
+        Some(CteInsertion::BeforeFirstToken(at)) => (at, format!("with{ctes} ")),
+        None => return Err(format!("{}: the SQL does not tokenize", file.path(db))),
+    };
+    let mut out = sql;
+    out.insert_str(at, &text);
+    Ok(CompiledModel {
+        sql: out,
+        injected: Some(TextRange::new(at, at + text.len())),
+    })
+}
+
+/// The model's rendered SQL with its refs of ephemeral models renamed, and
+/// those models' CTEs (dependencies first) added to `injected`.
+fn ephemeral_ctes(
+    db: &dyn Db,
+    project: Project,
+    file: SourceFile,
+    injected: &mut Vec<(String, String)>,
+    visiting: &mut Vec<SourceFile>,
+) -> Result<String, String> {
+    let index = project_index(db, project);
+    let rendered = rendered_model(db, project, file);
+    if let Some(e) = &rendered.error {
+        return Err(format!("{}: {}", file.path(db), e.message));
+    }
+    if visiting.contains(&file) {
+        return Err(format!(
+            "{} is part of a cycle of ephemeral models",
+            file.path(db)
+        ));
+    }
+    visiting.push(file);
+    let mut sql = rendered.sql.clone();
+    let mut renamed = Vec::new();
+    for call in &rendered.calls {
+        let (Some(range), Call::Ref { package, name }) = (call.range, &call.call) else {
+            continue;
+        };
+        let Some(node) = super::ref_target(db, project, index, name, package.as_deref()) else {
+            continue;
+        };
+        if node.is_seed
+            || model_materialization(db, project, node.file).as_deref() != Some("ephemeral")
+        {
+            continue;
+        }
+        let cte_name = format!("__dbt__cte__{}", node.name);
+        if !injected.iter().any(|(n, _)| *n == cte_name) {
+            let body = ephemeral_ctes(db, project, node.file, injected, visiting)?;
+            injected.push((cte_name.clone(), body));
+        }
+        renamed.push((range, cte_name));
+    }
+    visiting.pop();
+    renamed.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
+    for (range, name) in renamed {
+        sql.replace_range(range.start..range.end, &name);
+    }
+    // dbt's Jinja drops the template's final newline.
+    if file.text(db).ends_with('\n') && sql.ends_with('\n') {
+        sql.pop();
+        if sql.ends_with('\r') {
+            sql.pop();
+        }
+    }
+    Ok(sql)
 }
 
 /// Whether `gem` names the model's final SELECT: no gem, or the model's own

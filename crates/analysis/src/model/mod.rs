@@ -13,7 +13,9 @@ pub use analysis::{
     node_output, scopes_at_cursor, seed_schema, ModelAnalysis,
 };
 pub(crate) use analysis::{model_is_disabled, ref_target};
-pub use compile::{compile_gem, gem_is_final, CompiledGem, SeedTable, Upstream};
+pub use compile::{
+    compile_gem, compile_model, gem_is_final, CompiledGem, CompiledModel, SeedTable, Upstream,
+};
 pub use index::{file_properties, project_index, NodeInfo, ProjectIndex};
 pub use lineage::{
     downstream, model_lineage, upstream, LineageGraph, LineageLink, LineageNode, ModelLineage,

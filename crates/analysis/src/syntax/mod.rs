@@ -7,12 +7,14 @@ use std::sync::OnceLock;
 
 use crate::text::{LineIndex, TextRange};
 
+mod cte_injection;
 pub mod depth;
 mod lexer;
 mod plain_identifiers;
 mod spark_intervals;
 mod unread_words;
 
+pub use cte_injection::{ephemeral_cte_insertion, CteInsertion};
 #[doc(hidden)]
 pub use plain_identifiers::is_plain_word;
 pub use unread_words::meaning_lost_in_tree;

@@ -52,7 +52,8 @@ pub fn run_project(path: &Path) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `loupe compile PATH MODEL`: the model's SQL after Jinja.
+/// `loupe compile PATH MODEL`: the model's SQL after Jinja, ephemeral
+/// models injected as CTEs as dbt does.
 pub fn run_compile(path: &Path, model: &str) -> Result<ExitCode, String> {
     let host = super::load_project(path)?;
     let file = host
@@ -66,14 +67,9 @@ pub fn run_compile(path: &Path, model: &str) -> Result<ExitCode, String> {
                 == Some(model)
         })
         .ok_or_else(|| format!("no model named `{model}`"))?;
-    let rendered = loupe_analysis::model::rendered_model(host.db(), host.project(), file);
-    match &rendered.error {
-        Some(e) => Err(format!("{}: {}", file.path(host.db()), e.message)),
-        None => {
-            print!("{}", rendered.sql);
-            Ok(ExitCode::SUCCESS)
-        }
-    }
+    let compiled = loupe_analysis::model::compile_model(host.db(), host.project(), file)?;
+    print!("{}", compiled.sql);
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `loupe compile PATH`: every model's rendered SQL under
@@ -85,12 +81,14 @@ pub fn run_compile_all(path: &Path) -> Result<ExitCode, String> {
     let (mut written, mut failed) = (0usize, 0usize);
     for file in host.models() {
         let db = host.db();
-        let rendered = loupe_analysis::model::rendered_model(db, host.project(), file);
-        if let Some(e) = &rendered.error {
-            eprintln!("{}: {}", file.path(db), e.message);
-            failed += 1;
-            continue;
-        }
+        let sql = match loupe_analysis::model::compile_model(db, host.project(), file) {
+            Ok(compiled) => compiled.sql,
+            Err(message) => {
+                eprintln!("{message}");
+                failed += 1;
+                continue;
+            }
+        };
         // Where dbt writes it: the path inside the model's own package.
         let package = file.package(db).as_str();
         let shown = file.path(db).as_str();
@@ -101,7 +99,7 @@ pub fn run_compile_all(path: &Path) -> Result<ExitCode, String> {
         if let Some(folder) = target.parent() {
             std::fs::create_dir_all(folder).map_err(|e| format!("{}: {e}", folder.display()))?;
         }
-        std::fs::write(&target, &rendered.sql).map_err(|e| format!("{}: {e}", target.display()))?;
+        std::fs::write(&target, &sql).map_err(|e| format!("{}: {e}", target.display()))?;
         written += 1;
     }
     println!("{written} models compiled into {}", out.display());

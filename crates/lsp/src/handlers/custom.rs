@@ -173,22 +173,43 @@ pub async fn compiled(backend: &Backend, params: CompiledParams) -> Result<Value
             if let Some(e) = &rendered.error {
                 return Err(e.message.clone());
             }
+            // As dbt compiles it: ephemeral models' CTEs injected.
+            let compiled = loupe_analysis::model::compile_model(host.db(), host.project(), file)?;
             let template = file.text(host.db());
-            // Line by line: each rendered line's first character and where it came from.
+            let rendered_starts: Vec<usize> = std::iter::once(0)
+                .chain(rendered.sql.match_indices('\n').map(|(i, _)| i + 1))
+                .collect();
+            let injected_lines = compiled
+                .injected
+                .map_or(0, |r| compiled.sql[r.start..r.end].matches('\n').count());
+            // Line by line: each compiled line's first character and where it
+            // came from; the injected CTEs' lines come from other models.
             let mut map = Vec::new();
             let mut start = 0;
-            for (i, line) in rendered.sql.split('\n').enumerate() {
+            for (i, line) in compiled.sql.split('\n').enumerate() {
+                let line_start = start;
+                start += line.len() + 1;
+                let own_line = match compiled.injected {
+                    Some(r) if line_start > r.start && line_start < r.end => continue,
+                    Some(r) if line_start >= r.end => i - injected_lines,
+                    _ => i,
+                };
+                let Some(&at) = rendered_starts.get(own_line) else {
+                    continue;
+                };
+                let len = rendered.sql[at..]
+                    .find('\n')
+                    .unwrap_or(rendered.sql.len() - at);
                 let r = rendered.source_map.to_template(
-                    loupe_analysis::text::TextRange::new(start, start + line.len().min(1)),
+                    loupe_analysis::text::TextRange::new(at, at + len.min(1)),
                     template,
                 );
                 let at = crate::convert::position(template, r.start);
                 map.push(
                     json!({"line": i, "templateLine": at.line, "templateCharacter": at.character}),
                 );
-                start += line.len() + 1;
             }
-            Ok(json!({"sql": rendered.sql, "sourceMap": map}))
+            Ok(json!({"sql": compiled.sql, "sourceMap": map}))
         })
         .await?;
     answer
