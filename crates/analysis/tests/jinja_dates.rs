@@ -106,3 +106,45 @@ fn datetimes_moved_by_a_timedelta_render_as_python_computes_them() {
     assert!(&yesterday[1..11] < last, "{sql}");
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[test]
+fn datetimes_parsed_and_subtracted_give_python_s_timedeltas() {
+    // As a date spine's backfill and dbt's own `dates_in_range` write them.
+    let model = r#"{% set end_date = '2024-03-01' %}
+{% set start_date = '2024-01-10' %}
+{% set days_between = (modules.datetime.datetime.strptime(end_date, '%Y-%m-%d') - modules.datetime.datetime.strptime(start_date, '%Y-%m-%d')).days %}
+{% set a = modules.datetime.datetime(2024, 1, 10, 6, 30) %}
+{% set b = modules.datetime.datetime.fromisoformat('2024-01-09T08:00:00') %}
+{% set months = modules.datetime.datetime.strptime('05 Feb 24 13:45', '%d %b %y %H:%M') %}
+select
+    {{ days_between }} as days_between,
+    {{ (a - b).days }} as whole_days,
+    {{ (a - b).seconds }} as and_seconds,
+    {{ (b - a).days }} as negative_days,
+    {{ (a - b).total_seconds() }} as total,
+    {{ (modules.datetime.date(2024, 3, 1) - modules.datetime.date.fromisoformat('2023-03-01')).days }} as leap_year,
+    '{{ months.strftime('%Y-%m-%d %H:%M') }}' as parsed,
+    {{ ((a - modules.datetime.timedelta(days=2)) - b).days }} as shifted_first
+"#;
+    let root = project("subtract", &[("models/spine.sql", model)]);
+    let host = AnalysisHost::load(&root).unwrap();
+    no_diagnostics(&host);
+    let sql = compiled(&host, &root.join("models/spine.sql"));
+    let value = |alias: &str| -> String {
+        sql.lines()
+            .map(|l| l.trim().trim_end_matches(','))
+            .find_map(|l| l.strip_suffix(&format!(" as {alias}")))
+            .unwrap_or_else(|| panic!("no {alias} in {sql}"))
+            .to_string()
+    };
+    // What Python prints for each.
+    assert_eq!(value("days_between"), "51");
+    assert_eq!(value("whole_days"), "0");
+    assert_eq!(value("and_seconds"), "81000");
+    assert_eq!(value("negative_days"), "-1");
+    assert_eq!(value("total"), "81000.0");
+    assert_eq!(value("leap_year"), "366");
+    assert_eq!(value("parsed"), "'2024-02-05 13:45'");
+    assert_eq!(value("shifted_first"), "-2");
+    let _ = std::fs::remove_dir_all(&root);
+}

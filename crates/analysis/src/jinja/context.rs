@@ -15,7 +15,7 @@ use super::objects::{
 };
 use super::{
     defined_macros, macro_files, rewrite_statements, Call, JinjaProject, MacroDef, MacroTable,
-    VarScope, MACRO_PREFIX, MOST_OPERATORS, OVERLONG_FUNCTION, SHIFT_METHOD,
+    VarScope, DIFF_METHOD, MACRO_PREFIX, MOST_OPERATORS, OVERLONG_FUNCTION, SHIFT_METHOD,
 };
 
 /// What the render of one model knows about the model.
@@ -1483,8 +1483,20 @@ impl Object for DatetimeModule {
         }
     }
 
-    fn call(self: &Arc<Self>, _state: &State<'_, '_>, _args: &[Value]) -> Result<Value, Error> {
-        Ok(Value::from_object(self.point()))
+    /// `datetime(2024, 1, 10)`, `date(2024, 1, 10)`.
+    fn call(self: &Arc<Self>, _state: &State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
+        let (positional, _) = split_kwargs(args);
+        let part =
+            |i: usize, default: i64| positional.get(i).and_then(Value::as_i64).unwrap_or(default);
+        let point = match positional.first().and_then(Value::as_i64) {
+            Some(year) => DateTime::from_parts(
+                year,
+                [part(1, 1), part(2, 1), part(3, 0), part(4, 0), part(5, 0)],
+                self.date,
+            ),
+            None => None,
+        };
+        Ok(Value::from_object(point.unwrap_or_else(|| self.point())))
     }
 
     fn call_method(
@@ -1494,8 +1506,56 @@ impl Object for DatetimeModule {
         args: &[Value],
     ) -> Result<Value, Error> {
         match method {
-            "now" | "utcnow" | "today" | "fromisoformat" | "strptime" | "timezone"
-            | "fromtimestamp" => Ok(Value::from_object(self.point())),
+            // A text Loupe cannot read stands for now, not for an error:
+            // it often comes from a query that answered nothing here.
+            "strptime" => {
+                let text = args.first().and_then(Value::as_str).unwrap_or_default();
+                let format = args.get(1).and_then(Value::as_str).unwrap_or_default();
+                Ok(Value::from_object(
+                    DateTime::parse(text, format).unwrap_or_else(|| self.point()),
+                ))
+            }
+            "fromisoformat" => {
+                let text = args.first().and_then(Value::as_str).unwrap_or_default();
+                let point = DateTime::from_iso(text, self.date);
+                Ok(Value::from_object(point.unwrap_or_else(|| self.point())))
+            }
+            "fromtimestamp" | "utcfromtimestamp" => {
+                let point = args
+                    .first()
+                    .and_then(|v| f64::try_from(v.clone()).ok())
+                    .map(|s| DateTime {
+                        epoch: s.floor().clamp(i64::MIN as f64, i64::MAX as f64) as i64,
+                        date_only: self.date,
+                    });
+                Ok(Value::from_object(point.unwrap_or_else(|| self.point())))
+            }
+            "now" | "utcnow" | "today" | "timezone" => Ok(Value::from_object(self.point())),
+            // `(a - b).days` as the template rewrite hands it over.
+            DIFF_METHOD => {
+                let [left, right] = args else {
+                    return Err(Error::from(ErrorKind::MissingArgument));
+                };
+                let point = |v: &Value| v.downcast_object_ref::<DateTime>().cloned();
+                let delta = |v: &Value| v.downcast_object_ref::<TimeDelta>().cloned();
+                match (point(left), point(right), delta(left), delta(right)) {
+                    (Some(a), Some(b), _, _) => Ok(Value::from_object(TimeDelta {
+                        seconds: a.epoch.saturating_sub(b.epoch),
+                    })),
+                    (Some(a), _, _, Some(d)) => Ok(Value::from_object(a.shifted(-1, &d))),
+                    (_, _, Some(a), Some(b)) => Ok(Value::from_object(TimeDelta {
+                        seconds: a.seconds.saturating_sub(b.seconds),
+                    })),
+                    _ => Err(Error::new(
+                        ErrorKind::InvalidOperation,
+                        format!(
+                            "tried to use - operator on unsupported types {} and {}",
+                            left.kind(),
+                            right.kind()
+                        ),
+                    )),
+                }
+            }
             "timedelta" => {
                 let (positional, kwargs) = split_kwargs(args);
                 Ok(Value::from_object(TimeDelta::from_args(

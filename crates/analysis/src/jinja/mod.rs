@@ -656,9 +656,13 @@ fn replace_tag(
 /// A tag's rewrite (`None`: the tag as written, `raw`) with its datetime
 /// arithmetic made calls; `None` when neither changes it.
 fn with_datetimes_shifted(rewritten: Option<String>, raw: &str) -> Option<String> {
-    match rewritten {
+    let shifted = match rewritten {
         Some(text) => Some(shift_datetimes(&text).unwrap_or(text)),
         None => shift_datetimes(raw),
+    };
+    match shifted {
+        Some(text) => Some(subtract_datetimes(&text).unwrap_or(text)),
+        None => subtract_datetimes(raw),
     }
 }
 
@@ -768,6 +772,95 @@ fn shift_datetimes(tag: &str) -> Option<String> {
         changed = true;
     }
     changed.then_some(text)
+}
+
+/// The method of `modules.datetime` that [`subtract_datetimes`] calls.
+pub(crate) const DIFF_METHOD: &str = "loupe_diff";
+
+/// `(a - b).days` (or `.seconds`, `.microseconds`, `.total_seconds()`) as
+/// `modules.datetime.loupe_diff(a, b).days`: only a timedelta has those, so
+/// the group subtracts datetimes, which minijinja cannot.
+fn subtract_datetimes(tag: &str) -> Option<String> {
+    const ATTRIBUTES: [&str; 4] = [").days", ").seconds", ").microseconds", ").total_seconds"];
+    if !ATTRIBUTES.iter().any(|a| tag.contains(a)) {
+        return None;
+    }
+    // One rewrite per pass over the text, so a bound keeps a hostile tag linear.
+    const MOST: usize = 64;
+    let mut text = tag.to_string();
+    let mut changed = false;
+    for _ in 0..MOST {
+        let Some((open, minus, close)) = datetime_difference(text.as_bytes()) else {
+            break;
+        };
+        let call = format!(
+            "modules.datetime.{DIFF_METHOD}({}, {})",
+            text[open + 1..minus].trim(),
+            text[minus + 1..close].trim()
+        );
+        text.replace_range(open..=close, &call);
+        changed = true;
+    }
+    changed.then_some(text)
+}
+
+/// The first `( left - right )` followed by a timedelta attribute: where its
+/// parentheses and its last top-level minus are.
+fn datetime_difference(text: &[u8]) -> Option<(usize, usize, usize)> {
+    let mut opens: Vec<(usize, Option<usize>)> = Vec::new();
+    let mut quote: Option<u8> = None;
+    let mut last_significant = b' ';
+    for (i, &c) in text.iter().enumerate() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => continue,
+            (None, b'\'' | b'"') => quote = Some(c),
+            (None, b'(' | b'[' | b'{') => {
+                // A call's parentheses are not a group.
+                let call = last_significant.is_ascii_alphanumeric() || last_significant == b'_';
+                opens.push((if call || c != b'(' { usize::MAX } else { i }, None));
+            }
+            (None, b')' | b']' | b'}') => {
+                let (open, minus) = opens.pop()?;
+                let rest = &text[i + 1..];
+                let attribute = [
+                    b"days".as_slice(),
+                    b"seconds",
+                    b"microseconds",
+                    b"total_seconds",
+                ]
+                .iter()
+                .any(|a| {
+                    rest.strip_prefix(b".")
+                        .and_then(|r| r.strip_prefix(*a))
+                        .is_some_and(|r| {
+                            !r.first()
+                                .is_some_and(|n| n.is_ascii_alphanumeric() || *n == b'_')
+                        })
+                });
+                if let (true, Some(minus), true) = (open != usize::MAX, minus, attribute) {
+                    return Some((open, minus, i));
+                }
+            }
+            // A binary minus: after an operand, at the group's own level.
+            (None, b'-') if matches!(last_significant, b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z' | b'_' | b')' | b']' | b'\'' | b'"') => {
+                if let Some(top) = opens.last_mut() {
+                    top.1 = Some(i);
+                }
+            }
+            // Past a `+` the group is no longer one subtraction.
+            (None, b'+') => {
+                if let Some(top) = opens.last_mut() {
+                    top.1 = None;
+                }
+            }
+            _ => {}
+        }
+        if !c.is_ascii_whitespace() {
+            last_significant = c;
+        }
+    }
+    None
 }
 
 /// Where the operand that ends at `end` starts: a name, attribute and call

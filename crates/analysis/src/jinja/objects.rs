@@ -554,6 +554,150 @@ impl Object for DateTime {
 }
 
 impl DateTime {
+    /// The point of a civil date and `[month, day, hour, minute, second]`
+    /// (UTC), `None` out of range.
+    pub fn from_parts(year: i64, rest: [i64; 5], date_only: bool) -> Option<DateTime> {
+        let [month, day, hour, minute, second] = rest;
+        let days_in_month = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+            2 => 28,
+            _ => return None,
+        };
+        if !(1..=9999).contains(&year)
+            || !(1..=days_in_month).contains(&day)
+            || !(0..24).contains(&hour)
+            || !(0..60).contains(&minute)
+            || !(0..60).contains(&second)
+        {
+            return None;
+        }
+        // Days-from-civil (Howard Hinnant).
+        let y = if month <= 2 { year - 1 } else { year };
+        let era = y.div_euclid(400);
+        let yoe = y.rem_euclid(400);
+        let mp = (month + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + day - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let days = era * 146_097 + doe - 719_468;
+        let time = if date_only {
+            0
+        } else {
+            hour * 3600 + minute * 60 + second
+        };
+        Some(DateTime {
+            epoch: days * 86_400 + time,
+            date_only,
+        })
+    }
+
+    /// Python's `datetime.strptime` for the directives dbt code uses (`%Y
+    /// %y %m %d %H %M %S %f %b %B %%`); `None` when `text` does not match.
+    pub fn parse(text: &str, format: &str) -> Option<DateTime> {
+        const MONTHS: [&str; 12] = [
+            "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+        ];
+        let mut parts = [1900, 1, 1, 0, 0, 0];
+        let mut rest = text;
+        let mut directives = format.chars();
+        // Up to `most` digits (at least one).
+        let digits = |rest: &mut &str, most: usize| -> Option<i64> {
+            let n = rest
+                .bytes()
+                .take(most)
+                .take_while(u8::is_ascii_digit)
+                .count();
+            let value = rest.get(..n).filter(|d| !d.is_empty())?.parse().ok()?;
+            *rest = &rest[n..];
+            Some(value)
+        };
+        while let Some(c) = directives.next() {
+            if c != '%' {
+                rest = if c.is_whitespace() {
+                    rest.trim_start()
+                } else {
+                    rest.strip_prefix(c)?
+                };
+                continue;
+            }
+            match directives.next()? {
+                'Y' => parts[0] = digits(&mut rest, 4)?,
+                'y' => {
+                    let y = digits(&mut rest, 2)?;
+                    parts[0] = if y < 69 { 2000 + y } else { 1900 + y };
+                }
+                'm' => parts[1] = digits(&mut rest, 2)?,
+                'd' => parts[2] = digits(&mut rest, 2)?,
+                'H' => parts[3] = digits(&mut rest, 2)?,
+                'M' => parts[4] = digits(&mut rest, 2)?,
+                'S' => parts[5] = digits(&mut rest, 2)?,
+                'f' => {
+                    digits(&mut rest, 6)?;
+                }
+                'b' | 'B' => {
+                    let lower = rest.to_ascii_lowercase();
+                    let month = MONTHS.iter().position(|m| lower.starts_with(m))?;
+                    let full = [
+                        "january",
+                        "february",
+                        "march",
+                        "april",
+                        "may",
+                        "june",
+                        "july",
+                        "august",
+                        "september",
+                        "october",
+                        "november",
+                        "december",
+                    ][month];
+                    let len = if lower.starts_with(full) {
+                        full.len()
+                    } else {
+                        3
+                    };
+                    parts[1] = month as i64 + 1;
+                    rest = &rest[len..];
+                }
+                '%' => rest = rest.strip_prefix('%')?,
+                _ => return None,
+            }
+        }
+        if !rest.is_empty() {
+            return None;
+        }
+        let [year, rest @ ..] = parts;
+        DateTime::from_parts(year, rest, false)
+    }
+
+    /// `fromisoformat`: `2024-01-10`, `2024-01-10T06:30[:00[.000]][+00:00]`.
+    pub fn from_iso(text: &str, date_only: bool) -> Option<DateTime> {
+        let text = text.trim();
+        let (date, time) = match text.find(['T', ' ']) {
+            Some(at) => (&text[..at], Some(&text[at + 1..])),
+            None => (text, None),
+        };
+        let point = DateTime::parse(date, "%Y-%m-%d")?;
+        let Some(time) = time.filter(|_| !date_only) else {
+            return Some(DateTime {
+                date_only,
+                ..point.date()
+            });
+        };
+        // The clock, without fractions or an offset (points are UTC here).
+        let clock = time.split(['+', 'Z', '.']).next().unwrap_or(time);
+        let clock = clock.split('-').next().unwrap_or(clock);
+        let mut fields = clock.split(':').map(|f| f.parse::<i64>().ok());
+        let (hour, minute, second) = (
+            fields.next().flatten()?,
+            fields.next().flatten().unwrap_or(0),
+            fields.next().flatten().unwrap_or(0),
+        );
+        let (y, m, d, ..) = point.parts();
+        DateTime::from_parts(y, [m.into(), d.into(), hour, minute, second], false)
+    }
+
     /// This point moved by `delta` (`sign` 1 or -1): `x + timedelta(...)`.
     pub fn shifted(&self, sign: i64, delta: &TimeDelta) -> DateTime {
         // A date moves by whole days only, as Python's does.
