@@ -189,3 +189,54 @@ fn a_set_operation_of_bare_nulls_is_typed_by_its_later_operands() {
         ["c INTEGER"]
     );
 }
+
+#[test]
+fn friendlier_sql_reads_as_duckdb_reads_it() {
+    let all = [
+        "user_id INTEGER",
+        "order_id BIGINT",
+        "ts TIMESTAMP",
+        "price DOUBLE",
+        "name VARCHAR",
+        "payload JSON",
+        "tags VARCHAR[]",
+    ];
+    // A query of only a FROM clause selects every column.
+    assert_eq!(columns("from t where user_id > 0"), all);
+    assert_eq!(
+        columns("with a as (from t) from a union all by name from t"),
+        all
+    );
+    assert_eq!(columns("select * from (from t where user_id > 0)"), all);
+    // `**` and `^` are DuckDB's power.
+    assert_eq!(
+        columns("select 2 ** 3 as p, price ^ 2 as q, user_id ^ 2 as r from t"),
+        ["p DOUBLE", "q DOUBLE", "r DOUBLE"]
+    );
+    assert_eq!(
+        columns("select name glob 'a*' as g, name not glob 'b*' as ng from t"),
+        ["g BOOLEAN", "ng BOOLEAN"]
+    );
+    assert_eq!(
+        columns("select avg(user_id) filter (user_id > 1) as a, count(*) filter (price > 1) as n from t"),
+        ["a DOUBLE", "n BIGINT"]
+    );
+    for sampled in [
+        "select user_id from t using sample 50%",
+        "select user_id from t tablesample 10%",
+        "select user_id from t as x using sample reservoir(50 rows) repeatable (100)",
+        "select user_id from t using sample 10 percent (bernoulli)",
+    ] {
+        assert_eq!(columns(sampled), ["user_id INTEGER"], "{sampled}");
+    }
+    // An aliased one-column table function: the alias names the column, and
+    // the function's own name still finds it.
+    assert_eq!(
+        columns("select i.generate_series as g, i.* from generate_series(1, 3) as i"),
+        ["g BIGINT", "i BIGINT"]
+    );
+    assert_eq!(
+        columns("select r.range as v, r.* from range(3) r"),
+        ["v BIGINT", "r BIGINT"]
+    );
+}

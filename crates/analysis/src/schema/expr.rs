@@ -890,6 +890,7 @@ impl Analyzer<'_> {
         let mut scope = Scope::with_parent(None);
         scope.items.push(super::scope::FromItem {
             columns_by_name: Default::default(),
+            former_name: None,
             qualifier: String::new(),
             parts: Vec::new(),
             schema: super::RelationSchema::closed(
@@ -1148,6 +1149,8 @@ impl Analyzer<'_> {
                 let symbol = match other {
                     B::BitwiseOr => "|",
                     B::BitwiseAnd => "&",
+                    // DuckDB's `^` (and `**`) is its power, of DOUBLEs.
+                    B::BitwiseXor if self.dialect == Dialect::DuckDb => return SqlType::Double,
                     B::BitwiseXor | B::PGBitwiseXor => "xor",
                     B::PGBitwiseShiftLeft => "<<",
                     B::PGBitwiseShiftRight => ">>",

@@ -690,6 +690,7 @@ impl<'a> Analyzer<'a> {
                     let mut scope = Scope::with_parent(parent);
                     scope.items.push(FromItem {
                         columns_by_name: Default::default(),
+                        former_name: None,
                         qualifier: String::new(),
                         parts: Vec::new(),
                         schema: out.clone(),
@@ -1084,6 +1085,7 @@ impl<'a> Analyzer<'a> {
                     .as_ref()
                     .map(|a| a.name.value.clone())
                     .unwrap_or_else(|| parts.last().cloned().unwrap_or_default());
+                let mut former_name = None;
                 let schema = match alias {
                     // `range(3) as r`, `unnest(xs) as x`: DuckDB names the
                     // column a function names after itself by the alias.
@@ -1096,7 +1098,9 @@ impl<'a> Analyzer<'a> {
                             }) =>
                     {
                         let mut schema = schema;
-                        Arc::make_mut(&mut schema.columns)[0].name = a.name.value.clone();
+                        let column = &mut Arc::make_mut(&mut schema.columns)[0];
+                        former_name =
+                            Some(std::mem::replace(&mut column.name, a.name.value.clone()));
                         schema
                     }
                     Some(a) => rename_columns(schema, a),
@@ -1104,6 +1108,7 @@ impl<'a> Analyzer<'a> {
                 };
                 Some(FromItem {
                     columns_by_name: Default::default(),
+                    former_name,
                     qualifier,
                     parts,
                     schema,
@@ -1238,6 +1243,7 @@ impl<'a> Analyzer<'a> {
                 let qualifier = alias.map(|a| a.name.value.clone()).unwrap_or_default();
                 Some(FromItem {
                     columns_by_name: Default::default(),
+                    former_name: None,
                     qualifier: qualifier.clone(),
                     parts: vec![qualifier],
                     schema: RelationSchema::unknown(),
@@ -1329,6 +1335,7 @@ impl<'a> Analyzer<'a> {
                 .unwrap_or_default();
             scope.items.push(FromItem {
                 columns_by_name: Default::default(),
+                former_name: None,
                 qualifier: qualifier.clone(),
                 parts: vec![qualifier.to_lowercase()],
                 schema,
@@ -2500,6 +2507,7 @@ fn aliased_item(schema: RelationSchema, alias: Option<&TableAlias>, unaliased: &
     };
     FromItem {
         columns_by_name: Default::default(),
+        former_name: None,
         qualifier: qualifier.clone(),
         parts: vec![qualifier],
         schema,

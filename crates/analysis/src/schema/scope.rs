@@ -18,6 +18,9 @@ pub(crate) struct FromItem {
     /// Each column name's first column, built at the first lookup in a wide
     /// relation: resolving each of thousands of names by a scan is quadratic.
     pub columns_by_name: OnceCell<HashMap<String, usize>>,
+    /// Its one column's name before an alias renamed it: DuckDB still
+    /// finds `i.generate_series` in `generate_series(1, 3) as i`.
+    pub former_name: Option<String>,
 }
 
 /// Relations with fewer columns are scanned.
@@ -26,6 +29,14 @@ const WIDE_RELATION: usize = 64;
 impl FromItem {
     /// The column named `name`, as `RelationSchema::column` finds it.
     pub fn column(&self, name: &str) -> Option<&Column> {
+        if self
+            .former_name
+            .as_ref()
+            .is_some_and(|f| f.eq_ignore_ascii_case(name))
+            && self.schema.column(name).is_none()
+        {
+            return self.schema.columns.first();
+        }
         if self.schema.columns.len() < WIDE_RELATION {
             return self.schema.column(name);
         }

@@ -9,6 +9,7 @@ use crate::text::{LineIndex, TextRange};
 
 mod cte_injection;
 pub mod depth;
+mod duckdb_forms;
 mod lexer;
 mod plain_identifiers;
 mod spark_intervals;
@@ -111,6 +112,7 @@ impl Dialect {
         };
         unread_words::blank_unread_words(self, &mut tokens);
         spark_intervals::split_multi_unit_intervals(self, &mut tokens);
+        duckdb_forms::read_duckdb_forms(self, &mut tokens);
         Ok(tokens)
     }
 

@@ -27,6 +27,11 @@ enum UnreadWord {
     /// Redshift's `APPROXIMATE COUNT(DISTINCT x)` and `APPROXIMATE
     /// PERCENTILE_DISC(...)`: an estimate of what the plain call computes.
     RedshiftApproximate,
+    /// DuckDB's `x GLOB 'a*'`, read as `LIKE` (a boolean all the same).
+    DuckDbGlob,
+    /// DuckDB's `USING SAMPLE 10%` and `TABLESAMPLE reservoir(50 ROWS)`,
+    /// with their method, size and seed: which rows are read.
+    DuckDbSample,
 }
 
 impl UnreadWord {
@@ -36,7 +41,17 @@ impl UnreadWord {
             UnreadWord::DuckDbAsof => Some("DuckDB's ASOF JOIN"),
             UnreadWord::BetweenSymmetric => Some("BETWEEN SYMMETRIC"),
             UnreadWord::FrameExclusion => Some("a window frame's EXCLUDE"),
+            UnreadWord::DuckDbGlob => Some("DuckDB's GLOB"),
+            UnreadWord::DuckDbSample => Some("DuckDB's sampling"),
             UnreadWord::BetweenAsymmetric | UnreadWord::RedshiftApproximate => None,
+        }
+    }
+
+    /// The token the parser is given in the word's place.
+    fn read_as(self) -> Token {
+        match self {
+            UnreadWord::DuckDbGlob => Token::make_keyword("LIKE"),
+            _ => Token::Whitespace(Whitespace::Space),
         }
     }
 }
@@ -114,6 +129,31 @@ fn unread_word_at(dialect: Dialect, tokens: &[TokenWithSpan], i: usize) -> Optio
             };
             (ends_bound && excludes).then_some(UnreadWord::FrameExclusion)
         }
+        Keyword::GLOB if dialect == Dialect::DuckDb => {
+            // An operator between two operands, not a column named `glob`.
+            // `x NOT GLOB 'a*'` too.
+            let before = (0..i).rev().find(|&j| !is_blank(&tokens[j].token));
+            let before = match before {
+                Some(j) if word_is(&tokens[j].token, "not") => j,
+                _ => i,
+            };
+            let after_operand = previous_word(tokens, before).is_some_and(|t| match t {
+                Token::RParen | Token::SingleQuotedString(_) | Token::Number(..) => true,
+                Token::Word(_) => ![
+                    "select", "where", "and", "or", "not", "by", "on", "when", "then", "else",
+                    "having", "case", "distinct", "qualify",
+                ]
+                .iter()
+                .any(|w| word_is(t, w)),
+                _ => false,
+            });
+            let before_operand = next_words(tokens, i, 1).first().is_some_and(|t| {
+                !matches!(t, Token::Comma | Token::RParen | Token::SemiColon)
+                    && !word_is(t, "from")
+                    && !word_is(t, "as")
+            });
+            (after_operand && before_operand).then_some(UnreadWord::DuckDbGlob)
+        }
         _ if dialect == Dialect::Redshift && word.value.eq_ignore_ascii_case("approximate") => {
             let next = next_words(tokens, i, 2);
             let call = matches!(next.as_slice(), [name, Token::LParen]
@@ -133,6 +173,13 @@ fn unread_words(dialect: Dialect, tokens: &[TokenWithSpan]) -> Vec<(usize, Unrea
         return Vec::new();
     }
     let mut out = Vec::new();
+    if dialect == Dialect::DuckDb {
+        out.extend(
+            sample_clauses(tokens)
+                .into_iter()
+                .map(|i| (i, UnreadWord::DuckDbSample)),
+        );
+    }
     for i in 0..tokens.len() {
         if let Some(word) = unread_word_at(dialect, tokens, i) {
             out.push((i, word));
@@ -162,10 +209,68 @@ fn unread_words(dialect: Dialect, tokens: &[TokenWithSpan]) -> Vec<(usize, Unrea
     out
 }
 
-/// Blanks in place of the words of `dialect` that sqlparser does not read.
+/// The tokens of DuckDB's sampling clauses: `USING SAMPLE` or `TABLESAMPLE`,
+/// then its method, size (`10%`, `10 PERCENT`, `50 ROWS`), parenthesized
+/// parts and `REPEATABLE (seed)`.
+fn sample_clauses(tokens: &[TokenWithSpan]) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        let starts = if word_is(&tokens[i].token, "tablesample") {
+            Some(i + 1)
+        } else if word_is(&tokens[i].token, "using") {
+            let next = (i + 1..tokens.len()).find(|&j| !is_blank(&tokens[j].token));
+            next.filter(|&j| word_is(&tokens[j].token, "sample"))
+                .map(|j| j + 1)
+        } else {
+            None
+        };
+        let Some(mut j) = starts else {
+            i += 1;
+            continue;
+        };
+        let mut depth = 0usize;
+        while j < tokens.len() {
+            let t = &tokens[j].token;
+            let part = depth > 0
+                || is_blank(t)
+                || matches!(t, Token::Number(..) | Token::Mod | Token::LParen)
+                || [
+                    "percent",
+                    "rows",
+                    "repeatable",
+                    "bernoulli",
+                    "system",
+                    "reservoir",
+                ]
+                .iter()
+                .any(|w| word_is(t, w));
+            if !part {
+                break;
+            }
+            match t {
+                Token::LParen => depth += 1,
+                Token::RParen => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            j += 1;
+        }
+        // Trailing blanks stay: they part what comes before and after.
+        let mut end = j;
+        while end > i && is_blank(&tokens[end - 1].token) {
+            end -= 1;
+        }
+        out.extend(i..end);
+        i = j.max(i + 1);
+    }
+    out
+}
+
+/// Blanks (or their stand-ins) in place of the words of `dialect` that
+/// sqlparser does not read.
 pub(super) fn blank_unread_words(dialect: Dialect, tokens: &mut [TokenWithSpan]) {
-    for (i, _) in unread_words(dialect, tokens) {
-        tokens[i].token = Token::Whitespace(Whitespace::Space);
+    for (i, word) in unread_words(dialect, tokens) {
+        tokens[i].token = word.read_as();
     }
 }
 
@@ -237,6 +342,39 @@ mod tests {
     }
 
     #[test]
+    fn duckdb_glob_and_sampling_are_read_and_a_column_named_glob_is_a_column() {
+        assert_eq!(
+            blanked(
+                Dialect::DuckDb,
+                "select s glob 'a*', s not glob 'b*', glob from t where glob"
+            ),
+            ["glob", "glob"]
+        );
+        let sampled = |sql| {
+            let mut tokens = Dialect::DuckDb.sqlparser_tokens(sql).unwrap();
+            blank_unread_words(Dialect::DuckDb, &mut tokens);
+            let text: String = tokens.iter().map(|t| t.token.to_string()).collect();
+            text.split_whitespace().collect::<Vec<_>>().join(" ")
+        };
+        assert_eq!(
+            sampled("select id from t using sample 10% (bernoulli, 3) where id > 1"),
+            "select id from t where id > 1"
+        );
+        assert_eq!(
+            sampled("select * from t as x tablesample reservoir(50 rows) repeatable (100), u"),
+            "select * from t as x , u"
+        );
+        assert_eq!(
+            sampled("select * from a join b using (id) using sample 10 percent"),
+            "select * from a join b using (id)"
+        );
+        assert_eq!(
+            sampled("select s glob 'a*' from t"),
+            "select s LIKE 'a*' from t"
+        );
+    }
+
+    #[test]
     fn words_that_change_rows_keep_the_tree_from_being_printed() {
         let lost = |d, sql| meaning_lost_in_tree(sql, d);
         assert_eq!(
@@ -257,6 +395,14 @@ mod tests {
         assert_eq!(
             lost(Dialect::DuckDb, "select * from a asof join b on a.t >= b.t"),
             Some("DuckDB's ASOF JOIN")
+        );
+        assert_eq!(
+            lost(Dialect::DuckDb, "select * from t using sample 5"),
+            Some("DuckDB's sampling")
+        );
+        assert_eq!(
+            lost(Dialect::DuckDb, "select * from t where s glob 'a*'"),
+            Some("DuckDB's GLOB")
         );
     }
 }
