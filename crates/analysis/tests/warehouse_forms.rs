@@ -1142,6 +1142,13 @@ fn snowflake_numbers_and_timestamps_are_typed_as_snowflake_types_them() {
         ("dateadd(day, 1, lt)", "TIMESTAMP_LTZ"),
         ("current_timestamp()", "TIMESTAMP_LTZ"),
         ("datediff(hour, tz, lt)", "NUMBER(38,0)"),
+        // A DATE plus or minus any integer is a DATE, days later or before.
+        ("d + n", "DATE"),
+        ("n + d", "DATE"),
+        ("d - (1 + 1)", "DATE"),
+        ("d + seq4()", "DATE"),
+        ("d + abs(n)", "DATE"),
+        ("d - n::number", "DATE"),
     ] {
         assert_eq!(snowflake_type(expr), shown, "{expr}");
     }

@@ -19,5 +19,7 @@ pub use postgres::{
     with_some_precision, without_precision,
 };
 pub use redshift::{redshift_decimal_arithmetic, redshift_result_type};
-pub use snowflake::{flatten_columns, snowflake_number_arithmetic, snowflake_result_type};
+pub use snowflake::{
+    flatten_columns, snowflake_date_arithmetic, snowflake_number_arithmetic, snowflake_result_type,
+};
 pub use spark::{SparkCatalog, SparkKind};

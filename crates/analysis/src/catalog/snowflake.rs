@@ -77,6 +77,16 @@ pub fn snowflake_number_arithmetic(symbol: &str, l: &SqlType, r: &SqlType) -> Op
     })
 }
 
+/// `date + n`, `n + date`, `date - n`: Snowflake adds whole days to a DATE
+/// for any integer `n`, whatever its precision (`seq4()`, `n::number`).
+pub fn snowflake_date_arithmetic(symbol: &str, l: &SqlType, r: &SqlType) -> Option<SqlType> {
+    let whole = |t: &SqlType| t.is_integer() || matches!(t, SqlType::Decimal(_, 0));
+    match (symbol, l, r) {
+        ("+" | "-", SqlType::Date, n) | ("+", n, SqlType::Date) if whole(n) => Some(SqlType::Date),
+        _ => None,
+    }
+}
+
 /// The result type of Snowflake's `name` called with `args` (a date part
 /// written as a keyword is `date_part`), when it differs from DuckDB's.
 pub fn snowflake_result_type(

@@ -1165,7 +1165,10 @@ impl Analyzer<'_> {
     /// Snowflake's NUMBER(P,S) for `+ - * /` on fixed-point numbers.
     fn snowflake_fixed_point(&self, symbol: &str, l: &SqlType, r: &SqlType) -> Option<SqlType> {
         (self.dialect == Dialect::Snowflake)
-            .then(|| snowflake_number_arithmetic(symbol, l, r))
+            .then(|| {
+                snowflake_number_arithmetic(symbol, l, r)
+                    .or_else(|| crate::catalog::snowflake_date_arithmetic(symbol, l, r))
+            })
             .flatten()
     }
 
