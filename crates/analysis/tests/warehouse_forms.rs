@@ -952,6 +952,22 @@ const POSTGRES_15_TYPES: &[(&str, &str)] = &[
     ("jsonb_object_agg(tx, i)", "jsonb"),
     ("json_agg(tx)", "json"),
     ("initcap(tx)", "text"),
+    ("regexp_substr(tx, '^D[0-9]')", "text"),
+    ("regexp_count(tx, 'a')", "integer"),
+    ("regexp_like(tx, 'a')", "boolean"),
+    ("regexp_matches(tx, 'a')", "text[]"),
+    ("sign(i)", "double precision"),
+    ("sign(d)", "double precision"),
+    ("sign(n)", "numeric"),
+    ("txid_current()", "bigint"),
+    ("every(i > 1)", "boolean"),
+    ("justify_days(interval '35 days')", "interval"),
+    ("div(i, 2)", "numeric"),
+    ("quote_ident(tx)", "text"),
+    ("encode(decode(tx, 'hex'), 'base64')", "text"),
+    ("sha256(decode(tx, 'hex'))", "bytea"),
+    ("j['a']", "jsonb"),
+    ("j['a']['b']", "jsonb"),
 ];
 
 #[test]
@@ -963,6 +979,7 @@ fn postgres_types_are_postgres_15s() {
     let shown = |postgres: &str| -> String {
         match postgres {
             "text" => "VARCHAR".into(),
+            "text[]" => "VARCHAR[]".into(),
             "timestamp without time zone" => "TIMESTAMP".into(),
             other => other.to_uppercase(),
         }

@@ -86,7 +86,20 @@ pub fn postgres_result_type(name: &str, args: &[SqlType]) -> Option<SqlType> {
             "power" | "pow" | "sqrt" | "cbrt" | "exp" | "ln" | "log" | "log10",
             Some(Decimal(..) | Numeric),
         ) => Numeric,
+        // `sign` of an integer or a float takes the DOUBLE PRECISION overload.
+        ("sign", Some(t)) if t.is_integer() || is_float(t) => Double,
         ("string_agg", _) => Varchar,
+        ("regexp_substr" | "quote_ident" | "quote_literal" | "quote_nullable" | "encode", _) => {
+            Varchar
+        }
+        ("regexp_count" | "regexp_instr", _) => Integer,
+        ("regexp_like" | "every", _) => Boolean,
+        // Set-returning: a row of the match's groups per match.
+        ("regexp_matches", _) => List(Box::new(Varchar)),
+        ("txid_current" | "txid_current_if_assigned", _) => BigInt,
+        ("justify_days" | "justify_hours" | "justify_interval", _) => Interval,
+        ("div", _) => Numeric,
+        ("decode" | "sha224" | "sha256" | "sha384" | "sha512", _) => Blob,
         ("age", _) => Interval,
         ("now" | "transaction_timestamp" | "statement_timestamp" | "clock_timestamp", _) => {
             TimestampTz

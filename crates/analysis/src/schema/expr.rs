@@ -1822,6 +1822,8 @@ fn subscript_type(base: &SqlType, index: &Expr, index_ty: &SqlType) -> SqlType {
         },
         SqlType::Varchar if !matches!(index_ty, SqlType::Varchar) => SqlType::Varchar,
         SqlType::Json => SqlType::Json,
+        // Postgres 14's `jsonb['key']`.
+        SqlType::Named(n) if n == "JSONB" => base.clone(),
         _ => SqlType::Unknown,
     }
 }
