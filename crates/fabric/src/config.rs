@@ -47,6 +47,8 @@ pub struct FabricConfig {
     pub authenticator: Option<String>,
     /// Snowflake: the output of the dbt profile to read (else the profile's `target`).
     pub target: Option<String>,
+    /// DuckDB: open the file only to read it (a database another tool builds).
+    pub read_only: Option<bool>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -147,6 +149,27 @@ impl FabricsFile {
         names
     }
 
+    /// Where warehouse tables' columns are read from: as [`FabricsFile::get`],
+    /// except that a project with no fabrics of its own whose dbt profile
+    /// builds into a DuckDB file reads that file (read-only): its tables are
+    /// there, not in Loupe's own database.
+    pub fn get_for_catalog(
+        &self,
+        name: Option<&str>,
+        dbt_duckdb_file: Option<&str>,
+    ) -> Result<(String, FabricConfig), String> {
+        match dbt_duckdb_file {
+            Some(file)
+                if self.fabrics.is_empty()
+                    && self.default.is_none()
+                    && name.is_none_or(|n| n == "duckdb") =>
+            {
+                Ok(("duckdb".into(), FabricConfig::dbt_duckdb_file(file)))
+            }
+            _ => self.get(name),
+        }
+    }
+
     /// The configuration of `name` (or of the default fabric).
     pub fn get(&self, name: Option<&str>) -> Result<(String, FabricConfig), String> {
         let wanted = name.map(str::to_string).or_else(|| self.default.clone());
@@ -197,6 +220,17 @@ impl FabricConfig {
             private_key_path: None,
             authenticator: None,
             target: None,
+            read_only: None,
+        }
+    }
+
+    /// The database file a dbt-duckdb profile builds into, opened only to
+    /// read its tables' columns.
+    pub fn dbt_duckdb_file(path: &str) -> FabricConfig {
+        FabricConfig {
+            path: Some(path.into()),
+            read_only: Some(true),
+            ..FabricConfig::embedded()
         }
     }
 

@@ -37,6 +37,23 @@ impl DuckDbFabric {
         Ok(DuckDbFabric { connection })
     }
 
+    /// Opens an existing database file without writing to it (nor locking
+    /// out another reader).
+    pub fn open_read_only(path: &Path) -> Result<DuckDbFabric, FabricError> {
+        if !path.is_file() {
+            return Err(FabricError::Unavailable(format!(
+                "{}: no such DuckDB database (has dbt built it yet?)",
+                path.display()
+            )));
+        }
+        let config = duckdb::Config::default()
+            .access_mode(duckdb::AccessMode::ReadOnly)
+            .map_err(|e| FabricError::Unavailable(e.to_string()))?;
+        let connection = Connection::open_with_flags(path, config)
+            .map_err(|e| FabricError::Unavailable(format!("{}: {e}", path.display())))?;
+        Ok(DuckDbFabric { connection })
+    }
+
     /// Creates each seed's table from its CSV, again whenever the CSV changed
     /// since it was loaded (its size and modification time are remembered).
     pub fn load_seeds(&self, seeds: &[SeedLoad]) -> Result<(), FabricError> {

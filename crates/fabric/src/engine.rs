@@ -44,6 +44,9 @@ impl Fabric {
         options: RemoteOptions,
     ) -> Result<Fabric, FabricError> {
         match config.kind {
+            FabricKind::Duckdb if config.read_only == Some(true) => Ok(Fabric::DuckDb(
+                DuckDbFabric::open_read_only(&config.duckdb_path(root))?,
+            )),
             FabricKind::Duckdb => Ok(Fabric::DuckDb(DuckDbFabric::open(Some(
                 &config.duckdb_path(root),
             ))?)),

@@ -246,9 +246,11 @@ pub fn refresh_catalog(
     root: &Path,
     sources: &[(String, String, String, String)],
     fabric: Option<&str>,
+    dbt_duckdb_file: Option<&str>,
     control: &RunControl,
 ) -> Result<CatalogRefresh, String> {
-    let (fabric_name, config) = FabricsFile::load(root)?.get(fabric)?;
+    let (fabric_name, config) =
+        FabricsFile::load(root)?.get_for_catalog(fabric, dbt_duckdb_file)?;
     let mut catalog = WarehouseCatalog::load(root);
     catalog.fabric = fabric_name.clone();
     let type_names = type_names_of(config.kind);
@@ -293,11 +295,13 @@ fn type_names_of(kind: FabricKind) -> loupe_analysis::syntax::Dialect {
 pub fn describe_table(
     root: &Path,
     fabric: Option<&str>,
+    dbt_duckdb_file: Option<&str>,
     schema: &str,
     table: &str,
     control: &RunControl,
 ) -> Result<(String, Vec<(String, String)>), String> {
-    let (fabric_name, config) = FabricsFile::load(root)?.get(fabric)?;
+    let (fabric_name, config) =
+        FabricsFile::load(root)?.get_for_catalog(fabric, dbt_duckdb_file)?;
     let columns = with_fabric(&fabric_name, &config, root, &[], control, |engine| {
         engine.describe_table(&[schema, table], control)
     })?;

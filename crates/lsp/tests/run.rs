@@ -459,3 +459,74 @@ fn the_server_stops_its_runs_and_exits_when_the_editor_goes_away() {
     }
     eprintln!("server left {:?} after stdin closed", closed.elapsed());
 }
+
+/// A dbt-duckdb project with no loupe.toml: `loupe catalog` reads its
+/// sources' columns from the database file the profile's `path` names
+/// (where dbt and the loader put them), without writing to it.
+#[test]
+fn loupe_catalog_reads_the_dbt_duckdb_profile_s_database_file() {
+    let root = std::env::temp_dir().join(format!("loupe-run-{}-profile-db", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let write = |path: &str, text: &str| {
+        std::fs::create_dir_all(root.join(path).parent().unwrap()).unwrap();
+        std::fs::write(root.join(path), text).unwrap();
+    };
+    write(
+        "dbt_project.yml",
+        "name: shop\nversion: '1.0.0'\nconfig-version: 2\nprofile: shop\n",
+    );
+    write(
+        "profiles.yml",
+        "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: data/shop.duckdb\n      schema: main\n",
+    );
+    write(
+        "models/sources.yml",
+        "version: 2\nsources:\n  - name: raw\n    schema: raw\n    tables:\n      - name: orders\n",
+    );
+    write(
+        "models/stg_orders.sql",
+        "select id, totl from {{ source('raw', 'orders') }}\n",
+    );
+    let loupe = || Command::new(env!("CARGO_BIN_EXE_loupe"));
+    // Nothing built yet: a clear message, and no database made.
+    let out = loupe().arg("catalog").arg(&root).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{said}");
+    assert!(said.contains("data/shop.duckdb: no such DuckDB database"), "{said}");
+    assert!(!root.join("data/shop.duckdb").exists());
+
+    let database = DuckDbFabric::open(Some(&root.join("data/shop.duckdb"))).unwrap();
+    database
+        .execute("create schema raw; create table raw.orders (id integer, total decimal(10,2))")
+        .unwrap();
+    drop(database);
+    let modified = std::fs::metadata(root.join("data/shop.duckdb"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let out = loupe().arg("catalog").arg(&root).output().unwrap();
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{printed}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        printed.contains("raw.orders: described by duckdb"),
+        "{printed}"
+    );
+    assert_eq!(
+        std::fs::metadata(root.join("data/shop.duckdb"))
+            .unwrap()
+            .modified()
+            .unwrap(),
+        modified,
+        "the profile's database is only read"
+    );
+    assert!(!root.join("target/loupe.duckdb").exists());
+    // The catalog feeds the check: the misspelt column is found.
+    let out = loupe().arg("check").arg(&root).output().unwrap();
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(printed.contains("totl"), "{printed}");
+    let _ = std::fs::remove_dir_all(&root);
+}

@@ -231,6 +231,11 @@ fn target_from_profiles(root: &Path, config: &PackageConfig, invocation: &Invoca
                 _ => "memory".into(),
             };
         }
+        if target.adapter == "duckdb" {
+            target.duckdb_file = plain(output.get("path")).filter(|p| {
+                p != ":memory:" && !p.starts_with("md:") && !p.starts_with("motherduck:")
+            });
+        }
     }
     target
 }

@@ -54,6 +54,9 @@ pub struct Target {
     pub database: String,
     /// Where the adapter comes from: nothing named one when it is DuckDB by default.
     pub adapter_from: AdapterSource,
+    /// dbt-duckdb's `path`: the database file its models are built in (none
+    /// in memory, on MotherDuck, or templated).
+    pub duckdb_file: Option<String>,
 }
 
 /// What named a project's adapter.
@@ -77,6 +80,7 @@ impl Default for Target {
             schema: "main".into(),
             database: "main".into(),
             adapter_from: AdapterSource::Assumed,
+            duckdb_file: None,
         }
     }
 }

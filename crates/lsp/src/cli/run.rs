@@ -78,7 +78,13 @@ pub fn refresh_catalog(path: &Path, fabric: Option<&str>) -> Result<ExitCode, St
     }
     let control = loupe_fabric::RunControl::new(|message| eprintln!("loupe: {message}"));
     let watch = super::interrupt::CancelOnSignal::new(control.clone());
-    let refreshed = loupe_lsp::run::refresh_catalog(host.root(), &sources, fabric, &control);
+    let refreshed = loupe_lsp::run::refresh_catalog(
+        host.root(),
+        &sources,
+        fabric,
+        host.target().duckdb_file.as_deref(),
+        &control,
+    );
     loupe_lsp::run::close_remote_fabrics();
     drop(watch);
     if super::interrupt::interrupted() {

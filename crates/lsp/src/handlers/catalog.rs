@@ -24,12 +24,16 @@ pub async fn refresh_catalog(
     params: Option<RefreshCatalogParams>,
 ) -> Result<Value> {
     let fabric = chosen_fabric(backend, params.unwrap_or_default().fabric);
-    let (root, sources) = backend
-        .with_snapshot(|host| (host.root().to_path_buf(), host.source_tables()))
+    let (root, sources, duckdb_file) = backend
+        .with_snapshot(|host| {
+            let file = host.target().duckdb_file.clone();
+            (host.root().to_path_buf(), host.source_tables(), file)
+        })
         .await?
         .ok_or_else(|| Error::invalid_params("no project is loaded"))?;
     let refreshed = off_the_runtime(move |control| {
-        crate::run::refresh_catalog(&root, &sources, fabric.as_deref(), control)
+        let file = duckdb_file.as_deref();
+        crate::run::refresh_catalog(&root, &sources, fabric.as_deref(), file, control)
     })
     .await?
     .map_err(Error::invalid_params)?;
@@ -70,15 +74,17 @@ pub async fn fetch_source_schema(
                 params.offset,
             )?;
             let position = crate::convert::position(file.text(host.db()), at.insert_at);
-            Some((host.root().to_path_buf(), at, position))
+            let duckdb_file = host.target().duckdb_file.clone();
+            Some((host.root().to_path_buf(), at, position, duckdb_file))
         })
         .await?
         .flatten()
         .ok_or_else(|| Error::invalid_params("no source table at that place of the YAML"))?;
-    let (root, at, position) = found;
+    let (root, at, position, duckdb_file) = found;
     let (schema, identifier) = (at.schema.clone(), at.identifier.clone());
     let (fabric_name, columns) = off_the_runtime(move |control| {
-        crate::run::describe_table(&root, fabric.as_deref(), &schema, &identifier, control)
+        let (fabric, file) = (fabric.as_deref(), duckdb_file.as_deref());
+        crate::run::describe_table(&root, fabric, file, &schema, &identifier, control)
     })
     .await?
     .map_err(Error::invalid_params)?;
