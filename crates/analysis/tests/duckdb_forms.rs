@@ -240,3 +240,48 @@ fn friendlier_sql_reads_as_duckdb_reads_it() {
         ["v BIGINT", "r BIGINT"]
     );
 }
+
+#[test]
+fn unnest_of_a_struct_in_a_select_list_makes_a_column_of_each_field() {
+    let mut catalog = TableCatalog::default();
+    catalog.insert(
+        "base",
+        RelationSchema::closed(vec![
+            Column::new("id", parse_type("INTEGER")),
+            Column::new("st", parse_type("STRUCT(k INTEGER, v VARCHAR)")),
+            Column::new("ls", parse_type("STRUCT(a INTEGER)[]")),
+        ]),
+    );
+    let typed = |sql: &str| -> Vec<String> {
+        let analysis = analyze_sql(sql, Dialect::DuckDb, &catalog);
+        assert!(
+            analysis.diagnostics.is_empty(),
+            "{sql}: {:?}",
+            analysis.diagnostics
+        );
+        analysis
+            .output()
+            .unwrap()
+            .columns
+            .iter()
+            .map(|c| format!("{} {}", c.name, c.ty))
+            .collect()
+    };
+    // DuckDB 2.0.1's DESCRIBE of each.
+    assert_eq!(
+        typed("select id, unnest(st) from base"),
+        ["id INTEGER", "k INTEGER", "v VARCHAR"]
+    );
+    assert_eq!(
+        typed("select unnest(st) as u, id from base"),
+        ["k INTEGER", "v VARCHAR", "id INTEGER"]
+    );
+    assert_eq!(
+        typed("select unnest(ls) from base"),
+        ["unnest(ls) STRUCT(a INTEGER)"]
+    );
+    assert_eq!(
+        typed("select unnest(ls, recursive := true) from base"),
+        ["a INTEGER"]
+    );
+}

@@ -492,7 +492,10 @@ fn loupe_catalog_reads_the_dbt_duckdb_profile_s_database_file() {
     let out = loupe().arg("catalog").arg(&root).output().unwrap();
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{said}");
-    assert!(said.contains("data/shop.duckdb: no such DuckDB database"), "{said}");
+    assert!(
+        said.contains("data/shop.duckdb: no such DuckDB database"),
+        "{said}"
+    );
     assert!(!root.join("data/shop.duckdb").exists());
 
     let database = DuckDbFabric::open(Some(&root.join("data/shop.duckdb"))).unwrap();

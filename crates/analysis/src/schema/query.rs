@@ -1427,10 +1427,69 @@ impl<'a> Analyzer<'a> {
         let Expr::Function(f) = call else {
             return None;
         };
+        if self.dialect == crate::syntax::Dialect::DuckDb && called_name(f) == "unnest" {
+            return self.duckdb_unnest_of_struct(f, scope);
+        }
         if !self.spark_types || !crate::catalog::SparkCatalog::get().is_generator(&called_name(f)) {
             return None;
         }
         self.generator_columns(call, names, scope)
+    }
+
+    /// DuckDB's `unnest(st)` of a struct in a select list makes a column of
+    /// each field (`recursive := true` unnests lists down to their elements
+    /// first); `None` for anything else, which is one column.
+    fn duckdb_unnest_of_struct(
+        &mut self,
+        f: &sqlparser::ast::Function,
+        scope: &Scope,
+    ) -> Option<Vec<Column>> {
+        use sqlparser::ast::{FunctionArg, FunctionArgExpr, FunctionArguments};
+        let FunctionArguments::List(list) = &f.args else {
+            return None;
+        };
+        let mut recursive = false;
+        let mut value = None;
+        for arg in &list.args {
+            match arg {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) if value.is_none() => {
+                    value = Some(e)
+                }
+                FunctionArg::Named {
+                    name,
+                    arg: FunctionArgExpr::Expr(e),
+                    ..
+                }
+                | FunctionArg::ExprNamed {
+                    name: Expr::Identifier(name),
+                    arg: FunctionArgExpr::Expr(e),
+                    ..
+                } if name.value.eq_ignore_ascii_case("recursive") => {
+                    recursive = matches!(e, Expr::Value(v) if v.value == sqlparser::ast::Value::Boolean(true));
+                }
+                _ => return None,
+            }
+        }
+        let value = value?;
+        let mut ty = self.infer(value, scope, None, false);
+        while let (true, SqlType::List(t) | SqlType::Array(t, _)) = (recursive, &ty) {
+            ty = (**t).clone();
+        }
+        let SqlType::Struct(fields) = ty else {
+            return None;
+        };
+        let lineage = self.expr_lineage(value, EdgeKind::Transform);
+        Some(
+            fields
+                .into_iter()
+                .map(|(name, ty)| Column {
+                    name,
+                    ty,
+                    lineage: lineage.clone(),
+                    named_by_engine: false,
+                })
+                .collect(),
+        )
     }
 
     /// The columns a record-returning function's column definition list
@@ -1683,6 +1742,17 @@ impl<'a> Analyzer<'a> {
                     });
                 }
                 SelectItem::ExprWithAlias { expr, alias } => {
+                    // DuckDB spreads `unnest(st) AS u` into the fields all the same.
+                    if let Expr::Function(f) = expr {
+                        if self.dialect == crate::syntax::Dialect::DuckDb
+                            && called_name(f) == "unnest"
+                        {
+                            if let Some(made) = self.duckdb_unnest_of_struct(f, &scope) {
+                                columns.extend(made);
+                                continue;
+                            }
+                        }
+                    }
                     let ty = self.infer(expr, &scope, grouping_ref, self.lateral_aliases);
                     let lineage = self.expr_lineage(expr, EdgeKind::Copy);
                     if self.records_ide_facts() {
