@@ -285,3 +285,65 @@ fn unnest_of_a_struct_in_a_select_list_makes_a_column_of_each_field() {
         ["a INTEGER"]
     );
 }
+
+#[test]
+fn pivot_and_unpivot_statements_read_as_duckdb_runs_them() {
+    let mut catalog = TableCatalog::default();
+    catalog.insert(
+        "sales",
+        RelationSchema::closed(vec![
+            Column::new("id", parse_type("INTEGER")),
+            Column::new("k", parse_type("VARCHAR")),
+            Column::new("v", parse_type("DOUBLE")),
+            Column::new("jan", parse_type("INTEGER")),
+            Column::new("feb", parse_type("INTEGER")),
+        ]),
+    );
+    let read = |sql: &str| {
+        let analysis = analyze_sql(sql, Dialect::DuckDb, &catalog);
+        assert!(
+            analysis.diagnostics.is_empty(),
+            "{sql}: {:?}",
+            analysis.diagnostics
+        );
+        let output = analysis.output().unwrap();
+        let columns: Vec<String> = output
+            .columns
+            .iter()
+            .map(|c| format!("{} {}", c.name, c.ty))
+            .collect();
+        (columns, output.open)
+    };
+    // DuckDB 2.0.1's DESCRIBE of each.
+    let kept = ["id INTEGER", "jan INTEGER", "feb INTEGER"];
+    let (columns, open) = read("pivot sales on k in ('a', 'b') using sum(v)");
+    assert_eq!(columns, [&kept[..], &["a DOUBLE", "b DOUBLE"]].concat());
+    assert!(!open);
+    let (columns, _) = read("with p as (pivot sales on k in ('a') using sum(v)) select * from p");
+    assert_eq!(columns, [&kept[..], &["a DOUBLE"]].concat());
+    let (columns, _) = read("unpivot sales on jan, feb into name month value amount");
+    assert_eq!(
+        columns,
+        [
+            "id INTEGER",
+            "k VARCHAR",
+            "v DOUBLE",
+            "month VARCHAR",
+            "amount INTEGER"
+        ]
+    );
+    let (columns, _) = read("unpivot sales on jan, feb");
+    assert_eq!(
+        columns,
+        [
+            "id INTEGER",
+            "k VARCHAR",
+            "v DOUBLE",
+            "name VARCHAR",
+            "value INTEGER"
+        ]
+    );
+    // Values only the data holds: no error, and columns not known before it runs.
+    let (_, open) = read("pivot sales on k using sum(v) group by id");
+    assert!(open);
+}

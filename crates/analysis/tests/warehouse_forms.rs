@@ -1178,6 +1178,11 @@ fn bigquery_functions_are_typed_as_bigquery_types_them() {
         ("date_diff(d, d, day)", "INT64"),
         ("timestamp_diff(ts, ts, second)", "INT64"),
         ("date_trunc(d, month)", "DATE"),
+        // A week starting on a given day is a date part, not a call on a column.
+        ("date_trunc(d, week(monday))", "DATE"),
+        ("date_diff(d, d, week(sunday))", "INT64"),
+        ("last_day(d, week(saturday))", "DATE"),
+        ("extract(week(monday) from d)", "INT64"),
         ("date_trunc(ts, day)", "TIMESTAMP"),
         ("datetime_trunc(dt, hour)", "DATETIME"),
         ("date_add(d, interval 1 day)", "DATE"),

@@ -676,6 +676,16 @@ impl Analyzer<'_> {
                         {
                             SqlType::Varchar
                         }
+                        // BigQuery's `date_trunc(d, week(monday))`: a week
+                        // starting on that day, not a call on a column.
+                        FunctionArgExpr::Expr(Expr::Function(week))
+                            if part_position == Some(position)
+                                && self.dialect == Dialect::BigQuery
+                                && bigquery_week_part(week) =>
+                        {
+                            date_part = Some("week".into());
+                            SqlType::Varchar
+                        }
                         FunctionArgExpr::Expr(Expr::Lambda(lambda))
                             if arg_name.is_none() && json_arrow(lambda, self.dialect).is_none() =>
                         {
@@ -1332,6 +1342,23 @@ pub(crate) fn date_part_position(function: &str, dialect: crate::syntax::Dialect
         "last_day" => Some(1),
         _ => None,
     }
+}
+
+/// BigQuery's `WEEK(<weekday>)` date part (`WEEK(MONDAY)`).
+fn bigquery_week_part(f: &Function) -> bool {
+    let FunctionArguments::List(list) = &f.args else {
+        return false;
+    };
+    let [FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Identifier(day)))] = list.args.as_slice()
+    else {
+        return false;
+    };
+    f.name.to_string().eq_ignore_ascii_case("week")
+        && day.quote_style.is_none()
+        && matches!(
+            day.value.to_ascii_lowercase().as_str(),
+            "sunday" | "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday"
+        )
 }
 
 /// Names of date and time parts that engines accept as bare keywords.

@@ -3,18 +3,19 @@
 //! the text's; printed back, the tree runs with the same meaning):
 //! - a query of only a FROM clause (`FROM t WHERE x > 1`) selects `*`;
 //! - `a ** b` is `a ^ b`;
-//! - an aggregate's `FILTER (cond)` is `FILTER (WHERE cond)`.
+//! - an aggregate's `FILTER (cond)` is `FILTER (WHERE cond)`;
+//! - PIVOT and UNPIVOT statements (see [`super::duckdb_pivot`]).
 
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Span, Token, TokenWithSpan, Whitespace};
 
 use super::Dialect;
 
-fn is_blank(token: &Token) -> bool {
+pub(super) fn is_blank(token: &Token) -> bool {
     matches!(token, Token::Whitespace(_))
 }
 
-fn keyword_of(token: &Token) -> Option<Keyword> {
+pub(super) fn keyword_of(token: &Token) -> Option<Keyword> {
     match token {
         Token::Word(w) if w.quote_style.is_none() => Some(w.keyword),
         _ => None,
@@ -29,9 +30,23 @@ fn next(tokens: &[TokenWithSpan], i: usize) -> Option<usize> {
     (i + 1..tokens.len()).find(|&j| !is_blank(&tokens[j].token))
 }
 
-/// Whether the FROM at `i` starts a query: first in the statement, after an
+/// Each closing parenthesis's opening one.
+pub(super) fn closing_opens(tokens: &[TokenWithSpan]) -> Vec<Option<usize>> {
+    let mut opens = vec![None; tokens.len()];
+    let mut stack = Vec::new();
+    for (i, t) in tokens.iter().enumerate() {
+        match t.token {
+            Token::LParen => stack.push(i),
+            Token::RParen => opens[i] = stack.pop(),
+            _ => {}
+        }
+    }
+    opens
+}
+
+/// Whether the word at `i` starts a query: first in the statement, after an
 /// opening parenthesis, or after a set operation (`UNION [ALL] [BY NAME]`).
-fn starts_a_query(tokens: &[TokenWithSpan], i: usize, opens: &[Option<usize>]) -> bool {
+pub(super) fn starts_a_query(tokens: &[TokenWithSpan], i: usize, opens: &[Option<usize>]) -> bool {
     let Some(before) = previous(tokens, i) else {
         return true;
     };
@@ -91,16 +106,7 @@ fn starts_a_query(tokens: &[TokenWithSpan], i: usize, opens: &[Option<usize>]) -
 /// The FROMs that start a query with no SELECT of its own (at its own
 /// depth, before it ends or a set operation follows), in one pass.
 fn bare_froms(tokens: &[TokenWithSpan]) -> Vec<usize> {
-    // Each closing parenthesis's opening one.
-    let mut opens = vec![None; tokens.len()];
-    let mut stack = Vec::new();
-    for (i, t) in tokens.iter().enumerate() {
-        match t.token {
-            Token::LParen => stack.push(i),
-            Token::RParen => opens[i] = stack.pop(),
-            _ => {}
-        }
-    }
+    let opens = closing_opens(tokens);
     let mut bare = Vec::new();
     // Open candidates: (depth, FROM's index, a SELECT seen).
     let mut open: Vec<(usize, usize, bool)> = Vec::new();
@@ -151,6 +157,7 @@ pub(super) fn read_duckdb_forms(dialect: Dialect, tokens: &mut Vec<TokenWithSpan
     if dialect != Dialect::DuckDb {
         return;
     }
+    super::duckdb_pivot::read_pivot_statements(tokens);
     let at = |t: &TokenWithSpan| Span::new(t.span.start, t.span.start);
     let space = Token::Whitespace(Whitespace::Space);
     let mut inserts: Vec<(usize, Vec<Token>)> = bare_froms(tokens)

@@ -10,6 +10,7 @@ use crate::text::{LineIndex, TextRange};
 mod cte_injection;
 pub mod depth;
 mod duckdb_forms;
+mod duckdb_pivot;
 mod lexer;
 mod plain_identifiers;
 mod spark_intervals;

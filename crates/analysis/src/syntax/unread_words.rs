@@ -279,6 +279,9 @@ pub(super) fn blank_unread_words(dialect: Dialect, tokens: &mut [TokenWithSpan])
 /// rows match or count), if anything: such SQL is not printed back to run.
 pub fn meaning_lost_in_tree(sql: &str, dialect: Dialect) -> Option<&'static str> {
     let tokens = dialect.sqlparser_tokens(sql).ok()?;
+    if dialect == Dialect::DuckDb && super::duckdb_pivot::pivot_loses_meaning(&tokens) {
+        return Some("DuckDB's PIVOT of values only the data holds (no IN list), or with GROUP BY");
+    }
     unread_words(dialect, &tokens)
         .into_iter()
         .find_map(|(_, word)| word.lost_meaning())
