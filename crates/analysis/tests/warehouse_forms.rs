@@ -1199,6 +1199,7 @@ fn bigquery_functions_are_typed_as_bigquery_types_them() {
         ("current_datetime()", "DATETIME"),
         ("timestamp '2024-01-01 00:00:00'", "TIMESTAMP"),
         ("generate_date_array(d, d, interval 1 month)", "ARRAY<DATE>"),
+        ("collate(s, 'und:ci')", "STRING"),
         // Numbers: a literal with a point is FLOAT64; NUMERIC keeps its kind.
         ("n * 1.1", "FLOAT64"),
         ("num * num", "NUMERIC"),
@@ -1419,4 +1420,53 @@ fn a_using_join_leads_with_its_columns_where_the_engine_does() {
         assert_eq!(names(Dialect::Databricks, sql), postgres, "Spark: {sql}");
         assert_eq!(names(Dialect::DuckDb, sql), duckdb, "DuckDB: {sql}");
     }
+}
+
+#[test]
+fn bigquery_correlated_arrays_and_select_as_struct_are_typed() {
+    let catalog = TableCatalog::from_json_in(
+        r#"{"tables": {"t": [["id", "INT64"], ["arr", "ARRAY<STRUCT<k STRING, v INT64>>"],
+            ["tags", "ARRAY<STRING>"], ["name", "STRING"]]}}"#,
+        Dialect::BigQuery,
+    )
+    .unwrap();
+    let columns = |sql: &str| -> Vec<String> {
+        let analysis = analyze_sql(sql, Dialect::BigQuery, &catalog);
+        assert!(
+            analysis.diagnostics.is_empty(),
+            "{sql}: {:?}",
+            analysis.diagnostics
+        );
+        analysis
+            .output()
+            .unwrap()
+            .columns
+            .iter()
+            .map(|c| format!("{} {}", c.name, c.ty.shown_in(Dialect::BigQuery)))
+            .collect()
+    };
+    // `FROM t, t.arr AS a` is `FROM t, UNNEST(t.arr) AS a`, also unaliased.
+    assert_eq!(
+        columns("select a.k, a.v, tg from t, t.arr a, t.tags tg"),
+        ["k STRING", "v INT64", "tg STRING"]
+    );
+    assert_eq!(
+        columns("select arr.k, t.id from t left join t.arr"),
+        ["k STRING", "id INT64"]
+    );
+    // A query as a value: a SELECT AS STRUCT is a struct of its columns.
+    assert_eq!(
+        columns(
+            "select array(select as struct k, v * 2 as w from unnest(arr) where v > 1) as a from t"
+        ),
+        ["a ARRAY<STRUCT<k STRING, w INT64>>"]
+    );
+    assert_eq!(
+        columns("select (select as struct 1 as a, 'x' as b) as s"),
+        ["s STRUCT<a INT64, b STRING>"]
+    );
+    assert_eq!(
+        columns("select array_concat_agg(tags) as x from t"),
+        ["x ARRAY<STRING>"]
+    );
 }

@@ -154,6 +154,8 @@ pub fn bigquery_result_type(
         "generate_date_array" => list(SqlType::Date),
         "generate_timestamp_array" => list(SqlType::TimestampTz),
         "generate_array" => list(numeric_common(args)),
+        "array_concat_agg" if matches!(first, SqlType::List(_)) => first.materialize(),
+        "collate" => SqlType::Varchar,
         // Arithmetic.
         "safe_divide" | "ieee_divide" => quotient(args),
         "avg" | "percentile_cont" if matches!(first, SqlType::Decimal(..)) => quotient(&args[..1]),

@@ -207,10 +207,7 @@ impl Analyzer<'_> {
             }
             Expr::Subquery(q) => {
                 let schema = self.analyze_query(q, Some(scope));
-                match schema.columns.first() {
-                    Some(c) if schema.columns.len() == 1 => c.ty.clone(),
-                    _ => SqlType::Unknown,
-                }
+                subquery_value_type(q, &schema)
             }
             Expr::Cast {
                 kind,
@@ -724,9 +721,7 @@ impl Analyzer<'_> {
             }
             FunctionArguments::Subquery(q) => {
                 let schema = self.analyze_query(q, Some(scope));
-                if let [only] = schema.columns.as_slice() {
-                    array_of = Some(only.ty.clone());
-                }
+                array_of = Some(subquery_value_type(q, &schema)).filter(|t| !t.is_unknown());
             }
             FunctionArguments::None => {}
         }
@@ -1341,6 +1336,27 @@ pub(crate) fn date_part_position(function: &str, dialect: crate::syntax::Dialect
         | "time_slice" | "timeadd" | "timediff" | "timestamp_trunc" | "datename" => Some(0),
         "last_day" => Some(1),
         _ => None,
+    }
+}
+
+/// The value of a query used as an expression: its one column's, or
+/// BigQuery's `SELECT AS STRUCT`'s struct of its columns.
+fn subquery_value_type(q: &sqlparser::ast::Query, schema: &super::RelationSchema) -> SqlType {
+    use sqlparser::ast::{SetExpr, ValueTableMode};
+    let as_struct = matches!(q.body.as_ref(), SetExpr::Select(s) if matches!(
+        s.value_table_mode,
+        Some(ValueTableMode::AsStruct | ValueTableMode::DistinctAsStruct)
+    ));
+    match schema.columns.as_slice() {
+        _ if as_struct && !schema.open => SqlType::Struct(
+            schema
+                .columns
+                .iter()
+                .map(|c| (c.name.clone(), c.ty.clone()))
+                .collect(),
+        ),
+        [only] if !as_struct => only.ty.clone(),
+        _ => SqlType::Unknown,
     }
 }
 

@@ -1047,6 +1047,9 @@ impl<'a> Analyzer<'a> {
 
     /// The scope item for one FROM relation (`None` for nested joins).
     pub(super) fn factor_item(&mut self, scope: &Scope, factor: &TableFactor) -> Option<FromItem> {
+        if let Some(unnest) = self.bigquery_correlated_array(scope, factor) {
+            return self.factor_item(scope, &unnest);
+        }
         match factor {
             TableFactor::Table {
                 name,
@@ -1490,6 +1493,56 @@ impl<'a> Analyzer<'a> {
                 })
                 .collect(),
         )
+    }
+
+    /// BigQuery's `FROM t, t.arr AS a`: a path into an earlier relation of
+    /// the same FROM is `UNNEST(t.arr) AS a` (an element named after the
+    /// array without an alias).
+    fn bigquery_correlated_array(
+        &self,
+        scope: &Scope,
+        factor: &TableFactor,
+    ) -> Option<TableFactor> {
+        if self.dialect != crate::syntax::Dialect::BigQuery {
+            return None;
+        }
+        let TableFactor::Table {
+            name,
+            alias,
+            args: None,
+            ..
+        } = factor
+        else {
+            return None;
+        };
+        let idents: Vec<Ident> = name
+            .0
+            .iter()
+            .map(|p| p.as_ident().cloned())
+            .collect::<Option<_>>()?;
+        let [first, .., last] = idents.as_slice() else {
+            return None;
+        };
+        let earlier = scope
+            .items
+            .iter()
+            .any(|item| item.qualifier.eq_ignore_ascii_case(&first.value));
+        if !earlier {
+            return None;
+        }
+        let alias = alias.clone().unwrap_or_else(|| TableAlias {
+            explicit: false,
+            name: last.clone(),
+            columns: Vec::new(),
+            at: None,
+        });
+        Some(TableFactor::UNNEST {
+            alias: Some(alias),
+            array_exprs: vec![Expr::CompoundIdentifier(idents)],
+            with_offset: false,
+            with_offset_alias: None,
+            with_ordinality: false,
+        })
     }
 
     /// The columns a record-returning function's column definition list
