@@ -151,10 +151,11 @@ impl FabricsFile {
 
     /// Where warehouse tables' columns are read from: as [`FabricsFile::get`],
     /// except that a project with no fabrics of its own whose dbt profile
-    /// builds into a DuckDB file reads that file (read-only): its tables are
-    /// there, not in Loupe's own database.
+    /// builds into a DuckDB file that exists reads that file (read-only): its
+    /// tables are there, not in Loupe's own database.
     pub fn get_for_catalog(
         &self,
+        root: &Path,
         name: Option<&str>,
         dbt_duckdb_file: Option<&str>,
     ) -> Result<(String, FabricConfig), String> {
@@ -162,7 +163,8 @@ impl FabricsFile {
             Some(file)
                 if self.fabrics.is_empty()
                     && self.default.is_none()
-                    && name.is_none_or(|n| n == "duckdb") =>
+                    && name.is_none_or(|n| n == "duckdb")
+                    && root.join(file).is_file() =>
             {
                 Ok(("duckdb".into(), FabricConfig::dbt_duckdb_file(file)))
             }

@@ -250,7 +250,7 @@ pub fn refresh_catalog(
     control: &RunControl,
 ) -> Result<CatalogRefresh, String> {
     let (fabric_name, config) =
-        FabricsFile::load(root)?.get_for_catalog(fabric, dbt_duckdb_file)?;
+        FabricsFile::load(root)?.get_for_catalog(root, fabric, dbt_duckdb_file)?;
     let mut catalog = WarehouseCatalog::load(root);
     catalog.fabric = fabric_name.clone();
     let type_names = type_names_of(config.kind);
@@ -301,7 +301,7 @@ pub fn describe_table(
     control: &RunControl,
 ) -> Result<(String, Vec<(String, String)>), String> {
     let (fabric_name, config) =
-        FabricsFile::load(root)?.get_for_catalog(fabric, dbt_duckdb_file)?;
+        FabricsFile::load(root)?.get_for_catalog(root, fabric, dbt_duckdb_file)?;
     let columns = with_fabric(&fabric_name, &config, root, &[], control, |engine| {
         engine.describe_table(&[schema, table], control)
     })?;
