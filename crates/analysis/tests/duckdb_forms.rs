@@ -9,40 +9,76 @@ use loupe_analysis::schema::{Column, RelationSchema};
 use loupe_analysis::syntax::Dialect;
 use loupe_analysis::types::parse_type;
 
-fn columns(sql: &str) -> Vec<String> {
+/// The tables the queries read.
+fn catalog() -> TableCatalog {
     let mut catalog = TableCatalog::default();
-    let table = [
-        ("user_id", "INTEGER"),
-        ("order_id", "BIGINT"),
-        ("ts", "TIMESTAMP"),
-        ("price", "DOUBLE"),
-        ("name", "VARCHAR"),
-        ("payload", "JSON"),
-        ("tags", "VARCHAR[]"),
-    ];
-    let columns = table
-        .iter()
-        .map(|(name, ty)| Column::new(*name, parse_type(ty)))
-        .collect();
-    catalog.insert("t", RelationSchema::closed(columns));
-    catalog.insert(
-        "prices",
-        RelationSchema::closed(vec![
-            Column::new("user_id", parse_type("INTEGER")),
-            Column::new("ts", parse_type("TIMESTAMP")),
-            Column::new("rate", parse_type("DECIMAL(8,4)")),
-        ]),
+    let mut table = |name: &str, columns: &[(&str, &str)]| {
+        let columns = columns
+            .iter()
+            .map(|(name, ty)| Column::new(*name, parse_type(ty)))
+            .collect();
+        catalog.insert(name, RelationSchema::closed(columns));
+    };
+    table(
+        "t",
+        &[
+            ("user_id", "INTEGER"),
+            ("order_id", "BIGINT"),
+            ("ts", "TIMESTAMP"),
+            ("price", "DOUBLE"),
+            ("name", "VARCHAR"),
+            ("payload", "JSON"),
+            ("tags", "VARCHAR[]"),
+        ],
     );
-    let analysis = analyze_sql(sql, Dialect::DuckDb, &catalog);
+    table(
+        "prices",
+        &[
+            ("user_id", "INTEGER"),
+            ("ts", "TIMESTAMP"),
+            ("rate", "DECIMAL(8,4)"),
+        ],
+    );
+    table(
+        "base",
+        &[
+            ("id", "INTEGER"),
+            ("st", "STRUCT(k INTEGER, v VARCHAR)"),
+            ("ls", "STRUCT(a INTEGER)[]"),
+        ],
+    );
+    table(
+        "sales",
+        &[
+            ("id", "INTEGER"),
+            ("k", "VARCHAR"),
+            ("v", "DOUBLE"),
+            ("jan", "INTEGER"),
+            ("feb", "INTEGER"),
+        ],
+    );
+    catalog
+}
+
+/// A query's columns (`name TYPE`) and whether more may exist; it raises nothing.
+fn read(sql: &str) -> (Vec<String>, bool) {
+    let analysis = analyze_sql(sql, Dialect::DuckDb, &catalog());
     let messages: Vec<&String> = analysis.diagnostics.iter().map(|d| &d.message).collect();
     assert_eq!(messages, Vec::<&String>::new(), "{sql}");
     let output = analysis.output().unwrap();
-    assert!(!output.open, "{sql}: open");
-    output
+    let columns = output
         .columns
         .iter()
         .map(|c| format!("{} {}", c.name, c.ty))
-        .collect()
+        .collect();
+    (columns, output.open)
+}
+
+/// A query's columns, all of them known.
+fn columns(sql: &str) -> Vec<String> {
+    let (columns, open) = read(sql);
+    assert!(!open, "{sql}: open");
+    columns
 }
 
 #[test]
@@ -243,105 +279,45 @@ fn friendlier_sql_reads_as_duckdb_reads_it() {
 
 #[test]
 fn unnest_of_a_struct_in_a_select_list_makes_a_column_of_each_field() {
-    let mut catalog = TableCatalog::default();
-    catalog.insert(
-        "base",
-        RelationSchema::closed(vec![
-            Column::new("id", parse_type("INTEGER")),
-            Column::new("st", parse_type("STRUCT(k INTEGER, v VARCHAR)")),
-            Column::new("ls", parse_type("STRUCT(a INTEGER)[]")),
-        ]),
-    );
-    let typed = |sql: &str| -> Vec<String> {
-        let analysis = analyze_sql(sql, Dialect::DuckDb, &catalog);
-        assert!(
-            analysis.diagnostics.is_empty(),
-            "{sql}: {:?}",
-            analysis.diagnostics
-        );
-        analysis
-            .output()
-            .unwrap()
-            .columns
-            .iter()
-            .map(|c| format!("{} {}", c.name, c.ty))
-            .collect()
-    };
     // DuckDB 2.0.1's DESCRIBE of each.
     assert_eq!(
-        typed("select id, unnest(st) from base"),
+        columns("select id, unnest(st) from base"),
         ["id INTEGER", "k INTEGER", "v VARCHAR"]
     );
     assert_eq!(
-        typed("select unnest(st) as u, id from base"),
+        columns("select unnest(st) as u, id from base"),
         ["k INTEGER", "v VARCHAR", "id INTEGER"]
     );
     assert_eq!(
-        typed("select unnest(ls) from base"),
+        columns("select unnest(ls) from base"),
         ["unnest(ls) STRUCT(a INTEGER)"]
     );
     assert_eq!(
-        typed("select unnest(ls, recursive := true) from base"),
+        columns("select unnest(ls, recursive := true) from base"),
         ["a INTEGER"]
     );
 }
 
 #[test]
 fn pivot_and_unpivot_statements_read_as_duckdb_runs_them() {
-    let mut catalog = TableCatalog::default();
-    catalog.insert(
-        "sales",
-        RelationSchema::closed(vec![
-            Column::new("id", parse_type("INTEGER")),
-            Column::new("k", parse_type("VARCHAR")),
-            Column::new("v", parse_type("DOUBLE")),
-            Column::new("jan", parse_type("INTEGER")),
-            Column::new("feb", parse_type("INTEGER")),
-        ]),
-    );
-    let read = |sql: &str| {
-        let analysis = analyze_sql(sql, Dialect::DuckDb, &catalog);
-        assert!(
-            analysis.diagnostics.is_empty(),
-            "{sql}: {:?}",
-            analysis.diagnostics
-        );
-        let output = analysis.output().unwrap();
-        let columns: Vec<String> = output
-            .columns
-            .iter()
-            .map(|c| format!("{} {}", c.name, c.ty))
-            .collect();
-        (columns, output.open)
-    };
     // DuckDB 2.0.1's DESCRIBE of each.
     let kept = ["id INTEGER", "jan INTEGER", "feb INTEGER"];
-    let (columns, open) = read("pivot sales on k in ('a', 'b') using sum(v)");
-    assert_eq!(columns, [&kept[..], &["a DOUBLE", "b DOUBLE"]].concat());
-    assert!(!open);
-    let (columns, _) = read("with p as (pivot sales on k in ('a') using sum(v)) select * from p");
-    assert_eq!(columns, [&kept[..], &["a DOUBLE"]].concat());
-    let (columns, _) = read("unpivot sales on jan, feb into name month value amount");
     assert_eq!(
-        columns,
-        [
-            "id INTEGER",
-            "k VARCHAR",
-            "v DOUBLE",
-            "month VARCHAR",
-            "amount INTEGER"
-        ]
+        columns("pivot sales on k in ('a', 'b') using sum(v)"),
+        [&kept[..], &["a DOUBLE", "b DOUBLE"]].concat()
     );
-    let (columns, _) = read("unpivot sales on jan, feb");
     assert_eq!(
-        columns,
-        [
-            "id INTEGER",
-            "k VARCHAR",
-            "v DOUBLE",
-            "name VARCHAR",
-            "value INTEGER"
-        ]
+        columns("with p as (pivot sales on k in ('a') using sum(v)) select * from p"),
+        [&kept[..], &["a DOUBLE"]].concat()
+    );
+    let unpivoted = ["id INTEGER", "k VARCHAR", "v DOUBLE"];
+    assert_eq!(
+        columns("unpivot sales on jan, feb into name month value amount"),
+        [&unpivoted[..], &["month VARCHAR", "amount INTEGER"]].concat()
+    );
+    assert_eq!(
+        columns("unpivot sales on jan, feb"),
+        [&unpivoted[..], &["name VARCHAR", "value INTEGER"]].concat()
     );
     // Values only the data holds: no error, and columns not known before it runs.
     let (_, open) = read("pivot sales on k using sum(v) group by id");

@@ -22,6 +22,15 @@ fn compiled(host: &AnalysisHost, model: &Path) -> String {
         .clone()
 }
 
+/// The expression before ` as alias` on its line of the rendered SQL.
+fn value_of(sql: &str, alias: &str) -> String {
+    sql.lines()
+        .map(|l| l.trim().trim_end_matches(','))
+        .find_map(|l| l.strip_suffix(&format!(" as {alias}")))
+        .unwrap_or_else(|| panic!("no {alias} in {sql}"))
+        .to_string()
+}
+
 fn no_diagnostics(host: &AnalysisHost) {
     let found: Vec<String> = host
         .check()
@@ -77,14 +86,7 @@ fn datetimes_moved_by_a_timedelta_render_as_python_computes_them() {
     let host = AnalysisHost::load(&root).unwrap();
     no_diagnostics(&host);
     let sql = compiled(&host, &root.join("models/events.sql"));
-    // The expression before ` as alias` on its line.
-    let value = |alias: &str| -> String {
-        sql.lines()
-            .map(|l| l.trim().trim_end_matches(','))
-            .find_map(|l| l.strip_suffix(&format!(" as {alias}")))
-            .unwrap_or_else(|| panic!("no {alias} in {sql}"))
-            .to_string()
-    };
+    let value = |alias: &str| value_of(&sql, alias);
     let number = |alias: &str| value(alias).parse::<f64>().unwrap();
     let started = number("started");
     assert_eq!(started - number("two_hours_before"), 7_200.0, "{sql}");
@@ -130,13 +132,7 @@ select
     let host = AnalysisHost::load(&root).unwrap();
     no_diagnostics(&host);
     let sql = compiled(&host, &root.join("models/spine.sql"));
-    let value = |alias: &str| -> String {
-        sql.lines()
-            .map(|l| l.trim().trim_end_matches(','))
-            .find_map(|l| l.strip_suffix(&format!(" as {alias}")))
-            .unwrap_or_else(|| panic!("no {alias} in {sql}"))
-            .to_string()
-    };
+    let value = |alias: &str| value_of(&sql, alias);
     // What Python prints for each.
     assert_eq!(value("days_between"), "51");
     assert_eq!(value("whole_days"), "0");

@@ -225,10 +225,9 @@ mod tests {
 
     /// The tokens printed back, each run of blanks one space.
     fn read(sql: &str) -> String {
-        let mut tokens = Dialect::DuckDb.sqlparser_tokens(sql).unwrap();
-        read_duckdb_forms(Dialect::DuckDb, &mut tokens);
-        let text: String = tokens.iter().map(|t| t.token.to_string()).collect();
-        text.split_whitespace().collect::<Vec<_>>().join(" ")
+        super::super::rewritten(Dialect::DuckDb, sql, |tokens| {
+            read_duckdb_forms(Dialect::DuckDb, tokens)
+        })
     }
 
     #[test]

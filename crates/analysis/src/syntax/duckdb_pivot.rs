@@ -286,10 +286,7 @@ mod tests {
 
     /// The tokens printed back, each run of blanks one space.
     fn read(sql: &str) -> String {
-        let mut tokens = Dialect::DuckDb.sqlparser_tokens(sql).unwrap();
-        read_pivot_statements(&mut tokens);
-        let text: String = tokens.iter().map(|t| t.token.to_string()).collect();
-        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let text = super::super::rewritten(Dialect::DuckDb, sql, read_pivot_statements);
         text.replace("( ", "(").replace(" )", ")")
     }
 

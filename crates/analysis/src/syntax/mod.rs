@@ -21,6 +21,16 @@ pub use cte_injection::{ephemeral_cte_insertion, CteInsertion};
 pub use plain_identifiers::is_plain_word;
 pub use unread_words::meaning_lost_in_tree;
 
+/// `sql`'s tokens after `rewrite`, printed back with each run of blanks one
+/// space: what the parser is given, as tests compare it.
+#[cfg(test)]
+fn rewritten(dialect: Dialect, sql: &str, rewrite: impl FnOnce(&mut Vec<TokenWithSpan>)) -> String {
+    let mut tokens = dialect.sqlparser_tokens(sql).unwrap();
+    rewrite(&mut tokens);
+    let text: String = tokens.iter().map(|t| t.token.to_string()).collect();
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// The SQL dialects Loupe parses.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Dialect {

@@ -114,10 +114,9 @@ mod tests {
 
     /// The tokens printed back, each run of blanks one space.
     fn split(sql: &str) -> String {
-        let mut tokens = Dialect::Databricks.sqlparser_tokens(sql).unwrap();
-        split_multi_unit_intervals(Dialect::Databricks, &mut tokens);
-        let text: String = tokens.iter().map(|t| t.token.to_string()).collect();
-        text.split_whitespace().collect::<Vec<_>>().join(" ")
+        super::super::rewritten(Dialect::Databricks, sql, |tokens| {
+            split_multi_unit_intervals(Dialect::Databricks, tokens)
+        })
     }
 
     #[test]

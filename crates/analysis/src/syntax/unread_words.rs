@@ -354,10 +354,9 @@ mod tests {
             ["glob", "glob"]
         );
         let sampled = |sql| {
-            let mut tokens = Dialect::DuckDb.sqlparser_tokens(sql).unwrap();
-            blank_unread_words(Dialect::DuckDb, &mut tokens);
-            let text: String = tokens.iter().map(|t| t.token.to_string()).collect();
-            text.split_whitespace().collect::<Vec<_>>().join(" ")
+            super::super::rewritten(Dialect::DuckDb, sql, |tokens| {
+                blank_unread_words(Dialect::DuckDb, tokens)
+            })
         };
         assert_eq!(
             sampled("select id from t using sample 10% (bernoulli, 3) where id > 1"),
