@@ -1470,3 +1470,40 @@ fn bigquery_correlated_arrays_and_select_as_struct_are_typed() {
         ["x ARRAY<STRING>"]
     );
 }
+
+#[test]
+fn bigquery_pipe_syntax_follows_columns_through_its_operators() {
+    let catalog = TableCatalog::from_json_in(
+        r#"{"tables": {"t": [["id", "INT64"], ["tags", "ARRAY<STRING>"], ["name", "STRING"]]}}"#,
+        Dialect::BigQuery,
+    )
+    .unwrap();
+    let read = |sql: &str| -> (Vec<String>, bool) {
+        let analysis = analyze_sql(sql, Dialect::BigQuery, &catalog);
+        assert!(
+            analysis.diagnostics.is_empty(),
+            "{sql}: {:?}",
+            analysis.diagnostics
+        );
+        let output = analysis.output().unwrap();
+        let columns = output
+            .columns
+            .iter()
+            .map(|c| format!("{} {}", c.name, c.ty.shown_in(Dialect::BigQuery)))
+            .collect();
+        (columns, output.open)
+    };
+    let (columns, open) =
+        read("from t |> where id > 1 |> extend id * 2 as twice |> select id, twice");
+    assert_eq!(
+        (columns, open),
+        (vec!["id INT64".into(), "twice INT64".into()], false)
+    );
+    let (columns, _) = read("from t |> aggregate count(*) as n group by name");
+    assert_eq!(columns, ["name STRING", "n INT64"]);
+    let (columns, _) = read("from t |> drop tags |> rename name as label |> limit 10");
+    assert_eq!(columns, ["id INT64", "label STRING"]);
+    // A join's columns are not worked out: unknown, so nothing downstream is wrong.
+    let (columns, open) = read("from t |> join t as u using (id)");
+    assert!(columns.is_empty() && open);
+}

@@ -9,6 +9,7 @@ mod higher_order;
 mod lineage;
 mod naming;
 pub(crate) mod output_names;
+mod pipe;
 mod pivot;
 mod postgres_naming;
 mod query;

@@ -706,6 +706,11 @@ impl<'a> Analyzer<'a> {
                 out
             }
         };
+        let out = if query.pipe_operators.is_empty() {
+            out
+        } else {
+            self.apply_pipe_operators(out, &query.pipe_operators, parent)
+        };
         self.analyze_limit(query, parent);
         out
     }
@@ -1637,6 +1642,15 @@ impl<'a> Analyzer<'a> {
         parent: Option<&Scope>,
         query: Option<&Query>,
     ) -> RelationSchema {
+        // A query of only `FROM t` (BigQuery's pipes start so) selects `*`.
+        if select.flavor == sqlparser::ast::SelectFlavor::FromFirstNoSelect
+            && select.projection.is_empty()
+        {
+            let mut star = select.clone();
+            star.projection = vec![SelectItem::Wildcard(Default::default())];
+            star.flavor = sqlparser::ast::SelectFlavor::FromFirst;
+            return self.analyze_select(&star, parent, query);
+        }
         let hierarchical = !select.connect_by.is_empty();
         self.connect_by_depth += usize::from(hierarchical);
         let schema = self.analyze_plain_select(select, parent, query);
