@@ -126,7 +126,8 @@ select
     {{ (a - b).total_seconds() }} as total,
     {{ (modules.datetime.date(2024, 3, 1) - modules.datetime.date.fromisoformat('2023-03-01')).days }} as leap_year,
     '{{ months.strftime('%Y-%m-%d %H:%M') }}' as parsed,
-    {{ ((a - modules.datetime.timedelta(days=2)) - b).days }} as shifted_first
+    {{ ((a - modules.datetime.timedelta(days=2)) - b).days }} as shifted_first,
+    {{ (run_query('select max(d) from t').columns[0].values()[0] - a).days }} as unanswered
 "#;
     let root = project("subtract", &[("models/spine.sql", model)]);
     let host = AnalysisHost::load(&root).unwrap();
@@ -142,5 +143,7 @@ select
     assert_eq!(value("leap_year"), "366");
     assert_eq!(value("parsed"), "'2024-02-05 13:45'");
     assert_eq!(value("shifted_first"), "-2");
+    // A date only a warehouse query would give: no error, no time between.
+    assert_eq!(value("unanswered"), "0");
     let _ = std::fs::remove_dir_all(&root);
 }

@@ -1546,6 +1546,16 @@ impl Object for DatetimeModule {
                     (_, _, Some(a), Some(b)) => Ok(Value::from_object(TimeDelta {
                         seconds: a.seconds.saturating_sub(b.seconds),
                     })),
+                    // A date a warehouse query would have answered (none
+                    // here): no time between, rather than an error dbt
+                    // would not raise.
+                    _ if left.is_undefined()
+                        || left.is_none()
+                        || right.is_undefined()
+                        || right.is_none() =>
+                    {
+                        Ok(Value::from_object(TimeDelta { seconds: 0 }))
+                    }
                     _ => Err(Error::new(
                         ErrorKind::InvalidOperation,
                         format!(
