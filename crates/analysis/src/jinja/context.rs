@@ -1348,10 +1348,14 @@ pub(crate) fn install_globals(
             "threads": 1,
         })),
     );
+    // Loupe checks what `dbt run` would run: macros that branch on the
+    // command (dbt_utils' `star` of no columns prints a placeholder only
+    // under `compile`) take the run's branch. Where they would read a
+    // warehouse Loupe cannot, the render is marked so and not blamed.
     env.add_global(
         "flags",
         Value::from_serialize(
-            serde_json::json!({"FULL_REFRESH": false, "WHICH": "compile", "STORE_FAILURES": false}),
+            serde_json::json!({"FULL_REFRESH": false, "WHICH": "run", "STORE_FAILURES": false}),
         ),
     );
     let known = project.graph.clone();
