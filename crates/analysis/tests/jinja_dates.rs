@@ -32,12 +32,7 @@ fn value_of(sql: &str, alias: &str) -> String {
 }
 
 fn no_diagnostics(host: &AnalysisHost) {
-    let found: Vec<String> = host
-        .check()
-        .into_iter()
-        .map(|d| format!("{}:{} {} {}", d.file, d.start.line, d.code, d.message))
-        .collect();
-    assert_eq!(found, Vec::<String>::new());
+    assert_eq!(common::diagnostic_lines(host), Vec::<String>::new());
 }
 
 const BUCKETS_MACRO: &str = r#"

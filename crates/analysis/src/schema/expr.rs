@@ -893,19 +893,15 @@ impl Analyzer<'_> {
         }
         let expr = parse_macro_body(body)?;
         let mut scope = Scope::with_parent(None);
-        scope.items.push(super::scope::FromItem {
-            columns_by_name: Default::default(),
-            former_name: None,
-            qualifier: String::new(),
-            parts: Vec::new(),
-            schema: super::RelationSchema::closed(
+        scope.items.push(super::scope::FromItem::unqualified(
+            super::RelationSchema::closed(
                 params
                     .iter()
                     .zip(args)
                     .map(|(p, t)| super::Column::new(p.clone(), t.clone()))
                     .collect(),
             ),
-        });
+        ));
         self.macro_depth += 1;
         let before = self.diagnostics.len();
         let ty = self.infer(&expr, &scope, None, false);

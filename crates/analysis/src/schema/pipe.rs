@@ -103,13 +103,7 @@ impl Analyzer<'_> {
         parent: Option<&Scope>,
     ) -> RelationSchema {
         let mut scope = Scope::with_parent(parent);
-        scope.items.push(FromItem {
-            columns_by_name: Default::default(),
-            former_name: None,
-            qualifier: String::new(),
-            parts: Vec::new(),
-            schema: table.clone(),
-        });
+        scope.items.push(FromItem::unqualified(table.clone()));
         let mut columns = if keep {
             table.columns.as_ref().clone()
         } else {

@@ -688,13 +688,7 @@ impl<'a> Analyzer<'a> {
                 let out = self.analyze_set_expr(body, parent);
                 if let Some(order_by) = &query.order_by {
                     let mut scope = Scope::with_parent(parent);
-                    scope.items.push(FromItem {
-                        columns_by_name: Default::default(),
-                        former_name: None,
-                        qualifier: String::new(),
-                        parts: Vec::new(),
-                        schema: out.clone(),
-                    });
+                    scope.items.push(FromItem::unqualified(out.clone()));
                     if let OrderByKind::Expressions(exprs) = &order_by.kind {
                         for o in exprs {
                             if !is_ordinal(&o.expr) {

@@ -27,6 +27,18 @@ pub(crate) struct FromItem {
 const WIDE_RELATION: usize = 64;
 
 impl FromItem {
+    /// A relation read without a name (a set operation's result, a pipe's
+    /// table), whose columns only bare names reach.
+    pub fn unqualified(schema: RelationSchema) -> FromItem {
+        FromItem {
+            columns_by_name: Default::default(),
+            former_name: None,
+            qualifier: String::new(),
+            parts: Vec::new(),
+            schema,
+        }
+    }
+
     /// The column named `name`, as `RelationSchema::column` finds it.
     pub fn column(&self, name: &str) -> Option<&Column> {
         if self

@@ -186,15 +186,25 @@ fn closing_of(tokens: &[TokenWithSpan], open: usize) -> Option<usize> {
 
 /// The PIVOT and UNPIVOT statements of `tokens` (their first word's index).
 fn pivot_statements(tokens: &[TokenWithSpan]) -> Vec<PivotParts> {
-    let opens = closing_opens(tokens);
-    (0..tokens.len())
+    let words: Vec<usize> = (0..tokens.len())
         .filter(|&i| {
             matches!(&tokens[i].token, Token::Word(w) if w.quote_style.is_none()
                 && ["pivot", "unpivot", "pivot_wider", "pivot_longer"]
                     .iter()
                     .any(|p| w.value.eq_ignore_ascii_case(p)))
-                && starts_a_query(tokens, i, &opens)
         })
+        .collect();
+    if words.is_empty() {
+        return Vec::new();
+    }
+    // Each statement's parts are read to its end: a bound keeps a hostile
+    // nest of thousands linear (a real model has a few).
+    const MOST: usize = 64;
+    let opens = closing_opens(tokens);
+    words
+        .into_iter()
+        .filter(|&i| starts_a_query(tokens, i, &opens))
+        .take(MOST)
         .filter_map(|i| pivot_parts(tokens, i))
         .collect()
 }

@@ -16,6 +16,15 @@ pub fn write_project(name: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
     root
 }
 
+/// The project's diagnostics as `file:line CODE message` lines.
+#[allow(dead_code)]
+pub fn diagnostic_lines(host: &AnalysisHost) -> Vec<String> {
+    host.check()
+        .into_iter()
+        .map(|d| format!("{}:{} {} {}", d.file, d.start.line, d.code, d.message))
+        .collect()
+}
+
 /// `{"schema.table": [[name, TYPE]]}` compared with an expected-schema file.
 #[allow(dead_code)]
 pub fn schema_failures(host: &AnalysisHost, expected: &serde_json::Value) -> Vec<String> {
