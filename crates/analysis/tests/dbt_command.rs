@@ -47,14 +47,7 @@ fn a_star_of_no_columns_prints_what_dbt_run_prints() {
     );
     let host = AnalysisHost::load(&root).unwrap();
     assert_eq!(common::diagnostic_lines(&host), Vec::<String>::new());
-    let schemas = host.relation_schemas();
-    let names = |relation: &str| -> Vec<String> {
-        schemas[relation]
-            .columns
-            .iter()
-            .map(|c| c.name.clone())
-            .collect()
-    };
+    let names = |relation: &str| common::column_names(&host, relation);
     assert_eq!(names("main.none_left"), ["x"]);
     assert_eq!(names("main.one_left"), ["b", "x"]);
     let file = host.file(&root.join("models/command.sql")).unwrap();

@@ -339,22 +339,20 @@ fn compile_injects_ephemeral_models_as_ctes_as_dbt_does() {
 #[test]
 fn compile_names_a_cycle_of_ephemeral_models() {
     let root = temp_dir("compile-ephemeral-cycle");
-    write(
-        &root.join("dbt_project.yml"),
-        b"name: loop\nversion: '1.0.0'\nconfig-version: 2\nmodels:\n  loop:\n    +materialized: ephemeral\n",
-    );
-    write(
-        &root.join("models/a.sql"),
-        b"select * from {{ ref('b') }}\n",
-    );
-    write(
-        &root.join("models/b.sql"),
-        b"select * from {{ ref('a') }}\n",
-    );
-    write(
-        &root.join("models/top.sql"),
-        b"{{ config(materialized='table') }}\nselect * from {{ ref('a') }}\n",
-    );
+    for (path, text) in [
+        (
+            "dbt_project.yml",
+            "name: loop\nversion: '1.0.0'\nconfig-version: 2\nmodels:\n  loop:\n    +materialized: ephemeral\n",
+        ),
+        ("models/a.sql", "select * from {{ ref('b') }}\n"),
+        ("models/b.sql", "select * from {{ ref('a') }}\n"),
+        (
+            "models/top.sql",
+            "{{ config(materialized='table') }}\nselect * from {{ ref('a') }}\n",
+        ),
+    ] {
+        write(&root.join(path), text.as_bytes());
+    }
     let out = loupe()
         .arg("compile")
         .arg(&root)

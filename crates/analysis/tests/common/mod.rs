@@ -25,6 +25,16 @@ pub fn diagnostic_lines(host: &AnalysisHost) -> Vec<String> {
         .collect()
 }
 
+/// The column names of a relation (`schema.name`).
+#[allow(dead_code)]
+pub fn column_names(host: &AnalysisHost, relation: &str) -> Vec<String> {
+    host.relation_schemas()[relation]
+        .columns
+        .iter()
+        .map(|c| c.name.clone())
+        .collect()
+}
+
 /// `{"schema.table": [[name, TYPE]]}` compared with an expected-schema file.
 #[allow(dead_code)]
 pub fn schema_failures(host: &AnalysisHost, expected: &serde_json::Value) -> Vec<String> {
