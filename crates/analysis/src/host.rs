@@ -574,7 +574,7 @@ impl AnalysisHost {
         self.read_properties_in_parallel();
         // Models first, each on its own (the DAG-wide checks that follow
         // would otherwise make one thread render everything).
-        let models = self.files_of_kind(FileKind::Model);
+        let models = self.models_upstream_first(self.files_of_kind(FileKind::Model));
         let project = self.project;
         self.for_each_parallel(&models, |db, file| {
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -613,6 +613,31 @@ impl AnalysisHost {
                 crate::model::file_properties(db, project, file);
             }));
         });
+    }
+
+    /// `models` reordered so that each comes after the models it reads, their
+    /// refs first rendered on all cores (see `model::models_upstream_first`).
+    /// Models the order does not place keep their order, at the end.
+    fn models_upstream_first(&self, mut models: Vec<SourceFile>) -> Vec<SourceFile> {
+        let project = self.project;
+        self.for_each_parallel(&models, |db, file| {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                crate::model::model_calls(db, project, file);
+            }));
+        });
+        // A render that panics panics again here: the files keep their order.
+        // An edit waiting (salsa's cancellation) still ends the pass.
+        let order = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            crate::model::models_upstream_first(&self.db, project)
+        })) {
+            Ok(order) => order,
+            Err(why) if why.is::<salsa::Cancelled>() => std::panic::resume_unwind(why),
+            Err(_) => return models,
+        };
+        let rank: rustc_hash::FxHashMap<SourceFile, usize> =
+            order.into_iter().enumerate().map(|(i, f)| (f, i)).collect();
+        models.sort_by_key(|f| rank.get(f).copied().unwrap_or(usize::MAX));
+        models
     }
 
     /// The project's files of one kind (read from the inputs: no analysis waits).
@@ -684,6 +709,7 @@ impl AnalysisHost {
             .filter(|n| n.is_sql_model())
             .map(|n| n.file)
             .collect();
+        let models = self.models_upstream_first(models);
         let project = self.project;
         self.for_each_parallel(&models, |db, file| {
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

@@ -24,6 +24,6 @@ pub use naming::{project_naming, Naming};
 pub(crate) use render::node_read_through_call;
 pub use render::{
     downstream_models, ephemeral_models_that_run, jinja_environment, model_calls, model_cycles,
-    model_dependents, model_materialization, model_relation, render_model_text, rendered_model,
-    settings_environment, Cycles,
+    model_dependents, model_materialization, model_relation, models_upstream_first,
+    render_model_text, rendered_model, settings_environment, Cycles,
 };

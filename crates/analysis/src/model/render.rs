@@ -401,6 +401,67 @@ pub fn ephemeral_models_that_run(db: &dyn Db, project: Project) -> Arc<BTreeSet<
     Arc::new(runs)
 }
 
+/// The SQL models, each after the models it reads (its refs, and the models
+/// behind the sources it reads through); models on a cycle last, in index
+/// order. Analyses handed out in this order to several threads seldom wait
+/// for one another: a thread that takes a model whose upstream another thread
+/// is still analyzing blocks until it is done.
+pub fn models_upstream_first(db: &dyn Db, project: Project) -> Vec<SourceFile> {
+    let models: Vec<&ModelEdges> = model_edge_chunks(db, project)
+        .into_iter()
+        .flat_map(|chunk| chunk.iter())
+        .collect();
+    let mut by_name: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
+    let mut by_file: rustc_hash::FxHashMap<SourceFile, usize> = rustc_hash::FxHashMap::default();
+    for (i, m) in models.iter().enumerate() {
+        by_name.entry(m.name.as_str()).or_insert(i);
+        by_file.entry(m.file).or_insert(i);
+    }
+    // Kahn's algorithm: a model is ready once every model it reads is placed.
+    let mut waiting_on = vec![0usize; models.len()];
+    let mut readers: Vec<Vec<usize>> = vec![Vec::new(); models.len()];
+    for (i, m) in models.iter().enumerate() {
+        let mut upstream: Vec<usize> = m
+            .refs
+            .iter()
+            .filter_map(|t| by_file.get(&t.file))
+            .chain(
+                m.read_through_sources
+                    .iter()
+                    .filter_map(|n| by_name.get(n.as_str())),
+            )
+            .copied()
+            .filter(|&u| u != i)
+            .collect();
+        upstream.sort_unstable();
+        upstream.dedup();
+        waiting_on[i] = upstream.len();
+        for u in upstream {
+            readers[u].push(i);
+        }
+    }
+    let mut ready: std::collections::VecDeque<usize> =
+        (0..models.len()).filter(|&i| waiting_on[i] == 0).collect();
+    let mut placed = vec![false; models.len()];
+    let mut order = Vec::with_capacity(models.len());
+    while let Some(i) = ready.pop_front() {
+        placed[i] = true;
+        order.push(models[i].file);
+        for &r in &readers[i] {
+            waiting_on[r] -= 1;
+            if waiting_on[r] == 0 {
+                ready.push_back(r);
+            }
+        }
+    }
+    order.extend(
+        (0..models.len())
+            .filter(|&i| !placed[i])
+            .map(|i| models[i].file),
+    );
+    order
+}
+
 /// What the queries over the whole DAG need of one SQL model.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct ModelEdges {
