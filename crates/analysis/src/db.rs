@@ -51,6 +51,7 @@ pub struct PackageSettings {
     pub name: String,
     pub models: serde_yaml::Value,
     pub seeds: serde_yaml::Value,
+    pub snapshots: serde_yaml::Value,
     pub vars: serde_yaml::Value,
 }
 

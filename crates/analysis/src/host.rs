@@ -86,7 +86,9 @@ fn whole_file_diagnostic(file: &str, message: String) -> FileDiagnostic {
 fn file_diagnostics(db: &RootDatabase, project: Project, file: SourceFile) -> Vec<FileDiagnostic> {
     let index = project_index(db, project);
     match file.kind(db) {
-        FileKind::Model => {
+        FileKind::Model | FileKind::Snapshot
+            if index.node_for_file(file).is_none_or(|n| !n.opaque) =>
+        {
             let model = index.node_for_file(file).map(|n| n.name.clone());
             let placer = DiagnosticPlacer::new(file.text(db));
             model_diagnostics(db, project, file)
@@ -328,6 +330,7 @@ impl AnalysisHost {
                     name: p.name.clone(),
                     models: p.models.clone(),
                     seeds: p.seeds.clone(),
+                    snapshots: p.snapshots.clone(),
                     vars: p.vars.clone(),
                 })
                 .collect(),
@@ -526,13 +529,13 @@ impl AnalysisHost {
         self.root.join(file.path(&self.db))
     }
 
-    /// Models of the project (not seeds), in file order.
+    /// SQL models of the project (not seeds or snapshots), in file order.
     pub fn models(&self) -> Vec<SourceFile> {
         let index = project_index(&self.db, self.project);
         index
             .nodes
             .iter()
-            .filter(|n| n.is_sql_model())
+            .filter(|n| n.is_sql_model() && n.file_kind == FileKind::Model)
             .map(|n| n.file)
             .collect()
     }
@@ -574,7 +577,14 @@ impl AnalysisHost {
         self.read_properties_in_parallel();
         // Models first, each on its own (the DAG-wide checks that follow
         // would otherwise make one thread render everything).
-        let models = self.models_upstream_first(self.files_of_kind(FileKind::Model));
+        let mut models = self.files_of_kind(FileKind::Model);
+        let index = project_index(&self.db, self.project);
+        models.extend(
+            self.files_of_kind(FileKind::Snapshot)
+                .into_iter()
+                .filter(|&f| index.node_for_file(f).is_some_and(|n| !n.opaque)),
+        );
+        let models = self.models_upstream_first(models);
         let project = self.project;
         self.for_each_parallel(&models, |db, file| {
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -734,10 +744,24 @@ impl AnalysisHost {
         let db = &self.db;
         let index = project_index(db, self.project);
         let mut out = BTreeMap::new();
-        for node in index.nodes.iter().filter(|n| !n.opaque) {
-            let ephemeral = !node.is_seed
+        for node in index
+            .nodes
+            .iter()
+            .filter(|n| !n.opaque || n.snapshot_of.is_some())
+        {
+            let ephemeral = node.is_sql_model()
                 && crate::model::model_materialization(db, self.project, node.file).as_deref()
                     == Some("ephemeral");
+            if node.snapshot_of.is_some() {
+                let schema = crate::model::node_output(db, self.project, node);
+                let (schema_name, identifier) =
+                    crate::model::model_relation(db, self.project, node);
+                out.insert(
+                    format!("{schema_name}.{identifier}").to_lowercase(),
+                    (*schema).clone(),
+                );
+                continue;
+            }
             let schema = match (node.is_seed, ephemeral) {
                 (true, _) => seed_schema(db, self.project, node.file).as_ref().clone(),
                 (false, true) => continue,

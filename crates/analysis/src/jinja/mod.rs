@@ -316,10 +316,11 @@ impl JinjaEnvironment {
     }
 }
 
-/// A model's `{{ config(...) }}` tags, one after another (`None` for other
-/// files and for models with none).
+/// A model's or snapshot's `{{ config(...) }}` tags, one after another
+/// (`None` for other files and for those with none).
 pub fn config_tags(kind: crate::project::FileKind, text: &str) -> Option<Arc<str>> {
-    if kind != crate::project::FileKind::Model || !text.contains("config(") {
+    use crate::project::FileKind;
+    if !matches!(kind, FileKind::Model | FileKind::Snapshot) || !text.contains("config(") {
         return None;
     }
     let tags = config_tag_texts(text).concat();

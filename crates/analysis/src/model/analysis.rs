@@ -15,7 +15,7 @@ use crate::text::TextRange;
 
 use super::index::{project_index, NodeInfo, ProjectIndex};
 use super::render::{
-    ephemeral_models_that_run, model_cycles, model_materialization, rendered_model,
+    ephemeral_models_that_run, model_cycles, model_materialization, model_template, rendered_model,
 };
 
 /// A model's analysis; ranges are in the model's template file.
@@ -58,6 +58,19 @@ pub fn seed_schema(db: &dyn Db, project: Project, file: SourceFile) -> Arc<Relat
 #[salsa::tracked(returns(ref), cycle_result = schema_in_cycle)]
 pub fn model_schema(db: &dyn Db, project: Project, file: SourceFile) -> Arc<RelationSchema> {
     Arc::new(model_analysis(db, project, file).output.clone())
+}
+
+/// A snapshot's query columns, then the ones dbt adds to its table.
+fn add_snapshot_columns(
+    output: &mut RelationSchema,
+    node: &NodeInfo,
+    rendered: &RenderedModel,
+    dialect: crate::syntax::Dialect,
+) {
+    let config =
+        super::snapshot::effective_snapshot_config(&node.config.snapshot, &rendered.config);
+    let meta = super::snapshot::snapshot_meta_columns(output, &config, dialect);
+    Arc::make_mut(&mut output.columns).extend(meta);
 }
 
 fn analysis_in_cycle(
@@ -107,9 +120,56 @@ struct ModelLookup<'a> {
     assumed: &'a [(SourceFile, Arc<RelationSchema>)],
 }
 
-/// The columns a seed or model builds; a snapshot's or a Python model's are
-/// unknown. Inside a cycle, salsa's fallback makes a model's unknown too.
+/// The columns a seed, model or snapshot builds; a Python model's (and a
+/// snapshot's of a file of several) are unknown. Inside a cycle, salsa's
+/// fallback makes a model's unknown too.
 pub fn node_output(db: &dyn Db, project: Project, node: &NodeInfo) -> Arc<RelationSchema> {
+    yaml_snapshot_output(db, project, node, 0)
+}
+
+/// Snapshots defined in YAML read their relation's columns; one of another
+/// such snapshot reads it in turn, this many deep at most (a cycle of them
+/// is a project error dbt reports).
+const MAX_SNAPSHOT_CHAIN: usize = 16;
+
+fn yaml_snapshot_output(
+    db: &dyn Db,
+    project: Project,
+    node: &NodeInfo,
+    depth: usize,
+) -> Arc<RelationSchema> {
+    if let Some(of) = &node.snapshot_of {
+        let index = project_index(db, project);
+        let query = match super::snapshot::relation_call(of) {
+            _ if depth >= MAX_SNAPSHOT_CHAIN => None,
+            Some(Call::Ref { package, name }) => {
+                ref_target(db, project, index, &name, package.as_deref())
+                    .map(|target| yaml_snapshot_output(db, project, target, depth + 1))
+            }
+            Some(Call::Source { source, table }) => index
+                .sources
+                .get(&(source.to_lowercase(), table.to_lowercase()))
+                .and_then(|s| {
+                    let catalog = project.catalog(db);
+                    match index.node_read_through_source(s, catalog) {
+                        Some(n) => Some(yaml_snapshot_output(db, project, n, depth + 1)),
+                        None => match declared_source_schema(s, catalog) {
+                            Lookup::Found(schema) => Some(schema),
+                            _ => None,
+                        },
+                    }
+                }),
+            None => None,
+        };
+        let mut output = query.map_or_else(RelationSchema::unknown, |q| (*q).clone());
+        let meta = super::snapshot::snapshot_meta_columns(
+            &output,
+            &node.config.snapshot,
+            project.settings(db).dialect,
+        );
+        Arc::make_mut(&mut output.columns).extend(meta);
+        return Arc::new(output);
+    }
     if node.opaque {
         Arc::new(RelationSchema::unknown())
     } else if node.is_seed {
@@ -121,7 +181,7 @@ pub fn node_output(db: &dyn Db, project: Project, node: &NodeInfo) -> Arc<Relati
 
 impl ModelLookup<'_> {
     fn node_schema(&self, node: &NodeInfo) -> Lookup {
-        if node.opaque {
+        if node.opaque && node.snapshot_of.is_none() {
             return Lookup::Opaque;
         }
         if let Some((_, schema)) = self.assumed.iter().find(|(f, _)| *f == node.file) {
@@ -371,7 +431,8 @@ fn analyze_model_file(
     ide: Option<&mut IdeFacts>,
 ) -> ModelAnalysis {
     let rendered = rendered_model(db, project, file);
-    analyze_model_text(db, project, file, file.text(db), rendered, &[], ide)
+    let template = model_template(db, file);
+    analyze_model_text(db, project, file, &template, rendered, &[], ide)
 }
 
 /// The analysis of `template` as the model in `file` (not memoized: for text
@@ -492,6 +553,11 @@ pub fn analyze_model_text(
                     let adapter = project.settings(db).target.adapter.as_str();
                     if let Some(partition) = spark_partition_columns(adapter, rendered, node) {
                         put_partition_columns_last(&mut analysis.output, &partition);
+                    }
+                    if let Some(node) =
+                        node.filter(|n| n.file_kind == crate::project::FileKind::Snapshot)
+                    {
+                        add_snapshot_columns(&mut analysis.output, node, rendered, dialect);
                     }
                     analysis.influences = result.influences;
                     analysis.gem_defs = result.gem_defs;
@@ -846,7 +912,7 @@ pub fn model_diagnostics(db: &dyn Db, project: Project, file: SourceFile) -> Arc
     let Some(node) = node else {
         return Arc::new(out);
     };
-    let template = file.text(db);
+    let template = &*model_template(db, file);
     if disabled.is_none() {
         let mut found: Vec<Diagnostic> = duplicate_model_diagnostic(db, project, index, node)
             .or_else(|| shared_relation_diagnostic(db, project, index, node, template))
@@ -913,7 +979,7 @@ pub fn scopes_at_cursor(
     const PLACEHOLDER: &str = "__loupe_cursor";
     let index = project_index(db, project);
     let rendered = rendered_model(db, project, file);
-    let template = file.text(db);
+    let template = &*model_template(db, file);
     let Some(at) = rendered.source_map.to_rendered(offset, rendered.sql.len()) else {
         return Vec::new();
     };

@@ -28,6 +28,9 @@ pub struct NodeInfo {
     pub file_kind: FileKind,
     /// Path inside the package's model or seed folder.
     pub file_relative: String,
+    /// A snapshot defined in YAML: the relation it snapshots, as written
+    /// (`ref('orders')`); its `file` is the properties file.
+    pub snapshot_of: Option<String>,
 }
 
 impl NodeInfo {
@@ -191,10 +194,10 @@ pub fn file_properties(db: &dyn Db, project: Project, file: SourceFile) -> Arc<P
 
 /// The `models:` or `seeds:` block of a package's dbt_project.yml for files of `kind`.
 fn config_tree(package: &crate::db::PackageSettings, kind: FileKind) -> &serde_yaml::Value {
-    if kind == FileKind::Seed {
-        &package.seeds
-    } else {
-        &package.models
+    match kind {
+        FileKind::Seed => &package.seeds,
+        FileKind::Snapshot => &package.snapshots,
+        _ => &package.models,
     }
 }
 
@@ -206,6 +209,7 @@ struct UnnamedNode {
     kind: FileKind,
     rel: String,
     config: crate::project::ModelConfig,
+    snapshot_of: Option<String>,
 }
 
 #[salsa::tracked(returns(ref))]
@@ -228,6 +232,8 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
     let naming = super::naming::project_naming(db, project);
     let mut index = ProjectIndex::default();
     let mut props_by_name: BTreeMap<String, ModelProperties> = BTreeMap::new();
+    // Snapshots defined in YAML: (properties file, name, what they snapshot).
+    let mut yaml_snapshots = Vec::new();
     for &file in project.files(db).iter() {
         if file.kind(db) != FileKind::Properties {
             continue;
@@ -246,11 +252,21 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
             index.sources.insert(key.clone(), s.clone());
             index.source_files.insert(key, file);
         }
-        for m in props.models.iter().chain(&props.seeds) {
+        for m in props
+            .models
+            .iter()
+            .chain(&props.seeds)
+            .chain(&props.snapshots)
+        {
             props_by_name.insert(m.name.to_lowercase(), m.clone());
             index
                 .properties
                 .insert(m.name.to_lowercase(), (file, m.clone()));
+        }
+        for s in &props.snapshots {
+            if let Some(of) = &s.snapshot_of {
+                yaml_snapshots.push((file, s.name.clone(), of.clone()));
+            }
         }
     }
     let mut unnamed: Vec<UnnamedNode> = Vec::new();
@@ -303,8 +319,38 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
                 kind,
                 rel: rel.clone(),
                 config,
+                snapshot_of: None,
             });
         }
+    }
+    for (file, name, of) in yaml_snapshots {
+        let package = file.package(db).clone();
+        let rel = file.package_relative(db).clone();
+        let kind = FileKind::Snapshot;
+        let mut config = settings
+            .packages
+            .iter()
+            .find(|p| p.name == package)
+            .map(|p| ModelConfig::from_tree(config_tree(p, kind), &package, &rel, &render))
+            .unwrap_or_default();
+        if let Some(root) = root.filter(|r| r.name != package) {
+            merge_config(
+                &mut config,
+                ModelConfig::from_tree(config_tree(root, kind), &package, &rel, &render),
+            );
+        }
+        if let Some(props) = props_by_name.get(&name.to_lowercase()) {
+            merge_config(&mut config, props.config.clone());
+        }
+        unnamed.push(UnnamedNode {
+            file,
+            name,
+            package,
+            kind,
+            rel,
+            config,
+            snapshot_of: Some(of),
+        });
     }
     // A model's own `config()` tags name its relation too (they win over
     // the project's and the properties' config, as in dbt).
@@ -346,7 +392,17 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
             custom_database: config.database.as_deref(),
             materialized: config.materialized.as_deref(),
         };
-        (naming.relation(&named), naming.database(&named), own)
+        let (mut relation, mut database) = (naming.relation(&named), naming.database(&named));
+        // A snapshot's legacy target schema and database are taken as written.
+        if node.kind == FileKind::Snapshot {
+            if let Some(schema) = &config.snapshot.target_schema {
+                relation.0 = schema.clone();
+            }
+            if let Some(db) = &config.snapshot.target_database {
+                database = db.clone();
+            }
+        }
+        (relation, database, own)
     });
     for (mut node, (relation, database, own)) in unnamed.into_iter().zip(names) {
         if let Some(own) = own {
@@ -359,9 +415,13 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
             kind,
             rel,
             config,
+            snapshot_of,
         } = node;
         let id = index.nodes.len();
-        index.by_file.entry(file).or_insert(id);
+        // A YAML snapshot's file is a properties file, not its own.
+        if snapshot_of.is_none() {
+            index.by_file.entry(file).or_insert(id);
+        }
         index
             .by_relation
             .entry((relation.0.to_lowercase(), relation.1.to_lowercase()))
@@ -379,9 +439,13 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
             relation,
             database,
             is_seed: kind == FileKind::Seed,
-            opaque: matches!(kind, FileKind::Snapshot | FileKind::PythonModel),
+            opaque: kind == FileKind::PythonModel
+                || snapshot_of.is_some()
+                || kind == FileKind::Snapshot
+                    && !super::snapshot::is_single_snapshot(file.text(db)),
             file_kind: kind,
             file_relative: rel,
+            snapshot_of,
         });
     }
     // Versioned models: `ref('x')` is the latest version, `x_v<N>`.
@@ -470,7 +534,14 @@ fn own_naming_config(
     let set = env.config_in_text(
         text,
         context,
-        &["schema", "alias", "database", "materialized"],
+        &[
+            "schema",
+            "alias",
+            "database",
+            "materialized",
+            "target_schema",
+            "target_database",
+        ],
     );
     let mut config = node.config.clone();
     let value = |key: &str| {
@@ -483,6 +554,8 @@ fn own_naming_config(
         ("alias", &mut config.alias),
         ("database", &mut config.database),
         ("materialized", &mut config.materialized),
+        ("target_schema", &mut config.snapshot.target_schema),
+        ("target_database", &mut config.snapshot.target_database),
     ] {
         if let Some(v) = value(key) {
             *slot = Some(v);
@@ -502,6 +575,7 @@ fn merge_config(base: &mut ModelConfig, overrides: ModelConfig) {
         column_types,
         file_format,
         partition_by,
+        snapshot,
     } = overrides;
     base.materialized = materialized.or(base.materialized.take());
     base.schema = schema.or(base.schema.take());
@@ -512,4 +586,25 @@ fn merge_config(base: &mut ModelConfig, overrides: ModelConfig) {
     base.file_format = file_format.or(base.file_format.take());
     base.partition_by = partition_by.or(base.partition_by.take());
     crate::project::update_column_types(&mut base.column_types, column_types);
+    merge_snapshot_config(&mut base.snapshot, snapshot);
+}
+
+fn merge_snapshot_config(
+    base: &mut crate::project::SnapshotConfig,
+    overrides: crate::project::SnapshotConfig,
+) {
+    let crate::project::SnapshotConfig {
+        target_schema,
+        target_database,
+        updated_at,
+        hard_deletes,
+        meta_column_names,
+    } = overrides;
+    base.target_schema = target_schema.or(base.target_schema.take());
+    base.target_database = target_database.or(base.target_database.take());
+    base.updated_at = updated_at.or(base.updated_at.take());
+    base.hard_deletes = hard_deletes.or(base.hard_deletes.take());
+    if !meta_column_names.is_empty() {
+        base.meta_column_names = meta_column_names;
+    }
 }

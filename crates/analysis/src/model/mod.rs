@@ -7,6 +7,7 @@ mod index;
 mod lineage;
 mod naming;
 mod render;
+mod snapshot;
 
 pub use analysis::{
     analyze_model_text, model_analysis, model_diagnostics, model_ide_facts, model_schema,

@@ -551,7 +551,23 @@ fn render_in_cycle(
 
 #[salsa::tracked(returns(ref), cycle_result = render_in_cycle)]
 pub fn rendered_model(db: &dyn Db, project: Project, file: SourceFile) -> Arc<RenderedModel> {
-    Arc::new(render_model_text(db, project, file, file.text(db)))
+    Arc::new(render_model_text(
+        db,
+        project,
+        file,
+        &model_template(db, file),
+    ))
+}
+
+/// The template a node's SQL is rendered from: a model's file, or the query
+/// of a snapshot file's one snapshot block (blanked around, positions kept).
+pub fn model_template(db: &dyn Db, file: SourceFile) -> std::borrow::Cow<'_, str> {
+    let text = file.text(db);
+    match file.kind(db) {
+        FileKind::Snapshot => super::snapshot::snapshot_query_template(text)
+            .map_or(std::borrow::Cow::Borrowed(text), std::borrow::Cow::Owned),
+        _ => std::borrow::Cow::Borrowed(text),
+    }
 }
 
 /// Renders `template` as the model in `file` would be rendered (not memoized:

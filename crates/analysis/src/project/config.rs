@@ -20,6 +20,7 @@ pub struct PackageConfig {
     pub vars: Yaml,
     pub models: Yaml,
     pub seeds: Yaml,
+    pub snapshots: Yaml,
     pub dispatch: Vec<(String, Vec<String>)>,
 }
 
@@ -76,6 +77,7 @@ impl PackageConfig {
             vars: yaml.get("vars").cloned().unwrap_or(Yaml::Null),
             models: yaml.get("models").cloned().unwrap_or(Yaml::Null),
             seeds: yaml.get("seeds").cloned().unwrap_or(Yaml::Null),
+            snapshots: yaml.get("snapshots").cloned().unwrap_or(Yaml::Null),
             dispatch,
         })
     }
@@ -264,6 +266,25 @@ pub struct ModelConfig {
     /// Spark's `file_format` and `partition_by`: where a table puts its columns.
     pub file_format: Option<String>,
     pub partition_by: Option<Vec<String>>,
+    /// A snapshot's: see [`SnapshotConfig`].
+    pub snapshot: SnapshotConfig,
+}
+
+/// What a snapshot's config says of where it is built and of the columns
+/// dbt adds to it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct SnapshotConfig {
+    /// Legacy `target_schema` / `target_database`: taken as written, not
+    /// through `generate_schema_name`.
+    pub target_schema: Option<String>,
+    pub target_database: Option<String>,
+    /// The column (or expression) a snapshot stamps its rows' times with
+    /// (else the adapter's current time, as `check` snapshots do).
+    pub updated_at: Option<String>,
+    /// `new_record` adds `dbt_is_deleted`.
+    pub hard_deletes: Option<String>,
+    /// `snapshot_meta_column_names`: dbt's name -> the project's.
+    pub meta_column_names: Vec<(String, String)>,
 }
 
 impl ModelConfig {
@@ -325,6 +346,20 @@ impl ModelConfig {
                 }
                 "contract" => self.contract_enforced = v.get("enforced").and_then(Yaml::as_bool),
                 "file_format" => self.file_format = text(),
+                "target_schema" => self.snapshot.target_schema = text(),
+                "target_database" => self.snapshot.target_database = text(),
+                "updated_at" => self.snapshot.updated_at = text(),
+                "hard_deletes" => self.snapshot.hard_deletes = text(),
+                "snapshot_meta_column_names" => {
+                    if let Some(m) = v.as_mapping() {
+                        self.snapshot.meta_column_names = m
+                            .iter()
+                            .filter_map(|(k, v)| {
+                                Some((k.as_str()?.to_string(), v.as_str()?.to_string()))
+                            })
+                            .collect();
+                    }
+                }
                 "partition_by" => {
                     self.partition_by = match v {
                         Yaml::Sequence(items) => Some(

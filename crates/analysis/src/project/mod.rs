@@ -12,7 +12,7 @@ mod yaml;
 use std::path::{Path, PathBuf};
 
 pub(crate) use config::update_column_types;
-pub use config::{ModelConfig, PackageConfig};
+pub use config::{ModelConfig, PackageConfig, SnapshotConfig};
 pub use dbtignore::DbtIgnore;
 pub use invocation::Invocation;
 pub use seeds::infer_seed_schema;

@@ -51,6 +51,9 @@ pub struct ModelProperties {
     /// The YAML of each column as written (meta, tests, config), for dbt's `graph`.
     pub raw_columns: Vec<(String, serde_json::Value)>,
     pub offset: usize,
+    /// A snapshot defined in YAML (dbt 1.9+): the `relation:` it snapshots
+    /// (`ref('orders')`, `source('shop', 'orders')`), as written.
+    pub snapshot_of: Option<String>,
 }
 
 /// Everything one properties file declares.
@@ -59,6 +62,7 @@ pub struct Properties {
     pub sources: Vec<SourceTable>,
     pub models: Vec<ModelProperties>,
     pub seeds: Vec<ModelProperties>,
+    pub snapshots: Vec<ModelProperties>,
     pub error: Option<String>,
     /// What dbt accepts but is likely a mistake (a key written twice), and where.
     pub warnings: Vec<(String, usize)>,
@@ -250,7 +254,11 @@ pub fn parse_properties(
             offset,
         ));
     }
-    for (key, out) in [("models", &mut props.models), ("seeds", &mut props.seeds)] {
+    for (key, out) in [
+        ("models", &mut props.models),
+        ("seeds", &mut props.seeds),
+        ("snapshots", &mut props.snapshots),
+    ] {
         for m in yaml
             .get(key)
             .and_then(Yaml::as_sequence)
@@ -294,6 +302,9 @@ pub fn parse_properties(
                             .collect()
                     })
                     .unwrap_or_default(),
+                snapshot_of: (key == "snapshots")
+                    .then(|| rendered_text(m.get("relation"), render))
+                    .flatten(),
                 name,
             });
         }
