@@ -47,6 +47,7 @@ fn catalog() -> TableCatalog {
             ("ls", "STRUCT(a INTEGER)[]"),
         ],
     );
+    table("mixed", &[("Order_ID", "INTEGER"), ("Status", "VARCHAR")]);
     table(
         "sales",
         &[
@@ -258,6 +259,8 @@ fn friendlier_sql_reads_as_duckdb_reads_it() {
         ["a DOUBLE", "n BIGINT"]
     );
     for sampled in [
+        "select user_id from t limit 50%",
+        "select user_id from t limit 10 percent offset 1",
         "select user_id from t using sample 50%",
         "select user_id from t tablesample 10%",
         "select user_id from t as x using sample reservoir(50 rows) repeatable (100)",
@@ -274,6 +277,31 @@ fn friendlier_sql_reads_as_duckdb_reads_it() {
     assert_eq!(
         columns("select r.range as v, r.* from range(3) r"),
         ["v BIGINT", "r BIGINT"]
+    );
+    // `list_reverse(l)` is the macro `l[:-:-1]`.
+    assert_eq!(
+        columns("select list_reverse(tags) as r, array_reverse(tags) as a from t"),
+        ["r VARCHAR[]", "a VARCHAR[]"]
+    );
+}
+
+#[test]
+fn a_column_read_by_reference_is_named_as_its_relation_defines_it() {
+    assert_eq!(
+        columns("select order_id, STATUS, m.order_id as o, m.status from mixed m"),
+        [
+            "Order_ID INTEGER",
+            "Status VARCHAR",
+            "o INTEGER",
+            "Status VARCHAR"
+        ]
+    );
+    // Through a CTE, and merged by USING.
+    assert_eq!(
+        columns(
+            "with c as (select * from mixed) select order_id from c join mixed using (order_id)"
+        ),
+        ["Order_ID INTEGER"]
     );
 }
 

@@ -1166,6 +1166,10 @@ fn snowflake_numbers_and_timestamps_are_typed_as_snowflake_types_them() {
         ("d + seq4()", "DATE"),
         ("d + abs(n)", "DATE"),
         ("d - n::number", "DATE"),
+        // ISO week parts are numbers as the other date parts are.
+        ("dayofweekiso(d)", "NUMBER(38,0)"),
+        ("weekiso(d)", "NUMBER(38,0)"),
+        ("yearofweekiso(d)", "NUMBER(38,0)"),
     ] {
         assert_eq!(snowflake_type(expr), shown, "{expr}");
     }
@@ -1506,4 +1510,30 @@ fn bigquery_pipe_syntax_follows_columns_through_its_operators() {
     // A join's columns are not worked out: unknown, so nothing downstream is wrong.
     let (columns, open) = read("from t |> join t as u using (id)");
     assert!(columns.is_empty() && open);
+}
+
+#[test]
+fn a_concatenation_with_a_value_of_unknown_type_is_a_string_where_the_engine_makes_one() {
+    let mut catalog = TableCatalog::default();
+    catalog.insert(
+        "t",
+        RelationSchema::closed(vec![
+            Column::new("u", SqlType::Unknown),
+            Column::new("s", SqlType::Varchar),
+        ]),
+    );
+    let type_of = |dialect: Dialect, expr: &str| {
+        let analysis = analyze_sql(&format!("select {expr} as c from t"), dialect, &catalog);
+        analysis.output().unwrap().columns[0].ty.shown_in(dialect)
+    };
+    // Snowflake's and Redshift's `||` joins strings only.
+    assert_eq!(type_of(Dialect::Snowflake, "'ONL' || u"), "VARCHAR");
+    assert_eq!(type_of(Dialect::Snowflake, "u || u"), "VARCHAR");
+    assert_eq!(type_of(Dialect::Redshift, "u || u"), "VARCHAR");
+    // Elsewhere a string operand makes a string.
+    assert_eq!(type_of(Dialect::DuckDb, "'a' || u"), "VARCHAR");
+    assert_eq!(type_of(Dialect::Databricks, "s || u"), "STRING");
+    assert_eq!(type_of(Dialect::DuckDb, "u || u"), "UNKNOWN");
+    // Postgres's `'a' || array` prepends to the array: unknown stays unknown.
+    assert_eq!(type_of(Dialect::Postgres, "'a' || u"), "UNKNOWN");
 }

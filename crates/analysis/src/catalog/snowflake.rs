@@ -135,6 +135,8 @@ pub fn snowflake_result_type(
         | "array_sort"
         | "array_reverse" => array(),
         "array_size" | "array_position" => integer,
+        // ISO week parts, as `dayofweek` and `weekofyear` are typed.
+        "dayofweekiso" | "weekiso" | "yearofweek" | "yearofweekiso" => integer,
         "array_contains" | "arrays_overlap" | "is_array" | "is_object" | "is_null_value"
         | "is_boolean" | "is_integer" | "is_decimal" | "is_double" | "is_real" | "is_varchar"
         | "is_char" | "is_date" | "is_timestamp_ntz" | "is_timestamp_ltz" | "is_timestamp_tz"

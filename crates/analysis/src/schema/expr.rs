@@ -891,6 +891,13 @@ impl Analyzer<'_> {
         if self.macro_depth > 4 {
             return Some(SqlType::Unknown);
         }
+        // `list_reverse(l)` is `l[:-:-1]`, a slice whose open end sqlparser
+        // does not read: a list's slice is of the list's type.
+        if let ([param], [ty @ SqlType::List(_)]) = (params.as_slice(), args) {
+            if body.starts_with(&format!("{param}[")) && body.contains(":-:") {
+                return Some(ty.clone());
+            }
+        }
         let expr = parse_macro_body(body)?;
         let mut scope = Scope::with_parent(None);
         scope.items.push(super::scope::FromItem::unqualified(
@@ -1083,6 +1090,18 @@ impl Analyzer<'_> {
             | B::PGNotILikeMatch
             | B::PGStartsWith
             | B::PGOverlap => SqlType::Boolean,
+            // `||` of a string and a value of unknown type is a string where
+            // `||` joins only strings (Snowflake, Redshift) or refuses a
+            // string with an array (all but Postgres, whose `'a' || array`
+            // prepends to the array).
+            B::StringConcat
+                if (l.is_unknown() || r.is_unknown())
+                    && (matches!(self.dialect, Dialect::Snowflake | Dialect::Redshift)
+                        || self.dialect != Dialect::Postgres
+                            && (l.is_string() || r.is_string())) =>
+            {
+                SqlType::Varchar
+            }
             _ if l.is_unknown() || r.is_unknown() => SqlType::Unknown,
             B::Plus | B::Minus | B::Multiply | B::Divide | B::Modulo
                 if self.dialect == Dialect::BigQuery && bigquery_decimal_result(l, r).is_some() =>

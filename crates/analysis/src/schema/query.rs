@@ -1784,6 +1784,9 @@ impl<'a> Analyzer<'a> {
                         crate::syntax::Dialect::Postgres | crate::syntax::Dialect::Redshift
                     ) {
                         super::postgres_naming::postgres_column_name(expr)
+                    } else if self.dialect == crate::syntax::Dialect::DuckDb {
+                        duckdb_reference_name(expr, &scope)
+                            .unwrap_or_else(|| naming::expr_column_name(expr))
                     } else {
                         naming::expr_column_name(expr)
                     };
@@ -2943,4 +2946,15 @@ fn alias_with_groups(alias: &str, column: &str, regex: &regex::Regex) -> String 
         }
     }
     out
+}
+
+/// DuckDB names a column read by reference (`order_id`, `o.order_id`) as the
+/// relation defines it (`Order_ID`), not as the reference is written.
+fn duckdb_reference_name(expr: &Expr, scope: &Scope) -> Option<String> {
+    let ids: Vec<String> = match expr {
+        Expr::Identifier(id) => vec![id.value.clone()],
+        Expr::CompoundIdentifier(ids) => ids.iter().map(|i| i.value.clone()).collect(),
+        _ => return None,
+    };
+    scope.defined_column_name(&ids)
 }

@@ -285,6 +285,31 @@ impl<'p> Scope<'p> {
     }
 
     /// Finds the relation a qualifier (`alias`, `table` or `schema.table`) names.
+    /// The name a column read as `ids` (`a` or `t.a`) has where it is
+    /// defined, when this query level defines it: DuckDB gives a column read
+    /// by reference that name, whatever case the reference is written in.
+    pub fn defined_column_name(&self, ids: &[String]) -> Option<String> {
+        match ids {
+            [name] => {
+                if self.lambda_param(name).is_some() {
+                    return None;
+                }
+                if let Some(m) = self.merged(name) {
+                    return Some(m.name.clone());
+                }
+                self.items
+                    .iter()
+                    .find_map(|item| item.column(name))
+                    .map(|c| c.name.clone())
+            }
+            [qualifier @ .., name] if !qualifier.is_empty() => {
+                let (depth, _, item) = self.find_item(qualifier)?;
+                (depth == 0).then(|| item.column(name).map(|c| c.name.clone()))?
+            }
+            _ => None,
+        }
+    }
+
     pub fn find_item(&self, qualifier: &[String]) -> Option<(usize, usize, &FromItem)> {
         let mut scope = Some(self);
         let mut depth = 0;

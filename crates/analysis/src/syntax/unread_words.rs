@@ -32,6 +32,8 @@ enum UnreadWord {
     /// DuckDB's `USING SAMPLE 10%` and `TABLESAMPLE reservoir(50 ROWS)`,
     /// with their method, size and seed: which rows are read.
     DuckDbSample,
+    /// The `%` or `PERCENT` of DuckDB's `LIMIT 50%`: how many rows are kept.
+    DuckDbLimitPercent,
 }
 
 impl UnreadWord {
@@ -43,6 +45,7 @@ impl UnreadWord {
             UnreadWord::FrameExclusion => Some("a window frame's EXCLUDE"),
             UnreadWord::DuckDbGlob => Some("DuckDB's GLOB"),
             UnreadWord::DuckDbSample => Some("DuckDB's sampling"),
+            UnreadWord::DuckDbLimitPercent => Some("DuckDB's LIMIT in percent"),
             UnreadWord::BetweenAsymmetric | UnreadWord::RedshiftApproximate => None,
         }
     }
@@ -82,8 +85,29 @@ fn previous_word(tokens: &[TokenWithSpan], i: usize) -> Option<&Token> {
         .find(|t| !is_blank(t))
 }
 
+/// Whether the token at `i` is the `%` or `PERCENT` of `LIMIT <number> %`.
+fn limit_percent_at(tokens: &[TokenWithSpan], i: usize) -> bool {
+    if !(tokens[i].token == Token::Mod || word_is(&tokens[i].token, "percent")) {
+        return false;
+    }
+    let before: Vec<&Token> = tokens[..i]
+        .iter()
+        .rev()
+        .map(|t| &t.token)
+        .filter(|t| !is_blank(t))
+        .take(2)
+        .collect();
+    let ends = next_words(tokens, i, 1).first().is_none_or(|t| {
+        matches!(t, Token::SemiColon | Token::RParen | Token::EOF) || word_is(t, "offset")
+    });
+    matches!(before.as_slice(), [Token::Number(..), limit] if word_is(limit, "limit")) && ends
+}
+
 /// The word at `i`, if it is one `dialect` has and sqlparser does not read.
 fn unread_word_at(dialect: Dialect, tokens: &[TokenWithSpan], i: usize) -> Option<UnreadWord> {
+    if dialect == Dialect::DuckDb && limit_percent_at(tokens, i) {
+        return Some(UnreadWord::DuckDbLimitPercent);
+    }
     let Token::Word(word) = &tokens[i].token else {
         return None;
     };
@@ -374,6 +398,19 @@ mod tests {
             sampled("select s glob 'a*' from t"),
             "select s LIKE 'a*' from t"
         );
+        // `LIMIT 50%` keeps half the rows; `a % b` stays a modulo.
+        assert_eq!(
+            sampled("select id % 2 from t limit 50%"),
+            "select id % 2 from t limit 50"
+        );
+        assert_eq!(
+            sampled("select * from (select * from t limit 10 percent) offset 1"),
+            "select * from (select * from t limit 10 ) offset 1"
+        );
+        assert_eq!(
+            sampled("select * from t limit 5 % 3"),
+            "select * from t limit 5 % 3"
+        );
     }
 
     #[test]
@@ -405,6 +442,10 @@ mod tests {
         assert_eq!(
             lost(Dialect::DuckDb, "select * from t where s glob 'a*'"),
             Some("DuckDB's GLOB")
+        );
+        assert_eq!(
+            lost(Dialect::DuckDb, "select * from t limit 50%"),
+            Some("DuckDB's LIMIT in percent")
         );
     }
 }
