@@ -303,3 +303,49 @@ sources:
     );
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[test]
+fn a_source_on_a_seeds_relation_reads_the_seed_whatever_columns_its_yaml_lists() {
+    // As moveeleven-data/ledgerline: the YAML lists one column, to test it.
+    let root = common::write_project(
+        "source-over-seed",
+        &[
+            (
+                "dbt_project.yml",
+                "name: ledger\nprofile: ledger\nseeds:\n  +schema: seed_data\n",
+            ),
+            (
+                "profiles.yml",
+                "ledger:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: ledger.duckdb\n",
+            ),
+            ("seeds/sec_info.csv", "code,name,load_ts\nA,Apple,2024-01-01 10:00:00\n"),
+            (
+                "models/_sources.yml",
+                "version: 2\nsources:\n  - name: seeds\n    schema: \"{{ target.schema }}_seed_data\"\n    tables:\n      - name: sec_info\n        columns:\n          - name: code\n            tests: [not_null]\n",
+            ),
+            (
+                "models/stg_sec.sql",
+                "select code, name, load_ts from {{ source('seeds', 'sec_info') }}\n",
+            ),
+        ],
+    );
+    let host = AnalysisHost::load(&root).unwrap();
+    assert_eq!(common::diagnostic_lines(&host), Vec::<String>::new());
+    let schemas = host.relation_schemas();
+    let columns: Vec<String> = schemas["main.stg_sec"]
+        .columns
+        .iter()
+        .map(|c| format!("{} {}", c.name, c.ty))
+        .collect();
+    assert_eq!(
+        columns,
+        ["code VARCHAR", "name VARCHAR", "load_ts TIMESTAMP"]
+    );
+    // `+schema` straight under `seeds:` is every seed's.
+    assert!(
+        schemas.contains_key("main_seed_data.sec_info"),
+        "{:?}",
+        schemas.keys()
+    );
+    let _ = std::fs::remove_dir_all(root);
+}

@@ -149,3 +149,45 @@ fn a_snapshots_query_is_checked_and_read_downstream() {
         .contains_key("history.orders_snapshot"));
     let _ = std::fs::remove_dir_all(root);
 }
+
+#[test]
+fn configs_written_straight_under_snapshots_and_models_apply_to_every_node() {
+    let root = common::write_project(
+        "snapshot-top-level-config",
+        &[
+            (
+                "dbt_project.yml",
+                "name: shop\nprofile: shop\nmodels:\n  +schema: marts\nsnapshots:\n  +schema: snaps\n  +hard_deletes: new_record\n  +snapshot_meta_column_names:\n    dbt_valid_to: valid_to\n",
+            ),
+            ("profiles.yml", PROFILE),
+            ("models/base.sql", "select 1 as id, 'a' as name\n"),
+            (
+                "snapshots/snap_base.sql",
+                "{% snapshot snap_base %}\n{{ config(unique_key='id', strategy='check', check_cols='all') }}\nselect * from {{ ref('base') }}\n{% endsnapshot %}\n",
+            ),
+            (
+                "models/use_snap.sql",
+                "select id, valid_to, dbt_is_deleted from {{ ref('snap_base') }}\n",
+            ),
+        ],
+    );
+    let host = AnalysisHost::load(&root).unwrap();
+    assert_eq!(common::diagnostic_lines(&host), Vec::<String>::new());
+    assert_eq!(
+        columns(&host, "main_snaps.snap_base"),
+        [
+            "id INTEGER",
+            "name VARCHAR",
+            "dbt_scd_id VARCHAR",
+            "dbt_updated_at TIMESTAMP",
+            "dbt_valid_from TIMESTAMP",
+            "valid_to TIMESTAMP",
+            "dbt_is_deleted VARCHAR",
+        ]
+    );
+    assert_eq!(
+        columns(&host, "main_marts.use_snap"),
+        ["id INTEGER", "valid_to TIMESTAMP", "dbt_is_deleted VARCHAR"]
+    );
+    let _ = std::fs::remove_dir_all(root);
+}

@@ -810,6 +810,15 @@ fn typed_in(dialect: Dialect, table: &str, expr: &str) -> String {
 /// Types as PostgreSQL 15 gives them: `format_type` of the column of
 /// `create view p as select EXPR as c from t` over the table below.
 const POSTGRES_15_TYPES: &[(&str, &str)] = &[
+    // Ranges' bounds and tests; an array and an element joined by `||`.
+    ("lower(rng)", "integer"),
+    ("upper(drng)", "date"),
+    ("isempty(rng)", "boolean"),
+    ("lower_inc(drng)", "boolean"),
+    ("rng @> 3", "boolean"),
+    ("arr @> array[1]", "boolean"),
+    ("arr || 3", "integer[]"),
+    ("3 || arr", "integer[]"),
     ("sum(i)", "bigint"),
     ("sum(b)", "numeric"),
     ("sum(n)", "numeric"),
@@ -974,7 +983,8 @@ const POSTGRES_15_TYPES: &[(&str, &str)] = &[
 fn postgres_types_are_postgres_15s() {
     let table = r#"[["i", "integer"], ["s", "smallint"], ["b", "bigint"], ["n", "numeric(10,2)"],
         ["r", "real"], ["d", "double precision"], ["tx", "text"], ["dt", "date"],
-        ["ts", "timestamp"], ["tz", "timestamptz"], ["arr", "integer[]"], ["j", "jsonb"]]"#;
+        ["ts", "timestamp"], ["tz", "timestamptz"], ["arr", "integer[]"], ["j", "jsonb"],
+        ["rng", "int4range"], ["drng", "daterange"]]"#;
     // Postgres's names as Loupe shows them: TEXT and VARCHAR are one type to Loupe.
     let shown = |postgres: &str| -> String {
         match postgres {

@@ -34,12 +34,37 @@ pub fn with_some_precision(ty: &SqlType) -> SqlType {
     }
 }
 
+/// The type of a built-in range's bounds (`lower(int4range)` is an integer).
+fn range_element(ty: &SqlType) -> Option<SqlType> {
+    let SqlType::Named(name) = ty else {
+        return None;
+    };
+    Some(match name.to_ascii_lowercase().as_str() {
+        "int4range" => SqlType::Integer,
+        "int8range" => SqlType::BigInt,
+        "numrange" => SqlType::Numeric,
+        "daterange" => SqlType::Date,
+        "tsrange" => SqlType::Timestamp,
+        "tstzrange" => SqlType::TimestampTz,
+        _ => return None,
+    })
+}
+
 /// Postgres's result type of the call `name(args)`, where it differs from DuckDB's.
 pub fn postgres_result_type(name: &str, args: &[SqlType]) -> Option<SqlType> {
     use SqlType::*;
     let first = args.first().cloned().map(SqlType::materialize);
     if let Some(ty) = postgres_json_function(name) {
         return Some(ty);
+    }
+    if let Some(element) = first.as_ref().and_then(range_element) {
+        match name {
+            "lower" | "upper" => return Some(element),
+            "isempty" | "lower_inc" | "upper_inc" | "lower_inf" | "upper_inf" => {
+                return Some(Boolean)
+            }
+            _ => {}
+        }
     }
     Some(match (name, first.as_ref()) {
         ("sum", Some(TinyInt | SmallInt | Integer)) => BigInt,

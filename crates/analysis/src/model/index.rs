@@ -131,13 +131,18 @@ impl ProjectIndex {
     }
 
     /// The seed or model whose output a `source()` reads: one building the
-    /// source's relation, when nothing declares or describes its columns.
+    /// source's relation, unless a fabric described the table.
     pub fn node_read_through_source(
         &self,
         source: &SourceTable,
         catalog: &crate::project::WarehouseCatalog,
     ) -> Option<&NodeInfo> {
-        if catalog.knows_source(source) {
+        // A fabric's description of the table wins; columns the YAML lists
+        // (often some only, to test them) do not: the node builds them all.
+        if catalog
+            .columns(&source.schema, &source.identifier)
+            .is_some()
+        {
             return None;
         }
         self.node_by_relation(&source.schema, &source.identifier)

@@ -402,6 +402,8 @@ impl ModelConfig {
         render: &dyn Fn(&str) -> String,
     ) -> ModelConfig {
         let mut config = ModelConfig::default();
+        // `+schema: x` written straight under `models:` is every model's.
+        config.apply(tree, render);
         let Some(mut node) = tree.get(package) else {
             return config;
         };

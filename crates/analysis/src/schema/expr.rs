@@ -1089,7 +1089,9 @@ impl Analyzer<'_> {
             | B::PGNotLikeMatch
             | B::PGNotILikeMatch
             | B::PGStartsWith
-            | B::PGOverlap => SqlType::Boolean,
+            | B::PGOverlap
+            | B::AtArrow
+            | B::ArrowAt => SqlType::Boolean,
             // `||` of a string and a value of unknown type is a string where
             // `||` joins only strings (Snowflake, Redshift) or refuses a
             // string with an array (all but Postgres, whose `'a' || array`
@@ -1124,6 +1126,17 @@ impl Analyzer<'_> {
             }
             B::StringConcat => match (l, r) {
                 (SqlType::Null, _) | (_, SqlType::Null) => SqlType::Null,
+                // Postgres appends or prepends an element: `text[] || 'z'`.
+                (SqlType::List(_), e) | (e, SqlType::List(_))
+                    if matches!(self.dialect, Dialect::Postgres | Dialect::Redshift)
+                        && !matches!(e, SqlType::List(_)) =>
+                {
+                    if matches!(l, SqlType::List(_)) {
+                        l.clone()
+                    } else {
+                        r.clone()
+                    }
+                }
                 (SqlType::List(_), _) | (_, SqlType::List(_)) => {
                     common_supertype(l, r).unwrap_or(SqlType::Unknown)
                 }
