@@ -349,3 +349,30 @@ fn a_source_on_a_seeds_relation_reads_the_seed_whatever_columns_its_yaml_lists()
     );
     let _ = std::fs::remove_dir_all(root);
 }
+
+#[test]
+fn a_data_type_a_comma_cut_short_is_a_warning() {
+    let root = common::write_project(
+        "cut-data-type",
+        &[
+            ("dbt_project.yml", "name: shop\nprofile: shop\n"),
+            (
+                "models/_sources.yml",
+                "version: 2\nsources:\n  - name: raw\n    tables:\n      - name: payments\n        columns:\n          - {name: amount, data_type: DECIMAL(10,2)}\n          - {name: fee, data_type: \"DECIMAL(10,2)\"}\n",
+            ),
+            (
+                "models/stg_payments.sql",
+                "select amount, fee from {{ source('raw', 'payments') }}\n",
+            ),
+        ],
+    );
+    let host = AnalysisHost::load(&root).unwrap();
+    let lines = common::diagnostic_lines(&host);
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    assert!(
+        lines[0]
+            .starts_with("models/_sources.yml:7 L013 `data_type: DECIMAL(10` was cut at a comma"),
+        "{lines:#?}"
+    );
+    let _ = std::fs::remove_dir_all(root);
+}

@@ -152,6 +152,33 @@ fn name_offsets(source: &str) -> rustc_hash::FxHashMap<&str, usize> {
     offsets
 }
 
+/// The `data_type`s a comma cut short (`{name: a, data_type: DECIMAL(10,2)}`
+/// reads `DECIMAL(10`): more `(` than `)`. Nested mappings are followed a
+/// few levels deep (columns sit at the fourth).
+fn cut_data_types(v: &Yaml, depth: usize) -> Vec<String> {
+    if depth > 8 {
+        return Vec::new();
+    }
+    match v {
+        Yaml::Mapping(m) => m
+            .iter()
+            .flat_map(|(k, v)| match (k.as_str(), v) {
+                (Some("data_type"), Yaml::String(t))
+                    if t.matches('(').count() > t.matches(')').count() =>
+                {
+                    vec![t.clone()]
+                }
+                _ => cut_data_types(v, depth + 1),
+            })
+            .collect(),
+        Yaml::Sequence(items) => items
+            .iter()
+            .flat_map(|i| cut_data_types(i, depth + 1))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Parses a properties file; a broken file reports its error and declares
 /// nothing. `render` evaluates Jinja in values (data types often use it);
 /// data types are read as the engine of `dialect` reads them.
@@ -244,6 +271,15 @@ pub fn parse_properties(
                 table,
             });
         }
+    }
+    for cut in cut_data_types(&yaml, 0) {
+        let offset = source.find(cut.as_str()).unwrap_or(0);
+        props.warnings.push((
+            format!(
+                "`data_type: {cut}` was cut at a comma: in a one-line mapping (`{{name: x, data_type: ...}}`) a comma ends the value; quote the whole type"
+            ),
+            offset,
+        ));
     }
     for (key, written, read_as) in unrendered {
         let offset = source.find(written.as_str()).unwrap_or(0);
