@@ -449,7 +449,13 @@ fn open_file_scopes(snapshot: &AnalysisHost, open: &[PathBuf]) -> Scopes {
     let (db, project) = (snapshot.db(), snapshot.project());
     open.iter()
         .filter_map(|p| snapshot.file(p))
-        .filter(|f| f.kind(db) == loupe_analysis::project::FileKind::Model)
+        .filter(|f| {
+            matches!(
+                f.kind(db),
+                loupe_analysis::project::FileKind::Model
+                    | loupe_analysis::project::FileKind::Snapshot
+            )
+        })
         .filter_map(|f| {
             let facts = loupe_analysis::model::model_ide_facts(db, project, f);
             (!facts.scopes.is_empty()).then(|| (snapshot.path_of(f), facts.scopes.clone()))
