@@ -274,6 +274,27 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
             }
         }
     }
+    // A node's config: its package's, then the root project's for that
+    // package, then its properties'.
+    let node_config = |package: &str, rel: &str, kind: FileKind, name: &str| {
+        let mut config = settings
+            .packages
+            .iter()
+            .find(|p| p.name == package)
+            .map(|p| ModelConfig::from_tree(config_tree(p, kind), package, rel, &render))
+            .unwrap_or_default();
+        if let Some(root) = root.filter(|r| r.name != package) {
+            let overrides = ModelConfig::from_tree(config_tree(root, kind), package, rel, &render);
+            merge_config(&mut config, overrides);
+        }
+        if let Some(props) = props_by_name.get(&name.to_lowercase()) {
+            merge_config(&mut config, props.config.clone());
+            if props.contract_enforced {
+                config.contract_enforced = Some(true);
+            }
+        }
+        config
+    };
     let mut unnamed: Vec<UnnamedNode> = Vec::new();
     for &file in project.files(db).iter() {
         let kind = file.kind(db);
@@ -299,24 +320,7 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
             vec![stem]
         };
         for name in names {
-            // The package's own config, then the root project's config for that package.
-            let mut config = settings
-                .packages
-                .iter()
-                .find(|p| p.name == package)
-                .map(|p| ModelConfig::from_tree(config_tree(p, kind), &package, rel, &render))
-                .unwrap_or_default();
-            if let Some(root) = root.filter(|r| r.name != package) {
-                let overrides =
-                    ModelConfig::from_tree(config_tree(root, kind), &package, rel, &render);
-                merge_config(&mut config, overrides);
-            }
-            if let Some(props) = props_by_name.get(&name.to_lowercase()) {
-                merge_config(&mut config, props.config.clone());
-                if props.contract_enforced {
-                    config.contract_enforced = Some(true);
-                }
-            }
+            let config = node_config(&package, rel, kind, &name);
             unnamed.push(UnnamedNode {
                 file,
                 name,
@@ -332,21 +336,7 @@ pub fn project_index(db: &dyn Db, project: Project) -> Arc<ProjectIndex> {
         let package = file.package(db).clone();
         let rel = file.package_relative(db).clone();
         let kind = FileKind::Snapshot;
-        let mut config = settings
-            .packages
-            .iter()
-            .find(|p| p.name == package)
-            .map(|p| ModelConfig::from_tree(config_tree(p, kind), &package, &rel, &render))
-            .unwrap_or_default();
-        if let Some(root) = root.filter(|r| r.name != package) {
-            merge_config(
-                &mut config,
-                ModelConfig::from_tree(config_tree(root, kind), &package, &rel, &render),
-            );
-        }
-        if let Some(props) = props_by_name.get(&name.to_lowercase()) {
-            merge_config(&mut config, props.config.clone());
-        }
+        let config = node_config(&package, &rel, kind, &name);
         unnamed.push(UnnamedNode {
             file,
             name,
