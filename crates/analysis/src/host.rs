@@ -744,16 +744,18 @@ impl AnalysisHost {
         let db = &self.db;
         let index = project_index(db, self.project);
         let mut out = BTreeMap::new();
-        for node in index
-            .nodes
-            .iter()
-            .filter(|n| !n.opaque || n.snapshot_of.is_some())
-        {
+        for node in index.nodes.iter().filter(|n| {
+            !n.opaque || n.snapshot_of.is_some() || n.file_kind == FileKind::PythonModel
+        }) {
             let ephemeral = node.is_sql_model()
                 && crate::model::model_materialization(db, self.project, node.file).as_deref()
                     == Some("ephemeral");
-            if node.snapshot_of.is_some() {
+            if node.snapshot_of.is_some() || node.file_kind == FileKind::PythonModel {
                 let schema = crate::model::node_output(db, self.project, node);
+                // A Python model whose properties declare no columns: nothing to show.
+                if schema.columns.is_empty() && schema.open {
+                    continue;
+                }
                 let (schema_name, identifier) =
                     crate::model::model_relation(db, self.project, node);
                 out.insert(

@@ -127,6 +127,36 @@ pub fn node_output(db: &dyn Db, project: Project, node: &NodeInfo) -> Arc<Relati
     yaml_snapshot_output(db, project, node, 0)
 }
 
+/// A Python model's columns as its properties declare them (Loupe does not
+/// read Python): open to others unless its contract is enforced.
+fn declared_python_model_schema(
+    db: &dyn Db,
+    project: Project,
+    node: &NodeInfo,
+) -> Option<RelationSchema> {
+    if node.file_kind != crate::project::FileKind::PythonModel {
+        return None;
+    }
+    let index = project_index(db, project);
+    let (_, props) = index.properties.get(&node.name.to_lowercase())?;
+    if props.columns.is_empty() {
+        return None;
+    }
+    let columns = props
+        .columns
+        .iter()
+        .map(|(name, ty, _)| {
+            crate::schema::Column::new(
+                name.clone(),
+                ty.clone().unwrap_or(crate::types::SqlType::Unknown),
+            )
+        })
+        .collect();
+    let mut schema = RelationSchema::closed(columns);
+    schema.open = node.config.contract_enforced != Some(true);
+    Some(schema)
+}
+
 /// Snapshots defined in YAML read their relation's columns; one of another
 /// such snapshot reads it in turn, this many deep at most (a cycle of them
 /// is a project error dbt reports).
@@ -171,7 +201,9 @@ fn yaml_snapshot_output(
         return Arc::new(output);
     }
     if node.opaque {
-        Arc::new(RelationSchema::unknown())
+        Arc::new(
+            declared_python_model_schema(db, project, node).unwrap_or_else(RelationSchema::unknown),
+        )
     } else if node.is_seed {
         seed_schema(db, project, node.file).clone()
     } else {
@@ -181,7 +213,10 @@ fn yaml_snapshot_output(
 
 impl ModelLookup<'_> {
     fn node_schema(&self, node: &NodeInfo) -> Lookup {
-        if node.opaque && node.snapshot_of.is_none() {
+        if node.opaque
+            && node.snapshot_of.is_none()
+            && declared_python_model_schema(self.db, self.project, node).is_none()
+        {
             return Lookup::Opaque;
         }
         if let Some((_, schema)) = self.assumed.iter().find(|(f, _)| *f == node.file) {
