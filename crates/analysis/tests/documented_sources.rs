@@ -314,10 +314,7 @@ fn a_source_on_a_seeds_relation_reads_the_seed_whatever_columns_its_yaml_lists()
                 "dbt_project.yml",
                 "name: ledger\nprofile: ledger\nseeds:\n  +schema: seed_data\n",
             ),
-            (
-                "profiles.yml",
-                "ledger:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: ledger.duckdb\n",
-            ),
+            ("profiles.yml", &common::duckdb_profile("ledger")),
             ("seeds/sec_info.csv", "code,name,load_ts\nA,Apple,2024-01-01 10:00:00\n"),
             (
                 "models/_sources.yml",

@@ -11,10 +11,7 @@ fn a_python_models_declared_columns_are_read_downstream() {
         "python-model",
         &[
             ("dbt_project.yml", "name: shop\nprofile: shop\n"),
-            (
-                "profiles.yml",
-                "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: shop.duckdb\n",
-            ),
+            ("profiles.yml", &common::duckdb_profile("shop")),
             ("models/base.sql", "select 1 as id, 'a' as name\n"),
             (
                 "models/scored.py",

@@ -7,9 +7,6 @@ mod common;
 
 use loupe_analysis::host::AnalysisHost;
 
-const PROFILE: &str =
-    "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: shop.duckdb\n";
-
 fn columns(host: &AnalysisHost, relation: &str) -> Vec<String> {
     let schemas = host.relation_schemas();
     let schema = schemas
@@ -28,7 +25,7 @@ fn snapshots_build_their_query_columns_and_dbts_own() {
         "snapshots",
         &[
             ("dbt_project.yml", "name: shop\nprofile: shop\n"),
-            ("profiles.yml", PROFILE),
+            ("profiles.yml", &common::duckdb_profile("shop")),
             (
                 "models/orders.sql",
                 "select 1 as id, 'placed' as status, current_timestamp as updated_at\n",
@@ -115,7 +112,7 @@ fn a_snapshots_query_is_checked_and_read_downstream() {
         "snapshot-errors",
         &[
             ("dbt_project.yml", "name: shop\nprofile: shop\nsnapshots:\n  shop:\n    +target_schema: history\n"),
-            ("profiles.yml", PROFILE),
+            ("profiles.yml", &common::duckdb_profile("shop")),
             ("models/orders.sql", "select 1 as id, 'placed' as status\n"),
             (
                 "snapshots/orders_snapshot.sql",
@@ -159,7 +156,7 @@ fn configs_written_straight_under_snapshots_and_models_apply_to_every_node() {
                 "dbt_project.yml",
                 "name: shop\nprofile: shop\nmodels:\n  +schema: marts\nsnapshots:\n  +schema: snaps\n  +hard_deletes: new_record\n  +snapshot_meta_column_names:\n    dbt_valid_to: valid_to\n",
             ),
-            ("profiles.yml", PROFILE),
+            ("profiles.yml", &common::duckdb_profile("shop")),
             ("models/base.sql", "select 1 as id, 'a' as name\n"),
             (
                 "snapshots/snap_base.sql",

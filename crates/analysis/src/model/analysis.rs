@@ -213,11 +213,14 @@ fn yaml_snapshot_output(
 
 impl ModelLookup<'_> {
     fn node_schema(&self, node: &NodeInfo) -> Lookup {
-        if node.opaque
-            && node.snapshot_of.is_none()
-            && declared_python_model_schema(self.db, self.project, node).is_none()
-        {
-            return Lookup::Opaque;
+        if node.opaque && node.snapshot_of.is_none() {
+            // A Python model read by its declared columns, if it declares any.
+            let declared = node_output(self.db, self.project, node);
+            return if declared.columns.is_empty() && declared.open {
+                Lookup::Opaque
+            } else {
+                Lookup::Found(declared)
+            };
         }
         if let Some((_, schema)) = self.assumed.iter().find(|(f, _)| *f == node.file) {
             return Lookup::Found(schema.clone());

@@ -16,6 +16,12 @@ pub fn write_project(name: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
     root
 }
 
+/// A `profiles.yml` of one DuckDB output for the profile `name`.
+#[allow(dead_code)]
+pub fn duckdb_profile(name: &str) -> String {
+    format!("{name}:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: {name}.duckdb\n")
+}
+
 /// The project's diagnostics as `file:line CODE message` lines.
 #[allow(dead_code)]
 pub fn diagnostic_lines(host: &AnalysisHost) -> Vec<String> {
