@@ -684,3 +684,38 @@ fn a_diagnostic_ending_inside_a_character_outside_ascii_is_placed() {
         "{diagnostics:?}"
     );
 }
+
+#[test]
+fn duckdb_pivot_clauses_out_of_order_are_a_syntax_error() {
+    // Found by the `sql_dialects` fuzz target: an UNPIVOT's INTO before its ON
+    // sliced the tokens backwards and panicked.
+    let root = project(
+        "pivot_out_of_order",
+        &[
+            (
+                "models/into_first.sql",
+                "unpivot {{ ref('neighbour') }} into name n value v limit 1 on ok".to_string(),
+            ),
+            (
+                "models/using_first.sql",
+                "pivot {{ ref('neighbour') }} using count(*) on label".to_string(),
+            ),
+        ],
+    );
+    let found = analyze_on_ordinary_stack(root);
+    for file in ["models/into_first.sql", "models/using_first.sql"] {
+        let (_, diagnostics, _) = of(&found, file);
+        assert!(!diagnostics.is_empty(), "{file}");
+        assert!(
+            diagnostics
+                .iter()
+                .all(|(_, m)| !m.contains("internal error")),
+            "{file}: {diagnostics:?}"
+        );
+    }
+    expect_columns(
+        &found,
+        "models/neighbour.sql",
+        &[("ok", "INTEGER"), ("label", "VARCHAR")],
+    );
+}

@@ -104,6 +104,11 @@ fn pivot_parts(tokens: &[TokenWithSpan], start: usize) -> Option<PivotParts> {
     }
     let at = |k: Keyword| marks.iter().find(|(m, _)| *m == k).map(|(_, i)| *i);
     let on = at(Keyword::ON)?;
+    // Clauses come in their order (ON, IN, USING, GROUP BY, ORDER BY, LIMIT; INTO
+    // after ON): a word of a later clause before ON is not a statement Loupe reads.
+    if marks.iter().any(|&(_, i)| i < on) {
+        return None;
+    }
     let after = |from: usize| -> usize {
         marks
             .iter()
@@ -324,6 +329,15 @@ mod tests {
         );
         // A column or table named pivot is not a statement.
         assert_eq!(read("select pivot from t"), "select pivot from t");
+        // Clauses out of order are left to the parser (they once sliced backwards).
+        for sql in [
+            "unpivot t into name n value v limit 1 on a",
+            "unpivot t order by 1 on a",
+            "pivot t limit 1 on k",
+            "pivot t using sum(v) on k",
+        ] {
+            assert_eq!(read(sql), sql);
+        }
     }
 
     #[test]
