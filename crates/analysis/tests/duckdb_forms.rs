@@ -165,7 +165,7 @@ fn a_json_arrow_and_a_columns_expression_carry_their_columns_lineage() {
     );
     write(
         "models/events.sql",
-        "select 1 as user_id, '{\"a\": 1}'::json as payload, 2.5 as price",
+        "select 1 as user_id, '{\"a\": 1}'::json as payload, 2.5 as price, ['a', 'b']::varchar[] as tags",
     );
     write(
         "models/flat.sql",
@@ -174,6 +174,10 @@ fn a_json_arrow_and_a_columns_expression_carry_their_columns_lineage() {
     write(
         "models/nearest.sql",
         "select e.user_id, f.a from {{ ref('events') }} e asof join {{ ref('flat') }} f on e.price >= f.top_price",
+    );
+    write(
+        "models/reversed.sql",
+        "select tags[::-1] as r, tags[user_id:-:2] as odd from {{ ref('events') }}",
     );
     let host = AnalysisHost::load(&root).unwrap();
     let diagnostics: Vec<String> = host.check().into_iter().map(|d| d.message).collect();
@@ -194,6 +198,11 @@ fn a_json_arrow_and_a_columns_expression_carry_their_columns_lineage() {
     assert_eq!(sources("flat", "top_price"), ["events.price"]);
     assert_eq!(sources("flat", "top_payload"), ["events.payload"]);
     assert_eq!(sources("nearest", "a"), ["flat.a"]);
+    assert_eq!(sources("reversed", "r"), ["events.tags"]);
+    assert_eq!(
+        sources("reversed", "odd"),
+        ["events.tags", "events.user_id"]
+    );
     // A runnable gem is not printed from a tree that lost the ASOF.
     let file = host.file(&root.join("models/nearest.sql")).unwrap();
     let compiled = loupe_analysis::model::compile_gem(
@@ -205,6 +214,20 @@ fn a_json_arrow_and_a_columns_expression_carry_their_columns_lineage() {
     );
     assert!(
         compiled.as_ref().is_err_and(|e| e.contains("ASOF JOIN")),
+        "{compiled:?}"
+    );
+    // Open slice ends print back as DuckDB reads them (`[1::2]` would be a cast).
+    let file = host.file(&root.join("models/reversed.sql")).unwrap();
+    let compiled = loupe_analysis::model::compile_gem(
+        host.db(),
+        host.project(),
+        file,
+        None,
+        loupe_analysis::model::Upstream::Inline,
+    )
+    .unwrap();
+    assert!(
+        format!("{compiled:?}").contains("tags[:-:-1] AS r, tags[user_id:-:2] AS odd"),
         "{compiled:?}"
     );
     let _ = std::fs::remove_dir_all(&root);
@@ -283,6 +306,30 @@ fn friendlier_sql_reads_as_duckdb_reads_it() {
         columns("select list_reverse(tags) as r, array_reverse(tags) as a from t"),
         ["r VARCHAR[]", "a VARCHAR[]"]
     );
+}
+
+#[test]
+fn list_slices_with_an_open_end_and_a_step_are_read() {
+    // DuckDB 2.0.1: `[1,2,3][::-1]` is [3, 2, 1]; `-` as a bound is the end;
+    // `[1::2]` is a cast, not a slice.
+    assert_eq!(
+        columns(
+            "select tags[::-1] as a, tags[:-:-1] as b, tags[ : : -1] as c, \
+             tags[2:-:2] as d, tags[:user_id:2] as e, tags[user_id::int] as f from t"
+        ),
+        [
+            "a VARCHAR[]",
+            "b VARCHAR[]",
+            "c VARCHAR[]",
+            "d VARCHAR[]",
+            "e VARCHAR[]",
+            "f VARCHAR"
+        ]
+    );
+    // A misspelled column in the step is still found.
+    let analysis = analyze_sql("select tags[::step] from t", Dialect::DuckDb, &catalog());
+    let codes: Vec<_> = analysis.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, [loupe_analysis::diagnostics::Code::UnknownColumn]);
 }
 
 #[test]

@@ -85,9 +85,10 @@ impl Analyzer<'_> {
                         AccessExpr::Subscript(Subscript::Slice {
                             lower_bound,
                             upper_bound,
-                            ..
+                            stride,
                         }) => {
-                            for b in lower_bound.iter().chain(upper_bound) {
+                            let bounds = lower_bound.iter().chain(upper_bound).chain(stride);
+                            for b in bounds.filter(|b| !crate::syntax::is_open_slice_end(b)) {
                                 infer(self, b);
                             }
                             ty
@@ -891,13 +892,6 @@ impl Analyzer<'_> {
         if self.macro_depth > 4 {
             return Some(SqlType::Unknown);
         }
-        // `list_reverse(l)` is `l[:-:-1]`, a slice whose open end sqlparser
-        // does not read: a list's slice is of the list's type.
-        if let ([param], [ty @ SqlType::List(_)]) = (params.as_slice(), args) {
-            if body.starts_with(&format!("{param}[")) && body.contains(":-:") {
-                return Some(ty.clone());
-            }
-        }
         let expr = parse_macro_body(body)?;
         let mut scope = Scope::with_parent(None);
         scope.items.push(super::scope::FromItem::unqualified(
@@ -1547,12 +1541,7 @@ fn date_part_type(name: &str, f: &Function) -> Option<SqlType> {
 
 /// Parses a DuckDB macro body (an expression) once per call site.
 fn parse_macro_body(body: &str) -> Option<Expr> {
-    let dialect = sqlparser::dialect::DuckDbDialect {};
-    sqlparser::parser::Parser::new(&dialect)
-        .try_with_sql(body)
-        .ok()?
-        .parse_expr()
-        .ok()
+    Dialect::DuckDb.parse_expr(body)
 }
 
 /// Resolves `a`, `t.a`, `s.t.a`, and struct field paths like `t.col.field`.

@@ -4,7 +4,8 @@
 //! - a query of only a FROM clause (`FROM t WHERE x > 1`) selects `*`;
 //! - `a ** b` is `a ^ b`;
 //! - an aggregate's `FILTER (cond)` is `FILTER (WHERE cond)`;
-//! - PIVOT and UNPIVOT statements (see [`super::duckdb_pivot`]).
+//! - PIVOT and UNPIVOT statements (see [`super::duckdb_pivot`]);
+//! - list slices with an open end and a step (see [`super::duckdb_slices`]).
 
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Span, Token, TokenWithSpan, Whitespace};
@@ -158,6 +159,7 @@ pub(super) fn read_duckdb_forms(dialect: Dialect, tokens: &mut Vec<TokenWithSpan
         return;
     }
     super::duckdb_pivot::read_pivot_statements(tokens);
+    super::duckdb_slices::bound_open_slices(tokens);
     let at = |t: &TokenWithSpan| Span::new(t.span.start, t.span.start);
     let space = Token::Whitespace(Whitespace::Space);
     let mut inserts: Vec<(usize, Vec<Token>)> = bare_froms(tokens)

@@ -11,12 +11,14 @@ mod cte_injection;
 pub mod depth;
 mod duckdb_forms;
 mod duckdb_pivot;
+mod duckdb_slices;
 mod lexer;
 mod plain_identifiers;
 mod spark_intervals;
 mod unread_words;
 
 pub use cte_injection::{ephemeral_cte_insertion, CteInsertion};
+pub use duckdb_slices::is_open_slice_end;
 #[doc(hidden)]
 pub use plain_identifiers::is_plain_word;
 pub use unread_words::meaning_lost_in_tree;
@@ -112,6 +114,17 @@ impl Dialect {
             .with_recursion_limit(MAX_PARSE_DEPTH)
             .with_tokens_with_locations(tokens)
             .parse_statements()
+    }
+
+    /// One expression in this dialect (a DuckDB macro's body), read as a
+    /// statement's expressions are.
+    pub(crate) fn parse_expr(self, sql: &str) -> Option<sqlparser::ast::Expr> {
+        let tokens = self.tokenize(sql).ok()?;
+        Parser::new(self.parser_dialect())
+            .with_recursion_limit(MAX_PARSE_DEPTH)
+            .with_tokens_with_locations(tokens)
+            .parse_expr()
+            .ok()
     }
 
     /// `sql`'s tokens, each run of blanks one token: Loupe's tokenizer
