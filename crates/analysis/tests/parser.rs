@@ -100,6 +100,7 @@ fn literals_are_read_as_sqlparser_reads_them() {
         "select 1 'a'",
         "select 1a, 1.2.3, 1e",
         "values (1, 'a'), (2, 'b')",
+        "select array<int64>[1, 2], range<date> '[2024-01-01, 2024-02-01)', l[::-1], l[1:-:2]",
     ];
     for sql in literals {
         for dialect in Dialect::ALL {

@@ -1262,6 +1262,22 @@ fn bigquery_functions_are_typed_as_bigquery_types_them() {
             "FLOAT64",
         ),
         ("st_geogpoint(f, f)", "GEOGRAPHY"),
+        // Ranges: literals, constructors, their bounds and arrays of them.
+        ("range<date> '[2024-01-01, 2024-02-01)'", "RANGE<DATE>"),
+        (
+            "RANGE<DATETIME> '[2024-01-01 10:00:00, UNBOUNDED)'",
+            "RANGE<DATETIME>",
+        ),
+        ("range(d, d)", "RANGE<DATE>"),
+        ("range(null, ts)", "RANGE<TIMESTAMP>"),
+        ("range_start(range(dt, dt))", "DATETIME"),
+        ("range_end(range<date> '[2024-01-01, 2024-02-01)')", "DATE"),
+        ("range_contains(range(d, d), d)", "BOOL"),
+        ("range_overlaps(range(d, d), range(d, d))", "BOOL"),
+        (
+            "generate_range_array(range(d, d), interval 1 week)",
+            "ARRAY<RANGE<DATE>>",
+        ),
     ] {
         assert_eq!(bigquery_type(expr), expected, "{expr}");
     }

@@ -95,6 +95,32 @@ fn string_or_bytes(first: &SqlType) -> SqlType {
 /// The result type of BigQuery's `name` (lower case, without a `SAFE.`
 /// prefix; `qualifier` is the function's namespace such as `net`) called
 /// with `args`, when BigQuery types it otherwise than DuckDB.
+/// `RANGE(start, end)`'s type, of the bound that has one (`RANGE(NULL, d)`).
+fn range_of(bounds: &[SqlType]) -> SqlType {
+    let element = bounds
+        .iter()
+        .find(|t| matches!(t, SqlType::Date | SqlType::Timestamp | SqlType::TimestampTz));
+    match element {
+        Some(element) => SqlType::Named(format!(
+            "RANGE<{}>",
+            element.shown_in(crate::syntax::Dialect::BigQuery)
+        )),
+        None => SqlType::Unknown,
+    }
+}
+
+/// The type of a range's bounds (`RANGE_START` of a `RANGE<DATE>` is a DATE).
+fn range_element(range: &SqlType) -> Option<SqlType> {
+    let SqlType::Named(name) = range else {
+        return None;
+    };
+    let element = name.strip_prefix("RANGE<")?.strip_suffix('>')?;
+    Some(crate::types::parse_type_in(
+        element,
+        crate::syntax::Dialect::BigQuery,
+    ))
+}
+
 pub fn bigquery_result_type(
     qualifier: Option<&str>,
     name: &str,
@@ -172,6 +198,12 @@ pub fn bigquery_result_type(
         "safe_negate" => numeric_common(&args[..args.len().min(1)]),
         "rand" | "cosine_distance" | "euclidean_distance" => SqlType::Double,
         "range_bucket" | "farm_fingerprint" | "bit_count" => SqlType::BigInt,
+        // Ranges: RANGE<DATE>, RANGE<DATETIME>, RANGE<TIMESTAMP>, named as written.
+        "range" => range_of(args),
+        "range_start" | "range_end" => range_element(&first).unwrap_or(SqlType::Unknown),
+        "range_contains" | "range_overlaps" => SqlType::Boolean,
+        "range_intersect" => first.materialize(),
+        "generate_range_array" => list(first.materialize()),
         "is_inf" | "is_nan" => SqlType::Boolean,
         // Hashes and encodings.
         "md5"

@@ -377,8 +377,8 @@ pub fn parsers_agree(sql: &str, dialect: Dialect) -> Result<(), String> {
         parse(dialect.sqlparser_dialect()),
     ) {
         (Err(_), Err(_)) => Ok(()),
-        // BigQuery's typed array literals too (sqlparser reads comparisons).
-        (Ok(_), _) if dialect == Dialect::BigQuery && may_hold_typed_array(sql) => Ok(()),
+        // BigQuery's typed array and range literals too (sqlparser reads comparisons).
+        (Ok(_), _) if dialect == Dialect::BigQuery && may_hold_typed_literal(sql) => Ok(()),
         // DuckDB's list comprehensions are Loupe's own reading: sqlparser has none.
         (Ok(_), Err(_)) if dialect == Dialect::DuckDb && may_hold_list_comprehension(sql) => Ok(()),
         // So is Spark's `a DIV b` in the Databricks and Hive dialects.
@@ -422,12 +422,14 @@ fn may_hold_list_comprehension(sql: &str) -> bool {
         })
 }
 
-/// Whether `sql` has `ARRAY` followed by `<`, as a typed array literal does.
-fn may_hold_typed_array(sql: &str) -> bool {
+/// Whether `sql` has `ARRAY` or `RANGE` followed by `<`, as a typed array
+/// literal and a range literal do.
+fn may_hold_typed_literal(sql: &str) -> bool {
+    use sqlparser::keywords::Keyword;
     use sqlparser::tokenizer::Token;
     Dialect::BigQuery.sqlparser_tokens(sql).is_ok_and(|tokens| {
         tokens.windows(2).any(|pair| {
-            matches!(&pair[0].token, Token::Word(w) if w.keyword == sqlparser::keywords::Keyword::ARRAY)
+            matches!(&pair[0].token, Token::Word(w) if matches!(w.keyword, Keyword::ARRAY | Keyword::RANGE))
                 && pair[1].token == Token::Lt
         })
     })

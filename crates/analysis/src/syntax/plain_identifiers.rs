@@ -20,7 +20,7 @@
 use sqlparser::ast::{
     ColumnOption, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
     FunctionArguments, GranteesType, Ident, LambdaFunction, LambdaFunctionParameter, LambdaSyntax,
-    ObjectName, ObjectNamePart, OneOrManyWithParens, Statement,
+    ObjectName, ObjectNamePart, OneOrManyWithParens, Statement, TypedString,
 };
 use sqlparser::dialect::{
     BigQueryDialect, DatabricksDialect, Dialect, DuckDbDialect, HiveDialect, Precedence,
@@ -275,6 +275,29 @@ fn bigquery_typed_array(parser: &mut Parser) -> Result<Expr, ParserError> {
     })
 }
 
+/// BigQuery's range literal `RANGE<DATE> '[2024-01-01, 2024-02-01)'`, which
+/// sqlparser reads as comparisons: read as a typed string of the type
+/// `RANGE<DATE>` (a name as written, printed back the same).
+fn bigquery_range_literal(parser: &mut Parser) -> Result<Expr, ParserError> {
+    parser.expect_keyword_is(Keyword::RANGE)?;
+    parser.expect_token(&Token::Lt)?;
+    let element = parser.parse_data_type()?;
+    parser.expect_token(&Token::Gt)?;
+    let value = parser.parse_value()?;
+    if !matches!(value.value, sqlparser::ast::Value::SingleQuotedString(_)) {
+        return parser.expected("a quoted range", parser.peek_token());
+    }
+    let name = format!("RANGE<{element}>");
+    Ok(Expr::TypedString(TypedString {
+        data_type: sqlparser::ast::DataType::Custom(
+            ObjectName::from(vec![Ident::new(name)]),
+            Vec::new(),
+        ),
+        value,
+        uses_odbc_syntax: false,
+    }))
+}
+
 /// Spark's `a DIV b` (integer division), which sqlparser reads only in its
 /// Spark and MySQL dialects, not in the Databricks and Hive ones Loupe
 /// parses Spark SQL with; read as sqlparser's Spark dialect reads it.
@@ -309,6 +332,17 @@ impl<D: Dialect> Dialect for PlainIdentifiersFirst<D> {
                 // Where it is no typed literal (`array < 1`), sqlparser's reading.
                 match parser.maybe_parse(|p| bigquery_typed_array(p)) {
                     Ok(Some(array)) => Some(Ok(array)),
+                    Ok(None) => None,
+                    Err(e) => Some(Err(e)),
+                }
+            }
+            Token::Word(ref w)
+                if w.keyword == Keyword::RANGE
+                    && self.0.dialect() == TypeId::of::<BigQueryDialect>()
+                    && parser.peek_nth_token_ref(1).token == Token::Lt =>
+            {
+                match parser.maybe_parse(|p| bigquery_range_literal(p)) {
+                    Ok(Some(range)) => Some(Ok(range)),
                     Ok(None) => None,
                     Err(e) => Some(Err(e)),
                 }
