@@ -203,29 +203,24 @@ fn a_json_arrow_and_a_columns_expression_carry_their_columns_lineage() {
         sources("reversed", "odd"),
         ["events.tags", "events.user_id"]
     );
+    let compile = |model: &str| {
+        let file = host.file(&root.join(model)).unwrap();
+        loupe_analysis::model::compile_gem(
+            host.db(),
+            host.project(),
+            file,
+            None,
+            loupe_analysis::model::Upstream::Inline,
+        )
+    };
     // A runnable gem is not printed from a tree that lost the ASOF.
-    let file = host.file(&root.join("models/nearest.sql")).unwrap();
-    let compiled = loupe_analysis::model::compile_gem(
-        host.db(),
-        host.project(),
-        file,
-        None,
-        loupe_analysis::model::Upstream::Inline,
-    );
+    let compiled = compile("models/nearest.sql");
     assert!(
         compiled.as_ref().is_err_and(|e| e.contains("ASOF JOIN")),
         "{compiled:?}"
     );
     // Open slice ends print back as DuckDB reads them (`[1::2]` would be a cast).
-    let file = host.file(&root.join("models/reversed.sql")).unwrap();
-    let compiled = loupe_analysis::model::compile_gem(
-        host.db(),
-        host.project(),
-        file,
-        None,
-        loupe_analysis::model::Upstream::Inline,
-    )
-    .unwrap();
+    let compiled = compile("models/reversed.sql").unwrap();
     assert!(
         format!("{compiled:?}").contains("tags[:-:-1] AS r, tags[user_id:-:2] AS odd"),
         "{compiled:?}"

@@ -105,6 +105,21 @@ fn of<'a>(
         .unwrap_or_else(|| panic!("{file} not analyzed"))
 }
 
+/// Each file has diagnostics, none of them a caught panic.
+#[track_caller]
+fn expect_diagnosed_without_internal_error(found: &Found, files: &[&str]) {
+    for file in files {
+        let (_, diagnostics, _) = of(found, file);
+        assert!(!diagnostics.is_empty(), "{file}");
+        assert!(
+            diagnostics
+                .iter()
+                .all(|(_, m)| !m.contains("internal error")),
+            "{file}: {diagnostics:?}"
+        );
+    }
+}
+
 #[track_caller]
 fn expect_one(found: &Found, file: &str, code: &str, words: &str) {
     let (_, diagnostics, _) = of(found, file);
@@ -645,16 +660,7 @@ fn a_diagnostic_ending_inside_a_character_outside_ascii_is_placed() {
         ],
     );
     let found = analyze_on_ordinary_stack(root.clone());
-    for file in ["models/b.sql", "models/c.sql"] {
-        let (_, diagnostics, _) = of(&found, file);
-        assert!(!diagnostics.is_empty(), "{file}");
-        assert!(
-            diagnostics
-                .iter()
-                .all(|(_, m)| !m.contains("internal error")),
-            "{file}: {diagnostics:?}"
-        );
-    }
+    expect_diagnosed_without_internal_error(&found, &["models/b.sql", "models/c.sql"]);
     expect_columns(
         &found,
         "models/neighbour.sql",
@@ -703,16 +709,10 @@ fn duckdb_pivot_clauses_out_of_order_are_a_syntax_error() {
         ],
     );
     let found = analyze_on_ordinary_stack(root);
-    for file in ["models/into_first.sql", "models/using_first.sql"] {
-        let (_, diagnostics, _) = of(&found, file);
-        assert!(!diagnostics.is_empty(), "{file}");
-        assert!(
-            diagnostics
-                .iter()
-                .all(|(_, m)| !m.contains("internal error")),
-            "{file}: {diagnostics:?}"
-        );
-    }
+    expect_diagnosed_without_internal_error(
+        &found,
+        &["models/into_first.sql", "models/using_first.sql"],
+    );
     expect_columns(
         &found,
         "models/neighbour.sql",

@@ -324,28 +324,19 @@ impl<D: Dialect> Dialect for PlainIdentifiersFirst<D> {
             Token::LBracket if self.0.dialect() == TypeId::of::<DuckDbDialect>() => {
                 list_comprehension(parser)
             }
+            // BigQuery's typed literals `ARRAY<T>[...]` and `RANGE<T> '...'`;
+            // where none follows (`array < 1`), sqlparser's reading.
             Token::Word(ref w)
-                if w.keyword == Keyword::ARRAY
+                if matches!(w.keyword, Keyword::ARRAY | Keyword::RANGE)
                     && self.0.dialect() == TypeId::of::<BigQueryDialect>()
                     && parser.peek_nth_token_ref(1).token == Token::Lt =>
             {
-                // Where it is no typed literal (`array < 1`), sqlparser's reading.
-                match parser.maybe_parse(|p| bigquery_typed_array(p)) {
-                    Ok(Some(array)) => Some(Ok(array)),
-                    Ok(None) => None,
-                    Err(e) => Some(Err(e)),
-                }
-            }
-            Token::Word(ref w)
-                if w.keyword == Keyword::RANGE
-                    && self.0.dialect() == TypeId::of::<BigQueryDialect>()
-                    && parser.peek_nth_token_ref(1).token == Token::Lt =>
-            {
-                match parser.maybe_parse(|p| bigquery_range_literal(p)) {
-                    Ok(Some(range)) => Some(Ok(range)),
-                    Ok(None) => None,
-                    Err(e) => Some(Err(e)),
-                }
+                let literal = if w.keyword == Keyword::ARRAY {
+                    parser.maybe_parse(|p| bigquery_typed_array(p))
+                } else {
+                    parser.maybe_parse(|p| bigquery_range_literal(p))
+                };
+                literal.transpose()
             }
             // A literal is no type name either: sqlparser's type-name reading
             // fails on it at once, formatting an error message.
