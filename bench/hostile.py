@@ -86,6 +86,10 @@ CASES = {
 }
 
 
+CAPABILITIES = {"textDocument": {"codeAction": {"dataSupport": True,
+                                                "resolveSupport": {"properties": ["edit"]}}}}
+
+
 class Server:
     """`loupe lsp` over stdio, answering the server's own requests with null."""
 
@@ -99,7 +103,8 @@ class Server:
         uri = root.as_uri()
         self.request(
             "initialize",
-            {"processId": None, "rootUri": uri, "capabilities": {},
+            # As VS Code, Zed and Neovim do: code actions' edits resolved when picked.
+            {"processId": None, "rootUri": uri, "capabilities": CAPABILITIES,
              "workspaceFolders": [{"uri": uri, "name": root.name}]},
         )
         self.notify("initialized", {})
@@ -137,7 +142,8 @@ class Server:
             if "method" in message and "id" in message:
                 self._send({"id": message["id"], "result": None})
             elif message.get("id") == self.next_id:
-                return time.perf_counter() - start, len(json.dumps(message.get("result")))
+                self.last_result = message.get("result")
+                return time.perf_counter() - start, len(json.dumps(self.last_result))
 
     def close(self):
         self.request("shutdown", None)
@@ -181,6 +187,11 @@ def probe_lsp(loupe, project, path):
     ]:
         seconds, size = server.request("textDocument/" + method, params)
         timings.append(f"{method} {seconds * 1000:.0f} ms ({size / 1e6:.1f} MB)")
+    # Picking the first pipeline action: its edit is made and verified then.
+    picked = next((a for a in server.last_result or [] if a.get("data")), None)
+    if picked:
+        seconds, size = server.request("codeAction/resolve", picked)
+        timings.append(f"resolve {seconds * 1000:.0f} ms ({size / 1e6:.1f} MB)")
     server.close()
     return timings
 

@@ -25,6 +25,11 @@ impl Client {
 
     /// Starts the server with the client's `initializationOptions`.
     pub async fn start_with_options(root: &Path, options: Value) -> Client {
+        Client::start_with(root, options, json!({})).await
+    }
+
+    /// Starts the server with the client's `initializationOptions` and `capabilities`.
+    pub async fn start_with(root: &Path, options: Value, capabilities: Value) -> Client {
         let (client_end, server_end) = tokio::io::duplex(1 << 20);
         let (server_read, server_write) = tokio::io::split(server_end);
         let (service, socket) = crate::service();
@@ -40,7 +45,7 @@ impl Client {
         };
         let root_uri = Uri::from_file_path(root).unwrap();
         let init = client
-            .request("initialize", json!({"processId": null, "rootUri": root_uri, "capabilities": {}, "initializationOptions": options, "workspaceFolders": [{"uri": root_uri, "name": "fixture"}]}))
+            .request("initialize", json!({"processId": null, "rootUri": root_uri, "capabilities": capabilities, "initializationOptions": options, "workspaceFolders": [{"uri": root_uri, "name": "fixture"}]}))
             .await;
         assert_eq!(init["capabilities"]["hoverProvider"], json!(true));
         client.notify("initialized", json!({})).await;

@@ -46,6 +46,9 @@ pub struct State {
     pub git_base: Option<String>,
     /// The editor shows work-done progress (`window.workDoneProgress`).
     pub shows_progress: bool,
+    /// The editor resolves a code action's edit when the user picks it
+    /// (`codeAction.resolveSupport` lists `edit`).
+    pub resolves_code_actions: bool,
     /// Held by a pass while it compares with `published` and sends: two
     /// passes sending at once could deliver a file's older list last, and
     /// the client would keep it while `published` holds the newer one.
@@ -88,6 +91,7 @@ impl Backend {
                 base_problem: None,
                 git_base: None,
                 shows_progress: false,
+                resolves_code_actions: false,
                 publishing: Arc::default(),
             })),
             generation: Arc::new(AtomicU64::new(0)),
@@ -571,6 +575,13 @@ impl LanguageServer for Backend {
             .as_ref()
             .and_then(|w| w.work_done_progress)
             .unwrap_or(false);
+        self.state.lock().unwrap().resolves_code_actions = params
+            .capabilities
+            .text_document
+            .as_ref()
+            .and_then(|t| t.code_action.as_ref())
+            .and_then(|c| c.resolve_support.as_ref())
+            .is_some_and(|r| r.properties.iter().any(|p| p == "edit"));
         // The editor's settings: the fabric to run on and how many rows to bring back.
         if let Some(options) = params.initialization_options.as_ref() {
             let mut state = self.state.lock().unwrap();
@@ -623,7 +634,12 @@ impl LanguageServer for Backend {
                 }),
                 definition_provider: Some(OneOf::Left(true)),
                 document_symbol_provider: Some(OneOf::Left(true)),
-                code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
+                code_action_provider: Some(CodeActionProviderCapability::Options(
+                    CodeActionOptions {
+                        resolve_provider: Some(true),
+                        ..Default::default()
+                    },
+                )),
                 code_lens_provider: Some(CodeLensOptions {
                     resolve_provider: Some(false),
                 }),
@@ -830,6 +846,10 @@ impl LanguageServer for Backend {
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         handlers::code_action::handle(self, params).await
+    }
+
+    async fn code_action_resolve(&self, action: CodeAction) -> Result<CodeAction> {
+        handlers::code_action_resolve::handle(self, action).await
     }
 
     #[cfg(feature = "fabric")]

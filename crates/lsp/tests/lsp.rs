@@ -905,6 +905,61 @@ async fn edit_the_pipeline_from_its_graph_and_from_code_actions() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pipeline_actions_are_verified_when_picked_by_an_editor_that_resolves() {
+    let root = fixture("valid_project", "resolve_actions");
+    let path = root.join("models/marts/customers.sql");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let resolves = json!({"textDocument": {"codeAction": {"dataSupport": true, "resolveSupport": {"properties": ["edit"]}}}});
+    let mut client = Client::start_with(&root, Value::Null, resolves).await;
+    let uri = client.open(&path, &text).await;
+    let at = text.find("customer_orders as (").unwrap() + 2;
+    let position = json!({"line": text[..at].matches('\n').count(), "character": at - text[..at].rfind('\n').map_or(0, |i| i + 1)});
+    let actions = client
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": {"start": position, "end": position}, "context": {"diagnostics": []}}),
+        )
+        .await;
+    let pipeline: Vec<&Value> = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["kind"] == "refactor" && a["data"].is_object())
+        .collect();
+    // Listed without their edits, the removal among them (not yet checked).
+    let titled = |title: &str| {
+        *pipeline
+            .iter()
+            .find(|a| a["title"] == title)
+            .unwrap_or_else(|| panic!("no `{title}` in {actions}"))
+    };
+    let limit = titled("Insert a Limit gem after `customer_orders` (100 rows)");
+    let remove = titled("Remove gem `customer_orders`");
+    assert!(pipeline.iter().all(|a| a["edit"].is_null()), "{actions}");
+    // Picked: the edit is made and verified then.
+    let resolved = client.request("codeAction/resolve", limit.clone()).await;
+    let edits = resolved["edit"]["changes"][uri.as_str()]
+        .as_array()
+        .unwrap_or_else(|| panic!("{resolved}"));
+    assert!(
+        edits
+            .iter()
+            .any(|e| e["newText"].as_str().unwrap().contains("limit 100")),
+        "{resolved}"
+    );
+    // A removal its readers cannot take is refused with the columns they need.
+    let refused = client.request("codeAction/resolve", remove.clone()).await;
+    assert_eq!(refused["error"]["code"], -32602, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("first_order"),
+        "{refused}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_leaving_the_project_lose_their_diagnostics() {
     let root = std::env::temp_dir().join(format!("loupe-lsp-{}-dbtignore", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);

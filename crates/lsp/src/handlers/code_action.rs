@@ -18,6 +18,7 @@ pub async fn handle(
     params: CodeActionParams,
 ) -> Result<Option<CodeActionResponse>> {
     let uri = params.text_document.uri;
+    let resolves_later = backend.state.lock().unwrap().resolves_code_actions;
     let answer = backend
         .with_snapshot(move |host| {
             let file = host.file(&uri.to_file_path()?)?;
@@ -107,8 +108,11 @@ pub async fn handle(
                     ..Default::default()
                 }));
             }
-            // The pipeline view's operations at the gem under the cursor,
-            // for editors without the view; only those the check accepts.
+            // The pipeline view's operations at the gem under the cursor, for
+            // editors without the view. Verifying one re-analyses the model
+            // (and its readers): an editor that resolves actions gets them
+            // unverified, each verified and its edit made when picked
+            // (codeAction/resolve); others get only those the check accepts.
             let offset = crate::convert::offset(text, params.range.start);
             if let Some(gem) = loupe_analysis::ide::gem_at(host.db(), host.project(), file, offset)
             {
@@ -118,25 +122,34 @@ pub async fn handle(
                     file,
                     gem.as_deref(),
                 ) {
-                    let Ok(edit) = loupe_analysis::ide::edit_pipeline(
-                        host.db(),
-                        host.project(),
-                        file,
-                        gem.as_deref(),
-                        &op,
-                    ) else {
-                        continue;
-                    };
-                    actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                    let mut action = CodeAction {
                         title,
                         kind: Some(CodeActionKind::REFACTOR),
-                        edit: Some(super::edit_pipeline::workspace_edit(
+                        ..Default::default()
+                    };
+                    if resolves_later {
+                        action.data = Some(super::code_action_resolve::pipeline_action_data(
+                            &uri,
+                            gem.as_deref(),
+                            &op,
+                        ));
+                    } else {
+                        let Ok(edit) = loupe_analysis::ide::edit_pipeline(
+                            host.db(),
+                            host.project(),
+                            file,
+                            gem.as_deref(),
+                            &op,
+                        ) else {
+                            continue;
+                        };
+                        action.edit = Some(super::edit_pipeline::workspace_edit(
                             &uri,
                             text,
                             &edit.edits,
-                        )),
-                        ..Default::default()
-                    }));
+                        ));
+                    }
+                    actions.push(CodeActionOrCommand::CodeAction(action));
                 }
             }
             // Refactors and fixes from the engine: expand `*`, qualify, stub a model.

@@ -44,8 +44,18 @@ pub(crate) fn workspace_edit(
     }
 }
 
+/// A refused edit as the request's error: the reason, the problems the
+/// check found and the columns that would be lost.
+pub(crate) fn refusal_error(refusal: loupe_analysis::ide::Refusal) -> Error {
+    Error {
+        code: tower_lsp_server::jsonrpc::ErrorCode::InvalidParams,
+        message: refusal.message.into(),
+        data: Some(json!({"problems": refusal.problems, "columns": refusal.columns})),
+    }
+}
+
 /// The project file of a model's URI.
-fn model_file(host: &AnalysisHost, uri: &Uri) -> std::result::Result<SourceFile, Error> {
+pub(crate) fn model_file(host: &AnalysisHost, uri: &Uri) -> std::result::Result<SourceFile, Error> {
     uri.to_file_path()
         .and_then(|p| host.file(&p))
         .ok_or_else(|| Error::invalid_params("not a model of the project"))
@@ -62,11 +72,7 @@ pub async fn edit_pipeline(backend: &Backend, params: EditPipelineParams) -> Res
                 params.gem.as_deref(),
                 &params.operation,
             )
-            .map_err(|refusal| Error {
-                code: tower_lsp_server::jsonrpc::ErrorCode::InvalidParams,
-                message: refusal.message.into(),
-                data: Some(json!({"problems": refusal.problems, "columns": refusal.columns})),
-            })?;
+            .map_err(refusal_error)?;
             let text = file.text(host.db());
             Ok(json!({
                 "title": edit.title,

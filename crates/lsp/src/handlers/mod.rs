@@ -3,6 +3,7 @@
 #[cfg(feature = "fabric")]
 pub mod catalog;
 pub mod code_action;
+pub mod code_action_resolve;
 pub mod code_lens;
 pub mod completion;
 pub mod custom;

@@ -20,7 +20,7 @@ use layout::{
 };
 
 /// What to do at a gem.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(tag = "op", rename_all = "camelCase")]
 pub enum PipelineOp {
     /// A new gem after this one; the gem's readers read the new gem. After
@@ -58,7 +58,7 @@ pub enum PipelineOp {
 
 /// The gem at the end of an edge: a CTE by its name, the final SELECT by
 /// none (as the request names a gem).
-#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub struct Reader {
     #[serde(default)]
     pub gem: Option<String>,
