@@ -26,12 +26,13 @@ trap 'rm -rf "$work"' EXIT
 for n in 1000 10000; do
     python3 bench/gen_project.py "$n" "$work/gen$n" >/dev/null
 done
+# The generated files written back to disk now, not during the first timings.
+sync
 runs="${RUNS:-3}"
 seconds() { # command... -> "wall peak_mb": the median of $runs cold runs
     : >"$work/times"
     for _ in $(seq "$runs"); do
-        /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/out" 2>/dev/null || true
-        tail -n 1 "$work/time" >>"$work/times"
+        python3 bench/measure.py "$@" >"$work/out" 2>>"$work/times" || true
     done
     sort -n "$work/times" | awk -v m=$(( (runs + 1) / 2 )) 'NR == m { printf "%s %d\n", $1, $2 / 1024 }'
 }
