@@ -413,6 +413,18 @@ fn endless_jinja_ends_in_a_diagnostic() {
                  {% macro returns_itself(n) %}{% do return(returns_itself(n)) %}{% endmacro %}\n"
                     .to_string(),
             ),
+            // Found by the `jinja_render` fuzz target: defining a macro renders
+            // the top level of its file, which here calls the macro again.
+            (
+                "macros/top_level_call.sql",
+                "{% macro countdown(n) %}{% if n > 0 %}{{ countdown(n - 1) }}{% endif %}{% endmacro %}\n\
+                 select {{ countdown(3) }}\n"
+                    .to_string(),
+            ),
+            (
+                "models/top_level_call.sql",
+                "select {{ countdown(3) }} 1 as x\n".to_string(),
+            ),
             ("models/self_recursive.sql", "select {{ r(0) }} as x\n".to_string()),
             ("models/mutual.sql", "select {{ ping(0) }} as x\n".to_string()),
             (
@@ -463,6 +475,12 @@ fn endless_jinja_ends_in_a_diagnostic() {
         "macro `r` recurses more than",
     );
     expect_one(&found, "models/mutual.sql", "L002", "recurses more than");
+    expect_one(
+        &found,
+        "models/top_level_call.sql",
+        "L002",
+        "macro `countdown` recurses more than",
+    );
     expect_one(
         &found,
         "models/returns_itself.sql",

@@ -42,6 +42,9 @@ pub(crate) struct RenderState {
     /// Per macro call in progress: the arguments it does not declare, which
     /// Jinja hands the macro as `varargs` and `kwargs`.
     extra_arguments: Vec<ExtraArguments>,
+    /// Macro files whose top level is being rendered to define a macro: that
+    /// top level may call macros too (even the one being defined).
+    defining: usize,
     /// Columns of relations, by lower-case `schema.identifier`, for
     /// `adapter.get_columns_in_relation`.
     pub known_columns: Arc<BTreeMap<String, Vec<(String, String)>>>,
@@ -489,7 +492,19 @@ fn call_macro(
     file_text: Option<&str>,
 ) -> Result<Value, Error> {
     let tmpl = state.env().get_template(template)?;
-    let captured = tmpl.render_captured(())?;
+    // Defining the macro renders the top level of its file, which can call
+    // macros (dbt never renders it): that nesting counts against the bound too.
+    let nesting = with_state(|s| {
+        s.defining += 1;
+        s.defining + s.returns.len()
+    });
+    let captured = if nesting > MAX_MACRO_DEPTH {
+        Err(too_deep(name))
+    } else {
+        tmpl.render_captured(())
+    };
+    with_state(|s| s.defining -= 1);
+    let captured = captured?;
     let module = captured.state();
     let mangled = format!("{MACRO_PREFIX}{name}");
     let Some(macro_value) = module.lookup(&mangled) else {
@@ -512,17 +527,14 @@ fn call_macro(
     let depth = with_state(|s| {
         s.returns.push(None);
         s.extra_arguments.push(extra);
-        s.returns.len()
+        s.returns.len() + s.defining
     });
     if depth > MAX_MACRO_DEPTH {
         with_state(|s| {
             s.returns.pop();
             s.extra_arguments.pop();
         });
-        return Err(Error::new(
-            ErrorKind::InvalidOperation,
-            format!("macro `{name}` recurses more than {MAX_MACRO_DEPTH} deep"),
-        ));
+        return Err(too_deep(name));
     }
     let result = macro_value.call(module, &args);
     let returned = with_state(|s| {
@@ -533,6 +545,13 @@ fn call_macro(
         (Some(v), _) => Ok(v),
         (None, result) => result,
     }
+}
+
+fn too_deep(name: &str) -> Error {
+    Error::new(
+        ErrorKind::InvalidOperation,
+        format!("macro `{name}` recurses more than {MAX_MACRO_DEPTH} deep"),
+    )
 }
 
 /// Arguments a call passes beyond the macro's own parameters.
