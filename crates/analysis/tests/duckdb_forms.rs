@@ -3,6 +3,8 @@
 //! Expected names and types are DuckDB 2.0.1's `DESCRIBE` of each query
 //! (Python) over the table below.
 
+mod common;
+
 use loupe_analysis::host::AnalysisHost;
 use loupe_analysis::loose::{analyze_sql, TableCatalog};
 use loupe_analysis::schema::{Column, RelationSchema};
@@ -203,16 +205,7 @@ fn a_json_arrow_and_a_columns_expression_carry_their_columns_lineage() {
         sources("reversed", "odd"),
         ["events.tags", "events.user_id"]
     );
-    let compile = |model: &str| {
-        let file = host.file(&root.join(model)).unwrap();
-        loupe_analysis::model::compile_gem(
-            host.db(),
-            host.project(),
-            file,
-            None,
-            loupe_analysis::model::Upstream::Inline,
-        )
-    };
+    let compile = |model: &str| common::compile_final_gem(&host, &root, model);
     // A runnable gem is not printed from a tree that lost the ASOF.
     let compiled = compile("models/nearest.sql");
     assert!(

@@ -3,6 +3,8 @@
 //! pyspark 4.3's analyzer's for the same queries (local session); the
 //! Snowflake and BigQuery ones follow their engines' function references.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use loupe_analysis::host::AnalysisHost;
@@ -709,16 +711,7 @@ fn sql_whose_tree_lacks_a_word_that_changes_rows_is_not_compiled_to_run() {
     );
     let (host, diagnostics) = diagnostics(&root);
     assert_eq!(diagnostics, Vec::<String>::new());
-    let compile = |path: &str| {
-        let file = host.file(&root.join(path)).unwrap();
-        loupe_analysis::model::compile_gem(
-            host.db(),
-            host.project(),
-            file,
-            None,
-            loupe_analysis::model::Upstream::Inline,
-        )
-    };
+    let compile = |path: &str| common::compile_final_gem(&host, &root, path);
     let error = compile("models/moving.sql").unwrap_err();
     assert!(error.contains("a window frame's EXCLUDE"), "{error}");
     assert!(compile("models/orders.sql").is_ok());

@@ -34,6 +34,12 @@ fn with_cursor(path: &Path, text: &str) -> (String, Value) {
 }
 
 /// The `key` string of each element of an array answer.
+/// The LSP position (line, character from 0) of byte `at` of an ASCII text.
+fn position(text: &str, at: usize) -> Value {
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    json!({"line": text[..at].matches('\n').count(), "character": at - line_start})
+}
+
 fn strings_of<'a>(answer: &'a Value, key: &str) -> Vec<&'a str> {
     answer
         .as_array()
@@ -77,7 +83,7 @@ async fn an_edit_that_breaks_then_fixes_a_model() {
     let text = std::fs::read_to_string(&path).unwrap();
     let uri = client.open(&path, &text).await;
     let target = text.find("user_id").expect("stg_orders renames user_id");
-    let start = json!({"line": text[..target].matches('\n').count(), "character": target - text[..target].rfind('\n').map_or(0, |i| i + 1)});
+    let start = position(&text, target);
     let end = json!({"line": start["line"], "character": start["character"].as_u64().unwrap() + 7});
     client
         .notify("textDocument/didChange", json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"range": {"start": start, "end": end}, "text": "usr_id"}]}))
@@ -197,7 +203,7 @@ async fn definition_symbols_and_loupe_methods() {
     let mut client = Client::start(&root).await;
     let uri = client.open(&path, &text).await;
     let at = text.find("ref('stg_orders')").unwrap();
-    let position = json!({"line": text[..at].matches('\n').count(), "character": at - text[..at].rfind('\n').map_or(0, |i| i + 1)});
+    let position = position(&text, at);
     let definition = client
         .request(
             "textDocument/definition",
@@ -447,7 +453,7 @@ async fn rename_a_gem_a_column_alias_and_a_model() {
     // The position `skip` bytes into the `nth` occurrence of `needle`.
     let pos = |needle: &str, nth: usize, skip: usize| {
         let at = text.match_indices(needle).nth(nth).unwrap().0 + skip;
-        json!({"line": text[..at].matches('\n').count(), "character": at - text[..at].rfind('\n').map_or(0, |i| i + 1)})
+        position(&text, at)
     };
 
     // The gem `customer_orders`: its definition, the FROM/JOIN that reads it, and `customer_orders.col` qualifiers.
@@ -886,7 +892,7 @@ async fn edit_the_pipeline_from_its_graph_and_from_code_actions() {
 
     // The same operations as code actions at a gem.
     let at = text.find("customer_orders as (").unwrap() + 2;
-    let position = json!({"line": text[..at].matches('\n').count(), "character": at - text[..at].rfind('\n').map_or(0, |i| i + 1)});
+    let position = position(&text, at);
     let actions = client
         .request(
             "textDocument/codeAction",
@@ -913,7 +919,7 @@ async fn pipeline_actions_are_verified_when_picked_by_an_editor_that_resolves() 
     let mut client = Client::start_with(&root, Value::Null, resolves).await;
     let uri = client.open(&path, &text).await;
     let at = text.find("customer_orders as (").unwrap() + 2;
-    let position = json!({"line": text[..at].matches('\n').count(), "character": at - text[..at].rfind('\n').map_or(0, |i| i + 1)});
+    let position = position(&text, at);
     let actions = client
         .request(
             "textDocument/codeAction",

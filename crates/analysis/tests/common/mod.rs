@@ -22,6 +22,24 @@ pub fn duckdb_profile(name: &str) -> String {
     format!("{name}:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: {name}.duckdb\n")
 }
 
+/// The final SELECT of the model at `path` (in the project at `root`)
+/// compiled to run on its own, what it reads inlined.
+#[allow(dead_code)]
+pub fn compile_final_gem(
+    host: &AnalysisHost,
+    root: &std::path::Path,
+    path: &str,
+) -> Result<loupe_analysis::model::CompiledGem, String> {
+    let file = host.file(&root.join(path)).unwrap();
+    loupe_analysis::model::compile_gem(
+        host.db(),
+        host.project(),
+        file,
+        None,
+        loupe_analysis::model::Upstream::Inline,
+    )
+}
+
 /// The project's diagnostics as `file:line CODE message` lines.
 #[allow(dead_code)]
 pub fn diagnostic_lines(host: &AnalysisHost) -> Vec<String> {

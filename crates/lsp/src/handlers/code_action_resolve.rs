@@ -7,7 +7,7 @@ use tower_lsp_server::ls_types::{CodeAction, Uri, WorkspaceEdit};
 
 use loupe_analysis::ide::PipelineOp;
 
-use super::edit_pipeline::{model_file, refusal_error, workspace_edit, EditPipelineParams};
+use super::edit_pipeline::{verified_edit, workspace_edit, EditPipelineParams};
 use crate::server::Backend;
 
 /// What a pipeline action carries until it is resolved: the parameters of
@@ -24,15 +24,7 @@ pub async fn handle(backend: &Backend, mut action: CodeAction) -> Result<CodeAct
         .map_err(|e| Error::invalid_params(format!("not a pipeline action of Loupe: {e}")))?;
     let answer = backend
         .with_snapshot(move |host| -> std::result::Result<WorkspaceEdit, Error> {
-            let file = model_file(host, &params.uri)?;
-            let edit = loupe_analysis::ide::edit_pipeline(
-                host.db(),
-                host.project(),
-                file,
-                params.gem.as_deref(),
-                &params.operation,
-            )
-            .map_err(refusal_error)?;
+            let (file, edit) = verified_edit(host, &params)?;
             Ok(workspace_edit(
                 &params.uri,
                 file.text(host.db()),

@@ -12,7 +12,7 @@ use tower_lsp_server::ls_types::{TextEdit, Uri, WorkspaceEdit};
 
 use loupe_analysis::db::SourceFile;
 use loupe_analysis::host::AnalysisHost;
-use loupe_analysis::ide::PipelineOp;
+use loupe_analysis::ide::{PipelineEdit, PipelineOp};
 
 use crate::server::Backend;
 
@@ -46,7 +46,7 @@ pub(crate) fn workspace_edit(
 
 /// A refused edit as the request's error: the reason, the problems the
 /// check found and the columns that would be lost.
-pub(crate) fn refusal_error(refusal: loupe_analysis::ide::Refusal) -> Error {
+fn refusal_error(refusal: loupe_analysis::ide::Refusal) -> Error {
     Error {
         code: tower_lsp_server::jsonrpc::ErrorCode::InvalidParams,
         message: refusal.message.into(),
@@ -55,24 +55,34 @@ pub(crate) fn refusal_error(refusal: loupe_analysis::ide::Refusal) -> Error {
 }
 
 /// The project file of a model's URI.
-pub(crate) fn model_file(host: &AnalysisHost, uri: &Uri) -> std::result::Result<SourceFile, Error> {
+fn model_file(host: &AnalysisHost, uri: &Uri) -> std::result::Result<SourceFile, Error> {
     uri.to_file_path()
         .and_then(|p| host.file(&p))
         .ok_or_else(|| Error::invalid_params("not a model of the project"))
 }
 
+/// The model the parameters name and the edit their operation makes there,
+/// verified; a refusal as the error the client shows.
+pub(crate) fn verified_edit(
+    host: &AnalysisHost,
+    params: &EditPipelineParams,
+) -> std::result::Result<(SourceFile, PipelineEdit), Error> {
+    let file = model_file(host, &params.uri)?;
+    let edit = loupe_analysis::ide::edit_pipeline(
+        host.db(),
+        host.project(),
+        file,
+        params.gem.as_deref(),
+        &params.operation,
+    )
+    .map_err(refusal_error)?;
+    Ok((file, edit))
+}
+
 pub async fn edit_pipeline(backend: &Backend, params: EditPipelineParams) -> Result<Value> {
     let answer = backend
         .with_snapshot(move |host| -> std::result::Result<Value, Error> {
-            let file = model_file(host, &params.uri)?;
-            let edit = loupe_analysis::ide::edit_pipeline(
-                host.db(),
-                host.project(),
-                file,
-                params.gem.as_deref(),
-                &params.operation,
-            )
-            .map_err(refusal_error)?;
+            let (file, edit) = verified_edit(host, &params)?;
             let text = file.text(host.db());
             Ok(json!({
                 "title": edit.title,
