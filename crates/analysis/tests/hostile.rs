@@ -413,8 +413,9 @@ fn endless_jinja_ends_in_a_diagnostic() {
                  {% macro returns_itself(n) %}{% do return(returns_itself(n)) %}{% endmacro %}\n"
                     .to_string(),
             ),
-            // Found by the `jinja_render` fuzz target: defining a macro renders
-            // the top level of its file, which here calls the macro again.
+            // Found by the `jinja_render` fuzz target: defining a macro rendered
+            // the top level of its file, which here calls the macro again. dbt
+            // never renders it; a statement there still runs, and is bounded.
             (
                 "macros/top_level_call.sql",
                 "{% macro countdown(n) %}{% if n > 0 %}{{ countdown(n - 1) }}{% endif %}{% endmacro %}\n\
@@ -422,8 +423,16 @@ fn endless_jinja_ends_in_a_diagnostic() {
                     .to_string(),
             ),
             (
+                "macros/top_level_statement.sql",
+                "{% macro again(n) %}{{ n }}{% endmacro %}{% do again(1) %}\n".to_string(),
+            ),
+            (
                 "models/top_level_call.sql",
                 "select {{ countdown(3) }} 1 as x\n".to_string(),
+            ),
+            (
+                "models/top_level_statement.sql",
+                "select {{ again(1) }} as x\n".to_string(),
             ),
             ("models/self_recursive.sql", "select {{ r(0) }} as x\n".to_string()),
             ("models/mutual.sql", "select {{ ping(0) }} as x\n".to_string()),
@@ -475,11 +484,12 @@ fn endless_jinja_ends_in_a_diagnostic() {
         "macro `r` recurses more than",
     );
     expect_one(&found, "models/mutual.sql", "L002", "recurses more than");
+    expect_columns(&found, "models/top_level_call.sql", &[("x", "INTEGER")]);
     expect_one(
         &found,
-        "models/top_level_call.sql",
+        "models/top_level_statement.sql",
         "L002",
-        "macro `countdown` recurses more than",
+        "macro `again` recurses more than",
     );
     expect_one(
         &found,

@@ -51,8 +51,17 @@ pub(crate) fn top_level_macros(text: &str) -> Option<Vec<(String, Range<usize>)>
 /// the macro (each call does) reads and prints none of the others. Macros
 /// with only whitespace between them share one comment, so a file of
 /// thousands of macros gives each a template of a few instructions.
+///
+/// Output tags (`{{ ... }}`) outside every macro go too: dbt never renders a
+/// macro file's top level, and here each call would print, and run, them again
+/// (a file calling its own macro there recursed without end).
 pub(crate) fn single_macro_text(text: &str, spans: &[Range<usize>], keep: usize) -> String {
-    let newlines = |s: &str| std::iter::repeat_n('\n', s.matches('\n').count());
+    let top_level_output: Vec<Range<usize>> = scan_tags(text)
+        .into_iter()
+        .filter(|t| t.kind == TagKind::Expression)
+        .map(|t| t.range.start..t.range.end)
+        .filter(|r| !spans.iter().any(|s| s.start <= r.start && r.end <= s.end))
+        .collect();
     let mut out = String::with_capacity(text.len());
     let mut pos = 0;
     let mut in_comment = false;
@@ -60,14 +69,14 @@ pub(crate) fn single_macro_text(text: &str, spans: &[Range<usize>], keep: usize)
         if i == keep {
             continue;
         }
-        let between = &text[pos..span.start];
-        if in_comment && between.trim().is_empty() {
-            out.extend(newlines(between));
+        let between = pos..span.start;
+        if in_comment && text[between.clone()].trim().is_empty() {
+            out.extend(newlines(&text[between]));
         } else {
             if in_comment {
                 out.push_str("#}");
             }
-            out.push_str(between);
+            push_without(&mut out, text, between, &top_level_output);
             out.push_str("{#");
             in_comment = true;
         }
@@ -77,8 +86,25 @@ pub(crate) fn single_macro_text(text: &str, spans: &[Range<usize>], keep: usize)
     if in_comment {
         out.push_str("#}");
     }
-    out.push_str(&text[pos..]);
+    push_without(&mut out, text, pos..text.len(), &top_level_output);
     out
+}
+
+fn newlines(s: &str) -> impl Iterator<Item = char> {
+    std::iter::repeat_n('\n', s.matches('\n').count())
+}
+
+/// `text[range]` onto `out`, each of `dropped` (sorted) within it left as
+/// its newlines.
+fn push_without(out: &mut String, text: &str, range: Range<usize>, dropped: &[Range<usize>]) {
+    let mut pos = range.start;
+    let first = dropped.partition_point(|d| d.start < range.start);
+    for d in dropped[first..].iter().take_while(|d| d.end <= range.end) {
+        out.push_str(&text[pos..d.start]);
+        out.extend(newlines(&text[d.clone()]));
+        pos = d.end;
+    }
+    out.push_str(&text[pos..range.end]);
 }
 
 #[cfg(test)]
@@ -124,6 +150,21 @@ mod tests {
         let printed = env.get_template("only_b").unwrap().render(()).unwrap();
         assert!(printed.chars().all(|c| c == '\n'), "{printed:?}");
         assert!(printed.matches('\n').count() < only_b.matches('\n').count());
+    }
+
+    #[test]
+    fn output_at_the_top_level_is_dropped_and_the_macros_own_kept() {
+        let text = "{% macro a(n) %}{{ n }}{% endmacro %}\n{{ a(1) }}\n{{-\n a(2)\n-}}{% set x = a(3) %}\n";
+        let spans: Vec<Range<usize>> = top_level_macros(text)
+            .unwrap()
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect();
+        let only_a = single_macro_text(text, &spans, 0);
+        assert_eq!(
+            only_a,
+            "{% macro a(n) %}{{ n }}{% endmacro %}\n\n\n\n{% set x = a(3) %}\n"
+        );
     }
 
     #[test]
