@@ -40,6 +40,13 @@ fn position(text: &str, at: usize) -> Value {
     json!({"line": text[..at].matches('\n').count(), "character": at - line_start})
 }
 
+/// `textDocument/codeAction` parameters at byte `at` of a file's text, with
+/// no diagnostics in context.
+fn actions_at(uri: &Uri, text: &str, at: usize) -> Value {
+    let cursor = position(text, at);
+    json!({"textDocument": {"uri": uri}, "range": {"start": cursor, "end": cursor}, "context": {"diagnostics": []}})
+}
+
 fn strings_of<'a>(answer: &'a Value, key: &str) -> Vec<&'a str> {
     answer
         .as_array()
@@ -892,12 +899,8 @@ async fn edit_the_pipeline_from_its_graph_and_from_code_actions() {
 
     // The same operations as code actions at a gem.
     let at = text.find("customer_orders as (").unwrap() + 2;
-    let position = position(&text, at);
     let actions = client
-        .request(
-            "textDocument/codeAction",
-            json!({"textDocument": {"uri": uri}, "range": {"start": position, "end": position}, "context": {"diagnostics": []}}),
-        )
+        .request("textDocument/codeAction", actions_at(&uri, &text, at))
         .await;
     let titles = strings_of(&actions, "title");
     assert!(
@@ -919,12 +922,8 @@ async fn pipeline_actions_are_verified_when_picked_by_an_editor_that_resolves() 
     let mut client = Client::start_with(&root, Value::Null, resolves).await;
     let uri = client.open(&path, &text).await;
     let at = text.find("customer_orders as (").unwrap() + 2;
-    let position = position(&text, at);
     let actions = client
-        .request(
-            "textDocument/codeAction",
-            json!({"textDocument": {"uri": uri}, "range": {"start": position, "end": position}, "context": {"diagnostics": []}}),
-        )
+        .request("textDocument/codeAction", actions_at(&uri, &text, at))
         .await;
     let pipeline: Vec<&Value> = actions
         .as_array()
