@@ -111,6 +111,14 @@ fn push_without(out: &mut String, text: &str, range: Range<usize>, dropped: &[Ra
 mod tests {
     use super::*;
 
+    fn macro_ranges(text: &str) -> Vec<Range<usize>> {
+        top_level_macros(text)
+            .unwrap()
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect()
+    }
+
     #[test]
     fn finds_top_level_macros_and_skips_nested_and_raw_ones() {
         let text = "{% set x = 1 %}\n{%- macro a(n) -%}{% macro inner() %}{% endmacro %}{{ n }}{%- endmacro %}\n\
@@ -132,11 +140,7 @@ mod tests {
     fn other_macros_are_blanked_keeping_lines() {
         let text =
             "{% set x = 1 %}\n{% macro a() %}\nA\n{% endmacro %}\n{% macro b() %}B{% endmacro %}\n";
-        let spans: Vec<Range<usize>> = top_level_macros(text)
-            .unwrap()
-            .into_iter()
-            .map(|(_, r)| r)
-            .collect();
+        let spans = macro_ranges(text);
         let only_b = single_macro_text(text, &spans, 1);
         assert_eq!(only_b.lines().count(), text.lines().count());
         let line_of_b = |t: &str| t.lines().position(|l| l.contains("macro b"));
@@ -155,11 +159,7 @@ mod tests {
     #[test]
     fn output_at_the_top_level_is_dropped_and_the_macros_own_kept() {
         let text = "{% macro a(n) %}{{ n }}{% endmacro %}\n{{ a(1) }}\n{{-\n a(2)\n-}}{% set x = a(3) %}\n";
-        let spans: Vec<Range<usize>> = top_level_macros(text)
-            .unwrap()
-            .into_iter()
-            .map(|(_, r)| r)
-            .collect();
+        let spans = macro_ranges(text);
         let only_a = single_macro_text(text, &spans, 0);
         assert_eq!(
             only_a,
@@ -173,11 +173,7 @@ mod tests {
             .map(|i| format!("{{% macro m{i}(x) %}}\n  {{{{ x }}}}{i}\n{{% endmacro %}}\n\n"))
             .collect::<String>()
             + "{% set tail = 1 %}\n";
-        let spans: Vec<Range<usize>> = top_level_macros(&text)
-            .unwrap()
-            .into_iter()
-            .map(|(_, r)| r)
-            .collect();
+        let spans = macro_ranges(&text);
         let only = single_macro_text(&text, &spans, 500);
         assert_eq!(
             only.matches("{#").count(),
