@@ -187,6 +187,7 @@ struct SingleMacro {
     file: Arc<str>,
     spans: Arc<[std::ops::Range<usize>]>,
     keep: usize,
+    top_level_output: Arc<[std::ops::Range<usize>]>,
 }
 
 /// Where each macro is defined, and the files that define them.
@@ -214,6 +215,8 @@ struct ScannedMacroFile {
     rewritten: String,
     names: Vec<String>,
     spans: Option<Vec<(String, std::ops::Range<usize>)>>,
+    /// Output tags outside its macros, left out of each macro's template.
+    top_level_output: Arc<[std::ops::Range<usize>]>,
 }
 
 /// Rewrites and scans (package, path, text) macro files on all cores: every
@@ -225,9 +228,16 @@ fn scan_macro_files(files: &[(String, String, String)]) -> Vec<ScannedMacroFile>
 
 fn scan_macro_file(text: &str) -> ScannedMacroFile {
     let rewritten = rewrite_statements(text).text;
+    let spans = macro_files::top_level_macros(&rewritten);
+    // Only a file whose macros pair up gets templates of one macro each.
+    let top_level_output = spans.as_ref().map_or_else(Vec::new, |spans| {
+        let ranges: Vec<_> = spans.iter().map(|(_, r)| r.clone()).collect();
+        macro_files::top_level_output(&rewritten, &ranges)
+    });
     ScannedMacroFile {
         names: defined_macros(&rewritten),
-        spans: macro_files::top_level_macros(&rewritten),
+        top_level_output: top_level_output.into(),
+        spans,
         rewritten,
     }
 }
@@ -272,6 +282,7 @@ impl MacroIndex {
                 rewritten,
                 names,
                 spans,
+                top_level_output,
             } = scanned;
             let template = format!("{package}::{path}");
             let file: Arc<str> = Arc::from(rewritten.as_str());
@@ -303,6 +314,7 @@ impl MacroIndex {
                                 file: file.clone(),
                                 spans: ranges.clone(),
                                 keep: i,
+                                top_level_output: top_level_output.clone(),
                             },
                         );
                         own
@@ -319,7 +331,12 @@ impl MacroIndex {
         let single_macros = Arc::new(single_macros);
         env.set_loader(move |name| {
             Ok(match single_macros.get(name) {
-                Some(m) => Some(macro_files::single_macro_text(&m.file, &m.spans, m.keep)),
+                Some(m) => Some(macro_files::single_macro_text(
+                    &m.file,
+                    &m.spans,
+                    m.keep,
+                    &m.top_level_output,
+                )),
                 None => files_by_template.get(name).map(|f| f.to_string()),
             })
         });

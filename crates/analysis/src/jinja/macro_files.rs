@@ -51,17 +51,13 @@ pub(crate) fn top_level_macros(text: &str) -> Option<Vec<(String, Range<usize>)>
 /// the macro (each call does) reads and prints none of the others. Macros
 /// with only whitespace between them share one comment, so a file of
 /// thousands of macros gives each a template of a few instructions.
-///
-/// Output tags (`{{ ... }}`) outside every macro go too: dbt never renders a
-/// macro file's top level, and here each call would print, and run, them again
-/// (a file calling its own macro there recursed without end).
-pub(crate) fn single_macro_text(text: &str, spans: &[Range<usize>], keep: usize) -> String {
-    let top_level_output: Vec<Range<usize>> = scan_tags(text)
-        .into_iter()
-        .filter(|t| t.kind == TagKind::Expression)
-        .map(|t| t.range.start..t.range.end)
-        .filter(|r| !spans.iter().any(|s| s.start <= r.start && r.end <= s.end))
-        .collect();
+/// The `top_level_output` tags go too (see [`top_level_output`]).
+pub(crate) fn single_macro_text(
+    text: &str,
+    spans: &[Range<usize>],
+    keep: usize,
+    top_level_output: &[Range<usize>],
+) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pos = 0;
     let mut in_comment = false;
@@ -76,7 +72,7 @@ pub(crate) fn single_macro_text(text: &str, spans: &[Range<usize>], keep: usize)
             if in_comment {
                 out.push_str("#}");
             }
-            push_without(&mut out, text, between, &top_level_output);
+            push_without(&mut out, text, between, top_level_output);
             out.push_str("{#");
             in_comment = true;
         }
@@ -86,8 +82,21 @@ pub(crate) fn single_macro_text(text: &str, spans: &[Range<usize>], keep: usize)
     if in_comment {
         out.push_str("#}");
     }
-    push_without(&mut out, text, pos..text.len(), &top_level_output);
+    push_without(&mut out, text, pos..text.len(), top_level_output);
     out
+}
+
+/// The output tags (`{{ ... }}`) of `text` outside every macro of `spans`,
+/// in order. dbt never renders a macro file's top level; kept in a macro's
+/// template, each call would print, and run, them again (a file calling its
+/// own macro there recursed without end).
+pub(crate) fn top_level_output(text: &str, spans: &[Range<usize>]) -> Vec<Range<usize>> {
+    scan_tags(text)
+        .into_iter()
+        .filter(|t| t.kind == TagKind::Expression)
+        .map(|t| t.range.start..t.range.end)
+        .filter(|r| !spans.iter().any(|s| s.start <= r.start && r.end <= s.end))
+        .collect()
 }
 
 fn newlines(s: &str) -> impl Iterator<Item = char> {
@@ -141,7 +150,7 @@ mod tests {
         let text =
             "{% set x = 1 %}\n{% macro a() %}\nA\n{% endmacro %}\n{% macro b() %}B{% endmacro %}\n";
         let spans = macro_ranges(text);
-        let only_b = single_macro_text(text, &spans, 1);
+        let only_b = single_macro_text(text, &spans, 1, &top_level_output(text, &spans));
         assert_eq!(only_b.lines().count(), text.lines().count());
         let line_of_b = |t: &str| t.lines().position(|l| l.contains("macro b"));
         assert_eq!(line_of_b(&only_b), line_of_b(text));
@@ -160,7 +169,7 @@ mod tests {
     fn output_at_the_top_level_is_dropped_and_the_macros_own_kept() {
         let text = "{% macro a(n) %}{{ n }}{% endmacro %}\n{{ a(1) }}\n{{-\n a(2)\n-}}{% set x = a(3) %}\n";
         let spans = macro_ranges(text);
-        let only_a = single_macro_text(text, &spans, 0);
+        let only_a = single_macro_text(text, &spans, 0, &top_level_output(text, &spans));
         assert_eq!(
             only_a,
             "{% macro a(n) %}{{ n }}{% endmacro %}\n\n\n\n{% set x = a(3) %}\n"
@@ -174,7 +183,7 @@ mod tests {
             .collect::<String>()
             + "{% set tail = 1 %}\n";
         let spans = macro_ranges(&text);
-        let only = single_macro_text(&text, &spans, 500);
+        let only = single_macro_text(&text, &spans, 500, &top_level_output(&text, &spans));
         assert_eq!(
             only.matches("{#").count(),
             2,
