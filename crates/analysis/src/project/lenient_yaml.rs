@@ -22,10 +22,23 @@ pub fn parse(text: &str) -> Result<(Yaml, Vec<String>), serde_yaml::Error> {
             "brackets nest more than {MAX_FLOW_NESTING} deep at line {line}"
         )));
     }
+    if let Some(read) = super::block_yaml::parse(text) {
+        return Ok(read);
+    }
+    parse_with_serde_yaml(text)
+}
+
+/// `parse` by serde_yaml's events, for every file the block reader leaves.
+pub(super) fn parse_with_serde_yaml(text: &str) -> Result<(Yaml, Vec<String>), serde_yaml::Error> {
     DUPLICATES.with(|d| d.borrow_mut().clear());
     let parsed = serde_yaml::from_str::<Lenient>(text);
     let duplicates = DUPLICATES.with(|d| std::mem::take(&mut *d.borrow_mut()));
     parsed.map(|v| (v.0, duplicates))
+}
+
+/// One plain scalar (a number, or what may be one) as serde_yaml resolves it.
+pub(super) fn scalar(text: &str) -> Option<Yaml> {
+    serde_yaml::from_str::<Lenient>(text).ok().map(|v| v.0)
 }
 
 /// serde_yaml stops at 128 levels, but libyaml's scanner takes time

@@ -1,6 +1,7 @@
 //! dbt projects on disk: `dbt_project.yml`, `profiles.yml`, installed
 //! packages, and the files that make up each package.
 
+mod block_yaml;
 mod config;
 mod dbtignore;
 mod invocation;
