@@ -296,6 +296,7 @@ impl AnalysisHost {
     /// what they leave unset comes from `loupe.toml` and the environment.
     pub fn load_with(root: &Path, invocation: Invocation) -> Result<AnalysisHost, String> {
         let invocation = invocation.or(Invocation::for_project(root)?);
+        crate::jinja::scan_builtin_macros_in_background();
         let discovered = discover(root, &invocation)?;
         let db = RootDatabase::default();
         let mut unreadable = Vec::new();

@@ -242,6 +242,13 @@ fn scan_macro_file(text: &str) -> ScannedMacroFile {
     }
 }
 
+/// Scans dbt's own macro files on a thread of its own, for a caller that
+/// builds an environment soon: a project's first environment waited for
+/// them while one core read the project's files and the other idled.
+pub(crate) fn scan_builtin_macros_in_background() {
+    std::thread::spawn(|| builtin_macro_files().len());
+}
+
 /// dbt's own macro files, scanned once: every environment (the settings',
 /// the models', each rebuilt after a macro edit) has them.
 fn builtin_macro_files() -> &'static [((String, String, String), ScannedMacroFile)] {

@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
+pub(crate) use context::scan_builtin_macros_in_background;
 pub use context::RenderContext;
 use source_map::{instrument, strip_markers, unclosed_block, SourceMap};
 
