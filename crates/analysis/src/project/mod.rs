@@ -144,11 +144,8 @@ pub fn discover(root: &Path, invocation: &Invocation) -> Result<Discovered, Stri
         for (paths, kind) in folders {
             for folder in paths {
                 let base = package.dir.join(folder);
-                for entry in walkdir::WalkDir::new(&base)
-                    .sort_by_file_name()
-                    .into_iter()
-                    .flatten()
-                {
+                let first = files.len();
+                for entry in walkdir::WalkDir::new(&base).into_iter().flatten() {
                     let path = entry.path();
                     // As dbt's `os.walk`: a link to a file is a file, a link
                     // to a folder is not entered.
@@ -184,6 +181,13 @@ pub fn discover(root: &Path, invocation: &Invocation) -> Result<Discovered, Stri
                         kind: file_kind,
                     });
                 }
+                // In the order of a walk that sorts each folder by name: walkdir's
+                // own sort parsed both paths at each of its comparisons.
+                files[first..].sort_by(|a, b| {
+                    a.package_relative
+                        .split('/')
+                        .cmp(b.package_relative.split('/'))
+                });
             }
         }
     }
