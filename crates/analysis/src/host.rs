@@ -627,13 +627,16 @@ impl AnalysisHost {
     }
 
     /// `models` reordered so that each comes after the models it reads, their
-    /// refs first rendered on all cores (see `model::models_upstream_first`).
-    /// Models the order does not place keep their order, at the end.
+    /// refs first rendered and resolved on all cores, in the chunks the order
+    /// reads them in (see `model::models_upstream_first`). Models the order
+    /// does not place keep their order, at the end.
     fn models_upstream_first(&self, mut models: Vec<SourceFile>) -> Vec<SourceFile> {
         let project = self.project;
-        self.for_each_parallel(&models, |db, file| {
+        let chunks: Vec<u32> =
+            (0..crate::model::model_edge_chunk_count(&self.db, project)).collect();
+        self.for_each_parallel(&chunks, |db, chunk| {
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                crate::model::model_calls(db, project, file);
+                crate::model::find_model_edges_chunk(db, project, chunk);
             }));
         });
         // A render that panics panics again here: the files keep their order.
@@ -661,15 +664,16 @@ impl AnalysisHost {
             .collect()
     }
 
-    /// Runs `work` over `files` on all cores, each thread with its own handle
-    /// on the shared database. An edit waiting to be applied (salsa's
-    /// cancellation) stops every thread before its next file and unwinds the
-    /// caller, so the edit does not wait for a whole project pass whose
-    /// per-file panic guards would otherwise swallow it file after file.
-    fn for_each_parallel(
+    /// Runs `work` over `files` (or other items) on all cores, each thread
+    /// with its own handle on the shared database. An edit waiting to be
+    /// applied (salsa's cancellation) stops every thread before its next item
+    /// and unwinds the caller, so the edit does not wait for a whole project
+    /// pass whose per-item panic guards would otherwise swallow it item after
+    /// item.
+    fn for_each_parallel<T: Copy + Send + Sync>(
         &self,
-        files: &[SourceFile],
-        work: impl Fn(&RootDatabase, SourceFile) + Sync,
+        files: &[T],
+        work: impl Fn(&RootDatabase, T) + Sync,
     ) {
         use salsa::Database as _;
         let next = std::sync::atomic::AtomicUsize::new(0);

@@ -22,9 +22,9 @@ pub use lineage::{
     downstream, model_lineage, upstream, LineageGraph, LineageLink, LineageNode, ModelLineage,
 };
 pub use naming::{project_naming, Naming};
-pub(crate) use render::node_read_through_call;
 pub use render::{
     downstream_models, ephemeral_models_that_run, jinja_environment, model_calls, model_cycles,
     model_dependents, model_materialization, model_relation, models_upstream_first,
     render_model_text, rendered_model, settings_environment, Cycles,
 };
+pub(crate) use render::{find_model_edges_chunk, model_edge_chunk_count, node_read_through_call};

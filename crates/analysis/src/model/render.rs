@@ -491,14 +491,25 @@ const CHUNK: usize = 64;
 
 /// The SQL models' edges, in chunks of `CHUNK` models in the index's order.
 fn model_edge_chunks(db: &dyn Db, project: Project) -> Vec<&Arc<Vec<ModelEdges>>> {
+    (0..model_edge_chunk_count(db, project))
+        .map(|chunk| model_edges_chunk(db, project, chunk))
+        .collect()
+}
+
+/// How many chunks the SQL models' edges are read in.
+pub(crate) fn model_edge_chunk_count(db: &dyn Db, project: Project) -> u32 {
     let models = project_index(db, project)
         .nodes
         .iter()
         .filter(|n| n.is_sql_model())
         .count();
-    (0..models.div_ceil(CHUNK) as u32)
-        .map(|chunk| model_edges_chunk(db, project, chunk))
-        .collect()
+    models.div_ceil(CHUNK) as u32
+}
+
+/// Finds the edges of one chunk of models (rendering them), for a caller
+/// that finds every chunk's on all cores before it orders the models.
+pub(crate) fn find_model_edges_chunk(db: &dyn Db, project: Project, chunk: u32) {
+    model_edges_chunk(db, project, chunk);
 }
 
 #[salsa::tracked(returns(ref))]
