@@ -534,6 +534,7 @@ mod tests {
         same_as_serde(
             "a: 1\nb: -2\nc: 1.5\nd: true\ne: ~\nf: null\ng: 0755\nh: .inf\ni: +3\nj: 'x'\n",
         );
+        same_as_serde("a: ---\nb: ...\nc: [1, -2, .5, 0x1F, -.inf, 1e3]\nd: -\"x\"\n");
         same_as_serde("---\nsources:\n- name: raw\n  tables:\n  - name: t\n    identifier: T\n");
         same_as_serde(
             "key: value with spaces\nurl: http://example.com/a#b\nempty:\nlist:\n  -\n  - a\n",
@@ -652,6 +653,11 @@ mod tests {
             "#",
             ".inf",
             "007",
+            "---",
+            "...",
+            "-0x1",
+            "+.5",
+            "1e3",
             "",
         ];
         let mut seed: u64 = 0x9e3779b97f4a7c15;

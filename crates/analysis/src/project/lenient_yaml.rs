@@ -36,9 +36,17 @@ pub(super) fn parse_with_serde_yaml(text: &str) -> Result<(Yaml, Vec<String>), s
     parsed.map(|v| (v.0, duplicates))
 }
 
-/// One plain scalar (a number, or what may be one) as serde_yaml resolves it.
+/// One plain scalar (a number, or what may be one) as serde_yaml resolves it
+/// where it stands in a file: as the item of a sequence, so that `---` or
+/// `...` alone are not read as document markers.
 pub(super) fn scalar(text: &str) -> Option<Yaml> {
-    serde_yaml::from_str::<Lenient>(text).ok().map(|v| v.0)
+    match serde_yaml::from_str::<Lenient>(&format!("- {text}"))
+        .ok()?
+        .0
+    {
+        Yaml::Sequence(mut items) if items.len() == 1 => items.pop(),
+        _ => None,
+    }
 }
 
 /// serde_yaml stops at 128 levels, but libyaml's scanner takes time
