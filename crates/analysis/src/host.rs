@@ -664,7 +664,7 @@ impl AnalysisHost {
             .collect()
     }
 
-    /// Runs `work` over `files` (or other items) on all cores, each thread
+    /// Runs `work` over `items` (files, or chunks of them) on all cores, each thread
     /// with its own handle on the shared database. An edit waiting to be
     /// applied (salsa's cancellation) stops every thread before its next item
     /// and unwinds the caller, so the edit does not wait for a whole project
@@ -672,7 +672,7 @@ impl AnalysisHost {
     /// item.
     fn for_each_parallel<T: Copy + Send + Sync>(
         &self,
-        files: &[T],
+        items: &[T],
         work: impl Fn(&RootDatabase, T) + Sync,
     ) {
         use salsa::Database as _;
@@ -689,13 +689,13 @@ impl AnalysisHost {
                             break;
                         }
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(&file) = files.get(i) else { break };
+                        let Some(&item) = items.get(i) else { break };
                         let done = salsa::Cancelled::catch(std::panic::AssertUnwindSafe(|| {
                             db.unwind_if_revision_cancelled();
-                            work(&db, file)
+                            work(&db, item)
                         }));
                         match done {
-                            // A file whose work waited on a query that panicked: its own failure.
+                            // An item whose work waited on a query that panicked: its own failure.
                             Err(salsa::Cancelled::PropagatedPanic) | Ok(()) => {}
                             Err(why) => {
                                 *cancelled.lock().unwrap() = Some(why);
