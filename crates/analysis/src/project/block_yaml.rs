@@ -239,10 +239,7 @@ impl<'a> Reader<'a> {
             {
                 return None;
             }
-            match line.blanks_before {
-                0 => text.push(' '),
-                blanks => text.extend(std::iter::repeat_n('\n', blanks)),
-            }
+            fold_line_break(&mut text, line.blanks_before);
             text.push_str(more);
             self.next += 1;
         }
@@ -256,6 +253,7 @@ impl<'a> Reader<'a> {
         if quoted_end(first).is_some() || first.starts_with('"') && first.contains('\\') {
             return scalar(first);
         }
+        let quote = first.as_bytes()[0];
         let mut text = first.to_string();
         loop {
             let line = self.lines.get(self.next)?;
@@ -263,11 +261,7 @@ impl<'a> Reader<'a> {
             if line.indent <= indent || line.comment_indent.is_some() || line.text.contains('\\') {
                 return None;
             }
-            match line.blanks_before {
-                0 => text.push(' '),
-                blanks => text.extend(std::iter::repeat_n('\n', blanks)),
-            }
-            let quote = first.as_bytes()[0];
+            fold_line_break(&mut text, line.blanks_before);
             // Looked for in the new line only: a long quote stays linear.
             let close = closing_quote(line.text, quote);
             text.push_str(line.text);
@@ -313,10 +307,10 @@ impl<'a> Reader<'a> {
                 return None;
             }
             if !text.is_empty() {
-                match (folded, line.blanks_before) {
-                    (true, 0) => text.push(' '),
-                    (true, blanks) => text.extend(std::iter::repeat_n('\n', blanks)),
-                    (false, blanks) => text.extend(std::iter::repeat_n('\n', blanks + 1)),
+                if folded {
+                    fold_line_break(&mut text, line.blanks_before);
+                } else {
+                    text.extend(std::iter::repeat_n('\n', line.blanks_before + 1));
                 }
             }
             text.extend(std::iter::repeat_n(' ', line.indent - block_indent));
@@ -338,6 +332,15 @@ impl<'a> Reader<'a> {
             text.push('\n');
         }
         Some(Yaml::String(text))
+    }
+}
+
+/// A line break between two lines of a folded scalar: a space, or the
+/// empty lines between them as line breaks.
+fn fold_line_break(text: &mut String, blanks: usize) {
+    match blanks {
+        0 => text.push(' '),
+        blanks => text.extend(std::iter::repeat_n('\n', blanks)),
     }
 }
 
