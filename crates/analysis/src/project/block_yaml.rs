@@ -221,12 +221,13 @@ impl<'a> Reader<'a> {
     /// lines kept as line breaks.
     fn plain_lines(&mut self, first: &str, indent: usize) -> Option<String> {
         let mut text = without_comment(first)?.to_string();
+        let commented = first.contains(" #");
         while let Some(line) = self.lines.get(self.next) {
             if line.indent <= indent {
                 break;
             }
             // A comment ends the scalar: what follows is serde_yaml's to judge.
-            if first.contains(" #") || line.comment_indent.is_some() {
+            if commented || line.comment_indent.is_some() {
                 return None;
             }
             let more = line.text;
