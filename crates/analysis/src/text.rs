@@ -57,16 +57,21 @@ pub struct LineIndex {
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
+        // One pass over the bytes: a search per line cost more than the
+        // line's bytes on the short lines SQL is made of.
         let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        let ascii = starts
-            .iter()
-            .enumerate()
-            .map(|(i, &start)| {
-                let end = starts.get(i + 1).copied().unwrap_or(text.len());
-                text.as_bytes()[start..end].is_ascii()
-            })
-            .collect();
+        let mut ascii = Vec::new();
+        let mut line_ascii = true;
+        for (i, &byte) in text.as_bytes().iter().enumerate() {
+            if byte == b'\n' {
+                ascii.push(line_ascii);
+                starts.push(i + 1);
+                line_ascii = true;
+            } else if !byte.is_ascii() {
+                line_ascii = false;
+            }
+        }
+        ascii.push(line_ascii);
         LineIndex { starts, ascii }
     }
 
@@ -126,4 +131,29 @@ pub fn floor_char_boundary(text: &str, mut i: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LineIndex;
+
+    #[test]
+    fn line_starts_and_ascii_lines_of_a_text() {
+        for text in [
+            "",
+            "\n",
+            "select 1",
+            "select 1\n",
+            "select\r\n  'é' as x,\n  2\n\nfrom t",
+            "é",
+            "a\né\nb",
+        ] {
+            let index = LineIndex::new(text);
+            let mut starts = vec![0];
+            starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+            let ascii: Vec<bool> = text.split('\n').map(str::is_ascii).collect();
+            assert_eq!(index.starts, starts, "{text:?}");
+            assert_eq!(index.ascii, ascii, "{text:?}");
+        }
+    }
 }
