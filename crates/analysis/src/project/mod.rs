@@ -183,11 +183,8 @@ pub fn discover(root: &Path, invocation: &Invocation) -> Result<Discovered, Stri
                 }
                 // In the order of a walk that sorts each folder by name: walkdir's
                 // own sort parsed both paths at each of its comparisons.
-                files[first..].sort_by(|a, b| {
-                    a.package_relative
-                        .split('/')
-                        .cmp(b.package_relative.split('/'))
-                });
+                files[first..]
+                    .sort_by(|a, b| walk_order(&a.package_relative, &b.package_relative));
             }
         }
     }
@@ -197,6 +194,16 @@ pub fn discover(root: &Path, invocation: &Invocation) -> Result<Discovered, Stri
         target,
         files,
     })
+}
+
+/// The order of two `/`-separated paths compared part by part (as a walk
+/// sorting each folder by name lists them), found at their first difference:
+/// a part that ends there comes first.
+fn walk_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let same = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let at = |path: &[u8]| path.get(same).map(|&c| if c == b'/' { 0 } else { c });
+    at(a).cmp(&at(b))
 }
 
 /// What a file found under a package's folder of `kind` is, by its
@@ -227,4 +234,36 @@ pub fn configured_git_base(root: &Path) -> Option<String> {
         .get("base")?
         .as_str()
         .map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::walk_order;
+
+    #[test]
+    fn paths_sort_part_by_part_as_a_walk_lists_them() {
+        let paths = [
+            "models/a.sql",
+            "models/a/b.sql",
+            "models/a-b.sql",
+            "models/a",
+            "models/ab/c.sql",
+            "models/a.sql.bak",
+            "models/staging/stg_orders.sql",
+            "models/staging_old/x.sql",
+            "models/Staging/y.sql",
+            "m",
+            "models",
+            "",
+        ];
+        for a in paths {
+            for b in paths {
+                assert_eq!(
+                    walk_order(a, b),
+                    a.split('/').cmp(b.split('/')),
+                    "{a:?} against {b:?}"
+                );
+            }
+        }
+    }
 }
