@@ -195,10 +195,10 @@ pub(super) fn read_duckdb_forms(dialect: Dialect, tokens: &mut Vec<TokenWithSpan
     }
     let powers: Vec<usize> = (0..tokens.len().saturating_sub(1))
         .filter(|&i| {
-            tokens[i].token == Token::Mul
-                && tokens[i + 1].token == Token::Mul
+            matches!(tokens[i].token, Token::Mul)
+                && matches!(tokens[i + 1].token, Token::Mul)
                 && tokens[i + 1].span.start == tokens[i].span.end
-                && (i == 0 || tokens[i - 1].token != Token::Mul)
+                && (i == 0 || !matches!(tokens[i - 1].token, Token::Mul))
         })
         .collect();
     for i in powers {

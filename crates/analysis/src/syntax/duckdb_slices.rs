@@ -45,7 +45,7 @@ pub(super) fn bound_open_slices(tokens: &mut Vec<TokenWithSpan>) {
         if is_blank(token) {
             continue;
         }
-        let in_brackets = open.last() == Some(&Token::LBracket);
+        let in_brackets = matches!(open.last(), Some(Token::LBracket));
         let after = |want: &Token| last.is_some_and(|l| &tokens[l].token == want);
         match token {
             Token::LBracket | Token::LParen | Token::LBrace => open.push(token.clone()),

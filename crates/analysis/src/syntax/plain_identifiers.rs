@@ -141,7 +141,7 @@ impl<D: Dialect> PlainIdentifiersFirst<D> {
             return None;
         }
         let next = &parser.peek_nth_token_ref(1).token;
-        let call = *next == Token::LParen;
+        let call = matches!(next, Token::LParen);
         if call {
             // `x (+)`: Oracle's outer join marker, not a call.
             if parser.peek_nth_token_ref(2).token == Token::Plus

@@ -87,7 +87,7 @@ fn previous_word(tokens: &[TokenWithSpan], i: usize) -> Option<&Token> {
 
 /// Whether the token at `i` is the `%` or `PERCENT` of `LIMIT <number> %`.
 fn limit_percent_at(tokens: &[TokenWithSpan], i: usize) -> bool {
-    if !(tokens[i].token == Token::Mod || word_is(&tokens[i].token, "percent")) {
+    if !(matches!(tokens[i].token, Token::Mod) || word_is(&tokens[i].token, "percent")) {
         return false;
     }
     let before: Vec<&Token> = tokens[..i]
