@@ -1546,13 +1546,14 @@ fn parse_macro_body(body: &str) -> Option<Expr> {
 
 /// Resolves `a`, `t.a`, `s.t.a`, and struct field paths like `t.col.field`.
 fn resolve_path(scope: &Scope, ids: &[&Ident], aliases_ok: bool) -> (Resolution, Vec<String>) {
-    let names: Vec<String> = ids.iter().map(|i| i.value.clone()).collect();
+    let names: Vec<&str> = ids.iter().map(|i| i.value.as_str()).collect();
+    let rest = |from: usize| names[from..].iter().map(|n| n.to_string()).collect();
     if names.len() == 1 {
-        return (scope.resolve(&names[0], aliases_ok), Vec::new());
+        return (scope.resolve(names[0], aliases_ok), Vec::new());
     }
     // A lambda's parameter hides relations of its name: `x.f` is its field.
-    if scope.is_lambda_param(&names[0]) {
-        return (scope.resolve(&names[0], aliases_ok), names[1..].to_vec());
+    if scope.is_lambda_param(names[0]) {
+        return (scope.resolve(names[0], aliases_ok), rest(1));
     }
     // Longest qualifier first: `schema.table.col`, then `table.col`, then `col.field`.
     // None is longer than the longest relation name in scope, which also keeps
@@ -1562,20 +1563,20 @@ fn resolve_path(scope: &Scope, ids: &[&Ident], aliases_ok: bool) -> (Resolution,
     for q in (1..=longest).rev() {
         // As written: qualifiers compare ASCII-case-insensitively, as engines
         // compare them (`ÄBC.x` names `Äbc`; `äbc.x` does not).
-        match scope.resolve_qualified(&names[..q], &names[q]) {
+        match scope.resolve_qualified(&names[..q], names[q]) {
             Resolution::NoSuchQualifier => continue,
             // The relation lacks the column: `ep.key` may still be the field
             // `key` of a column `ep` (`unnest(xs) as ep`), as engines bind it.
             Resolution::NotFound => {
-                not_found = Some(names[q + 1..].to_vec());
+                not_found = Some(rest(q + 1));
                 break;
             }
-            res => return (res, names[q + 1..].to_vec()),
+            res => return (res, rest(q + 1)),
         }
     }
     // No relation matched: the first name may be a struct column.
-    match (scope.resolve(&names[0], aliases_ok), not_found) {
-        (found @ Resolution::Found { .. }, _) => (found, names[1..].to_vec()),
+    match (scope.resolve(names[0], aliases_ok), not_found) {
+        (found @ Resolution::Found { .. }, _) => (found, rest(1)),
         (_, Some(path)) => (Resolution::NotFound, path),
         (unknown @ Resolution::Unknown { .. }, None) => (unknown, Vec::new()),
         _ if scope.any_open_anywhere() => (

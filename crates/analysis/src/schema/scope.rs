@@ -310,19 +310,19 @@ impl<'p> Scope<'p> {
         }
     }
 
-    pub fn find_item(&self, qualifier: &[String]) -> Option<(usize, usize, &FromItem)> {
+    pub fn find_item<S: AsRef<str>>(&self, qualifier: &[S]) -> Option<(usize, usize, &FromItem)> {
         let mut scope = Some(self);
         let mut depth = 0;
         while let Some(s) = scope {
             let hit = s.items.iter().enumerate().rev().find(|(_, item)| {
                 if qualifier.len() == 1 {
-                    item.qualifier.eq_ignore_ascii_case(&qualifier[0])
+                    item.qualifier.eq_ignore_ascii_case(qualifier[0].as_ref())
                 } else {
                     item.parts.len() >= qualifier.len()
                         && item.parts[item.parts.len() - qualifier.len()..]
                             .iter()
                             .zip(qualifier)
-                            .all(|(a, b)| a.eq_ignore_ascii_case(b))
+                            .all(|(a, b)| a.eq_ignore_ascii_case(b.as_ref()))
                 }
             });
             if let Some((i, item)) = hit {
@@ -356,7 +356,7 @@ impl<'p> Scope<'p> {
     }
 
     /// Resolves `qualifier.column`.
-    pub fn resolve_qualified(&self, qualifier: &[String], column: &str) -> Resolution {
+    pub fn resolve_qualified<S: AsRef<str>>(&self, qualifier: &[S], column: &str) -> Resolution {
         let Some((depth, i, item)) = self.find_item(qualifier) else {
             return Resolution::NoSuchQualifier;
         };
