@@ -147,9 +147,10 @@ pub struct GemLineage<'a> {
 
 /// A gem column being resolved: its own edges, how many were taken, and the
 /// relation edges found so far.
-struct Pending {
+struct Pending<'a> {
     key: GemColumn,
-    edges: Vec<Edge>,
+    /// The gem column's own edges, borrowed from the gem where it has them.
+    edges: std::borrow::Cow<'a, [Edge]>,
     next: usize,
     found: Vec<Edge>,
     /// It met a gem column still being resolved (a recursive CTE): what it
@@ -196,8 +197,8 @@ impl<'a> GemLineage<'a> {
         Some((gem, column))
     }
 
-    fn pending(&mut self, key: GemColumn) -> Pending {
-        let gem = &self.gems[key.0].1;
+    fn pending(&mut self, key: GemColumn) -> Pending<'a> {
+        let gem: &'a crate::schema::RelationSchema = &self.gems[key.0].1;
         let columns = self.columns.entry(key.0).or_insert_with(|| {
             let mut by_name = rustc_hash::FxHashMap::default();
             for (i, c) in gem.columns.iter().enumerate().rev() {
@@ -206,7 +207,7 @@ impl<'a> GemLineage<'a> {
             by_name
         });
         let edges = match columns.get(&*key.1) {
-            Some(&i) => gem.columns[i].lineage.clone(),
+            Some(&i) => std::borrow::Cow::Borrowed(&gem.columns[i].lineage[..]),
             None => gem
                 .open_from
                 .iter()
@@ -226,15 +227,18 @@ impl<'a> GemLineage<'a> {
         if let Some(done) = self.resolved.get(&key) {
             return done.clone();
         }
-        let first = self.pending(key);
-        let mut in_progress: rustc_hash::FxHashSet<GemColumn> =
-            std::iter::once(first.key.clone()).collect();
-        let mut stack = vec![first];
+        // The gem columns being resolved are the stack's keys. It is a few
+        // deep in most models, where a scan finds a recursive CTE's cycle
+        // without a set; past `SCAN_DEPTH` (a chain of thousands of gems)
+        // the keys go into a set.
+        const SCAN_DEPTH: usize = 32;
+        let mut deep: rustc_hash::FxHashSet<GemColumn> = Default::default();
+        let mut stack = vec![self.pending(key)];
         loop {
             let top = stack.last_mut().expect("the stack ends with a return");
             let Some(e) = top.edges.get(top.next).cloned() else {
                 let done = stack.pop().expect("the stack is not empty");
-                in_progress.remove(&done.key);
+                deep.remove(&done.key);
                 let found = std::sync::Arc::new(done.found);
                 if !done.cut {
                     self.resolved.insert(done.key, found.clone());
@@ -255,7 +259,12 @@ impl<'a> GemLineage<'a> {
                 continue;
             };
             // A recursive CTE reads itself: its own rows add no new sources.
-            if in_progress.contains(&key) {
+            let in_progress = if deep.is_empty() {
+                stack.iter().any(|p| p.key == key)
+            } else {
+                deep.contains(&key)
+            };
+            if in_progress {
                 stack.iter_mut().for_each(|p| p.cut = true);
                 continue;
             }
@@ -265,7 +274,13 @@ impl<'a> GemLineage<'a> {
                 merge_edges(&mut top.found, composed(e.kind, &done));
                 continue;
             }
-            in_progress.insert(key.clone());
+            // Once in use, the set holds every key of the stack.
+            if !deep.is_empty() || stack.len() >= SCAN_DEPTH {
+                if deep.is_empty() {
+                    deep.extend(stack.iter().map(|p| p.key.clone()));
+                }
+                deep.insert(key.clone());
+            }
             let next = self.pending(key);
             stack.push(next);
         }
