@@ -670,6 +670,9 @@ fn with_datetimes_shifted(rewritten: Option<String>, raw: &str) -> Option<String
 
 /// `= +1`, `(+1`, `, +1` without the plus; `None` when there is none.
 fn drop_unary_plus(tag: &str) -> Option<String> {
+    if !tag.contains('+') {
+        return None;
+    }
     let chars: Vec<char> = tag.chars().collect();
     let mut out = String::with_capacity(tag.len());
     let mut changed = false;
