@@ -495,11 +495,13 @@ impl Analyzer<'_> {
             _ => return SqlType::Unknown,
         };
         let range = self.range_of(e);
-        let shown = ids
-            .iter()
-            .map(|i| i.value.as_str())
-            .collect::<Vec<_>>()
-            .join(".");
+        // The name as written, for messages and the editor only.
+        let shown = || {
+            ids.iter()
+                .map(|i| i.value.as_str())
+                .collect::<Vec<_>>()
+                .join(".")
+        };
         let (resolution, field_path) = resolve_path(scope, &ids, aliases_ok);
         match &resolution {
             Resolution::Found { lineage, .. } | Resolution::Unknown { lineage, .. } => {
@@ -518,7 +520,7 @@ impl Analyzer<'_> {
             };
             self.ide.references.push(super::ColumnReference {
                 range,
-                name: shown.clone(),
+                name: shown(),
                 ty,
                 lineage,
             });
@@ -529,6 +531,7 @@ impl Analyzer<'_> {
             } => {
                 if let (Some(g), Some(b), 0) = (grouping, &binding, depth) {
                     if field_path.is_empty() && !g.bindings.contains(b) {
+                        let shown = shown();
                         self.report(
                             Code::NotGrouped,
                             range,
@@ -549,11 +552,12 @@ impl Analyzer<'_> {
                         return row;
                     }
                     let last = ids.last().map_or("", |i| i.value.as_str());
-                    self.report_undocumented_column(&shown, last, &places, scope, range);
+                    self.report_undocumented_column(&shown(), last, &places, scope, range);
                 }
                 SqlType::Unknown
             }
             Resolution::Ambiguous(from) => {
+                let shown = shown();
                 self.report(
                     Code::AmbiguousColumn,
                     range,
@@ -565,6 +569,7 @@ impl Analyzer<'_> {
                 SqlType::Unknown
             }
             Resolution::NotFound | Resolution::NoSuchQualifier => {
+                let shown = shown();
                 if let Some(ty) = self.implicit_column_type(&ids) {
                     return ty;
                 }
