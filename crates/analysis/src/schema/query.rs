@@ -237,11 +237,12 @@ impl<'a> Analyzer<'a> {
             }
             t
         });
+        drop(gems);
         StatementAnalysis {
             output,
             influences,
             target,
-            gem_defs: self.cte_defs.clone(),
+            gem_defs: self.cte_defs,
             relations_read: {
                 let mut read = self.relations_read;
                 read.sort_unstable();
