@@ -31,8 +31,12 @@ fn next(tokens: &[TokenWithSpan], i: usize) -> Option<usize> {
     (i + 1..tokens.len()).find(|&j| !is_blank(&tokens[j].token))
 }
 
+/// Each closing parenthesis's opening one, found once asked for: most
+/// tokens never need it.
+pub(super) type Opens = std::cell::OnceCell<Vec<Option<usize>>>;
+
 /// Each closing parenthesis's opening one.
-pub(super) fn closing_opens(tokens: &[TokenWithSpan]) -> Vec<Option<usize>> {
+fn closing_opens(tokens: &[TokenWithSpan]) -> Vec<Option<usize>> {
     let mut opens = vec![None; tokens.len()];
     let mut stack = Vec::new();
     for (i, t) in tokens.iter().enumerate() {
@@ -47,14 +51,14 @@ pub(super) fn closing_opens(tokens: &[TokenWithSpan]) -> Vec<Option<usize>> {
 
 /// Whether the word at `i` starts a query: first in the statement, after an
 /// opening parenthesis, or after a set operation (`UNION [ALL] [BY NAME]`).
-pub(super) fn starts_a_query(tokens: &[TokenWithSpan], i: usize, opens: &[Option<usize>]) -> bool {
+pub(super) fn starts_a_query(tokens: &[TokenWithSpan], i: usize, opens: &Opens) -> bool {
     let Some(before) = previous(tokens, i) else {
         return true;
     };
     match &tokens[before].token {
         Token::SemiColon => true,
         // After a WITH clause: its last CTE's `AS (...)`.
-        Token::RParen => opens[before]
+        Token::RParen => opens.get_or_init(|| closing_opens(tokens))[before]
             .and_then(|open| previous(tokens, open))
             .is_some_and(|b| {
                 matches!(
@@ -107,7 +111,7 @@ pub(super) fn starts_a_query(tokens: &[TokenWithSpan], i: usize, opens: &[Option
 /// The FROMs that start a query with no SELECT of its own (at its own
 /// depth, before it ends or a set operation follows), in one pass.
 fn bare_froms(tokens: &[TokenWithSpan]) -> Vec<usize> {
-    let opens = closing_opens(tokens);
+    let opens = Opens::new();
     let mut bare = Vec::new();
     // Open candidates: (depth, FROM's index, a SELECT seen).
     let mut open: Vec<(usize, usize, bool)> = Vec::new();

@@ -15,7 +15,7 @@
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Span, Token, TokenWithSpan};
 
-use super::duckdb_forms::{closing_opens, is_blank, keyword_of, starts_a_query};
+use super::duckdb_forms::{is_blank, keyword_of, starts_a_query, Opens};
 
 /// The parts of a PIVOT statement: token index ranges, `end` exclusive.
 struct PivotParts {
@@ -194,6 +194,7 @@ fn pivot_statements(tokens: &[TokenWithSpan]) -> Vec<PivotParts> {
     let words: Vec<usize> = (0..tokens.len())
         .filter(|&i| {
             matches!(&tokens[i].token, Token::Word(w) if w.quote_style.is_none()
+                && matches!(w.value.len(), 5 | 7 | 11 | 12)
                 && ["pivot", "unpivot", "pivot_wider", "pivot_longer"]
                     .iter()
                     .any(|p| w.value.eq_ignore_ascii_case(p)))
@@ -205,7 +206,7 @@ fn pivot_statements(tokens: &[TokenWithSpan]) -> Vec<PivotParts> {
     // Each statement's parts are read to its end: a bound keeps a hostile
     // nest of thousands linear (a real model has a few).
     const MOST: usize = 64;
-    let opens = closing_opens(tokens);
+    let opens = Opens::new();
     words
         .into_iter()
         .filter(|&i| starts_a_query(tokens, i, &opens))

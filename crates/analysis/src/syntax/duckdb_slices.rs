@@ -36,6 +36,9 @@ pub(super) fn bound_open_slices(tokens: &mut Vec<TokenWithSpan>) {
         /// `:-:` : DuckDB's `-` there means the end.
         Replace(usize),
     }
+    if !tokens.iter().any(|t| matches!(t.token, Token::LBracket)) {
+        return;
+    }
     let mut edits = Vec::new();
     // The innermost open bracket of each kind: only a `[`'s colons are a slice's.
     let mut open: Vec<Token> = Vec::new();
