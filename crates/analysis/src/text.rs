@@ -57,21 +57,22 @@ pub struct LineIndex {
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
-        // One pass over the bytes: a search per line cost more than the
-        // line's bytes on the short lines SQL is made of.
+        let bytes = text.as_bytes();
         let mut starts = vec![0];
-        let mut ascii = Vec::new();
-        let mut line_ascii = true;
-        for (i, &byte) in text.as_bytes().iter().enumerate() {
-            if byte == b'\n' {
-                ascii.push(line_ascii);
-                starts.push(i + 1);
-                line_ascii = true;
-            } else if !byte.is_ascii() {
-                line_ascii = false;
-            }
-        }
-        ascii.push(line_ascii);
+        starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1));
+        // Most texts are ASCII throughout: one check, not one per line.
+        let ascii = if text.is_ascii() {
+            vec![true; starts.len()]
+        } else {
+            starts
+                .iter()
+                .enumerate()
+                .map(|(i, &start)| {
+                    let end = starts.get(i + 1).copied().unwrap_or(bytes.len());
+                    bytes[start..end].is_ascii()
+                })
+                .collect()
+        };
         LineIndex { starts, ascii }
     }
 
