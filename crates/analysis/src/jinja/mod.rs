@@ -658,6 +658,11 @@ fn replace_tag(
 /// A tag's rewrite (`None`: the tag as written, `raw`) with its datetime
 /// arithmetic made calls; `None` when neither changes it.
 fn with_datetimes_shifted(rewritten: Option<String>, raw: &str) -> Option<String> {
+    // Both rewrites need a call's attribute or a timedelta: most tags have neither.
+    let text = rewritten.as_deref().unwrap_or(raw);
+    if !text.contains("datetime") && !text.contains(").") {
+        return rewritten;
+    }
     let shifted = match rewritten {
         Some(text) => Some(shift_datetimes(&text).unwrap_or(text)),
         None => shift_datetimes(raw),
