@@ -156,7 +156,16 @@ pub struct FunctionCatalog {
 struct Overloads {
     lines: Vec<&'static str>,
     read: OnceLock<Vec<Overload>>,
+    /// The overload chosen for each list of argument types asked about, and
+    /// its bindings: models call the same functions on the same types again
+    /// and again, and weighing every overload's casts each time was a tenth
+    /// of typing an expression.
+    chosen: std::sync::Mutex<FxHashMap<Vec<SqlType>, Option<(usize, Bindings)>>>,
 }
+
+/// The most argument-type lists a function's choices remember; past it they
+/// are forgotten and found again.
+const MOST_CHOSEN: usize = 1024;
 
 impl Overloads {
     fn get(&self) -> &[Overload] {
@@ -293,7 +302,15 @@ impl FunctionCatalog {
             .map(|(name, overloads)| {
                 let read = OnceLock::from(overloads);
                 let lines = Vec::new();
-                (name, Overloads { lines, read })
+                let chosen = Default::default();
+                (
+                    name,
+                    Overloads {
+                        lines,
+                        read,
+                        chosen,
+                    },
+                )
             })
             .collect();
         FunctionCatalog { by_name }
@@ -366,33 +383,54 @@ impl FunctionCatalog {
 
     /// The cheapest overload that accepts the arguments, with its bindings.
     pub fn best_overload(&self, name: &str, args: &[SqlType]) -> Option<(&Overload, Bindings)> {
-        let overloads = self.by_name.get(name)?.get();
-        let mut best: Option<(u32, &Overload, Bindings)> = None;
-        for o in overloads {
-            if args.len() < o.params.len() || (o.varargs.is_none() && args.len() != o.params.len())
-            {
-                continue;
-            }
-            let mut bindings = Bindings::new();
-            let total: Option<u32> = args
-                .iter()
-                .enumerate()
-                .map(|(i, arg)| {
-                    o.params
-                        .get(i)
-                        .or(o.varargs.as_ref())
-                        .unwrap()
-                        .cost(arg, &mut bindings)
-                })
-                .sum();
-            if let Some(total) = total {
-                if best.as_ref().is_none_or(|(c, ..)| total < *c) {
-                    best = Some((total, o, bindings));
-                }
+        let entry = self.by_name.get(name)?;
+        let overloads = entry.get();
+        let chosen = |c: &Option<(usize, Bindings)>| {
+            c.as_ref()
+                .map(|(i, bindings)| (&overloads[*i], bindings.clone()))
+        };
+        let lock = || entry.chosen.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(known) = lock().get(args) {
+            return chosen(known);
+        }
+        let best = choose_overload(overloads, args);
+        let mut known = lock();
+        if known.len() >= MOST_CHOSEN {
+            known.clear();
+        }
+        let result = chosen(&best);
+        known.insert(args.to_vec(), best);
+        result
+    }
+}
+
+/// The index of the overload whose parameters take `args` at the least cost
+/// of implicit casts, and its template bindings.
+fn choose_overload(overloads: &[Overload], args: &[SqlType]) -> Option<(usize, Bindings)> {
+    let mut best: Option<(u32, usize, Bindings)> = None;
+    for (index, o) in overloads.iter().enumerate() {
+        if args.len() < o.params.len() || (o.varargs.is_none() && args.len() != o.params.len()) {
+            continue;
+        }
+        let mut bindings = Bindings::new();
+        let total: Option<u32> = args
+            .iter()
+            .enumerate()
+            .map(|(i, arg)| {
+                o.params
+                    .get(i)
+                    .or(o.varargs.as_ref())
+                    .unwrap()
+                    .cost(arg, &mut bindings)
+            })
+            .sum();
+        if let Some(total) = total {
+            if best.as_ref().is_none_or(|(c, ..)| total < *c) {
+                best = Some((total, index, bindings));
             }
         }
-        best.map(|(_, o, b)| (o, b))
     }
+    best.map(|(_, index, b)| (index, b))
 }
 
 /// The return type of an overload once its templates are bound.
@@ -434,5 +472,31 @@ mod tests {
             FunctionCatalog::duckdb().kind_of("sum"),
             Some(FunctionKind::Aggregate)
         );
+    }
+
+    #[test]
+    fn a_remembered_choice_is_the_one_weighed_afresh() {
+        let catalog = FunctionCatalog::duckdb();
+        let calls: [(&str, Vec<SqlType>); 5] = [
+            ("abs", vec![SqlType::Decimal(18, 2)]),
+            ("lower", vec![SqlType::Varchar]),
+            ("sum", vec![SqlType::Integer]),
+            ("sum", vec![SqlType::Decimal(18, 2)]),
+            ("round", vec![SqlType::Double, SqlType::Integer]),
+        ];
+        // Each twice: first weighed, then remembered.
+        for (name, args) in calls.iter().chain(calls.iter()) {
+            let overloads = catalog.overloads(name);
+            let fresh = choose_overload(overloads, args)
+                .map(|(i, bindings)| (&overloads[i] as *const Overload, bindings));
+            let chosen = catalog
+                .best_overload(name, args)
+                .map(|(o, bindings)| (o as *const Overload, bindings));
+            assert_eq!(chosen, fresh, "{name}{args:?}");
+            assert!(chosen.is_some(), "{name}{args:?}");
+        }
+        // Different argument types, different choices.
+        let of = |args: &[SqlType]| catalog.resolve("sum", args).map(|r| r.ty);
+        assert_ne!(of(&[SqlType::Integer]), of(&[SqlType::Double]));
     }
 }
