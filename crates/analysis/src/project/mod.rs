@@ -183,8 +183,7 @@ pub fn discover(root: &Path, invocation: &Invocation) -> Result<Discovered, Stri
                 }
                 // In the order of a walk that sorts each folder by name: walkdir's
                 // own sort parsed both paths at each of its comparisons.
-                files[first..]
-                    .sort_by(|a, b| walk_order(&a.package_relative, &b.package_relative));
+                files[first..].sort_by(|a, b| walk_order(&a.package_relative, &b.package_relative));
             }
         }
     }
