@@ -31,8 +31,8 @@ fn next(tokens: &[TokenWithSpan], i: usize) -> Option<usize> {
     (i + 1..tokens.len()).find(|&j| !is_blank(&tokens[j].token))
 }
 
-/// Each closing parenthesis's opening one, found once asked for: most
-/// tokens never need it.
+/// [`closing_opens`], found when first asked for: only a word right after a
+/// closing parenthesis needs it.
 pub(super) type Opens = std::cell::OnceCell<Vec<Option<usize>>>;
 
 /// Each closing parenthesis's opening one.
