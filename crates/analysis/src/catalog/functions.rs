@@ -301,14 +301,11 @@ impl FunctionCatalog {
             .into_iter()
             .map(|(name, overloads)| {
                 let read = OnceLock::from(overloads);
-                let lines = Vec::new();
-                let chosen = Default::default();
                 (
                     name,
                     Overloads {
-                        lines,
                         read,
-                        chosen,
+                        ..Default::default()
                     },
                 )
             })
