@@ -241,15 +241,27 @@ async function command(title) {
   }
 }
 async function openFile(rel) {
-  await unfocusWebview();
-  await page.keyboard.press(`${mod}+P`);
-  const input = page.locator(".quick-input-widget input");
-  await input.waitFor({ state: "visible" });
-  await input.fill(rel);
-  const row = page.locator(".quick-input-list .monaco-list-row", { hasText: path.basename(rel) }).first();
-  await row.waitFor({ timeout: 15000 });
-  await sleep(200);
-  await row.click();
+  for (let attempt = 1; ; attempt++) {
+    await unfocusWebview();
+    await page.keyboard.press(`${mod}+P`);
+    const input = page.locator(".quick-input-widget input");
+    try {
+      await input.waitFor({ state: "visible", timeout: 10000 });
+      await input.fill(rel, { timeout: 5000 });
+      const row = page.locator(".quick-input-list .monaco-list-row", { hasText: path.basename(rel) }).first();
+      await row.waitFor({ timeout: 15000 });
+      await sleep(200);
+      await row.click({ timeout: 5000 });
+      break;
+    } catch (e) {
+      // Quick open closes, or turns inert, when the window moves the focus under it (a server
+      // that restarts shows and hides its progress): open it again, as a person would.
+      if (attempt === 3) throw e;
+      log(`quick open closed before ${rel} opened; again`);
+      if (await input.isVisible()) await page.keyboard.press("Escape");
+      await sleep(500);
+    }
+  }
   await page.locator(`.tab.active[data-resource-name="${path.basename(rel)}"], .tab.active:has-text("${path.basename(rel)}")`).first().waitFor({ timeout: 15000 });
   await page.locator(".monaco-editor .view-lines").first().waitFor();
   // The editor has the focus: a palette opened next is not closed by the focus arriving late.
