@@ -18,12 +18,24 @@ for target in $(cargo +nightly fuzz list); do
     # New inputs go to a scratch folder; the committed seeds stay as they are.
     found="$(mktemp -d)"
     echo "fuzzing $target for ${seconds}s (seed $seed)"
+    log="$found.log"
     cargo +nightly fuzz run -O "$target" "$found" "corpus/$target" -- \
         -max_total_time="$seconds" -seed="$seed" -timeout=20 -rss_limit_mb=2048 -max_len=8192 -detect_leaks=0 \
-        -print_final_stats=1 2>&1 | grep -E '^(stat::number_of_executed_units|==|SUMMARY|Done|INFO: Seed)|panicked|overflow|timeout|out-of-memory' || true
+        -print_final_stats=1 >"$log" 2>&1 || true
+    grep -E '^(stat::number_of_executed_units|==|SUMMARY|Done|INFO: Seed)|panicked|overflow|timeout|out-of-memory' "$log" || true
     rm -rf "$found"
     if [ -n "$(ls -A "artifacts/$target" 2>/dev/null)" ]; then
+        # The whole message and the input itself: a run on a machine that is
+        # gone (CI) must still leave enough to reproduce the finding.
+        sed -n '/panicked at/,/deadly signal/p' "$log" | head -40 >&2
+        for artifact in "artifacts/$target"/*; do
+            echo "input $(basename "$artifact") (base64; \`base64 -d > crash\`, then \`cargo +nightly fuzz run $target crash\`):" >&2
+            base64 -w 0 "$artifact" >&2
+            echo >&2
+        done
+        rm -f "$log"
         echo "fuzz target $target failed on: $(ls "artifacts/$target")" >&2
         exit 1
     fi
+    rm -f "$log"
 done
