@@ -124,6 +124,46 @@ fn an_unfinished_call_fails_in_both() {
     assert!(loupe_analysis::syntax::parse_sql(&sql, Dialect::Databricks).is_err());
 }
 
+/// Found by fuzzing: at the edge of the nesting limit sqlparser's
+/// speculative type-name reading, a few levels deeper than Loupe's direct
+/// one, fails (`select f(f(...f(a)...))`) or falls back to a shorter reading
+/// (`not not ... not a` read with `a` as an alias) where Loupe's reading
+/// finishes. Given those levels sqlparser reads the same tree.
+#[test]
+fn nesting_at_the_parse_limit_is_read_as_sqlparser_reads_it() {
+    use loupe_analysis::syntax::MAX_PARSE_DEPTH;
+    let forms: [(&str, &str, &str); 8] = [
+        ("(", "a", ")"),
+        ("f(", "a", ")"),
+        ("not ", "a", ""),
+        ("-", "a", ""),
+        ("(select ", "a", ")"),
+        ("case when ", "a", " then 1 end"),
+        ("cast(", "a", " as int)"),
+        ("(", "interval '1' day", ")"),
+    ];
+    // A debug build's frames are large: room for sqlparser's recursion.
+    std::thread::Builder::new()
+        .stack_size(512 << 20)
+        .spawn(move || {
+            for depth in MAX_PARSE_DEPTH - 6..=MAX_PARSE_DEPTH + 1 {
+                for (open, inner, close) in forms {
+                    let sql = format!(
+                        "select {}{inner}{}",
+                        open.repeat(depth),
+                        close.repeat(depth)
+                    );
+                    for dialect in [Dialect::DuckDb, Dialect::BigQuery] {
+                        agrees(&sql, dialect);
+                    }
+                }
+            }
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
 #[test]
 fn project_and_corpus_files_parse_as_sqlparser_parses_them() {
     let files = sql_files::project_and_corpus_sql_files();
