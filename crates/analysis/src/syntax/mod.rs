@@ -295,6 +295,11 @@ pub const MAX_PARSE_DEPTH: usize = 400;
 /// as too deep rather than given to the parser: a few parser levels per level.
 pub const MAX_NESTING: usize = MAX_PARSE_DEPTH / 4;
 
+/// NOT operators one statement may chain (`not not ... x`). sqlparser reads
+/// each a level deeper and, at its limit, takes the chain as something else
+/// rather than report the depth: counted before it reads, as nesting is.
+pub const MAX_NOT_CHAIN: usize = MAX_PARSE_DEPTH / 2;
+
 /// Set operations one statement may chain. Each operand is a SELECT of its
 /// own, with its own tree and schema: a bound on the memory one model takes.
 pub const MAX_SET_OPERATIONS: usize = 10_000;
@@ -310,6 +315,9 @@ pub struct StatementShape {
     /// The deepest nesting of parentheses and CASE, and where it is reached.
     pub nesting: usize,
     pub nesting_at: usize,
+    /// The longest run of NOT operators, and where it starts.
+    pub not_chain: usize,
+    pub not_chain_at: usize,
 }
 
 /// The index of the last byte of the quoted text (doubled quotes escape) or
@@ -519,6 +527,7 @@ enum ShapeWord {
     SetOperation,
     Case,
     End,
+    Not,
 }
 
 /// Bytes that continue a word: ASCII letters, digits and `_`.
@@ -539,6 +548,7 @@ fn shape_word(word: &[u8]) -> Option<ShapeWord> {
     let is = |keyword: &str| word.eq_ignore_ascii_case(keyword.as_bytes());
     match word.len() {
         3 if is("end") => Some(ShapeWord::End),
+        3 if is("not") => Some(ShapeWord::Not),
         4 if is("case") => Some(ShapeWord::Case),
         5 if is("union") || is("minus") => Some(ShapeWord::SetOperation),
         6 if is("except") => Some(ShapeWord::SetOperation),
@@ -552,14 +562,22 @@ pub fn statement_shape(sql: &str) -> StatementShape {
     let mut shape = StatementShape::default();
     let (mut count, mut start) = (0usize, 0usize);
     let mut depth = 0usize;
+    // NOTs in a row (blanks and comments between), from `not_start`.
+    let (mut nots, mut not_start) = (0usize, 0usize);
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
         if matches!(b, b'\'' | b'"' | b'`' | b'-' | b'/') {
             if let Some(last) = skip_quoted_or_comment(bytes, i) {
+                if matches!(b, b'\'' | b'"' | b'`') {
+                    nots = 0;
+                }
                 i = last + 1;
                 continue;
             }
+        }
+        if !(b.is_ascii_whitespace() || b.is_ascii_alphabetic() || b == b'_') {
+            nots = 0;
         }
         match b {
             b';' => {
@@ -580,7 +598,20 @@ pub fn statement_shape(sql: &str) -> StatementShape {
                 while end < bytes.len() && IS_WORD_BYTE[bytes[end] as usize] {
                     end += 1;
                 }
-                match shape_word(&bytes[i..end]) {
+                let word = shape_word(&bytes[i..end]);
+                if matches!(word, Some(ShapeWord::Not)) {
+                    if nots == 0 {
+                        not_start = i;
+                    }
+                    nots += 1;
+                    if nots > shape.not_chain {
+                        shape.not_chain = nots;
+                        shape.not_chain_at = not_start;
+                    }
+                } else {
+                    nots = 0;
+                }
+                match word {
                     Some(ShapeWord::SetOperation) => count += 1,
                     Some(ShapeWord::Case) => {
                         depth += 1;
@@ -590,7 +621,7 @@ pub fn statement_shape(sql: &str) -> StatementShape {
                         }
                     }
                     Some(ShapeWord::End) => depth = depth.saturating_sub(1),
-                    None => {}
+                    Some(ShapeWord::Not) | None => {}
                 }
                 i = end;
                 continue;
@@ -633,6 +664,15 @@ pub fn parse_sql(sql: &str, dialect: Dialect) -> Result<Vec<Statement>, SyntaxEr
                 shape.nesting
             ),
             shape.nesting_at,
+        ));
+    }
+    if shape.not_chain > MAX_NOT_CHAIN {
+        return Err(too_complex(
+            format!(
+                "it chains {} NOT operators, more than {MAX_NOT_CHAIN}",
+                shape.not_chain
+            ),
+            shape.not_chain_at,
         ));
     }
     let parse = |sql: &str| {
@@ -808,6 +848,14 @@ mod tests {
         assert_eq!(&sql[shape.nesting_at..shape.nesting_at + 3], "(2)");
         let unclosed = statement_shape("select ((( ; select (1)");
         assert_eq!(unclosed.nesting, 3);
+
+        // NOTs in a row, through blanks and comments; anything else ends a run.
+        let sql = "select not a, not not not /* c */ not\n b, not (not c), 'not not not not not', \
+                   nothing, knot not_x";
+        let shape = statement_shape(sql);
+        assert_eq!(shape.not_chain, 4);
+        assert_eq!(&sql[shape.not_chain_at..shape.not_chain_at + 7], "not not");
+        assert_eq!(statement_shape("select not 1 not 2; not").not_chain, 1);
     }
 
     fn select_items(statement: &Statement) -> Vec<SelectItem> {
