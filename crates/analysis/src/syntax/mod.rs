@@ -576,23 +576,25 @@ pub fn statement_shape(sql: &str) -> StatementShape {
                 continue;
             }
         }
-        if !(b.is_ascii_whitespace() || b.is_ascii_alphabetic() || b == b'_') {
-            nots = 0;
-        }
         match b {
             b';' => {
                 count = 0;
                 depth = 0;
+                nots = 0;
                 start = i + 1;
             }
             b'(' => {
                 depth += 1;
+                nots = 0;
                 if depth > shape.nesting {
                     shape.nesting = depth;
                     shape.nesting_at = i;
                 }
             }
-            b')' => depth = depth.saturating_sub(1),
+            b')' => {
+                depth = depth.saturating_sub(1);
+                nots = 0;
+            }
             b if b.is_ascii_alphabetic() || b == b'_' => {
                 let mut end = i + 1;
                 while end < bytes.len() && IS_WORD_BYTE[bytes[end] as usize] {
@@ -626,7 +628,8 @@ pub fn statement_shape(sql: &str) -> StatementShape {
                 i = end;
                 continue;
             }
-            _ => {}
+            b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c' => {}
+            _ => nots = 0,
         }
         if count > shape.set_operations {
             shape.set_operations = count;
