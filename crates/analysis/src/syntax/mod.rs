@@ -651,31 +651,33 @@ pub fn parse_sql(sql: &str, dialect: Dialect) -> Result<Vec<Statement>, SyntaxEr
         range: TextRange::new(at, at + token_len(&sql[at..])),
         too_complex: true,
     };
-    if shape.set_operations > MAX_SET_OPERATIONS {
-        return Err(too_complex(
-            format!(
-                "it chains {} set operations, more than {MAX_SET_OPERATIONS}",
-                shape.set_operations
-            ),
+    // What the statement has, the bound, where it is reached, and the words around the count.
+    let bounds = [
+        (
+            shape.set_operations,
+            MAX_SET_OPERATIONS,
             shape.set_operations_start,
-        ));
-    }
-    if shape.nesting > MAX_NESTING {
-        return Err(too_complex(
-            format!(
-                "it nests parentheses and CASE {} deep, more than {MAX_NESTING}",
-                shape.nesting
-            ),
+            ("chains", "set operations"),
+        ),
+        (
+            shape.nesting,
+            MAX_NESTING,
             shape.nesting_at,
-        ));
-    }
-    if shape.not_chain > MAX_NOT_CHAIN {
-        return Err(too_complex(
-            format!(
-                "it chains {} NOT operators, more than {MAX_NOT_CHAIN}",
-                shape.not_chain
-            ),
+            ("nests parentheses and CASE", "deep"),
+        ),
+        (
+            shape.not_chain,
+            MAX_NOT_CHAIN,
             shape.not_chain_at,
+            ("chains", "NOT operators"),
+        ),
+    ];
+    if let Some((found, bound, at, (before, after))) =
+        bounds.into_iter().find(|(found, bound, ..)| found > bound)
+    {
+        return Err(too_complex(
+            format!("it {before} {found} {after}, more than {bound}"),
+            at,
         ));
     }
     let parse = |sql: &str| {
