@@ -600,20 +600,19 @@ pub fn statement_shape(sql: &str) -> StatementShape {
                 while end < bytes.len() && IS_WORD_BYTE[bytes[end] as usize] {
                     end += 1;
                 }
-                let word = shape_word(&bytes[i..end]);
-                if matches!(word, Some(ShapeWord::Not)) {
-                    if nots == 0 {
-                        not_start = i;
+                // Any word ends a run of NOTs but a NOT, which continues it.
+                let run = std::mem::take(&mut nots);
+                match shape_word(&bytes[i..end]) {
+                    Some(ShapeWord::Not) => {
+                        if run == 0 {
+                            not_start = i;
+                        }
+                        nots = run + 1;
+                        if nots > shape.not_chain {
+                            shape.not_chain = nots;
+                            shape.not_chain_at = not_start;
+                        }
                     }
-                    nots += 1;
-                    if nots > shape.not_chain {
-                        shape.not_chain = nots;
-                        shape.not_chain_at = not_start;
-                    }
-                } else {
-                    nots = 0;
-                }
-                match word {
                     Some(ShapeWord::SetOperation) => count += 1,
                     Some(ShapeWord::Case) => {
                         depth += 1;
@@ -623,7 +622,7 @@ pub fn statement_shape(sql: &str) -> StatementShape {
                         }
                     }
                     Some(ShapeWord::End) => depth = depth.saturating_sub(1),
-                    Some(ShapeWord::Not) | None => {}
+                    None => {}
                 }
                 i = end;
                 continue;
